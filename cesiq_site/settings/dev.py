@@ -1,0 +1,20 @@
+"""Demo mode (`make run`): SQLite under var/, eager Celery, emails as files, demo payments."""
+
+import os
+
+from .base import *  # noqa: F401,F403
+from .base import VAR_DIR
+
+DEBUG = True
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "demo-only-not-secret-" + "x" * 40
+ALLOWED_HOSTS = ["*"]
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+DEMO_PAYMENTS = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,16 @@
+"""Test mode (`make test`): SQLite or DATABASE_URL, in-memory email, fast hashing."""
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+TESTING = True
+SECRET_KEY = "test-only-not-secret-" + "x" * 40  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WAGTAILADMIN_BASE_URL = "http://testserver"
+DEMO_PAYMENTS = True

@@ -1,0 +1,77 @@
+"""Template tags for the site chrome: navigation from the page tree and the language switcher."""
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils import translation
+from wagtail.models import Locale, Page, Site
+
+register = template.Library()
+
+
+def _home_for_locale(request, locale):
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    return site.root_page.get_translation_or_none(locale)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    """Live children of this language's home page that editors marked "show in menus",
+    each with `is_active` when the current page is that item or below it."""
+    request = context.get("request")
+    current = context.get("page")
+    try:
+        home = _home_for_locale(request, Locale.get_active()) if request else None
+    except Locale.DoesNotExist:
+        home = None
+    if home is None:
+        return []
+    items = home.get_children().live().in_menu()
+    return [
+        {
+            "page": item,
+            "is_active": isinstance(current, Page) and current.path.startswith(item.path),
+        }
+        for item in items
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def home_url(context):
+    request = context.get("request")
+    try:
+        home = _home_for_locale(request, Locale.get_active()) if request else None
+    except Locale.DoesNotExist:
+        home = None
+    return home.url if home else "/"
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """One link per language, to the translation of the current page where there is one.
+
+    Falls back to that language's home page for an untranslated page, and to Django's
+    translate_url for views that are not Wagtail pages (search, order pages…).
+    """
+    request = context.get("request")
+    page = context.get("page")
+    current = translation.get_language()
+    links = []
+    for code, name in settings.LANGUAGES:
+        url = None
+        locale = Locale.objects.filter(language_code=code).first()
+        if isinstance(page, Page) and locale is not None:
+            translated = page.get_translation_or_none(locale)
+            if translated is not None and translated.live:
+                url = translated.url
+            elif request is not None:
+                home = _home_for_locale(request, locale)
+                url = home.url if home else None
+        if url is None and request is not None:
+            url = translate_url(request.get_full_path(), code)
+        links.append(
+            {"code": code, "name": name, "url": url or "/", "is_current": code == current}
+        )
+    return links

@@ -1,0 +1,203 @@
+"""Build (or bring up to date) the demo site: pages in French and English, settings, groups and
+the demo administrator. Running it twice gives the same result."""
+
+import io
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.images import get_image_model
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+)
+
+from home import demo_content
+from home.models import HomePage, SiteSettings, StandardPage
+
+DEMO_PASSWORD = "changeme"  # noqa: S105 — demo mode only, printed by `make run`
+
+
+class Command(BaseCommand):
+    help = "Crée ou met à jour le contenu de démonstration (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        locales = {code: Locale.objects.get_or_create(language_code=code)[0]
+                   for code, _name in settings.LANGUAGES}
+        home = self.seed_home(locales)
+        self.seed_pages(home, locales)
+        self.seed_settings(home)
+        self.seed_groups()
+        self.seed_admin()
+        self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def seed_home(self, locales):
+        root = Page.get_first_root_node()
+        home = HomePage.objects.filter(locale=locales["fr"], depth=2).first()
+        if home is None:
+            home = HomePage(slug="accueil", locale=locales["fr"], **self.home_fields("fr"))
+            root.add_child(instance=home)
+        self.update_page(home, self.home_fields("fr"))
+
+        site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+        site.hostname, site.port, site.site_name, site.root_page = (
+            "localhost", 80, "CÉSIQ", home,
+        )
+        site.save()
+        # Wagtail's starter page is not ours: remove it once our home page is the root.
+        Page.objects.filter(depth=2, content_type__model="page").exclude(pk=home.pk).delete()
+
+        english = home.get_translation_or_none(locales["en"])
+        if english is None:
+            english = home.copy_for_translation(locales["en"])
+        english = english.specific
+        english.slug = "home"
+        self.update_page(english, self.home_fields("en"))
+        return home
+
+    def home_fields(self, lang):
+        data = demo_content.HOME[lang]
+        return {
+            "title": data["title"],
+            "hero_title": data["hero_title"],
+            "hero_text": data["hero_text"],
+            "hero_cta_label": data["hero_cta_label"],
+            "hero_image": self.hero_image(),
+        }
+
+    def seed_pages(self, home, locales):
+        for spec in demo_content.PAGES:
+            fr_page = home.get_children().filter(slug=spec["slug"]).first()
+            if fr_page is None:
+                fr_page = StandardPage(
+                    slug=spec["slug"], title=spec["fr"]["title"], locale=locales["fr"]
+                )
+                home.add_child(instance=fr_page)
+            fr_page = fr_page.specific
+            self.update_page(fr_page, self.standard_fields(spec, "fr"))
+
+            en_page = fr_page.get_translation_or_none(locales["en"])
+            if en_page is None:
+                en_page = fr_page.copy_for_translation(locales["en"])
+            self.update_page(en_page.specific, self.standard_fields(spec, "en"))
+
+        # The home pages' button and call-to-action point at pages that exist only now.
+        mission = home.get_children().get(slug="mission")
+        for lang, page in [("fr", home), ("en", home.get_translation(locales["en"]).specific)]:
+            self.update_page(
+                page,
+                {"hero_cta_page": mission, "body": self.stream(demo_content.HOME[lang]["body"], home)},
+            )
+
+    def standard_fields(self, spec, lang):
+        data = spec[lang]
+        return {
+            "title": data["title"],
+            "slug": data["slug"],
+            "introduction": data["introduction"],
+            "show_in_menus": spec["show_in_menus"],
+            "body": self.stream(data["body"]),
+        }
+
+    def stream(self, blocks, home=None):
+        """Turn the content lists into StreamField data, resolving page links by slug."""
+        result = []
+        for block_type, value in blocks:
+            if block_type == "call_to_action":
+                value = dict(value)
+                slug = value.pop("page_slug")
+                target = home.get_children().filter(slug=slug).first() if home else None
+                value["page"] = target
+                if target is None:
+                    value["external_url"] = "https://cesiq.example/"
+            result.append((block_type, value))
+        return result
+
+    def update_page(self, page, fields):
+        for name, value in fields.items():
+            setattr(page, name, value)
+        page.save_revision().publish()
+
+    def hero_image(self):
+        """A generated illustration, so the demo needs no file from the internet."""
+        Image = get_image_model()
+        existing = Image.objects.filter(title="Illustration CÉSIQ").first()
+        if existing:
+            return existing
+        from PIL import Image as PILImage
+        from PIL import ImageDraw
+
+        canvas = PILImage.new("RGB", (1200, 900), "#0b6e4f")
+        draw = ImageDraw.Draw(canvas)
+        colours = ["#f4c95d", "#e4572e", "#17bebb", "#ffffff", "#76b041"]
+        for i, colour in enumerate(colours):
+            x = 120 + i * 220
+            draw.ellipse((x - 90, 520 - (i % 2) * 120, x + 90, 700 - (i % 2) * 120), fill=colour)
+        draw.arc((100, 120, 1100, 1100), 200, 340, fill="#f4c95d", width=40)
+        buffer = io.BytesIO()
+        canvas.save(buffer, "JPEG", quality=85)
+        image = Image(title="Illustration CÉSIQ", collection=Collection.get_first_root_node())
+        image.file = ImageFile(buffer, name="cesiq-illustration.jpg")
+        image.save()
+        return image
+
+    # --- settings, groups, users ----------------------------------------------------------
+
+    def seed_settings(self, home):
+        site = Site.objects.get(root_page=home)
+        site_settings = SiteSettings.for_site(site)
+        for name, value in demo_content.SITE_SETTINGS.items():
+            setattr(site_settings, name, value)
+        site_settings.privacy_page = home.get_children().get(slug="confidentialite")
+        site_settings.save()
+
+    def seed_groups(self):
+        admin_access = Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+        root_page = Page.get_first_root_node()
+        root_collection = Collection.get_first_root_node()
+        for name in demo_content.STAFF_GROUPS:
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.add(admin_access)
+        editors = Group.objects.get(name="Rédaction")
+        for codename in ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]:
+            GroupPagePermission.objects.get_or_create(
+                group=editors,
+                page=root_page,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+        for app, model in [("wagtailimages", "image"), ("wagtaildocs", "document")]:
+            for action in ["add", "change", "choose"]:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=editors,
+                    collection=root_collection,
+                    permission=Permission.objects.get(
+                        content_type__app_label=app, codename=f"{action}_{model}"
+                    ),
+                )
+
+    def seed_admin(self):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username="admin",
+            defaults={"email": "admin@cesiq.example", "first_name": "Admin",
+                      "last_name": "Démo"},
+        )
+        user.is_staff = user.is_superuser = True
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name="Administration"))

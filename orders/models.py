@@ -1,0 +1,1 @@
+# The money core (Order, Payment, Refund, outbox) arrives with its own issue.
