@@ -25,8 +25,10 @@ class ImageBlock(blocks.StructBlock):
     alt_text = blocks.CharBlock(
         label=_("Texte de remplacement"),
         required=False,
-        help_text=_("Décrit l'image pour les personnes qui ne la voient pas. Vide : "
-                    "le titre de l'image est utilisé."),
+        help_text=_(
+            "Décrit l'image pour les personnes qui ne la voient pas. Vide : "
+            "le titre de l'image est utilisé."
+        ),
     )
     caption = blocks.CharBlock(label=_("Légende"), required=False, max_length=250)
 

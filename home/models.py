@@ -134,7 +134,11 @@ class SiteSettings(BaseSiteSetting):
             heading=_("Réseaux sociaux"),
         ),
         MultiFieldPanel(
-            [FieldPanel("privacy_officer"), FieldPanel("privacy_email"), FieldPanel("privacy_page")],
+            [
+                FieldPanel("privacy_officer"),
+                FieldPanel("privacy_email"),
+                FieldPanel("privacy_page"),
+            ],
             heading=_("Protection des renseignements personnels (Loi 25)"),
         ),
     ]

@@ -19,7 +19,7 @@ def from_cents(cents):
 
 
 def format_cad(amount, language="fr"):
-    """"1 234,50 $" in French (Québec), "$1,234.50" in English."""
+    """ "1 234,50 $" in French (Québec), "$1,234.50" in English."""
     amount = quantize(amount)
     sign = "-" if amount < 0 else ""
     whole, _, cents = f"{abs(amount):,.2f}".partition(".")

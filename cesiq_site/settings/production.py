@@ -26,4 +26,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# Wagtail's page preview and choosers frame the site's own pages, so SAMEORIGIN rather than
+# DENY (security.W019). HSTS preloading is a commitment to browser vendors that the
+# organisation makes on purpose by setting DJANGO_SECURE_HSTS_PRELOAD (security.W021).
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"] + ([] if SECURE_HSTS_PRELOAD else ["security.W021"])

@@ -14,3 +14,5 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 DEMO_PAYMENTS = True
+# Tasks run in process; the worker tests switch this off and start a real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -71,7 +71,5 @@ def language_links(context):
                 url = home.url if home else None
         if url is None and request is not None:
             url = translate_url(request.get_full_path(), code)
-        links.append(
-            {"code": code, "name": name, "url": url or "/", "is_current": code == current}
-        )
+        links.append({"code": code, "name": name, "url": url or "/", "is_current": code == current})
     return links

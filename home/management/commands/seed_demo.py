@@ -30,8 +30,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        locales = {code: Locale.objects.get_or_create(language_code=code)[0]
-                   for code, _name in settings.LANGUAGES}
+        locales = {
+            code: Locale.objects.get_or_create(language_code=code)[0]
+            for code, _name in settings.LANGUAGES
+        }
         home = self.seed_home(locales)
         self.seed_pages(home, locales)
         self.seed_settings(home)
@@ -51,7 +53,10 @@ class Command(BaseCommand):
 
         site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
         site.hostname, site.port, site.site_name, site.root_page = (
-            "localhost", 80, "CÉSIQ", home,
+            "localhost",
+            80,
+            "CÉSIQ",
+            home,
         )
         site.save()
         # Wagtail's starter page is not ours: remove it once our home page is the root.
@@ -96,7 +101,10 @@ class Command(BaseCommand):
         for lang, page in [("fr", home), ("en", home.get_translation(locales["en"]).specific)]:
             self.update_page(
                 page,
-                {"hero_cta_page": mission, "body": self.stream(demo_content.HOME[lang]["body"], home)},
+                {
+                    "hero_cta_page": mission,
+                    "body": self.stream(demo_content.HOME[lang]["body"], home),
+                },
             )
 
     def standard_fields(self, spec, lang):
@@ -167,6 +175,8 @@ class Command(BaseCommand):
         )
         root_page = Page.get_first_root_node()
         root_collection = Collection.get_first_root_node()
+        # Wagtail's starter groups overlap ours; ours say what each team does.
+        Group.objects.filter(name__in=["Editors", "Moderators"], user__isnull=True).delete()
         for name in demo_content.STAFF_GROUPS:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(admin_access)
@@ -193,8 +203,7 @@ class Command(BaseCommand):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username="admin",
-            defaults={"email": "admin@cesiq.example", "first_name": "Admin",
-                      "last_name": "Démo"},
+            defaults={"email": "admin@cesiq.example", "first_name": "Admin", "last_name": "Démo"},
         )
         user.is_staff = user.is_superuser = True
         if created:

@@ -1,0 +1,67 @@
+# Two commands for everyone: `make run` (demo site) and `make test` (whole suite).
+# Only python3 and make are needed; everything else is installed into .venv from the lock file.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= cesiq_site.settings.dev
+
+.PHONY: run test install lint format messages makemessages worker beat migrate seed check clean
+
+$(STAMP): requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(PY) manage.py compile_translations
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: messages seed
+	@echo ""
+	@echo "  CÉSIQ (démo) — http://$(HOST):$(PORT)/      français"
+	@echo "                 http://$(HOST):$(PORT)/en/   English"
+	@echo "                 http://$(HOST):$(PORT)/admin/   admin / changeme (démo seulement)"
+	@echo "                 http://$(HOST):$(PORT)/healthz"
+	@echo "  Paiements : MODE DÉMO — aucun paiement réel. Courriels : var/mail/"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: messages
+	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+makemessages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l fr -l en --ignore=.venv --ignore=var --no-obsolete
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Background work. With REDIS_URL set (for example redis://127.0.0.1:6379), tasks go to Redis.
+worker: $(STAMP)
+	$(VENV)/bin/celery -A cesiq_site worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A cesiq_site beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

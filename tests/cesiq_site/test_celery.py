@@ -1,0 +1,96 @@
+"""Background tasks: dispatched after commit, and run by a real worker on Redis in CI."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from cesiq_site.tasks import ping
+from tests.conftest import service_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_eager_task_runs_in_process():
+    token = uuid.uuid4().hex
+    assert ping.delay(token).get() == token
+    assert cache.get(f"celery-ping:{token}") == "pong"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_is_dispatched_only_after_commit():
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        transaction.on_commit(lambda: ping.delay(token))
+        assert cache.get(f"celery-ping:{token}") is None
+    assert cache.get(f"celery-ping:{token}") == "pong"
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        service_missing("REDIS_URL is not set: no Redis for a real Celery worker")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {url} is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def celery_worker(redis_url, settings):
+    """A real `celery worker` process on Redis, with the test settings."""
+    from cesiq_site.celery import app
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cesiq_site.settings.test")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cesiq_site",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    try:
+        yield worker
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test_real_worker_runs_a_task_from_redis(celery_worker):
+    token = uuid.uuid4().hex
+    ping.delay(token)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if cache.get(f"celery-ping:{token}") == "pong":
+            break
+        assert celery_worker.poll() is None, celery_worker.stdout.read().decode()
+        time.sleep(0.2)
+    else:
+        pytest.fail("the worker did not run the task within 60 s")

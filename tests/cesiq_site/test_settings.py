@@ -1,0 +1,83 @@
+"""Production settings refuse an unsafe configuration; `check --deploy` passes with real ones."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "STRIPE_", "CESIQ_"))
+    }
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(**extra):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "cesiq_site.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "cesiq.example",
+        "STRIPE_SECRET_KEY": "sk_live_placeholder",
+        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+    }
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = run_manage("check", **production_env(DJANGO_SECRET_KEY="changeme"))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_demo_payments_and_a_fake_stripe_address():
+    result = run_manage(
+        "check",
+        **production_env(CESIQ_DEMO_PAYMENTS="1", STRIPE_API_BASE="http://127.0.0.1:12111"),
+    )
+    assert result.returncode != 0
+    assert "cesiq.E001" in result.stderr
+    assert "cesiq.E002" in result.stderr
+
+
+def test_production_security_headers():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_PROXY_SSL_HEADER, s.DEBUG)",
+        **production_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "True True True True ('HTTP_X_FORWARDED_PROTO', 'https') False"
+    )
