@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page, Site
 
 register = template.Library()
@@ -59,7 +60,7 @@ def language_links(context):
     page = context.get("page")
     current = translation.get_language()
     links = []
-    for code, name in settings.LANGUAGES:
+    for code, _name in settings.LANGUAGES:
         url = None
         locale = Locale.objects.filter(language_code=code).first()
         if isinstance(page, Page) and locale is not None:
@@ -71,5 +72,14 @@ def language_links(context):
                 url = home.url if home else None
         if url is None and request is not None:
             url = translate_url(request.get_full_path(), code)
-        links.append({"code": code, "name": name, "url": url or "/", "is_current": code == current})
+        # Each language is named in itself ("Français", "English"), whatever the page's language.
+        name = get_language_info(code)["name_local"]
+        links.append(
+            {
+                "code": code,
+                "name": name[:1].upper() + name[1:],
+                "url": url or "/",
+                "is_current": code == current,
+            }
+        )
     return links

@@ -34,12 +34,21 @@ class Command(BaseCommand):
             code: Locale.objects.get_or_create(language_code=code)[0]
             for code, _name in settings.LANGUAGES
         }
+        self.ensure_tree_roots(locales["fr"])
         home = self.seed_home(locales)
         self.seed_pages(home, locales)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()
         self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
+
+    def ensure_tree_roots(self, locale):
+        """Wagtail's migrations create the root page and collection; a flushed database (as
+        after `manage.py flush` or a transactional test) has neither."""
+        if not Page.get_root_nodes():
+            Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+        if not Collection.get_root_nodes():
+            Collection.add_root(name="Root")
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -1,0 +1,109 @@
+"""Browser journeys: Playwright for Python driving Debian's Chromium against a live server.
+
+Playwright's own browser download does not work on these machines, so the tests launch the
+system Chromium (CHROMIUM_PATH, default /usr/bin/chromium). Without it they are skipped with
+the reason, and fail in CI (CI=true), where `.ci/run` installs it.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import service_missing
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in
+# a thread with a running loop unless told it is safe (the tests are single-threaded here).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        service_missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh browser tab (own cookies) with a French-speaking Québec visitor's settings."""
+    context = chromium.new_context(locale="fr-CA", timezone_id="America/Toronto")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    context = chromium.new_context(
+        locale="fr-CA", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def site_url(live_server, transactional_demo_site):
+    return live_server.url
+
+
+@pytest.fixture
+def transactional_demo_site(transactional_db):
+    """The demo content, committed so that the live server's thread sees it."""
+    from django.core.management import call_command
+    from wagtail.models import Site
+
+    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return Site.objects.get(is_default_site=True)
+
+
+AXE_SOURCE = None
+
+
+def axe_violations(page, tags=WCAG_21_AA):
+    """Run axe-core in the page and return its WCAG 2.1 A/AA violations, readable.
+
+    axe-core comes bundled in the `axe-playwright-python` wheel (the same axe-core that the npm
+    registry serves), so the lock file pins it and no npm install is needed.
+    """
+    global AXE_SOURCE
+    if AXE_SOURCE is None:
+        import axe_playwright_python
+
+        AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
