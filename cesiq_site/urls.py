@@ -10,11 +10,13 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cesiq_site import views
+from orders import views as orders_views
 from search import views as search_views
 
 # Language-neutral addresses: machines (health checks, webhooks) and the admin.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("payments/stripe/webhook/", orders_views.stripe_webhook, name="stripe_webhook"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -37,6 +39,7 @@ if settings.DEBUG:
 # French at "/", English at "/en/": the default language has no prefix.
 urlpatterns += i18n_patterns(
     path(_("recherche/"), search_views.search, name="search"),
+    path("", include("orders.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -1,1 +1,416 @@
-# The money core (Order, Payment, Refund, outbox) arrives with its own issue.
+"""The money core shared by activities and the shop.
+
+An order holds what it buys (its lines) until `expires_at`; payments and refunds are their own
+records with their own states, and the amounts an order has received or returned are derived
+from them. Every change to an order is written to its log.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .taxes import TaxCategory
+
+# No 0/O, 1/I/L: codes are read aloud on the phone and typed from paper tickets.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 7
+
+
+def new_order_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+class OrderKind(models.TextChoices):
+    TICKETS = "tickets", _("Billets")
+    SHOP = "shop", _("Boutique")
+
+
+class OrderState(models.TextChoices):
+    PENDING = "pending", _("En attente de paiement")
+    PAID = "paid", _("Payée")
+    EXPIRED = "expired", _("Expirée")
+    CANCELLED = "cancelled", _("Annulée")
+    REFUNDED = "refunded", _("Remboursée")
+
+
+# State only moves forward. A payment may land after the hold expired (expired → paid).
+ORDER_TRANSITIONS = {
+    OrderState.PENDING: {OrderState.PAID, OrderState.EXPIRED, OrderState.CANCELLED},
+    OrderState.EXPIRED: {OrderState.PAID, OrderState.CANCELLED},
+    OrderState.PAID: {OrderState.REFUNDED, OrderState.CANCELLED},
+    OrderState.REFUNDED: {OrderState.CANCELLED},
+    OrderState.CANCELLED: set(),
+}
+
+
+class OrderQuerySet(models.QuerySet):
+    def holding(self, now=None):
+        """Orders whose lines count against capacity and stock: paid ones, and pending ones
+        whose hold has not run out. An expired hold stops counting by itself."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=OrderState.PAID) | Q(state=OrderState.PENDING, expires_at__gt=now)
+        )
+
+
+class Order(models.Model):
+    code = models.CharField(_("code"), max_length=12, unique=True, default=new_order_code)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    kind = models.CharField(_("type"), max_length=10, choices=OrderKind.choices)
+    state = models.CharField(
+        _("état"), max_length=12, choices=OrderState.choices, default=OrderState.PENDING
+    )
+    buyer_name = models.CharField(_("nom"), max_length=200)
+    buyer_email = models.EmailField(_("courriel"))
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("réservée jusqu'à"))
+    paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    # Totals are computed on the server from the lines and frozen when the order is placed.
+    subtotal = models.DecimalField(_("sous-total"), max_digits=10, decimal_places=2)
+    discount_amount = models.DecimalField(
+        _("rabais"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    gst = models.DecimalField(_("TPS"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    qst = models.DecimalField(_("TVQ"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CAD", editable=False)
+    gst_number = models.CharField(_("n° TPS"), max_length=40, blank=True)
+    qst_number = models.CharField(_("n° TVQ"), max_length=40, blank=True)
+    discount_code = models.ForeignKey(
+        "DiscountCode",
+        verbose_name=_("code de rabais"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+
+    # Set when something needs a person to look at it (amount mismatch, late payment…).
+    attention = models.CharField(_("à vérifier"), max_length=200, blank=True)
+    internal_note = models.TextField(_("note interne"), blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["buyer_email"]),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", kwargs={"code": self.code, "token": self.token})
+
+    def can_become(self, state):
+        return state in ORDER_TRANSITIONS[OrderState(self.state)]
+
+    @property
+    def hold_is_active(self):
+        return self.state == OrderState.PENDING and self.expires_at > timezone.now()
+
+    @property
+    def paid_amount(self):
+        total = self.payments.filter(state=PaymentState.PAID).aggregate(s=Sum("amount"))["s"]
+        return total or Decimal("0.00")
+
+    @property
+    def refunded_amount(self):
+        total = self.refunds.filter(state=RefundState.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
+        return total or Decimal("0.00")
+
+    @property
+    def balance(self):
+        """What the buyer has paid and not been given back."""
+        return self.paid_amount - self.refunded_amount
+
+    @property
+    def is_fully_refunded(self):
+        return self.paid_amount > 0 and self.balance <= 0
+
+    @property
+    def taxable(self):
+        return self.gst > 0 or self.qst > 0
+
+
+class OrderLine(models.Model):
+    """One thing bought, as it was described and priced when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    description = models.CharField(_("description"), max_length=300)
+    unit_price = models.DecimalField(_("prix unitaire"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantité"))
+    tax_category = models.CharField(
+        _("catégorie de taxes"), max_length=12, choices=TaxCategory.choices
+    )
+    # The part of the order's discount that falls on this line (for taxes and refunds).
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    fulfilled = models.BooleanField(_("confirmée"), default=False)
+
+    class Meta:
+        verbose_name = _("ligne de commande")
+        verbose_name_plural = _("lignes de commande")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description}"
+
+    @property
+    def gross(self):
+        return self.unit_price * self.quantity
+
+    @property
+    def net(self):
+        return self.gross - self.discount
+
+
+class PaymentState(models.TextChoices):
+    CREATED = "created", _("Créé")
+    PENDING = "pending", _("En traitement")
+    PAID = "paid", _("Reçu")
+    FAILED = "failed", _("Échoué")
+    CANCELLED = "cancelled", _("Abandonné")
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("moyen"), max_length=20, default="stripe")
+    state = models.CharField(
+        _("état"), max_length=12, choices=PaymentState.choices, default=PaymentState.CREATED
+    )
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CAD")
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.order.code} {self.amount} {self.state}"
+
+
+class RefundState(models.TextChoices):
+    PENDING = "pending", _("En cours")
+    SUCCEEDED = "succeeded", _("Remboursé")
+    FAILED = "failed", _("Échoué")
+
+
+class Refund(models.Model):
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Équipe")
+        BUYER = "buyer", _("Acheteur ou acheteuse")
+        AUTOMATIC = "automatic", _("Automatique")
+        DASHBOARD = "dashboard", _("Tableau de bord Stripe")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("motif"), max_length=300)
+    source = models.CharField(_("origine"), max_length=12, choices=Source.choices)
+    state = models.CharField(
+        _("état"), max_length=12, choices=RefundState.choices, default=RefundState.PENDING
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("remboursement")
+        verbose_name_plural = _("remboursements")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.order.code} −{self.amount}"
+
+
+class StripeEvent(models.Model):
+    """A webhook event already applied; recorded in the same transaction as its effect."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("événement Stripe")
+        verbose_name_plural = _("événements Stripe")
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class DiscountCode(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Pourcentage")
+        FIXED = "fixed", _("Montant fixe")
+
+    class Scope(models.TextChoices):
+        BOTH = "both", _("Activités et boutique")
+        TICKETS = "tickets", _("Activités seulement")
+        SHOP = "shop", _("Boutique seulement")
+
+    code = models.CharField(
+        _("code"), max_length=40, unique=True, help_text=_("Sans distinction de casse.")
+    )
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
+    value = models.DecimalField(
+        _("valeur"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Pourcentage (ex. 15) ou montant en dollars (ex. 5,00)."),
+    )
+    scope = models.CharField(_("s'applique à"), max_length=8, choices=Scope.choices)
+    valid_from = models.DateTimeField(_("valide à partir du"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valide jusqu'au"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(
+        _("utilisations permises"), null=True, blank=True, help_text=_("Vide : illimité.")
+    )
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("code de rabais")
+        verbose_name_plural = _("codes de rabais")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="discount_value_positive"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def times_used(self):
+        """Uses are the orders that hold the code (paid, or pending and not expired), so an
+        abandoned cart gives its use back without any job having to run."""
+        return self.orders.holding().count()
+
+
+class OrderLogEntry(models.Model):
+    """Who did what to an order, and when: the audit log staff read."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="log_entries")
+    action = models.CharField(_("action"), max_length=60)
+    message = models.CharField(_("détail"), max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des commandes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.order.code} {self.action}"
+
+
+class OutboxEmail(models.Model):
+    """An email to send, written in the same transaction as the change that causes it.
+
+    `key` makes queuing idempotent: the same business event cannot queue the same email twice.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    key = models.CharField(max_length=200, unique=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    to = models.EmailField(_("destinataire"))
+    language = models.CharField(max_length=8)
+    subject = models.CharField(_("objet"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courriel")
+        verbose_name_plural = _("courriels")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"
+
+
+@register_setting(icon="form")
+class OrderSettings(BaseGenericSetting):
+    """Taxes and notifications for every order, editable by administrators."""
+
+    taxes_enabled = models.BooleanField(
+        _("percevoir la TPS et la TVQ"),
+        default=False,
+        help_text=_(
+            "À cocher seulement si le CÉSIQ est inscrit aux fichiers de la TPS et de la TVQ."
+        ),
+    )
+    gst_number = models.CharField(_("numéro de TPS"), max_length=40, blank=True)
+    qst_number = models.CharField(_("numéro de TVQ"), max_length=40, blank=True)
+    staff_notification_emails = models.CharField(
+        _("avis de nouvelles commandes à"),
+        max_length=500,
+        blank=True,
+        help_text=_("Adresses séparées par des virgules."),
+    )
+
+    class Meta:
+        verbose_name = _("commandes et taxes")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        if self.taxes_enabled and not (self.gst_number and self.qst_number):
+            raise ValidationError(
+                _("Les numéros de TPS et de TVQ sont obligatoires quand les taxes sont perçues.")
+            )
+        for address in self.notification_addresses():
+            validate_email(address)
+
+    def notification_addresses(self):
+        return [a.strip() for a in self.staff_notification_emails.split(",") if a.strip()]

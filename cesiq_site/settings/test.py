@@ -16,3 +16,6 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 DEMO_PAYMENTS = True
 # Tasks run in process; the worker tests switch this off and start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# A minimal purchasable item for the orders tests (tests/testshop).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testshop"]  # noqa: F405

@@ -1,0 +1,115 @@
+"""The email outbox: an email is a row written in the same transaction as the change that
+causes it, and sent by Celery only after that transaction commits.
+
+- `queue_email` is idempotent on its key, so one business event queues one email.
+- `send_outbox_email` sends a row at most once: it takes the row's lock, checks that it is
+  still pending, sends and marks it sent in one transaction.
+- `sweep_outbox`, run periodically, picks up rows left pending when the broker was down or a
+  worker died.
+"""
+
+import base64
+import logging
+from datetime import timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+
+def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
+    """Write the email to the outbox; dispatch its sending after commit.
+
+    `template` names `orders/email/<template>.txt` (and `.html` if it exists); `subject` is a
+    callable run in `language` so that it is translated like the body.
+    """
+    existing = OutboxEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    with translation.override(language):
+        context = {**context, "language": language}
+        body_text = render_to_string(f"orders/email/{template}.txt", context)
+        body_html = render_to_string(f"orders/email/{template}.html", context)
+        subject_text = str(subject())
+    email = OutboxEmail.objects.create(
+        key=key,
+        order=order,
+        to=to,
+        language=language,
+        subject=" ".join(subject_text.split()),
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[
+            {
+                "filename": name,
+                "mimetype": mimetype,
+                "content": base64.b64encode(content).decode("ascii"),
+            }
+            for name, content, mimetype in attachments
+        ],
+    )
+    transaction.on_commit(lambda: dispatch(email.pk), robust=True)
+    return email
+
+
+def dispatch(email_id):
+    """Hand the email to Celery. If the broker is down the row stays pending for the sweep."""
+    from .tasks import send_outbox_email
+
+    try:
+        send_outbox_email.delay(email_id)
+    except Exception as exc:  # the broker is down: the sweep sends it later
+        logger.warning("outbox: could not dispatch email %s: %s", email_id, exc)
+
+
+def send_now(email_id):
+    """Send one outbox row if it is still pending. Returns True when this call sent it."""
+    with transaction.atomic():
+        email = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, state=OutboxEmail.State.PENDING)
+            .first()
+        )
+        if email is None:  # already sent, or another worker holds it right now
+            return False
+        email.attempts += 1
+        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        for attachment in email.attachments:
+            message.attach(
+                attachment["filename"],
+                base64.b64decode(attachment["content"]),
+                attachment["mimetype"],
+            )
+        try:
+            message.send()
+        except Exception as exc:
+            # Keep the attempt count and error, then let Celery retry with backoff.
+            OutboxEmail.objects.filter(pk=email.pk).update(
+                attempts=email.attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:2000]
+            )
+            raise
+        email.state = OutboxEmail.State.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+    return True
+
+
+def sweep_outbox(older_than=timedelta(minutes=2), limit=200):
+    """Dispatch rows still pending after `older_than` (broker down, worker killed)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for email_id in ids:
+        dispatch(email_id)
+    return len(ids)

@@ -1,0 +1,79 @@
+"""What `orders` needs from anything that can be bought (a ticket type, a product variant).
+
+`orders` knows nothing else about activities or products: it asks the item to describe itself,
+to price a quantity, to reserve it (locking whatever row holds its capacity or stock), to make
+a paid line final, and to give a line back.
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+class NotAvailable(Exception):
+    """Raised by `reserve` with a message the buyer can read (already translated)."""
+
+
+class Purchasable:
+    """Mixin for models that orders can hold and sell.
+
+    Capacity is counted, never decremented: what is taken is the sum of the quantities on lines
+    of holding orders (paid, or pending with an unexpired hold). So an expired hold stops
+    counting by itself, and correctness never waits for a periodic job.
+    """
+
+    #: "tickets" or "shop": decides which discount codes apply.
+    order_kind = None
+
+    def describe(self, language):
+        """The line's description in `language`, frozen on the order line."""
+        raise NotImplementedError
+
+    def price_for(self, requested=None):
+        """The unit price to charge. `requested` is the buyer's amount for pay-what-you-can
+        items; others ignore it. Raise NotAvailable for an unacceptable amount."""
+        raise NotImplementedError
+
+    def tax_category(self):
+        raise NotImplementedError
+
+    def capacity_lock(self):
+        """Lock and return the row that holds this item's capacity (select_for_update)."""
+        raise NotImplementedError
+
+    def available(self, now):
+        """Places or units left, counted under the lock of `capacity_lock`. None: unlimited."""
+        raise NotImplementedError
+
+    def reserve(self, quantity, now=None):
+        """Check, under the capacity lock, that `quantity` can be held now."""
+        now = now or timezone.now()
+        self.capacity_lock()
+        left = self.available(now)
+        if left is not None and quantity > left:
+            if left <= 0:
+                raise NotAvailable(_("« %(item)s » est complet.") % {"item": self})
+            raise NotAvailable(
+                _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
+                % {"left": left, "item": self}
+            )
+
+    def fulfil(self, line):
+        """The line is paid: make it final (registrations, stock). Called once per line."""
+
+    def release(self, line):
+        """A paid line is cancelled: undo what `fulfil` did."""
+
+
+def held_quantity(lines, now):
+    """Sum of quantities on `lines` (an OrderLine queryset) whose order holds them."""
+    from django.db.models import Sum
+
+    from .models import Order
+
+    total = lines.filter(order__in=Order.objects.holding(now)).aggregate(q=Sum("quantity"))["q"]
+    return total or 0
+
+
+ZERO = Decimal("0.00")

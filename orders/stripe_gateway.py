@@ -1,0 +1,126 @@
+"""Everything that talks to Stripe, through the official library.
+
+In demo and test modes `STRIPE_API_BASE` points the library at the project's fake Stripe; the
+code path is the same as in production.
+"""
+
+import json
+from datetime import timedelta
+
+import stripe
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from .money import to_cents
+
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes or later than 24 hours.
+SESSION_MIN_LIFETIME = timedelta(minutes=31)
+SESSION_MAX_LIFETIME = timedelta(hours=23, minutes=55)
+CHECKOUT_LOCALES = {"fr": "fr-CA", "en": "en"}
+
+StripeError = stripe.StripeError
+SignatureVerificationError = stripe.SignatureVerificationError
+
+
+def client():
+    options = {"max_network_retries": 2}
+    if settings.STRIPE_API_BASE:
+        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
+
+
+def session_expiry(order_expires_at, now=None):
+    """The session's expiry: the order's hold, moved into the window Stripe accepts."""
+    now = now or timezone.now()
+    return min(max(order_expires_at, now + SESSION_MIN_LIFETIME), now + SESSION_MAX_LIFETIME)
+
+
+def checkout_line_items(order):
+    """Lines as Stripe shows them, with GST and QST as separate lines.
+
+    Stripe has no negative lines; with a discount each line is sent at its net amount (quantity
+    folded into the name) so that the lines add up exactly to the order's total.
+    """
+    items = []
+    for line in order.lines.all():
+        if line.discount:
+            name = f"{line.quantity} × {line.description}"
+            amount, quantity = to_cents(line.net), 1
+            name += " — " + _("rabais %(code)s") % {"code": order.discount_code.code}
+        else:
+            name, amount, quantity = line.description, to_cents(line.unit_price), line.quantity
+        items.append(_price_data(name, amount, quantity))
+    if order.gst:
+        items.append(
+            _price_data(_("TPS (5 %)") + _tax_number(order.gst_number), to_cents(order.gst))
+        )
+    if order.qst:
+        items.append(
+            _price_data(_("TVQ (9,975 %)") + _tax_number(order.qst_number), to_cents(order.qst))
+        )
+    return items
+
+
+def _tax_number(number):
+    return f" — {number}" if number else ""
+
+
+def _price_data(name, unit_amount, quantity=1):
+    return {
+        "price_data": {
+            "currency": "cad",
+            "unit_amount": unit_amount,
+            "product_data": {"name": name[:250]},
+        },
+        "quantity": quantity,
+    }
+
+
+def create_checkout_session(order, payment, *, success_url, cancel_url, expires_at):
+    with override(order.language):
+        line_items = checkout_line_items(order)
+    session = client().v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": line_items,
+            "customer_email": order.buyer_email,
+            "client_reference_id": order.code,
+            "locale": CHECKOUT_LOCALES.get(order.language, "auto"),
+            "metadata": {"order": order.code, "payment": str(payment.pk)},
+            "payment_intent_data": {"metadata": {"order": order.code}},
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        options={"idempotency_key": payment.idempotency_key},
+    )
+    return session
+
+
+def retrieve_session(session_id):
+    return client().v1.checkout.sessions.retrieve(session_id)
+
+
+def expire_session(session_id):
+    return client().v1.checkout.sessions.expire(session_id)
+
+
+def create_refund(refund):
+    return client().v1.refunds.create(
+        params={
+            "payment_intent": refund.payment.stripe_payment_intent_id,
+            "amount": to_cents(refund.amount),
+            "metadata": {"order": refund.order.code, "refund": str(refund.pk)},
+        },
+        options={"idempotency_key": refund.idempotency_key},
+    )
+
+
+def verify_webhook(payload, signature):
+    """The event as a plain dict, or SignatureVerificationError for a bad or stale signature."""
+    stripe.WebhookSignature.verify_header(
+        payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET
+    )
+    return json.loads(payload)

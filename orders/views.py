@@ -1,0 +1,87 @@
+"""Thin views: the Stripe webhook and the buyer's order page (receipt)."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import DatabaseError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services, stripe_gateway
+from .models import Order, OrderSettings, OrderState, PaymentState
+
+logger = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 512 * 1024
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's signed events. 400 for a bad or stale signature (Stripe will not retry a
+    forged event), 200 once applied or already applied, 5xx only for a transient failure so
+    that Stripe retries."""
+    payload = request.body
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        return HttpResponseBadRequest("payload too large")
+    try:
+        event = stripe_gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
+    except (stripe_gateway.SignatureVerificationError, ValueError) as exc:
+        logger.warning("stripe webhook refused: %s", exc)
+        return HttpResponseBadRequest("invalid signature")
+    try:
+        outcome = services.handle_stripe_event(event)
+    except DatabaseError:
+        logger.exception("stripe webhook %s: database error, Stripe will retry", event.get("id"))
+        return HttpResponse("retry later", status=503)
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+def _order_for(code, token):
+    order = get_object_or_404(Order.objects.prefetch_related("lines"), code=code.upper())
+    if not constant_time_compare(order.token, token):
+        raise Http404
+    return order
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def order_detail(request, code, token):
+    """The buyer's receipt: no account needed, the link's secret token is the key."""
+    order = _order_for(code, token)
+    returning_from_checkout = request.GET.get("retour") == "paiement"
+    waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
+    context = {
+        "order": order,
+        "lines": order.lines.all(),
+        "payments": order.payments.filter(state=PaymentState.PAID),
+        "refunds": order.refunds.all(),
+        "order_settings": OrderSettings.load(request_or_site=request),
+        "waiting_for_confirmation": waiting_for_confirmation,
+        "can_pay": order.hold_is_active and order.total > 0,
+        "demo_payments": settings.DEMO_PAYMENTS,
+    }
+    response = render(request, "orders/order_detail.html", context)
+    if waiting_for_confirmation:
+        # Until the webhook arrives, the page reloads itself (a plain meta refresh, no JS).
+        response["Refresh"] = "5"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+def order_pay(request, code, token):
+    order = _order_for(code, token)
+    page = request.build_absolute_uri(order.get_absolute_url())
+    try:
+        url = services.start_checkout(order, success_url=page + "?retour=paiement", cancel_url=page)
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+        return redirect(order.get_absolute_url())
+    return redirect(url)

@@ -1,0 +1,437 @@
+"""The fake Stripe, exercised through the official ``stripe`` library over real HTTP.
+
+If the library accepts what the fake answers (objects, errors, webhook signatures), the site's
+payment code, which uses the same library, can trust it in tests and in the demo.
+"""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import stripe
+
+from orders.fake_stripe import FakeStripe, decode_form, sign_payload
+
+SECRET = "whsec_test_fake_secret"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((body, self.headers.get("Stripe-Signature")))
+        if self.server.on_event:
+            self.server.on_event(json.loads(body))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    """A stand-in for the site's webhook endpoint, recording what it is sent."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received, server.status, server.on_event = [], 200, None
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}/stripe/webhook/"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def fake(receiver):
+    with FakeStripe(webhook_url=receiver.url, webhook_secret=SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(fake):
+    return stripe.StripeClient("sk_test_fake", base_addresses={"api": fake.url})
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def browse(url, post=False):
+    """GET or POST like a browser without following redirects: (status, headers, body)."""
+    request = urllib.request.Request(url, data=b"" if post else None)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode()
+
+
+def verified_events(receiver):
+    """Every webhook received, checked the way the site checks them."""
+    return [stripe.Webhook.construct_event(body, sig, SECRET) for body, sig in receiver.received]
+
+
+def new_session(client, idempotency_key=None, **extra):
+    params = {
+        "mode": "payment",
+        "success_url": "https://cesiq.example/merci/?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": "https://cesiq.example/panier/",
+        "customer_email": "marie@example.com",
+        "client_reference_id": "ORD-42",
+        "locale": "fr-CA",
+        "metadata": {"order": "ABC"},
+        "payment_intent_data": {"metadata": {"order": "ABC"}},
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "cad",
+                    "unit_amount": 1250,
+                    "product_data": {"name": "Billet — Atelier"},
+                },
+            },
+            {
+                "quantity": 2,
+                "price_data": {
+                    "currency": "cad",
+                    "unit_amount": 625,
+                    "product_data": {"name": "Café équitable"},
+                },
+            },
+        ],
+        **extra,
+    }
+    options = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    return client.v1.checkout.sessions.create(params=params, options=options)
+
+
+def test_decode_form_matches_the_library_encoding():
+    body = (
+        "line_items[0][price_data][unit_amount]=1250&line_items[0][quantity]=1"
+        "&line_items[1][quantity]=2&metadata[order]=ABC&metadata[0]=kept"
+        "&payment_method_types[0]=card&expand[]=line_items"
+    )
+    assert decode_form(body) == {
+        "line_items": [{"price_data": {"unit_amount": "1250"}, "quantity": "1"}, {"quantity": "2"}],
+        "metadata": {"order": "ABC", "0": "kept"},
+        "payment_method_types": ["card"],
+        "expand": ["line_items"],
+    }
+
+
+def test_create_and_retrieve_a_session(client, fake):
+    session = new_session(client)
+    assert session.id.startswith("cs_test_")
+    assert session.object == "checkout.session"
+    assert (session.status, session.payment_status) == ("open", "unpaid")
+    assert (session.amount_total, session.currency) == (2500, "cad")
+    assert session.metadata.to_dict() == {"order": "ABC"}
+    assert session.client_reference_id == "ORD-42"
+    assert session.url == f"{fake.url}/checkout/{session.id}"
+    assert session.payment_intent is None
+    assert session.expires_at - session.created == 24 * 3600
+
+    again = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["line_items"]})
+    assert again.id == session.id
+    items = again.line_items.data
+    assert [(i.description, i.quantity, i.amount_total) for i in items] == [
+        ("Billet — Atelier", 1, 1250),
+        ("Café équitable", 2, 1250),
+    ]
+    listed = client.v1.checkout.sessions.line_items.list(session.id)
+    assert [i.price.unit_amount for i in listed.data] == [1250, 625]
+
+
+@pytest.mark.parametrize("offset", [29 * 60, 24 * 3600 + 120])
+def test_expires_at_out_of_range_is_rejected(client, fake, offset):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, expires_at=int(fake.clock()) + offset)
+    assert caught.value.param == "expires_at"
+    assert new_session(client, expires_at=int(fake.clock()) + 31 * 60).status == "open"
+
+
+def test_invalid_line_items_are_rejected(client):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, line_items=[{"quantity": 0, "price_data": {"currency": "cad"}}])
+    assert caught.value.param == "line_items[0][price_data][unit_amount]"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, mode="subscription")
+    assert caught.value.param == "mode"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, sucess_url="typo")
+    assert caught.value.param == "sucess_url"
+
+
+def test_a_missing_or_wrong_key_is_refused(fake):
+    for key in ("", "pk_test_public", "sk_live_real"):
+        bad = stripe.StripeClient(key, base_addresses={"api": fake.url})
+        with pytest.raises(stripe.AuthenticationError):
+            bad.v1.checkout.sessions.retrieve("cs_test_x")
+    status, _, body = browse(f"{fake.url}/v1/checkout/sessions/cs_test_x")
+    assert status == 401
+    assert json.loads(body)["error"]["type"] == "invalid_request_error"
+
+
+def test_idempotency_key_replays_and_guards_parameters(client, fake):
+    params = {
+        "mode": "payment",
+        "success_url": "https://cesiq.example/merci/",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "cad",
+                    "unit_amount": 500,
+                    "product_data": {"name": "T"},
+                },
+            }
+        ],
+    }
+    first = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "ord-1"})
+    replay = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "ord-1"})
+    assert replay.id == first.id
+    assert replay.last_response.headers["Idempotent-Replayed"] == "true"
+    assert len(fake.sessions) == 1
+
+    params["line_items"][0]["quantity"] = 2
+    with pytest.raises(stripe.IdempotencyError):
+        client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "ord-1"})
+    other = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "ord-2"})
+    assert other.id != first.id
+
+
+def test_unknown_ids_and_paths_are_404(client, fake):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.checkout.sessions.retrieve("cs_test_nope")
+    assert (caught.value.code, caught.value.param, caught.value.http_status) == (
+        "resource_missing",
+        "id",
+        404,
+    )
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.retrieve("pi_test_nope")
+    status, _, body = browse(f"{fake.url}/nowhere")
+    assert status == 404
+    assert "Unrecognized request URL" in json.loads(body)["error"]["message"]
+
+
+def test_hosted_page_is_labelled_demo_and_shows_the_total(client):
+    session = new_session(client)
+    status, headers, page = browse(session.url)
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert '<html lang="fr">' in page
+    assert "MODE DÉMO — aucun paiement réel" in page
+    assert '<span lang="en">DEMO MODE — no real payment</span>' in page
+    assert "25,00\u00a0$" in page
+    assert "Café équitable" in page
+    for action in ("pay", "decline", "pay-later", "cancel"):
+        assert f'action="/checkout/{session.id}/{action}"' in page
+    assert "<script" not in page
+
+
+def test_pay_sends_a_signed_completed_event_then_redirects(client, fake, receiver):
+    session = new_session(client)
+    status, headers, _ = browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    assert status == 303
+    assert headers["Location"] == f"https://cesiq.example/merci/?session_id={session.id}"
+
+    [event] = verified_events(receiver)
+    assert event.type == "checkout.session.completed"
+    assert event.id.startswith("evt_test_")
+    paid = event.data.object
+    assert (paid.id, paid.payment_status, paid.status) == (session.id, "paid", "complete")
+    assert paid.metadata["order"] == "ABC"
+
+    intent = client.v1.payment_intents.retrieve(paid.payment_intent)
+    assert (intent.status, intent.amount_received, intent.currency) == ("succeeded", 2500, "cad")
+    assert intent.latest_charge.startswith("ch_test_")
+    assert intent.metadata["order"] == "ABC"
+    assert fake.deliveries[-1]["status"] == 200
+
+    # A second payment of the same session is refused, and the page says it is over.
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    assert status == 409
+    assert "Payer</button>" not in page
+    assert len(receiver.received) == 1
+
+
+def test_forged_or_stale_signatures_fail_verification(client, fake, receiver):
+    new_session(client)
+    body = json.dumps({"id": "evt_forged", "object": "event", "type": "x", "data": {}})
+    good = sign_payload(body.encode(), SECRET)
+    assert stripe.Webhook.construct_event(body, good, SECRET).id == "evt_forged"
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, sign_payload(body, "whsec_other"), SECRET)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, sign_payload(body, SECRET, timestamp=1), SECRET)
+
+
+def test_pay_later_then_async_success(client, fake, receiver):
+    session = new_session(client)
+    status, headers, _ = browse(f"{fake.url}/checkout/{session.id}/pay-later", post=True)
+    assert status == 303
+    assert session.id in headers["Location"]
+    waiting = client.v1.checkout.sessions.retrieve(session.id)
+    assert (waiting.status, waiting.payment_status) == ("complete", "unpaid")
+    assert client.v1.payment_intents.retrieve(waiting.payment_intent).status == "processing"
+
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/async-succeed", post=True)
+    assert status == 200
+    completed, succeeded = verified_events(receiver)
+    assert (completed.type, completed.data.object.payment_status) == (
+        "checkout.session.completed",
+        "unpaid",
+    )
+    assert succeeded.type == "checkout.session.async_payment_succeeded"
+    assert succeeded.data.object.payment_status == "paid"
+    intent = client.v1.payment_intents.retrieve(waiting.payment_intent)
+    assert (intent.status, intent.amount_received) == ("succeeded", 2500)
+    assert intent.latest_charge in fake.charges
+
+
+def test_pay_later_then_async_failure(client, fake, receiver):
+    session = new_session(client)
+    browse(f"{fake.url}/checkout/{session.id}/pay-later", post=True)
+    browse(f"{fake.url}/checkout/{session.id}/async-fail", post=True)
+    types = [event.type for event in verified_events(receiver)]
+    assert types == ["checkout.session.completed", "checkout.session.async_payment_failed"]
+    failed = client.v1.checkout.sessions.retrieve(session.id)
+    assert failed.payment_status == "unpaid"
+    intent = client.v1.payment_intents.retrieve(failed.payment_intent)
+    assert (intent.status, intent.latest_charge) == ("requires_payment_method", None)
+    status, _, _ = browse(f"{fake.url}/checkout/{session.id}/async-succeed", post=True)
+    assert status == 409
+
+
+def test_decline_keeps_the_session_open_and_sends_nothing(client, fake, receiver):
+    session = new_session(client)
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/decline", post=True)
+    assert status == 402
+    assert "Votre carte a été refusée." in page
+    assert 'role="alert"' in page
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert receiver.received == []
+    assert fake.events == []
+
+
+def test_cancel_goes_back_to_the_site_and_keeps_the_session_open(client, fake):
+    session = new_session(client)
+    status, headers, _ = browse(f"{fake.url}/checkout/{session.id}/cancel", post=True)
+    assert (status, headers["Location"]) == (303, "https://cesiq.example/panier/")
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+
+
+def test_expire_sends_an_event_and_blocks_payment(client, fake, receiver):
+    session = new_session(client)
+    expired = client.v1.checkout.sessions.expire(session.id)
+    assert (expired.status, expired.url) == ("expired", None)
+    assert fake.wait_for_webhooks()  # API-triggered events follow the response, as at Stripe
+    [event] = verified_events(receiver)
+    assert (event.type, event.data.object.id) == ("checkout.session.expired", session.id)
+
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    assert status == 409
+    assert "expiré" in page
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.expire(session.id)
+    assert fake.wait_for_webhooks()
+    assert len(receiver.received) == 1
+
+
+def test_sessions_expire_on_their_own_when_time_passes(client, fake, receiver):
+    session = new_session(client, expires_at=int(fake.clock()) + 3600)
+    fake.clock = lambda: session.expires_at
+    [event] = fake.expire_overdue()
+    assert event["type"] == "checkout.session.expired"
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "expired"
+    assert [e.type for e in verified_events(receiver)] == ["checkout.session.expired"]
+
+
+def test_refunds_are_cumulative_and_bounded(client, fake, receiver):
+    session = new_session(client)
+    browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+
+    partial = client.v1.refunds.create(
+        params={"payment_intent": intent_id, "amount": 1000, "reason": "requested_by_customer"}
+    )
+    assert (partial.object, partial.status, partial.amount) == ("refund", "succeeded", 1000)
+    assert partial.id.startswith("re_test_")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1501})
+    assert caught.value.param == "amount"
+    rest = client.v1.refunds.create(params={"payment_intent": intent_id})
+    assert rest.amount == 1500
+    assert client.v1.refunds.retrieve(rest.id).charge == partial.charge
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create(params={"charge": partial.charge, "amount": 1})
+    assert caught.value.code == "charge_already_refunded"
+
+    assert fake.wait_for_webhooks()
+    refunds = [e for e in verified_events(receiver) if e.type == "charge.refunded"]
+    charges = [e.data.object for e in refunds]
+    assert [(c.amount_refunded, c.refunded) for c in charges] == [(1000, False), (2500, True)]
+    assert {(c.id, c.payment_intent, c.amount, c.currency) for c in charges} == {
+        (partial.charge, intent_id, 2500, "cad")
+    }
+
+
+def test_resend_delivers_the_same_event_again(client, fake, receiver):
+    session = new_session(client)
+    browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    receiver.status = 500
+    record = fake.resend(fake.events[0]["id"])
+    assert record["status"] == 500
+    first, second = verified_events(receiver)
+    assert first.id == second.id == fake.events[0]["id"]
+    assert [d["status"] for d in fake.deliveries] == [200, 500]
+
+
+def test_an_unreachable_endpoint_is_recorded_not_fatal(client, fake):
+    fake.webhook_url = "http://127.0.0.1:9/unreachable/"
+    session = new_session(client)
+    status, _, _ = browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    assert status == 303
+    assert fake.deliveries[-1]["status"] is None
+    assert fake.deliveries[-1]["error"]
+
+
+def test_the_webhook_handler_may_call_back_into_the_fake(client, fake, receiver):
+    """The site's handler re-reads the session from Stripe: the fake must not hold its lock."""
+    seen = []
+    receiver.on_event = lambda event: seen.append(
+        client.v1.checkout.sessions.retrieve(event["data"]["object"]["id"]).payment_status
+    )
+    session = new_session(client)
+    status, _, _ = browse(f"{fake.url}/checkout/{session.id}/pay", post=True)
+    assert (status, seen) == (303, ["paid"])
+
+
+def test_concurrent_requests_with_one_key_create_one_session(fake):
+    client = stripe.StripeClient(
+        "sk_test_fake", base_addresses={"api": fake.url}, max_network_retries=0
+    )
+    outcomes = []
+
+    def create():
+        try:
+            outcomes.append(new_session(client, idempotency_key="same").id)
+        except stripe.IdempotencyError:  # 409: the first request is still in flight
+            outcomes.append("in flight")
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake.sessions) == 1
+    assert set(outcomes) - {"in flight"} == set(fake.sessions)

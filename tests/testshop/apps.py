@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TestshopConfig(AppConfig):
+    name = "tests.testshop"
+    label = "testshop"
