@@ -120,7 +120,12 @@ def create_refund(refund):
 
 def verify_webhook(payload, signature):
     """The event as a plain dict, or SignatureVerificationError for a bad or stale signature."""
+    # verify_header checks the timestamp only when given a tolerance: without one, an old
+    # captured event could be replayed forever.
     stripe.WebhookSignature.verify_header(
-        payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET
+        payload.decode("utf-8"),
+        signature,
+        settings.STRIPE_WEBHOOK_SECRET,
+        tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
     )
     return json.loads(payload)

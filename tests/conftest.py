@@ -35,3 +35,37 @@ def home_en(home_fr):
     from wagtail.models import Locale
 
     return home_fr.get_translation(Locale.objects.get(language_code="en")).specific
+
+
+WEBHOOK_SECRET = "whsec_test_cesiq"  # noqa: S105 — test-only signing secret
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """The project's fake Stripe on a free port; the site's Stripe calls go to it over HTTP.
+
+    Webhooks are not sent by the fake here: tests deliver its events to the site themselves
+    (`deliver`), so they can replay, reorder or drop them.
+    """
+    from orders.fake_stripe import FakeStripe
+
+    with FakeStripe(webhook_secret=WEBHOOK_SECRET) as fake:
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_SECRET_KEY = "sk_test_cesiq"
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        yield fake
+
+
+def post_webhook(client, event, *, secret=WEBHOOK_SECRET, timestamp=None):
+    """POST an event to the site's webhook the way Stripe does, signed with `secret`."""
+    import json
+
+    from orders.fake_stripe import sign_payload
+
+    payload = json.dumps(event).encode()
+    return client.post(
+        "/payments/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign_payload(payload, secret, timestamp),
+    )
