@@ -35,7 +35,7 @@ run: messages seed
 	@echo "                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Paiements : MODE DÉMO — aucun paiement réel. Courriels : var/mail/"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py rundemo $(HOST):$(PORT)
 
 test: messages
 	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest $(PYTEST_ARGS)

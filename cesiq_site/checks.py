@@ -26,3 +26,37 @@ def payments_are_real_in_production(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security)
+def live_stripe_key_only_in_production(app_configs, **kwargs):
+    key = settings.STRIPE_SECRET_KEY or ""
+    if key.startswith(("sk_live_", "rk_live_")) and (settings.DEBUG or settings.DEMO_PAYMENTS):
+        return [
+            Error(
+                "A live Stripe key is set while DEBUG or demo payments are on.",
+                hint="Use a test key (sk_test_…) outside production.",
+                id="cesiq.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def stripe_is_configured(app_configs, **kwargs):
+    from django.core.checks import Warning
+
+    missing = [
+        name
+        for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        return [
+            Warning(
+                f"{', '.join(missing)} not set: paid orders cannot be taken.",
+                hint="Set them from the Stripe dashboard (API keys, webhook endpoint).",
+                id="cesiq.W001",
+            )
+        ]
+    return []

@@ -159,7 +159,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweep picks the work up later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE = {}
+# Periodic clean-up and safety nets. Correctness never waits for them: an expired hold stops
+# counting by itself; these tell buyers, send what was left behind and catch missed webhooks.
+CELERY_BEAT_SCHEDULE = {
+    "expire-orders": {"task": "orders.expire_orders", "schedule": 60.0},
+    "sweep-outbox": {"task": "orders.sweep_outbox", "schedule": 120.0},
+    "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
+}
 
 # --- Passwords -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -216,6 +222,8 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # Points the official library at the project's fake Stripe in demo and test modes only.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 DEMO_PAYMENTS = env_bool("CESIQ_DEMO_PAYMENTS", False)
+# How long an order holds its places or stock while the buyer pays.
+ORDER_HOLD_MINUTES = int(os.environ.get("CESIQ_ORDER_HOLD_MINUTES", "30"))
 
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "CÉSIQ"

@@ -1,5 +1,7 @@
 """Test mode (`make test`): SQLite or DATABASE_URL, in-memory email, fast hashing."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = False
@@ -8,6 +10,10 @@ SECRET_KEY = "test-only-not-secret-" + "x" * 40  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("CESIQ_TEST_EMAIL_DIR"):
+    # A Celery worker started by the tests writes what it sends where the test can count it.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["CESIQ_TEST_EMAIL_DIR"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

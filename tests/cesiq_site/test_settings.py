@@ -81,3 +81,20 @@ def test_production_security_headers():
     assert result.stdout.strip().splitlines()[-1] == (
         "True True True True ('HTTP_X_FORWARDED_PROTO', 'https') False"
     )
+
+
+def test_a_live_stripe_key_is_refused_in_demo_mode():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cesiq_site.settings.dev",
+        STRIPE_SECRET_KEY="sk_live_placeholder",
+    )
+    assert result.returncode != 0
+    assert "cesiq.E003" in result.stderr
+
+
+def test_check_deploy_warns_when_stripe_is_not_configured():
+    env = production_env()
+    del env["STRIPE_SECRET_KEY"]
+    result = run_manage("check", "--deploy", **env)
+    assert "cesiq.W001" in result.stderr + result.stdout
