@@ -166,6 +166,9 @@ class OrderLine(models.Model):
     tax_category = models.CharField(
         _("catégorie de taxes"), max_length=12, choices=TaxCategory.choices
     )
+    # What the item's app needs to know about this line beyond the item itself, e.g. the
+    # activity date a ticket is for ({"date": 12}). Orders never read it.
+    details = models.JSONField(default=dict, blank=True)
     # The part of the order's discount that falls on this line (for taxes and refunds).
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     fulfilled = models.BooleanField(_("confirmée"), default=False)

@@ -26,31 +26,32 @@ class Purchasable:
     #: "tickets" or "shop": decides which discount codes apply.
     order_kind = None
 
-    def describe(self, language):
-        """The line's description in `language`, frozen on the order line."""
+    def describe(self, language, details):
+        """The line's description in `language`, frozen on the order line. `details` is the
+        small dict the item's app attached to the selection (e.g. which date)."""
         raise NotImplementedError
 
-    def price_for(self, requested=None):
+    def price_for(self, requested, details):
         """The unit price to charge. `requested` is the buyer's amount for pay-what-you-can
-        items; others ignore it. Raise NotAvailable for an unacceptable amount."""
+        items (None otherwise). Raise NotAvailable for an unacceptable amount or details."""
         raise NotImplementedError
 
     def tax_category(self):
         raise NotImplementedError
 
-    def capacity_lock(self):
-        """Lock and return the row that holds this item's capacity (select_for_update)."""
+    def capacity_lock(self, details):
+        """Lock the row that holds this item's capacity (select_for_update)."""
         raise NotImplementedError
 
-    def available(self, now):
+    def available(self, now, details):
         """Places or units left, counted under the lock of `capacity_lock`. None: unlimited."""
         raise NotImplementedError
 
-    def reserve(self, quantity, now=None):
+    def reserve(self, quantity, details, now=None):
         """Check, under the capacity lock, that `quantity` can be held now."""
         now = now or timezone.now()
-        self.capacity_lock()
-        left = self.available(now)
+        self.capacity_lock(details)
+        left = self.available(now, details)
         if left is not None and quantity > left:
             if left <= 0:
                 raise NotAvailable(_("« %(item)s » est complet.") % {"item": self})

@@ -3,7 +3,7 @@ locking and the state changes, and write the audit log and the outbox in the sam
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -49,6 +49,7 @@ class Selection:
     item: object
     quantity: int
     requested_price: Decimal | None = None
+    details: dict = field(default_factory=dict)
 
 
 def hold_duration():
@@ -156,13 +157,15 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
     # Lock capacity rows in a fixed order so that two buyers never deadlock.
     ordered = sorted(
         selections,
-        key=lambda s: (ContentType.objects.get_for_model(s.item).pk, s.item.pk),
+        key=lambda s: (ContentType.objects.get_for_model(s.item).pk, s.item.pk, str(s.details)),
     )
     priced = []
     for selection in ordered:
         try:
-            selection.item.reserve(selection.quantity, now=now)
-            unit_price = quantize(selection.item.price_for(selection.requested_price))
+            selection.item.reserve(selection.quantity, selection.details, now=now)
+            unit_price = quantize(
+                selection.item.price_for(selection.requested_price, selection.details)
+            )
         except NotAvailable as exc:
             raise OrderError(str(exc)) from exc
         priced.append((selection, unit_price))
@@ -200,7 +203,8 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
             order=order,
             content_type=ContentType.objects.get_for_model(s.item),
             object_id=s.item.pk,
-            description=s.item.describe(language)[:300],
+            description=s.item.describe(language, s.details)[:300],
+            details=s.details,
             unit_price=unit_price,
             quantity=s.quantity,
             tax_category=s.item.tax_category(),
@@ -415,7 +419,7 @@ def fulfil_late_payment(order, payment, now):
     try:
         # The expired hold no longer counts, so this checks against everyone else.
         for line in sorted(lines, key=lambda line: (line.content_type_id, line.object_id)):
-            line.item.reserve(line.quantity, now=now)
+            line.item.reserve(line.quantity, line.details, now=now)
     except NotAvailable as exc:
         if order.state == OrderState.PENDING:
             change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))

@@ -26,10 +26,10 @@ class Item(Purchasable, models.Model):
     def order_kind(self):
         return self.kind
 
-    def describe(self, language):
+    def describe(self, language, details):
         return f"{self.name} ({language})"
 
-    def price_for(self, requested=None):
+    def price_for(self, requested, details):
         if self.pay_what_you_can and requested is not None:
             if Decimal(requested) < self.price:
                 raise NotAvailable(f"minimum {self.price}")
@@ -39,16 +39,17 @@ class Item(Purchasable, models.Model):
     def tax_category(self):
         return self.tax
 
-    def capacity_lock(self):
+    def capacity_lock(self, details):
         return Item.objects.select_for_update().get(pk=self.pk)
 
-    def available(self, now):
-        if self.capacity is None:
+    def available(self, now, details=None):
+        capacity = Item.objects.values_list("capacity", flat=True).get(pk=self.pk)
+        if capacity is None:
             return None
         lines = OrderLine.objects.filter(
             content_type=ContentType.objects.get_for_model(Item), object_id=self.pk
         )
-        return self.capacity - held_quantity(lines, now)
+        return capacity - held_quantity(lines, now)
 
     def fulfil(self, line):
         Item.objects.filter(pk=self.pk).update(fulfilled_count=models.F("fulfilled_count") + 1)
