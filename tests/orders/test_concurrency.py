@@ -39,8 +39,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 JOIN_TIMEOUT = 30  # seconds; a thread still running after this is stuck (deadlock, lost lock)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def postgres_only():
+    # Session scope: checked before the test database is even created.
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
 
@@ -58,7 +59,7 @@ def run_together(*calls):
         try:
             barrier.wait(timeout=JOIN_TIMEOUT)
             outcomes[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - reported by the caller
+        except Exception as exc:  # reported by the caller
             outcomes[index] = ("error", exc)
         finally:
             connection.close()
@@ -112,10 +113,11 @@ class HeldWatcher:
 
     def _watch(self):
         try:
-            while not self._stop.is_set():
+            while True:  # at least one sample, and one more after the buyers are done
                 self.maximum = max(self.maximum, held(self.item))
                 self.samples += 1
-                time.sleep(0.002)
+                if self._stop.wait(0.002):
+                    break
         finally:
             connection.close()
 
