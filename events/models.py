@@ -1,1 +1,556 @@
-# Models arrive with their own issue; the app exists now so the layout and settings are final.
+"""Activities: pages editors publish, the dates (séances) people register for, ticket types
+and the attendees that paid or free registrations create."""
+
+import secrets
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
+from wagtail.models import Locale, Orderable, Page, TranslatableMixin
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from home.blocks import BodyBlock
+from orders.models import OrderLine
+from orders.purchasable import NotAvailable, Purchasable, held_quantity
+
+
+class Audience(models.TextChoices):
+    SCHOOL = "scolaire", _("Scolaire")
+    YOUTH = "jeunesse", _("Jeunesse")
+    ADULTS = "adultes", _("Adultes")
+
+
+class EventFormat(models.TextChoices):
+    WORKSHOP = "atelier", _("Atelier")
+    TALK = "conference", _("Conférence")
+    SCREENING = "projection", _("Projection")
+    TRAINING = "formation", _("Formation")
+    SCHOOL_VISIT = "animation", _("Animation scolaire")
+    ACTION = "mobilisation", _("Mobilisation")
+
+
+class AttendanceMode(models.TextChoices):
+    IN_PERSON = "presentiel", _("En personne")
+    ONLINE = "en-ligne", _("En ligne")
+    MIXED = "hybride", _("En personne et en ligne")
+
+
+class EventStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Prévue")
+    CANCELLED = "cancelled", _("Annulée")
+    POSTPONED = "postponed", _("Reportée")
+
+
+@register_snippet
+class Theme(TranslatableMixin, models.Model):
+    name = models.CharField(_("nom"), max_length=80)
+    slug = models.SlugField(_("identifiant"), max_length=80)
+
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("thème")
+        verbose_name_plural = _("thèmes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+@register_snippet
+class Venue(TranslatableMixin, models.Model):
+    name = models.CharField(_("nom"), max_length=150)
+    street_address = models.CharField(_("adresse"), max_length=200)
+    city = models.CharField(_("ville"), max_length=100, default="Québec")
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    accessibility = models.TextField(
+        _("accessibilité"),
+        blank=True,
+        help_text=_("Entrée, ascenseur, toilettes, stationnement, transport en commun…"),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("street_address"),
+        FieldRowPanel([FieldPanel("city"), FieldPanel("postal_code")]),
+        FieldPanel("accessibility"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("lieu")
+        verbose_name_plural = _("lieux")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_address(self):
+        return ", ".join(p for p in [self.street_address, self.city, self.postal_code] if p)
+
+
+class EventIndexPage(Page):
+    """ "Activités": the calendar of upcoming activities, with filters that need no JavaScript."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    subpage_types = ["events.EventPage"]
+    parent_page_types = ["home.HomePage"]
+
+    class Meta:
+        verbose_name = _("liste d'activités")
+
+    def get_context(self, request, *args, **kwargs):
+        from .listing import activity_listing
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(activity_listing(self, request))
+        return context
+
+
+class EventPage(RoutablePageMixin, Page):
+    summary = models.TextField(_("résumé"), max_length=400)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("description"), blank=True)
+    audience = models.CharField(_("public"), max_length=12, choices=Audience.choices)
+    format = models.CharField(_("format"), max_length=14, choices=EventFormat.choices)
+    attendance_mode = models.CharField(
+        _("participation"),
+        max_length=12,
+        choices=AttendanceMode.choices,
+        default=AttendanceMode.IN_PERSON,
+    )
+    themes = ParentalManyToManyField(Theme, verbose_name=_("thèmes"), blank=True)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("lieu"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    online_link = models.URLField(
+        _("lien de la rencontre en ligne"),
+        blank=True,
+        help_text=_("Envoyé seulement aux personnes inscrites, jamais affiché sur le site."),
+    )
+    organisers = models.CharField(_("organisé par"), max_length=250, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=EventStatus.choices, default=EventStatus.SCHEDULED
+    )
+    registration_opens_at = models.DateTimeField(
+        _("inscriptions à partir du"), null=True, blank=True
+    )
+    registration_closes_at = models.DateTimeField(
+        _("inscriptions jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : jusqu'au début de chaque date."),
+    )
+    external_registration_url = models.URLField(
+        _("inscription chez un partenaire"),
+        blank=True,
+        help_text=_("Pour une activité dont un partenaire gère les inscriptions."),
+    )
+    cancellation_hours = models.PositiveIntegerField(
+        _("annulation possible jusqu'à (heures avant)"), default=48
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("audience"), FieldPanel("format")]),
+                FieldPanel("themes"),
+                FieldPanel("attendance_mode"),
+                FieldPanel("venue"),
+                FieldPanel("online_link"),
+                FieldPanel("organisers"),
+            ],
+            heading=_("Pour qui, où"),
+        ),
+        InlinePanel(
+            "dates",
+            heading=_("Dates"),
+            label=_("Date"),
+            help_text=_("Sur la page en français seulement : la traduction vend les mêmes places."),
+        ),
+        InlinePanel(
+            "ticket_types",
+            heading=_("Billets"),
+            label=_("Type de billet"),
+            help_text=_("Sur la page en français seulement."),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("status"),
+                FieldRowPanel(
+                    [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
+                ),
+                FieldPanel("cancellation_hours"),
+                FieldPanel("external_registration_url"),
+            ],
+            heading=_("Inscriptions"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("audience"),
+    ]
+    parent_page_types = ["events.EventIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("activité")
+        verbose_name_plural = _("activités")
+
+    @cached_property
+    def source(self):
+        """The French page. Dates, places and tickets live on it only, so that both languages
+        sell the same places; a translation shows its source's."""
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return self
+        return self.get_translation_or_none(default) or self
+
+    @cached_property
+    def upcoming_dates(self):
+        now = timezone.now()
+        return [d for d in self.source.dates.all() if d.end > now]
+
+    @property
+    def display_date(self):
+        """The next date, or for a past activity its last one."""
+        dates = list(self.source.dates.all())
+        return self.next_date or (dates[-1] if dates else None)
+
+    @property
+    def next_date(self):
+        dates = self.upcoming_dates
+        return dates[0] if dates else None
+
+    @property
+    def is_cancelled(self):
+        return self.source.status == EventStatus.CANCELLED
+
+    def public_ticket_types(self):
+        return [t for t in self.source.ticket_types.all() if t.on_sale()]
+
+    @property
+    def is_free(self):
+        types = list(self.source.ticket_types.all())
+        return bool(types) and all(t.kind == TicketKind.FREE for t in types)
+
+    @property
+    def lowest_price(self):
+        prices = [t.price for t in self.source.ticket_types.all() if t.kind != TicketKind.FREE]
+        return min(prices) if prices else Decimal("0")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
+        context["ticket_types"] = self.source.ticket_types.all()
+        context["json_ld"] = event_json_ld(self, request)
+        context["registration_open"] = self.registration_open(now)
+        return context
+
+    @path("inscription/", name="register")
+    def register_view(self, request):
+        from .views import register
+
+        return register(request, self)
+
+    def with_content_from(self, display):
+        """Used by the listing: show `display` (a translation) with this page's dates."""
+        display.__dict__["source"] = self
+        return display
+
+    def registration_open(self, now=None):
+        now = now or timezone.now()
+        source = self.source
+        if source.status != EventStatus.SCHEDULED or source.external_registration_url:
+            return False
+        if source.registration_opens_at and now < source.registration_opens_at:
+            return False
+        if source.registration_closes_at and now > source.registration_closes_at:
+            return False
+        return bool(self.upcoming_dates) and bool(self.public_ticket_types())
+
+
+class EventDate(Orderable):
+    """One séance: its own start, end and capacity. Its row is the lock for its places."""
+
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="dates")
+    start = models.DateTimeField(_("début"))
+    end = models.DateTimeField(_("fin"))
+    capacity = models.PositiveIntegerField(_("places"), default=30)
+
+    panels = [FieldRowPanel([FieldPanel("start"), FieldPanel("end"), FieldPanel("capacity")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("date")
+        verbose_name_plural = _("dates")
+        ordering = ["start"]
+
+    def __str__(self):
+        return date_format(timezone.localtime(self.start), "DATETIME_FORMAT")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("La fin doit venir après le début.")})
+
+    def holding_lines(self):
+        return OrderLine.objects.filter(
+            content_type=ContentType.objects.get_for_model(TicketType),
+            object_id__in=TicketType.objects.filter(page_id=self.page_id).values("pk"),
+            details__date=self.pk,
+        )
+
+    def seats_taken(self, now=None):
+        return held_quantity(self.holding_lines(), now or timezone.now())
+
+    def seats_left(self, now=None):
+        return max(self.capacity - self.seats_taken(now), 0)
+
+
+class TicketKind(models.TextChoices):
+    FIXED = "fixed", _("Prix fixe")
+    FREE = "free", _("Gratuit")
+    PAY_WHAT_YOU_CAN = "pwyc", _("Contribution volontaire")
+
+
+class TicketType(Purchasable, Orderable):
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(_("nom"), max_length=100)
+    name_en = models.CharField(_("nom en anglais"), max_length=100, blank=True)
+    kind = models.CharField(
+        _("tarif"), max_length=5, choices=TicketKind.choices, default=TicketKind.FIXED
+    )
+    price = models.DecimalField(
+        _("prix"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("Contribution volontaire : le montant minimum."),
+    )
+    suggested_price = models.DecimalField(
+        _("montant suggéré"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    quota = models.PositiveIntegerField(
+        _("quota par date"), null=True, blank=True, help_text=_("Vide : pas de limite propre.")
+    )
+    max_per_order = models.PositiveIntegerField(_("maximum par commande"), default=10)
+    sales_start = models.DateTimeField(_("en vente à partir du"), null=True, blank=True)
+    sales_end = models.DateTimeField(_("en vente jusqu'au"), null=True, blank=True)
+
+    order_kind = "tickets"
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_en"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("price"), FieldPanel("suggested_price")]),
+        FieldRowPanel([FieldPanel("quota"), FieldPanel("max_per_order")]),
+        FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("type de billet")
+        verbose_name_plural = _("types de billets")
+
+    def __str__(self):
+        return f"{self.page.title} — {self.name}"
+
+    @property
+    def label(self):
+        """The name in the active language."""
+        if translation.get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+    def on_sale(self, now=None):
+        now = now or timezone.now()
+        return not (
+            (self.sales_start and now < self.sales_start)
+            or (self.sales_end and now > self.sales_end)
+        )
+
+    # --- the purchasable interface ---------------------------------------------------------
+
+    def _date(self, details):
+        try:
+            return self.page.dates.get(pk=int(details.get("date")))
+        except (EventDate.DoesNotExist, TypeError, ValueError) as exc:
+            raise NotAvailable(gettext("Cette date n'existe pas pour cette activité.")) from exc
+
+    def describe(self, language, details):
+        with translation.override(language):
+            when = date_format(timezone.localtime(self._date(details).start), "DATETIME_FORMAT")
+            return f"{self.page.localized.title} — {when} — {self.label}"
+
+    def price_for(self, requested, details):
+        if self.kind == TicketKind.FREE:
+            return Decimal("0.00")
+        if self.kind == TicketKind.PAY_WHAT_YOU_CAN and requested is not None:
+            if requested < self.price:
+                raise NotAvailable(
+                    gettext("La contribution minimale pour « %(name)s » est de %(price)s $.")
+                    % {"name": self.name, "price": self.price}
+                )
+            return requested
+        return self.price
+
+    def tax_category(self):
+        return "taxable"
+
+    def capacity_lock(self, details):
+        date = self._date(details)
+        return EventDate.objects.select_for_update().get(pk=date.pk)
+
+    def available(self, now, details):
+        date = EventDate.objects.get(pk=self._date(details).pk)
+        if self.page.status != EventStatus.SCHEDULED or date.end <= now:
+            return 0
+        left = date.capacity - date.seats_taken(now)
+        if self.quota is not None:
+            mine = date.holding_lines().filter(object_id=self.pk)
+            left = min(left, self.quota - held_quantity(mine, now))
+        return max(left, 0)
+
+    def reserve(self, quantity, details, now=None):
+        now = now or timezone.now()
+        if not self.on_sale(now):
+            raise NotAvailable(gettext("« %(name)s » n'est pas en vente.") % {"name": self.name})
+        if quantity > self.max_per_order:
+            raise NotAvailable(
+                gettext("Au plus %(max)s billets « %(name)s » par commande.")
+                % {"max": self.max_per_order, "name": self.name}
+            )
+        super().reserve(quantity, details, now=now)
+
+    def fulfil(self, line):
+        date = self._date(line.details)
+        names = line.details.get("attendees") or []
+        Attendee.objects.bulk_create(
+            Attendee(
+                order_line=line,
+                date=date,
+                ticket_type=self,
+                name=names[i] if i < len(names) else "",
+            )
+            for i in range(line.quantity)
+        )
+
+    def release(self, line):
+        line.attendees.filter(cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+
+
+def new_ticket_code():
+    return secrets.token_urlsafe(12)
+
+
+class Attendee(models.Model):
+    """One person's place at one date: what the ticket, its QR code and check-in are about."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="attendees")
+    date = models.ForeignKey(EventDate, on_delete=models.PROTECT, related_name="attendees")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
+    checked_in_at = models.DateTimeField(_("arrivée"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participant·e")
+        verbose_name_plural = _("participant·es")
+        ordering = ["date__start", "pk"]
+
+    def __str__(self):
+        return self.name or self.order_line.order.buyer_name
+
+
+def event_json_ld(page, request):
+    """schema.org Event data, escaped for a <script type="application/ld+json">."""
+    import json
+
+    from django.utils.html import _json_script_escapes
+
+    status = {
+        EventStatus.SCHEDULED: "https://schema.org/EventScheduled",
+        EventStatus.CANCELLED: "https://schema.org/EventCancelled",
+        EventStatus.POSTPONED: "https://schema.org/EventPostponed",
+    }[page.source.status]
+    mode = {
+        AttendanceMode.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
+        AttendanceMode.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
+        AttendanceMode.MIXED: "https://schema.org/MixedEventAttendanceMode",
+    }[page.attendance_mode]
+    url = page.get_full_url(request)
+    location = []
+    if page.venue and page.attendance_mode != AttendanceMode.ONLINE:
+        location.append(
+            {
+                "@type": "Place",
+                "name": page.venue.name,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": page.venue.street_address,
+                    "addressLocality": page.venue.city,
+                    "postalCode": page.venue.postal_code,
+                    "addressRegion": "QC",
+                    "addressCountry": "CA",
+                },
+            }
+        )
+    if page.attendance_mode != AttendanceMode.IN_PERSON:
+        location.append({"@type": "VirtualLocation", "url": url})
+    events = []
+    for date in page.upcoming_dates:
+        events.append(
+            {
+                "@context": "https://schema.org",
+                "@type": "Event",
+                "name": page.title,
+                "description": page.summary,
+                "startDate": timezone.localtime(date.start).isoformat(),
+                "endDate": timezone.localtime(date.end).isoformat(),
+                "eventStatus": status,
+                "eventAttendanceMode": mode,
+                "location": location[0] if len(location) == 1 else location,
+                "organizer": {
+                    "@type": "Organization",
+                    "name": "CÉSIQ",
+                    "url": request.build_absolute_uri("/"),
+                },
+                "offers": [
+                    {
+                        "@type": "Offer",
+                        "name": ticket.name,
+                        "price": str(ticket.price),
+                        "priceCurrency": "CAD",
+                        "url": url,
+                        "availability": "https://schema.org/InStock",
+                    }
+                    for ticket in page.source.ticket_types.all()
+                ],
+            }
+        )
+    return json.dumps(events, ensure_ascii=False).translate(_json_script_escapes)

@@ -316,6 +316,18 @@ class DiscountCode(models.Model):
         self.code = self.code.strip().upper()
         super().save(*args, **kwargs)
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        self.code = self.code.strip().upper()
+        errors = {}
+        if self.kind == self.Kind.PERCENT and self.value and self.value > 100:
+            errors["value"] = _("Un pourcentage ne peut pas dépasser 100.")
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = _("La fin doit venir après le début.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def times_used(self):
         """Uses are the orders that hold the code (paid, or pending and not expired), so an

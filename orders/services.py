@@ -254,8 +254,8 @@ def notify_staff(order):
             template="staff_new_order",
             context={"order": order, "site_url": settings.WAGTAILADMIN_BASE_URL},
             subject=lambda: (
-                _("Nouvelle commande %(code)s (%(total)s $)")
-                % {"code": order.code, "total": order.total}
+                _("Nouvelle commande %(code)s (%(total)s)")
+                % {"code": order.code, "total": format_cad(order.total, settings.LANGUAGE_CODE)}
             ),
             order=order,
         )
@@ -631,8 +631,8 @@ def on_session_expired(session):
     Payment.objects.filter(pk=payment.pk, state=PaymentState.CREATED).update(
         state=PaymentState.CANCELLED
     )
-    log(payment.order, "checkout_expired", session["id"])
-    order = payment.order
+    order = lock(payment.order)  # apply_payment may be changing it right now
+    log(order, "checkout_expired", session["id"])
     if (
         order.state == OrderState.PENDING
         and not order.payments.filter(

@@ -16,10 +16,18 @@ def service_missing(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo content once per test database. Tests in a transaction roll back to it;
+    pytest-django runs transactional tests (which flush the database) after the others, and
+    those seed again themselves (see tests/browser/conftest.py)."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
 @pytest.fixture
 def demo_site(db):
     """The demo content exactly as `make run` shows it (French and English pages)."""
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     from wagtail.models import Site
 
     return Site.objects.get(is_default_site=True)

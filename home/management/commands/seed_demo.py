@@ -19,6 +19,7 @@ from wagtail.models import (
     Site,
 )
 
+from events import demo as events_demo
 from home import demo_content
 from home.models import HomePage, SiteSettings, StandardPage
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         self.ensure_tree_roots(locales["fr"])
         home = self.seed_home(locales)
         self.seed_pages(home, locales)
+        events_demo.seed(home, locales)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()

@@ -1,0 +1,364 @@
+"""Demo activities for `seed_demo`, one of each kind CÉSIQ runs. Dates are relative to the
+day the seed runs, so the demo always has upcoming activities."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+THEMES = [
+    ("justice-climatique", "Justice climatique", "Climate justice"),
+    ("droits-des-femmes", "Droits des femmes", "Women's rights"),
+    ("droits-des-enfants", "Droits des enfants", "Children's rights"),
+    ("souverainete-alimentaire", "Souveraineté alimentaire", "Food sovereignty"),
+    ("decroissance", "Décroissance", "Degrowth"),
+    ("antiracisme", "Antiracisme", "Anti-racism"),
+]
+
+VENUES = [
+    {
+        "key": "cesiq",
+        "name": "Salle communautaire du CÉSIQ",
+        "street_address": "Quartier Saint-Roch",
+        "postal_code": "",
+        "accessibility": "Entrée de plain-pied, toilettes adaptées, à 5 minutes d'un arrêt "
+        "d'autobus.",
+        "accessibility_en": "Step-free entrance, accessible toilets, 5 minutes from a bus stop.",
+    },
+    {
+        "key": "bibliotheque",
+        "name": "Bibliothèque de quartier",
+        "street_address": "Quartier Limoilou",
+        "postal_code": "",
+        "accessibility": "Ascenseur ; boucle magnétique sur demande.",
+        "accessibility_en": "Lift; hearing loop on request.",
+    },
+]
+
+# (slug, fr title, en title, fr summary, en summary, audience, format, mode, themes, venue,
+#  dates [(days from now, hour, duration hours, capacity)], tickets, extra)
+ACTIVITIES = [
+    {
+        "slug": "conference-justice-climatique",
+        "fr": (
+            "Conférence : la justice climatique vue du Sud",
+            "Des militantes d'Afrique de l'Ouest et d'Amérique latine racontent comment "
+            "leurs communautés font face à la crise climatique.",
+        ),
+        "en": (
+            "Talk: climate justice seen from the South",
+            "Activists from West Africa and Latin America tell how their communities face "
+            "the climate crisis.",
+        ),
+        "audience": "adultes",
+        "format": "conference",
+        "mode": "presentiel",
+        "themes": ["justice-climatique"],
+        "venue": "cesiq",
+        "dates": [(12, 19, 2, 80)],
+        "tickets": [("Entrée libre", "Free entry", "free", "0")],
+    },
+    {
+        "slug": "atelier-consommation-equitable",
+        "fr": (
+            "Atelier : consommer équitable au quotidien",
+            "Un atelier pratique pour comprendre les filières du commerce équitable et "
+            "faire des choix éclairés.",
+        ),
+        "en": (
+            "Workshop: fair-trade shopping every day",
+            "A hands-on workshop to understand fair-trade supply chains and make informed choices.",
+        ),
+        "audience": "adultes",
+        "format": "atelier",
+        "mode": "presentiel",
+        "themes": ["souverainete-alimentaire", "decroissance"],
+        "venue": "cesiq",
+        "dates": [(9, 18, 2, 20), (23, 10, 2, 20)],
+        "tickets": [
+            ("Régulier", "Regular", "fixed", "25.00"),
+            ("Étudiant·e", "Student", "fixed", "15.00"),
+        ],
+    },
+    {
+        "slug": "projection-semences",
+        "fr": (
+            "Projection-discussion : les semences de la résistance",
+            "Un documentaire sur les paysannes qui protègent les semences locales, suivi "
+            "d'une discussion. Contribution volontaire.",
+        ),
+        "en": (
+            "Screening and discussion: seeds of resistance",
+            "A documentary on women farmers protecting local seeds, followed by a "
+            "discussion. Pay what you can.",
+        ),
+        "audience": "jeunesse",
+        "format": "projection",
+        "mode": "presentiel",
+        "themes": ["souverainete-alimentaire", "droits-des-femmes"],
+        "venue": "bibliotheque",
+        "dates": [(16, 19, 2, 60)],
+        "tickets": [("Contribution volontaire", "Pay what you can", "pwyc", "5.00", "10.00")],
+    },
+    {
+        "slug": "animation-droits-enfants",
+        "fr": (
+            "Animation scolaire : les droits des enfants ici et ailleurs",
+            "Une animation interactive de 75 minutes pour les classes du primaire.",
+        ),
+        "en": (
+            "School session: children's rights here and elsewhere",
+            "An interactive 75-minute session for elementary classes.",
+        ),
+        "audience": "scolaire",
+        "format": "animation",
+        "mode": "presentiel",
+        "themes": ["droits-des-enfants"],
+        "venue": "cesiq",
+        "dates": [(20, 9, 1, 60)],
+        "tickets": [
+            ("Élève", "Student", "fixed", "4.00"),
+            ("Adulte accompagnateur", "Accompanying adult", "free", "0"),
+        ],
+    },
+    {
+        "slug": "formation-citoyennete-mondiale",
+        "fr": (
+            "Formation : animer en éducation à la citoyenneté mondiale",
+            "Une formation pour les personnes qui animent des groupes : outils, "
+            "posture et pédagogie.",
+        ),
+        "en": (
+            "Training: facilitating global citizenship education",
+            "Training for people who lead groups: tools, stance and teaching methods.",
+        ),
+        "audience": "adultes",
+        "format": "formation",
+        "mode": "presentiel",
+        "themes": ["antiracisme", "droits-des-femmes"],
+        "venue": "cesiq",
+        "dates": [(30, 9, 6, 16), (37, 9, 6, 16)],
+        "tickets": [("Inscription", "Registration", "fixed", "60.00")],
+    },
+    {
+        "slug": "atelier-presque-complet",
+        "fr": (
+            "Atelier : cuisine des quatre coins du monde",
+            "Un atelier de cuisine collective. Presque complet !",
+        ),
+        "en": (
+            "Workshop: cooking from around the world",
+            "A collective cooking workshop. Nearly full!",
+        ),
+        "audience": "jeunesse",
+        "format": "atelier",
+        "mode": "presentiel",
+        "themes": ["souverainete-alimentaire"],
+        "venue": "cesiq",
+        "dates": [(6, 17, 3, 3)],
+        "tickets": [("Participation", "Participation", "fixed", "10.00")],
+    },
+    {
+        "slug": "webinaire-decroissance",
+        "fr": (
+            "Webinaire : la décroissance, c'est quoi ?",
+            "Une heure en ligne pour découvrir les idées de la décroissance.",
+        ),
+        "en": ("Webinar: what is degrowth?", "One hour online to discover the ideas of degrowth."),
+        "audience": "adultes",
+        "format": "conference",
+        "mode": "en-ligne",
+        "themes": ["decroissance"],
+        "venue": None,
+        "dates": [(14, 12, 1, 300)],
+        "tickets": [("Gratuit", "Free", "free", "0")],
+        "online_link": "https://visio.example/cesiq-decroissance",
+    },
+    {
+        "slug": "rencontre-annulee",
+        "fr": (
+            "Rencontre : commerce et droits humains (annulée)",
+            "Cette rencontre est annulée ; elle sera reprogrammée.",
+        ),
+        "en": (
+            "Meeting: trade and human rights (cancelled)",
+            "This meeting is cancelled; it will be rescheduled.",
+        ),
+        "audience": "adultes",
+        "format": "conference",
+        "mode": "presentiel",
+        "themes": ["antiracisme"],
+        "venue": "bibliotheque",
+        "dates": [(18, 19, 2, 40)],
+        "tickets": [("Entrée libre", "Free entry", "free", "0")],
+        "status": "cancelled",
+    },
+    {
+        "slug": "semaine-contre-le-racisme",
+        "fr": (
+            "Semaine d'actions contre le racisme",
+            "Une semaine d'activités organisée par nos partenaires ; inscription sur leur site.",
+        ),
+        "en": (
+            "Week of action against racism",
+            "A week of activities run by our partners; register on their site.",
+        ),
+        "audience": "adultes",
+        "format": "mobilisation",
+        "mode": "presentiel",
+        "themes": ["antiracisme"],
+        "venue": None,
+        "dates": [(40, 10, 8, 500)],
+        "tickets": [],
+        "external": "https://www.example.org/semaine-contre-le-racisme",
+        "organisers": "Partenaires du réseau",
+    },
+    {
+        "slug": "atelier-passe",
+        "fr": (
+            "Atelier passé : la Marche mondiale des femmes",
+            "Retour sur la Marche mondiale des femmes et ses revendications.",
+        ),
+        "en": (
+            "Past workshop: the World March of Women",
+            "A look back at the World March of Women and its demands.",
+        ),
+        "audience": "adultes",
+        "format": "atelier",
+        "mode": "presentiel",
+        "themes": ["droits-des-femmes"],
+        "venue": "cesiq",
+        "dates": [(-20, 18, 2, 30)],
+        "tickets": [("Entrée libre", "Free entry", "free", "0")],
+    },
+]
+
+
+def at(days, hour):
+    day = timezone.localdate() + timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def seed(home, locales):
+    from .models import (
+        EventDate,
+        EventIndexPage,
+        EventPage,
+        Theme,
+        TicketType,
+        Venue,
+    )
+
+    themes = {}
+    for slug, fr_name, en_name in THEMES:
+        theme, _ = Theme.objects.update_or_create(
+            slug=slug, locale=locales["fr"], defaults={"name": fr_name}
+        )
+        Theme.objects.update_or_create(
+            translation_key=theme.translation_key,
+            locale=locales["en"],
+            defaults={"name": en_name, "slug": slug},
+        )
+        themes[slug] = theme
+    venues = {}
+    for spec in VENUES:
+        venue, _ = Venue.objects.update_or_create(
+            name=spec["name"],
+            locale=locales["fr"],
+            defaults={
+                "street_address": spec["street_address"],
+                "city": "Québec",
+                "accessibility": spec["accessibility"],
+            },
+        )
+        Venue.objects.update_or_create(
+            translation_key=venue.translation_key,
+            locale=locales["en"],
+            defaults={
+                "name": spec["name"],
+                "street_address": spec["street_address"],
+                "city": "Québec",
+                "accessibility": spec["accessibility_en"],
+            },
+        )
+        venues[spec["key"]] = venue
+
+    index = home.get_children().type(EventIndexPage).first()
+    if index is None:
+        index = EventIndexPage(
+            title="Activités",
+            slug="activites",
+            show_in_menus=True,
+            introduction="Ateliers, conférences, projections et animations pour tous les publics.",
+        )
+        home.add_child(instance=index)
+        index.save_revision().publish()
+    index = index.specific
+    en_index = index.get_translation_or_none(locales["en"])
+    if en_index is None:
+        en_index = index.copy_for_translation(locales["en"]).specific
+        en_index.title, en_index.slug = "Activities", "activities"
+        en_index.introduction = "Workshops, talks, screenings and school sessions for everyone."
+        en_index.save_revision().publish()
+
+    for spec in ACTIVITIES:
+        page = index.get_children().filter(slug=spec["slug"]).first()
+        fields = {
+            "summary": spec["fr"][1],
+            "audience": spec["audience"],
+            "format": spec["format"],
+            "attendance_mode": spec["mode"],
+            "venue": venues.get(spec["venue"]) if spec["venue"] else None,
+            "status": spec.get("status", "scheduled"),
+            "external_registration_url": spec.get("external", ""),
+            "online_link": spec.get("online_link", ""),
+            "organisers": spec.get("organisers", "CÉSIQ"),
+            "body": [("paragraph", f"<p>{spec['fr'][1]}</p>")],
+        }
+        if page is None:
+            page = EventPage(title=spec["fr"][0], slug=spec["slug"], **fields)
+            index.add_child(instance=page)
+        page = page.specific
+        for name, value in fields.items():
+            setattr(page, name, value)
+        page.title = spec["fr"][0]
+        page.themes.set([themes[t] for t in spec["themes"]])
+        if not page.dates.exists():
+            for days, hour, duration, capacity in spec["dates"]:
+                page.dates.add(
+                    EventDate(
+                        start=at(days, hour),
+                        end=at(days, hour) + timedelta(hours=duration),
+                        capacity=capacity,
+                    )
+                )
+        if not page.ticket_types.exists():
+            for ticket in spec["tickets"]:
+                name, name_en, kind, price, *suggested = ticket
+                page.ticket_types.add(
+                    TicketType(
+                        name=name,
+                        name_en=name_en,
+                        kind=kind,
+                        price=Decimal(price),
+                        suggested_price=Decimal(suggested[0]) if suggested else None,
+                    )
+                )
+        page.save_revision().publish()
+
+        english = page.get_translation_or_none(locales["en"])
+        if english is None:
+            english = page.copy_for_translation(locales["en"])
+        english = english.specific
+        english.title, english.summary = spec["en"]
+        english.slug = spec["slug"]
+        english.body = [("paragraph", f"<p>{spec['en'][1]}</p>")]
+        english.venue = (
+            venues[spec["venue"]].get_translation(locales["en"]) if spec["venue"] else None
+        )
+        english.themes.set([themes[t].get_translation(locales["en"]) for t in spec["themes"]])
+        # Dates and tickets live on the French page only.
+        english.dates.all().delete()
+        english.ticket_types.all().delete()
+        english.save_revision().publish()
+    return index

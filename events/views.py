@@ -1,0 +1,48 @@
+"""Thin views: read the form, call the service, send the buyer on."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import translation
+
+from orders import services as orders
+
+from . import services
+from .forms import RegistrationForm
+
+
+def register(request, page):
+    if not page.registration_open():
+        return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
+    form = RegistrationForm(request.POST or None, page=page)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.register(
+                page.source,
+                date_id=data["date"],
+                tickets=form.selections,
+                buyer_name=data["buyer_name"],
+                buyer_email=data["buyer_email"],
+                discount_code=data["discount_code"],
+                language=translation.get_language(),
+            )
+        except orders.OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if order.total == 0:
+                return redirect(order.get_absolute_url())
+            page_url = request.build_absolute_uri(order.get_absolute_url())
+            try:
+                checkout_url = orders.start_checkout(
+                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
+                )
+            except orders.OrderError as exc:
+                # The places stay held: the order page offers to try paying again.
+                messages.error(request, str(exc))
+                return redirect(order.get_absolute_url())
+            return redirect(checkout_url)
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request, "events/register.html", {"page": page, "form": form}, status=status
+    )

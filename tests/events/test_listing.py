@@ -1,0 +1,111 @@
+"""Finding an activity: the list, its filters (no JavaScript), both languages."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Theme
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [a.get_text(strip=True) for a in html.select(".card__title a")]
+
+
+def count_text(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return html.select_one(".result-count").get_text(strip=True)
+
+
+def test_upcoming_activities_in_date_order(client, demo_site):
+    response = client.get("/activites/")
+    assert response.status_code == 200
+    shown = titles(response)
+    assert shown[0] == "Atelier : cuisine des quatre coins du monde"  # the soonest
+    assert "Atelier passé : la Marche mondiale des femmes" not in shown
+    assert count_text(response) == f"{len(shown)} activités"
+
+
+def test_past_activities_are_in_the_archive(client, demo_site):
+    assert titles(client.get("/activites/?archives=1")) == [
+        "Atelier passé : la Marche mondiale des femmes"
+    ]
+
+
+def test_filter_by_audience_and_price(client, demo_site):
+    shown = titles(client.get("/activites/", {"audience": "adultes", "price": "payant"}))
+    assert shown == [
+        "Atelier : consommer équitable au quotidien",
+        "Formation : animer en éducation à la citoyenneté mondiale",
+    ]
+    free = titles(client.get("/activites/", {"price": "gratuit", "mode": "en-ligne"}))
+    assert free == ["Webinaire : la décroissance, c'est quoi ?"]
+
+
+def test_filter_by_theme_works_in_both_languages(client, demo_site):
+    theme_fr = Theme.objects.get(slug="decroissance", locale__language_code="fr")
+    theme_en = Theme.objects.get(slug="decroissance", locale__language_code="en")
+    assert theme_en.translation_key == theme_fr.translation_key
+    fr = titles(client.get("/activites/", {"theme": str(theme_fr.translation_key)}))
+    en = titles(client.get("/en/activities/", {"theme": str(theme_en.translation_key)}))
+    assert fr == [
+        "Atelier : consommer équitable au quotidien",
+        "Webinaire : la décroissance, c'est quoi ?",
+    ]
+    assert en == ["Workshop: fair-trade shopping every day", "Webinar: what is degrowth?"]
+    html = BeautifulSoup(client.get("/en/activities/").content, "html.parser")
+    options = [o.get_text() for o in html.select("#id_theme option")]
+    assert "Degrowth" in options and "Décroissance" not in options
+
+
+def test_bad_filter_values_are_ignored_with_a_message(client, demo_site):
+    response = client.get("/activites/", {"audience": "pirates", "start": "pas-une-date"})
+    assert response.status_code == 200
+    html = BeautifulSoup(response.content, "html.parser")
+    assert html.select(".field__error")
+    assert len(titles(response)) == 9
+
+
+def test_the_list_renders_in_a_constant_number_of_queries(client, activity):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.models import EventDate, EventPage, TicketType
+
+    def query_count():
+        client.get("/activites/")  # warm caches (site, settings)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/activites/").status_code == 200
+        return len(queries)
+
+    before = query_count()
+    index = activity.get_parent()
+    for n in range(12):
+        page = EventPage(
+            title=f"Atelier {n}",
+            slug=f"atelier-{n}",
+            summary="…",
+            audience="adultes",
+            format="atelier",
+        )
+        page.dates.add(
+            EventDate(
+                start=timezone.now() + timedelta(days=n + 1),
+                end=timezone.now() + timedelta(days=n + 1, hours=2),
+            )
+        )
+        page.ticket_types.add(TicketType(name="Billet", price=5))
+        index.add_child(instance=page)
+    assert query_count() == before
+
+
+def test_english_list_shows_translations_with_french_dates(client, demo_site):
+    shown = titles(client.get("/en/activities/", {"audience": "adultes", "price": "payant"}))
+    assert shown == [
+        "Workshop: fair-trade shopping every day",
+        "Training: facilitating global citizenship education",
+    ]

@@ -1,0 +1,152 @@
+"""Registering for an activity: free ones confirmed at once, paid ones through Stripe; the
+same places whatever the language; bad input gets a clear message and changes nothing."""
+
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+
+from events.models import Attendee, EventPage
+from orders.models import Order, OrderState
+from tests.events.conftest import registration_data
+
+pytestmark = pytest.mark.django_db
+
+
+def register_url(page):
+    return page.url + "inscription/"
+
+
+def errors(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+
+
+def ticket(page, name):
+    return page.source.ticket_types.get(name=name)
+
+
+def test_free_registration_is_confirmed_at_once(
+    client, free_activity, django_capture_on_commit_callbacks
+):
+    data = registration_data(
+        free_activity, **{f"quantity_{ticket(free_activity, 'Entrée libre').pk}": 2}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(register_url(free_activity), data)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert response.status_code == 302
+    assert response["Location"] == order.get_absolute_url()
+    assert order.state == OrderState.PAID and order.total == 0
+    attendees = Attendee.objects.filter(order_line__order=order)
+    assert attendees.count() == 2
+    assert len({a.ticket_code for a in attendees}) == 2
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Votre commande est confirmée" in page
+    assert "Conférence : la justice climatique vue du Sud" in page
+
+
+def test_paid_registration_goes_to_stripe_checkout(client, activity, fake_stripe):
+    regular, student = ticket(activity, "Régulier"), ticket(activity, "Étudiant·e")
+    data = registration_data(activity, **{f"quantity_{regular.pk}": 1, f"quantity_{student.pk}": 1})
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(fake_stripe.url + "/checkout/")
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.state == OrderState.PENDING
+    assert order.total == Decimal("40.00")
+    date = activity.upcoming_dates[0]
+    assert date.seats_left() == 18
+
+
+def test_english_registration_uses_the_same_places(client, english, activity, fake_stripe):
+    regular = ticket(activity, "Régulier")
+    data = registration_data(english, **{f"quantity_{regular.pk}": 3})
+    response = client.post(register_url(english), data)
+    assert response.status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.language == "en"
+    assert order.lines.get().description.startswith("Workshop: fair-trade shopping every day")
+    assert order.lines.get().description.endswith("Regular")
+    assert activity.upcoming_dates[0].seats_left() == 17
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({}, "Choisissez au moins un billet."),
+        ({"consent": ""}, "Champ requis."),
+        ({"buyer_email": "pas-un-courriel"}, "Saisissez une adresse de courriel valide."),
+        ({"date": 999999}, "Sélectionnez un choix valide."),
+        ({"website": "http://spam.example"}, "réservé aux robots"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(client, activity, overrides, message):
+    response = client.post(register_url(activity), registration_data(activity, **overrides))
+    assert response.status_code == 400
+    assert any(message in e for e in errors(response)), errors(response)
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_quantity_above_the_maximum_per_order(client, activity):
+    regular = ticket(activity, "Régulier")
+    response = client.post(
+        register_url(activity), registration_data(activity, **{f"quantity_{regular.pk}": 11})
+    )
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_sold_out_date_is_refused_with_the_places_left(client, demo_site, fake_stripe):
+    page = EventPage.objects.get(slug="atelier-presque-complet", locale__language_code="fr")
+    only = page.source.ticket_types.get()
+    response = client.post(
+        register_url(page), registration_data(page, **{f"quantity_{only.pk}": 4})
+    )
+    assert response.status_code == 400
+    assert any("Il ne reste que 3 place(s)" in e for e in errors(response))
+    response = client.post(
+        register_url(page), registration_data(page, **{f"quantity_{only.pk}": 3})
+    )
+    assert response.status_code == 302
+    html = BeautifulSoup(client.get(page.url).content, "html.parser")
+    assert "Complet" in html.select_one(".activity__dates").get_text()
+
+
+def test_pay_what_you_can_below_the_minimum(client, demo_site):
+    page = EventPage.objects.get(slug="projection-semences", locale__language_code="fr")
+    pwyc = page.source.ticket_types.get()
+    response = client.post(
+        register_url(page),
+        registration_data(page, **{f"quantity_{pwyc.pk}": 1, f"amount_{pwyc.pk}": "2.00"}),
+    )
+    assert response.status_code == 400
+    assert any("supérieure ou égale à 5" in e for e in errors(response)), errors(response)
+
+
+def test_cancelled_and_partner_activities_have_no_registration(client, demo_site):
+    cancelled = EventPage.objects.get(slug="rencontre-annulee", locale__language_code="fr")
+    html = BeautifulSoup(client.get(cancelled.url).content, "html.parser")
+    assert "Cette activité est annulée." in html.get_text()
+    assert not html.find("a", string="S'inscrire")
+    response = client.get(register_url(cancelled))
+    assert "Inscriptions fermées" in response.content.decode()
+    partner = EventPage.objects.get(slug="semaine-contre-le-racisme", locale__language_code="fr")
+    html = BeautifulSoup(client.get(partner.url).content, "html.parser")
+    link = html.find("a", string="S'inscrire chez notre partenaire")
+    assert link["href"] == "https://www.example.org/semaine-contre-le-racisme"
+
+
+def test_activity_page_has_schema_org_event_data(client, activity):
+    import json
+
+    html = BeautifulSoup(client.get(activity.url).content, "html.parser")
+    data = json.loads(html.find("script", type="application/ld+json").string)
+    assert [e["@type"] for e in data] == ["Event", "Event"]
+    first = data[0]
+    assert first["name"] == "Atelier : consommer équitable au quotidien"
+    assert first["eventStatus"] == "https://schema.org/EventScheduled"
+    assert first["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert first["location"]["address"]["addressLocality"] == "Québec"
+    assert {o["price"] for o in first["offers"]} == {"25.00", "15.00"}
+    assert all(o["priceCurrency"] == "CAD" for o in first["offers"])
