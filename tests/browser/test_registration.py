@@ -1,0 +1,142 @@
+"""Registering in a real browser: find an activity with the filters, buy two paid tickets
+through the demo checkout page, register for a free activity with the keyboard alone; in
+French and in English, with an accessibility check on every page of the journey."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+from tests.conftest import WEBHOOK_SECRET
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_checkout(live_server, settings):
+    """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
+    from orders.fake_stripe import FakeStripe
+
+    with FakeStripe(
+        webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET
+    ) as fake:
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_SECRET_KEY = "sk_test_browser"
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        yield fake
+
+
+def check_accessibility(page):
+    assert axe_violations(page) == [], page.url
+
+
+@pytest.mark.parametrize(
+    ("lang", "start", "words"),
+    [
+        (
+            "fr",
+            "/activites/",
+            {
+                "audience": "Adultes",
+                "title": "Atelier : consommer équitable au quotidien",
+                "register": "S'inscrire",
+                "ticket": "Régulier",
+                "name": "Votre nom",
+                "email": "Votre courriel",
+                "consent": "J'accepte",
+                "submit": "Confirmer l'inscription",
+                "pay": "Payer",
+                "done": "Votre commande est confirmée",
+                "filter": "Filtrer",
+                "public": "Public",
+            },
+        ),
+        (
+            "en",
+            "/en/activities/",
+            {
+                "audience": "Adults",
+                "title": "Workshop: fair-trade shopping every day",
+                "register": "Register",
+                "ticket": "Regular",
+                "name": "Your name",
+                "email": "Your email",
+                "consent": "I agree",
+                "submit": "Confirm registration",
+                "pay": "Payer",
+                "done": "Your order is confirmed",
+                "filter": "Filter",
+                "public": "Audience",
+            },
+        ),
+    ],
+)
+def test_buy_two_paid_tickets_through_the_demo_checkout(
+    browser_page, site_url, demo_checkout, lang, start, words
+):
+    page = browser_page
+    page.goto(site_url + start)
+    check_accessibility(page)
+    page.get_by_label(words["public"]).select_option(label=words["audience"])
+    page.get_by_role("button", name=words["filter"], exact=True).click()
+    page.get_by_role("link", name=words["title"]).click()
+    check_accessibility(page)
+    page.get_by_role("link", name=words["register"], exact=True).click()
+    check_accessibility(page)
+
+    page.get_by_role("radio").first.check()
+    page.get_by_label(words["ticket"]).fill("2")
+    page.get_by_label(words["name"]).fill("Awa Diallo")
+    page.get_by_label(words["email"]).fill("awa@example.org")
+    page.get_by_label(words["consent"]).check()
+    page.get_by_role("button", name=words["submit"]).click()
+
+    # The demo checkout page of the fake Stripe, clearly not a real payment.
+    page.wait_for_url(demo_checkout.url + "/checkout/**")
+    assert "MODE DÉMO — aucun paiement réel" in page.content()
+    assert "50,00" in page.content()
+    page.get_by_role("button", name=words["pay"], exact=True).click()
+
+    page.wait_for_url(f"{site_url}/**")
+    page.wait_for_selector(f"text={words['done']}", timeout=20_000)
+    check_accessibility(page)
+
+
+def test_register_for_a_free_activity_with_the_keyboard_alone(browser_page, site_url):
+    page = browser_page
+    page.goto(site_url + "/activites/conference-justice-climatique/inscription/")
+    check_accessibility(page)
+
+    page.keyboard.press("Tab")  # skip link
+    # Reach the first date radio button by tabbing, then fill everything with the keyboard.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "radio":
+            break
+    else:
+        pytest.fail("no date radio button reachable with Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2")  # Entrée libre
+    page.keyboard.press("Tab")
+    page.keyboard.type("Awa Diallo")
+    page.keyboard.press("Tab")
+    page.keyboard.type("awa@example.org")
+    page.keyboard.press("Tab")  # discount code: left empty
+    page.keyboard.press("Tab")  # consent (the spam trap is not reachable)
+    assert page.evaluate("document.activeElement.name") == "consent"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # privacy policy link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("text=Votre commande est confirmée")
+    assert "Conférence : la justice climatique vue du Sud" in page.content()
+    check_accessibility(page)
+
+
+def test_registration_errors_are_announced_and_accessible(browser_page, site_url):
+    page = browser_page
+    page.goto(site_url + "/activites/atelier-consommation-equitable/inscription/")
+    page.get_by_role("button", name="Confirmer l'inscription").click()
+    assert page.get_by_role("alert").is_visible() or page.locator(".field__error").count() > 0
+    check_accessibility(page)
