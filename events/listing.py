@@ -120,3 +120,45 @@ def activity_listing(index_page, request):
         "archive": archive,
         "query_string": query.urlencode(),
     }
+
+
+def feed_pages(index_page, request):
+    """Upcoming pages for the calendar feed, in the feed's language, filtered by audience and
+    theme like the list."""
+    from .models import EventPage
+
+    now = timezone.now()
+    source_index = index_page.get_translation_or_none(Locale.get_default()) or index_page
+    pages = (
+        EventPage.objects.live()
+        .public()
+        .child_of(source_index)
+        .filter(dates__end__gt=now)
+        .distinct()
+        .select_related("venue")
+        .prefetch_related("dates")
+    )
+    audience = request.GET.get("audience")
+    if audience:
+        pages = pages.filter(audience=audience)
+    theme = request.GET.get("theme")
+    if theme:
+        try:
+            import uuid
+
+            pages = pages.filter(themes__translation_key=uuid.UUID(theme))
+        except ValueError:
+            return []
+    pages = list(pages)
+    if source_index.locale_id != index_page.locale_id:
+        translations = {
+            p.translation_key: p
+            for p in EventPage.objects.live()
+            .filter(
+                locale_id=index_page.locale_id,
+                translation_key__in=[p.translation_key for p in pages],
+            )
+            .select_related("venue")
+        }
+        return [s.with_content_from(translations.get(s.translation_key, s)) for s in pages]
+    return [s.with_content_from(s) for s in pages]

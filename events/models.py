@@ -99,7 +99,7 @@ class Venue(TranslatableMixin, models.Model):
         return ", ".join(p for p in [self.street_address, self.city, self.postal_code] if p)
 
 
-class EventIndexPage(Page):
+class EventIndexPage(RoutablePageMixin, Page):
     """ "Activités": the calendar of upcoming activities, with filters that need no JavaScript."""
 
     introduction = models.TextField(_("introduction"), blank=True)
@@ -110,6 +110,28 @@ class EventIndexPage(Page):
 
     class Meta:
         verbose_name = _("liste d'activités")
+
+    # Wagtail page paths allow no dot, so the .ics file is named by its headers.
+    @path("calendrier/", name="feed")
+    def calendar_feed(self, request):
+        """A subscribable feed of upcoming activities, filtered like the list
+        (?audience=adultes&theme=<key>)."""
+        from django.http import HttpResponse
+
+        from .listing import feed_pages
+        from .tickets import calendar, vevent
+
+        events = [
+            vevent(page, date, url=page.get_full_url(request))
+            for page in feed_pages(self, request)
+            for date in page.upcoming_dates
+        ]
+        response = HttpResponse(
+            calendar(events, name=f"CÉSIQ — {self.title}"),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Cache-Control"] = "public, max-age=900"
+        return response
 
     def get_context(self, request, *args, **kwargs):
         from .listing import activity_listing
@@ -268,8 +290,28 @@ class EventPage(RoutablePageMixin, Page):
         context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
         context["ticket_types"] = self.source.ticket_types.all()
         context["json_ld"] = event_json_ld(self, request)
+        from .tickets import google_calendar_url
+
+        url = self.get_full_url(request)
+        context["google_links"] = {
+            date.pk: google_calendar_url(self, date, url) for date in self.upcoming_dates
+        }
         context["registration_open"] = self.registration_open(now)
         return context
+
+    @path("calendrier/", name="ics")
+    def ics_view(self, request):
+        from django.http import HttpResponse
+
+        from .tickets import calendar, vevent
+
+        url = self.get_full_url(request)
+        body = calendar(
+            [vevent(self, d, url=url) for d in self.source.dates.all()], name=self.title
+        )
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.slug}.ics"'
+        return response
 
     @path("inscription/", name="register")
     def register_view(self, request):
@@ -460,6 +502,45 @@ class TicketType(Purchasable, Orderable):
 
     def release(self, line):
         line.attendees.filter(cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+
+    def confirmation_extras(self, line, language):
+        """Each attendee's ticket (QR code inline), the date's .ics, and the online link."""
+        from django.conf import settings
+        from django.template.loader import render_to_string
+
+        from .tickets import calendar, qr_png, vevent
+
+        date = self._date(line.details)
+        page = self.page.specific
+        site_url = settings.WAGTAILADMIN_BASE_URL
+        with translation.override(language):
+            shown = page.localized.specific
+            attendees = list(line.attendees.all())
+            context = {
+                "page": shown,
+                "date": date,
+                "attendees": attendees,
+                "site_url": site_url,
+                "online_link": page.online_link,
+                "ticket_label": self.label,
+            }
+            text = render_to_string("events/email/tickets.txt", context)
+            html = render_to_string("events/email/tickets.html", context)
+            ics = calendar(
+                [vevent(shown, date, url=site_url + shown.url, online_link=page.online_link)],
+                name=shown.title,
+            )
+        attachments = [
+            (
+                f"billet-{a.ticket_code}.png",
+                qr_png(a.ticket_code),
+                "image/png",
+                f"ticket-{a.ticket_code}",
+            )
+            for a in attendees
+        ]
+        attachments.append((f"activite-{date.pk}.ics", ics, "text/calendar", None))
+        return {"html": html, "text": text, "attachments": attachments}
 
 
 def new_ticket_code():

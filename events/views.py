@@ -46,3 +46,30 @@ def register(request, page):
     return TemplateResponse(
         request, "events/register.html", {"page": page, "form": form}, status=status
     )
+
+
+def ticket(request, code):
+    """One attendee's ticket with its QR code. The code is unguessable: it is the key."""
+    from django.shortcuts import get_object_or_404
+
+    from .models import Attendee
+    from .tickets import qr_svg
+
+    attendee = get_object_or_404(
+        Attendee.objects.select_related("date", "ticket_type", "order_line__order"),
+        ticket_code=code,
+    )
+    page = attendee.date.page.localized.specific
+    response = TemplateResponse(
+        request,
+        "events/ticket.html",
+        {
+            "attendee": attendee,
+            "activity": page,
+            "order": attendee.order_line.order,
+            "qr_svg": qr_svg(attendee.ticket_code),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -25,8 +25,9 @@ logger = logging.getLogger(__name__)
 def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
     """Write the email to the outbox; dispatch its sending after commit.
 
-    `template` names `orders/email/<template>.txt` (and `.html` if it exists); `subject` is a
-    callable run in `language` so that it is translated like the body.
+    `template` names `orders/email/<template>.txt` and `.html`; `subject` is a callable run
+    in `language` so that it is translated like the body. `attachments` are
+    (filename, bytes, mimetype, content_id or None) tuples; a content id shows an image inline.
     """
     existing = OutboxEmail.objects.filter(key=key).first()
     if existing is not None:
@@ -49,8 +50,9 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
                 "filename": name,
                 "mimetype": mimetype,
                 "content": base64.b64encode(content).decode("ascii"),
+                "content_id": content_id,
             }
-            for name, content, mimetype in attachments
+            for name, content, mimetype, content_id in attachments
         ],
     )
     transaction.on_commit(lambda: dispatch(email.pk), robust=True)
@@ -82,11 +84,7 @@ def send_now(email_id):
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         for attachment in email.attachments:
-            message.attach(
-                attachment["filename"],
-                base64.b64decode(attachment["content"]),
-                attachment["mimetype"],
-            )
+            message.attach(_mime_part(attachment))
         try:
             message.send()
         except Exception as exc:
@@ -100,6 +98,27 @@ def send_now(email_id):
         email.last_error = ""
         email.save(update_fields=["state", "sent_at", "attempts", "last_error"])
     return True
+
+
+def _mime_part(attachment):
+    """An attachment; an image with a content id is shown inline (<img src="cid:…">)."""
+    from email.mime.base import MIMEBase
+    from email.mime.image import MIMEImage
+
+    content = base64.b64decode(attachment["content"])
+    maintype, _, subtype = attachment["mimetype"].partition("/")
+    if attachment.get("content_id") and maintype == "image":
+        part = MIMEImage(content, _subtype=subtype)
+        part.add_header("Content-ID", f"<{attachment['content_id']}>")
+        part.add_header("Content-Disposition", "inline", filename=attachment["filename"])
+        return part
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(content)
+    from email import encoders
+
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 def sweep_outbox(older_than=timedelta(minutes=2), limit=200):

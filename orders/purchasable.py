@@ -66,6 +66,12 @@ class Purchasable:
     def release(self, line):
         """A paid line is cancelled: undo what `fulfil` did."""
 
+    def confirmation_extras(self, line, language):
+        """What the buyer's confirmation email should carry for this line, beyond the receipt:
+        {"html": ..., "text": ..., "attachments": [(filename, bytes, mimetype, content_id)]}
+        (content_id set for an image shown inline), or None."""
+        return None
+
 
 def held_quantity(lines, now):
     """Sum of quantities on `lines` (an OrderLine queryset) whose order holds them."""

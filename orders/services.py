@@ -229,11 +229,22 @@ def confirm(order, *, message=""):
             line.item.fulfil(line)
             line.fulfilled = True
             line.save(update_fields=["fulfilled"])
-    email_buyer(order, "order_confirmed", gettext_lazy("Confirmation de votre commande %(code)s"))
+    extras = [
+        extra
+        for line in order.lines.select_related("content_type")
+        if (extra := line.item.confirmation_extras(line, order.language))
+    ]
+    email_buyer(
+        order,
+        "order_confirmed",
+        gettext_lazy("Confirmation de votre commande %(code)s"),
+        extras=extras,
+        attachments=[a for extra in extras for a in extra.get("attachments", ())],
+    )
     notify_staff(order)
 
 
-def email_buyer(order, template, subject, key_suffix="", **context):
+def email_buyer(order, template, subject, key_suffix="", attachments=(), **context):
     return queue_email(
         key=f"{template}:{order.code}{key_suffix}",
         to=order.buyer_email,
@@ -242,6 +253,7 @@ def email_buyer(order, template, subject, key_suffix="", **context):
         context={"order": order, "site_url": settings.WAGTAILADMIN_BASE_URL, **context},
         subject=lambda: subject % {"code": order.code},
         order=order,
+        attachments=attachments,
     )
 
 

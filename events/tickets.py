@@ -1,0 +1,109 @@
+"""Tickets: QR codes and calendar files (iCalendar, RFC 5545), written by hand: the format is
+small and a dependency would not make it simpler."""
+
+import io
+from datetime import UTC
+
+import qrcode
+import qrcode.image.svg
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+
+def qr_svg(code):
+    """An SVG QR code of the ticket code, for the ticket page (scales, prints sharply)."""
+    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    return image.to_string(encoding="unicode")
+
+
+def qr_png(code):
+    """A PNG QR code of the ticket code, inline in emails (mail clients show PNG best)."""
+    buffer = io.BytesIO()
+    qrcode.make(code, box_size=6, border=2).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _escape(text):
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line):
+    """Lines longer than 75 octets are folded (RFC 5545 §3.1)."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode("utf-8")
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode("utf-8"))
+            current = b""
+        current += piece
+    parts.append(current.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def _utc(moment):
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def vevent(page, date, *, url, online_link=""):
+    description = page.summary
+    if online_link:
+        description += f"\n\n{online_link}"
+    location = page.venue.full_address if page.venue else (online_link or url)
+    status = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(
+        page.source.status, "CONFIRMED"
+    )
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:cesiq-date-{date.pk}@cesiq",
+        f"DTSTAMP:{_utc(timezone.now())}",
+        f"DTSTART:{_utc(date.start)}",
+        f"DTEND:{_utc(date.end)}",
+        f"SUMMARY:{_escape(page.title)}",
+        f"DESCRIPTION:{_escape(strip_tags(description))}",
+        f"LOCATION:{_escape(location)}",
+        f"URL:{url}",
+        f"STATUS:{status}",
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def calendar(events, name="CÉSIQ"):
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//CÉSIQ//Activités//FR",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+        "X-WR-TIMEZONE:America/Toronto",
+    ]
+    for event in events:
+        lines.extend(event)
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def google_calendar_url(page, date, url):
+    from urllib.parse import urlencode
+
+    fmt = "%Y%m%dT%H%M%SZ"
+    params = {
+        "action": "TEMPLATE",
+        "text": page.title,
+        "dates": f"{date.start.astimezone(UTC).strftime(fmt)}/"
+        f"{date.end.astimezone(UTC).strftime(fmt)}",
+        "details": f"{page.summary}\n{url}",
+        "location": page.venue.full_address if page.venue else url,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params)

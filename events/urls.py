@@ -1,0 +1,10 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path(_("billet/<str:code>/"), views.ticket, name="ticket"),
+]

@@ -1,0 +1,92 @@
+"""Tickets: unguessable codes with QR codes, in the confirmation email with the .ics, on a
+ticket page; calendar files for an activity and a subscribable feed."""
+
+import pytest
+from django.core import mail
+
+from events.models import Attendee, EventPage
+from orders.models import Order
+from tests.events.conftest import registration_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registered(client, free_activity, django_capture_on_commit_callbacks):
+    ticket = free_activity.source.ticket_types.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            free_activity.url + "inscription/",
+            registration_data(free_activity, **{f"quantity_{ticket.pk}": 2}),
+        )
+    return Order.objects.get(buyer_email="awa@example.org")
+
+
+def test_confirmation_email_carries_qr_codes_inline_and_the_ics(registered):
+    message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    codes = list(
+        Attendee.objects.filter(order_line__order=registered).values_list("ticket_code", flat=True)
+    )
+    assert len(codes) == 2
+    html = message.alternatives[0][0]
+    for code in codes:
+        assert f'src="cid:ticket-{code}"' in html
+        assert code in message.body
+    parts = {part.get_filename(): part for part in message.message().walk() if part.get_filename()}
+    for code in codes:
+        qr = parts[f"billet-{code}.png"]
+        assert qr["Content-ID"] == f"<ticket-{code}>"
+        assert qr.get_content_disposition() == "inline"
+        assert qr.get_payload(decode=True).startswith(b"\x89PNG")
+    ics = next(p for name, p in parts.items() if name.endswith(".ics"))
+    body = ics.get_payload(decode=True).decode()
+    assert (
+        "BEGIN:VEVENT" in body and "SUMMARY:Conférence : la justice climatique vue du Sud" in body
+    )
+
+
+def test_ticket_page_shows_the_qr_code(client, registered):
+    attendee = Attendee.objects.filter(order_line__order=registered).first()
+    response = client.get(f"/billet/{attendee.ticket_code}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and attendee.ticket_code in html
+    assert response["X-Robots-Tag"] == "noindex"
+    assert client.get("/billet/devine-pas/").status_code == 404
+    english = client.get(f"/en/ticket/{attendee.ticket_code}/").content.decode()
+    assert "Talk: climate justice seen from the South" in english
+
+
+def test_online_link_only_in_the_registrants_email(
+    client, demo_site, django_capture_on_commit_callbacks
+):
+    page = EventPage.objects.get(slug="webinaire-decroissance", locale__language_code="fr")
+    assert "visio.example" not in client.get(page.url).content.decode()
+    ticket = page.source.ticket_types.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            page.url + "inscription/", registration_data(page, **{f"quantity_{ticket.pk}": 1})
+        )
+    message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    assert "https://visio.example/cesiq-decroissance" in message.body
+
+
+def test_activity_ics_and_filtered_feed(client, activity):
+    response = client.get(activity.url + "calendrier/")
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert body.count("BEGIN:VEVENT") == 2
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+    feed = client.get("/activites/calendrier/", {"audience": "scolaire"}).content.decode()
+    assert feed.count("BEGIN:VEVENT") == 1
+    assert "Animation scolaire" in feed
+    english = client.get("/en/activities/calendrier/").content.decode()
+    assert "SUMMARY:Workshop: fair-trade shopping every day" in english
+    assert "Atelier passé" not in feed
+
+
+def test_google_calendar_link_on_the_activity_page(client, activity):
+    html = client.get(activity.url).content.decode()
+    assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
+    assert activity.url + "calendrier/" in html
