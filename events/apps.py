@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Activités")
+
+    def ready(self):
+        from . import signals, waiting_list  # noqa: F401  (Celery task and signal handlers)

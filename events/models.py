@@ -313,6 +313,12 @@ class EventPage(RoutablePageMixin, Page):
         response["Content-Disposition"] = f'attachment; filename="{self.slug}.ics"'
         return response
 
+    @path("liste-attente/", name="waiting_list")
+    def waiting_list_view(self, request):
+        from .views import join_waiting_list
+
+        return join_waiting_list(request, self)
+
     @path("inscription/", name="register")
     def register_view(self, request):
         from .views import register
@@ -367,11 +373,20 @@ class EventDate(Orderable):
             details__date=self.pk,
         )
 
-    def seats_taken(self, now=None):
-        return held_quantity(self.holding_lines(), now or timezone.now())
+    def seats_taken(self, now=None, except_offer=None):
+        """Places held by orders, plus places offered to the waiting list and not yet
+        lapsed (except the offer being used right now)."""
+        now = now or timezone.now()
+        offers = self.waiting_list.filter(
+            state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=now
+        )
+        if except_offer:
+            offers = offers.exclude(token=except_offer)
+        offered = offers.aggregate(n=models.Sum("places"))["n"] or 0
+        return held_quantity(self.holding_lines(), now) + offered
 
-    def seats_left(self, now=None):
-        return max(self.capacity - self.seats_taken(now), 0)
+    def seats_left(self, now=None, except_offer=None):
+        return max(self.capacity - self.seats_taken(now, except_offer), 0)
 
 
 class TicketKind(models.TextChoices):
@@ -470,7 +485,7 @@ class TicketType(Purchasable, Orderable):
         date = EventDate.objects.get(pk=self._date(details).pk)
         if self.page.status != EventStatus.SCHEDULED or date.end <= now:
             return 0
-        left = date.capacity - date.seats_taken(now)
+        left = date.capacity - date.seats_taken(now, except_offer=details.get("offer"))
         if self.quota is not None:
             mine = date.holding_lines().filter(object_id=self.pk)
             left = min(left, self.quota - held_quantity(mine, now))
@@ -502,6 +517,20 @@ class TicketType(Purchasable, Orderable):
 
     def release(self, line):
         line.attendees.filter(cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+        # Freed places go to the waiting list, once this cancellation is committed.
+        from django.db import transaction
+
+        from .waiting_list import offer_waiting_list
+
+        date_id = line.details.get("date")
+        transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
+
+    def buyer_cancellation_deadline(self, line):
+        """Buyers may cancel until `cancellation_hours` before the date starts."""
+        from datetime import timedelta
+
+        date = self._date(line.details)
+        return date.start - timedelta(hours=self.page.specific.cancellation_hours)
 
     def confirmation_extras(self, line, language):
         """Each attendee's ticket (QR code inline), the date's .ics, and the online link."""
@@ -635,3 +664,39 @@ def event_json_ld(page, request):
             }
         )
     return json.dumps(events, ensure_ascii=False).translate(_json_script_escapes)
+
+
+class WaitingListEntry(models.Model):
+    """Someone waiting for places on a full date. When places free up, the first in line is
+    offered them: the offer holds the places for a limited time, then passes to the next."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("En attente")
+        OFFERED = "offered", _("Places offertes")
+        USED = "used", _("Inscrite")
+        LAPSED = "lapsed", _("Offre expirée")
+        CANCELLED = "cancelled", _("Retirée")
+
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="waiting_list")
+    name = models.CharField(_("nom"), max_length=200)
+    email = models.EmailField(_("courriel"))
+    language = models.CharField(_("langue"), max_length=8)
+    places = models.PositiveSmallIntegerField(_("places"))
+    token = models.CharField(max_length=40, unique=True, default=new_ticket_code)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.WAITING)
+    created_at = models.DateTimeField(_("inscrite le"), default=timezone.now)
+    offered_at = models.DateTimeField(_("offre envoyée le"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offre valable jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("liste d'attente")
+        verbose_name_plural = _("listes d'attente")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["date", "state"])]
+
+    def __str__(self):
+        return f"{self.email} ({self.places})"
+
+    def offer_is_valid(self, now=None):
+        now = now or timezone.now()
+        return self.state == self.State.OFFERED and self.offer_expires_at > now

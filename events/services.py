@@ -1,28 +1,43 @@
 """Registration rules for activities; the money and the holds are orders' business."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from orders import services as orders
 from orders.services import OrderError, Selection
 
+from .models import WaitingListEntry
 
-def register(page, *, date_id, tickets, buyer_name, buyer_email, language, discount_code=""):
+
+@transaction.atomic
+def register(
+    page, *, date_id, tickets, buyer_name, buyer_email, language, discount_code="", offer=None
+):
     """Place the order for `tickets` [(ticket_type, quantity, amount_or_None)] on one date.
 
-    Free registrations are confirmed at once; paid ones wait for Stripe.
+    Free registrations are confirmed at once; paid ones wait for Stripe. With an `offer` from
+    the waiting list, the offered places are used (and stop being held by the offer).
     """
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
-    return orders.place_order(
+    details = {"date": date_id}
+    if offer is not None:
+        offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)
+        if not offer.offer_is_valid() or offer.date_id != date_id:
+            raise OrderError(_("Cette offre de la liste d'attente n'est plus valable."))
+        details["offer"] = offer.token
+    order = orders.place_order(
         kind="tickets",
         buyer_name=buyer_name,
         buyer_email=buyer_email,
         language=language,
         discount_code=discount_code,
         selections=[
-            Selection(
-                item=ticket, quantity=quantity, requested_price=amount, details={"date": date_id}
-            )
+            Selection(item=ticket, quantity=quantity, requested_price=amount, details=details)
             for ticket, quantity, amount in tickets
         ],
     )
+    if offer is not None:
+        offer.state = WaitingListEntry.State.USED
+        offer.save(update_fields=["state"])
+    return order

@@ -7,4 +7,9 @@ app_name = "events"
 
 urlpatterns = [
     path(_("billet/<str:code>/"), views.ticket, name="ticket"),
+    path(
+        _("liste-attente/<str:token>/quitter/"),
+        views.leave_waiting_list,
+        name="leave_waiting_list",
+    ),
 ]

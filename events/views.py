@@ -1,6 +1,7 @@
 """Thin views: read the form, call the service, send the buyer on."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -11,10 +12,25 @@ from . import services
 from .forms import RegistrationForm
 
 
+def _offer(page, token):
+    """The waiting-list offer in the link, if it is for this activity and still valid."""
+    from .models import WaitingListEntry
+
+    if not token:
+        return None
+    entry = (
+        WaitingListEntry.objects.select_related("date")
+        .filter(token=token, date__page_id=page.source.pk)
+        .first()
+    )
+    return entry if entry and entry.offer_is_valid() else None
+
+
 def register(request, page):
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
-    form = RegistrationForm(request.POST or None, page=page)
+    offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
+    form = RegistrationForm(request.POST or None, page=page, offer=offer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -26,6 +42,7 @@ def register(request, page):
                 buyer_email=data["buyer_email"],
                 discount_code=data["discount_code"],
                 language=translation.get_language(),
+                offer=offer,
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
@@ -73,3 +90,55 @@ def ticket(request, code):
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def join_waiting_list(request, page):
+    from .forms import WaitingListForm
+    from .waiting_list import join
+
+    form = WaitingListForm(
+        request.POST or None, page=page, initial={"date": request.GET.get("date")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            join(
+                form.dates[data["date"]],
+                name=data["name"],
+                email=data["email"],
+                places=data["places"],
+                language=translation.get_language(),
+            )
+        except orders.OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return TemplateResponse(
+                request, "events/waiting_list_joined.html", {"page": page, "places": data["places"]}
+            )
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request, "events/waiting_list.html", {"page": page, "form": form}, status=status
+    )
+
+
+def leave_waiting_list(request, token):
+    from django.shortcuts import get_object_or_404
+
+    from .models import WaitingListEntry
+
+    entry = get_object_or_404(WaitingListEntry, token=token)
+    page = entry.date.page.localized.specific
+    if request.method == "POST" and entry.state in (
+        WaitingListEntry.State.WAITING,
+        WaitingListEntry.State.OFFERED,
+    ):
+        entry.state = WaitingListEntry.State.CANCELLED
+        entry.save(update_fields=["state"])
+        from .waiting_list import offer_waiting_list
+
+        # An offer given back goes to the next person in line.
+        date_id = entry.date_id
+        transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
+    return TemplateResponse(
+        request, "events/waiting_list_leave.html", {"entry": entry, "page": page}
+    )

@@ -25,17 +25,19 @@ logger = logging.getLogger(__name__)
 def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
     """Write the email to the outbox; dispatch its sending after commit.
 
-    `template` names `orders/email/<template>.txt` and `.html`; `subject` is a callable run
-    in `language` so that it is translated like the body. `attachments` are
-    (filename, bytes, mimetype, content_id or None) tuples; a content id shows an image inline.
+    `template` names `orders/email/<template>.txt` and `.html` (or is a path, with a slash);
+    `subject` is a callable run in `language` so that it is translated like the body.
+    `attachments` are (filename, bytes, mimetype, content_id or None) tuples; a content id
+    shows an image inline.
     """
     existing = OutboxEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
     with translation.override(language):
         context = {**context, "language": language}
-        body_text = render_to_string(f"orders/email/{template}.txt", context)
-        body_html = render_to_string(f"orders/email/{template}.html", context)
+        path = template if "/" in template else f"orders/email/{template}"
+        body_text = render_to_string(f"{path}.txt", context)
+        body_html = render_to_string(f"{path}.html", context)
         subject_text = str(subject())
     email = OutboxEmail.objects.create(
         key=key,

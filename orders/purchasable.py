@@ -66,6 +66,10 @@ class Purchasable:
     def release(self, line):
         """A paid line is cancelled: undo what `fulfil` did."""
 
+    def buyer_cancellation_deadline(self, line):
+        """Until when the buyer may cancel this line themselves (None: they may not)."""
+        return None
+
     def confirmation_extras(self, line, language):
         """What the buyer's confirmation email should carry for this line, beyond the receipt:
         {"html": ..., "text": ..., "attachments": [(filename, bytes, mimetype, content_id)]}

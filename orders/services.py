@@ -307,12 +307,42 @@ def expire_stale_orders(now=None):
     return sum(expire_order(order, now) for order in stale[:500])
 
 
+def buyer_cancellation_deadline(order):
+    """Until when the buyer may cancel this order themselves: the earliest of its lines'
+    deadlines; None when a line cannot be cancelled by the buyer."""
+    deadlines = [
+        line.item.buyer_cancellation_deadline(line)
+        for line in order.lines.select_related("content_type")
+    ]
+    if not deadlines or None in deadlines:
+        return None
+    return min(deadlines)
+
+
+def buyer_can_cancel(order, now=None):
+    now = now or timezone.now()
+    deadline = buyer_cancellation_deadline(order)
+    return (
+        order.state in (OrderState.PENDING, OrderState.PAID)
+        and deadline is not None
+        and now < deadline
+    )
+
+
+def cancel_by_buyer(order, now=None):
+    """The buyer cancels from their order page: places given back, payment refunded."""
+    if not buyer_can_cancel(order, now):
+        raise OrderError(_("Cette commande ne peut plus être annulée en ligne."))
+    return cancel_order(order, reason=_("Annulée par l'acheteur ou l'acheteuse"))
+
+
 def cancel_order(order, *, user=None, reason="", refund=True):
     """Cancel an order: lines are given back; what was paid is refunded if asked."""
     with transaction.atomic():
         order = lock(order)
         was_paid = order.state in (OrderState.PAID, OrderState.REFUNDED)
         change_state(order, OrderState.CANCELLED, user=user, message=reason)
+        email_buyer(order, "order_cancelled", gettext_lazy("Commande %(code)s annulée"))
         if was_paid:
             for line in order.lines.filter(fulfilled=True).select_related("content_type"):
                 line.item.release(line)

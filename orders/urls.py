@@ -8,4 +8,5 @@ app_name = "orders"
 urlpatterns = [
     path(_("commande/<str:code>/<str:token>/"), views.order_detail, name="detail"),
     path(_("commande/<str:code>/<str:token>/payer/"), views.order_pay, name="pay"),
+    path(_("commande/<str:code>/<str:token>/annuler/"), views.order_cancel, name="cancel"),
 ]

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,6 +65,8 @@ def order_detail(request, code, token):
         "order_settings": OrderSettings.load(request_or_site=request),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
+        "can_cancel": services.buyer_can_cancel(order),
+        "cancellation_deadline": services.buyer_cancellation_deadline(order),
         "demo_payments": settings.DEMO_PAYMENTS,
     }
     response = render(request, "orders/order_detail.html", context)
@@ -85,3 +88,23 @@ def order_pay(request, code, token):
         messages.error(request, str(exc))
         return redirect(order.get_absolute_url())
     return redirect(url)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_cancel(request, code, token):
+    """Ask for confirmation, then cancel: places are given back and payment refunded."""
+    order = _order_for(code, token)
+    if not services.buyer_can_cancel(order):
+        messages.error(request, _("Cette commande ne peut plus être annulée en ligne."))
+        return redirect(order.get_absolute_url())
+    if request.method == "POST":
+        services.cancel_by_buyer(order)
+        messages.success(
+            request, _("Votre commande est annulée. Un courriel de confirmation vous a été envoyé.")
+        )
+        return redirect(order.get_absolute_url())
+    return render(
+        request,
+        "orders/order_cancel.html",
+        {"order": order, "deadline": services.buyer_cancellation_deadline(order)},
+    )

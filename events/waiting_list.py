@@ -1,0 +1,128 @@
+"""The waiting list of a full date.
+
+Places freed by a cancellation, an expired hold or a larger capacity are offered to the first
+person in line; the offer holds them (it counts in `EventDate.seats_taken`) for
+WAITING_LIST_OFFER_HOURS, then lapses and the next person is offered. Offers stop counting
+when they lapse even if no job runs; the job only sends the emails.
+"""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders.outbox import queue_email
+from orders.services import OrderError
+
+from .models import EventDate, WaitingListEntry
+
+MAX_PLACES = 10
+
+
+def offer_hours():
+    return getattr(settings, "WAITING_LIST_OFFER_HOURS", 24)
+
+
+def join(date, *, name, email, language, places, now=None):
+    """Put someone in line for `date`; joining twice updates the number of places."""
+    now = now or timezone.now()
+    if not 1 <= places <= MAX_PLACES:
+        raise OrderError(_("Entre 1 et %(max)s places.") % {"max": MAX_PLACES})
+    if date.end <= now or date.page.specific.source.status != "scheduled":
+        raise OrderError(_("Cette date n'accepte plus d'inscriptions."))
+    with transaction.atomic():
+        EventDate.objects.select_for_update().get(pk=date.pk)
+        if date.seats_left(now) >= places:
+            raise OrderError(_("Il reste des places : inscrivez-vous directement."))
+        entry, created = WaitingListEntry.objects.update_or_create(
+            date=date,
+            email__iexact=email,
+            state=WaitingListEntry.State.WAITING,
+            defaults={"name": name, "places": places, "language": language, "email": email},
+        )
+        if created:
+            _email(
+                entry,
+                "events/email/waiting_list_joined",
+                gettext_lazy("Liste d'attente : %(title)s"),
+                key=f"waitlist_joined:{entry.token}",
+            )
+    return entry
+
+
+def offer_freed_places(date, now=None):
+    """Offer the places now free on `date` to the people in line, first come first served."""
+    now = now or timezone.now()
+    offered = []
+    with transaction.atomic():
+        date = EventDate.objects.select_for_update().get(pk=date.pk)
+        if date.end <= now:
+            return []
+        date.waiting_list.filter(
+            state=WaitingListEntry.State.OFFERED, offer_expires_at__lte=now
+        ).update(state=WaitingListEntry.State.LAPSED)
+        left = date.seats_left(now)
+        for entry in date.waiting_list.filter(state=WaitingListEntry.State.WAITING):
+            if entry.places > left:
+                break  # strictly in order: nobody jumps the line with a smaller request
+            entry.state = WaitingListEntry.State.OFFERED
+            entry.offered_at = now
+            entry.offer_expires_at = min(now + timedelta(hours=offer_hours()), date.start)
+            entry.save(update_fields=["state", "offered_at", "offer_expires_at"])
+            _email(
+                entry,
+                "events/email/waiting_list_offer",
+                gettext_lazy("Des places se sont libérées : %(title)s"),
+                key=f"waitlist_offer:{entry.token}",
+            )
+            left -= entry.places
+            offered.append(entry)
+    return offered
+
+
+def offer_everywhere(now=None):
+    """For the periodic job: every upcoming date with someone waiting or an offer lapsing."""
+    now = now or timezone.now()
+    dates = EventDate.objects.filter(
+        end__gt=now,
+        waiting_list__state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED],
+    ).distinct()
+    return sum(len(offer_freed_places(date, now)) for date in dates)
+
+
+def _email(entry, template, subject, key):
+    page = entry.date.page.specific
+    with translation.override(entry.language):
+        shown = page.localized.specific
+        register_url = (
+            settings.WAGTAILADMIN_BASE_URL + shown.url + f"inscription/?offre={entry.token}"
+        )
+        title = shown.title
+    queue_email(
+        key=key,
+        to=entry.email,
+        language=entry.language,
+        template=template,
+        context={
+            "entry": entry,
+            "page": shown,
+            "register_url": register_url,
+            "site_url": settings.WAGTAILADMIN_BASE_URL,
+            "leave_url": settings.WAGTAILADMIN_BASE_URL
+            + reverse("events:leave_waiting_list", args=[entry.token]),
+        },
+        subject=lambda: subject % {"title": title},
+    )
+
+
+@shared_task(name="events.offer_waiting_list")
+def offer_waiting_list(date_id=None):
+    if date_id is None:
+        return offer_everywhere()
+    date = EventDate.objects.filter(pk=date_id).first()
+    return len(offer_freed_places(date)) if date else 0
