@@ -79,6 +79,25 @@ ACTIVITIES = [
             ("Régulier", "Regular", "fixed", "25.00"),
             ("Étudiant·e", "Student", "fixed", "15.00"),
         ],
+        "questions": [
+            ("Besoins alimentaires", "Dietary needs", "text", "", "", False),
+            (
+                "J'ai besoin d'un aménagement pour participer",
+                "I need an accommodation to take part",
+                "checkbox",
+                "",
+                "",
+                False,
+            ),
+            (
+                "Comment avez-vous connu l'activité ?",
+                "How did you hear about the activity?",
+                "choice",
+                "Infolettre\nRéseaux sociaux\nBouche-à-oreille",
+                "Newsletter\nSocial media\nWord of mouth",
+                False,
+            ),
+        ],
     },
     {
         "slug": "projection-semences",
@@ -244,6 +263,7 @@ def seed(home, locales):
         EventDate,
         EventIndexPage,
         EventPage,
+        Question,
         Theme,
         TicketType,
         Venue,
@@ -342,6 +362,20 @@ def seed(home, locales):
                         kind=kind,
                         price=Decimal(price),
                         suggested_price=Decimal(suggested[0]) if suggested else None,
+                        # A school group is a whole class.
+                        max_per_order=40 if spec["audience"] == "scolaire" else 10,
+                    )
+                )
+        if not page.questions.exists():
+            for label, label_en, kind, choices, choices_en, required in spec.get("questions", []):
+                page.questions.add(
+                    Question(
+                        label=label,
+                        label_en=label_en,
+                        kind=kind,
+                        choices=choices,
+                        choices_en=choices_en,
+                        required=required,
                     )
                 )
         page.save_revision().publish()
@@ -360,5 +394,6 @@ def seed(home, locales):
         # Dates and tickets live on the French page only.
         english.dates.all().delete()
         english.ticket_types.all().delete()
+        english.questions.all().delete()
         english.save_revision().publish()
     return index

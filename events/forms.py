@@ -40,6 +40,7 @@ class RegistrationForm(forms.Form):
         self.fields["date"].choices = [(d.pk, str(d)) for d in self.dates.values() if d.start > now]
         if len(self.fields["date"].choices) == 1:
             self.fields["date"].initial = self.fields["date"].choices[0][0]
+        self.add_group_and_question_fields(page)
         self.ticket_types = page.public_ticket_types()
         for ticket in self.ticket_types:
             self.fields[f"quantity_{ticket.pk}"] = forms.IntegerField(
@@ -59,6 +60,59 @@ class RegistrationForm(forms.Form):
                     initial=ticket.suggested_price or ticket.price,
                     required=False,
                 )
+
+    def add_group_and_question_fields(self, page):
+        from .models import Audience, QuestionKind
+
+        self.is_school = page.source.audience == Audience.SCHOOL
+        if self.is_school:
+            self.fields["school"] = forms.CharField(label=_("École"), max_length=200)
+            self.fields["grade"] = forms.CharField(
+                label=_("Niveau scolaire"), max_length=100, help_text=_("Par exemple : 5e année")
+            )
+        self.fields["attendee_names"] = forms.CharField(
+            label=_("Noms des participant·es (facultatif)"),
+            help_text=_("Un nom par ligne, pour les billets et la liste à l'entrée."),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            required=False,
+        )
+        self.questions = list(page.source.questions.all())
+        for question in self.questions:
+            name = f"question_{question.pk}"
+            if question.kind == QuestionKind.CHECKBOX:
+                field = forms.BooleanField(label=question.shown_label, required=question.required)
+            elif question.kind == QuestionKind.CHOICE:
+                field = forms.ChoiceField(
+                    label=question.shown_label,
+                    required=question.required,
+                    choices=[("", "—")] + question.choice_pairs(),
+                )
+            else:
+                field = forms.CharField(
+                    label=question.shown_label, required=question.required, max_length=500
+                )
+            self.fields[name] = field
+
+    def question_fields(self):
+        return [self[f"question_{q.pk}"] for q in self.questions]
+
+    def answers(self):
+        """Answers keyed by the question in French, as staff read them."""
+        data = self.cleaned_data
+        answers = {}
+        # Stored in French whatever the visitor's language: staff read them as data.
+        if self.is_school:
+            answers["École"] = data["school"]
+            answers["Niveau scolaire"] = data["grade"]
+        for question in self.questions:
+            value = data.get(f"question_{question.pk}")
+            if value not in (None, "", False):
+                answers[question.label] = "oui" if value is True else value
+        return answers
+
+    def attendee_names(self):
+        names = self.cleaned_data.get("attendee_names") or ""
+        return [n.strip()[:200] for n in names.splitlines() if n.strip()]
 
     def ticket_rows(self):
         return [

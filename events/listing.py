@@ -1,15 +1,23 @@
-"""The activity list: filters read from the query string (plain GET form, no JavaScript)."""
+"""The activity list and its month view: filters read from the query string (plain GET form,
+no JavaScript)."""
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Max, Min, Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from .models import AttendanceMode, Audience, EventFormat, Theme
 
 PER_PAGE = 12
+SUNDAY_FIRST = [6, 0, 1, 2, 3, 4, 5]  # django.utils.dates numbers weekdays from Monday
 
 
 class ActivityFilterForm(forms.Form):
@@ -47,11 +55,81 @@ class ActivityFilterForm(forms.Form):
         ]
 
 
+MONTH_VIEW = "mois"
+MONTHS_REACHABLE = 24  # the month view goes this many months back and forward from today
+
+
+def apply_filters(pages, data):
+    """Narrow source pages by the filter form's cleaned data (audience, theme, format, mode,
+    price and, when present, the date range)."""
+    from .models import TicketKind
+
+    if data.get("audience"):
+        pages = pages.filter(audience=data["audience"])
+    if data.get("theme"):
+        pages = pages.filter(themes__translation_key=data["theme"])
+    if data.get("format"):
+        pages = pages.filter(format=data["format"])
+    if data.get("mode") == "presentiel":
+        pages = pages.exclude(attendance_mode=AttendanceMode.ONLINE)
+    elif data.get("mode") == "en-ligne":
+        pages = pages.exclude(attendance_mode=AttendanceMode.IN_PERSON)
+    paid = Q(ticket_types__kind__in=[TicketKind.FIXED, TicketKind.PAY_WHAT_YOU_CAN])
+    if data.get("price") == "gratuit":
+        pages = pages.exclude(paid)
+    elif data.get("price") == "payant":
+        pages = pages.filter(paid)
+    if data.get("start"):
+        pages = pages.filter(dates__end__date__gte=data["start"])
+    if data.get("end"):
+        pages = pages.filter(dates__start__date__lte=data["end"])
+    return pages
+
+
+def in_visitor_language(sources, index_page, source_index):
+    """Each French source page shown with its translation in the index page's language where
+    one is live (one query), keeping the source's dates and tickets."""
+    from .models import EventPage
+
+    if source_index.locale_id == index_page.locale_id:
+        return [source.with_content_from(source) for source in sources]
+    translations = {
+        p.translation_key: p
+        for p in EventPage.objects.live()
+        .filter(
+            locale_id=index_page.locale_id,
+            translation_key__in=[p.translation_key for p in sources],
+        )
+        .select_related("image")
+    }
+    return [
+        source.with_content_from(translations.get(source.translation_key, source))
+        for source in sources
+    ]
+
+
+def view_links(request):
+    """Query strings for the "Liste | Mois" switch, keeping the visitor's filters. The month
+    view has no date range or archive, the list no month."""
+    to_list = request.GET.copy()
+    for key in ("vue", "mois", "page"):
+        to_list.pop(key, None)
+    to_month = request.GET.copy()
+    for key in ("page", "archives", "start", "end"):
+        to_month.pop(key, None)
+    to_month["vue"] = MONTH_VIEW
+    return {"list_query": to_list.urlencode(), "month_query": to_month.urlencode()}
+
+
 def activity_listing(index_page, request):
     """Filter and order the French (source) pages, which hold dates and tickets, then show
-    each in the visitor's language where a translation exists. A constant number of queries."""
-    from .models import EventPage, TicketKind
+    each in the visitor's language where a translation exists. A constant number of queries.
 
+    `?vue=mois` asks for the month view instead (see `activity_month`)."""
+    from .models import EventPage
+
+    if request.GET.get("vue") == MONTH_VIEW:
+        return activity_month(index_page, request)
     now = timezone.now()
     archive = request.GET.get("archives") == "1"
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale)
@@ -67,26 +145,7 @@ def activity_listing(index_page, request):
         pages = pages.order_by("next_start")
 
     if form.is_valid():
-        data = form.cleaned_data
-        if data["audience"]:
-            pages = pages.filter(audience=data["audience"])
-        if data["theme"]:
-            pages = pages.filter(themes__translation_key=data["theme"])
-        if data["format"]:
-            pages = pages.filter(format=data["format"])
-        if data["mode"] == "presentiel":
-            pages = pages.exclude(attendance_mode=AttendanceMode.ONLINE)
-        elif data["mode"] == "en-ligne":
-            pages = pages.exclude(attendance_mode=AttendanceMode.IN_PERSON)
-        paid = Q(ticket_types__kind__in=[TicketKind.FIXED, TicketKind.PAY_WHAT_YOU_CAN])
-        if data["price"] == "gratuit":
-            pages = pages.exclude(paid)
-        elif data["price"] == "payant":
-            pages = pages.filter(paid)
-        if data["start"]:
-            pages = pages.filter(dates__end__date__gte=data["start"])
-        if data["end"]:
-            pages = pages.filter(dates__start__date__lte=data["end"])
+        pages = apply_filters(pages, form.cleaned_data)
     pages = (
         pages.distinct()
         .select_related("image", "venue")
@@ -95,22 +154,7 @@ def activity_listing(index_page, request):
 
     paginator = Paginator(pages, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    if source_index.locale_id == index_page.locale_id:
-        page_obj.object_list = [source.with_content_from(source) for source in page_obj]
-    else:
-        translations = {
-            p.translation_key: p
-            for p in EventPage.objects.live()
-            .filter(
-                locale_id=index_page.locale_id,
-                translation_key__in=[p.translation_key for p in page_obj],
-            )
-            .select_related("image")
-        }
-        page_obj.object_list = [
-            source.with_content_from(translations.get(source.translation_key, source))
-            for source in page_obj
-        ]
+    page_obj.object_list = in_visitor_language(list(page_obj), index_page, source_index)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -119,6 +163,121 @@ def activity_listing(index_page, request):
         "paginator": paginator,
         "archive": archive,
         "query_string": query.urlencode(),
+        "view": "liste",
+        **view_links(request),
+    }
+
+
+def shift_month(first, months):
+    """The first day of the month `months` away from `first` (a first of month)."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_apart(a, b):
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def requested_month(value, today):
+    """The month asked for by `?mois=YYYY-MM`: the current one when missing, malformed or
+    further than MONTHS_REACHABLE months away (calendars are crawled link by link)."""
+    this_month = today.replace(day=1)
+    match = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
+    if not match:
+        return this_month
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        return this_month
+    first = date(year, month, 1)
+    if abs(months_apart(this_month, first)) > MONTHS_REACHABLE:
+        return this_month
+    return first
+
+
+@dataclass
+class Day:
+    date: date
+    in_month: bool
+    is_today: bool
+    entries: list = field(default_factory=list)  # (EventDate, page in the visitor's language)
+
+
+def activity_month(index_page, request):
+    """The month view: a calendar grid (weeks from Sunday, as in Québec) whose days list the
+    dates (séances) of the filtered activities, in the visitor's language. The same filters
+    as the list except the date range; a constant number of queries."""
+    from django.db.models import Prefetch
+
+    from .models import EventDate, EventPage
+
+    today = timezone.localdate()
+    first = requested_month(request.GET.get("mois"), today)
+    following = shift_month(first, 1)
+    month_start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    month_end = timezone.make_aware(datetime.combine(following, datetime.min.time()))
+    in_month = Q(start__gte=month_start, start__lt=month_end)
+
+    form = ActivityFilterForm(request.GET or None, locale=index_page.locale)
+    for name in ("start", "end"):  # the month is the date range here
+        del form.fields[name]
+    source_index = index_page.get_translation_or_none(Locale.get_default()) or index_page
+    pages = (
+        EventPage.objects.live()
+        .public()
+        .child_of(source_index)
+        .filter(pk__in=EventDate.objects.filter(in_month).values("page_id"))
+    )
+    if form.is_valid():
+        pages = apply_filters(pages, form.cleaned_data)
+    pages = pages.distinct().prefetch_related(
+        Prefetch(
+            "dates",
+            queryset=EventDate.objects.filter(in_month).order_by("start"),
+            to_attr="month_dates",
+        )
+    )
+    sources = list(pages)
+    shown = in_visitor_language(sources, index_page, source_index)
+
+    days = {}
+    weeks = []
+    for week in calendar.Calendar(firstweekday=calendar.SUNDAY).monthdatescalendar(
+        first.year, first.month
+    ):
+        row = [Day(d, d.month == first.month, d == today) for d in week]
+        days.update((day.date, day) for day in row if day.in_month)
+        weeks.append(row)
+    for source, page in zip(sources, shown, strict=True):
+        for event_date in source.month_dates:
+            days[timezone.localtime(event_date.start).date()].entries.append((event_date, page))
+    for day in days.values():
+        day.entries.sort(key=lambda entry: (entry[0].start, entry[1].title))
+
+    previous = shift_month(first, -1)
+    this_month = today.replace(day=1)
+
+    def month_query(month):
+        if abs(months_apart(this_month, month)) > MONTHS_REACHABLE:
+            return None
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["vue"] = MONTH_VIEW
+        query["mois"] = month.strftime("%Y-%m")
+        return query.urlencode()
+
+    return {
+        "filter_form": form,
+        "view": MONTH_VIEW,
+        "month": first,
+        "month_param": first.strftime("%Y-%m"),
+        "weekdays": [(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in SUNDAY_FIRST],
+        "weeks": weeks,
+        "month_activity_count": len(sources),
+        "previous_month": previous,
+        "previous_query": month_query(previous),
+        "next_month": following,
+        "next_query": month_query(following),
+        **view_links(request),
     }
 
 

@@ -217,6 +217,12 @@ class EventPage(RoutablePageMixin, Page):
             label=_("Type de billet"),
             help_text=_("Sur la page en français seulement."),
         ),
+        InlinePanel(
+            "questions",
+            heading=_("Questions aux personnes inscrites"),
+            label=_("Question"),
+            help_text=_("Sur la page en français seulement. Ne demandez que le nécessaire."),
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("status"),
@@ -570,6 +576,56 @@ class TicketType(Purchasable, Orderable):
         ]
         attachments.append((f"activite-{date.pk}.ics", ics, "text/calendar", None))
         return {"html": html, "text": text, "attachments": attachments}
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Texte")
+    CHOICE = "choice", _("Choix dans une liste")
+    CHECKBOX = "checkbox", _("Case à cocher")
+
+
+class Question(Orderable):
+    """A question editors ask registrants of one activity (dietary or accessibility needs…)."""
+
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=200)
+    label_en = models.CharField(_("question en anglais"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("type"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
+    choices = models.TextField(_("choix"), blank=True, help_text=_("Un par ligne."))
+    choices_en = models.TextField(
+        _("choix en anglais"), blank=True, help_text=_("Un par ligne, dans le même ordre.")
+    )
+    required = models.BooleanField(_("obligatoire"), default=False)
+
+    panels = [
+        FieldRowPanel([FieldPanel("label"), FieldPanel("label_en")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("required")]),
+        FieldRowPanel([FieldPanel("choices"), FieldPanel("choices_en")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def shown_label(self):
+        return self.label_en if translation.get_language() == "en" and self.label_en else self.label
+
+    def choice_pairs(self):
+        """(French value stored, label shown) pairs: answers are stored in French."""
+        french = [c.strip() for c in self.choices.splitlines() if c.strip()]
+        english = [c.strip() for c in self.choices_en.splitlines() if c.strip()]
+        shown = (
+            english
+            if translation.get_language() == "en" and len(english) == len(french)
+            else french
+        )
+        return list(zip(french, shown, strict=True))
 
 
 def new_ticket_code():

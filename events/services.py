@@ -11,7 +11,17 @@ from .models import WaitingListEntry
 
 @transaction.atomic
 def register(
-    page, *, date_id, tickets, buyer_name, buyer_email, language, discount_code="", offer=None
+    page,
+    *,
+    date_id,
+    tickets,
+    buyer_name,
+    buyer_email,
+    language,
+    discount_code="",
+    offer=None,
+    answers=None,
+    attendee_names=(),
 ):
     """Place the order for `tickets` [(ticket_type, quantity, amount_or_None)] on one date.
 
@@ -21,6 +31,8 @@ def register(
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
     details = {"date": date_id}
+    if answers:
+        details["answers"] = answers
     if offer is not None:
         offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)
         if not offer.offer_is_valid() or offer.date_id != date_id:
@@ -32,12 +44,21 @@ def register(
         buyer_email=buyer_email,
         language=language,
         discount_code=discount_code,
-        selections=[
-            Selection(item=ticket, quantity=quantity, requested_price=amount, details=details)
-            for ticket, quantity, amount in tickets
-        ],
+        selections=selections_with_names(tickets, details, list(attendee_names)),
     )
     if offer is not None:
         offer.state = WaitingListEntry.State.USED
         offer.save(update_fields=["state"])
     return order
+
+
+def selections_with_names(tickets, details, names):
+    """One selection per ticket type; attendee names are handed out in order."""
+    selections = []
+    for ticket, quantity, amount in tickets:
+        mine, names = names[:quantity], names[quantity:]
+        line_details = {**details, "attendees": mine} if mine else dict(details)
+        selections.append(
+            Selection(item=ticket, quantity=quantity, requested_price=amount, details=line_details)
+        )
+    return selections

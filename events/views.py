@@ -43,6 +43,8 @@ def register(request, page):
                 discount_code=data["discount_code"],
                 language=translation.get_language(),
                 offer=offer,
+                answers=form.answers(),
+                attendee_names=form.attendee_names(),
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))

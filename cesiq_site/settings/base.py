@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-orders": {"task": "orders.expire_orders", "schedule": 60.0},
     "sweep-outbox": {"task": "orders.sweep_outbox", "schedule": 120.0},
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
+    "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
+    "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
 }
 
 # --- Passwords -------------------------------------------------------------------------------

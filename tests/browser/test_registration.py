@@ -121,6 +121,12 @@ def test_register_for_a_free_activity_with_the_keyboard_alone(browser_page, site
     page.keyboard.press("Tab")
     page.keyboard.type("awa@example.org")
     page.keyboard.press("Tab")  # discount code: left empty
+    assert page.evaluate("document.activeElement.name") == "discount_code"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "attendee_names"
+    page.keyboard.type("Awa Diallo")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Jean Tremblay")
     page.keyboard.press("Tab")  # consent (the spam trap is not reachable)
     assert page.evaluate("document.activeElement.name") == "consent"
     page.keyboard.press("Space")

@@ -150,3 +150,54 @@ def test_activity_page_has_schema_org_event_data(client, activity):
     assert first["location"]["address"]["addressLocality"] == "Québec"
     assert {o["price"] for o in first["offers"]} == {"25.00", "15.00"}
     assert all(o["priceCurrency"] == "CAD" for o in first["offers"])
+
+
+def test_answers_to_the_activitys_questions_and_attendee_names_are_kept(
+    client, activity, fake_stripe
+):
+    regular = ticket(activity, "Régulier")
+    questions = {q.kind: q for q in activity.source.questions.all()}
+    data = registration_data(
+        activity,
+        **{
+            f"quantity_{regular.pk}": 2,
+            f"question_{questions['text'].pk}": "Végétarien",
+            f"question_{questions['checkbox'].pk}": "on",
+            f"question_{questions['choice'].pk}": "Infolettre",
+            "attendee_names": "Awa Diallo\nJean Tremblay\n",
+        },
+    )
+    assert client.post(register_url(activity), data).status_code == 302
+    line = Order.objects.get(buyer_email="awa@example.org").lines.get()
+    assert line.details["answers"] == {
+        "Besoins alimentaires": "Végétarien",
+        "J'ai besoin d'un aménagement pour participer": "oui",
+        "Comment avez-vous connu l'activité ?": "Infolettre",
+    }
+    assert line.details["attendees"] == ["Awa Diallo", "Jean Tremblay"]
+
+
+def test_english_form_shows_questions_and_choices_in_english(client, english):
+    html = BeautifulSoup(client.get(register_url(english)).content, "html.parser")
+    labels = [label.get_text(" ", strip=True) for label in html.select("label")]
+    assert any(label.startswith("Dietary needs") for label in labels)
+    options = [o.get_text() for o in html.select("select option")]
+    assert "Word of mouth" in options
+
+
+def test_school_groups_give_their_school_and_grade(
+    client, demo_site, django_capture_on_commit_callbacks
+):
+    page = EventPage.objects.get(slug="animation-droits-enfants", locale__language_code="fr")
+    pupil, adult = ticket(page, "Élève"), ticket(page, "Adulte accompagnateur")
+    data = registration_data(page, **{f"quantity_{pupil.pk}": 24, f"quantity_{adult.pk}": 2})
+    response = client.post(register_url(page), data)
+    assert response.status_code == 400
+    assert errors(response).count("Champ requis.") == 2
+    data.update(school="École Saint-Jean-Baptiste", grade="5e année")
+    response = client.post(register_url(page), data)
+    assert response.status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.total == Decimal("96.00")
+    answers = order.lines.first().details["answers"]
+    assert answers == {"École": "École Saint-Jean-Baptiste", "Niveau scolaire": "5e année"}
