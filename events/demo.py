@@ -178,6 +178,27 @@ ACTIVITIES = [
         "tickets": [("Participation", "Participation", "fixed", "10.00")],
     },
     {
+        "slug": "atelier-produits-menagers",
+        "fr": (
+            "Atelier : fabriquer ses produits ménagers",
+            "Savon, nettoyant tout usage : des recettes simples et sans plastique. Complet, "
+            "mais la liste d'attente est ouverte.",
+        ),
+        "en": (
+            "Workshop: make your own cleaning products",
+            "Soap, all-purpose cleaner: simple plastic-free recipes. Full, but the waiting "
+            "list is open.",
+        ),
+        "audience": "adultes",
+        "format": "atelier",
+        "mode": "presentiel",
+        "themes": ["decroissance"],
+        "venue": "bibliotheque",
+        "dates": [(11, 13, 3, 6)],
+        "tickets": [("Participation", "Participation", "free", "0")],
+        "sold_out": True,
+    },
+    {
         "slug": "webinaire-decroissance",
         "fr": (
             "Webinaire : la décroissance, c'est quoi ?",
@@ -379,6 +400,8 @@ def seed(home, locales):
                     )
                 )
         page.save_revision().publish()
+        if spec.get("sold_out"):
+            fill_with_demo_registrations(page)
 
         english = page.get_translation_or_none(locales["en"])
         if english is None:
@@ -397,3 +420,37 @@ def seed(home, locales):
         english.questions.all().delete()
         english.save_revision().publish()
     return index
+
+
+def fill_with_demo_registrations(page):
+    """Take every place of the page's first date with demo registrations, and put two demo
+    people on its waiting list (once: the seed is idempotent)."""
+    from orders.models import Order
+
+    from . import services
+    from .models import EventDate, TicketType, WaitingListEntry
+
+    # From the database: the page object in hand may hold unsaved copies of its children.
+    date = EventDate.objects.filter(page=page).order_by("start").first()
+    if (
+        Order.objects.filter(buyer_email__endswith="@demo.cesiq.example")
+        .filter(lines__details__date=date.pk)
+        .exists()
+    ):
+        return
+    ticket = TicketType.objects.filter(page=page).first()
+    for n in range(date.capacity // 2):
+        services.register(
+            page,
+            date_id=date.pk,
+            tickets=[(ticket, 2, None)],
+            buyer_name=f"Participant·e démo {n + 1}",
+            buyer_email=f"inscription{n + 1}@demo.cesiq.example",
+            language="fr",
+        )
+    for n, places in enumerate([2, 1], start=1):
+        WaitingListEntry.objects.get_or_create(
+            date=date,
+            email=f"attente{n}@demo.cesiq.example",
+            defaults={"name": f"Personne en attente {n}", "places": places, "language": "fr"},
+        )

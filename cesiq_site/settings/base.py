@@ -253,5 +253,6 @@ LOGGING = {
         # Wagtail's own background tasks (search and reference index) log every run.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

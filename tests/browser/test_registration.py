@@ -146,3 +146,23 @@ def test_registration_errors_are_announced_and_accessible(browser_page, site_url
     page.get_by_role("button", name="Confirmer l'inscription").click()
     assert page.get_by_role("alert").is_visible() or page.locator(".field__error").count() > 0
     check_accessibility(page)
+
+
+def test_join_the_waiting_list_of_a_full_date(browser_page, site_url):
+    page = browser_page
+    page.goto(site_url + "/activites/atelier-produits-menagers/")
+    assert page.get_by_text("Complet", exact=True).is_visible()
+    page.get_by_role("link", name="Rejoindre la liste d'attente").click()
+    check_accessibility(page)
+    page.get_by_label("Nombre de places").fill("2")
+    page.get_by_label("Votre nom").fill("Awa Diallo")
+    page.get_by_label("Votre courriel").fill("awa@example.org")
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
+    page.wait_for_selector("text=Vous êtes sur la liste d'attente")
+    check_accessibility(page)
+
+    from events.models import WaitingListEntry
+
+    entry = WaitingListEntry.objects.get(email="awa@example.org")
+    assert (entry.places, entry.state) == (2, "waiting")

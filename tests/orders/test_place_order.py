@@ -48,14 +48,14 @@ def test_no_more_than_capacity(place, item):
     place((item, 2))
     with pytest.raises(OrderError, match="complet"):
         place((item, 1))
-    assert Order.objects.count() == 2
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 2
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 51, "2", 2.0, True])
 def test_bad_quantities_are_refused_and_change_nothing(place, item, quantity):
     with pytest.raises(OrderError):
         place(Selection(item=item, quantity=quantity))
-    assert Order.objects.count() == 0
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 0
 
 
 def test_pay_what_you_can_price_has_a_minimum(place, make_item):
@@ -121,7 +121,7 @@ def test_unusable_discount_codes_are_refused(place, item, discount, code_kwargs,
     discount(code="X", **code_kwargs)
     with pytest.raises(OrderError, match=message):
         place((item, 1), discount_code="X")
-    assert Order.objects.count() == 0
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 0
 
 
 def test_discount_code_outside_its_dates(place, item, discount, now):
