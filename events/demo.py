@@ -399,6 +399,7 @@ def seed(home, locales):
                         required=required,
                     )
                 )
+        page.save()  # so that the revision records the dates' and tickets' ids
         page.save_revision().publish()
         if spec.get("sold_out"):
             fill_with_demo_registrations(page)

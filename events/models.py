@@ -21,6 +21,7 @@ from wagtail.snippets.models import register_snippet
 
 from home.blocks import BodyBlock
 from orders.models import OrderLine
+from orders.money import format_cad
 from orders.purchasable import NotAvailable, Purchasable, held_quantity
 
 
@@ -474,8 +475,11 @@ class TicketType(Purchasable, Orderable):
         if self.kind == TicketKind.PAY_WHAT_YOU_CAN and requested is not None:
             if requested < self.price:
                 raise NotAvailable(
-                    gettext("La contribution minimale pour « %(name)s » est de %(price)s $.")
-                    % {"name": self.name, "price": self.price}
+                    gettext("La contribution minimale pour « %(name)s » est de %(price)s.")
+                    % {
+                        "name": self.label,
+                        "price": format_cad(self.price, translation.get_language()),
+                    }
                 )
             return requested
         return self.price
@@ -495,16 +499,19 @@ class TicketType(Purchasable, Orderable):
         if self.quota is not None:
             mine = date.holding_lines().filter(object_id=self.pk)
             left = min(left, self.quota - held_quantity(mine, now))
-        return max(left, 0)
+        return left
+
+    def display_name(self):
+        return f"{self.page.localized.title} — {self.label}"
 
     def reserve(self, quantity, details, now=None):
         now = now or timezone.now()
         if not self.on_sale(now):
-            raise NotAvailable(gettext("« %(name)s » n'est pas en vente.") % {"name": self.name})
+            raise NotAvailable(gettext("« %(name)s » n'est pas en vente.") % {"name": self.label})
         if quantity > self.max_per_order:
             raise NotAvailable(
                 gettext("Au plus %(max)s billets « %(name)s » par commande.")
-                % {"max": self.max_per_order, "name": self.name}
+                % {"max": self.max_per_order, "name": self.label}
             )
         super().reserve(quantity, details, now=now)
 

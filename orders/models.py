@@ -58,11 +58,14 @@ ORDER_TRANSITIONS = {
 
 class OrderQuerySet(models.QuerySet):
     def holding(self, now=None):
-        """Orders whose lines count against capacity and stock: paid ones, and pending ones
-        whose hold has not run out. An expired hold stops counting by itself."""
+        """Orders whose lines count against capacity and stock: paid (or refunded but not
+        cancelled) ones, and pending ones whose hold has not run out. An expired hold stops
+        counting by itself."""
         now = now or timezone.now()
+        # A refund (a gesture) does not cancel: a refunded order keeps its places.
         return self.filter(
-            Q(state=OrderState.PAID) | Q(state=OrderState.PENDING, expires_at__gt=now)
+            Q(state__in=[OrderState.PAID, OrderState.REFUNDED])
+            | Q(state=OrderState.PENDING, expires_at__gt=now)
         )
 
 

@@ -21,6 +21,8 @@ from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 12
+
 
 def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
     """Write the email to the outbox; dispatch its sending after commit.
@@ -126,6 +128,10 @@ def _mime_part(attachment):
 def sweep_outbox(older_than=timedelta(minutes=2), limit=200):
     """Dispatch rows still pending after `older_than` (broker down, worker killed)."""
     cutoff = timezone.now() - older_than
+    # An address refused again and again is given up, so that staff see it (state "failed").
+    OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING, attempts__gte=MAX_ATTEMPTS).update(
+        state=OutboxEmail.State.FAILED
+    )
     ids = list(
         OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING, created_at__lte=cutoff)
         .order_by("created_at")

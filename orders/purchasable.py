@@ -44,8 +44,13 @@ class Purchasable:
         raise NotImplementedError
 
     def available(self, now, details):
-        """Places or units left, counted under the lock of `capacity_lock`. None: unlimited."""
+        """Places or units left, counted under the lock of `capacity_lock`; negative when
+        oversold (so that a check after writing an order's lines can see it). None: unlimited."""
         raise NotImplementedError
+
+    def display_name(self):
+        """The item as the buyer reads it, in the active language."""
+        return str(self)
 
     def reserve(self, quantity, details, now=None):
         """Check, under the capacity lock, that `quantity` can be held now."""
@@ -54,10 +59,10 @@ class Purchasable:
         left = self.available(now, details)
         if left is not None and quantity > left:
             if left <= 0:
-                raise NotAvailable(_("« %(item)s » est complet.") % {"item": self})
+                raise NotAvailable(_("« %(item)s » est complet.") % {"item": self.display_name()})
             raise NotAvailable(
                 _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
-                % {"left": left, "item": self}
+                % {"left": left, "item": self.display_name()}
             )
 
     def fulfil(self, line):

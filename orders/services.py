@@ -36,6 +36,8 @@ from .taxes import compute_taxes
 logger = logging.getLogger(__name__)
 
 MAX_QUANTITY_PER_LINE = 50
+# Stripe charges nothing under 0,50 $ CAD.
+MINIMUM_CHARGE = Decimal("0.50")
 
 
 class OrderError(Exception):
@@ -117,13 +119,24 @@ def allocate_discount(discount, line_amounts):
         rate = min(discount.value, Decimal("100")) / 100
         return [quantize(amount * rate) for amount in line_amounts]
     total = min(quantize(discount.value), subtotal)
-    shares, given = [], Decimal("0")
-    for amount in line_amounts[:-1]:
-        share = quantize(total * amount / subtotal)
-        shares.append(share)
-        given += share
-    shares.append(total - given)
+    shares = [min(quantize(total * amount / subtotal), amount) for amount in line_amounts]
+    # Rounding leaves a cent or two: the largest line absorbs it, never going below zero.
+    largest = max(range(len(line_amounts)), key=lambda i: line_amounts[i])
+    shares[largest] = min(
+        max(shares[largest] + total - sum(shares), Decimal("0")), line_amounts[largest]
+    )
     return shares
+
+
+def check_lines_still_fit(order, now):
+    """Raise OrderError if, with this order's lines counted, any item is oversold."""
+    for line in order.lines.select_related("content_type"):
+        left = line.item.available(now, line.details)
+        if left is not None and left < 0:
+            raise OrderError(
+                _("Il ne reste pas assez de places pour « %(item)s ».")
+                % {"item": line.item.display_name()}
+            )
 
 
 def validate_selections(selections):
@@ -212,6 +225,14 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
         )
         for (s, unit_price), share in zip(priced, discounts, strict=True)
     )
+    # Each line was checked alone; now that all of them are written (and hold), check again so
+    # that two lines sharing the same places (two ticket types, one date) cannot oversell.
+    check_lines_still_fit(order, now)
+    if Decimal("0") < order.total < MINIMUM_CHARGE:
+        raise OrderError(
+            _("Un paiement en ligne doit être d'au moins %(min)s.")
+            % {"min": format_cad(MINIMUM_CHARGE, get_language())}
+        )
     log(order, "placed", _("Commande passée"), total=str(order.total))
     if order.total == 0:
         confirm(order, message=_("Commande gratuite confirmée sans paiement"))
@@ -285,18 +306,9 @@ def expire_order(order, now=None):
         if order.state != OrderState.PENDING or order.expires_at > now:
             return False
         change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
-        open_sessions = list(
-            order.payments.filter(
-                state=PaymentState.CREATED, stripe_session_id__isnull=False
-            ).values_list("stripe_session_id", flat=True)
-        )
-        order.payments.filter(state=PaymentState.CREATED).update(state=PaymentState.CANCELLED)
+        open_sessions = close_open_checkouts(order)
         email_buyer(order, "order_expired", gettext_lazy("Votre commande %(code)s a expiré"))
-    for session_id in open_sessions:
-        try:
-            stripe_gateway.expire_session(session_id)
-        except stripe_gateway.StripeError as exc:  # already expired or completed: fine
-            logger.info("could not expire session %s: %s", session_id, exc)
+    expire_sessions(open_sessions)
     return True
 
 
@@ -336,25 +348,52 @@ def cancel_by_buyer(order, now=None):
     return cancel_order(order, reason=_("Annulée par l'acheteur ou l'acheteuse"))
 
 
-def cancel_order(order, *, user=None, reason="", refund=True):
-    """Cancel an order: lines are given back; what was paid is refunded if asked."""
+def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
+    """Cancel an order: lines are given back; what was paid is refunded if asked; an open
+    Checkout page is closed so that nobody pays for a cancelled order. `notify=False` when the
+    caller writes to the buyer itself (a cancelled activity date)."""
     with transaction.atomic():
         order = lock(order)
         was_paid = order.state in (OrderState.PAID, OrderState.REFUNDED)
         change_state(order, OrderState.CANCELLED, user=user, message=reason)
-        email_buyer(order, "order_cancelled", gettext_lazy("Commande %(code)s annulée"))
+        open_sessions = close_open_checkouts(order)
+        if notify:
+            email_buyer(order, "order_cancelled", gettext_lazy("Commande %(code)s annulée"))
         if was_paid:
             for line in order.lines.filter(fulfilled=True).select_related("content_type"):
                 line.item.release(line)
-        if refund and order.balance > 0:
+        refundable = order.balance - pending_refunds(order)
+        if refund and refundable > 0:
             request_refund(
                 order,
-                order.balance,
+                refundable,
                 reason=reason or _("Commande annulée"),
                 user=user,
                 source=Refund.Source.STAFF if user else Refund.Source.BUYER,
             )
+        # After commit: a network call must not run while this order's row is locked.
+        transaction.on_commit(lambda: expire_sessions(open_sessions), robust=True)
     return order
+
+
+def close_open_checkouts(order):
+    """Mark the order's unpaid Checkout attempts abandoned; return their Stripe session ids."""
+    sessions = list(
+        order.payments.filter(
+            state=PaymentState.CREATED, stripe_session_id__isnull=False
+        ).values_list("stripe_session_id", flat=True)
+    )
+    order.payments.filter(state=PaymentState.CREATED).update(state=PaymentState.CANCELLED)
+    return sessions
+
+
+def expire_sessions(session_ids):
+    """Close Checkout pages at Stripe (outside any transaction: it is a network call)."""
+    for session_id in session_ids:
+        try:
+            stripe_gateway.expire_session(session_id)
+        except stripe_gateway.StripeError as exc:  # already expired or completed: fine
+            logger.info("could not expire session %s: %s", session_id, exc)
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -373,15 +412,19 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
-        current = order.payments.filter(
-            state=PaymentState.CREATED, stripe_session_id__isnull=False
-        ).last()
-        if current is not None:
+        current = order.payments.filter(state=PaymentState.CREATED).last()
+        if current is not None and current.stripe_session_id:
             return current.checkout_url
+        if current is not None and current.created_at > now - timedelta(minutes=1):
+            # Another request is creating the Checkout page right now (a double click).
+            raise OrderError(_("Votre paiement est en préparation ; réessayez dans un instant."))
         expires_at = stripe_gateway.session_expiry(order.expires_at, now)
         if expires_at > order.expires_at:
             order.expires_at = expires_at
             order.save(update_fields=["expires_at"])
+        order.payments.filter(state=PaymentState.CREATED, stripe_session_id__isnull=True).update(
+            state=PaymentState.FAILED
+        )
         attempt = order.payments.count() + 1
         payment = Payment.objects.create(
             order=order,
@@ -414,8 +457,9 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        # Always the order first, then its payment: the same order as expire_order.
         order = lock(payment.order)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.state == PaymentState.PAID:
             return False
         payment.state = PaymentState.PAID
@@ -433,6 +477,14 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
                 % {"amount": amount, "currency": payment.currency},
             )
             if payment.currency != order.currency or amount < order.total:
+                # Not what was due: give the money back rather than keep it in limbo.
+                request_refund(
+                    order,
+                    amount,
+                    payment=payment,
+                    source=Refund.Source.AUTOMATIC,
+                    reason=_("Montant reçu différent du total dû"),
+                )
                 return True
 
         if order.state == OrderState.PENDING and order.expires_at > now:
@@ -492,12 +544,12 @@ def flag(order, reason):
 
 def payment_failed(payment, *, reason=""):
     with transaction.atomic():
+        order = lock(payment.order)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.state in (PaymentState.PAID, PaymentState.FAILED):
             return False
         payment.state = PaymentState.FAILED
         payment.save(update_fields=["state"])
-        order = lock(payment.order)
         log(order, "payment_failed", reason)
         if order.state == OrderState.PENDING:
             email_buyer(
@@ -527,9 +579,18 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
                 _("On ne peut pas rembourser plus que %(max)s.")
                 % {"max": format_cad(refundable, get_language())}
             )
-        payment = order.payments.filter(state=PaymentState.PAID).order_by("-amount").first()
+        payment = max(
+            order.payments.filter(state=PaymentState.PAID),
+            key=refundable_on,
+            default=None,
+        )
         if payment is None:
             raise OrderError(_("Cette commande n'a reçu aucun paiement."))
+        if amount > refundable_on(payment):
+            raise OrderError(
+                _("On ne peut pas rembourser plus que %(max)s.")
+                % {"max": format_cad(refundable_on(payment), get_language())}
+            )
     count = order.refunds.count() + 1
     refund = Refund.objects.create(
         order=order,
@@ -545,6 +606,15 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
 
     transaction.on_commit(lambda: execute_refund.delay(refund.pk), robust=True)
     return refund
+
+
+def refundable_on(payment):
+    """What is left to refund on one payment (refunds done or under way subtracted)."""
+    taken = sum(
+        payment.refunds.exclude(state=RefundState.FAILED).values_list("amount", flat=True),
+        Decimal("0"),
+    )
+    return payment.amount - taken
 
 
 def pending_refunds(order):
@@ -568,7 +638,19 @@ def execute_refund(refund_id):
     refund = Refund.objects.select_related("order", "payment").get(pk=refund_id)
     if refund.state != RefundState.PENDING:
         return False
-    stripe_refund = stripe_gateway.create_refund(refund)
+    try:
+        stripe_refund = stripe_gateway.create_refund(refund)
+    except stripe_gateway.InvalidRequestError as exc:
+        # Stripe refuses for good (already refunded, bad amount): say so, do not retry.
+        logger.warning("refund %s refused by Stripe: %s", refund_id, exc)
+        with transaction.atomic():
+            refund = Refund.objects.select_for_update().get(pk=refund_id)
+            if refund.state != RefundState.PENDING:
+                return False
+            refund.state = RefundState.FAILED
+            refund.save(update_fields=["state"])
+            refund_settled(refund)
+        return False
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state != RefundState.PENDING:
@@ -634,6 +716,7 @@ def _payment_for_session(session):
     return payment
 
 
+@transaction.atomic
 def on_session_completed(session):
     payment = _payment_for_session(session)
     if payment is None:
@@ -666,6 +749,7 @@ def on_async_payment_failed(session):
     return "failed"
 
 
+@transaction.atomic
 def on_session_expired(session):
     payment = _payment_for_session(session)
     if payment is None:
@@ -714,7 +798,7 @@ def on_charge_refunded(charge):
             source=Refund.Source.DASHBOARD,
             reason=_("Remboursement fait dans Stripe"),
             state=RefundState.SUCCEEDED,
-            idempotency_key=f"dashboard:{order.code}:{charge['amount_refunded']}",
+            idempotency_key=f"dashboard:{payment.pk}:{charge['amount_refunded']}",
         )
         refund_settled(refund)
     return "recorded"

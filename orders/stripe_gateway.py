@@ -21,6 +21,7 @@ SESSION_MAX_LIFETIME = timedelta(hours=23, minutes=55)
 CHECKOUT_LOCALES = {"fr": "fr-CA", "en": "en"}
 
 StripeError = stripe.StripeError
+InvalidRequestError = stripe.InvalidRequestError
 SignatureVerificationError = stripe.SignatureVerificationError
 
 

@@ -98,7 +98,11 @@ def order_cancel(request, code, token):
         messages.error(request, _("Cette commande ne peut plus être annulée en ligne."))
         return redirect(order.get_absolute_url())
     if request.method == "POST":
-        services.cancel_by_buyer(order)
+        try:
+            services.cancel_by_buyer(order)
+        except services.OrderError as exc:
+            messages.error(request, str(exc))
+            return redirect(order.get_absolute_url())
         messages.success(
             request, _("Votre commande est annulée. Un courriel de confirmation vous a été envoyé.")
         )

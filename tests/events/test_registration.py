@@ -201,3 +201,17 @@ def test_school_groups_give_their_school_and_grade(
     assert order.total == Decimal("96.00")
     answers = order.lines.first().details["answers"]
     assert answers == {"École": "École Saint-Jean-Baptiste", "Niveau scolaire": "5e année"}
+
+
+def test_two_ticket_types_in_one_order_cannot_oversell_a_date(client, activity):
+    """Each line alone fits; together they do not: the order is refused whole."""
+    date = activity.source.upcoming_dates[0]
+    date.capacity = 3
+    date.save()
+    regular, student = ticket(activity, "Régulier"), ticket(activity, "Étudiant·e")
+    data = registration_data(activity, **{f"quantity_{regular.pk}": 3, f"quantity_{student.pk}": 3})
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 400
+    assert any("Il ne reste pas assez de places" in e for e in errors(response)), errors(response)
+    assert date.seats_taken() == 0
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()

@@ -327,3 +327,74 @@ def test_stripe_down_gives_a_clear_message_and_changes_nothing(place, item, sett
     order.refresh_from_db()
     assert order.state == OrderState.PENDING
     assert order.payments.get().state == PaymentState.FAILED
+
+
+def test_a_full_refund_without_cancelling_keeps_the_places(
+    place, item, checkout, fake_stripe, deliver, admin_user, django_capture_on_commit_callbacks
+):
+    order = place((item, 4))
+    press(checkout(order), "pay")
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund(order, D("100.00"), reason="Geste commercial", user=admin_user)
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED
+    assert item.available(order.created_at) == 6  # still held: the tickets stay valid
+
+
+def test_underpayment_is_refunded_automatically(place, item, checkout, fake_stripe, deliver):
+    order = place((item, 2))
+    press(checkout(order), "pay")
+    event = last_event(fake_stripe, "checkout.session.completed")
+    event["data"]["object"]["amount_total"] = 4000  # 40,00 $ of 50,00 $
+    event["id"] = "evt_test_underpaid"
+    deliver(event)
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    refund = order.refunds.get()
+    assert (refund.amount, refund.source) == (D("40.00"), "automatic")
+
+
+def test_cancelling_while_a_partial_refund_is_pending(
+    place, item, checkout, fake_stripe, deliver, admin_user, django_capture_on_commit_callbacks
+):
+    order = place((item, 2))
+    press(checkout(order), "pay")
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    services.refund(order, D("20.00"), reason="Une personne", user=admin_user)  # not sent yet
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order, user=admin_user, reason="Annulation")
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert sorted(order.refunds.values_list("amount", flat=True)) == [D("20.00"), D("30.00")]
+
+
+def test_cancelling_a_pending_order_closes_its_checkout_page(
+    place, item, checkout, fake_stripe, django_capture_on_commit_callbacks
+):
+    order = place((item, 1))
+    url = checkout(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order, reason="Plus besoin")
+    session = fake_stripe.sessions[urlsplit(url).path.rsplit("/", 1)[1]]
+    assert session["status"] == "expired"
+    assert press(url, "pay")[0] == 409
+
+
+def test_reconciliation_expires_an_abandoned_checkout(
+    place, item, checkout, fake_stripe, now, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    import stripe
+
+    order = place((item, 1))
+    url = checkout(order)
+    session_id = urlsplit(url).path.rsplit("/", 1)[1]
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake_stripe.url})
+    client.v1.checkout.sessions.expire(session_id)  # its webhook is lost
+    Payment.objects.filter(order=order).update(created_at=now - timedelta(minutes=15))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reconcile_pending_payments() == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.EXPIRED

@@ -141,3 +141,21 @@ def test_discount_use_is_given_back_when_the_hold_expires(place, item, discount,
     place((item, 1), discount_code="UNE")
     with pytest.raises(OrderError):
         place((item, 1), discount_code="UNE")
+
+
+def test_fixed_discount_rounding_never_makes_a_line_negative(place, make_item, discount):
+    items = [make_item(price=D("10.00")) for _ in range(3)] + [make_item(price=D("0.00"))]
+    discount(code="UN", kind="fixed", value="1.00")
+    order = place(*[(i, 1) for i in items], discount_code="UN")
+    shares = list(order.lines.order_by("pk").values_list("discount", flat=True))
+    assert sum(shares) == D("1.00")
+    assert all(D("0") <= share for share in shares)
+    assert all(line.net >= 0 for line in order.lines.all())
+    assert order.total == D("29.00")
+
+
+def test_an_amount_stripe_cannot_charge_is_refused(place, make_item):
+    film = make_item(name="Projection", price=D("0.00"), pay_what_you_can=True)
+    with pytest.raises(OrderError, match="au moins 0,50"):
+        place(Selection(item=film, quantity=1, requested_price=D("0.25")))
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()

@@ -1,0 +1,315 @@
+"""Staff actions on one activity date: cancel it or postpone it.
+
+Cancelling goes through `orders.services.cancel_order` for every registration, exactly as a
+buyer's own cancellation does (places released, payment refunded through Stripe after commit),
+then tells each registrant why. Postponing keeps every registration and tells each registrant
+the new date, with a link to their order page where they may still cancel.
+
+Both are safe to run twice: each email has a key (the outbox queues it once), and a cancelled
+order is no longer a registration, so a second run finds nothing left to do.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders import services
+from orders.models import Order, OrderState, OutboxEmail
+from orders.outbox import queue_email
+from orders.services import OrderError
+
+from .models import Attendee, EventDate, WaitingListEntry
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+@dataclass
+class DateOutcome:
+    """What a staff action did, for the confirmation message."""
+
+    orders: int = 0
+    refunded: Decimal = Decimal("0.00")
+    emailed: int = 0
+    waiting_list: int = 0
+    failed: list = field(default_factory=list)  # codes of orders that could not be changed
+
+
+# --- who is registered --------------------------------------------------------------------------
+
+
+def date_registrations(date, now=None):
+    """The orders that hold places on `date`: paid (or refunded but not cancelled) orders with
+    attendees still registered there, and pending orders whose hold is still running."""
+    now = now or timezone.now()
+    confirmed = Attendee.objects.filter(
+        date=date,
+        cancelled_at__isnull=True,
+        order_line__order__state__in=[OrderState.PAID, OrderState.REFUNDED],
+    ).values("order_line__order")
+    holding = (
+        date.holding_lines()
+        .filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
+        .values("order")
+    )
+    return Order.objects.filter(Q(pk__in=confirmed) | Q(pk__in=holding)).order_by(
+        "created_at", "pk"
+    )
+
+
+def date_summary(date, now=None):
+    """What the staff page shows about a date before they act on it."""
+    now = now or timezone.now()
+    registrations = date_registrations(date, now)
+    to_refund = sum((order.balance for order in registrations), Decimal("0.00"))
+    return {
+        "date": date,
+        "seats_taken": date.seats_taken(now),
+        "orders": registrations.count(),
+        "people": Attendee.objects.filter(date=date, cancelled_at__isnull=True).count(),
+        "to_refund": to_refund,
+        "waiting": date.waiting_list.filter(
+            state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
+        ).aggregate(n=Sum("places"))["n"]
+        or 0,
+        "past": date.end <= now,
+    }
+
+
+# --- cancelling ---------------------------------------------------------------------------------
+
+
+def cancel_date(date, *, user, message, now=None):
+    """Cancel one date: its sales stop, every registration is cancelled and what was paid
+    refunded in full, and every registrant and person waiting is told, in their language.
+
+    One order per transaction: a Stripe failure on one refund never blocks the others (the
+    refund is recorded and retried; a failed one flags its order for staff).
+    """
+    message = _clean_message(message)
+    now = now or timezone.now()
+    outcome = DateOutcome()
+
+    # Stop new registrations first, so that nobody buys a place while we cancel the others.
+    with transaction.atomic():
+        date = EventDate.objects.select_for_update().select_related("page").get(pk=date.pk)
+        if date.capacity:
+            date.capacity = 0
+            date.save(update_fields=["capacity"])
+            _update_revisions(date, capacity=0)
+
+    for order in date_registrations(date, now):
+        try:
+            refunded, emailed = _cancel_registration(date, order, user=user, message=message)
+        except OrderError as exc:
+            logger.warning("cancel date %s: order %s not cancelled: %s", date.pk, order.code, exc)
+            outcome.failed.append(order.code)
+            continue
+        outcome.orders += 1
+        outcome.refunded += refunded
+        outcome.emailed += emailed
+
+    with transaction.atomic():
+        entries = WaitingListEntry.objects.select_for_update().filter(
+            date=date,
+            state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED],
+        )
+        for entry in entries:
+            entry.state = WaitingListEntry.State.CANCELLED
+            entry.save(update_fields=["state"])
+            outcome.waiting_list += 1
+            outcome.emailed += _email_waiting_list(date, entry, message)
+    return outcome
+
+
+def _cancel_registration(date, order, *, user, message):
+    """Cancel and refund one order, and tell its buyer; returns (amount refunded, emails)."""
+    with transaction.atomic():
+        order = services.lock(order)
+        before = set(order.refunds.values_list("pk", flat=True))
+        reason = _("Date annulée par l'équipe : %(date)s") % {"date": _when(date.start)}
+        services.cancel_order(order, user=user, reason=reason, refund=True, notify=False)
+        refunded = sum(
+            order.refunds.exclude(pk__in=before).values_list("amount", flat=True),
+            Decimal("0.00"),
+        )
+        services.log(order, "date_cancelled", message, user=user, date=date.pk)
+        emailed = _email_registrant(
+            date,
+            order,
+            key=f"date_cancelled:{date.pk}:{order.code}",
+            template="events/email/date_cancelled",
+            subject=gettext_lazy("Activité annulée : %(title)s"),
+            message=message,
+            refunded=refunded,
+        )
+    # cancel_order also closed any open Checkout page (after commit).
+    return refunded, emailed
+
+
+# --- postponing ---------------------------------------------------------------------------------
+
+
+def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None):
+    """Postpone one date: registrations are kept (no refund), the date moves if a new one is
+    known, and every registrant is told, with a link to their order page where they may
+    still cancel."""
+    message = _clean_message(message)
+    now = now or timezone.now()
+    if new_end and not new_start:
+        raise OrderError(_("Indiquez aussi le nouveau début."))
+    outcome = DateOutcome()
+    with transaction.atomic():
+        date = EventDate.objects.select_for_update().select_related("page").get(pk=date.pk)
+        previous_start = date.start
+        if new_start:
+            new_end = new_end or new_start + (date.end - date.start)
+            if new_start <= now:
+                raise OrderError(_("La nouvelle date doit être dans le futur."))
+            if new_end <= new_start:
+                raise OrderError(_("La fin doit venir après le début."))
+            date.start, date.end = new_start, new_end
+            date.save(update_fields=["start", "end"])
+            _update_revisions(date, start=new_start, end=new_end)
+
+    when = new_start.isoformat() if new_start else "tbd"
+    for order in date_registrations(date, now):
+        with transaction.atomic():
+            order = services.lock(order)
+            emailed = _email_registrant(
+                date,
+                order,
+                key=f"date_postponed:{date.pk}:{order.code}:{when}",
+                template="events/email/date_postponed",
+                subject=gettext_lazy("Activité reportée : %(title)s"),
+                message=message,
+                previous_start=previous_start,
+                new_start=new_start,
+                new_end=new_end,
+            )
+            if emailed:
+                services.log(
+                    order,
+                    "date_postponed",
+                    message,
+                    user=user,
+                    date=date.pk,
+                    previous_start=previous_start.isoformat(),
+                    new_start=new_start.isoformat() if new_start else None,
+                )
+        outcome.orders += 1
+        outcome.emailed += emailed
+    return outcome
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _clean_message(message):
+    message = (message or "").strip()
+    if not message:
+        raise OrderError(_("Écrivez un message aux personnes inscrites."))
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise OrderError(
+            _("Le message est trop long (%(max)s caractères au plus).")
+            % {"max": MESSAGE_MAX_LENGTH}
+        )
+    return message
+
+
+def _when(value):
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _queue_once(key, **kwargs):
+    """Queue an email unless its key already was; True when this call queued it."""
+    if OutboxEmail.objects.filter(key=key).exists():
+        return False
+    queue_email(key=key, **kwargs)
+    return True
+
+
+def _email_registrant(date, order, *, key, template, subject, message, **context):
+    page = date.page.specific
+    with translation.override(order.language):
+        shown = page.localized.specific
+        title = shown.title
+        order_url = settings.WAGTAILADMIN_BASE_URL + order.get_absolute_url()
+        page_url = settings.WAGTAILADMIN_BASE_URL + shown.url
+    return _queue_once(
+        key,
+        to=order.buyer_email,
+        language=order.language,
+        template=template,
+        context={
+            "name": order.buyer_name,
+            "order": order,
+            "page": shown,
+            "page_url": page_url,
+            "date": date,
+            "message": message,
+            "order_url": order_url,
+            "site_url": settings.WAGTAILADMIN_BASE_URL,
+            **context,
+        },
+        subject=lambda: subject % {"title": title},
+        order=order,
+    )
+
+
+def _email_waiting_list(date, entry, message):
+    page = date.page.specific
+    with translation.override(entry.language):
+        shown = page.localized.specific
+        title = shown.title
+        page_url = settings.WAGTAILADMIN_BASE_URL + shown.url
+    return _queue_once(
+        f"date_cancelled_wl:{date.pk}:{entry.token}",
+        to=entry.email,
+        language=entry.language,
+        template="events/email/date_cancelled",
+        context={
+            "name": entry.name,
+            "entry": entry,
+            "page": shown,
+            "page_url": page_url,
+            "date": date,
+            "message": message,
+            "site_url": settings.WAGTAILADMIN_BASE_URL,
+        },
+        subject=lambda: gettext_lazy("Activité annulée : %(title)s") % {"title": title},
+    )
+
+
+def _update_revisions(date, **values):
+    """Write the change into the page's live and latest revisions too, or the next time an
+    editor publishes the page, Wagtail would write back the old start, end or capacity."""
+    encoder = DjangoJSONEncoder()
+    serialized = {
+        name: encoder.default(value.astimezone(UTC)) if hasattr(value, "astimezone") else value
+        for name, value in values.items()
+    }
+    page = date.page
+    revision_ids = {page.live_revision_id, page.latest_revision_id} - {None}
+    from wagtail.models import Revision
+
+    for revision in Revision.objects.filter(pk__in=revision_ids):
+        changed = False
+        for row in revision.content.get("dates") or []:
+            if row.get("pk") == date.pk:
+                row.update(serialized)
+                changed = True
+        if changed:
+            revision.save(update_fields=["content"])

@@ -1,0 +1,420 @@
+"""Staff cancel or postpone one activity date from the Wagtail admin: every registration is
+cancelled and refunded (or kept), and every registrant is told once, in their language."""
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from events import staff
+from events.models import Attendee, EventDate, EventPage, WaitingListEntry
+from orders.models import Order, OrderState, OutboxEmail
+from tests.conftest import post_webhook
+from tests.events.conftest import registration_data
+
+pytestmark = pytest.mark.django_db
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def director(django_user_model):
+    return django_user_model.objects.create_superuser(
+        "direction-dates", "direction-dates@example.org", "pw"
+    )
+
+
+@pytest.fixture
+def admin_client(client, director):
+    client.force_login(director)
+    return client
+
+
+@pytest.fixture
+def reception_client(client, django_user_model):
+    """Staff who may use the admin (and even view orders) but not change orders."""
+    group = Group.objects.create(name="Accueil (dates)")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_order"),
+    )
+    user = django_user_model.objects.create_user("accueil-dates", "accueil@example.org", "pw")
+    user.is_staff = True
+    user.save()
+    user.groups.add(group)
+    client.force_login(user)
+    return client
+
+
+def register(client, page, *, email, date, tickets, capture, language="fr"):
+    """Register through the public form; `tickets` maps ticket names to quantities."""
+    shown = page if language == "fr" else page.get_translation(_locale(language)).specific
+    quantities = {
+        f"quantity_{page.source.ticket_types.get(name=name).pk}": n for name, n in tickets.items()
+    }
+    data = registration_data(shown, buyer_email=email, date=date.pk, **quantities)
+    with capture(execute=True):
+        response = client.post(shown.url + "inscription/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Order.objects.get(buyer_email=email)
+
+
+def _locale(code):
+    from wagtail.models import Locale
+
+    return Locale.objects.get(language_code=code)
+
+
+def pay(client, order, fake_stripe, capture):
+    """The buyer pays on the fake Stripe's page; its webhook is delivered to the site."""
+    from tests.orders.test_payments import press
+
+    payment = order.payments.get()
+    assert press(payment.checkout_url, "pay")[0] == 303
+    event = next(
+        e
+        for e in reversed(fake_stripe.events)
+        if e["type"] == "checkout.session.completed"
+        and e["data"]["object"]["id"] == payment.stripe_session_id
+    )
+    with capture(execute=True):
+        post_webhook(client, event)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    return order
+
+
+def mails_to(address, containing=""):
+    return [m for m in mail.outbox if m.to == [address] and containing in m.subject]
+
+
+def text(response):
+    return BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+
+
+def active_attendees(order):
+    return Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True)
+
+
+def free_registration(client, free_activity, capture, email="awa@example.org", places=2):
+    date = free_activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        free_activity,
+        email=email,
+        date=date,
+        tickets={"Entrée libre": places},
+        capture=capture,
+    )
+    assert order.state == OrderState.PAID
+    return date, order
+
+
+# --- the services -------------------------------------------------------------------------------
+
+
+def test_cancelling_a_date_cancels_refunds_and_tells_everyone_once(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first, second = activity.source.upcoming_dates[:2]
+    awa = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=first,
+        tickets={"Régulier": 2},
+        capture=capture,
+    )
+    pay(client, awa, fake_stripe, capture)
+    john = register(
+        client,
+        activity,
+        email="john@example.org",
+        date=first,
+        tickets={"Étudiant·e": 1},
+        capture=capture,
+        language="en",
+    )
+    pay(client, john, fake_stripe, capture)
+    other = register(
+        client,
+        activity,
+        email="autre@example.org",
+        date=second,
+        tickets={"Régulier": 1},
+        capture=capture,
+    )
+    pay(client, other, fake_stripe, capture)
+    waiting = WaitingListEntry.objects.create(
+        date=first, name="Léa", email="lea@example.org", language="fr", places=2
+    )
+    assert list(staff.date_registrations(first)) == [awa, john]
+
+    with capture(execute=True):
+        outcome = staff.cancel_date(first, user=director, message="La salle est inondée.")
+
+    assert (outcome.orders, outcome.emailed, outcome.waiting_list) == (2, 3, 1)
+    assert outcome.refunded == awa.total + john.total == 65
+    for order in (awa, john):
+        order.refresh_from_db()
+        assert order.state == OrderState.CANCELLED
+        refund = order.refunds.get()
+        assert (refund.amount, refund.state, refund.created_by) == (
+            order.total,
+            "succeeded",
+            director,
+        )
+        assert not active_attendees(order).exists()
+        assert order.log_entries.filter(action="date_cancelled", user=director).exists()
+    # Each registrant is told, in their language, with the staff's message.
+    [french] = mails_to("awa@example.org", "Activité annulée")
+    assert french.subject == "Activité annulée : Atelier : consommer équitable au quotidien"
+    assert "La salle est inondée." in french.body
+    assert "50,00\u00a0$ vous sera remboursé" in french.body
+    assert awa.get_absolute_url() in french.body
+    [english] = mails_to("john@example.org", "Activity cancelled")
+    assert english.subject == "Activity cancelled: Workshop: fair-trade shopping every day"
+    assert "La salle est inondée." in english.body
+    assert "$15.00 will be refunded" in english.body
+    assert mails_to("john@example.org", f"Refund for your order {john.code}")
+    # The waiting list is closed and told.
+    waiting.refresh_from_db()
+    assert waiting.state == "cancelled"
+    [wl_mail] = mails_to("lea@example.org", "Activité annulée")
+    assert "liste d'attente" in wl_mail.body
+    # Nobody can register for the cancelled date any more.
+    first.refresh_from_db()
+    assert first.capacity == 0 and first.seats_left() == 0
+    # The other date is untouched.
+    other.refresh_from_db()
+    assert other.state == OrderState.PAID and not other.refunds.exists()
+    assert active_attendees(other).count() == 1
+    assert not mails_to("autre@example.org", "Activité annulée")
+
+    # Running it again does nothing and sends nothing.
+    sent = len(mail.outbox)
+    with capture(execute=True):
+        again = staff.cancel_date(first, user=director, message="La salle est inondée.")
+    assert (again.orders, again.emailed, again.refunded) == (0, 0, 0)
+    assert len(mail.outbox) == sent
+    assert OutboxEmail.objects.filter(key__startswith=f"date_cancelled:{first.pk}:").count() == 2
+
+
+def test_a_pending_registration_is_cancelled_without_refund(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=date,
+        tickets={"Régulier": 1},
+        capture=capture,
+    )
+    assert order.state == OrderState.PENDING
+    with capture(execute=True):
+        outcome = staff.cancel_date(date, user=director, message="Annulée, désolés.")
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED and not order.refunds.exists()
+    assert (outcome.orders, outcome.refunded) == (1, 0)
+    [message] = mails_to("awa@example.org", "Activité annulée")
+    assert "remboursé" not in message.body
+
+
+def test_postponing_keeps_registrations_and_tells_everyone(
+    client, free_activity, director, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    # An editor saved the activity once (the seeded demo's first revision predates its dates).
+    free_activity.source.save_revision(user=director).publish()
+    date, order = free_registration(client, free_activity, capture)
+    new_start = (timezone.now() + timedelta(days=60)).replace(
+        hour=23, minute=30, second=0, microsecond=0
+    )
+    with capture(execute=True):
+        outcome = staff.postpone_date(
+            date, user=director, message="La conférencière est malade.", new_start=new_start
+        )
+    assert (outcome.orders, outcome.emailed) == (1, 1)
+    date.refresh_from_db()
+    assert date.start == new_start and date.end - date.start == timedelta(hours=2)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and not order.refunds.exists()
+    assert active_attendees(order).count() == 2
+    assert order.log_entries.filter(action="date_postponed", user=director).exists()
+    [message] = mails_to("awa@example.org", "Activité reportée")
+    assert "La conférencière est malade." in message.body
+    assert "Nouvelle date :" in message.body
+    assert "http://testserver" + order.get_absolute_url() in message.body
+
+    # Publishing the activity again keeps the new date (its revisions were updated too).
+    EventPage.objects.get(pk=free_activity.source.pk).get_latest_revision().publish()
+    date.refresh_from_db()
+    assert date.start == new_start
+
+    # The same postponement twice sends nothing more; a second one ("date to come") does.
+    with capture(execute=True):
+        again = staff.postpone_date(
+            date, user=director, message="La conférencière est malade.", new_start=new_start
+        )
+    assert again.emailed == 0
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Finalement, date à venir.")
+    assert len(mails_to("awa@example.org", "Activité reportée")) == 2
+    assert "à venir" in mails_to("awa@example.org", "Activité reportée")[-1].body
+
+
+def test_postponing_an_english_registration_writes_in_english(
+    client, free_activity, director, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date = free_activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        free_activity,
+        email="john@example.org",
+        date=date,
+        tickets={"Entrée libre": 1},
+        capture=capture,
+        language="en",
+    )
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Our speaker is ill.")
+    [message] = mails_to("john@example.org", "Activity postponed")
+    assert "Our speaker is ill." in message.body
+    assert "/en/" in message.body and order.code in message.body
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"message": "  "}, "Écrivez un message"),
+        ({"message": "x", "new_start": timezone.now() - timedelta(days=1)}, "dans le futur"),
+    ],
+)
+def test_bad_postponement_changes_nothing(free_activity, director, kwargs, error):
+    date = free_activity.source.upcoming_dates[0]
+    start = date.start
+    with translation.override("fr"), pytest.raises(staff.OrderError, match=error):
+        staff.postpone_date(date, user=director, **kwargs)
+    date.refresh_from_db()
+    assert date.start == start
+    assert not OutboxEmail.objects.filter(key__startswith="date_postponed").exists()
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+def test_staff_find_the_dates_from_the_activity(
+    admin_client, free_activity, django_capture_on_commit_callbacks
+):
+    date, _order = free_registration(
+        admin_client, free_activity, django_capture_on_commit_callbacks
+    )
+    edit = admin_client.get(reverse("wagtailadmin_pages:edit", args=[free_activity.pk]))
+    dates_url = reverse("events_staff:dates", args=[free_activity.pk])
+    assert dates_url in edit.content.decode()
+
+    response = admin_client.get(dates_url)
+    assert response.status_code == 200
+    html = BeautifulSoup(response.content, "html.parser")
+    row = html.select_one(f"#date-{date.pk}")
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert cells[2:6] == ["80", "2", "1", "2"]  # places, taken, orders, people
+    links = [a["href"] for a in row.select("a")]
+    assert reverse("events_staff:cancel", args=[date.pk]) in links
+    assert reverse("events_staff:postpone", args=[date.pk]) in links
+
+
+def test_cancelling_from_the_admin_needs_the_confirmation(
+    admin_client, free_activity, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date, order = free_registration(admin_client, free_activity, capture)
+    url = reverse("events_staff:cancel", args=[date.pk])
+    form = admin_client.get(url).content.decode()
+    assert "Je confirme : 1 commande sera annulée et 0,00\u00a0$ remboursés." in form
+
+    with capture(execute=True):
+        response = admin_client.post(url, {"message": "Tempête de neige."})
+    assert response.status_code == 200
+    assert "Cochez la case pour confirmer l'annulation." in text(response)
+    order.refresh_from_db()
+    date.refresh_from_db()
+    assert order.state == OrderState.PAID and date.capacity == 80
+    assert not mails_to("awa@example.org", "Activité annulée")
+
+    with capture(execute=True):
+        response = admin_client.post(url, {"message": "Tempête de neige.", "confirm": "on"})
+    assert response.status_code == 302
+    assert response.url == reverse("events_staff:dates", args=[free_activity.pk])
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert len(mails_to("awa@example.org", "Activité annulée")) == 1
+    page = admin_client.get(response.url).content.decode()
+    assert "1 commande(s) annulée(s)" in page
+    assert "Il ne reste aucune date à venir" in page
+
+
+def test_postponing_from_the_admin(admin_client, free_activity, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    date, order = free_registration(admin_client, free_activity, capture)
+    url = reverse("events_staff:postpone", args=[date.pk])
+    assert "Reporter cette date" in admin_client.get(url).content.decode()
+    year = timezone.now().year + 1
+    with capture(execute=True):
+        response = admin_client.post(
+            url, {"message": "Reportée au printemps.", "new_start": f"{year}-04-15 19:00"}
+        )
+    assert response.status_code == 302
+    date.refresh_from_db()
+    local = timezone.localtime(date.start)
+    assert (local.year, local.month, local.day, local.hour) == (year, 4, 15, 19)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert len(mails_to("awa@example.org", "Activité reportée")) == 1
+
+    # The end before the start is refused and changes nothing.
+    response = admin_client.post(
+        url,
+        {
+            "message": "x",
+            "new_start": f"{year}-05-15 19:00",
+            "new_end": f"{year}-05-15 18:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "La fin doit venir après le début." in text(response)
+    assert EventDate.objects.get(pk=date.pk).start == date.start
+
+
+def test_staff_who_cannot_change_orders_cannot_cancel_a_date(
+    reception_client, free_activity, django_capture_on_commit_callbacks
+):
+    date, order = free_registration(
+        reception_client, free_activity, django_capture_on_commit_callbacks
+    )
+
+    def denied(response):
+        return response.status_code == 403 or (
+            response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+        )
+
+    assert denied(reception_client.get(reverse("events_staff:dates", args=[free_activity.pk])))
+    assert denied(reception_client.get(reverse("events_staff:cancel", args=[date.pk])))
+    response = reception_client.post(
+        reverse("events_staff:cancel", args=[date.pk]), {"message": "x", "confirm": "on"}
+    )
+    assert denied(response)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    date.refresh_from_db()
+    assert date.capacity == 80
