@@ -78,6 +78,7 @@ ACTIVITIES = [
         "tickets": [
             ("Régulier", "Regular", "fixed", "25.00"),
             ("Étudiant·e", "Student", "fixed", "15.00"),
+            ("Tarif membre", "Member price", "fixed", "18.00", None, True),
         ],
         "questions": [
             ("Besoins alimentaires", "Dietary needs", "text", "", "", False),
@@ -279,6 +280,15 @@ def at(days, hour):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
+def seed_discount_codes():
+    from orders.models import DiscountCode
+
+    DiscountCode.objects.get_or_create(
+        code="MEMBRE",
+        defaults={"kind": "percent", "value": Decimal("10"), "scope": "tickets"},
+    )
+
+
 def seed(home, locales):
     from .models import (
         EventDate,
@@ -290,6 +300,7 @@ def seed(home, locales):
         Venue,
     )
 
+    seed_discount_codes()
     themes = {}
     for slug, fr_name, en_name in THEMES:
         theme, _ = Theme.objects.update_or_create(
@@ -373,20 +384,25 @@ def seed(home, locales):
                         capacity=capacity,
                     )
                 )
-        if not page.ticket_types.exists():
-            for ticket in spec["tickets"]:
-                name, name_en, kind, price, *suggested = ticket
-                page.ticket_types.add(
-                    TicketType(
-                        name=name,
-                        name_en=name_en,
-                        kind=kind,
-                        price=Decimal(price),
-                        suggested_price=Decimal(suggested[0]) if suggested else None,
-                        # A school group is a whole class.
-                        max_per_order=40 if spec["audience"] == "scolaire" else 10,
-                    )
+        existing_tickets = {t.name for t in page.ticket_types.all()}
+        for ticket in spec["tickets"]:
+            if ticket[0] in existing_tickets:
+                continue
+            name, name_en, kind, price, *extra = ticket
+            suggested = [extra[0]] if extra and extra[0] else []
+            hidden = len(extra) > 1 and extra[1]
+            page.ticket_types.add(
+                TicketType(
+                    name=name,
+                    name_en=name_en,
+                    kind=kind,
+                    price=Decimal(price),
+                    suggested_price=Decimal(suggested[0]) if suggested else None,
+                    # A school group is a whole class.
+                    max_per_order=40 if spec["audience"] == "scolaire" else 10,
+                    hidden_until_code=hidden,
                 )
+            )
         if not page.questions.exists():
             for label, label_en, kind, choices, choices_en, required in spec.get("questions", []):
                 page.questions.add(

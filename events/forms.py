@@ -41,7 +41,10 @@ class RegistrationForm(forms.Form):
         if len(self.fields["date"].choices) == 1:
             self.fields["date"].initial = self.fields["date"].choices[0][0]
         self.add_group_and_question_fields(page)
-        self.ticket_types = page.public_ticket_types()
+        code = (self.data.get("discount_code") if self.is_bound else None) or self.initial.get(
+            "discount_code", ""
+        )
+        self.ticket_types = page.public_ticket_types(discount_code=code or "")
         for ticket in self.ticket_types:
             self.fields[f"quantity_{ticket.pk}"] = forms.IntegerField(
                 label=ticket.label,

@@ -278,24 +278,34 @@ class EventPage(RoutablePageMixin, Page):
     def is_cancelled(self):
         return self.source.status == EventStatus.CANCELLED
 
-    def public_ticket_types(self):
-        return [t for t in self.source.ticket_types.all() if t.on_sale()]
+    def public_ticket_types(self, discount_code=""):
+        """Tickets on sale; those kept for code holders only with a usable discount code."""
+        unlocked = bool(discount_code) and discount_code_is_usable(discount_code)
+        return [
+            t
+            for t in self.source.ticket_types.all()
+            if t.on_sale() and (unlocked or not t.hidden_until_code)
+        ]
+
+    def visible_ticket_types(self):
+        """Every ticket type shown publicly (not those kept for code holders)."""
+        return [t for t in self.source.ticket_types.all() if not t.hidden_until_code]
 
     @property
     def is_free(self):
-        types = list(self.source.ticket_types.all())
+        types = self.visible_ticket_types()
         return bool(types) and all(t.kind == TicketKind.FREE for t in types)
 
     @property
     def lowest_price(self):
-        prices = [t.price for t in self.source.ticket_types.all() if t.kind != TicketKind.FREE]
+        prices = [t.price for t in self.visible_ticket_types() if t.kind != TicketKind.FREE]
         return min(prices) if prices else Decimal("0")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
         context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
-        context["ticket_types"] = self.source.ticket_types.all()
+        context["ticket_types"] = self.visible_ticket_types()
         context["json_ld"] = event_json_ld(self, request)
         from .tickets import google_calendar_url
 
@@ -347,6 +357,19 @@ class EventPage(RoutablePageMixin, Page):
         if source.registration_closes_at and now > source.registration_closes_at:
             return False
         return bool(self.upcoming_dates) and bool(self.public_ticket_types())
+
+
+def discount_code_is_usable(code):
+    from orders.models import DiscountCode
+
+    now = timezone.now()
+    found = DiscountCode.objects.filter(
+        code=code.strip().upper(), active=True, scope__in=["both", "tickets"]
+    ).first()
+    return bool(found) and not (
+        (found.valid_from and now < found.valid_from)
+        or (found.valid_until and now > found.valid_until)
+    )
 
 
 class EventDate(Orderable):
@@ -425,6 +448,11 @@ class TicketType(Purchasable, Orderable):
     max_per_order = models.PositiveIntegerField(_("maximum par commande"), default=10)
     sales_start = models.DateTimeField(_("en vente à partir du"), null=True, blank=True)
     sales_end = models.DateTimeField(_("en vente jusqu'au"), null=True, blank=True)
+    hidden_until_code = models.BooleanField(
+        _("visible seulement avec un code de rabais"),
+        default=False,
+        help_text=_("Par exemple un tarif membre : il apparaît quand un code valide est saisi."),
+    )
 
     order_kind = "tickets"
 
@@ -433,6 +461,7 @@ class TicketType(Purchasable, Orderable):
         FieldRowPanel([FieldPanel("price"), FieldPanel("suggested_price")]),
         FieldRowPanel([FieldPanel("quota"), FieldPanel("max_per_order")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
+        FieldPanel("hidden_until_code"),
     ]
 
     class Meta(Orderable.Meta):
@@ -722,7 +751,7 @@ def event_json_ld(page, request):
                         "url": url,
                         "availability": "https://schema.org/InStock",
                     }
-                    for ticket in page.source.ticket_types.all()
+                    for ticket in page.visible_ticket_types()
                 ],
             }
         )

@@ -30,6 +30,8 @@ def register(
     """
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
+    if any(ticket.hidden_until_code for ticket, _q, _a in tickets) and not discount_code:
+        raise OrderError(_("Ce tarif demande un code de rabais."))
     details = {"date": date_id}
     if answers:
         details["answers"] = answers

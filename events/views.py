@@ -30,7 +30,12 @@ def register(request, page):
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
-    form = RegistrationForm(request.POST or None, page=page, offer=offer)
+    form = RegistrationForm(
+        request.POST or None,
+        page=page,
+        offer=offer,
+        initial={"discount_code": request.GET.get("code", "")[:40]},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

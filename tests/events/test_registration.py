@@ -215,3 +215,26 @@ def test_two_ticket_types_in_one_order_cannot_oversell_a_date(client, activity):
     assert any("Il ne reste pas assez de places" in e for e in errors(response)), errors(response)
     assert date.seats_taken() == 0
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_member_price_appears_only_with_a_valid_code(client, activity, fake_stripe):
+    member = ticket(activity, "Tarif membre")
+    assert "Tarif membre" not in client.get(register_url(activity)).content.decode()
+    assert "Tarif membre" not in client.get(register_url(activity) + "?code=FAUX").content.decode()
+    html = client.get(register_url(activity) + "?code=membre").content.decode()
+    assert "Tarif membre" in html
+
+    # Without the code, a tampered quantity for the hidden ticket is simply not a field.
+    data = registration_data(activity, **{f"quantity_{member.pk}": 1})
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 400
+    assert "Choisissez au moins un billet." in errors(response)
+
+    data["discount_code"] = "MEMBRE"
+    assert client.post(register_url(activity), data).status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert (order.subtotal, order.discount_amount, order.total) == (
+        Decimal("18.00"),
+        Decimal("1.80"),
+        Decimal("16.20"),
+    )
