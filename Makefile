@@ -32,6 +32,7 @@ run: messages seed
 	@echo "  CÉSIQ (démo) — http://$(HOST):$(PORT)/      français"
 	@echo "                 http://$(HOST):$(PORT)/en/   English"
 	@echo "                 http://$(HOST):$(PORT)/admin/   admin / changeme (démo seulement)"
+	@echo "                 équipes : redaction, billetterie, boutique, administration / changeme"
 	@echo "                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Paiements : MODE DÉMO — aucun paiement réel. Courriels : var/mail/"
 	@echo ""

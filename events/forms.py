@@ -143,7 +143,14 @@ class RegistrationForm(forms.Form):
                 self.selections.append((ticket, quantity, Decimal(amount) if amount else None))
         if not self.selections and not self.errors:
             raise forms.ValidationError(_("Choisissez au moins un billet."))
-        if self.offer and sum(q for _t, q, _a in self.selections) > self.offer.places:
+        wanted = sum(q for _t, q, _a in self.selections)
+        if len(self.attendee_names()) > wanted and not self.errors:
+            self.add_error(
+                "attendee_names",
+                _("Vous avez donné plus de noms (%(names)s) que de billets (%(tickets)s).")
+                % {"names": len(self.attendee_names()), "tickets": wanted},
+            )
+        if self.offer and wanted > self.offer.places:
             raise forms.ValidationError(
                 _("Votre offre de la liste d'attente est de %(places)s place(s) au plus.")
                 % {"places": self.offer.places}

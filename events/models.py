@@ -123,7 +123,7 @@ class EventIndexPage(RoutablePageMixin, Page):
         from .tickets import calendar, vevent
 
         events = [
-            vevent(page, date, url=page.get_full_url(request))
+            vevent(page, date, url=request.build_absolute_uri(page.url))
             for page in feed_pages(self, request)
             for date in page.upcoming_dates
         ]
@@ -305,11 +305,14 @@ class EventPage(RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
         context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
+        context["all_full"] = bool(context["dates"]) and all(
+            left <= 0 for _date, left in context["dates"]
+        )
         context["ticket_types"] = self.visible_ticket_types()
         context["json_ld"] = event_json_ld(self, request)
         from .tickets import google_calendar_url
 
-        url = self.get_full_url(request)
+        url = request.build_absolute_uri(self.url)
         context["google_links"] = {
             date.pk: google_calendar_url(self, date, url) for date in self.upcoming_dates
         }
@@ -322,7 +325,7 @@ class EventPage(RoutablePageMixin, Page):
 
         from .tickets import calendar, vevent
 
-        url = self.get_full_url(request)
+        url = request.build_absolute_uri(self.url)
         body = calendar(
             [vevent(self, d, url=url) for d in self.source.dates.all()], name=self.title
         )
@@ -567,6 +570,18 @@ class TicketType(Purchasable, Orderable):
         date_id = line.details.get("date")
         transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
 
+    def receipt_links(self, line):
+        from django.urls import reverse
+
+        return [
+            (
+                f"{self.label} — {attendee.name or attendee.ticket_code}"
+                + (f" ({gettext('annulé')})" if attendee.cancelled_at else ""),
+                reverse("events:ticket", args=[attendee.ticket_code]),
+            )
+            for attendee in line.attendees.all()
+        ]
+
     def buyer_cancellation_deadline(self, line):
         """Buyers may cancel until `cancellation_hours` before the date starts."""
         from datetime import timedelta
@@ -705,7 +720,7 @@ def event_json_ld(page, request):
         AttendanceMode.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
         AttendanceMode.MIXED: "https://schema.org/MixedEventAttendanceMode",
     }[page.attendance_mode]
-    url = page.get_full_url(request)
+    url = request.build_absolute_uri(page.url)
     location = []
     if page.venue and page.attendance_mode != AttendanceMode.ONLINE:
         location.append(

@@ -103,8 +103,9 @@ def join_waiting_list(request, page):
     from .forms import WaitingListForm
     from .waiting_list import join
 
+    chosen = request.GET.get("date")
     form = WaitingListForm(
-        request.POST or None, page=page, initial={"date": request.GET.get("date")}
+        request.POST or None, page=page, initial={"date": chosen} if chosen else None
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -7,15 +7,21 @@ public site. Only users who may change orders (`orders.change_order`) may do it:
 date refunds money.
 """
 
+import csv
+import io
+from datetime import datetime
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -25,8 +31,8 @@ from wagtail.admin.widgets.button import Button
 from orders.money import format_cad
 from orders.services import OrderError
 
-from . import staff
-from .models import EventDate, EventPage
+from . import checkin, staff
+from .models import Attendee, EventDate, EventPage
 
 PERMISSION = "orders.change_order"
 
@@ -298,6 +304,386 @@ class PostponeDateView(DateActionView):
         return text
 
 
+# --- attendees of one date: list, exports, sign-in sheet, message, check-in ---------------------
+
+VIEW_ATTENDEES = "events.view_attendee"
+CHECK_IN = "events.change_attendee"
+
+
+class DateMixin(ActivityBreadcrumbsMixin):
+    """A view about one date; `permission` is the one the user needs."""
+
+    permission = VIEW_ATTENDEES
+    header_icon = "group"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.date = get_object_or_404(
+            EventDate.objects.select_related("page"), pk=kwargs["date_id"]
+        )
+        self.page = self.date.page.specific
+
+    def get_breadcrumbs_items(self):
+        label = f"{self.get_page_title()} — {when(self.date.start)}"
+        return super().get_breadcrumbs_items() + [{"url": "", "label": label}]
+
+    def get_page_subtitle(self):
+        return f"{self.page.title} — {when(self.date.start)}"
+
+    def date_links(self):
+        user, pk = self.request.user, self.date.pk
+        links = [(_("Participant·es"), reverse("events_staff:attendees", args=[pk]))]
+        if user.has_perm(CHECK_IN):
+            links.append((_("Accueil (entrées)"), reverse("events_staff:checkin", args=[pk])))
+        links += [
+            (_("Feuille d'émargement"), reverse("events_staff:sign_in_sheet", args=[pk])),
+            (_("Exporter (CSV)"), reverse("events_staff:export", args=[pk, "csv"])),
+            (_("Exporter (Excel)"), reverse("events_staff:export", args=[pk, "xlsx"])),
+        ]
+        if user.has_perm(CHECK_IN):
+            links.append(
+                (_("Écrire aux participant·es"), reverse("events_staff:message", args=[pk]))
+            )
+        return links
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(page=self.page, date=self.date, date_links=self.date_links())
+        return context
+
+
+def attendee_row(attendee, questions):
+    order = attendee.order_line.order
+    answers = checkin.answers_of(attendee)
+    return {
+        "attendee": attendee,
+        "code": attendee.ticket_code,
+        "name": attendee.name,
+        "buyer": order.buyer_name,
+        "email": order.buyer_email,
+        "order": order.code,
+        "ticket_type": attendee.ticket_type.label,
+        "answers": [answers.get(q, "") for q in questions],
+        "checked_in_at": attendee.checked_in_at,
+        "cancelled": bool(attendee.cancelled_at) or order.state == "cancelled",
+    }
+
+
+class AttendeesView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Everyone registered on one date, with their answers and the date's counts."""
+
+    template_name = "events/admin/attendees.html"
+
+    def get_page_title(self):
+        return _("Participant·es")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attendees = checkin.date_attendees(self.date)
+        questions = checkin.questions_of(attendees)
+        context.update(
+            counts=checkin.date_counts(self.date),
+            questions=questions,
+            rows=[attendee_row(a, questions) for a in attendees],
+        )
+        return context
+
+
+def export_cell(value):
+    """Text a spreadsheet will not run as a formula (CSV/formula injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("oui") if value else ""
+    if hasattr(value, "astimezone"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    value = str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        value = "'" + value
+    return value
+
+
+def export_table(date):
+    attendees = checkin.date_attendees(date)
+    questions = checkin.questions_of(attendees)
+    header = [
+        _("Code du billet"),
+        _("Nom"),
+        _("Acheteur·euse"),
+        _("Courriel"),
+        _("Commande"),
+        _("Type de billet"),
+        *questions,
+        _("Arrivée"),
+        _("Annulé"),
+    ]
+    rows = []
+    for attendee in attendees:
+        row = attendee_row(attendee, questions)
+        rows.append(
+            [
+                row["code"],
+                row["name"],
+                row["buyer"],
+                row["email"],
+                row["order"],
+                row["ticket_type"],
+                *row["answers"],
+                row["checked_in_at"],
+                row["cancelled"],
+            ]
+        )
+    return header, rows
+
+
+class ExportView(DateMixin, View):
+    def get(self, request, *args, **kwargs):
+        if kwargs["fmt"] not in ("csv", "xlsx"):
+            raise Http404
+        header, rows = export_table(self.date)
+        start = timezone.localtime(self.date.start).strftime("%Y-%m-%d-%Hh%M")
+        name = f"{self.page.slug}-{start}"
+        if kwargs["fmt"] == "xlsx":
+            return self.xlsx(name, header, rows)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response.write("\ufeff")  # Excel reads the accents right with a BOM
+        writer = csv.writer(response)
+        writer.writerow(export_cell(v) for v in header)
+        for row in rows:
+            writer.writerow(export_cell(v) for v in row)
+        return response
+
+    def xlsx(self, name, header, rows):
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=_("Participant·es")[:31])
+        sheet.append([export_cell(v) for v in header])
+        for row in rows:
+            sheet.append([export_cell(v) for v in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+
+
+class SignInSheetView(DateMixin, TemplateView):
+    """A plain page to print: the names, a box to tick and a space to sign."""
+
+    template_name = "events/admin/sign_in_sheet.html"
+
+    def get_breadcrumbs_items(self):
+        return []
+
+    def get_page_title(self):
+        return _("Feuille d'émargement")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        people = checkin.sign_in_sheet(self.date)
+        context.update(
+            people=[(checkin.attendee_name(a), a) for a in people],
+            venue=self.page.source.venue,
+            back_url=reverse("events_staff:attendees", args=[self.date.pk]),
+        )
+        return context
+
+
+class DateMessageForm(forms.Form):
+    subject = forms.CharField(label=gettext_lazy("Objet"), max_length=150)
+    message = forms.CharField(
+        label=gettext_lazy("Message"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=staff.MESSAGE_MAX_LENGTH,
+        help_text=gettext_lazy(
+            "Envoyé tel quel, par courriel, à chaque commande qui a des participant·es à "
+            "cette date (une fois par commande)."
+        ),
+    )
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'envoi.")},
+    )
+
+    def __init__(self, *args, recipients, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = ngettext(
+            "Je confirme : %(orders)s courriel sera envoyé (%(people)s participant·es).",
+            "Je confirme : %(orders)s courriels seront envoyés (%(people)s participant·es).",
+            recipients,
+        ) % {"orders": recipients, "people": people}
+
+
+class DateMessageView(DateMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "events/admin/date_action.html"
+    form_class = DateMessageForm
+    permission = CHECK_IN
+
+    def get_page_title(self):
+        return _("Écrire aux participant·es")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.recipients = checkin.message_orders(self.date).count()
+        self.people = checkin.expected(self.date).count()
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "recipients": self.recipients, "people": self.people}
+
+    def get_success_url(self):
+        return reverse("events_staff:attendees", args=[self.date.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            summary=None,
+            action_url=self.request.path,
+            cancel_url=self.get_success_url(),
+            cancel_label=_("Retour aux participant·es"),
+            submit_label=_("Envoyer"),
+            destructive=False,
+            explanation=[
+                ngettext(
+                    "%(orders)s personne recevra ce message (une par commande).",
+                    "%(orders)s personnes recevront ce message (une par commande).",
+                    self.recipients,
+                )
+                % {"orders": self.recipients},
+                _("Le même objet et le même message ne sont jamais envoyés deux fois."),
+            ],
+        )
+        return context
+
+    def form_valid(self, form):
+        queued = checkin.message_attendees(
+            self.date,
+            subject=form.cleaned_data["subject"],
+            message=form.cleaned_data["message"],
+            user=self.request.user,
+        )
+        messages.success(
+            self.request,
+            ngettext(
+                "Message envoyé à %(n)s personne.", "Message envoyé à %(n)s personnes.", queued
+            )
+            % {"n": queued},
+        )
+        return redirect(self.get_success_url())
+
+
+CHECKIN_SESSION_KEY = "events_checkin_result"
+
+
+class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The door, on a phone: type or scan a code, or search a name. POST, redirect, GET."""
+
+    template_name = "events/admin/checkin.html"
+    permission = CHECK_IN
+    header_icon = "tick"
+
+    def get_page_title(self):
+        return _("Accueil (entrées)")
+
+    def here(self, query=""):
+        url = reverse("events_staff:checkin", args=[self.date.pk])
+        return f"{url}?{urlencode({'q': query})}" if query else url
+
+    def post(self, request, *args, **kwargs):
+        if "undo" in request.POST:
+            attendee = get_object_or_404(
+                Attendee.objects.select_related("order_line__order"),
+                pk=request.POST.get("undo"),
+                date=self.date,
+            )
+            done = checkin.undo_check_in(attendee, request.user)
+            stored = {"status": "undone" if done else "not_in", "attendee": attendee.pk}
+        else:
+            result = checkin.check_in(self.date, request.POST.get("code", ""), user=request.user)
+            stored = {
+                "status": result.status,
+                "attendee": result.attendee.pk if result.attendee else None,
+                "at": result.at.isoformat() if result.at else None,
+                "code": request.POST.get("code", "").strip()[:64],
+            }
+        request.session[CHECKIN_SESSION_KEY] = {**stored, "date": self.date.pk}
+        return redirect(self.here(request.POST.get("q", "")))
+
+    def result(self):
+        stored = self.request.session.pop(CHECKIN_SESSION_KEY, None)
+        if not stored or stored.get("date") != self.date.pk:
+            return None
+        attendee = (
+            checkin._attendees().filter(pk=stored["attendee"]).first()
+            if stored.get("attendee")
+            else None
+        )
+        at = stored.get("at")
+        at = timezone.localtime(datetime.fromisoformat(at)) if at else None
+        name = checkin.attendee_name(attendee) if attendee else ""
+        status = stored["status"]
+        texts = {
+            "ok": ("ok", "✓", _("Valide — %(name)s")),
+            "already": ("warning", "⚠", _("Déjà entré·e à %(time)s — %(name)s")),
+            "wrong_date": ("warning", "⚠", _("Mauvaise date : ce billet est pour le %(date)s")),
+            "cancelled": ("error", "✗", _("Billet annulé — %(name)s")),
+            "unknown": ("error", "✗", _("Code inconnu : %(code)s")),
+            "undone": ("info", "↺", _("Entrée annulée — %(name)s")),
+            "not_in": ("info", "i", _("%(name)s n'était pas entré·e.")),
+        }
+        tone, icon, text = texts[status]
+        right_date = ""
+        if status == "wrong_date" and attendee:
+            right_date = when(attendee.date.start)
+            if attendee.date.page_id != self.date.page_id:
+                right_date += f" ({attendee.date.page.title})"
+        return {
+            "status": status,
+            "tone": tone,
+            "icon": icon,
+            "text": text
+            % {
+                "name": name,
+                "time": date_format(at, "TIME_FORMAT") if at else "",
+                "date": right_date,
+                "code": stored.get("code", ""),
+            },
+            "attendee": attendee,
+            "ticket_type": attendee.ticket_type.label if attendee else "",
+            "can_undo": status in ("ok", "already") and attendee is not None,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()[:100]
+        found = checkin.search(self.date, query) if query else []
+        context.update(
+            result=self.result(),
+            query=query,
+            found=[(checkin.attendee_name(a), a) for a in found],
+            counts=checkin.counts(self.date),
+            action_url=self.here(),
+            counts_url=reverse("events_staff:checkin_counts", args=[self.date.pk]),
+        )
+        return context
+
+
+class CheckInCountsView(DateMixin, View):
+    permission = CHECK_IN
+
+    def get(self, request, *args, **kwargs):
+        return JsonResponse(checkin.counts(self.date))
+
+
 # --- hooks --------------------------------------------------------------------------------------
 
 
@@ -307,6 +693,20 @@ def register_date_urls():
         path("<int:page_id>/dates/", ActivityDatesView.as_view(), name="dates"),
         path("date/<int:date_id>/annuler/", CancelDateView.as_view(), name="cancel"),
         path("date/<int:date_id>/reporter/", PostponeDateView.as_view(), name="postpone"),
+        path("date/<int:date_id>/participants/", AttendeesView.as_view(), name="attendees"),
+        path(
+            "date/<int:date_id>/export.<str:fmt>",
+            ExportView.as_view(),
+            name="export",
+        ),
+        path("date/<int:date_id>/emargement/", SignInSheetView.as_view(), name="sign_in_sheet"),
+        path("date/<int:date_id>/message/", DateMessageView.as_view(), name="message"),
+        path("date/<int:date_id>/accueil/", CheckInView.as_view(), name="checkin"),
+        path(
+            "date/<int:date_id>/accueil/compteurs/",
+            CheckInCountsView.as_view(),
+            name="checkin_counts",
+        ),
     ]
     return [path("activites/", include((patterns, "events_staff")))]
 

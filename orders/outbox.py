@@ -116,7 +116,7 @@ def _mime_part(attachment):
         part.add_header("Content-ID", f"<{attachment['content_id']}>")
         part.add_header("Content-Disposition", "inline", filename=attachment["filename"])
         return part
-    part = MIMEBase(maintype, subtype)
+    part = MIMEBase(maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {}))
     part.set_payload(content)
     from email import encoders
 

@@ -75,6 +75,10 @@ class Purchasable:
         """Until when the buyer may cancel this line themselves (None: they may not)."""
         return None
 
+    def receipt_links(self, line):
+        """(label, url) pairs the buyer's order page lists for this line (their tickets)."""
+        return []
+
     def confirmation_extras(self, line, language):
         """What the buyer's confirmation email should carry for this line, beyond the receipt:
         {"html": ..., "text": ..., "attachments": [(filename, bytes, mimetype, content_id)]}

@@ -66,6 +66,9 @@ def order_detail(request, code, token):
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
         "can_cancel": services.buyer_can_cancel(order),
+        "ticket_links": [
+            link for line in order.lines.all() for link in line.item.receipt_links(line)
+        ],
         "cancellation_deadline": services.buyer_cancellation_deadline(order),
         "demo_payments": settings.DEMO_PAYMENTS,
     }

@@ -9,33 +9,46 @@ Access follows Django model permissions: "view" reads orders, "change" edits the
 nobody adds or deletes an order by hand, not even a superuser.
 """
 
+import csv
+import io
+from decimal import Decimal
+from importlib import import_module
+
 import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import BooleanRadioSelect
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import services
+from . import reports, services
 from .models import DiscountCode, Order, OrderKind, OrderState
 from .money import format_cad
 
@@ -465,11 +478,244 @@ class DiscountCodeViewSet(ModelViewSet):
     )
 
 
+# --- sales report and dashboard ----------------------------------------------------------------
+#
+# Orders know nothing of activities: the parts about dates and activities come from
+# `events.reports`, imported only when the events app is installed, and only when used.
+
+
+def can_see_sales(user):
+    return user.has_perm("orders.view_order")
+
+
+def events_reports():
+    if not apps.is_installed("events"):
+        return None
+    return import_module("events.reports")
+
+
+def month_label(month):
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+CHART_WIDTH = 720
+CHART_HEIGHT = 240
+CHART_TOP = 20
+CHART_BOTTOM = 40
+CHART_LEFT = 10
+
+
+def chart_bars(months):
+    """Geometry of the monthly bar chart, computed here so the template only draws.
+
+    Bars go up from a zero line for a positive month and down for a month where refunds
+    exceeded payments. Coordinates are SVG units (floats are fine here: they are pixels, not
+    money).
+    """
+    values = [row.net for row in months]
+    highest = max([v for v in values if v > 0], default=Decimal("0"))
+    lowest = min([v for v in values if v < 0], default=Decimal("0"))
+    span = highest - lowest
+    plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    scale = (Decimal(plot) / span) if span else Decimal("0")
+    zero_y = CHART_TOP + float(highest * scale)
+    slot = (CHART_WIDTH - CHART_LEFT) / max(len(months), 1)
+    bars = []
+    for index, row in enumerate(months):
+        height = float(abs(row.net) * scale)
+        bars.append(
+            {
+                "row": row,
+                "label": month_label(row.month),
+                "short_label": date_format(row.month, "M"),
+                "amount": cad(row.net),
+                "x": round(CHART_LEFT + index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(zero_y - height if row.net > 0 else zero_y, 1),
+                "height": round(height, 1),
+                "negative": row.net < 0,
+                "label_x": round(CHART_LEFT + index * slot + slot / 2, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "zero_y": round(zero_y, 1),
+        "label_y": CHART_HEIGHT - CHART_BOTTOM + 18,
+        "year_y": CHART_HEIGHT - CHART_BOTTOM + 34,
+    }
+
+
+def report_csv(months, activities):
+    """Both tables in one file, one after the other; amounts as plain decimals (123.45)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
+    for row in months:
+        writer.writerow(
+            [
+                row.month.strftime("%Y-%m"),
+                f"{row.payments:.2f}",
+                f"{row.refunds:.2f}",
+                f"{row.net:.2f}",
+            ]
+        )
+    if activities is not None:
+        writer.writerow([])
+        writer.writerow([_("Activité"), _("Billets"), _("Montant avant taxes")])
+        for row in activities:
+            writer.writerow([row.title, row.tickets, f"{row.amount:.2f}"])
+    return buffer.getvalue()
+
+
+class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
+    """Revenue by month (chart and table) and by activity, over the last twelve months."""
+
+    template_name = "orders/admin/sales_report.html"
+    header_icon = "form"
+    page_title = _("Rapport des ventes")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_see_sales(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
+    def get(self, request, *args, **kwargs):
+        now = timezone.now()
+        self.months = reports.revenue_by_month(12, now)
+        events = events_reports()
+        start = self.months[0].month
+        self.activities = events.revenue_by_activity(start=start) if events else None
+        if request.GET.get("export") == "csv":
+            response = HttpResponse(
+                "\ufeff" + report_csv(self.months, self.activities),
+                content_type="text/csv; charset=utf-8",
+            )
+            filename = f"rapport-des-ventes-{timezone.localdate(now):%Y-%m-%d}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        months = self.months
+        context.update(
+            months=months,
+            chart=chart_bars(months),
+            total_payments=sum((row.payments for row in months), Decimal("0.00")),
+            total_refunds=sum((row.refunds for row in months), Decimal("0.00")),
+            total_net=sum((row.net for row in months), Decimal("0.00")),
+            period=_("De %(start)s à %(end)s")
+            % {"start": month_label(months[0].month), "end": month_label(months[-1].month)},
+            activities=self.activities,
+            activities_total=sum((row.amount for row in self.activities or []), Decimal("0.00")),
+            export_url=f"{reverse('orders_sales_report')}?export=csv",
+        )
+        return context
+
+
+class SalesReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_see_sales(request.user)
+
+
+class SalesPanel(Component):
+    """A dashboard panel shown only to staff who may read orders."""
+
+    def __init__(self, request):
+        self.request = request
+
+
+class UpcomingDatesPanel(SalesPanel):
+    name = "upcoming_dates"
+    template_name = "orders/admin/panel_upcoming_dates.html"
+    order = 90
+
+    def get_context_data(self, parent_context=None):
+        events = events_reports()
+        return {"dates": events.upcoming_dates(8) if events else []}
+
+
+class MonthSalesPanel(SalesPanel):
+    name = "month_sales"
+    template_name = "orders/admin/panel_month_sales.html"
+    order = 80
+
+    def get_context_data(self, parent_context=None):
+        sales = reports.sales_this_month()
+        return {
+            "sales": sales,
+            "month": month_label(sales.month),
+            "amount": cad(sales.amount),
+            "refunds": cad(sales.refunds),
+            "net": cad(sales.net),
+            "report_url": reverse("orders_sales_report"),
+        }
+
+
+class OrdersToHandlePanel(SalesPanel):
+    name = "orders_to_handle"
+    template_name = "orders/admin/panel_orders_to_handle.html"
+    order = 70
+    limit = 10
+
+    def get_context_data(self, parent_context=None):
+        items = reports.orders_needing_action(limit=self.limit)
+        count = reports.needing_action().count()
+        return {
+            "items": [
+                {
+                    "order": item.order,
+                    "reasons": item.reasons,
+                    "total": cad(item.order.total),
+                    "url": reverse(f"{OrderViewSet.name}:inspect", args=[item.order.pk]),
+                }
+                for item in items
+            ],
+            "count": count,
+            "more": count - len(items),
+            "listing_url": f"{reverse(f'{OrderViewSet.name}:index')}?attention=true",
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_sales_panels(request, panels):
+    if not can_see_sales(request.user):
+        return
+    panels.extend(
+        [OrdersToHandlePanel(request), MonthSalesPanel(request), UpcomingDatesPanel(request)]
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_sales_report_url():
+    return [
+        path("rapport-des-ventes/", SalesReportView.as_view(), name="orders_sales_report"),
+    ]
+
+
 class OrdersViewSetGroup(ModelViewSetGroup):
     menu_label = _("Commandes")
     menu_icon = "form"
     menu_order = 250
     items = (OrderViewSet, DiscountCodeViewSet)
+
+    def get_submenu_items(self):
+        items = super().get_submenu_items()
+        items.append(
+            SalesReportMenuItem(
+                _("Rapport des ventes"),
+                reverse_lazy("orders_sales_report"),
+                name="sales-report",
+                icon_name="table",
+                order=len(items) + 1,
+            )
+        )
+        return items
 
 
 @hooks.register("register_admin_viewset")

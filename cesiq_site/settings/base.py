@@ -117,8 +117,12 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresq
 if USING_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
 else:
-    # SQLite serialises writers; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serialises writers. Taking the write lock when a transaction begins (IMMEDIATE)
+    # makes a second writer wait up to `timeout` instead of failing with "database is locked"
+    # when both try to upgrade a read lock (a webhook arriving during a refund, in the demo).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -168,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
+    "purge-personal-data": {"task": "home.purge_personal_data", "schedule": 86400.0},
 }
 
 # --- Passwords -------------------------------------------------------------------------------

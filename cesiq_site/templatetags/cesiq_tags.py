@@ -66,7 +66,10 @@ def language_links(context):
         if isinstance(page, Page) and locale is not None:
             translated = page.get_translation_or_none(locale)
             if translated is not None and translated.live:
-                url = translated.url
+                # Keep a routable page's sub-path (an activity's registration form).
+                here = request.path if request is not None else ""
+                suffix = here[len(page.url) :] if page.url and here.startswith(page.url) else ""
+                url = translated.url + suffix
             elif request is not None:
                 home = _home_for_locale(request, locale)
                 url = home.url if home else None

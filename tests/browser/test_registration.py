@@ -152,7 +152,7 @@ def test_join_the_waiting_list_of_a_full_date(browser_page, site_url):
     page = browser_page
     page.goto(site_url + "/activites/atelier-produits-menagers/")
     assert page.get_by_text("Complet", exact=True).is_visible()
-    page.get_by_role("link", name="Rejoindre la liste d'attente").click()
+    page.get_by_role("link", name="Rejoindre la liste d'attente", exact=True).click()
     check_accessibility(page)
     page.get_by_label("Nombre de places").fill("2")
     page.get_by_label("Votre nom").fill("Awa Diallo")

@@ -133,7 +133,7 @@ def test_english_order_gets_its_reminder_in_english(register, run_reminders, fre
     assert "Rappel" not in body and "Bonjour" not in body
     assert "Step-free entrance, accessible toilets" in body
     (code,) = codes(order)
-    assert f"Free entry — {code} : http://testserver/en/ticket/{code}/" in body
+    assert f"Free entry — {code}: http://testserver/en/ticket/{code}/" in body
     assert "SUMMARY:Talk: climate justice seen from the South" in calendar_of(message)[1]
     assert '<html lang="en-CA">' in html_of(message)
 

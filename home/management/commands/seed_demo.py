@@ -1,14 +1,19 @@
-"""Build (or bring up to date) the demo site: pages in French and English, settings, groups and
-the demo administrator. Running it twice gives the same result."""
+"""Build (or bring up to date) the demo site: pages in French and English, settings, staff groups
+(their permissions are in home/permissions.py), the demo administrator, one demo account per
+team and a few demo orders. Running it twice gives the same result."""
 
 import io
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import (
     Collection,
@@ -20,7 +25,8 @@ from wagtail.models import (
 )
 
 from events import demo as events_demo
-from home import demo_content
+from events import services as events_services
+from home import demo_content, permissions
 from home.models import HomePage, SiteSettings, StandardPage
 
 DEMO_PASSWORD = "changeme"  # noqa: S105 — demo mode only, printed by `make run`
@@ -42,6 +48,8 @@ class Command(BaseCommand):
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()
+        self.seed_staff_users()
+        self.seed_orders()
         self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
 
     def ensure_tree_roots(self, locale):
@@ -181,34 +189,55 @@ class Command(BaseCommand):
         site_settings.save()
 
     def seed_groups(self):
-        admin_access = Permission.objects.get(
-            content_type__app_label="wagtailadmin", codename="access_admin"
-        )
+        """Give each staff group exactly the permissions `home.permissions.TEAMS` lists."""
         root_page = Page.get_first_root_node()
         root_collection = Collection.get_first_root_node()
         # Wagtail's starter groups overlap ours; ours say what each team does.
         Group.objects.filter(name__in=["Editors", "Moderators"], user__isnull=True).delete()
+        page_type = ContentType.objects.get_for_model(Page)
+        collection_types = [
+            ContentType.objects.get_for_model(model)
+            for model in (get_image_model(), get_document_model(), Collection)
+        ]
         for name in demo_content.STAFF_GROUPS:
+            team = permissions.TEAMS[name]
             group, _ = Group.objects.get_or_create(name=name)
-            group.permissions.add(admin_access)
-        editors = Group.objects.get(name="Rédaction")
-        for codename in ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]:
-            GroupPagePermission.objects.get_or_create(
-                group=editors,
-                page=root_page,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
-            )
-        for app, model in [("wagtailimages", "image"), ("wagtaildocs", "document")]:
-            for action in ["add", "change", "choose"]:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=editors,
-                    collection=root_collection,
-                    permission=Permission.objects.get(
-                        content_type__app_label=app, codename=f"{action}_{model}"
-                    ),
+            if team.everything:
+                model_perms = Permission.objects.all()
+                page_perms = Permission.objects.filter(content_type=page_type)
+                collection_perms = Permission.objects.filter(content_type__in=collection_types)
+            else:
+                model_perms = self.permissions(team.model)
+                page_perms = self.permissions({"wagtailcore": team.pages})
+                collection_perms = self.permissions(team.collections)
+            group.permissions.set(model_perms)
+            GroupPagePermission.objects.filter(group=group).exclude(
+                page=root_page, permission__in=page_perms
+            ).delete()
+            for permission in page_perms:
+                GroupPagePermission.objects.get_or_create(
+                    group=group, page=root_page, permission=permission
                 )
+            GroupCollectionPermission.objects.filter(group=group).exclude(
+                collection=root_collection, permission__in=collection_perms
+            ).delete()
+            for permission in collection_perms:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=root_collection, permission=permission
+                )
+
+    def permissions(self, by_app):
+        """The Permission rows for {app_label: [codename, …]}; a misspelt one is an error."""
+        wanted = [(app, codename) for app, codenames in by_app.items() for codename in codenames]
+        found = []
+        for app, codename in wanted:
+            matches = list(
+                Permission.objects.filter(content_type__app_label=app, codename=codename)
+            )
+            if len(matches) != 1:
+                raise CommandError(f"Permission inconnue ou ambiguë : {app}.{codename}")
+            found.extend(matches)
+        return found
 
     def seed_admin(self):
         User = get_user_model()
@@ -221,3 +250,80 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.add(Group.objects.get(name="Administration"))
+
+    def seed_staff_users(self):
+        """One demo account per team. Not `is_staff`: Wagtail's admin needs only the team's
+        `access_admin`, and that flag would open Django's own admin (/django-admin/) to them."""
+        User = get_user_model()
+        for username, group_name in permissions.DEMO_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@{permissions.DEMO_EMAIL_DOMAIN}",
+                    "first_name": group_name,
+                    "last_name": "Démo",
+                },
+            )
+            user.is_staff = user.is_superuser = False
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set([Group.objects.get(name=group_name)])
+
+    # --- demo orders ------------------------------------------------------------------------
+
+    def seed_orders(self):
+        """A few orders in the states staff meet, made by the same services as the public site
+        (paid free registrations already fill the sold-out workshop, see events.demo).
+
+        Not here: an order paid by card, then refunded. Paying needs Stripe (the demo's fake
+        Stripe is not running while the seed runs), and a state is never written by hand.
+        Each order is found again by its buyer's address, so running the seed twice adds none.
+        """
+        from events.models import EventPage
+        from orders import services as orders
+        from orders.models import Order
+
+        def missing(email):
+            return not Order.objects.filter(buyer_email=email).exists()
+
+        # Demo orders go on the long training, which no other test or demo counts seats of.
+        page = EventPage.objects.get(
+            slug="formation-citoyennete-mondiale", locale__language_code="fr"
+        )
+        first_date, second_date = page.dates.order_by("start")[:2]
+        ticket = page.ticket_types.first()
+
+        def buy(email, name, date, now=None):
+            return orders.place_order(
+                kind="tickets",
+                buyer_name=name,
+                buyer_email=email,
+                language="fr",
+                selections=[orders.Selection(item=ticket, quantity=1, details={"date": date.pk})],
+                now=now,
+            )
+
+        # Pending: places held until the hold runs out (then the periodic sweep expires it).
+        email = f"commande-en-attente@{permissions.DEMO_EMAIL_DOMAIN}"
+        if missing(email):
+            events_services.register(
+                page,
+                date_id=first_date.pk,
+                tickets=[(ticket, 2, None)],
+                buyer_name="Acheteuse démo (en attente)",
+                buyer_email=email,
+                language="fr",
+            )
+
+        # Expired: placed two hours ago and never paid.
+        email = f"commande-expiree@{permissions.DEMO_EMAIL_DOMAIN}"
+        if missing(email):
+            placed = timezone.now() - timedelta(hours=2)
+            orders.expire_order(buy(email, "Acheteur démo (expiré)", second_date, now=placed))
+
+        # Cancelled before it was paid: its places are back on sale, nothing to refund.
+        email = f"commande-annulee@{permissions.DEMO_EMAIL_DOMAIN}"
+        if missing(email):
+            order = buy(email, "Participante démo (annulée)", second_date)
+            orders.cancel_order(order, reason="Démo : annulée à la demande de la participante")

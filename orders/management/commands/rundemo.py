@@ -19,6 +19,8 @@ class Command(BaseCommand):
         if not settings.DEMO_PAYMENTS or not settings.STRIPE_API_BASE:
             raise CommandError("rundemo needs demo payments (cesiq_site.settings.dev).")
         host, _, port = addrport.rpartition(":")
+        # Links in emails point at this server, whatever port it was given.
+        settings.WAGTAILADMIN_BASE_URL = f"http://{addrport}"
         stripe_url = settings.STRIPE_API_BASE.rstrip("/")
         stripe_host, _, stripe_port = stripe_url.split("//", 1)[1].rpartition(":")
         fake = FakeStripe(

@@ -1,0 +1,230 @@
+"""Checking people in at the door, and what staff see about the people registered on a date.
+
+A check-in is one conditional UPDATE (`checked_in_at IS NULL AND cancelled_at IS NULL`): when
+two scanners read the same ticket at once, the database lets only one of them change the row,
+and the other is told the ticket was already used, with the time. No lock is held while a
+phone waits on the network.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone, translation
+
+from orders import services
+from orders.models import Order, OrderState, OutboxEmail
+from orders.outbox import queue_email
+
+from .models import Attendee, EventDate, WaitingListEntry
+
+CONFIRMED = [OrderState.PAID, OrderState.REFUNDED]  # a refund (a gesture) keeps the places
+SEARCH_LIMIT = 30
+
+
+@dataclass
+class CheckInResult:
+    """What the door shows after a scan: "ok", "already", "wrong_date", "cancelled" or
+    "unknown"; `at` is when the person came in, `right_date` the date the ticket is for."""
+
+    status: str
+    attendee: Attendee | None = None
+    at: datetime | None = None
+    right_date: EventDate | None = None
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+def attendee_name(attendee):
+    """The name on the ticket, or the buyer's when the buyer gave no names."""
+    return attendee.name or attendee.order_line.order.buyer_name
+
+
+def _attendees():
+    return Attendee.objects.select_related("order_line__order", "ticket_type", "date__page")
+
+
+def check_in(date, code, *, user, now=None):
+    """Let the holder of ticket `code` in to `date`, once."""
+    now = now or timezone.now()
+    code = (code or "").strip()
+    attendee = _attendees().filter(ticket_code=code).first() if code else None
+    if attendee is None:
+        return CheckInResult("unknown")
+    if attendee.cancelled_at or attendee.order_line.order.state not in CONFIRMED:
+        return CheckInResult("cancelled", attendee)
+    if attendee.date_id != date.pk:
+        return CheckInResult("wrong_date", attendee, right_date=attendee.date)
+    with transaction.atomic():
+        updated = Attendee.objects.filter(
+            pk=attendee.pk, checked_in_at__isnull=True, cancelled_at__isnull=True
+        ).update(checked_in_at=now)
+        if updated:
+            attendee.checked_in_at = now
+            services.log(
+                attendee.order_line.order,
+                "checked_in",
+                attendee_name(attendee),
+                user=user,
+                attendee=attendee.pk,
+                date=date.pk,
+            )
+            return CheckInResult("ok", attendee, at=now)
+    attendee.refresh_from_db(fields=["checked_in_at", "cancelled_at"])
+    if attendee.cancelled_at:
+        return CheckInResult("cancelled", attendee)
+    return CheckInResult("already", attendee, at=attendee.checked_in_at)
+
+
+def undo_check_in(attendee, user):
+    """Take back a check-in made by mistake; True when there was one to take back."""
+    with transaction.atomic():
+        updated = Attendee.objects.filter(pk=attendee.pk, checked_in_at__isnull=False).update(
+            checked_in_at=None
+        )
+        if updated:
+            attendee.checked_in_at = None
+            services.log(
+                attendee.order_line.order,
+                "check_in_undone",
+                attendee_name(attendee),
+                user=user,
+                attendee=attendee.pk,
+                date=attendee.date_id,
+            )
+    return bool(updated)
+
+
+def search(date, query):
+    """Attendees of `date` whose name, buyer's name or email (or ticket code) matches."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    found = _attendees().filter(
+        Q(name__icontains=query)
+        | Q(order_line__order__buyer_name__icontains=query)
+        | Q(order_line__order__buyer_email__icontains=query)
+        | Q(ticket_code=query),
+        date=date,
+        order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED],
+    )
+    return sorted(found[:SEARCH_LIMIT], key=lambda a: attendee_name(a).casefold())
+
+
+def expected(date):
+    """The people who may come in: confirmed and not cancelled."""
+    return Attendee.objects.filter(
+        date=date, cancelled_at__isnull=True, order_line__order__state__in=CONFIRMED
+    )
+
+
+def counts(date):
+    """How many came in, out of how many expected."""
+    people = expected(date)
+    return {
+        "checked_in": people.filter(checked_in_at__isnull=False).count(),
+        "expected": people.count(),
+    }
+
+
+# --- the list of people registered on a date ----------------------------------------------------
+
+
+def date_counts(date, now=None):
+    """Sold (paid places), held (places in pending orders still running), capacity, waiting."""
+    now = now or timezone.now()
+    held = (
+        date.holding_lines()
+        .filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
+        .aggregate(n=Sum("quantity"))["n"]
+    )
+    waiting = date.waiting_list.filter(
+        state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
+    ).aggregate(n=Sum("places"))["n"]
+    return {
+        "sold": expected(date).count(),
+        "held": held or 0,
+        "capacity": date.capacity,
+        "waiting": waiting or 0,
+        **{f"door_{k}": v for k, v in counts(date).items()},
+    }
+
+
+def date_attendees(date):
+    """Everyone registered on `date` (cancelled ones too, marked), with their answers."""
+    rows = _attendees().filter(
+        date=date, order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED]
+    )
+    return list(rows.order_by("order_line__order__created_at", "pk"))
+
+
+def answers_of(attendee):
+    return attendee.order_line.details.get("answers") or {}
+
+
+def questions_of(attendees):
+    """The questions answered on these registrations, in the order they first appear."""
+    questions = {}
+    for attendee in attendees:
+        for question in answers_of(attendee):
+            questions.setdefault(question, None)
+    return list(questions)
+
+
+def sign_in_sheet(date):
+    """The people expected, sorted by name, for the paper list at the door."""
+    return sorted(
+        expected(date).select_related("order_line__order", "ticket_type"),
+        key=lambda a: attendee_name(a).casefold(),
+    )
+
+
+# --- a message to everyone registered -----------------------------------------------------------
+
+
+def message_orders(date):
+    """The orders with people still registered on `date`: one email each."""
+    return Order.objects.filter(pk__in=expected(date).values("order_line__order")).order_by(
+        "created_at", "pk"
+    )
+
+
+def message_attendees(date, *, subject, message, user):
+    """Email every order with people registered on `date`, through the outbox, once: the same
+    subject and message sent twice queue nothing new. Returns how many emails were queued."""
+    digest = hashlib.sha256(f"{subject}\n{message}".encode()).hexdigest()[:16]
+    page = date.page.specific
+    queued = 0
+    for order in message_orders(date):
+        key = f"date_message:{date.pk}:{order.code}:{digest}"
+        with transaction.atomic():
+            if OutboxEmail.objects.filter(key=key).exists():
+                continue
+            with translation.override(order.language):
+                shown = page.localized.specific
+                order_url = settings.WAGTAILADMIN_BASE_URL + order.get_absolute_url()
+            queue_email(
+                key=key,
+                to=order.buyer_email,
+                language=order.language,
+                template="events/email/date_message",
+                context={
+                    "name": order.buyer_name,
+                    "order": order,
+                    "page": shown,
+                    "date": date,
+                    "message": message,
+                    "order_url": order_url,
+                    "site_url": settings.WAGTAILADMIN_BASE_URL,
+                },
+                subject=lambda subject=subject: subject,
+                order=order,
+            )
+            services.log(order, "date_message", subject, user=user, date=date.pk)
+            queued += 1
+    return queued

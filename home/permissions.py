@@ -1,0 +1,101 @@
+"""Who may do what in the back-office, team by team, in one place.
+
+`seed_demo` makes each staff group hold exactly these permissions (anything else is taken away),
+and tests/home/test_permissions.py checks what each team then sees and reaches in the admin.
+
+Three kinds of permission, as Wagtail has them:
+
+- `model`: Django permissions, by app label then codename (`orders.view_order`…);
+- `pages`: page permissions on the root of the page tree, so on every page of every locale;
+- `collections`: image and document permissions on the root collection, so on every collection.
+
+Access to the Wagtail admin is `wagtailadmin.access_admin`; nobody here gets `is_staff` (that
+flag opens Django's own admin at /django-admin/, kept for the superuser) nor `is_superuser`.
+
+What the existing admin views check (see orders/wagtail_hooks.py and events/wagtail_hooks.py):
+
+- the orders listing and an order's detail: `orders.view_order`; its internal note:
+  `orders.change_order` (nobody adds or deletes an order by hand, not even a superuser);
+- discount codes: `orders.view_discountcode`, `add_`, `change_`, `delete_discountcode`;
+- an activity's dates (and cancelling or postponing one, with refunds): `orders.change_order`;
+- site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
+- themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
+"""
+
+from dataclasses import dataclass, field
+
+ADMIN_ACCESS = {"wagtailadmin": ["access_admin"]}
+
+
+@dataclass(frozen=True)
+class Team:
+    """The permissions of one staff group. `everything` gives every permission there is."""
+
+    model: dict[str, list[str]] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+    collections: dict[str, list[str]] = field(default_factory=dict)
+    everything: bool = False
+
+
+EDITING_PAGES = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+
+TEAMS = {
+    # Editors publish pages, activities, images and documents. They never see orders,
+    # attendees, the waiting list or the settings (personal data and money stay with the
+    # teams that need them).
+    "Rédaction": Team(
+        model={
+            **ADMIN_ACCESS,
+            "events": [
+                "add_theme",
+                "change_theme",
+                "view_theme",
+                "add_venue",
+                "change_venue",
+                "view_venue",
+            ],
+        },
+        pages=EDITING_PAGES,
+        collections={
+            "wagtailimages": ["add_image", "change_image", "choose_image"],
+            "wagtaildocs": ["add_document", "change_document", "choose_document"],
+        },
+    ),
+    # Ticketing reads and annotates orders (refunds and date actions come with
+    # `change_order`), manages discount codes, sees attendees and checks them in, and sees the
+    # waiting list. No page permission: the page explorer stays hidden from them; no settings.
+    "Billetterie": Team(
+        model={
+            **ADMIN_ACCESS,
+            "orders": [
+                "view_order",
+                "change_order",
+                "view_discountcode",
+                "add_discountcode",
+                "change_discountcode",
+            ],
+            "events": ["view_attendee", "change_attendee", "view_waitinglistentry"],
+        },
+    ),
+    # The shop team reads orders and discount codes. For now that means every order: the shop
+    # issue will narrow their listing to shop orders. They do not get `change_order` yet,
+    # because the activity date management (cancel or postpone a date, refunding everyone)
+    # requires exactly that permission in events/wagtail_hooks.py; once date management asks
+    # for `events.change_attendee` instead, the shop team may get `change_order` back for its
+    # own orders' internal notes and refunds.
+    "Boutique": Team(
+        model={**ADMIN_ACCESS, "orders": ["view_order", "view_discountcode"]},
+    ),
+    # The administrators hold every permission there is, on every page and collection, but are
+    # not superusers: that flag stays with the single `admin` account.
+    "Administration": Team(everything=True),
+}
+
+# One demo account per team (demo mode only: the password is printed by `make run`).
+DEMO_USERS = {
+    "redaction": "Rédaction",
+    "billetterie": "Billetterie",
+    "boutique": "Boutique",
+    "administration": "Administration",
+}
+DEMO_EMAIL_DOMAIN = "demo.cesiq.example"

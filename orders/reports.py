@@ -1,0 +1,179 @@
+"""What staff read about money: revenue by month, this month's sales, orders needing a person.
+
+Money stays Decimal from the database to the page: amounts are summed in Python, not in SQL,
+because SQLite does decimal arithmetic in floating point. The volumes (a few thousand orders a
+year) make that cheap. Months are calendar months in the site's zone (America/Toronto), so a
+payment at 23:30 on the 31st counts in the month Québec saw it in, not UTC's next one.
+
+Activities (events) are not known here: their report lives in `events/reports.py`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Order, OrderState, Payment, PaymentState, Refund, RefundState
+
+ZERO = Decimal("0.00")
+
+# A refund still pending after this long is stuck (Stripe answers in seconds).
+STUCK_REFUND_AFTER = timedelta(hours=1)
+
+
+def month_start(moment):
+    """The first instant of `moment`'s month, in the site's zone (an aware datetime)."""
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def add_months(start, months):
+    """The first instant of the month `months` after (or before) `start`'s, in the site's zone.
+
+    Rebuilt from the calendar date, not by adding a duration, so daylight saving changes do
+    not shift the boundary by an hour.
+    """
+    index = start.year * 12 + start.month - 1 + months
+    naive = datetime(index // 12, index % 12 + 1, 1)
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def month_key(moment):
+    local = timezone.localtime(moment)
+    return (local.year, local.month)
+
+
+@dataclass
+class MonthRevenue:
+    month: datetime  # first instant of the month, site zone
+    payments: Decimal = ZERO
+    refunds: Decimal = ZERO
+
+    @property
+    def net(self):
+        return self.payments - self.refunds
+
+
+def report_window(months=12, now=None):
+    """The first instants of the last `months` months, oldest first, this month included."""
+    current = month_start(now or timezone.now())
+    return [add_months(current, offset) for offset in range(-(months - 1), 1)]
+
+
+def revenue_by_month(months=12, now=None):
+    """Money received minus money given back, month by month, for the last `months` months.
+
+    A payment counts in the month it was received; a refund in the month it was made (and only
+    once it succeeded), so a refund of last month's sale lowers this month.
+    """
+    now = now or timezone.now()
+    window = report_window(months, now)
+    start, end = window[0], add_months(window[-1], 1)
+    rows = {(m.year, m.month): MonthRevenue(month=m) for m in window}
+
+    payments = Payment.objects.filter(
+        state=PaymentState.PAID, paid_at__gte=start, paid_at__lt=end
+    ).values_list("paid_at", "amount")
+    for paid_at, amount in payments:
+        rows[month_key(paid_at)].payments += amount
+
+    refunds = Refund.objects.filter(
+        state=RefundState.SUCCEEDED, created_at__gte=start, created_at__lt=end
+    ).values_list("created_at", "amount")
+    for created_at, amount in refunds:
+        rows[month_key(created_at)].refunds += amount
+
+    return list(rows.values())
+
+
+@dataclass
+class MonthSales:
+    month: datetime
+    count: int  # orders confirmed this month (free registrations included)
+    amount: Decimal  # money received this month
+    refunds: Decimal  # money given back this month
+
+    @property
+    def net(self):
+        return self.amount - self.refunds
+
+
+def sales_this_month(now=None):
+    now = now or timezone.now()
+    start = month_start(now)
+    end = add_months(start, 1)
+    count = Order.objects.filter(paid_at__gte=start, paid_at__lt=end).count()
+    amount = sum(
+        Payment.objects.filter(
+            state=PaymentState.PAID, paid_at__gte=start, paid_at__lt=end
+        ).values_list("amount", flat=True),
+        ZERO,
+    )
+    refunds = sum(
+        Refund.objects.filter(
+            state=RefundState.SUCCEEDED, created_at__gte=start, created_at__lt=end
+        ).values_list("amount", flat=True),
+        ZERO,
+    )
+    return MonthSales(month=start, count=count, amount=amount, refunds=refunds)
+
+
+def needing_action(now=None):
+    """The orders `orders_needing_action` lists, as a queryset (for counting)."""
+    now = now or timezone.now()
+    stuck = Q(refunds__state=RefundState.PENDING, refunds__created_at__lt=now - STUCK_REFUND_AFTER)
+    failed = Q(state__in=[OrderState.PAID, OrderState.REFUNDED], refunds__state=RefundState.FAILED)
+    return (
+        Order.objects.filter(~Q(attention="") | stuck | failed)
+        .distinct()
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass
+class OrderToHandle:
+    order: Order
+    reasons: list = field(default_factory=list)
+
+
+def orders_needing_action(now=None, limit=None):
+    """Orders a person must look at, newest first, each with why.
+
+    - flagged by the services (`attention`: amount mismatch, payment after expiry, failed
+      refund…);
+    - a refund still pending after an hour (Stripe never answered, or the task never ran);
+    - a paid order one of whose refunds failed (the money is still with us).
+    """
+    now = now or timezone.now()
+    stuck_before = now - STUCK_REFUND_AFTER
+    queryset = needing_action(now)
+    if limit is not None:
+        queryset = queryset[:limit]
+    orders = list(queryset)
+    pks = [order.pk for order in orders]
+    stuck_pks = set(
+        Refund.objects.filter(
+            order__in=pks, state=RefundState.PENDING, created_at__lt=stuck_before
+        ).values_list("order", flat=True)
+    )
+    failed_pks = set(
+        Refund.objects.filter(
+            order__in=pks,
+            order__state__in=[OrderState.PAID, OrderState.REFUNDED],
+            state=RefundState.FAILED,
+        ).values_list("order", flat=True)
+    )
+    result = []
+    for order in orders:
+        item = OrderToHandle(order=order)
+        if order.attention:
+            item.reasons.append(order.attention)
+        if order.pk in stuck_pks:
+            item.reasons.append(_("Remboursement en attente depuis plus d'une heure."))
+        if order.pk in failed_pks and not order.attention:
+            item.reasons.append(_("Un remboursement a échoué."))
+        result.append(item)
+    return result

@@ -1,0 +1,24 @@
+"""English works wherever French does: every string of the English catalogue is translated."""
+
+from pathlib import Path
+
+import polib
+
+LOCALE = Path(__file__).resolve().parents[2] / "cesiq_site" / "locale"
+
+
+def test_english_catalogue_is_complete_and_has_no_guesses():
+    po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+
+
+def test_placeholders_survive_translation():
+    import re
+
+    po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    pattern = re.compile(r"%\((\w+)\)s")
+    for entry in po.translated_entries():
+        wanted = set(pattern.findall(entry.msgid))
+        got = set(pattern.findall(entry.msgstr or entry.msgstr_plural.get(1, "")))
+        assert wanted == got or not entry.msgstr and entry.msgid_plural, entry.msgid

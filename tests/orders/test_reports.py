@@ -1,0 +1,310 @@
+"""What staff see of sales: the dashboard panels and the sales report (chart, tables, CSV).
+
+The demo is seeded once per session, so these tests compare before and after their own orders
+rather than absolute numbers.
+"""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import reports, services
+from orders.models import Payment, PaymentState, Refund, RefundState
+from orders.money import format_cad
+from orders.services import Selection
+
+pytestmark = pytest.mark.django_db
+
+REPORT_URL = reverse("orders_sales_report")
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("tresorerie", "tresor@example.org", "pw")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    group = Group.objects.create(name="Accueil (rapports)")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    user = django_user_model.objects.create_user("accueil-rapports", "acc@example.org", "pw")
+    user.is_staff = True
+    user.save()
+    user.groups.add(group)
+    client.force_login(user)
+    return client
+
+
+def denied(response):
+    """Wagtail answers a missing permission with a redirect to the dashboard (or a 403)."""
+    return response.status_code == 403 or (
+        response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+    )
+
+
+def pay(order, when=None, amount=None):
+    """Apply a payment the way the webhook does, without Stripe."""
+    payment = Payment.objects.create(
+        order=order,
+        amount=order.total,
+        idempotency_key=f"checkout:{order.code}:report",
+        state=PaymentState.CREATED,
+    )
+    services.apply_payment(
+        payment,
+        amount=order.total if amount is None else amount,
+        currency="cad",
+        payment_intent=f"pi_report_{order.code}",
+        now=when,
+    )
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    return payment
+
+
+def refund(payment, amount, *, state=RefundState.SUCCEEDED, when=None):
+    return Refund.objects.create(
+        order=payment.order,
+        payment=payment,
+        amount=Decimal(amount),
+        reason="Geste",
+        source=Refund.Source.STAFF,
+        state=state,
+        idempotency_key=f"refund:{payment.pk}:{state}:{amount}",
+        created_at=when or timezone.now(),
+    )
+
+
+def by_month():
+    return {(row.month.year, row.month.month): row for row in reports.revenue_by_month()}
+
+
+def month_of(moment):
+    local = timezone.localtime(moment)
+    return (local.year, local.month)
+
+
+@pytest.fixture
+def two_months_ago():
+    """The 10th at noon, two months back: well inside the twelve-month window."""
+    start = reports.add_months(reports.month_start(timezone.now()), -2)
+    return start + timedelta(days=9, hours=12)
+
+
+@pytest.fixture
+def activity(demo_site):
+    from events.models import EventPage
+
+    return EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+
+
+@pytest.fixture
+def ticket_order(activity, django_capture_on_commit_callbacks):
+    def place(quantity=2, email="rapport@example.org"):
+        ticket = next(t for t in activity.ticket_types.all() if t.price > 0)
+        date = activity.upcoming_dates[0]
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.place_order(
+                kind="tickets",
+                buyer_name="Rapport Test",
+                buyer_email=email,
+                language="fr",
+                selections=[Selection(item=ticket, quantity=quantity, details={"date": date.pk})],
+            )
+
+    return place
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def test_revenue_by_month_is_payments_minus_refunds_in_the_month_they_happen(
+    place, item, two_months_ago
+):
+    before = by_month()
+    old = place((item, 2), now=two_months_ago)  # 50,00 $
+    old_payment = pay(old, when=two_months_ago + timedelta(minutes=1))
+    recent = place((item, 1))  # 25,00 $
+    recent_payment = pay(recent)
+    refund(old_payment, "10.00")  # this month, though the sale was two months ago
+    refund(recent_payment, "5.00", state=RefundState.FAILED)  # failed: gives nothing back
+    refund(recent_payment, "3.00", state=RefundState.PENDING)  # not yet: not counted
+
+    after = by_month()
+    assert len(after) == 12
+    then, this = month_of(two_months_ago), month_of(timezone.now())
+    assert list(after)[-1] == this
+    assert after[then].payments - before[then].payments == Decimal("50.00")
+    assert after[then].refunds == before[then].refunds
+    assert after[this].payments - before[this].payments == Decimal("25.00")
+    assert after[this].refunds - before[this].refunds == Decimal("10.00")
+    assert after[this].net - before[this].net == Decimal("15.00")
+    assert isinstance(after[this].net, Decimal)
+    for key in after.keys() - {then, this}:
+        assert after[key].net == before[key].net
+
+
+def test_month_follows_quebec_time_not_utc(place, item):
+    """A payment at 22:30 in Québec on the last day of a month is UTC's next day."""
+    start = reports.add_months(reports.month_start(timezone.now()), -1)  # last month
+    late_evening = reports.add_months(start, 1) - timedelta(minutes=90)
+    before = by_month()
+    order = place((item, 1), now=late_evening - timedelta(minutes=5))
+    pay(order, when=late_evening)
+    after = by_month()
+    last = (start.year, start.month)
+    assert after[last].payments - before[last].payments == Decimal("25.00")
+
+
+def test_sales_this_month_counts_orders_and_money(place, item):
+    before = reports.sales_this_month()
+    pay(place((item, 2)))
+    payment = pay(place((item, 1)))
+    refund(payment, "25.00")
+    after = reports.sales_this_month()
+    assert after.count - before.count == 2
+    assert after.amount - before.amount == Decimal("75.00")
+    assert after.refunds - before.refunds == Decimal("25.00")
+
+
+def test_orders_needing_action(place, item):
+    now = timezone.now()
+    mismatch = place((item, 1))
+    pay(mismatch, amount=Decimal("20.00"))  # less than the 25,00 $ due: flagged
+    stuck = place((item, 1))
+    refund(pay(stuck), "5.00", state=RefundState.PENDING, when=now - timedelta(hours=2))
+    fresh = place((item, 1))
+    refund(pay(fresh), "5.00", state=RefundState.PENDING, when=now - timedelta(minutes=5))
+    failed = place((item, 1))
+    refund(pay(failed), "5.00", state=RefundState.FAILED)
+    fine = place((item, 1))
+    pay(fine)
+
+    listed = {entry.order.pk: entry.reasons for entry in reports.orders_needing_action()}
+    assert mismatch.pk in listed and listed[mismatch.pk] == [mismatch.attention]
+    assert listed[stuck.pk] == ["Remboursement en attente depuis plus d'une heure."]
+    assert listed[failed.pk] == ["Un remboursement a échoué."]
+    assert fresh.pk not in listed
+    assert fine.pk not in listed
+    assert reports.needing_action().filter(pk=stuck.pk).count() == 1
+
+
+def test_revenue_by_activity_groups_ticket_lines_by_activity(activity, ticket_order, place, item):
+    from events.reports import revenue_by_activity
+
+    def row(rows):
+        return next((r for r in rows if r.page_id == activity.pk), None)
+
+    before = row(revenue_by_activity())
+    order = ticket_order(quantity=2)
+    pay(order)
+    unpaid = ticket_order(quantity=1, email="pas-paye@example.org")  # pending: not counted
+    pay(place((item, 3)))  # a shop-like item: no activity
+    after = row(revenue_by_activity())
+
+    net = sum((line.net for line in order.lines.all()), Decimal("0"))
+    assert net > 0
+    assert after.title == activity.title
+    assert after.tickets - (before.tickets if before else 0) == 2
+    assert after.amount - (before.amount if before else Decimal("0")) == net
+    assert isinstance(after.amount, Decimal)
+    assert unpaid.state == "pending"
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_sales_panels_to_staff_who_read_orders(admin_client, place, item):
+    flagged = place((item, 1))
+    pay(flagged, amount=Decimal("1.00"))
+    pay(place((item, 2)))
+    sales = reports.sales_this_month()
+
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "Prochaines dates" in html
+    assert "Ventes ce mois-ci" in html
+    assert f"<dd data-sales-count>{sales.count}</dd>" in html
+    assert f"<dd data-sales-amount>{format_cad(sales.amount, 'fr')}</dd>" in html
+    assert "À traiter" in html
+    assert reverse("order:inspect", args=[flagged.pk]) in html
+    assert flagged.code in html
+    # Upcoming dates: the demo's activities, with a written percentage besides the bar.
+    assert "atelier" in html.lower()
+    assert "&nbsp;%" in html
+    assert REPORT_URL in html  # the menu item, and the panel's link
+
+
+def test_dashboard_hides_sales_panels_from_staff_without_order_access(staff_client):
+    response = staff_client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ventes ce mois-ci" not in html
+    assert "Prochaines dates" not in html
+    assert "orders-to-handle" not in html
+    assert REPORT_URL not in html
+    assert denied(staff_client.get(REPORT_URL))
+
+
+# --- report page --------------------------------------------------------------------------------
+
+
+def test_report_page_draws_the_chart_and_the_same_numbers_in_a_table(
+    admin_client, place, item, ticket_order, activity
+):
+    pay(place((item, 4)))
+    pay(ticket_order(quantity=1))
+    months = reports.revenue_by_month()
+
+    response = admin_client.get(REPORT_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Rapport des ventes" in html
+    assert "<svg" in html
+    assert html.count("<rect") == 12
+    this = months[-1]
+    amount = format_cad(this.net, "fr")
+    assert f": {amount}</title>" in html  # the bar's own text
+    assert f"<td>{amount}</td>" in html  # and the table's
+    assert '<script src="http' not in html and "cdn" not in html.lower()
+    assert "Revenus par activité" in html
+    assert activity.title in html
+
+
+def test_report_exports_both_tables_as_csv(admin_client, place, item, ticket_order, activity):
+    pay(place((item, 2)))
+    pay(ticket_order(quantity=1))
+    months = reports.revenue_by_month()
+
+    response = admin_client.get(REPORT_URL, {"export": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Mois", "Paiements reçus", "Remboursements", "Net"]
+    month_rows = rows[1:13]
+    assert [r[0] for r in month_rows] == [m.month.strftime("%Y-%m") for m in months]
+    assert month_rows[-1][1:] == [
+        f"{months[-1].payments:.2f}",
+        f"{months[-1].refunds:.2f}",
+        f"{months[-1].net:.2f}",
+    ]
+    assert rows[13] == []
+    assert rows[14] == ["Activité", "Billets", "Montant avant taxes"]
+    assert activity.title in [r[0] for r in rows[15:]]
+
+
+def test_report_needs_permission_to_read_orders(client, django_user_model):
+    user = django_user_model.objects.create_user("benevole-rapports", "b@example.org", "pw")
+    client.force_login(user)
+    response = client.get(REPORT_URL)
+    assert response.status_code == 302 and "login" in response.url
