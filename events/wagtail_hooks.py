@@ -9,11 +9,14 @@ date refunds money.
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
@@ -24,15 +27,17 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button
 
+from orders.models import Order, OrderLine
 from orders.money import format_cad
 from orders.services import OrderError
 
 from . import checkin, staff
-from .models import Attendee, EventDate, EventPage
+from .models import Attendee, EventDate, EventPage, TicketType, WaitingListEntry
 
 PERMISSION = "orders.change_order"
 
@@ -684,12 +689,165 @@ class CheckInCountsView(DateMixin, View):
         return JsonResponse(checkin.counts(self.date))
 
 
+# --- the next dates, for the door and ticketing teams (the admin menu's "Billetterie") ---------
+
+UPCOMING_DAYS = 60
+
+
+def _sum_of_places(entries):
+    """A subquery: the places of `entries` (waiting-list entries of the outer date)."""
+    return Coalesce(
+        Subquery(
+            entries.filter(date=OuterRef("pk"))
+            .order_by()
+            .values("date")
+            .annotate(n=Sum("places"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def upcoming_dates(now, until=None):
+    """Dates not yet over, with their counts as annotations: one query for the dates and one
+    for the places held by orders, whatever the number of dates (see `held_by_date`)."""
+    dates = EventDate.objects.filter(end__gt=now)
+    if until is not None:
+        dates = dates.filter(start__lt=until)
+    expected = Attendee.objects.filter(
+        date=OuterRef("pk"),
+        cancelled_at__isnull=True,
+        order_line__order__state__in=checkin.CONFIRMED,
+    )
+    waiting = WaitingListEntry.objects.filter(
+        state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
+    )
+    offered = WaitingListEntry.objects.filter(
+        state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=now
+    )
+    checked_in = (
+        expected.filter(checked_in_at__isnull=False)
+        .order_by()
+        .values("date")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        dates.select_related("page")
+        .annotate(
+            checked_in=Coalesce(Subquery(checked_in, output_field=IntegerField()), 0),
+            waiting=_sum_of_places(waiting),
+            offered=_sum_of_places(offered),
+        )
+        .order_by("start", "pk")
+    )
+
+
+def held_by_date(date_ids, now):
+    """Places held by orders (as `EventDate.seats_taken` counts them), by date, in one query.
+    The date is a key of the order line's JSON details, summed here in Python rather than
+    compared in SQL, where SQLite and PostgreSQL read JSON differently."""
+    if not date_ids:
+        return {}
+    lines = OrderLine.objects.filter(
+        content_type=ContentType.objects.get_for_model(TicketType),
+        order__in=Order.objects.holding(now),
+        details__date__in=list(date_ids),
+    ).values_list("details", "quantity")
+    held = {}
+    for details, quantity in lines:
+        date_id = int(details["date"])
+        held[date_id] = held.get(date_id, 0) + quantity
+    return held
+
+
+class UpcomingDatesView(WagtailAdminTemplateMixin, TemplateView):
+    """The next dates of every activity, today's first, with the way in to each date's
+    attendees, door and sign-in sheet. For whoever may see attendees."""
+
+    template_name = "events/admin/upcoming_dates.html"
+    header_icon = "group"
+    page_title = gettext_lazy("Prochaines dates")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(VIEW_ATTENDEES):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        show_all = self.request.GET.get("toutes") == "1"
+        until = None if show_all else now + timedelta(days=UPCOMING_DAYS)
+        dates = list(upcoming_dates(now, until))
+        held = held_by_date([d.pk for d in dates], now)
+        today = timezone.localdate(now)
+        user = self.request.user
+        can_check_in = user.has_perm(CHECK_IN)
+        can_manage = can_manage_dates(user)
+        rows = []
+        for date in dates:
+            is_today = timezone.localtime(date.start).date() <= today
+            rows.append(
+                {
+                    "date": date,
+                    "title": date.page.title,
+                    "today": is_today,
+                    "taken": held.get(date.pk, 0) + date.offered,
+                    "capacity": date.capacity,
+                    "checked_in": date.checked_in,
+                    "waiting": date.waiting,
+                    "attendees_url": reverse("events_staff:attendees", args=[date.pk]),
+                    "checkin_url": (
+                        reverse("events_staff:checkin", args=[date.pk]) if can_check_in else ""
+                    ),
+                    "sign_in_sheet_url": reverse("events_staff:sign_in_sheet", args=[date.pk]),
+                    "manage_url": (
+                        reverse("events_staff:dates", args=[date.page_id]) + f"#date-{date.pk}"
+                        if can_manage
+                        else ""
+                    ),
+                }
+            )
+        rows.sort(key=lambda row: not row["today"])  # stable: by start within each group
+        more = not show_all and EventDate.objects.filter(end__gt=now, start__gte=until).exists()
+        context.update(
+            rows=rows,
+            show_all=show_all,
+            days=UPCOMING_DAYS,
+            all_url=f"{reverse('events_staff:upcoming')}?toutes=1" if more else "",
+            window_url=reverse("events_staff:upcoming") if show_all else "",
+        )
+        return context
+
+
+class UpcomingDatesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_ATTENDEES)
+
+
+@hooks.register("register_admin_menu_item")
+def register_upcoming_dates_menu_item():
+    return UpcomingDatesMenuItem(
+        gettext_lazy("Accueil et participants"),
+        reverse("events_staff:upcoming"),
+        name="upcoming-dates",
+        icon_name="group",
+        order=240,
+    )
+
+
 # --- hooks --------------------------------------------------------------------------------------
 
 
 @hooks.register("register_admin_urls")
 def register_date_urls():
     patterns = [
+        path("prochaines-dates/", UpcomingDatesView.as_view(), name="upcoming"),
         path("<int:page_id>/dates/", ActivityDatesView.as_view(), name="dates"),
         path("date/<int:date_id>/annuler/", CancelDateView.as_view(), name="cancel"),
         path("date/<int:date_id>/reporter/", PostponeDateView.as_view(), name="postpone"),

@@ -836,3 +836,29 @@ def reconcile_pending_payments(now=None, min_age=timedelta(minutes=10)):
             on_session_expired(session)
             handled += 1
     return handled
+
+
+def resend_confirmation(order, *, user):
+    """Queue the paid order's confirmation again, tickets (QR codes) and calendar files
+    included, as a new email: each resend has its own key, counted from the log."""
+    with transaction.atomic():
+        order = lock(order)
+        if order.state != OrderState.PAID:
+            raise OrderError(_("Seule une commande payée peut recevoir sa confirmation à nouveau."))
+        count = order.log_entries.filter(action="confirmation_resent").count() + 1
+        # The same extras as confirm(): each line's tickets, QR codes and .ics.
+        extras = [
+            extra
+            for line in order.lines.select_related("content_type")
+            if (extra := line.item.confirmation_extras(line, order.language))
+        ]
+        email = email_buyer(
+            order,
+            "order_confirmed",
+            gettext_lazy("Confirmation de votre commande %(code)s"),
+            key_suffix=f":resend:{count}",
+            extras=extras,
+            attachments=[a for extra in extras for a in extra.get("attachments", ())],
+        )
+        log(order, "confirmation_resent", order.buyer_email, user=user, resend=count)
+    return email

@@ -9,6 +9,7 @@ Access follows Django model permissions: "view" reads orders, "change" edits the
 nobody adds or deletes an order by hand, not even a superuser.
 """
 
+import contextlib
 import csv
 import io
 from decimal import Decimal
@@ -22,6 +23,8 @@ from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse, reverse_lazy
@@ -31,7 +34,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -41,7 +44,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import BooleanRadioSelect
 from wagtail.admin.widgets.button import Button
@@ -49,7 +53,17 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import reports, services
-from .models import DiscountCode, Order, OrderKind, OrderState
+from .models import (
+    DiscountCode,
+    Order,
+    OrderKind,
+    OrderLine,
+    OrderState,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundState,
+)
 from .money import format_cad
 
 
@@ -86,6 +100,44 @@ register_permission_policy(Order, ServicesOnlyPermissionPolicy(Order))
 # --- orders: listing ----------------------------------------------------------------------------
 
 
+PAYMENT_STATES = [
+    ("none", _("Aucun paiement reçu")),
+    ("paid", _("Payée, rien de remboursé")),
+    ("partly_refunded", _("Remboursée en partie")),
+    ("refunded", _("Remboursée en entier")),
+]
+
+
+def amount_sum(rows):
+    """The sum of `rows`' amounts for the outer order, as one subquery (0 when none)."""
+    total = rows.order_by().values("order").annotate(total=Sum("amount")).values("total")
+    return Coalesce(
+        Subquery(total, output_field=DecimalField(max_digits=12, decimal_places=2)),
+        Decimal("0.00"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+def activity_choices():
+    """Activity pages some order line is for, by title. Orders know nothing of activities: the
+    events app is read only when installed, and only when the listing is shown."""
+    if not apps.is_installed("events"):
+        return []
+    from events.models import EventDate, EventPage
+
+    date_ids = {
+        value
+        for value in OrderLine.objects.filter(details__has_key="date")
+        .values_list("details__date", flat=True)
+        .distinct()
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    }
+    pages = EventDate.objects.filter(pk__in=[int(pk) for pk in date_ids]).values("page_id")
+    return list(
+        EventPage.objects.filter(pk__in=pages).order_by("title", "pk").values_list("pk", "title")
+    )
+
+
 class OrderFilterSet(WagtailFilterSet):
     state = django_filters.MultipleChoiceFilter(
         label=capfirst(Order._meta.get_field("state").verbose_name),
@@ -106,15 +158,56 @@ class OrderFilterSet(WagtailFilterSet):
         method="filter_attention",
         widget=BooleanRadioSelect,
     )
+    activity = django_filters.ChoiceFilter(
+        label=_("Activité"), choices=[], empty_label=_("Toutes"), method="filter_activity"
+    )
+    payment = django_filters.ChoiceFilter(
+        label=_("Paiement"),
+        choices=PAYMENT_STATES,
+        empty_label=_("Tous"),
+        method="filter_payment",
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = Order
         fields = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read when the listing is shown, not when this module is imported.
+        self.filters["activity"].extra["choices"] = activity_choices()
+
     def filter_attention(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.exclude(attention="") if value else queryset.filter(attention="")
+
+    def filter_activity(self, queryset, name, value):
+        if not value or not apps.is_installed("events"):
+            return queryset
+        from events.models import EventDate  # orders do not depend on events
+
+        date_ids = list(EventDate.objects.filter(page_id=value).values_list("pk", flat=True))
+        lines = OrderLine.objects.filter(details__date__in=date_ids)
+        return queryset.filter(pk__in=lines.values("order_id"))
+
+    def filter_payment(self, queryset, name, value):
+        if not value:
+            return queryset
+        paid = Payment.objects.filter(order=OuterRef("pk"), state=PaymentState.PAID)
+        refunded = Refund.objects.filter(order=OuterRef("pk"), state=RefundState.SUCCEEDED)
+        queryset = queryset.annotate(has_payment=Exists(paid), has_refund=Exists(refunded))
+        if value == "none":
+            return queryset.filter(has_payment=False)
+        if value == "paid":
+            return queryset.filter(has_payment=True, has_refund=False)
+        queryset = queryset.filter(has_payment=True, has_refund=True).annotate(
+            paid_total=amount_sum(paid), refunded_total=amount_sum(refunded)
+        )
+        if value == "partly_refunded":
+            return queryset.filter(refunded_total__lt=F("paid_total"))
+        return queryset.filter(refunded_total__gte=F("paid_total"))
 
 
 class AttentionColumn(Column):
@@ -152,6 +245,7 @@ def action_label(action):
         "refund_succeeded": _("Remboursement effectué"),
         "refund_failed": _("Remboursement échoué"),
         "note_changed": _("Note interne modifiée"),
+        "confirmation_resent": _("Confirmation renvoyée"),
     }
     if action in labels:
         return labels[action]
@@ -181,6 +275,18 @@ class OrderInspectView(generic.InspectView):
             buttons.append(
                 Button(_("Modifier la note interne"), url=edit_url, icon_name="edit", priority=10)
             )
+        if self.user_has_permission("change"):
+            order = self.object
+            for priority, view_class in enumerate(ORDER_ACTIONS, start=20):
+                if view_class.is_available(order):
+                    buttons.append(
+                        Button(
+                            view_class.page_title,
+                            url=reverse(f"{OrderViewSet.name}:{view_class.name}", args=[order.pk]),
+                            icon_name=view_class.button_icon,
+                            priority=priority,
+                        )
+                    )
         return buttons
 
     def get_created_at_display_value(self):
@@ -266,6 +372,280 @@ class OrderNoteEditView(generic.EditView):
             Order.objects.filter(pk=order.pk).update(internal_note=note)
             services.log(order, "note_changed", note[:500], user=self.request.user)
         return order
+
+
+# --- orders: actions ----------------------------------------------------------------------------
+#
+# Each action is a form on its own page (the confirmation step) that calls one service; an
+# OrderError from the service is shown on the form and, the service being atomic, nothing
+# changes.
+
+
+def refundable(order):
+    """What is left to refund: received, minus refunded, minus refunds under way."""
+    return order.balance - services.pending_refunds(order)
+
+
+class OrderActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView):
+    model = Order
+    permission_required = "change"
+    template_name = "orders/admin/order_action.html"
+    header_icon = "form"
+    index_url_name = None
+    inspect_url_name = None
+    name = ""
+    button_icon = "form"
+    submit_label = ""
+    destructive = False
+
+    @classmethod
+    def is_available(cls, order):
+        return True
+
+    def get_page_subtitle(self):
+        return self.object.code
+
+    def get_inspect_url(self):
+        return reverse(self.inspect_url_name, args=[self.object.pk])
+
+    def get_success_url(self):
+        return self.get_inspect_url()
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse(self.index_url_name),
+                "label": capfirst(Order._meta.verbose_name_plural),
+            },
+            {"url": self.get_inspect_url(), "label": self.object.code},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.user_has_permission(self.permission_required):
+            raise PermissionDenied
+        if not self.is_available(self.object):
+            messages.error(request, self.unavailable_message())
+            return redirect(self.get_inspect_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def unavailable_message(self):
+        return _("Cette action n'est pas possible pour la commande %(code)s.") % {
+            "code": self.object.code
+        }
+
+    def intro(self):
+        return ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            order=self.object,
+            intro=self.intro(),
+            submit_label=self.submit_label,
+            destructive=self.destructive,
+            cancel_url=self.get_inspect_url(),
+            action_url=self.request.path,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            message = self.perform(form)
+        except services.OrderError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.get_success_url())
+
+    def perform(self, form):
+        """Call the service; return the success message."""
+        raise NotImplementedError
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant à rembourser"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+    )
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Noté dans le journal de la commande."),
+    )
+    # The amount the confirmation was shown for: typing another amount asks to confirm again.
+    confirmed_amount = forms.DecimalField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(required=True)
+
+    def __init__(self, *args, order, default, **kwargs):
+        super().__init__(*args, initial={"amount": default, "confirmed_amount": default}, **kwargs)
+        self.order = order
+        self.fields["amount"].help_text = _("Reste à rembourser : %(amount)s") % {
+            "amount": cad(default)
+        }
+        self.shown = default
+        if self.is_bound:
+            with contextlib.suppress(forms.ValidationError):
+                self.shown = self.fields["amount"].clean(self["amount"].data)
+        self.fields["confirm"].label = _(
+            "Je confirme le remboursement de %(amount)s à %(buyer)s"
+        ) % {"amount": cad(self.shown), "buyer": order.buyer_name}
+
+    def clean(self):
+        cleaned = super().clean()
+        amount, confirmed = cleaned.get("amount"), cleaned.get("confirmed_amount")
+        if amount is not None and cleaned.get("confirm") and amount != confirmed:
+            self.add_error(
+                "confirm", _("Le montant a changé : vérifiez-le et confirmez de nouveau.")
+            )
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self._errors:
+            # Shown again: the person confirms anew the amount the label now shows.
+            self.data = self.data.copy()
+            self.data["confirmed_amount"] = str(self.shown)
+            self.data.pop("confirm", None)
+
+
+class OrderRefundView(OrderActionView):
+    name = "refund"
+    page_title = _("Rembourser")
+    button_icon = "rotate"
+    submit_label = _("Rembourser")
+    destructive = True
+    form_class = RefundForm
+
+    @classmethod
+    def is_available(cls, order):
+        return (
+            order.state in (OrderState.PAID, OrderState.CANCELLED, OrderState.REFUNDED)
+            and refundable(order) > 0
+        )
+
+    def unavailable_message(self):
+        return _("Il ne reste rien à rembourser sur la commande %(code)s.") % {
+            "code": self.object.code
+        }
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("initial", None)
+        return {**kwargs, "order": self.object, "default": refundable(self.object)}
+
+    def intro(self):
+        order = self.object
+        return _("Reçu : %(paid)s. Déjà remboursé : %(refunded)s. En cours : %(pending)s.") % {
+            "paid": cad(order.paid_amount),
+            "refunded": cad(order.refunded_amount),
+            "pending": cad(services.pending_refunds(order)),
+        }
+
+    def perform(self, form):
+        amount = form.cleaned_data["amount"]
+        services.refund(
+            self.object, amount, reason=form.cleaned_data["reason"], user=self.request.user
+        )
+        return _("Remboursement de %(amount)s demandé pour la commande %(code)s.") % {
+            "amount": cad(amount),
+            "code": self.object.code,
+        }
+
+
+class ResendConfirmationForm(forms.Form):
+    pass
+
+
+class OrderResendConfirmationView(OrderActionView):
+    name = "resend_confirmation"
+    page_title = _("Renvoyer la confirmation")
+    button_icon = "mail"
+    submit_label = _("Renvoyer la confirmation")
+    form_class = ResendConfirmationForm
+
+    @classmethod
+    def is_available(cls, order):
+        return order.state == OrderState.PAID
+
+    def unavailable_message(self):
+        return _("Seule une commande payée peut recevoir sa confirmation à nouveau.")
+
+    def intro(self):
+        return _(
+            "La confirmation de la commande (avec les billets et le fichier de calendrier, "
+            "s'il y a lieu) sera envoyée de nouveau à %(email)s."
+        ) % {"email": self.object.buyer_email}
+
+    def perform(self, form):
+        services.resend_confirmation(self.object, user=self.request.user)
+        return _("Confirmation de la commande %(code)s renvoyée à %(email)s.") % {
+            "code": self.object.code,
+            "email": self.object.buyer_email,
+        }
+
+
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Noté dans le journal de la commande."),
+    )
+    refund = forms.BooleanField(required=False)
+
+    def __init__(self, *args, refundable, **kwargs):
+        super().__init__(*args, initial={"refund": refundable > 0}, **kwargs)
+        if refundable > 0:
+            self.fields["refund"].label = _("Rembourser ce qui a été payé (%(amount)s)") % {
+                "amount": cad(refundable)
+            }
+        else:
+            del self.fields["refund"]
+
+
+class OrderCancelView(OrderActionView):
+    name = "cancel"
+    page_title = _("Annuler la commande")
+    button_icon = "cross"
+    submit_label = _("Annuler la commande")
+    destructive = True
+    form_class = CancelOrderForm
+
+    @classmethod
+    def is_available(cls, order):
+        return order.can_become(OrderState.CANCELLED)
+
+    def unavailable_message(self):
+        return _("La commande %(code)s ne peut pas être annulée.") % {"code": self.object.code}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("initial", None)
+        return {**kwargs, "refundable": refundable(self.object)}
+
+    def intro(self):
+        return _(
+            "Les places et articles de la commande seront libérés et l'acheteur ou "
+            "l'acheteuse en sera avisé par courriel."
+        )
+
+    def perform(self, form):
+        services.cancel_order(
+            self.object,
+            user=self.request.user,
+            reason=form.cleaned_data["reason"],
+            refund=form.cleaned_data.get("refund", False),
+        )
+        return _("Commande %(code)s annulée.") % {"code": self.object.code}
+
+
+ORDER_ACTIONS = (OrderRefundView, OrderResendConfirmationView, OrderCancelView)
 
 
 class OrderViewSet(ModelViewSet):
@@ -359,6 +739,20 @@ class OrderViewSet(ModelViewSet):
     ]
 
     edit_handler = ObjectList([FieldPanel("internal_note")], base_form_class=OrderNoteForm)
+
+    def get_urlpatterns(self):
+        conv = self.pk_path_converter
+        return [
+            *super().get_urlpatterns(),
+            *(
+                path(
+                    f"{view_class.name.replace('_', '-')}/<{conv}:pk>/",
+                    self.construct_view(view_class),
+                    name=view_class.name,
+                )
+                for view_class in ORDER_ACTIONS
+            ),
+        ]
 
     def get_permissions_to_register(self):
         # Only the permissions that mean something here: read, and edit the internal note.

@@ -76,6 +76,7 @@ def urls(demo_site, home_fr):
         "discount codes": "/admin/discount-codes/",
         "new discount code": reverse("discountcode:add"),
         "activity dates": reverse("events_staff:dates", args=[activity.pk]),
+        "upcoming dates": reverse("events_staff:upcoming"),
         "pages": "/admin/pages/",
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
@@ -104,6 +105,7 @@ REACHES = {
         "discount codes",
         "new discount code",
         "activity dates",
+        "upcoming dates",
     },
     # Orders read-only for now: date management requires `orders.change_order`.
     "boutique": {"orders", "order", "discount codes"},
@@ -114,6 +116,7 @@ REACHES = {
         "discount codes",
         "new discount code",
         "activity dates",
+        "upcoming dates",
         "pages",
         "edit home page",
         "venues",
@@ -128,7 +131,11 @@ REACHES = {
 # What each team finds in the admin's main menu, and what it must not find there.
 MENU = {
     "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/"},
-    "billetterie": {"/admin/orders/", "/admin/discount-codes/"},
+    "billetterie": {
+        "/admin/orders/",
+        "/admin/discount-codes/",
+        "/admin/activites/prochaines-dates/",
+    },
     "boutique": {"/admin/orders/", "/admin/discount-codes/"},
     "administration": {
         "/admin/pages/",
@@ -136,6 +143,7 @@ MENU = {
         "/admin/images/",
         "/admin/orders/",
         "/admin/discount-codes/",
+        "/admin/activites/prochaines-dates/",
         "/admin/settings/home/sitesettings/",
         "/admin/settings/orders/ordersettings/",
         "/admin/users/",
