@@ -7,6 +7,7 @@ orders these tests look at.
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -213,7 +214,7 @@ def demo_orders():
     return Order.objects.filter(buyer_email__endswith="@demo.cesiq.example")
 
 
-def test_demo_orders_exist_in_every_state_the_services_can_reach_without_stripe():
+def test_demo_orders_exist_in_every_state():
     orders = demo_orders()
     states = set(orders.values_list("state", flat=True))
     assert {OrderState.PAID, OrderState.PENDING, OrderState.EXPIRED, OrderState.CANCELLED} <= states
@@ -228,6 +229,13 @@ def test_demo_orders_exist_in_every_state_the_services_can_reach_without_stripe(
     assert cancelled.state == OrderState.CANCELLED
     # Nobody is registered through it any more.
     assert not Attendee.objects.filter(order_line__order=cancelled, cancelled_at=None).exists()
+    # Paid by card through the (fake) Stripe, and paid then partly refunded through it.
+    paid = orders.get(buyer_email="commande-payee@demo.cesiq.example")
+    assert paid.state == OrderState.PAID and paid.paid_amount == paid.total > 0
+    assert paid.payments.get().stripe_payment_intent_id
+    refunded = orders.get(buyer_email="commande-remboursee@demo.cesiq.example")
+    assert refunded.refunded_amount == Decimal("20.00")
+    assert refunded.refunds.get().stripe_refund_id
 
 
 def test_seeding_twice_creates_no_duplicate_orders_or_accounts():

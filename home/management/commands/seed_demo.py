@@ -2,8 +2,12 @@
 (their permissions are in home/permissions.py), the demo administrator, one demo account per
 team and a few demo orders. Running it twice gives the same result."""
 
+import contextlib
 import io
+import urllib.error
+import urllib.request
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,6 +34,50 @@ from home import demo_content, permissions
 from home.models import HomePage, SiteSettings, StandardPage
 
 DEMO_PASSWORD = "changeme"  # noqa: S105 — demo mode only, printed by `make run`
+
+
+@contextlib.contextmanager
+def demo_stripe():
+    """A fake Stripe for the seed's card payments; yields pay(order) -> the paid order."""
+    import json
+    import urllib.request
+
+    from django.test import override_settings
+
+    from orders import services
+    from orders.fake_stripe import FakeStripe
+
+    with (
+        FakeStripe() as fake,
+        # The fake Stripe's own test key, not a secret.
+        override_settings(STRIPE_API_BASE=fake.url, STRIPE_SECRET_KEY="sk_test_seed"),  # noqa: S106
+    ):
+
+        def pay(order):
+            url = services.start_checkout(
+                order, success_url="http://localhost/ok", cancel_url="http://localhost/"
+            )
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+            try:
+                # The fake Stripe's hosted page, on this machine: the "Payer" button.
+                opener.open(urllib.request.Request(url + "/pay", data=b""), timeout=10)  # noqa: S310
+            except urllib.error.HTTPError as exc:  # the 303 to the success page
+                if exc.code != 303:
+                    raise
+            event = next(
+                e for e in reversed(fake.events) if e["type"] == "checkout.session.completed"
+            )
+            services.handle_stripe_event(json.loads(json.dumps(event)))
+            order.refresh_from_db()
+            return order
+
+        yield pay
+        fake.wait_for_webhooks()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 class Command(BaseCommand):
@@ -276,9 +324,10 @@ class Command(BaseCommand):
         """A few orders in the states staff meet, made by the same services as the public site
         (paid free registrations already fill the sold-out workshop, see events.demo).
 
-        Not here: an order paid by card, then refunded. Paying needs Stripe (the demo's fake
-        Stripe is not running while the seed runs), and a state is never written by hand.
-        Each order is found again by its buyer's address, so running the seed twice adds none.
+        Orders paid by card (one of them partly refunded) go through the fake Stripe, started
+        for the seed only: checkout, the hosted page's "Payer", the signed event applied by the
+        webhook's own service, the refund through the Refund API. A state is never written by
+        hand. Each order is found again by its buyer's address, so a second run adds none.
         """
         from events.models import EventPage
         from orders import services as orders
@@ -327,3 +376,18 @@ class Command(BaseCommand):
         if missing(email):
             order = buy(email, "Participante démo (annulée)", second_date)
             orders.cancel_order(order, reason="Démo : annulée à la demande de la participante")
+
+        # Paid by card, and paid then partly refunded.
+        paid_email = f"commande-payee@{permissions.DEMO_EMAIL_DOMAIN}"
+        refunded_email = f"commande-remboursee@{permissions.DEMO_EMAIL_DOMAIN}"
+        if missing(paid_email) or missing(refunded_email):
+            with demo_stripe() as pay:
+                if missing(paid_email):
+                    pay(buy(paid_email, "Acheteur démo (payé)", first_date))
+                if missing(refunded_email):
+                    order = pay(buy(refunded_email, "Acheteuse démo (remboursée)", first_date))
+                    refund = orders.refund(
+                        order, Decimal("20.00"), reason="Démo : geste commercial", user=None
+                    )
+                    # Now, while the fake Stripe runs (the after-commit task then finds it done).
+                    orders.execute_refund(refund.pk)
