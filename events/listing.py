@@ -100,7 +100,7 @@ def in_visitor_language(sources, index_page, source_index):
             locale_id=index_page.locale_id,
             translation_key__in=[p.translation_key for p in sources],
         )
-        .select_related("image")
+        .select_related("image", "venue")
     }
     return [
         source.with_content_from(translations.get(source.translation_key, source))
@@ -308,16 +308,4 @@ def feed_pages(index_page, request):
             pages = pages.filter(themes__translation_key=uuid.UUID(theme))
         except ValueError:
             return []
-    pages = list(pages)
-    if source_index.locale_id != index_page.locale_id:
-        translations = {
-            p.translation_key: p
-            for p in EventPage.objects.live()
-            .filter(
-                locale_id=index_page.locale_id,
-                translation_key__in=[p.translation_key for p in pages],
-            )
-            .select_related("venue")
-        }
-        return [s.with_content_from(translations.get(s.translation_key, s)) for s in pages]
-    return [s.with_content_from(s) for s in pages]
+    return in_visitor_language(list(pages), index_page, source_index)

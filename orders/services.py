@@ -250,19 +250,26 @@ def confirm(order, *, message=""):
             line.item.fulfil(line)
             line.fulfilled = True
             line.save(update_fields=["fulfilled"])
+    email_confirmation(order)
+    notify_staff(order)
+
+
+def email_confirmation(order, key_suffix=""):
+    """The buyer's confirmation: the receipt plus what each line adds (tickets with their QR
+    codes, calendar files)."""
     extras = [
         extra
         for line in order.lines.select_related("content_type")
         if (extra := line.item.confirmation_extras(line, order.language))
     ]
-    email_buyer(
+    return email_buyer(
         order,
         "order_confirmed",
         gettext_lazy("Confirmation de votre commande %(code)s"),
+        key_suffix=key_suffix,
         extras=extras,
         attachments=[a for extra in extras for a in extra.get("attachments", ())],
     )
-    notify_staff(order)
 
 
 def email_buyer(order, template, subject, key_suffix="", attachments=(), **context):
@@ -846,19 +853,6 @@ def resend_confirmation(order, *, user):
         if order.state != OrderState.PAID:
             raise OrderError(_("Seule une commande payée peut recevoir sa confirmation à nouveau."))
         count = order.log_entries.filter(action="confirmation_resent").count() + 1
-        # The same extras as confirm(): each line's tickets, QR codes and .ics.
-        extras = [
-            extra
-            for line in order.lines.select_related("content_type")
-            if (extra := line.item.confirmation_extras(line, order.language))
-        ]
-        email = email_buyer(
-            order,
-            "order_confirmed",
-            gettext_lazy("Confirmation de votre commande %(code)s"),
-            key_suffix=f":resend:{count}",
-            extras=extras,
-            attachments=[a for extra in extras for a in extra.get("attachments", ())],
-        )
+        email = email_confirmation(order, key_suffix=f":resend:{count}")
         log(order, "confirmation_resent", order.buyer_email, user=user, resend=count)
     return email
