@@ -138,17 +138,13 @@ def counts(date):
 def date_counts(date, now=None):
     """Sold (paid places), held (places in pending orders still running), capacity, waiting."""
     now = now or timezone.now()
-    held = (
-        date.holding_lines()
-        .filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
-        .aggregate(n=Sum("quantity"))["n"]
-    )
+    held = date.usage(now).held
     waiting = date.waiting_list.filter(
         state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
     ).aggregate(n=Sum("places"))["n"]
     return {
         "sold": expected(date).count(),
-        "held": held or 0,
+        "held": held,
         "capacity": date.capacity,
         "waiting": waiting or 0,
         **{f"door_{k}": v for k, v in counts(date).items()},

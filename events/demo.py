@@ -451,7 +451,7 @@ def fill_with_demo_registrations(page):
     date = EventDate.objects.filter(page=page).order_by("start").first()
     if (
         Order.objects.filter(buyer_email__endswith="@demo.cesiq.example")
-        .filter(lines__details__date=date.pk)
+        .filter(lines__quotas=date.quota_id)
         .exists()
     ):
         return

@@ -4,7 +4,6 @@ and the attendees that paid or free registrations create."""
 import secrets
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -20,9 +19,10 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from home.blocks import BodyBlock
-from orders.models import OrderLine
+from orders import availability
+from orders.models import OrderLine, Quota
 from orders.money import format_cad
-from orders.purchasable import NotAvailable, Purchasable, held_quantity
+from orders.purchasable import NotAvailable, Purchasable
 
 
 class Audience(models.TextChoices):
@@ -376,12 +376,21 @@ def discount_code_is_usable(code):
 
 
 class EventDate(Orderable):
-    """One séance: its own start, end and capacity. Its row is the lock for its places."""
+    """One séance: its own start, end and places. Its places are an `orders.Quota`, kept the
+    size editors give here; orders count what is taken."""
 
     page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="dates")
     start = models.DateTimeField(_("début"))
     end = models.DateTimeField(_("fin"))
     capacity = models.PositiveIntegerField(_("places"), default=30)
+    quota = models.OneToOneField(
+        Quota,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="event_date",
+    )
 
     panels = [FieldRowPanel([FieldPanel("start"), FieldPanel("end"), FieldPanel("capacity")])]
 
@@ -399,27 +408,59 @@ class EventDate(Orderable):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("La fin doit venir après le début.")})
 
-    def holding_lines(self):
-        return OrderLine.objects.filter(
-            content_type=ContentType.objects.get_for_model(TicketType),
-            object_id__in=TicketType.objects.filter(page_id=self.page_id).values("pk"),
-            details__date=self.pk,
-        )
+    def save(self, *args, **kwargs):
+        # A copied page (a translation, a duplicate) brings its dates with their quota: the
+        # copy gets places of its own rather than sharing the original's.
+        if (
+            self.quota_id
+            and EventDate.objects.filter(quota_id=self.quota_id).exclude(pk=self.pk).exists()
+        ):
+            self.quota = None
+        name = f"{self.page.title} — {self}"[:300]
+        if self.quota_id is None:
+            self.quota = Quota.objects.create(size=self.capacity, name=name)
+        else:
+            Quota.objects.filter(pk=self.quota_id).update(size=self.capacity, name=name)
+        super().save(*args, **kwargs)
+        for ticket_type in TicketType.objects.filter(
+            page_id=self.page_id, places_per_date__isnull=False
+        ):
+            ticket_type.quota_for(self)
 
-    def seats_taken(self, now=None, except_offer=None):
-        """Places held by orders, plus places offered to the waiting list and not yet
-        lapsed (except the offer being used right now)."""
-        now = now or timezone.now()
-        offers = self.waiting_list.filter(
-            state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=now
-        )
-        if except_offer:
-            offers = offers.exclude(token=except_offer)
-        offered = offers.aggregate(n=models.Sum("places"))["n"] or 0
-        return held_quantity(self.holding_lines(), now) + offered
+    @classmethod
+    def of_line(cls, line):
+        """The date an order line's tickets are for, read from the places it takes."""
+        return cls.objects.get(quota__order_lines=line)
 
-    def seats_left(self, now=None, except_offer=None):
-        return max(self.capacity - self.seats_taken(now, except_offer), 0)
+    def lines(self):
+        """Order lines taking places on this date, whatever their order's state."""
+        return OrderLine.objects.filter(quotas=self.quota_id)
+
+    def usage(self, now=None):
+        return availability.usage([self.quota_id], now)[self.quota_id]
+
+    def seats_left(self, now=None):
+        return max(self.usage(now).left, 0)
+
+
+class TicketQuota(models.Model):
+    """The places one ticket type may take on one date, when it has a limit of its own."""
+
+    ticket_type = models.ForeignKey(
+        "TicketType", on_delete=models.CASCADE, related_name="date_quotas"
+    )
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="ticket_quotas")
+    quota = models.OneToOneField(Quota, on_delete=models.PROTECT, related_name="ticket_quota")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_type", "date"], name="one_quota_per_ticket_date"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.quota)
 
 
 class TicketKind(models.TextChoices):
@@ -445,7 +486,7 @@ class TicketType(Purchasable, Orderable):
     suggested_price = models.DecimalField(
         _("montant suggéré"), max_digits=8, decimal_places=2, null=True, blank=True
     )
-    quota = models.PositiveIntegerField(
+    places_per_date = models.PositiveIntegerField(
         _("quota par date"), null=True, blank=True, help_text=_("Vide : pas de limite propre.")
     )
     max_per_order = models.PositiveIntegerField(_("maximum par commande"), default=10)
@@ -457,12 +498,10 @@ class TicketType(Purchasable, Orderable):
         help_text=_("Par exemple un tarif membre : il apparaît quand un code valide est saisi."),
     )
 
-    order_kind = "tickets"
-
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_en"), FieldPanel("kind")]),
         FieldRowPanel([FieldPanel("price"), FieldPanel("suggested_price")]),
-        FieldRowPanel([FieldPanel("quota"), FieldPanel("max_per_order")]),
+        FieldRowPanel([FieldPanel("places_per_date"), FieldPanel("max_per_order")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
         FieldPanel("hidden_until_code"),
     ]
@@ -488,20 +527,37 @@ class TicketType(Purchasable, Orderable):
             or (self.sales_end and now > self.sales_end)
         )
 
-    # --- the purchasable interface ---------------------------------------------------------
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.places_per_date is not None:
+            for date in EventDate.objects.filter(page_id=self.page_id):
+                self.quota_for(date)
 
-    def _date(self, details):
-        try:
-            return self.page.dates.get(pk=int(details.get("date")))
-        except (EventDate.DoesNotExist, TypeError, ValueError) as exc:
-            raise NotAvailable(gettext("Cette date n'existe pas pour cette activité.")) from exc
+    def quota_for(self, date):
+        """This ticket type's own places on `date` (its per-date limit), kept the right size."""
+        name = f"{self.page.title} — {date} — {self.name}"[:300]
+        found = TicketQuota.objects.filter(ticket_type=self, date=date).select_related("quota")
+        link = found.first()
+        if link is None:
+            quota = Quota.objects.create(size=self.places_per_date, name=name)
+            return TicketQuota.objects.create(ticket_type=self, date=date, quota=quota).quota
+        if link.quota.size != self.places_per_date or link.quota.name != name:
+            Quota.objects.filter(pk=link.quota_id).update(size=self.places_per_date, name=name)
+        return link.quota
 
-    def describe(self, language, details):
+    # --- the purchasable interface: the option is the EventDate the ticket is for ----------
+
+    def _check_date(self, date):
+        if not isinstance(date, EventDate) or date.page_id != self.page_id:
+            raise NotAvailable(gettext("Cette date n'existe pas pour cette activité."))
+        return date
+
+    def describe(self, language, date):
         with translation.override(language):
-            when = date_format(timezone.localtime(self._date(details).start), "DATETIME_FORMAT")
+            when = date_format(timezone.localtime(self._check_date(date).start), "DATETIME_FORMAT")
             return f"{self.page.localized.title} — {when} — {self.label}"
 
-    def price_for(self, requested, details):
+    def price_for(self, requested, date):
         if self.kind == TicketKind.FREE:
             return Decimal("0.00")
         if self.kind == TicketKind.PAY_WHAT_YOU_CAN and requested is not None:
@@ -519,25 +575,17 @@ class TicketType(Purchasable, Orderable):
     def tax_category(self):
         return "taxable"
 
-    def capacity_lock(self, details):
-        date = self._date(details)
-        return EventDate.objects.select_for_update().get(pk=date.pk)
+    def quotas(self, date):
+        date = self._check_date(date)
+        own = [self.quota_for(date)] if self.places_per_date is not None else []
+        return [date.quota, *own]
 
-    def available(self, now, details):
-        date = EventDate.objects.get(pk=self._date(details).pk)
+    def check_sale(self, quantity, date, now):
+        date = self._check_date(date)
         if self.page.status != EventStatus.SCHEDULED or date.end <= now:
-            return 0
-        left = date.capacity - date.seats_taken(now, except_offer=details.get("offer"))
-        if self.quota is not None:
-            mine = date.holding_lines().filter(object_id=self.pk)
-            left = min(left, self.quota - held_quantity(mine, now))
-        return left
-
-    def display_name(self):
-        return f"{self.page.localized.title} — {self.label}"
-
-    def reserve(self, quantity, details, now=None):
-        now = now or timezone.now()
+            raise NotAvailable(
+                gettext("« %(item)s » n'est plus en vente.") % {"item": self.display_name()}
+            )
         if not self.on_sale(now):
             raise NotAvailable(gettext("« %(name)s » n'est pas en vente.") % {"name": self.label})
         if quantity > self.max_per_order:
@@ -545,10 +593,12 @@ class TicketType(Purchasable, Orderable):
                 gettext("Au plus %(max)s billets « %(name)s » par commande.")
                 % {"max": self.max_per_order, "name": self.label}
             )
-        super().reserve(quantity, details, now=now)
+
+    def display_name(self):
+        return f"{self.page.localized.title} — {self.label}"
 
     def fulfil(self, line):
-        date = self._date(line.details)
+        date = EventDate.of_line(line)
         names = line.details.get("attendees") or []
         Attendee.objects.bulk_create(
             Attendee(
@@ -567,7 +617,7 @@ class TicketType(Purchasable, Orderable):
 
         from .waiting_list import offer_waiting_list
 
-        date_id = line.details.get("date")
+        date_id = EventDate.of_line(line).pk
         transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
 
     def receipt_links(self, line):
@@ -586,7 +636,7 @@ class TicketType(Purchasable, Orderable):
         """Buyers may cancel until `cancellation_hours` before the date starts."""
         from datetime import timedelta
 
-        date = self._date(line.details)
+        date = EventDate.of_line(line)
         return date.start - timedelta(hours=self.page.specific.cancellation_hours)
 
     def confirmation_extras(self, line, language):
@@ -596,7 +646,7 @@ class TicketType(Purchasable, Orderable):
 
         from .tickets import calendar, qr_png, vevent
 
-        date = self._date(line.details)
+        date = EventDate.of_line(line)
         page = self.page.specific
         site_url = settings.WAGTAILADMIN_BASE_URL
         with translation.override(language):
@@ -794,6 +844,10 @@ class WaitingListEntry(models.Model):
     created_at = models.DateTimeField(_("inscrite le"), default=timezone.now)
     offered_at = models.DateTimeField(_("offre envoyée le"), null=True, blank=True)
     offer_expires_at = models.DateTimeField(_("offre valable jusqu'au"), null=True, blank=True)
+    # The offered places, kept aside in the date's quota while the offer runs.
+    hold = models.OneToOneField(
+        "orders.QuotaHold", null=True, blank=True, editable=False, on_delete=models.SET_NULL
+    )
 
     class Meta:
         verbose_name = _("liste d'attente")
@@ -803,6 +857,13 @@ class WaitingListEntry(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.places})"
+
+    def close(self, state):
+        """Leave the line (cancelled, or used): offered places stop being held."""
+        self.state = state
+        self.save(update_fields=["state"])
+        if self.hold is not None:
+            self.hold.release()
 
     def offer_is_valid(self, now=None):
         now = now or timezone.now()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from orders import availability
 from orders.models import OrderLine, OrderState
 
 from .models import EventDate, EventPage, TicketType
@@ -43,7 +44,12 @@ def upcoming_dates(limit=8, now=None):
         .select_related("page")
         .order_by("start", "pk")[:limit]
     )
-    return [DateFill(date=d, capacity=d.capacity, taken=d.seats_taken(now)) for d in dates]
+    dates = list(dates)
+    used = availability.usage([d.quota_id for d in dates], now)
+    return [
+        DateFill(date=d, capacity=d.capacity, taken=used[d.quota_id].taken if d.quota_id else 0)
+        for d in dates
+    ]
 
 
 @dataclass

@@ -32,35 +32,43 @@ def register(
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
     if any(ticket.hidden_until_code for ticket, _q, _a in tickets) and not discount_code:
         raise OrderError(_("Ce tarif demande un code de rabais."))
-    details = {"date": date_id}
-    if answers:
-        details["answers"] = answers
+    try:
+        date = page.dates.filter(pk=int(date_id)).first()
+    except (TypeError, ValueError):
+        date = None
+    if date is None:
+        raise OrderError(_("Cette date n'existe pas pour cette activité."))
+    details = {"answers": answers} if answers else {}
     if offer is not None:
         offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)
-        if not offer.offer_is_valid() or offer.date_id != date_id:
+        if not offer.offer_is_valid() or offer.date_id != date.pk:
             raise OrderError(_("Cette offre de la liste d'attente n'est plus valable."))
-        details["offer"] = offer.token
-    order = orders.place_order(
+        # The offered places stop being held by the offer and are taken by the order instead,
+        # in this same transaction: if the order fails, the offer still holds them.
+        offer.close(WaitingListEntry.State.USED)
+    return orders.place_order(
         kind="tickets",
         buyer_name=buyer_name,
         buyer_email=buyer_email,
         language=language,
         discount_code=discount_code,
-        selections=selections_with_names(tickets, details, list(attendee_names)),
+        selections=selections_with_names(tickets, date, details, list(attendee_names)),
     )
-    if offer is not None:
-        offer.state = WaitingListEntry.State.USED
-        offer.save(update_fields=["state"])
-    return order
 
 
-def selections_with_names(tickets, details, names):
-    """One selection per ticket type; attendee names are handed out in order."""
+def selections_with_names(tickets, date, details, names):
+    """One selection per ticket type for `date`; attendee names are handed out in order."""
     selections = []
     for ticket, quantity, amount in tickets:
         mine, names = names[:quantity], names[quantity:]
         line_details = {**details, "attendees": mine} if mine else dict(details)
         selections.append(
-            Selection(item=ticket, quantity=quantity, requested_price=amount, details=line_details)
+            Selection(
+                item=ticket,
+                quantity=quantity,
+                requested_price=amount,
+                details=line_details,
+                option=date,
+            )
         )
     return selections

@@ -58,7 +58,7 @@ def date_registrations(date, now=None):
         order_line__order__state__in=[OrderState.PAID, OrderState.REFUNDED],
     ).values("order_line__order")
     holding = (
-        date.holding_lines()
+        date.lines()
         .filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
         .values("order")
     )
@@ -74,7 +74,7 @@ def date_summary(date, now=None):
     to_refund = sum((order.balance for order in registrations), Decimal("0.00"))
     return {
         "date": date,
-        "seats_taken": date.seats_taken(now),
+        "seats_taken": date.usage(now).taken,
         "orders": registrations.count(),
         "people": Attendee.objects.filter(date=date, cancelled_at__isnull=True).count(),
         "to_refund": to_refund,
@@ -125,8 +125,7 @@ def cancel_date(date, *, user, message, now=None):
             state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED],
         )
         for entry in entries:
-            entry.state = WaitingListEntry.State.CANCELLED
-            entry.save(update_fields=["state"])
+            entry.close(WaitingListEntry.State.CANCELLED)
             outcome.waiting_list += 1
             outcome.emailed += _email_waiting_list(date, entry, message)
     return outcome

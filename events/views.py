@@ -140,8 +140,7 @@ def leave_waiting_list(request, token):
         WaitingListEntry.State.WAITING,
         WaitingListEntry.State.OFFERED,
     ):
-        entry.state = WaitingListEntry.State.CANCELLED
-        entry.save(update_fields=["state"])
+        entry.close(WaitingListEntry.State.CANCELLED)
         from .waiting_list import offer_waiting_list
 
         # An offer given back goes to the next person in line.

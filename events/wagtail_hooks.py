@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -32,12 +31,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button
 
-from orders.models import Order, OrderLine
+from orders import availability
 from orders.money import format_cad
 from orders.services import OrderError
 
 from . import checkin, staff
-from .models import Attendee, EventDate, EventPage, TicketType, WaitingListEntry
+from .models import Attendee, EventDate, EventPage, WaitingListEntry
 
 PERMISSION = "orders.change_order"
 
@@ -710,8 +709,8 @@ def _sum_of_places(entries):
 
 
 def upcoming_dates(now, until=None):
-    """Dates not yet over, with their counts as annotations: one query for the dates and one
-    for the places held by orders, whatever the number of dates (see `held_by_date`)."""
+    """Dates not yet over, with their door and waiting-list counts as annotations: one query
+    whatever the number of dates (places taken come from `orders.availability`, one more)."""
     dates = EventDate.objects.filter(end__gt=now)
     if until is not None:
         dates = dates.filter(start__lt=until)
@@ -722,9 +721,6 @@ def upcoming_dates(now, until=None):
     )
     waiting = WaitingListEntry.objects.filter(
         state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
-    )
-    offered = WaitingListEntry.objects.filter(
-        state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=now
     )
     checked_in = (
         expected.filter(checked_in_at__isnull=False)
@@ -738,28 +734,9 @@ def upcoming_dates(now, until=None):
         .annotate(
             checked_in=Coalesce(Subquery(checked_in, output_field=IntegerField()), 0),
             waiting=_sum_of_places(waiting),
-            offered=_sum_of_places(offered),
         )
         .order_by("start", "pk")
     )
-
-
-def held_by_date(date_ids, now):
-    """Places held by orders (as `EventDate.seats_taken` counts them), by date, in one query.
-    The date is a key of the order line's JSON details, summed here in Python rather than
-    compared in SQL, where SQLite and PostgreSQL read JSON differently."""
-    if not date_ids:
-        return {}
-    lines = OrderLine.objects.filter(
-        content_type=ContentType.objects.get_for_model(TicketType),
-        order__in=Order.objects.holding(now),
-        details__date__in=list(date_ids),
-    ).values_list("details", "quantity")
-    held = {}
-    for details, quantity in lines:
-        date_id = int(details["date"])
-        held[date_id] = held.get(date_id, 0) + quantity
-    return held
 
 
 class UpcomingDatesView(WagtailAdminTemplateMixin, TemplateView):
@@ -784,7 +761,7 @@ class UpcomingDatesView(WagtailAdminTemplateMixin, TemplateView):
         show_all = self.request.GET.get("toutes") == "1"
         until = None if show_all else now + timedelta(days=UPCOMING_DAYS)
         dates = list(upcoming_dates(now, until))
-        held = held_by_date([d.pk for d in dates], now)
+        used = availability.usage([d.quota_id for d in dates], now)
         today = timezone.localdate(now)
         user = self.request.user
         can_check_in = user.has_perm(CHECK_IN)
@@ -797,7 +774,7 @@ class UpcomingDatesView(WagtailAdminTemplateMixin, TemplateView):
                     "date": date,
                     "title": date.page.title,
                     "today": is_today,
-                    "taken": held.get(date.pk, 0) + date.offered,
+                    "taken": used[date.quota_id].taken if date.quota_id else 0,
                     "capacity": date.capacity,
                     "checked_in": date.checked_in,
                     "waiting": date.waiting,

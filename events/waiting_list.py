@@ -1,7 +1,7 @@
 """The waiting list of a full date.
 
 Places freed by a cancellation, an expired hold or a larger capacity are offered to the first
-person in line; the offer holds them (it counts in `EventDate.seats_taken`) for
+person in line; the offer holds them (a hold on the date's quota, which orders count) for
 WAITING_LIST_OFFER_HOURS, then lapses and the next person is offered. Offers stop counting
 when they lapse even if no job runs; the job only sends the emails.
 """
@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orders import availability
 from orders.outbox import queue_email
 from orders.services import OrderError
 
@@ -36,7 +37,10 @@ def join(date, *, name, email, language, places, now=None):
     if date.end <= now or date.page.specific.source.status != "scheduled":
         raise OrderError(_("Cette date n'accepte plus d'inscriptions."))
     with transaction.atomic():
-        EventDate.objects.select_for_update().get(pk=date.pk)
+        try:
+            availability.lock([date.quota_id])
+        except availability.Busy as exc:
+            raise OrderError(str(exc)) from exc
         if date.seats_left(now) >= places:
             raise OrderError(_("Il reste des places : inscrivez-vous directement."))
         entry, created = WaitingListEntry.objects.update_or_create(
@@ -60,7 +64,8 @@ def offer_freed_places(date, now=None):
     now = now or timezone.now()
     offered = []
     with transaction.atomic():
-        date = EventDate.objects.select_for_update().get(pk=date.pk)
+        availability.lock([date.quota_id])
+        date = EventDate.objects.get(pk=date.pk)
         if date.end <= now:
             return []
         date.waiting_list.filter(
@@ -73,7 +78,13 @@ def offer_freed_places(date, now=None):
             entry.state = WaitingListEntry.State.OFFERED
             entry.offered_at = now
             entry.offer_expires_at = min(now + timedelta(hours=offer_hours()), date.start)
-            entry.save(update_fields=["state", "offered_at", "offer_expires_at"])
+            entry.hold = availability.hold(
+                date.quota,
+                entry.places,
+                until=entry.offer_expires_at,
+                reason=f"waiting list {entry.pk}",
+            )
+            entry.save(update_fields=["state", "offered_at", "offer_expires_at", "hold"])
             _email(
                 entry,
                 "events/email/waiting_list_offer",

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.models import Attendee, EventDate, TicketType, WaitingListEntry
+from events.models import Attendee, EventDate, WaitingListEntry
 from orders.models import Order, OrderLine, OutboxEmail
 from orders.services import log
 
@@ -389,15 +388,13 @@ def purge_old_attendee_data(now=None):
     if not date_ids:
         return counts
     counts["dates"] = len(date_ids)
-    lines = OrderLine.objects.filter(
-        content_type=ContentType.objects.get_for_model(TicketType), details__date__in=date_ids
-    )
+    lines = OrderLine.objects.filter(quotas__event_date__in=date_ids)
     with transaction.atomic():
         order_ids = set(lines.values_list("order_id", flat=True))
         for order in Order.objects.select_for_update().filter(pk__in=order_ids):
             # An order for a date still within retention keeps its buyer until then.
-            other_dates = {line.details.get("date") for line in order.lines.all()} - set(date_ids)
-            if other_dates - {None}:
+            dates = EventDate.objects.filter(quota__order_lines__order=order)
+            if set(dates.values_list("pk", flat=True)) - set(date_ids):
                 continue
             line_dirty = any(
                 key in line.details for line in order.lines.all() for key in PERSONAL_DETAILS

@@ -156,6 +156,51 @@ class Order(models.Model):
         return self.gst > 0 or self.qst > 0
 
 
+class Quota(models.Model):
+    """A number of places or units that can be sold: the places of an activity date, a ticket
+    type's share of a date, the stock of a shop variant.
+
+    A purchasable declares which quotas one unit of it consumes; each order line is linked to
+    the quotas it takes (`OrderLine.quotas`). What is taken is counted, never decremented, by
+    `orders.availability` alone: lines of paid orders, lines of pending orders whose hold runs,
+    and live holds. The row itself is the lock that buyers of the same places queue on.
+    """
+
+    name = models.CharField(_("nom"), max_length=300, blank=True)
+    size = models.PositiveIntegerField(_("taille"))
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+
+    def __str__(self):
+        return self.name or f"quota {self.pk}"
+
+
+class QuotaHold(models.Model):
+    """Places kept aside outside any order for a while, such as places offered to the first
+    person on a waiting list. A hold stops counting when it runs out or is released."""
+
+    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="holds")
+    quantity = models.PositiveIntegerField(_("quantité"))
+    expires_at = models.DateTimeField(_("jusqu'au"))
+    released_at = models.DateTimeField(_("libérée le"), null=True, blank=True)
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("place retenue")
+        verbose_name_plural = _("places retenues")
+        indexes = [models.Index(fields=["quota", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.quota}"
+
+    def release(self, now=None):
+        if self.released_at is None:
+            self.released_at = now or timezone.now()
+            self.save(update_fields=["released_at"])
+
+
 class OrderLine(models.Model):
     """One thing bought, as it was described and priced when the order was placed."""
 
@@ -169,9 +214,11 @@ class OrderLine(models.Model):
     tax_category = models.CharField(
         _("catégorie de taxes"), max_length=12, choices=TaxCategory.choices
     )
-    # What the item's app needs to know about this line beyond the item itself, e.g. the
-    # activity date a ticket is for ({"date": 12}). Orders never read it.
+    # Descriptive data the item's app keeps with the line (attendee names, answers to its
+    # questions). Nothing that decides what is counted: that is `quotas`.
     details = models.JSONField(default=dict, blank=True)
+    # The places or stock this line takes, one unit of each per unit bought.
+    quotas = models.ManyToManyField(Quota, related_name="order_lines", blank=True)
     # The part of the order's discount that falls on this line (for taxes and refunds).
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     fulfilled = models.BooleanField(_("confirmée"), default=False)

@@ -1,69 +1,50 @@
 """What `orders` needs from anything that can be bought (a ticket type, a product variant).
 
 `orders` knows nothing else about activities or products: it asks the item to describe itself,
-to price a quantity, to reserve it (locking whatever row holds its capacity or stock), to make
-a paid line final, and to give a line back.
+to price a quantity, which quotas one unit takes, whether it may be sold now, to make a paid
+line final, and to give a line back.
+
+Some items are bought for an `option` the buyer chose, such as the date a ticket is for. The
+option is given to the item when the order is placed and never stored on the line: what the
+line takes is stored as its link to quotas, which is what everything counts.
 """
-
-from decimal import Decimal
-
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 
 class NotAvailable(Exception):
-    """Raised by `reserve` with a message the buyer can read (already translated)."""
+    """Raised with a message the buyer can read (already translated)."""
 
 
 class Purchasable:
     """Mixin for models that orders can hold and sell.
 
-    Capacity is counted, never decremented: what is taken is the sum of the quantities on lines
-    of holding orders (paid, or pending with an unexpired hold). So an expired hold stops
-    counting by itself, and correctness never waits for a periodic job.
+    Capacity is counted, never decremented (see `orders.availability`): an item declares the
+    quotas one unit consumes, and the lines linked to them count while their order holds.
     """
 
-    #: "tickets" or "shop": decides which discount codes apply.
-    order_kind = None
-
-    def describe(self, language, details):
-        """The line's description in `language`, frozen on the order line. `details` is the
-        small dict the item's app attached to the selection (e.g. which date)."""
+    def describe(self, language, option):
+        """The line's description in `language`, frozen on the order line."""
         raise NotImplementedError
 
-    def price_for(self, requested, details):
+    def price_for(self, requested, option):
         """The unit price to charge. `requested` is the buyer's amount for pay-what-you-can
-        items (None otherwise). Raise NotAvailable for an unacceptable amount or details."""
+        items (None otherwise). Raise NotAvailable for an unacceptable amount."""
         raise NotImplementedError
 
     def tax_category(self):
         raise NotImplementedError
 
-    def capacity_lock(self, details):
-        """Lock the row that holds this item's capacity (select_for_update)."""
+    def quotas(self, option):
+        """The `orders.Quota` rows one unit consumes ([] for an unlimited item). Raise
+        NotAvailable if `option` does not belong to this item."""
         raise NotImplementedError
 
-    def available(self, now, details):
-        """Places or units left, counted under the lock of `capacity_lock`; negative when
-        oversold (so that a check after writing an order's lines can see it). None: unlimited."""
-        raise NotImplementedError
+    def check_sale(self, quantity, option, now):
+        """Rules other than capacity (on sale now? at most so many per order?): raise
+        NotAvailable with the reason."""
 
     def display_name(self):
         """The item as the buyer reads it, in the active language."""
         return str(self)
-
-    def reserve(self, quantity, details, now=None):
-        """Check, under the capacity lock, that `quantity` can be held now."""
-        now = now or timezone.now()
-        self.capacity_lock(details)
-        left = self.available(now, details)
-        if left is not None and quantity > left:
-            if left <= 0:
-                raise NotAvailable(_("« %(item)s » est complet.") % {"item": self.display_name()})
-            raise NotAvailable(
-                _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
-                % {"left": left, "item": self.display_name()}
-            )
 
     def fulfil(self, line):
         """The line is paid: make it final (registrations, stock). Called once per line."""
@@ -84,16 +65,3 @@ class Purchasable:
         {"html": ..., "text": ..., "attachments": [(filename, bytes, mimetype, content_id)]}
         (content_id set for an image shown inline), or None."""
         return None
-
-
-def held_quantity(lines, now):
-    """Sum of quantities on `lines` (an OrderLine queryset) whose order holds them."""
-    from django.db.models import Sum
-
-    from .models import Order
-
-    total = lines.filter(order__in=Order.objects.holding(now)).aggregate(q=Sum("quantity"))["q"]
-    return total or 0
-
-
-ZERO = Decimal("0.00")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from . import stripe_gateway
+from . import availability, stripe_gateway
 from .models import (
     DiscountCode,
     Order,
@@ -46,12 +46,15 @@ class OrderError(Exception):
 
 @dataclass
 class Selection:
-    """One thing the buyer asks for: an item, how many, and (pay-what-you-can) at what price."""
+    """One thing the buyer asks for: an item, how many, for which option (the date of a
+    ticket), at what price (pay-what-you-can), with what descriptive details (attendee names,
+    answers) to keep on the line."""
 
     item: object
     quantity: int
     requested_price: Decimal | None = None
     details: dict = field(default_factory=dict)
+    option: object = None
 
 
 def hold_duration():
@@ -128,17 +131,6 @@ def allocate_discount(discount, line_amounts):
     return shares
 
 
-def check_lines_still_fit(order, now):
-    """Raise OrderError if, with this order's lines counted, any item is oversold."""
-    for line in order.lines.select_related("content_type"):
-        left = line.item.available(now, line.details)
-        if left is not None and left < 0:
-            raise OrderError(
-                _("Il ne reste pas assez de places pour « %(item)s ».")
-                % {"item": line.item.display_name()}
-            )
-
-
 def validate_selections(selections):
     if not selections:
         raise OrderError(_("Choisissez au moins un article."))
@@ -167,29 +159,28 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
     validate_selections(selections)
     discount = find_discount_code(discount_code, kind, now)
 
-    # Lock capacity rows in a fixed order so that two buyers never deadlock.
-    ordered = sorted(
-        selections,
-        key=lambda s: (ContentType.objects.get_for_model(s.item).pk, s.item.pk, str(s.details)),
-    )
     priced = []
-    for selection in ordered:
-        try:
-            selection.item.reserve(selection.quantity, selection.details, now=now)
-            unit_price = quantize(
-                selection.item.price_for(selection.requested_price, selection.details)
-            )
-        except NotAvailable as exc:
-            raise OrderError(str(exc)) from exc
-        priced.append((selection, unit_price))
-
-    gross = [unit_price * s.quantity for s, unit_price in priced]
+    try:
+        for selection in selections:
+            item, option = selection.item, selection.option
+            item.check_sale(selection.quantity, option, now)
+            quotas = item.quotas(option)
+            unit_price = quantize(item.price_for(selection.requested_price, option))
+            priced.append((selection, unit_price, quotas))
+        # Locks every quota concerned in one fixed order, then counts the selections sharing
+        # a quota together (two ticket types for one date).
+        availability.reserve(
+            [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced], now
+        )
+    except NotAvailable as exc:
+        raise OrderError(str(exc)) from exc
+    gross = [unit_price * s.quantity for s, unit_price, _quotas in priced]
     discounts = allocate_discount(discount, gross)
     order_settings = OrderSettings.load()
     taxes = compute_taxes(
         [
             (s.item.tax_category(), amount - share)
-            for (s, _price), amount, share in zip(priced, gross, discounts, strict=True)
+            for (s, _price, _quotas), amount, share in zip(priced, gross, discounts, strict=True)
         ],
         enabled=order_settings.taxes_enabled,
     )
@@ -211,23 +202,25 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
         qst_number=order_settings.qst_number if order_settings.taxes_enabled else "",
         discount_code=discount,
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             content_type=ContentType.objects.get_for_model(s.item),
             object_id=s.item.pk,
-            description=s.item.describe(language, s.details)[:300],
+            description=s.item.describe(language, s.option)[:300],
             details=s.details,
             unit_price=unit_price,
             quantity=s.quantity,
             tax_category=s.item.tax_category(),
             discount=share,
         )
-        for (s, unit_price), share in zip(priced, discounts, strict=True)
+        for (s, unit_price, _quotas), share in zip(priced, discounts, strict=True)
     )
-    # Each line was checked alone; now that all of them are written (and hold), check again so
-    # that two lines sharing the same places (two ticket types, one date) cannot oversell.
-    check_lines_still_fit(order, now)
+    OrderLine.quotas.through.objects.bulk_create(
+        OrderLine.quotas.through(orderline_id=line.pk, quota_id=quota.pk)
+        for line, (_s, _price, quotas) in zip(lines, priced, strict=True)
+        for quota in quotas
+    )
     if Decimal("0") < order.total < MINIMUM_CHARGE:
         raise OrderError(
             _("Un paiement en ligne doit être d'au moins %(min)s.")
@@ -516,11 +509,12 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
 
 
 def fulfil_late_payment(order, payment, now):
-    lines = list(order.lines.select_related("content_type"))
+    lines = list(order.lines.select_related("content_type").prefetch_related("quotas"))
     try:
         # The expired hold no longer counts, so this checks against everyone else.
-        for line in sorted(lines, key=lambda line: (line.content_type_id, line.object_id)):
-            line.item.reserve(line.quantity, line.details, now=now)
+        availability.reserve(
+            [(line.description, list(line.quotas.all()), line.quantity) for line in lines], now
+        )
     except NotAvailable as exc:
         if order.state == OrderState.PENDING:
             change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))

@@ -123,18 +123,13 @@ def activity_choices():
     events app is read only when installed, and only when the listing is shown."""
     if not apps.is_installed("events"):
         return []
-    from events.models import EventDate, EventPage
+    from events.models import EventPage
 
-    date_ids = {
-        value
-        for value in OrderLine.objects.filter(details__has_key="date")
-        .values_list("details__date", flat=True)
-        .distinct()
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit())
-    }
-    pages = EventDate.objects.filter(pk__in=[int(pk) for pk in date_ids]).values("page_id")
     return list(
-        EventPage.objects.filter(pk__in=pages).order_by("title", "pk").values_list("pk", "title")
+        EventPage.objects.filter(dates__quota__order_lines__isnull=False)
+        .distinct()
+        .order_by("title", "pk")
+        .values_list("pk", "title")
     )
 
 
@@ -186,10 +181,7 @@ class OrderFilterSet(WagtailFilterSet):
     def filter_activity(self, queryset, name, value):
         if not value or not apps.is_installed("events"):
             return queryset
-        from events.models import EventDate  # orders do not depend on events
-
-        date_ids = list(EventDate.objects.filter(page_id=value).values_list("pk", flat=True))
-        lines = OrderLine.objects.filter(details__date__in=date_ids)
+        lines = OrderLine.objects.filter(quotas__event_date__page_id=value)
         return queryset.filter(pk__in=lines.values("order_id"))
 
     def filter_payment(self, queryset, name, value):

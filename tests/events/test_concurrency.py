@@ -54,6 +54,6 @@ def test_twenty_five_buyers_for_the_last_five_places(workshop):
     placed = [value for kind, value in outcomes if kind == "ok"]
     assert len(placed) == 5
     assert len(errors) == 20
-    assert date.seats_taken() == 5
+    assert date.usage().taken == 5
     assert date.seats_left() == 0
     assert Order.objects.filter(buyer_email__startswith="personne").count() == 5

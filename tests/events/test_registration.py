@@ -212,8 +212,8 @@ def test_two_ticket_types_in_one_order_cannot_oversell_a_date(client, activity):
     data = registration_data(activity, **{f"quantity_{regular.pk}": 3, f"quantity_{student.pk}": 3})
     response = client.post(register_url(activity), data)
     assert response.status_code == 400
-    assert any("Il ne reste pas assez de places" in e for e in errors(response)), errors(response)
-    assert date.seats_taken() == 0
+    assert any("Il ne reste que 3 place(s)" in e for e in errors(response)), errors(response)
+    assert date.usage().taken == 0
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 

@@ -136,7 +136,7 @@ def test_counts_match_the_dates_own_counts(login, activity):
     response = client.get(URL)
     for date in EventDate.objects.filter(end__gt=now, start__lt=now + timedelta(days=60)):
         cells = [td.get_text(" ", strip=True) for td in row_of(response, date).select("td")]
-        assert cells[2].startswith(f"{date.seats_taken(now)} / {date.capacity}")
+        assert cells[2].startswith(f"{date.usage(now).taken} / {date.capacity}")
         people = Attendee.objects.filter(
             date=date, cancelled_at=None, order_line__order__state__in=["paid", "refunded"]
         )
@@ -172,9 +172,9 @@ def test_check_ins_and_the_waiting_list_are_counted(login):
     counts = checkin.date_counts(date)
     assert cells[3] == str(counts["door_checked_in"]) and counts["door_checked_in"] >= 1
     assert cells[4] == str(counts["waiting"]) and counts["waiting"] >= 5
-    # The places offered to the waiting list are taken too, as `seats_taken` counts them.
-    assert date.seats_taken() >= 3
-    assert cells[2].startswith(f"{date.seats_taken()} / {date.capacity}")
+    # The places offered to the waiting list are taken too, as `orders.availability` counts them.
+    assert date.usage().taken >= 3
+    assert cells[2].startswith(f"{date.usage().taken} / {date.capacity}")
 
 
 def test_later_dates_are_behind_a_link(login, activity):

@@ -118,7 +118,7 @@ def ticket_order(activity, django_capture_on_commit_callbacks):
                 buyer_name="Rapport Test",
                 buyer_email=email,
                 language="fr",
-                selections=[Selection(item=ticket, quantity=quantity, details={"date": date.pk})],
+                selections=[Selection(item=ticket, quantity=quantity, option=date)],
             )
 
     return place

@@ -2,17 +2,18 @@
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from orders.models import OrderLine
-from orders.purchasable import NotAvailable, Purchasable, held_quantity
+from orders import availability
+from orders.models import Quota
+from orders.purchasable import NotAvailable, Purchasable
 
 
 class Item(Purchasable, models.Model):
     name = models.CharField(max_length=100)
     price = models.DecimalField(max_digits=8, decimal_places=2)
-    capacity = models.PositiveIntegerField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)  # None: unlimited
+    quota = models.OneToOneField(Quota, null=True, blank=True, on_delete=models.PROTECT)
     tax = models.CharField(max_length=10, default="taxable")
     kind = models.CharField(max_length=10, default="tickets")
     pay_what_you_can = models.BooleanField(default=False)
@@ -22,14 +23,17 @@ class Item(Purchasable, models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def order_kind(self):
-        return self.kind
+    def save(self, *args, **kwargs):
+        if self.capacity is not None and self.quota_id is None:
+            self.quota = Quota.objects.create(size=self.capacity, name=self.name)
+        elif self.capacity is not None:
+            Quota.objects.filter(pk=self.quota_id).update(size=self.capacity)
+        super().save(*args, **kwargs)
 
-    def describe(self, language, details):
+    def describe(self, language, option):
         return f"{self.name} ({language})"
 
-    def price_for(self, requested, details):
+    def price_for(self, requested, option):
         if self.pay_what_you_can and requested is not None:
             if Decimal(requested) < self.price:
                 raise NotAvailable(f"minimum {self.price}")
@@ -39,17 +43,14 @@ class Item(Purchasable, models.Model):
     def tax_category(self):
         return self.tax
 
-    def capacity_lock(self, details):
-        return Item.objects.select_for_update().get(pk=self.pk)
+    def quotas(self, option):
+        return [self.quota] if self.quota_id else []
 
-    def available(self, now, details=None):
-        capacity = Item.objects.values_list("capacity", flat=True).get(pk=self.pk)
-        if capacity is None:
+    def available(self, now):
+        """Units left (for the tests' assertions), None when unlimited."""
+        if self.quota_id is None:
             return None
-        lines = OrderLine.objects.filter(
-            content_type=ContentType.objects.get_for_model(Item), object_id=self.pk
-        )
-        return capacity - held_quantity(lines, now)
+        return availability.usage([self.quota_id], now)[self.quota_id].left
 
     def fulfil(self, line):
         Item.objects.filter(pk=self.pk).update(fulfilled_count=models.F("fulfilled_count") + 1)

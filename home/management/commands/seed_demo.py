@@ -349,7 +349,7 @@ class Command(BaseCommand):
                 buyer_name=name,
                 buyer_email=email,
                 language="fr",
-                selections=[orders.Selection(item=ticket, quantity=1, details={"date": date.pk})],
+                selections=[orders.Selection(item=ticket, quantity=1, option=date)],
                 now=now,
             )
 

@@ -1,0 +1,175 @@
+"""How many places or units are left: the one place that counts.
+
+A quota's places are taken by the lines of paid orders (refunded but not cancelled ones keep
+theirs), by the lines of pending orders whose hold has not run out, and by live holds (places
+offered to a waiting list). Nothing is ever decremented, so an expired hold stops counting by
+itself and correctness never waits for a periodic job. Public pages, structured data, the
+admin, reports and the waiting list all ask `usage` or `left`; buyers go through `reserve`,
+which takes the quota rows' locks in a fixed order, with a timeout.
+"""
+
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Order, OrderLine, OrderState, Quota, QuotaHold
+from .purchasable import NotAvailable
+
+
+class Busy(NotAvailable):
+    """The quota rows stayed locked longer than the lock timeout: many buyers at once."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one quota is made of right now."""
+
+    size: int
+    sold: int = 0  # lines of paid (or refunded, not cancelled) orders
+    held: int = 0  # lines of pending orders whose hold runs
+    offered: int = 0  # live holds outside orders (waiting-list offers)
+
+    @property
+    def taken(self):
+        return self.sold + self.held + self.offered
+
+    @property
+    def left(self):
+        """Places left; negative only if something was oversold (never by this module)."""
+        return self.size - self.taken
+
+
+def _sum(queryset, field):
+    return Coalesce(
+        Subquery(
+            queryset.values(group=Value(1)).annotate(n=Sum(field)).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def usage(quotas, now=None):
+    """{quota id: Usage} for the given quotas (or ids), in one query."""
+    now = now or timezone.now()
+    ids = {getattr(q, "pk", q) for q in quotas if q is not None}
+    if not ids:
+        return {}
+    lines = OrderLine.objects.filter(quotas=OuterRef("pk"))
+    sold = lines.filter(order__state__in=[OrderState.PAID, OrderState.REFUNDED])
+    held = lines.filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
+    offered = QuotaHold.objects.filter(
+        quota=OuterRef("pk"), released_at__isnull=True, expires_at__gt=now
+    )
+    rows = Quota.objects.filter(pk__in=ids).annotate(
+        n_sold=_sum(sold, "quantity"),
+        n_held=_sum(held, "quantity"),
+        n_offered=_sum(offered, "quantity"),
+    )
+    return {
+        row.pk: Usage(size=row.size, sold=row.n_sold, held=row.n_held, offered=row.n_offered)
+        for row in rows.only("pk", "size")
+    }
+
+
+def left(quota, now=None):
+    """Places left on one quota, never below zero."""
+    found = usage([quota], now).get(getattr(quota, "pk", quota))
+    return max(found.left, 0) if found else 0
+
+
+def lock_timeout_seconds():
+    return getattr(settings, "CAPACITY_LOCK_TIMEOUT_SECONDS", 3)
+
+
+@contextmanager
+def lock_timeout(seconds):
+    """Within the current transaction, wait at most `seconds` for a row lock (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [f"{int(seconds * 1000)}ms"],
+        )
+        previous = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
+def _is_lock_timeout(exc):
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "55P03" or getattr(cause, "pgcode", None) == "55P03"
+
+
+def lock(quota_ids):
+    """Lock the quota rows in ascending id order (so two buyers never deadlock), waiting at
+    most the lock timeout. Raises Busy when it runs out; the transaction is then unusable and
+    must be left, which the exception does."""
+    ids = sorted(set(quota_ids))
+    if not ids:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Quotas are locked inside a transaction.")
+    try:
+        with lock_timeout(lock_timeout_seconds()):
+            list(Quota.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    except OperationalError as exc:
+        if _is_lock_timeout(exc):
+            raise Busy(_("Beaucoup de demandes en ce moment, réessayez dans un instant.")) from exc
+        raise
+
+
+def reserve(demands, now=None):
+    """Check that every demand fits, under the quotas' locks.
+
+    `demands` is a list of (name, quotas, quantity): what the buyer reads, the quotas one unit
+    takes, how many. Demands sharing a quota (two ticket types for one date) are added up
+    before comparing, so together they can never take more than is left.
+    """
+    now = now or timezone.now()
+    needed = Counter()
+    names = {}
+    for name, quotas, quantity in demands:
+        for quota in quotas:
+            needed[quota.pk] += quantity
+            names.setdefault(quota.pk, []).append(str(name))
+    lock(needed)
+    current = usage(needed, now)
+    for quota_id, quantity in needed.items():
+        found = current.get(quota_id)
+        remaining = found.left if found else 0
+        if quantity <= remaining:
+            continue
+        item = _(" et ").join(dict.fromkeys(names[quota_id]))
+        if remaining <= 0:
+            raise NotAvailable(_("« %(item)s » est complet.") % {"item": item})
+        raise NotAvailable(
+            _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
+            % {"left": remaining, "item": item}
+        )
+
+
+def hold(quota, quantity, *, until, reason=""):
+    """Keep `quantity` places aside until `until` (a waiting-list offer). The caller has
+    checked, under `lock`, that they are free."""
+    return QuotaHold.objects.create(quota=quota, quantity=quantity, expires_at=until, reason=reason)
+
+
+def holding_orders(now=None):
+    """Orders whose lines count against quotas right now."""
+    return Order.objects.holding(now)
+
+
+def lines_on(quota_ids):
+    """Order lines taking any of these quotas (whatever their order's state)."""
+    return OrderLine.objects.filter(quotas__in=list(quota_ids)).distinct()
