@@ -143,9 +143,15 @@ class Order(models.Model):
         return total or Decimal("0.00")
 
     @property
+    def disputed_amount(self):
+        """Money taken back by the buyer's bank through a dispute that was lost."""
+        total = self.disputes.filter(status=Dispute.Status.LOST).aggregate(s=Sum("amount"))["s"]
+        return total or Decimal("0.00")
+
+    @property
     def balance(self):
-        """What the buyer has paid and not been given back."""
-        return self.paid_amount - self.refunded_amount
+        """What the buyer has paid and not been given back (by a refund or a lost dispute)."""
+        return self.paid_amount - self.refunded_amount - self.disputed_amount
 
     @property
     def is_fully_refunded(self):
@@ -295,6 +301,10 @@ class Refund(models.Model):
     )
     idempotency_key = models.CharField(max_length=100, unique=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # Stripe's own word for it (pending, requires_action, succeeded, failed, canceled).
+    stripe_status = models.CharField(_("état chez Stripe"), max_length=20, blank=True)
+    failure_reason = models.CharField(_("raison de l'échec"), max_length=100, blank=True)
+    settled_at = models.DateTimeField(_("réglé le"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -309,12 +319,60 @@ class Refund(models.Model):
         return f"{self.order.code} −{self.amount}"
 
 
+class Dispute(models.Model):
+    """A buyer's bank contesting a payment (a chargeback). Staff decide what happens to the
+    order; a lost dispute means the money is gone."""
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Demande de renseignements")
+        WARNING_UNDER_REVIEW = "warning_under_review", _("Renseignements à l'étude")
+        WARNING_CLOSED = "warning_closed", _("Demande de renseignements close")
+        NEEDS_RESPONSE = "needs_response", _("Réponse attendue")
+        UNDER_REVIEW = "under_review", _("À l'étude")
+        WON = "won", _("Gagné")
+        LOST = "lost", _("Perdu")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CAD")
+    reason = models.CharField(_("motif"), max_length=60, blank=True)
+    status = models.CharField(_("état"), max_length=30, choices=Status.choices)
+    created_at = models.DateTimeField(_("ouvert le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("litige")
+        verbose_name_plural = _("litiges")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.order.code} {self.amount} {self.status}"
+
+    @property
+    def is_open(self):
+        return self.status not in (self.Status.WON, self.Status.LOST, self.Status.WARNING_CLOSED)
+
+
 class StripeEvent(models.Model):
-    """A webhook event already applied; recorded in the same transaction as its effect."""
+    """A webhook event received; recorded in the same transaction as its effect, so that a
+    replay changes nothing. An event about a payment not known yet (events arrive in any
+    order) is kept as "deferred" with its payload, and applied once the payment is known."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Appliqué")
+        IGNORED = "ignored", _("Ignoré")
+        DEFERRED = "deferred", _("En attente du paiement")
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
     received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    outcome = models.CharField(max_length=100, blank=True)
+    api_version = models.CharField(max_length=40, blank=True)
+    payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
+    payload = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("événement Stripe")

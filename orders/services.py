@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from . import availability, stripe_gateway
 from .models import (
     DiscountCode,
+    Dispute,
     Order,
     OrderLine,
     OrderLogEntry,
@@ -305,6 +306,9 @@ def expire_order(order, now=None):
         order = lock(order)
         if order.state != OrderState.PENDING or order.expires_at > now:
             return False
+        if order.payments.filter(state=PaymentState.PENDING).exists():
+            # The money is on its way (a payment still clearing): the order waits for it.
+            return False
         change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
         open_sessions = close_open_checkouts(order)
         email_buyer(order, "order_expired", gettext_lazy("Votre commande %(code)s a expiré"))
@@ -476,7 +480,7 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
                 _("Montant reçu (%(amount)s %(currency)s) différent du total dû.")
                 % {"amount": amount, "currency": payment.currency},
             )
-            if payment.currency != order.currency or amount < order.total:
+            if amount > 0 and (payment.currency != order.currency or amount < order.total):
                 # Not what was due: give the money back rather than keep it in limbo.
                 request_refund(
                     order,
@@ -635,9 +639,10 @@ def refund(order, amount, *, reason, user=None):
 
 
 def execute_refund(refund_id):
-    """Send a recorded refund to Stripe (idempotent: Stripe replays the same key)."""
+    """Send a recorded refund to Stripe (idempotent: Stripe replays the same key) and apply
+    what Stripe answers: a refund may be done at once, or pending for days, or fail."""
     refund = Refund.objects.select_related("order", "payment").get(pk=refund_id)
-    if refund.state != RefundState.PENDING:
+    if refund.state != RefundState.PENDING or refund.stripe_refund_id:
         return False
     try:
         stripe_refund = stripe_gateway.create_refund(refund)
@@ -646,37 +651,62 @@ def execute_refund(refund_id):
         logger.warning("refund %s refused by Stripe: %s", refund_id, exc)
         with transaction.atomic():
             refund = Refund.objects.select_for_update().get(pk=refund_id)
-            if refund.state != RefundState.PENDING:
-                return False
-            refund.state = RefundState.FAILED
-            refund.save(update_fields=["state"])
-            refund_settled(refund)
+            if refund.state == RefundState.PENDING:
+                refund_failed(refund, reason=getattr(exc, "code", "") or "refused")
         return False
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.state != RefundState.PENDING:
-            return False
-        refund.stripe_refund_id = stripe_refund.id
-        refund.state = (
-            RefundState.FAILED
-            if stripe_refund.status in ("failed", "canceled")
-            else RefundState.SUCCEEDED
-        )
-        refund.save(update_fields=["stripe_refund_id", "state"])
-        refund_settled(refund)
+        apply_refund_status(refund, _as_dict(stripe_refund))
     return True
 
 
-def refund_settled(refund):
+def apply_refund_status(refund, stripe_refund):
+    """Move a refund forward to what Stripe says of it. Pending and requires_action stay
+    pending (the buyer is told nothing yet); succeeded tells the buyer; failed or canceled
+    flags the order for staff. Applying the same status twice changes nothing."""
+    status = str(stripe_refund.get("status") or "")
+    if not refund.stripe_refund_id and stripe_refund.get("id"):
+        refund.stripe_refund_id = stripe_refund["id"]
+    refund.stripe_status = status[:20]
+    refund.save(update_fields=["stripe_refund_id", "stripe_status"])
+    if status == "succeeded" and refund.state == RefundState.PENDING:
+        refund.state = RefundState.SUCCEEDED
+        refund.settled_at = timezone.now()
+        refund.save(update_fields=["state", "settled_at"])
+        refund_settled(refund)
+    elif status in ("failed", "canceled") and refund.state != RefundState.FAILED:
+        refund_failed(refund, reason=stripe_refund.get("failure_reason") or status)
+    elif status in ("pending", "requires_action") and refund.state == RefundState.PENDING:
+        order = lock(refund.order)
+        if not order.log_entries.filter(action="refund_pending", data__refund=refund.pk).exists():
+            log(order, "refund_pending", f"{refund.amount} ({status})", refund=refund.pk)
+
+
+def refund_failed(refund, *, reason):
+    """The money did not go back (or came back to us): staff must look at the order."""
     order = lock(refund.order)
-    log(order, f"refund_{refund.state}", f"{refund.amount}", refund=refund.pk)
-    if refund.state != RefundState.SUCCEEDED:
-        flag(
-            order,
-            _("Le remboursement de %(amount)s a échoué.")
-            % {"amount": format_cad(refund.amount, settings.LANGUAGE_CODE)},
+    was_done = refund.state == RefundState.SUCCEEDED
+    refund.state = RefundState.FAILED
+    refund.failure_reason = str(reason)[:100]
+    refund.settled_at = timezone.now()
+    refund.save(update_fields=["state", "failure_reason", "settled_at"])
+    log(order, "refund_failed", f"{refund.amount} — {reason}", refund=refund.pk)
+    flag(
+        order,
+        (
+            _("Le remboursement de %(amount)s a échoué après avoir été accepté (%(reason)s).")
+            if was_done
+            else _("Le remboursement de %(amount)s a échoué (%(reason)s).")
         )
-        return
+        % {"amount": format_cad(refund.amount, settings.LANGUAGE_CODE), "reason": reason},
+    )
+
+
+def refund_settled(refund):
+    """The refund reached the buyer: tell them, and mark the order refunded when nothing is
+    left of what it received."""
+    order = lock(refund.order)
+    log(order, "refund_succeeded", f"{refund.amount}", refund=refund.pk)
     email_buyer(
         order,
         "refund_issued",
@@ -688,32 +718,155 @@ def refund_settled(refund):
         change_state(order, OrderState.REFUNDED, message=_("Entièrement remboursée"))
 
 
+def _as_dict(obj):
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
 # --- Stripe webhooks ----------------------------------------------------------------------------
+#
+# Stripe sends events late, twice or out of order, and retries any non-2xx answer for days.
+# Each event is recorded with its effect in one transaction (a replay changes nothing). An
+# event about a payment this site does not know yet (a refund or a dispute arriving before
+# the payment's own event) is kept, "deferred", and applied as soon as the payment is known:
+# we chose keeping over asking Stripe for the current state on every event because it needs
+# no network call inside the webhook and works the same in demo, tests and production.
+
+DEFER = "deferred"
+
+
+class MalformedEvent(Exception):
+    """A signed event whose shape is not what its type promises."""
 
 
 def handle_stripe_event(event):
-    """Apply one verified Stripe event, exactly once.
-
-    The event id is recorded in the same transaction as its effect: a replay finds it and
-    changes nothing; a failure rolls both back so that Stripe's retry is applied.
-    """
+    """Apply one verified Stripe event, exactly once. Returns a short outcome for the log."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        return "ignored: not an event"
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    event_type = event.get("type") if isinstance(event.get("type"), str) else ""
+    api_version = str(event.get("api_version") or "")[:40]
+    if api_version and api_version != stripe_gateway.API_VERSION:
+        logger.warning(
+            "Stripe event %s has API version %s; this site is written for %s",
+            event["id"],
+            api_version,
+            stripe_gateway.API_VERSION,
+        )
     with transaction.atomic():
-        _record, created = StripeEvent.objects.get_or_create(
-            event_id=event["id"], defaults={"type": event["type"]}
+        record, created = StripeEvent.objects.get_or_create(
+            event_id=event["id"][:255],
+            defaults={"type": event_type[:100], "api_version": api_version},
         )
         if not created:
             return "replay"
-        handler = EVENT_HANDLERS.get(event["type"])
-        if handler is None:
+        handler = EVENT_HANDLERS.get(event_type)
+        if handler is None or not isinstance(obj, dict):
+            record.status, record.outcome = StripeEvent.Status.IGNORED, "not used"
+            record.save(update_fields=["status", "outcome"])
             return "ignored"
-        return handler(event["data"]["object"]) or "ok"
+        outcome = _run_handler(record, handler, obj)
+    return outcome
+
+
+def _run_handler(record, handler, obj):
+    """Run `handler` in a savepoint: a malformed object is recorded as ignored (and logged)
+    rather than answered with an error Stripe would retry for days."""
+    try:
+        with transaction.atomic():
+            outcome = handler(obj) or "ok"
+    except (MalformedEvent, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        logger.warning("Stripe event %s (%s) not usable: %r", record.event_id, record.type, exc)
+        record.status, record.outcome = StripeEvent.Status.IGNORED, "malformed"
+        record.save(update_fields=["status", "outcome"])
+        return "ignored: malformed"
+    except OrderError as exc:
+        # A rule refused what the event asks (say, refunding more than was paid): keep the
+        # event, answer Stripe, and let staff see it in the log.
+        logger.warning("Stripe event %s (%s) refused: %s", record.event_id, record.type, exc)
+        record.status, record.outcome = StripeEvent.Status.IGNORED, f"refused: {exc}"[:100]
+        record.save(update_fields=["status", "outcome"])
+        return "ignored: refused"
+    if outcome == DEFER:
+        record.status = StripeEvent.Status.DEFERRED
+        record.payload = obj
+        record.payment_intent = _payment_intent_of(obj)[:255]
+    else:
+        record.status = StripeEvent.Status.APPLIED
+    record.outcome = str(outcome)[:100]
+    record.save(update_fields=["status", "outcome", "payload", "payment_intent"])
+    return str(outcome)
+
+
+def apply_deferred_events(payment_intent=None):
+    """Apply the events kept while their payment was unknown, oldest first."""
+    deferred = StripeEvent.objects.filter(status=StripeEvent.Status.DEFERRED)
+    if payment_intent:
+        deferred = deferred.filter(payment_intent=payment_intent)
+    applied = 0
+    for pk in deferred.order_by("received_at", "pk").values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            record = StripeEvent.objects.select_for_update().get(pk=pk)
+            handler = EVENT_HANDLERS.get(record.type)
+            if record.status != StripeEvent.Status.DEFERRED or handler is None:
+                continue
+            outcome = _run_handler(record, handler, record.payload or {})
+            applied += outcome != DEFER
+    return applied
+
+
+def _payment_intent_known(payment):
+    """Once a payment's PaymentIntent is known, the events waiting for it can be applied."""
+    intent = payment.stripe_payment_intent_id
+    if intent:
+        transaction.on_commit(lambda: apply_deferred_events(intent), robust=True)
+
+
+def _payment_intent_of(obj):
+    value = obj.get("payment_intent")
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def _text(obj, key):
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedEvent(f"{key} missing")
+    return value
+
+
+def _cents(obj, key):
+    value = obj.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise MalformedEvent(f"{key} is not an amount")
+    return from_cents(value)
 
 
 def _payment_for_session(session):
-    payment = Payment.objects.filter(stripe_session_id=session["id"]).first()
+    """The payment a Checkout Session pays: by its id, or (when the id was never stored, say
+    after a database error) by the metadata and reference this site gave it."""
+    session_id = _text(session, "id")
+    payment = Payment.objects.filter(stripe_session_id=session_id).first()
+    if payment is not None:
+        return payment
+    metadata = session.get("metadata") if isinstance(session.get("metadata"), dict) else {}
+    code = metadata.get("order") or session.get("client_reference_id")
+    if not isinstance(code, str) or not code:
+        logger.warning("Stripe session %s matches no payment", session_id)
+        return None
+    candidates = Payment.objects.filter(order__code=code, stripe_session_id__isnull=True)
+    payment_id = str(metadata.get("payment") or "")
+    if payment_id.isdigit():
+        candidates = candidates.filter(pk=int(payment_id))
+    payment = candidates.order_by("-created_at").first()
     if payment is None:
-        # A session this site did not create (or from another environment): nothing to do.
-        logger.warning("Stripe session %s matches no payment", session.get("id"))
+        logger.warning("Stripe session %s matches no payment", session_id)
+        return None
+    # Store the id now, so that every later event finds it directly.
+    Payment.objects.filter(pk=payment.pk).update(stripe_session_id=session_id)
+    payment.stripe_session_id = session_id
+    log(payment.order, "checkout_found", session_id)
     return payment
 
 
@@ -721,22 +874,45 @@ def _payment_for_session(session):
 def on_session_completed(session):
     payment = _payment_for_session(session)
     if payment is None:
-        return "unknown"
-    if session.get("payment_status") in ("paid", "no_payment_required"):
+        return "ignored: unknown session"
+    status = session.get("payment_status")
+    intent = _payment_intent_of(session)
+    if status == "paid":
         apply_payment(
             payment,
-            amount=from_cents(session["amount_total"]),
-            currency=session["currency"],
-            payment_intent=session.get("payment_intent") or "",
+            amount=_cents(session, "amount_total"),
+            currency=_text(session, "currency"),
+            payment_intent=intent,
         )
+        payment.refresh_from_db()
+        _payment_intent_known(payment)
         return "paid"
-    # An asynchronous method (bank debit): the money comes later, or not.
-    Payment.objects.filter(pk=payment.pk, state=PaymentState.CREATED).update(
-        state=PaymentState.PENDING,
-        stripe_payment_intent_id=session.get("payment_intent") or "",
-    )
-    log(payment.order, "payment_processing", session["id"])
+    if status == "no_payment_required":
+        # This site never sends a free order to Stripe: nothing was paid, look at it.
+        flag(lock(payment.order), _("Stripe signale une session sans paiement requis."))
+        return "ignored: no payment required"
+    if status != "unpaid":
+        raise MalformedEvent(f"payment_status {status!r}")
+    # A delayed method (bank debit): the money comes later, or not. The order keeps its places
+    # while it clears, and is not expired meanwhile.
+    with transaction.atomic():
+        order = lock(payment.order)
+        updated = Payment.objects.filter(
+            pk=payment.pk, state__in=[PaymentState.CREATED, PaymentState.CANCELLED]
+        ).update(state=PaymentState.PENDING, stripe_payment_intent_id=intent)
+        if updated:
+            if order.state == OrderState.PENDING:
+                order.expires_at = max(order.expires_at, timezone.now() + processing_hold())
+                order.save(update_fields=["expires_at"])
+            log(order, "payment_processing", session["id"])
+    payment.refresh_from_db()
+    _payment_intent_known(payment)
     return "processing"
+
+
+def processing_hold():
+    """How long places stay held while a delayed payment clears."""
+    return timedelta(days=getattr(settings, "PAYMENT_PROCESSING_HOLD_DAYS", 7))
 
 
 def on_async_payment_succeeded(session):
@@ -745,8 +921,21 @@ def on_async_payment_succeeded(session):
 
 def on_async_payment_failed(session):
     payment = _payment_for_session(session)
-    if payment is not None:
-        payment_failed(payment, reason=_("Paiement différé refusé"))
+    if payment is None:
+        return "ignored: unknown session"
+    payment_failed(payment, reason=_("Paiement différé refusé"))
+    with transaction.atomic():
+        order = lock(payment.order)
+        if (
+            order.state == OrderState.PENDING
+            and not order.payments.filter(
+                state__in=[PaymentState.PENDING, PaymentState.PAID]
+            ).exists()
+        ):
+            # The places were kept for this payment only: give them back now.
+            order.expires_at = min(order.expires_at, timezone.now())
+            order.save(update_fields=["expires_at"])
+            transaction.on_commit(lambda: expire_order(order), robust=True)
     return "failed"
 
 
@@ -754,7 +943,7 @@ def on_async_payment_failed(session):
 def on_session_expired(session):
     payment = _payment_for_session(session)
     if payment is None:
-        return "unknown"
+        return "ignored: unknown session"
     Payment.objects.filter(pk=payment.pk, state=PaymentState.CREATED).update(
         state=PaymentState.CANCELLED
     )
@@ -772,24 +961,31 @@ def on_session_expired(session):
     return "expired"
 
 
+def _paid_payment(obj):
+    """The payment an object about money (charge, refund, dispute) refers to, or None."""
+    intent = _payment_intent_of(obj)
+    if not intent:
+        raise MalformedEvent("payment_intent missing")
+    return Payment.objects.filter(stripe_payment_intent_id=intent).first()
+
+
 def on_charge_refunded(charge):
     """Refunds made anywhere, the Stripe dashboard included: record what we did not ask for.
 
     `amount_refunded` is cumulative; what this site already recorded (pending or done) is
     subtracted, so each refunded cent is recorded once.
     """
-    payment = Payment.objects.filter(
-        stripe_payment_intent_id=charge.get("payment_intent") or "-"
-    ).first()
+    payment = _paid_payment(charge)
     if payment is None:
-        return "unknown"
+        return DEFER
+    amount_refunded = _cents(charge, "amount_refunded")
     with transaction.atomic():
         order = lock(payment.order)
         known = sum(
             payment.refunds.exclude(state=RefundState.FAILED).values_list("amount", flat=True),
             Decimal("0"),
         )
-        missing = from_cents(charge["amount_refunded"]) - known
+        missing = amount_refunded - known
         if missing <= 0:
             return "known"
         refund = Refund.objects.create(
@@ -799,10 +995,104 @@ def on_charge_refunded(charge):
             source=Refund.Source.DASHBOARD,
             reason=_("Remboursement fait dans Stripe"),
             state=RefundState.SUCCEEDED,
+            stripe_status="succeeded",
+            settled_at=timezone.now(),
             idempotency_key=f"dashboard:{payment.pk}:{charge['amount_refunded']}",
         )
         refund_settled(refund)
     return "recorded"
+
+
+def on_refund_event(stripe_refund):
+    """refund.created / refund.updated / refund.failed / charge.refund.updated: the state of
+    one refund, ours (found by id or by the metadata we gave it) or made in the dashboard."""
+    refund_id = _text(stripe_refund, "id")
+    _cents(stripe_refund, "amount")
+    metadata = stripe_refund.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    refund = Refund.objects.filter(stripe_refund_id=refund_id).first()
+    if refund is None and str(metadata.get("refund") or "").isdigit():
+        refund = Refund.objects.filter(
+            pk=int(metadata["refund"]), order__code=metadata.get("order"), stripe_refund_id=None
+        ).first()
+    if refund is None:
+        payment = _paid_payment(stripe_refund)
+        if payment is None:
+            return DEFER
+        refund = _dashboard_refund(payment, stripe_refund)
+    with transaction.atomic():
+        lock(refund.order)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        apply_refund_status(refund, stripe_refund)
+    return f"refund {refund.state}"
+
+
+def _dashboard_refund(payment, stripe_refund):
+    """A refund made in the Stripe dashboard: the one `charge.refunded` already recorded
+    (same amount, no id yet), or a new pending one."""
+    amount = from_cents(stripe_refund["amount"])
+    with transaction.atomic():
+        order = lock(payment.order)
+        known = payment.refunds.filter(
+            source=Refund.Source.DASHBOARD, stripe_refund_id=None, amount=amount
+        ).first()
+        if known is not None:
+            known.stripe_refund_id = stripe_refund["id"]
+            known.save(update_fields=["stripe_refund_id"])
+            return known
+        return Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount=amount,
+            source=Refund.Source.DASHBOARD,
+            reason=_("Remboursement fait dans Stripe"),
+            stripe_refund_id=stripe_refund["id"],
+            idempotency_key=f"dashboard-refund:{stripe_refund['id']}"[:100],
+        )
+
+
+def on_dispute_event(dispute):
+    """charge.dispute.created / updated / closed: flag the order for staff and log it; a lost
+    dispute means the money is gone. Tickets stay valid: staff decide about the order."""
+    dispute_id = _text(dispute, "id")
+    status = _text(dispute, "status")
+    if status not in Dispute.Status.values:
+        raise MalformedEvent(f"dispute status {status!r}")
+    amount = _cents(dispute, "amount")
+    payment = _paid_payment(dispute)
+    if payment is None:
+        return DEFER
+    with transaction.atomic():
+        order = lock(payment.order)
+        record, created = Dispute.objects.select_for_update().get_or_create(
+            stripe_dispute_id=dispute_id,
+            defaults={
+                "order": order,
+                "payment": payment,
+                "amount": amount,
+                "currency": str(dispute.get("currency") or "cad").upper()[:3],
+                "reason": str(dispute.get("reason") or "")[:60],
+                "status": status,
+            },
+        )
+        if not created and record.status == status and record.amount == amount:
+            return "known"
+        if not created and not record.is_open:
+            return "known"  # closed disputes do not reopen: a late "updated" changes nothing
+        record.status, record.amount = status, amount
+        if not record.is_open:
+            record.closed_at = timezone.now()
+        record.save()
+        amount_text = format_cad(amount, settings.LANGUAGE_CODE)
+        log(order, f"dispute_{status}", f"{amount_text} — {record.reason}", dispute=record.pk)
+        if status == Dispute.Status.LOST:
+            message = _("Litige perdu : %(amount)s repris par la banque. Décidez de la commande.")
+        elif status == Dispute.Status.WON:
+            message = _("Litige gagné : %(amount)s conservé.")
+        else:
+            message = _("Litige ouvert par la banque (%(amount)s, motif : %(reason)s).")
+        flag(order, message % {"amount": amount_text, "reason": record.reason or "—"})
+    return f"dispute {status}"
 
 
 EVENT_HANDLERS = {
@@ -811,32 +1101,67 @@ EVENT_HANDLERS = {
     "checkout.session.async_payment_failed": on_async_payment_failed,
     "checkout.session.expired": on_session_expired,
     "charge.refunded": on_charge_refunded,
+    "refund.created": on_refund_event,
+    "refund.updated": on_refund_event,
+    "refund.failed": on_refund_event,
+    "charge.refund.updated": on_refund_event,
+    "charge.dispute.created": on_dispute_event,
+    "charge.dispute.updated": on_dispute_event,
+    "charge.dispute.closed": on_dispute_event,
 }
+
+# What to subscribe the webhook endpoint to (README says the same).
+SUBSCRIBED_EVENTS = sorted(EVENT_HANDLERS)
+
+# Stripe gives up on a Checkout Session after 24 hours; delayed debits clear within days.
+RECONCILE_WINDOW = timedelta(days=14)
 
 
 def reconcile_pending_payments(now=None, min_age=timedelta(minutes=10)):
-    """A missed webhook must not leave a paid order pending: ask Stripe about open sessions."""
+    """A missed webhook must not leave an order wrong: ask Stripe about every payment not yet
+    final, until Stripe's own windows close, and apply what it says through the handlers."""
     now = now or timezone.now()
     payments = Payment.objects.filter(
         state__in=[PaymentState.CREATED, PaymentState.PENDING],
         stripe_session_id__isnull=False,
         created_at__lte=now - min_age,
-        created_at__gte=now - timedelta(days=3),
+        created_at__gte=now - RECONCILE_WINDOW,
     )
     handled = 0
     for payment in payments[:200]:
         try:
-            session = stripe_gateway.retrieve_session(payment.stripe_session_id)
+            session = _as_dict(stripe_gateway.retrieve_session(payment.stripe_session_id))
         except stripe_gateway.StripeError as exc:
             logger.warning("reconcile: %s: %s", payment.stripe_session_id, exc)
             continue
-        session = session.to_dict() if hasattr(session, "to_dict") else dict(session)
-        if session.get("payment_status") == "paid":
-            handled += bool(on_session_completed(session) == "paid")
-        elif session.get("status") == "expired":
-            on_session_expired(session)
-            handled += 1
+        try:
+            handled += _reconcile_session(payment, session)
+        except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
+            logger.warning("reconcile: %s: %r", payment.stripe_session_id, exc)
+    apply_deferred_events()
     return handled
+
+
+def _reconcile_session(payment, session):
+    if session.get("payment_status") == "paid":
+        return int(on_session_completed(session) == "paid" and payment.state != PaymentState.PAID)
+    if session.get("status") == "expired":
+        on_session_expired(session)
+        return 1
+    if session.get("status") == "complete" and session.get("payment_status") == "unpaid":
+        intent = _payment_intent_of(session)
+        status = ""
+        if intent:
+            try:
+                status = _as_dict(stripe_gateway.retrieve_payment_intent(intent)).get("status")
+            except stripe_gateway.StripeError as exc:
+                logger.warning("reconcile: %s: %s", intent, exc)
+                return 0
+        if status in ("requires_payment_method", "canceled"):
+            return int(on_async_payment_failed(session) == "failed")
+        if payment.state == PaymentState.CREATED:
+            return int(on_session_completed(session) == "processing")
+    return 0
 
 
 def resend_confirmation(order, *, user):

@@ -5,6 +5,7 @@ code path is the same as in production.
 """
 
 import json
+import time
 from datetime import timedelta
 
 import stripe
@@ -19,6 +20,11 @@ from .money import to_cents
 SESSION_MIN_LIFETIME = timedelta(minutes=31)
 SESSION_MAX_LIFETIME = timedelta(hours=23, minutes=55)
 CHECKOUT_LOCALES = {"fr": "fr-CA", "en": "en"}
+
+# The API version this code is written and checked for (the one the stripe library pins).
+API_VERSION = stripe.api_version
+# Signatures older or newer than this are refused (Stripe's default tolerance).
+SIGNATURE_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
 
 StripeError = stripe.StripeError
 InvalidRequestError = stripe.InvalidRequestError
@@ -85,6 +91,9 @@ def create_checkout_session(order, payment, *, success_url, cancel_url, expires_
     session = client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
+            # Cards only (wallets such as Apple Pay and Google Pay are cards here): a delayed
+            # method would hold places for days; the code survives one, but does not offer it.
+            "allowed_payment_method_types": ["card"],
             "line_items": line_items,
             "customer_email": order.buyer_email,
             "client_reference_id": order.code,
@@ -104,6 +113,10 @@ def retrieve_session(session_id):
     return client().v1.checkout.sessions.retrieve(session_id)
 
 
+def retrieve_payment_intent(payment_intent_id):
+    return client().v1.payment_intents.retrieve(payment_intent_id)
+
+
 def expire_session(session_id):
     return client().v1.checkout.sessions.expire(session_id)
 
@@ -119,14 +132,39 @@ def create_refund(refund):
     )
 
 
-def verify_webhook(payload, signature):
-    """The event as a plain dict, or SignatureVerificationError for a bad or stale signature."""
-    # verify_header checks the timestamp only when given a tolerance: without one, an old
-    # captured event could be replayed forever.
-    stripe.WebhookSignature.verify_header(
-        payload.decode("utf-8"),
-        signature,
+def webhook_secrets():
+    """The signing secrets accepted: the current one, and during a rotation the previous one
+    (STRIPE_WEBHOOK_SECRET_PREVIOUS), until Stripe stops signing with it."""
+    secrets = [
         settings.STRIPE_WEBHOOK_SECRET,
-        tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
-    )
-    return json.loads(payload)
+        getattr(settings, "STRIPE_WEBHOOK_SECRET_PREVIOUS", ""),
+    ]
+    return [secret for secret in secrets if secret]
+
+
+def verify_webhook(payload, signature, now=None):
+    """The event parsed from JSON, or SignatureVerificationError for a bad signature or one
+    dated too far in the past or in the future; ValueError for a body that is not JSON."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise stripe.SignatureVerificationError("Body is not UTF-8", signature) from exc
+    error = None
+    for secret in webhook_secrets() or [""]:
+        try:
+            # verify_header checks the timestamp only when given a tolerance, and only
+            # against the past: without it an old captured event could be replayed forever.
+            stripe.WebhookSignature.verify_header(
+                text, signature, secret, tolerance=SIGNATURE_TOLERANCE
+            )
+        except stripe.SignatureVerificationError as exc:
+            error = exc
+            continue
+        timestamp, _signatures = stripe.WebhookSignature._get_timestamp_and_signatures(
+            signature, stripe.WebhookSignature.EXPECTED_SCHEME
+        )
+        now = now if now is not None else time.time()
+        if timestamp > now + SIGNATURE_TOLERANCE:
+            raise stripe.SignatureVerificationError("Timestamp in the future", signature, text)
+        return json.loads(text)
+    raise error

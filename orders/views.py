@@ -24,21 +24,29 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Stripe's signed events. 400 for a bad or stale signature (Stripe will not retry a
-    forged event), 200 once applied or already applied, 5xx only for a transient failure so
-    that Stripe retries."""
+    """Stripe's signed events.
+
+    Stripe retries any answer that is not 2xx, for up to three days. So: 400 for a missing,
+    bad or out-of-tolerance signature (a forgery; Stripe itself never sends one, and its
+    retries of it are refused the same way); 2xx for every signed event, applied, already
+    applied, or ignored and logged when this site cannot use it; 503 only for a transient
+    failure (the database), so that Stripe's retry applies it later. Never 500 for input.
+    """
     payload = request.body
     if len(payload) > MAX_WEBHOOK_BYTES:
         return HttpResponseBadRequest("payload too large")
     try:
         event = stripe_gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
-    except (stripe_gateway.SignatureVerificationError, ValueError) as exc:
+    except stripe_gateway.SignatureVerificationError as exc:
         logger.warning("stripe webhook refused: %s", exc)
         return HttpResponseBadRequest("invalid signature")
+    except ValueError:
+        logger.warning("stripe webhook: signed body is not JSON; ignored")
+        return HttpResponse("ignored: not JSON", content_type="text/plain")
     try:
         outcome = services.handle_stripe_event(event)
     except DatabaseError:
-        logger.exception("stripe webhook %s: database error, Stripe will retry", event.get("id"))
+        logger.exception("stripe webhook: database error, Stripe will retry")
         return HttpResponse("retry later", status=503)
     return HttpResponse(outcome, content_type="text/plain")
 

@@ -227,6 +227,8 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # --- Payments (Stripe) ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# During a rotation of the webhook signing secret, the previous one is accepted too.
+STRIPE_WEBHOOK_SECRET_PREVIOUS = os.environ.get("STRIPE_WEBHOOK_SECRET_PREVIOUS", "")
 # Points the official library at the project's fake Stripe in demo and test modes only.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 DEMO_PAYMENTS = env_bool("CESIQ_DEMO_PAYMENTS", False)

@@ -1,0 +1,409 @@
+"""What real Stripe does that hurts: disputes, events out of order or malformed, delayed
+payments, sessions whose id was never stored, signatures from the future, other API versions.
+Each test delivers signed events exactly as Stripe signs them, over the site's webhook."""
+
+import json
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from orders import services, stripe_gateway
+from orders.models import (
+    Dispute,
+    Order,
+    OrderState,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundState,
+    StripeEvent,
+)
+from tests.conftest import post_webhook
+from tests.orders.test_payments import last_event, press
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+COUNTER = iter(range(10_000))
+
+
+def event(type_, obj, api_version=None):
+    """An event as Stripe sends it (see Stripe's OpenAPI `event` object)."""
+    return {
+        "id": f"evt_truth_{next(COUNTER)}",
+        "object": "event",
+        "api_version": api_version or stripe_gateway.API_VERSION,
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": type_,
+    }
+
+
+def dispute(payment_intent, status="needs_response", amount=5000, dispute_id="dp_truth_1"):
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "currency": "cad",
+        "charge": "ch_truth_1",
+        "payment_intent": payment_intent,
+        "reason": "fraudulent",
+        "status": status,
+        "created": int(time.time()),
+        "livemode": False,
+        "metadata": {},
+    }
+
+
+@pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    def send(evt, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_webhook(client, evt, **kwargs)
+
+    return send
+
+
+@pytest.fixture
+def paid_order(place, item, fake_stripe, deliver, django_capture_on_commit_callbacks):
+    """An order for 2 × 25 $ paid through the fake Stripe's hosted page and its webhook."""
+    order = place((item, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        url = services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    press(url, "pay")
+    completed = last_event(fake_stripe, "checkout.session.completed")
+    assert deliver(completed).status_code == 200
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    return order, completed
+
+
+def intent_of(order):
+    return order.payments.get(state=PaymentState.PAID).stripe_payment_intent_id
+
+
+# --- finding 2: disputes ------------------------------------------------------------------------
+
+
+def test_a_dispute_flags_the_order_and_a_lost_one_takes_the_money(paid_order, deliver):
+    order, _completed = paid_order
+    intent = intent_of(order)
+    assert deliver(event("charge.dispute.created", dispute(intent))).status_code == 200
+    order.refresh_from_db()
+    assert "Litige ouvert" in order.attention and "50,00" in order.attention
+    record = Dispute.objects.get(order=order)
+    assert (record.amount, record.status, record.reason) == (
+        D("50.00"),
+        "needs_response",
+        "fraudulent",
+    )
+    assert order.state == OrderState.PAID  # staff decide; tickets stay valid meanwhile
+
+    deliver(event("charge.dispute.updated", dispute(intent, status="under_review")))
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    order.refresh_from_db()
+    assert "Litige perdu" in order.attention
+    assert order.balance == D("0.00") and order.paid_amount == D("50.00")
+    assert list(
+        order.log_entries.filter(action__startswith="dispute_").values_list("action", flat=True)
+    ) == [
+        "dispute_needs_response",
+        "dispute_under_review",
+        "dispute_lost",
+    ]
+    # A late "updated" after the close changes nothing.
+    deliver(event("charge.dispute.updated", dispute(intent, status="under_review")))
+    assert Dispute.objects.get(order=order).status == "lost"
+
+
+def test_a_won_dispute_keeps_the_money(paid_order, deliver):
+    order, _completed = paid_order
+    intent = intent_of(order)
+    deliver(event("charge.dispute.created", dispute(intent)))
+    deliver(event("charge.dispute.closed", dispute(intent, status="won")))
+    order.refresh_from_db()
+    assert order.balance == D("50.00") and "Litige gagné" in order.attention
+
+
+# --- finding 3: events in any order -------------------------------------------------------------
+
+
+def test_a_refund_that_arrives_before_the_payment_is_applied_once_the_payment_is_known(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    order = place((item, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        url = services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    press(url, "pay")
+    completed = last_event(fake_stripe, "checkout.session.completed")
+    intent = completed["data"]["object"]["payment_intent"]
+    charge = {
+        "id": "ch_early",
+        "object": "charge",
+        "amount": 5000,
+        "amount_refunded": 5000,
+        "currency": "cad",
+        "payment_intent": intent,
+        "refunded": True,
+        "status": "succeeded",
+    }
+    early = event("charge.refunded", charge)
+    response = deliver(early)
+    assert response.status_code == 200 and response.content == b"deferred"
+    assert StripeEvent.objects.get(event_id=early["id"]).status == "deferred"
+    assert deliver(early).content == b"replay"  # Stripe sending it again changes nothing
+
+    deliver(completed)
+    order.refresh_from_db()
+    assert order.paid_amount == D("50.00")
+    assert order.refunded_amount == D("50.00")
+    assert order.state == OrderState.REFUNDED
+    assert StripeEvent.objects.get(event_id=early["id"]).status == "applied"
+    assert order.refunds.count() == 1
+
+
+def test_a_dispute_before_the_payment_is_kept_too(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    order = place((item, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        url = services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    press(url, "pay")
+    completed = last_event(fake_stripe, "checkout.session.completed")
+    intent = completed["data"]["object"]["payment_intent"]
+    assert deliver(event("charge.dispute.created", dispute(intent))).content == b"deferred"
+    deliver(completed)
+    assert Dispute.objects.filter(order=order).count() == 1
+
+
+# --- finding 4: a payment still clearing ---------------------------------------------------------
+
+
+def test_an_order_is_never_expired_while_its_payment_clears(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    order = place((item, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        url = services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    press(url, "pay")
+    completed = last_event(fake_stripe, "checkout.session.completed")
+    unpaid = json.loads(json.dumps(completed))
+    unpaid["id"] = "evt_unpaid_1"
+    unpaid["data"]["object"]["payment_status"] = "unpaid"
+    assert deliver(unpaid).content == b"processing"
+    order.refresh_from_db()
+    # The hold covers the clearing time: the places stay taken, and the sweep leaves it alone.
+    assert order.expires_at > timezone.now() + timedelta(days=5)
+    assert item.available(timezone.now() + timedelta(days=1)) == 8
+    assert services.expire_order(order, now=order.expires_at + timedelta(minutes=1)) is False
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    assert not [m for m in mail.outbox if "expiré" in m.subject]
+
+    succeeded = json.loads(json.dumps(completed))
+    succeeded["id"], succeeded["type"] = "evt_async_ok", "checkout.session.async_payment_succeeded"
+    deliver(succeeded)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+
+
+def test_a_failed_delayed_payment_gives_the_places_back(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    order = place((item, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        url = services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    press(url, "pay")
+    completed = last_event(fake_stripe, "checkout.session.completed")
+    unpaid = json.loads(json.dumps(completed))
+    unpaid["id"] = "evt_unpaid_2"
+    unpaid["data"]["object"]["payment_status"] = "unpaid"
+    deliver(unpaid)
+    failed = json.loads(json.dumps(unpaid))
+    failed["id"], failed["type"] = "evt_async_ko", "checkout.session.async_payment_failed"
+    deliver(failed)
+    order.refresh_from_db()
+    assert order.state == OrderState.EXPIRED
+    assert item.available(timezone.now()) == 10
+
+
+# --- finding 5: a session whose id was never stored -------------------------------------------
+
+
+def test_a_session_found_by_its_metadata_when_its_id_was_lost(paid_order, deliver, item, place):
+    order = place((item, 1))
+    payment = Payment.objects.create(
+        order=order, amount=order.total, idempotency_key=f"checkout:{order.code}:1"
+    )
+    session = {
+        "id": "cs_test_lost",
+        "object": "checkout.session",
+        "amount_total": 2500,
+        "currency": "cad",
+        "client_reference_id": order.code,
+        "metadata": {"order": order.code, "payment": str(payment.pk)},
+        "mode": "payment",
+        "payment_intent": "pi_lost_1",
+        "payment_status": "paid",
+        "status": "complete",
+    }
+    assert deliver(event("checkout.session.completed", session)).content == b"paid"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert payment.stripe_session_id == "cs_test_lost"
+
+
+# --- finding 6: what a signed event may hold -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"id": "evt_no_type", "data": {"object": {}}},
+        {"id": "evt_no_object", "type": "checkout.session.completed", "data": {}},
+        {"id": "evt_str_object", "type": "charge.refunded", "data": {"object": "x"}},
+        {
+            "id": "evt_bad_amount",
+            "type": "checkout.session.completed",
+            "data": {
+                "object": {
+                    "id": "cs_x",
+                    "payment_status": "paid",
+                    "amount_total": "lots",
+                    "currency": "cad",
+                    "metadata": {"order": "NOPE"},
+                }
+            },
+        },
+        {"id": "evt_bad_refund", "type": "refund.updated", "data": {"object": {"id": 5}}},
+        {
+            "id": "evt_bad_dispute",
+            "type": "charge.dispute.created",
+            "data": {"object": {"id": "dp_x", "status": "nonsense", "amount": 1}},
+        },
+        {
+            "id": "evt_free",
+            "type": "checkout.session.completed",
+            "data": {
+                "object": {
+                    "id": "cs_free",
+                    "payment_status": "no_payment_required",
+                    "amount_total": 0,
+                    "currency": "cad",
+                }
+            },
+        },
+        {"id": "evt_unknown_type", "type": "customer.created", "data": {"object": {}}},
+    ],
+)
+def test_any_signed_body_is_answered_2xx_and_changes_nothing(paid_order, deliver, body):
+    order, _completed = paid_order
+    before = (order.state, order.balance, order.refunds.count())
+    response = deliver(body)
+    assert response.status_code == 200, response.content
+    order.refresh_from_db()
+    assert (order.state, order.balance, order.refunds.count()) == before
+
+
+def test_a_signature_from_the_future_is_refused(paid_order, deliver):
+    order, completed = paid_order
+    intent = intent_of(order)
+    forged = event("charge.dispute.created", dispute(intent))
+    assert deliver(forged, timestamp=int(time.time()) + 3600).status_code == 400
+    assert deliver(forged, timestamp=int(time.time()) - 3600).status_code == 400
+    assert not Dispute.objects.exists()
+
+
+def test_the_previous_secret_is_accepted_during_a_rotation(paid_order, deliver, settings):
+    order, _completed = paid_order
+    settings.STRIPE_WEBHOOK_SECRET_PREVIOUS = "whsec_previous"
+    evt = event("charge.dispute.created", dispute(intent_of(order)))
+    assert deliver(evt, secret="whsec_previous").status_code == 200
+    assert (
+        deliver(
+            event("charge.dispute.created", dispute(intent_of(order), dispute_id="dp_2")),
+            secret="whsec_other",
+        ).status_code
+        == 400
+    )
+
+
+def test_an_event_of_another_api_version_is_logged(paid_order, deliver, caplog):
+    order, _completed = paid_order
+    evt = event("charge.dispute.created", dispute(intent_of(order)), api_version="2020-08-27")
+    with caplog.at_level("WARNING", logger="orders.services"):
+        assert deliver(evt).status_code == 200
+    assert "2020-08-27" in caplog.text and stripe_gateway.API_VERSION in caplog.text
+    assert StripeEvent.objects.get(event_id=evt["id"]).api_version == "2020-08-27"
+
+
+# --- finding 1: refunds that are pending, then succeed or fail -----------------------------------
+
+
+def refund_obj(refund, status, failure_reason=None):
+    return {
+        "id": refund.stripe_refund_id or "re_truth",
+        "object": "refund",
+        "amount": int(refund.amount * 100),
+        "currency": "cad",
+        "payment_intent": refund.payment.stripe_payment_intent_id,
+        "status": status,
+        "failure_reason": failure_reason,
+        "metadata": {"order": refund.order.code, "refund": str(refund.pk)},
+    }
+
+
+def test_a_failed_refund_flags_the_order_and_tells_the_buyer_nothing(paid_order, deliver):
+    order, _completed = paid_order
+    refund = services.refund(order, D("20.00"), reason="Geste")
+    refund.refresh_from_db()
+    mail.outbox.clear()
+    deliver(event("refund.failed", refund_obj(refund, "failed", "expired_or_canceled_card")))
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == RefundState.FAILED
+    assert refund.failure_reason == "expired_or_canceled_card"
+    assert "a échoué" in order.attention
+    assert order.balance == D("50.00") and order.state == OrderState.PAID
+    assert not [m for m in mail.outbox if m.to == ["awa@example.org"]]
+
+
+def test_a_refund_pending_at_stripe_is_not_told_as_done(paid_order, deliver):
+    order, _completed = paid_order
+    refund = Refund.objects.create(
+        order=order,
+        payment=order.payments.get(state=PaymentState.PAID),
+        amount=D("10.00"),
+        reason="Geste",
+        source=Refund.Source.STAFF,
+        idempotency_key="refund:truth:1",
+    )
+    mail.outbox.clear()
+    deliver(event("refund.created", refund_obj(refund, "pending")))
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PENDING and refund.stripe_status == "pending"
+    assert order.refunded_amount == D("0.00")
+    assert not [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    deliver(event("refund.updated", refund_obj(refund, "succeeded")))
+    refund.refresh_from_db()
+    assert refund.state == RefundState.SUCCEEDED
+    assert Order.objects.get(pk=order.pk).refunded_amount == D("10.00")
+    assert [m for m in mail.outbox if m.to == ["awa@example.org"] and "Remboursement" in m.subject]
