@@ -966,7 +966,8 @@ def _paid_payment(obj):
     intent = _payment_intent_of(obj)
     if not intent:
         raise MalformedEvent("payment_intent missing")
-    return Payment.objects.filter(stripe_payment_intent_id=intent).first()
+    # Money can only come back from a payment received: anything else waits for it.
+    return Payment.objects.filter(stripe_payment_intent_id=intent, state=PaymentState.PAID).first()
 
 
 def on_charge_refunded(charge):
