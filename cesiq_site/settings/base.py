@@ -103,7 +103,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "cesiq_site.wsgi.application"
 
-# --- Database: SQLite file under var/ unless DATABASE_URL is set ---------------------------
+# --- Database: DATABASE_URL, or POSTGRES_* variables, else a SQLite file under var/ ---------
+# POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD give the parts
+# one by one, so a password with @ / : # % never has to be written (and escaped) in a URL.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
@@ -113,6 +115,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if not os.environ.get("DATABASE_URL") and os.environ.get("POSTGRES_HOST"):
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["POSTGRES_HOST"],
+        "PORT": os.environ.get("POSTGRES_PORT", "5432"),
+        "NAME": os.environ.get("POSTGRES_DB", "cesiq"),
+        "USER": os.environ.get("POSTGRES_USER", "cesiq"),
+        "PASSWORD": os.environ.get("POSTGRES_PASSWORD", ""),
+        "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if USING_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -201,7 +214,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
+# cesiq_site is an app: AppDirectoriesFinder finds cesiq_site/static (listing it in
+# STATICFILES_DIRS as well made collectstatic copy every file twice).
+STATICFILES_DIRS = []
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
