@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site.csp import DIRECTIVES as CSP_DIRECTIVES
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 VAR_DIR = Path(os.environ.get("CESIQ_VAR_DIR", BASE_DIR / "var"))
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cesiq_site.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -187,6 +191,12 @@ CELERY_BEAT_SCHEDULE = {
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
     "purge-personal-data": {"task": "home.purge_personal_data", "schedule": 86400.0},
 }
+
+# --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+# No Gravatar pictures in the admin: images come from the site only, and staff members' email
+# hashes are not sent to a third party (Law 25). Wagtail shows initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Passwords -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
