@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 # Production image: gunicorn serving Django/Wagtail, static files by WhiteNoise.
 # The same image runs the web process, the Celery worker, beat and the one-off migrate job.
+#
+# Podman and buildah build OCI images by default, which have no HEALTHCHECK: build with
+# `--format docker` to keep it (see README, "Deployment").
 
 ARG PYTHON_VERSION=3.11
 
@@ -23,25 +26,43 @@ ENV PATH=/venv/bin:$PATH \
     PORT=8000
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libjpeg62-turbo zlib1g libwebp7 curl \
+    && apt-get install -y --no-install-recommends libjpeg62-turbo zlib1g libwebp7 \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system cesiq && useradd --system --gid cesiq --home /app cesiq
+    && groupadd --system --gid 10001 cesiq \
+    && useradd --system --uid 10001 --gid cesiq --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin cesiq
 
 COPY --from=build /venv /venv
 WORKDIR /app
-COPY --chown=cesiq:cesiq . /app
 
-# Static files and translations are built into the image; a throwaway key is enough for that.
+# Only what the application needs (never the whole context: no tests, dev tools or demo, and
+# .dockerignore keeps secrets and caches out of these folders too). Owned by root: the
+# runtime user reads the code and cannot change it.
+COPY manage.py ./
+COPY cesiq_site ./cesiq_site
+COPY home ./home
+COPY events ./events
+COPY orders ./orders
+COPY shop ./shop
+COPY search ./search
+
+# Static files (collected once, from the apps' static folders) and translations are built into
+# the image, as root; a throwaway key is enough for that. Only var/ (uploads) is writable.
 RUN DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(60))') \
     python manage.py collectstatic --noinput \
     && DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(60))') \
     python manage.py compile_translations \
-    && mkdir -p /app/var/media && chown -R cesiq:cesiq /app/var /app/static
+    && python -m compileall -q /app \
+    && chmod -R u=rwX,go=rX /app \
+    && mkdir -p /app/var/media \
+    && chown -R cesiq:cesiq /app/var
 
-USER cesiq
+USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${PORT}/healthz" -H "X-Forwarded-Proto: https" || exit 1
+# Asks gunicorn for /healthz with a Host header that DJANGO_ALLOWED_HOSTS accepts
+# (DJANGO_HEALTHCHECK_HOST, else the first allowed host); standard library only, no Django.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/cesiq_site/healthcheck.py", "web"]
 
 # Migrations run in their own one-off job (see docker-compose.yml), never at web start.
 CMD ["sh", "-c", "exec gunicorn cesiq_site.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'"]

@@ -729,8 +729,22 @@ class Question(Orderable):
         return list(zip(french, shown, strict=True))
 
 
+# Ticket codes and waiting-list tokens: read out at the door, typed from paper, put in URLs and
+# exported to spreadsheets. Crockford's base 32 (digits and lower-case letters without i, l, o
+# and u, easy to read aloud), so nothing is ever URL-escaped, and a letter first, so no code
+# can start a spreadsheet formula (= + - @) or be read as a number. One letter of 22, then 19
+# characters of 32: 99 bits (at least 96 are wanted).
+TICKET_CODE_LETTERS = "abcdefghjkmnpqrstvwxyz"
+TICKET_CODE_ALPHABET = TICKET_CODE_LETTERS + "0123456789"
+TICKET_CODE_LENGTH = 20
+
+
 def new_ticket_code():
-    return secrets.token_urlsafe(12)
+    """A new ticket code or waiting-list token. Codes made before (URL-safe base 64, which may
+    start with "-") stay valid: codes are only ever looked up as they are."""
+    return secrets.choice(TICKET_CODE_LETTERS) + "".join(
+        secrets.choice(TICKET_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH - 1)
+    )
 
 
 class Attendee(models.Model):

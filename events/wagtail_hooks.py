@@ -7,7 +7,6 @@ public site. Only users who may change orders (`orders.change_order`) may do it:
 date refunds money.
 """
 
-import csv
 import io
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -31,6 +30,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button
 
+from cesiq_site import exports
 from orders import availability
 from orders.money import format_cad
 from orders.services import OrderError
@@ -399,17 +399,14 @@ class AttendeesView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
 
 
 def export_cell(value):
-    """Text a spreadsheet will not run as a formula (CSV/formula injection)."""
+    """What a cell shows; `cesiq_site.exports` keeps CSV cells from running as formulas."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("oui") if value else ""
     if hasattr(value, "astimezone"):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    value = str(value)
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        value = "'" + value
-    return value
+    return str(value)
 
 
 def export_table(date):
@@ -457,7 +454,7 @@ class ExportView(DateMixin, View):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         response.write("\ufeff")  # Excel reads the accents right with a BOM
-        writer = csv.writer(response)
+        writer = exports.csv_writer(response)
         writer.writerow(export_cell(v) for v in header)
         for row in rows:
             writer.writerow(export_cell(v) for v in row)
@@ -468,9 +465,9 @@ class ExportView(DateMixin, View):
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet(title=_("Participant·es")[:31])
-        sheet.append([export_cell(v) for v in header])
+        sheet.append(exports.xlsx_row(sheet, [export_cell(v) for v in header]))
         for row in rows:
-            sheet.append([export_cell(v) for v in row])
+            sheet.append(exports.xlsx_row(sheet, [export_cell(v) for v in row]))
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(

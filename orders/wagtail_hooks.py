@@ -10,7 +10,6 @@ nobody adds or deletes an order by hand, not even a superuser.
 """
 
 import contextlib
-import csv
 import io
 from decimal import Decimal
 from importlib import import_module
@@ -51,6 +50,9 @@ from wagtail.admin.widgets import BooleanRadioSelect
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+
+from cesiq_site import exports
+from cesiq_site.exports import EscapedCSVExportMixin
 
 from . import reports, services
 from .models import (
@@ -215,7 +217,7 @@ class NoWrapTitleMixin:
         return super()._get_title_column(field_name, column_class, **kwargs)
 
 
-class OrderIndexView(NoWrapTitleMixin, generic.IndexView):
+class OrderIndexView(EscapedCSVExportMixin, NoWrapTitleMixin, generic.IndexView):
     def get_edit_url(self, instance):
         # The title opens the detail (inspect) view; editing is only for the internal note.
         return None
@@ -933,25 +935,25 @@ def chart_bars(months):
     }
 
 
+def cents(amount):
+    """A number for the CSV (a Decimal, so a negative net is not mistaken for a formula)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
 def report_csv(months, activities):
     """Both tables in one file, one after the other; amounts as plain decimals (123.45)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.csv_writer(buffer)
     writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
     for row in months:
         writer.writerow(
-            [
-                row.month.strftime("%Y-%m"),
-                f"{row.payments:.2f}",
-                f"{row.refunds:.2f}",
-                f"{row.net:.2f}",
-            ]
+            [row.month.strftime("%Y-%m"), cents(row.payments), cents(row.refunds), cents(row.net)]
         )
     if activities is not None:
         writer.writerow([])
         writer.writerow([_("Activité"), _("Billets"), _("Montant avant taxes")])
         for row in activities:
-            writer.writerow([row.title, row.tickets, f"{row.amount:.2f}"])
+            writer.writerow([row.title, row.tickets, cents(row.amount)])
     return buffer.getvalue()
 
 

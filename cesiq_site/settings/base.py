@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site.csp import DIRECTIVES as CSP_DIRECTIVES
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 VAR_DIR = Path(os.environ.get("CESIQ_VAR_DIR", BASE_DIR / "var"))
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cesiq_site.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,7 +107,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "cesiq_site.wsgi.application"
 
-# --- Database: SQLite file under var/ unless DATABASE_URL is set ---------------------------
+# --- Database: DATABASE_URL, or POSTGRES_* variables, else a SQLite file under var/ ---------
+# POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD give the parts
+# one by one, so a password with @ / : # % never has to be written (and escaped) in a URL.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
@@ -113,6 +119,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if not os.environ.get("DATABASE_URL") and os.environ.get("POSTGRES_HOST"):
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["POSTGRES_HOST"],
+        "PORT": os.environ.get("POSTGRES_PORT", "5432"),
+        "NAME": os.environ.get("POSTGRES_DB", "cesiq"),
+        "USER": os.environ.get("POSTGRES_USER", "cesiq"),
+        "PASSWORD": os.environ.get("POSTGRES_PASSWORD", ""),
+        "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if USING_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -175,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-personal-data": {"task": "home.purge_personal_data", "schedule": 86400.0},
 }
 
+# --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+# No Gravatar pictures in the admin: images come from the site only, and staff members' email
+# hashes are not sent to a third party (Law 25). Wagtail shows initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
 # --- Passwords -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -201,7 +224,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
+# cesiq_site is an app: AppDirectoriesFinder finds cesiq_site/static (listing it in
+# STATICFILES_DIRS as well made collectstatic copy every file twice).
+STATICFILES_DIRS = []
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR
+from .base import VAR_DIR, env_bool
 
 DEBUG = True
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "demo-only-not-secret-" + "x" * 40
@@ -24,3 +24,9 @@ STORAGES = {
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:12111")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_demo")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_demo_only")
+
+# The demo enforces the same Content-Security-Policy as production, so what works here works
+# there. CESIQ_CSP_REPORT_ONLY=true only reports violations (browser console), to explore.
+if env_bool("CESIQ_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY  # noqa: F405
+    CONTENT_SECURITY_POLICY = None

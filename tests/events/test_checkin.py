@@ -218,13 +218,26 @@ def text_of(response, selector):
     )
 
 
+# A code made before codes were drawn from letters and digits (URL-safe base 64 could start
+# with "-"), and a buyer whose name is a spreadsheet formula: both on purpose, never by chance.
+LEGACY_CODE = "-Kq7_xZ2mB9vT4wR"
+FORMULA_NAME = '=HYPERLINK("http://x","y")'
+
+
 @pytest.mark.django_db
 def test_exports_in_csv_and_excel(registered, staff_client, free_activity):
     from openpyxl import load_workbook
 
-    date, awa, _jean = registered
+    date, awa, jean = registered
     fatou = tickets_of(awa)[0]
-    checkin.check_in(date, fatou.ticket_code, user=None)
+    Attendee.objects.filter(pk=fatou.pk).update(ticket_code=LEGACY_CODE)
+    Order.objects.filter(pk=jean.pk).update(buyer_name=FORMULA_NAME)
+    assert checkin.check_in(date, LEGACY_CODE, user=None).status == "ok"
+    codes = {
+        "Fatou Diallo": LEGACY_CODE,
+        "Léa Tremblay": tickets_of(awa)[1].ticket_code,
+        "": tickets_of(jean)[0].ticket_code,
+    }
 
     response = staff_client.get(reverse("events_staff:export", args=[date.pk, "csv"]))
     assert response.status_code == 200
@@ -235,20 +248,44 @@ def test_exports_in_csv_and_excel(registered, staff_client, free_activity):
     header = rows[0]
     assert header[:3] == ["Code du billet", "Nom", "Acheteur·euse"]
     assert "Besoins alimentaires" in header
-    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
-    ours = {c for c, row in by_code.items() if row["Courriel"].endswith("@example.org")}
-    assert len(ours) == 3
-    assert by_code[fatou.ticket_code]["Nom"] == "Fatou Diallo"
-    assert by_code[fatou.ticket_code]["Besoins alimentaires"] == "Végétarien"
-    assert by_code[fatou.ticket_code]["Arrivée"]
+    ours = [
+        dict(zip(header, row, strict=True))
+        for row in rows[1:]
+        if row[header.index("Courriel")].endswith("@example.org")
+    ]
+    by_name = {row["Nom"]: row for row in ours}
+    assert sorted(by_name) == sorted(codes)
+    # In a CSV file, a cell starting with "-" or "=" would be run as a formula: escaped.
+    assert by_name["Fatou Diallo"]["Code du billet"] == "'" + LEGACY_CODE
+    assert by_name["Fatou Diallo"]["Besoins alimentaires"] == "Végétarien"
+    assert by_name["Fatou Diallo"]["Arrivée"]
+    assert by_name[""]["Acheteur·euse"] == "'" + FORMULA_NAME
+    # New codes never start a formula, so they are exported exactly as they are.
+    assert by_name["Léa Tremblay"]["Code du billet"] == codes["Léa Tremblay"]
+    assert by_name[""]["Code du billet"] == codes[""]
 
     response = staff_client.get(reverse("events_staff:export", args=[date.pk, "xlsx"]))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.content)).active
-    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0][:2] == ["Code du billet", "Nom"]
-    assert {row[0] for row in values[1:]} == set(by_code)
+    cells = list(sheet.iter_rows())
+    heading = [cell.value for cell in cells[0]]
+    assert heading[:2] == ["Code du billet", "Nom"]
+    code_col, name_col = heading.index("Code du billet"), heading.index("Nom")
+    buyer_col, email_col = heading.index("Acheteur·euse"), heading.index("Courriel")
+    by_name = {
+        row[name_col].value or "": row
+        for row in cells[1:]
+        if row[email_col].value.endswith("@example.org")
+    }
+    assert sorted(by_name) == sorted(codes)
+    # In XLSX every text cell is typed as text: the code is exactly the ticket's, the formula
+    # is plain text.
+    assert {name: by_name[name][code_col].value for name in codes} == codes
+    fatou_code = by_name["Fatou Diallo"][code_col]
+    assert fatou_code.value == LEGACY_CODE and fatou_code.data_type == "s"
+    formula = by_name[""][buyer_col]
+    assert formula.value == FORMULA_NAME and formula.data_type == "s"
 
     assert staff_client.get(f"/admin/activites/date/{date.pk}/export.pdf").status_code == 404
 

@@ -1,0 +1,84 @@
+"""Spreadsheets staff download from the back-office: one rule for every CSV, none for XLSX.
+
+A CSV file has no types: Excel, LibreOffice and Google Sheets read a cell that starts with
+``=``, ``+``, ``-`` or ``@`` (or with a tab or a carriage return, which some of them strip
+first) as a formula. A buyer named ``=HYPERLINK("http://x","y")`` would become a live link in
+the office's spreadsheet (CSV or formula injection). So every text cell of every CSV export goes
+through `csv_cell`, which puts an apostrophe in front of such a value, as OWASP recommends:
+the spreadsheet shows the text and runs nothing. Numbers (``Decimal``, ``int``) are written as
+numbers and never escaped, so a negative amount stays a number.
+
+An XLSX cell has a type. `xlsx_row` writes every text as a string cell, so nothing is ever run
+and the value stays exactly what it is (a ticket code that starts with ``-`` is still that
+code): no escaping there.
+"""
+
+import csv
+from decimal import Decimal
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """The text to write in a CSV cell for `value`, never a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")  # 12.50, never 1.25E+1
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+class EscapingWriter:
+    """A `csv.writer` whose every cell goes through `csv_cell`."""
+
+    def __init__(self, file, **kwargs):
+        self._writer = csv.writer(file, **kwargs)
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_cell(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(file, **kwargs):
+    return EscapingWriter(file, **kwargs)
+
+
+def xlsx_cell(sheet, value):
+    """A write-only cell holding `value` as it is; text is typed as text, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        # Control characters cannot be stored in an XLSX file at all (openpyxl refuses them).
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+    return cell
+
+
+def xlsx_row(sheet, values):
+    return [xlsx_cell(sheet, value) for value in values]
+
+
+class EscapedCSVExportMixin:
+    """For Wagtail's `list_export` views (`SpreadsheetExportMixin`): CSV rows go through
+    `csv_cell`. Wagtail already writes XLSX text cells as strings, so XLSX is left alone."""
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: csv_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
