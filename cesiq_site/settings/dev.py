@@ -3,9 +3,13 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR
+from .base import INSTALLED_APPS, VAR_DIR
 
 DEBUG = True
+
+# Development tools (fake Stripe, demo data, `seed_demo`, `rundemo`): never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "demo-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["*"]
 
@@ -24,3 +28,6 @@ STORAGES = {
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:12111")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_demo")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_demo_only")
+# The fake Stripe keeps its objects here, beside the demo database, so that a payment made by
+# `seed_demo` can still be refunded after `make run` restarts.
+FAKE_STRIPE_STATE_FILE = VAR_DIR / "fake-stripe.json"
