@@ -20,6 +20,13 @@ from .money import to_cents
 SESSION_MIN_LIFETIME = timedelta(minutes=31)
 SESSION_MAX_LIFETIME = timedelta(hours=23, minutes=55)
 CHECKOUT_LOCALES = {"fr": "fr-CA", "en": "en"}
+# The payment methods the site accepts, sent explicitly so that a setting in Stripe's Dashboard
+# cannot add others. Cards only: Apple Pay, Google Pay and Link's saved cards are card wallets
+# (a card payment whose `payment_method_details.card.wallet` names them), so they come with
+# "card". Delayed methods (pre-authorised debit takes days) are left out. In the pinned API
+# version (stripe 16.1.0, 2026-10-28.endive) the parameter is `allowed_payment_method_types`,
+# a filter on what Stripe offers; `payment_method_types` no longer exists there.
+ACCEPTED_PAYMENT_METHODS = ["card"]
 
 # The API version this code is written and checked for (the one the stripe library pins).
 API_VERSION = stripe.api_version
@@ -91,9 +98,7 @@ def create_checkout_session(order, payment, *, success_url, cancel_url, expires_
     session = client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            # Cards only (wallets such as Apple Pay and Google Pay are cards here): a delayed
-            # method would hold places for days; the code survives one, but does not offer it.
-            "allowed_payment_method_types": ["card"],
+            "allowed_payment_method_types": ACCEPTED_PAYMENT_METHODS,
             "line_items": line_items,
             "customer_email": order.buyer_email,
             "client_reference_id": order.code,
@@ -113,12 +118,21 @@ def retrieve_session(session_id):
     return client().v1.checkout.sessions.retrieve(session_id)
 
 
-def retrieve_payment_intent(payment_intent_id):
-    return client().v1.payment_intents.retrieve(payment_intent_id)
-
-
 def expire_session(session_id):
     return client().v1.checkout.sessions.expire(session_id)
+
+
+def retrieve_payment_intent(intent_id):
+    """The payment intent with its latest charge (amount refunded, disputed) expanded."""
+    return client().v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+
+
+def retrieve_refund(refund_id):
+    return client().v1.refunds.retrieve(refund_id)
+
+
+def retrieve_dispute(dispute_id):
+    return client().v1.disputes.retrieve(dispute_id)
 
 
 def create_refund(refund):

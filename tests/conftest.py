@@ -55,7 +55,7 @@ def fake_stripe(settings):
     Webhooks are not sent by the fake here: tests deliver its events to the site themselves
     (`deliver`), so they can replay, reorder or drop them.
     """
-    from orders.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     with FakeStripe(webhook_secret=WEBHOOK_SECRET) as fake:
         settings.STRIPE_API_BASE = fake.url
@@ -68,7 +68,7 @@ def post_webhook(client, event, *, secret=WEBHOOK_SECRET, timestamp=None):
     """POST an event to the site's webhook the way Stripe does, signed with `secret`."""
     import json
 
-    from orders.fake_stripe import sign_payload
+    from devtools.fake_stripe import sign_payload
 
     payload = json.dumps(event).encode()
     return client.post(

@@ -3,9 +3,13 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR, env_bool
+from .base import INSTALLED_APPS, VAR_DIR, env_bool
 
 DEBUG = True
+
+# Development tools (fake Stripe, demo data, `seed_demo`, `rundemo`): never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "demo-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["*"]
 
@@ -30,3 +34,7 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_demo_only
 if env_bool("CESIQ_CSP_REPORT_ONLY", False):
     CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY  # noqa: F405
     CONTENT_SECURITY_POLICY = None
+
+# The fake Stripe keeps its objects here, beside the demo database, so that a payment made by
+# `seed_demo` can still be refunded after `make run` restarts.
+FAKE_STRIPE_STATE_FILE = VAR_DIR / "fake-stripe.json"

@@ -23,5 +23,6 @@ DEMO_PAYMENTS = True
 # Tasks run in process; the worker tests switch this off and start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 
-# A minimal purchasable item for the orders tests (tests/testshop).
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.testshop"]  # noqa: F405
+# A minimal purchasable item for the orders tests (tests/testshop), and the development tools
+# (fake Stripe, demo data and `seed_demo`), which production never installs.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "tests.testshop"]  # noqa: F405

@@ -77,10 +77,7 @@ class CSPWatch:
 @pytest.fixture
 def demo_checkout(live_server, settings):
     """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
-    try:
-        from devtools.fake_stripe import FakeStripe
-    except ImportError:  # before the dev tools moved out of the apps
-        from orders.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     with FakeStripe(
         webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET

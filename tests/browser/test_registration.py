@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo_checkout(live_server, settings):
     """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
-    from orders.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     with FakeStripe(
         webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from events.demo import ACTIVITIES, at
+from devtools.demo.events import ACTIVITIES, at
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ payment code, which uses the same library, can trust it in tests and in the demo
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from orders.fake_stripe import FakeStripe, decode_form, sign_payload
+from devtools.fake_stripe import DAY, FakeStripe, StateFileBusy, decode_form, sign_payload
 
 SECRET = "whsec_test_fake_secret"
 
@@ -39,7 +40,7 @@ def receiver():
     server.received, server.status, server.on_event = [], 200, None
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}/stripe/webhook/"
+    server.url = f"http://127.0.0.1:{server.server_port}/payments/stripe/webhook/"
     yield server
     server.shutdown()
     server.server_close()
@@ -416,22 +417,297 @@ def test_the_webhook_handler_may_call_back_into_the_fake(client, fake, receiver)
     assert (status, seen) == (303, ["paid"])
 
 
-def test_concurrent_requests_with_one_key_create_one_session(fake):
-    client = stripe.StripeClient(
+def test_a_key_still_in_flight_is_idempotency_key_in_use_and_the_library_retries(fake):
+    """Stripe answers 409 idempotency_key_in_use while the first request with a key runs; the
+    library (as the site configures it, with retries) waits and gets the first answer."""
+    fake.latency = 0.6  # Stripe takes its time over the first request
+    once = stripe.StripeClient(
         "sk_test_fake", base_addresses={"api": fake.url}, max_network_retries=0
     )
-    outcomes = []
-
-    def create():
-        try:
-            outcomes.append(new_session(client, idempotency_key="same").id)
-        except stripe.IdempotencyError:  # 409: the first request is still in flight
-            outcomes.append("in flight")
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    patient = stripe.StripeClient(
+        "sk_test_fake", base_addresses={"api": fake.url}, max_network_retries=2
+    )
+    first = {}
+    thread = threading.Thread(target=lambda: first.update(s=new_session(once, "same")))
+    thread.start()
+    time.sleep(0.2)
+    with pytest.raises(stripe.APIError) as caught:
+        new_session(once, idempotency_key="same")
+    error = caught.value
+    assert error.http_status == 409
+    assert (error.error.type, error.error.code) == (
+        "invalid_request_error",
+        "idempotency_key_in_use",
+    )
+    assert "another in-progress request" in error.error.message
+    retried = new_session(patient, idempotency_key="same")
+    thread.join()
+    assert retried.id == first["s"].id
     assert len(fake.sessions) == 1
-    assert set(outcomes) - {"in flight"} == set(fake.sessions)
+
+
+def test_a_parameter_the_pinned_version_lacks_is_parameter_unknown(client, fake):
+    """stripe 16.1.0 pins 2026-10-28.endive, where Checkout Session create has
+    allowed_payment_method_types and no longer payment_method_types."""
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, payment_method_types=["card"])
+    error = caught.value
+    assert (error.http_status, error.code, error.param) == (
+        400,
+        "parameter_unknown",
+        "payment_method_types",
+    )
+    assert error.user_message == "Received unknown parameter: payment_method_types"
+    assert error.error.doc_url == "https://stripe.com/docs/error-codes/parameter-unknown"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(
+            client,
+            line_items=[
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "cad",
+                        "unit_amount": 100,
+                        "product_data": {"name": "T", "colour": "red"},
+                    },
+                }
+            ],
+        )
+    assert caught.value.param == "line_items[0][price_data][product_data][colour]"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, locale="fr-FR")
+    assert caught.value.param == "locale"
+    assert fake.sessions == {}
+
+    session = new_session(client, allowed_payment_method_types=["card"])
+    assert session.payment_method_types == ["card"]
+
+
+def pay(fake, client, receiver=None):
+    session = new_session(client)
+    fake.pay(session.id)
+    return client.v1.checkout.sessions.retrieve(session.id).payment_intent
+
+
+def test_a_refund_can_stay_pending_then_fail(client, fake, receiver):
+    intent = pay(fake, client)
+    fake.next_refund("pending", then="failed", after=5 * DAY, failure_reason="lost_or_stolen_card")
+    refund = client.v1.refunds.create(params={"payment_intent": intent, "amount": 1000})
+    assert (refund.status, refund.amount) == ("pending", 1000)
+    assert fake.wait_for_webhooks()
+    charge = client.v1.charges.retrieve(refund.charge)
+    assert (charge.amount_refunded, charge.refunded) == (1000, False)  # Stripe counts it already
+
+    assert fake.advance(4 * DAY) == []
+    events = fake.advance(DAY)
+    assert [e["type"] for e in events] == [
+        "refund.failed",
+        "refund.updated",
+        "charge.refund.updated",
+    ]
+    failed = client.v1.refunds.retrieve(refund.id)
+    assert (failed.status, failed.failure_reason) == ("failed", "lost_or_stolen_card")
+    assert events[1]["data"]["previous_attributes"]["status"] == "pending"
+    assert client.v1.charges.retrieve(refund.charge).amount_refunded == 0  # the money came back
+    received = [e.type for e in verified_events(receiver)]
+    assert received == [
+        "checkout.session.completed",
+        "charge.refunded",
+        "refund.created",
+        "refund.failed",
+        "refund.updated",
+        "charge.refund.updated",
+    ]
+
+
+def test_a_pending_refund_succeeds_when_the_test_says(client, fake):
+    intent = pay(fake, client)
+    fake.next_refund("requires_action")
+    refund = client.v1.refunds.create(params={"payment_intent": intent})
+    assert refund.status == "requires_action"
+    assert refund.next_action.type == "display_details"
+    events = fake.settle_refund(refund.id, "succeeded")
+    assert [e["type"] for e in events] == ["refund.updated", "charge.refund.updated"]
+    assert events[1]["data"]["object"]["status"] == "succeeded"
+    assert client.v1.charges.retrieve(refund.charge).refunded is True
+    assert client.v1.refunds.retrieve(refund.id).status == "succeeded"
+    # Without a plan, refunds succeed at once, as most card refunds do.
+    second = pay(fake, client)
+    assert client.v1.refunds.create(params={"payment_intent": second}).status == "succeeded"
+
+
+def test_a_dispute_withdraws_the_money_and_blocks_refunds_until_closed(client, fake):
+    intent = pay(fake, client)
+    dispute = fake.dispute(intent, reason="product_not_received")
+    assert (dispute["status"], dispute["amount"], dispute["reason"]) == (
+        "needs_response",
+        2500,
+        "product_not_received",
+    )
+    assert [e["type"] for e in fake.events[-2:]] == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+    ]
+    assert client.v1.charges.retrieve(dispute["charge"]).disputed is True
+    assert client.v1.disputes.retrieve(dispute["id"]).payment_intent == intent
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create(params={"payment_intent": intent})
+    assert caught.value.code == "refund_disputed_payment"
+
+    [updated] = fake.update_dispute(dispute["id"])
+    assert updated["type"] == "charge.dispute.updated"
+    assert updated["data"]["previous_attributes"]["status"] == "needs_response"
+    [closed] = fake.close_dispute(dispute["id"], "lost")
+    assert closed["type"] == "charge.dispute.closed"
+    assert closed["data"]["object"]["status"] == "lost"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create(params={"payment_intent": intent})
+    assert caught.value.code == "charge_disputed"
+
+    other = pay(fake, client)
+    won = fake.dispute(other, amount=1000, reason="fraudulent")
+    events = fake.close_dispute(won["id"], "won")
+    assert [e["type"] for e in events] == [
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
+    ]
+    assert client.v1.refunds.create(params={"payment_intent": other}).status == "succeeded"
+
+
+def test_a_delayed_payment_fails_days_later_on_the_fakes_clock(client, fake, receiver):
+    session = new_session(client)
+    fake.pay_later(session.id, outcome="failed", after=3 * DAY)
+    waiting = client.v1.checkout.sessions.retrieve(session.id)
+    assert (waiting.status, waiting.payment_status) == ("complete", "unpaid")
+    assert fake.advance(2 * DAY) == []
+    [failed] = fake.advance(DAY)
+    assert failed["type"] == "checkout.session.async_payment_failed"
+    intent = client.v1.payment_intents.retrieve(waiting.payment_intent)
+    assert intent.status == "requires_payment_method"
+    assert [e.type for e in verified_events(receiver)] == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_failed",
+    ]
+
+    later = new_session(client)
+    fake.pay_later(later.id, outcome="succeeded", after=DAY)
+    [succeeded] = fake.advance(DAY)
+    assert succeeded["type"] == "checkout.session.async_payment_succeeded"
+    assert succeeded["data"]["object"]["payment_status"] == "paid"
+
+
+def test_events_can_be_held_then_sent_out_of_order_and_twice(client, fake, receiver):
+    fake.hold_events()
+    session = new_session(client)
+    fake.pay(session.id)
+    intent = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    client.v1.refunds.create(params={"payment_intent": intent, "amount": 500})
+    assert fake.wait_for_webhooks()
+    assert receiver.received == []
+    assert [e["type"] for e in fake.held] == [
+        "checkout.session.completed",
+        "charge.refunded",
+        "refund.created",
+    ]
+    fake.release([1, 0, 1])  # the refund before the payment, and the refund twice
+    assert [e.type for e in verified_events(receiver)] == [
+        "charge.refunded",
+        "checkout.session.completed",
+        "charge.refunded",
+    ]
+    assert [e["type"] for e in fake.held] == ["refund.created"]
+    fake.release()
+    fake.hold_events(False)
+    assert fake.held == []
+    assert len(receiver.received) == 4
+
+
+def test_events_can_arrive_late_or_duplicated(client, fake, receiver):
+    fake.delay_events(3600)
+    session = new_session(client)
+    fake.pay(session.id)
+    assert receiver.received == []
+    fake.advance(3599)
+    assert receiver.received == []
+    fake.advance(1)
+    assert [e.type for e in verified_events(receiver)] == ["checkout.session.completed"]
+
+    fake.delay_events(0)
+    fake.duplicate_events(2)
+    client.v1.checkout.sessions.expire(new_session(client).id)
+    assert fake.wait_for_webhooks()
+    first, second = verified_events(receiver)[1:]
+    assert first.id == second.id and first.type == "checkout.session.expired"
+
+
+def test_events_name_the_request_that_caused_them(client, fake):
+    session = new_session(client)
+    client.v1.checkout.sessions.expire(session.id, options={"idempotency_key": "exp-1"})
+    expired = fake.last_event("checkout.session.expired")
+    assert expired["request"]["id"].startswith("req_")
+    assert expired["request"]["idempotency_key"] == "exp-1"
+    fake.pay(new_session(client).id)  # the buyer, not an API request
+    assert fake.last_event("checkout.session.completed")["request"] == {
+        "id": None,
+        "idempotency_key": None,
+    }
+    listed = client.v1.events.list(params={"type": "checkout.session.expired"})
+    assert [e.id for e in listed.data] == [expired["id"]]
+    assert fake.requests[-1]["path"] == "/v1/events"
+    assert fake.requests[0]["params"]["metadata"] == {"order": "ABC"}
+    assert fake.requests[0]["stripe_version"] == stripe.api_version
+
+
+def test_the_state_file_keeps_payments_across_restarts(tmp_path):
+    state = tmp_path / "var" / "fake-stripe.json"
+    with FakeStripe(state_file=state) as first:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": first.url})
+        intent = pay(first, client)
+        with pytest.raises(StateFileBusy):  # one process per state file
+            FakeStripe(state_file=state).start()
+    assert state.exists()
+    with FakeStripe(state_file=state) as restarted:  # another port, as after `make run` again
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": restarted.url})
+        refund = client.v1.refunds.create(params={"payment_intent": intent, "amount": 700})
+        assert refund.status == "succeeded"
+    with FakeStripe(state_file=state) as again:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": again.url})
+        assert client.v1.refunds.retrieve(refund.id).amount == 700
+        assert len([e for e in again.events if e["type"] == "charge.refunded"]) == 1
+
+
+def test_without_a_state_file_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FakeStripe() as fake:
+        pay(fake, stripe.StripeClient("sk_test_x", base_addresses={"api": fake.url}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_paid_page_offers_the_later_outcomes_in_demo_mode(client, fake, receiver):
+    session = new_session(client)
+    fake.pay(session.id)
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}")
+    assert status == 200
+    assert "MODE DÉMO — aucun paiement réel" in page
+    assert "Après le paiement" in page
+    for action in ("refund-plan-fail", "refund-plan-succeed", "dispute"):
+        assert f'action="/checkout/{session.id}/{action}"' in page
+
+    browse(f"{fake.url}/checkout/{session.id}/refund-plan-fail", post=True)
+    intent = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    refund = client.v1.refunds.create(params={"payment_intent": intent, "amount": 500})
+    assert refund.status == "pending"
+    _, _, page = browse(f"{fake.url}/checkout/{session.id}")
+    assert "en attente" in page and 'action="/checkout/' + session.id + '/refund-fail"' in page
+    fake.advance(60)
+    assert client.v1.refunds.retrieve(refund.id).status == "failed"
+
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/dispute", post=True)
+    assert status == 200
+    assert "réponse attendue" in page
+    browse(f"{fake.url}/checkout/{session.id}/dispute-lost", post=True)
+    assert fake.last_event("charge.dispute.closed")["data"]["object"]["status"] == "lost"
+
+    status, _, index = browse(f"{fake.url}/")
+    assert status == 200 and "MODE DÉMO — aucun paiement réel" in index
+    assert f'href="/checkout/{session.id}"' in index

@@ -23,7 +23,7 @@ def real_stripe():
 
 
 def test_checkout_session_shape_matches_the_fake(real_stripe):
-    from orders.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     params = {
         "mode": "payment",

@@ -243,6 +243,19 @@ def test_a_failed_delayed_payment_gives_the_places_back(
     assert item.available(timezone.now()) == 10
 
 
+def test_checkout_asks_only_for_the_payment_methods_the_site_handles(
+    place, item, fake_stripe, django_capture_on_commit_callbacks
+):
+    order = place((item, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_checkout(
+            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
+        )
+    [create] = [r for r in fake_stripe.requests if r["path"] == "/v1/checkout/sessions"]
+    assert create["params"]["allowed_payment_method_types"] == ["card"]
+    assert "payment_method_types" not in create["params"]
+
+
 # --- finding 5: a session whose id was never stored -------------------------------------------
 
 

@@ -1,9 +1,13 @@
 """Build (or bring up to date) the demo site: pages in French and English, settings, staff groups
 (their permissions are in home/permissions.py), the demo administrator, one demo account per
-team and a few demo orders. Running it twice gives the same result."""
+team and a few demo orders. Running it twice gives the same result.
+
+Development only (devtools): it creates ``admin`` / ``changeme``, so it refuses to run unless
+DEBUG (or the test settings) and demo payments are on."""
 
 import contextlib
 import io
+import json
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -16,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -28,51 +33,78 @@ from wagtail.models import (
     Site,
 )
 
-from events import demo as events_demo
+from devtools.demo import content as demo_content
+from devtools.demo import events as events_demo
+from devtools.fake_stripe import FakeStripe, StateFileBusy
 from events import services as events_services
-from home import demo_content, permissions
+from home import permissions
 from home.models import HomePage, SiteSettings, StandardPage
 
 DEMO_PASSWORD = "changeme"  # noqa: S105 — demo mode only, printed by `make run`
 
 
+def refuse_outside_demo():
+    """The seed creates a superuser with a published password: demo and tests only."""
+    if not (settings.DEBUG or getattr(settings, "TESTING", False)):
+        raise CommandError(
+            "seed_demo crée le compte admin / changeme : il ne s'exécute qu'avec DEBUG "
+            "(cesiq_site.settings.dev). seed_demo creates admin / changeme: it only runs with "
+            "DEBUG on."
+        )
+    if not settings.DEMO_PAYMENTS:
+        raise CommandError(
+            "seed_demo paie ses commandes de démonstration avec le faux Stripe : il faut "
+            "DEMO_PAYMENTS (cesiq_site.settings.dev). seed_demo pays its demo orders through the "
+            "fake Stripe: DEMO_PAYMENTS must be on."
+        )
+
+
 @contextlib.contextmanager
 def demo_stripe():
-    """A fake Stripe for the seed's card payments; yields pay(order) -> the paid order."""
-    import json
-    import urllib.request
+    """A fake Stripe for the seed's card payments; yields pay(order) -> the paid order.
 
-    from django.test import override_settings
-
+    In the demo (``FAKE_STRIPE_STATE_FILE``, under var/) it keeps what it learns in the same
+    file as the fake that ``make run`` starts, so the seeded payments can be refunded after any
+    restart; in the tests it lives in memory.
+    """
     from orders import services
-    from orders.fake_stripe import FakeStripe
 
-    with (
-        FakeStripe() as fake,
+    fake = FakeStripe(state_file=getattr(settings, "FAKE_STRIPE_STATE_FILE", None))
+    try:
+        fake.start()
+    except StateFileBusy as exc:
+        raise CommandError(f"{exc} Arrêtez-le avant de relancer seed_demo.") from None
+    try:
         # The fake Stripe's own test key, not a secret.
-        override_settings(STRIPE_API_BASE=fake.url, STRIPE_SECRET_KEY="sk_test_seed"),  # noqa: S106
-    ):
+        with override_settings(STRIPE_API_BASE=fake.url, STRIPE_SECRET_KEY="sk_test_seed"):  # noqa: S106
 
-        def pay(order):
-            url = services.start_checkout(
-                order, success_url="http://localhost/ok", cancel_url="http://localhost/"
-            )
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
-            try:
-                # The fake Stripe's hosted page, on this machine: the "Payer" button.
-                opener.open(urllib.request.Request(url + "/pay", data=b""), timeout=10)  # noqa: S310
-            except urllib.error.HTTPError as exc:  # the 303 to the success page
-                if exc.code != 303:
-                    raise
-            event = next(
-                e for e in reversed(fake.events) if e["type"] == "checkout.session.completed"
-            )
-            services.handle_stripe_event(json.loads(json.dumps(event)))
-            order.refresh_from_db()
-            return order
+            def pay(order):
+                url = services.start_checkout(
+                    order, success_url="http://localhost/ok", cancel_url="http://localhost/"
+                )
+                session_id = url.rstrip("/").rsplit("/", 1)[1]
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+                try:
+                    # The fake Stripe's hosted page, on this machine: the "Payer" button.
+                    opener.open(urllib.request.Request(url + "/pay", data=b""), timeout=10)  # noqa: S310
+                except urllib.error.HTTPError as exc:  # the 303 to the success page
+                    if exc.code != 303:
+                        raise
+                event = next(
+                    e
+                    for e in reversed(fake.events)
+                    if e["type"] == "checkout.session.completed"
+                    and e["data"]["object"]["id"] == session_id
+                )
+                # What the webhook would receive (no site is listening during the seed).
+                services.handle_stripe_event(json.loads(json.dumps(event)))
+                order.refresh_from_db()
+                return order
 
-        yield pay
-        fake.wait_for_webhooks()
+            yield pay
+            fake.wait_for_webhooks()
+    finally:
+        fake.stop()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -83,8 +115,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Command(BaseCommand):
     help = "Crée ou met à jour le contenu de démonstration (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        refuse_outside_demo()
+        with transaction.atomic():
+            self.seed()
+        self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
+
+    def seed(self):
         locales = {
             code: Locale.objects.get_or_create(language_code=code)[0]
             for code, _name in settings.LANGUAGES
@@ -98,7 +135,6 @@ class Command(BaseCommand):
         self.seed_admin()
         self.seed_staff_users()
         self.seed_orders()
-        self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
 
     def ensure_tree_roots(self, locale):
         """Wagtail's migrations create the root page and collection; a flushed database (as
@@ -322,7 +358,7 @@ class Command(BaseCommand):
 
     def seed_orders(self):
         """A few orders in the states staff meet, made by the same services as the public site
-        (paid free registrations already fill the sold-out workshop, see events.demo).
+        (paid free registrations already fill the sold-out workshop, see devtools.demo.events).
 
         Orders paid by card (one of them partly refunded) go through the fake Stripe, started
         for the seed only: checkout, the hosted page's "Payer", the signed event applied by the

@@ -290,7 +290,7 @@ def seed_discount_codes():
 
 
 def seed(home, locales):
-    from .models import (
+    from events.models import (
         EventDate,
         EventIndexPage,
         EventPage,
@@ -442,10 +442,9 @@ def seed(home, locales):
 def fill_with_demo_registrations(page):
     """Take every place of the page's first date with demo registrations, and put two demo
     people on its waiting list (once: the seed is idempotent)."""
+    from events import services
+    from events.models import EventDate, TicketType, WaitingListEntry
     from orders.models import Order
-
-    from . import services
-    from .models import EventDate, TicketType, WaitingListEntry
 
     # From the database: the page object in hand may hold unsaved copies of its children.
     date = EventDate.objects.filter(page=page).order_by("start").first()

@@ -1,0 +1,129 @@
+"""The development tools (devtools: fake Stripe, demo data, seed_demo, rundemo) exist in the demo
+and the tests, never in production: production settings do not install them, the production
+site works without the directory (the Docker image leaves it out), and the commands that
+create admin / changeme refuse to run outside the demo."""
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from devtools.apps import devtools_only_in_development
+from tests.cesiq_site.test_settings import ROOT, production_env, run_manage
+
+# Imported in a fresh interpreter before Django: any import of devtools fails, as in an image
+# built without the directory.
+WITHOUT_DEVTOOLS = """
+import importlib.abc, sys
+class NoDevtools(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "devtools" or name.startswith("devtools."):
+            raise ModuleNotFoundError(f"No module named {name!r} (left out of the image)")
+sys.meta_path.insert(0, NoDevtools())
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command, get_commands
+print(json.dumps({
+    "installed": "devtools" in settings.INSTALLED_APPS,
+    "commands": sorted(c for c in get_commands() if c in ("seed_demo", "rundemo")),
+}))
+call_command("check", "--deploy", "--fail-level", "ERROR")
+"""
+
+
+def test_production_runs_without_the_development_tools():
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STRIPE_", "CESIQ_"))
+    }
+    env.update(production_env())
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_DEVTOOLS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[0])
+    assert report == {"installed": False, "commands": []}
+
+
+def test_production_has_no_demo_commands():
+    result = run_manage("seed_demo", **production_env())
+    assert result.returncode != 0
+    assert "Unknown command: 'seed_demo'" in result.stderr
+    listed = run_manage("help", "--commands", **production_env())
+    assert listed.returncode == 0, listed.stderr
+    assert "seed_demo" not in listed.stdout.split()
+    assert "rundemo" not in listed.stdout.split()
+
+
+def test_the_demo_has_its_commands():
+    listed = run_manage("help", "--commands", DJANGO_SETTINGS_MODULE="cesiq_site.settings.dev")
+    assert listed.returncode == 0, listed.stderr
+    assert {"seed_demo", "rundemo"} <= set(listed.stdout.split())
+
+
+def test_a_system_check_refuses_devtools_with_debug_off(settings):
+    settings.DEBUG = False
+    settings.TESTING = False
+    [error] = devtools_only_in_development(None)
+    assert error.id == "devtools.E001"
+    settings.DEBUG = True
+    assert devtools_only_in_development(None) == []
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_outside_the_demo(settings):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.count()
+    settings.DEBUG = False
+    settings.TESTING = False
+    with pytest.raises(CommandError, match="admin / changeme"):
+        call_command("seed_demo", verbosity=0)
+    settings.TESTING = True
+    settings.DEMO_PAYMENTS = False
+    with pytest.raises(CommandError, match="DEMO_PAYMENTS"):
+        call_command("seed_demo", verbosity=0)
+    assert get_user_model().objects.count() == users
+
+
+@pytest.mark.django_db
+def test_a_seeded_payment_can_be_refunded_after_a_restart(
+    settings, tmp_path, admin_user, django_capture_on_commit_callbacks
+):
+    """As a new user tried it: `make run` seeds paid orders through a fake Stripe, stops, starts
+    again; refunding a seeded order from the admin must reach a Stripe that knows the payment
+    (it answered "No such payment_intent" when the seed's fake kept its memory to itself)."""
+    from devtools.fake_stripe import FakeStripe
+    from orders import services
+    from orders.models import Order, RefundState
+
+    state = tmp_path / "var" / "fake-stripe.json"
+    settings.FAKE_STRIPE_STATE_FILE = state
+    # The paid demo order as if it did not exist yet, so that the seed pays one again.
+    Order.objects.filter(buyer_email__startswith="commande-payee@").update(
+        buyer_email="commande-payee-avant@example.org"
+    )
+    call_command("seed_demo", verbosity=0)
+    order = Order.objects.get(buyer_email__startswith="commande-payee@")
+    assert order.state == "paid"
+    assert state.exists()
+
+    with FakeStripe(state_file=state) as restarted:  # `make run` again: another process
+        settings.STRIPE_API_BASE = restarted.url
+        settings.STRIPE_SECRET_KEY = "sk_test_demo"
+        with django_capture_on_commit_callbacks(execute=True):
+            services.refund(order, Decimal("5.00"), reason="Démo : essai", user=admin_user)
+        refund = order.refunds.get()
+        assert refund.state == RefundState.SUCCEEDED
+        assert refund.stripe_refund_id in restarted.refunds
