@@ -1109,6 +1109,8 @@ EVENT_HANDLERS = {
     "charge.dispute.created": on_dispute_event,
     "charge.dispute.updated": on_dispute_event,
     "charge.dispute.closed": on_dispute_event,
+    "charge.dispute.funds_withdrawn": on_dispute_event,
+    "charge.dispute.funds_reinstated": on_dispute_event,
 }
 
 # What to subscribe the webhook endpoint to (README says the same).

@@ -420,3 +420,50 @@ def test_a_refund_pending_at_stripe_is_not_told_as_done(paid_order, deliver):
     assert refund.state == RefundState.SUCCEEDED
     assert Order.objects.get(pk=order.pk).refunded_amount == D("10.00")
     assert [m for m in mail.outbox if m.to == ["awa@example.org"] and "Remboursement" in m.subject]
+
+
+# --- the same outcomes produced by the fake Stripe over HTTP --------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_refund_stripe_answers_pending_settles_days_later(
+    paid_order, fake_stripe, deliver, django_capture_on_commit_callbacks, outcome
+):
+    order, _completed = paid_order
+    fake_stripe.next_refund("pending", then=outcome, after=3 * 24 * 3600)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund(order, D("20.00"), reason="Geste")
+    refund = order.refunds.get()
+    assert (refund.state, refund.stripe_status) == (RefundState.PENDING, "pending")
+    order.refresh_from_db()
+    assert order.refunded_amount == D("0.00") and order.state == OrderState.PAID
+    assert not [m for m in mail.outbox if m.to == ["awa@example.org"]]  # nothing told yet
+
+    events = fake_stripe.advance(4 * 24 * 3600)
+    assert events, "the fake settles the refund on its clock"
+    for evt in events + events[:1]:  # and Stripe sends one of them twice
+        assert deliver(evt).status_code == 200
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    to_buyer = [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    if outcome == "succeeded":
+        assert refund.state == RefundState.SUCCEEDED
+        assert order.refunded_amount == D("20.00")
+        assert len([m for m in to_buyer if "Remboursement" in m.subject]) == 1
+    else:
+        assert refund.state == RefundState.FAILED and refund.failure_reason
+        assert order.refunded_amount == D("0.00") and "a échoué" in order.attention
+        assert not to_buyer
+
+
+def test_a_dispute_from_the_fake_flags_the_order(paid_order, fake_stripe, deliver):
+    order, _completed = paid_order
+    disputed = fake_stripe.dispute(intent_of(order))
+    for evt in [e for e in fake_stripe.events if e["type"].startswith("charge.dispute.")]:
+        assert deliver(evt).status_code == 200
+    fake_stripe.close_dispute(disputed["id"], "lost")
+    deliver(last_event(fake_stripe, "charge.dispute.closed"))
+    order.refresh_from_db()
+    assert "Litige perdu" in order.attention and order.balance == D("0.00")
+    assert not order.disputes.get().is_open
