@@ -86,7 +86,8 @@ class ApiMixin:
         with self.lock:  # counted before the response leaves, so wait_for_webhooks cannot miss
             self.requests.append(record)
             self._pending += len(events) + len(new)
-            self._save_locked()
+            if method != "GET" or events:
+                self._save_locked()
         return status, result, extra, events + new
 
     def _authenticate(self, header):

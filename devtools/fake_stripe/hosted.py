@@ -63,6 +63,8 @@ class HostedPageMixin:
         """
         with self.lock:
             events = self._run_due_locked()
+            if events:
+                self._save_locked()
             session = self.sessions.get(session_id)
             if session is None:
                 page = _page(_DEMO_TITLE, _error("Session de paiement introuvable."))

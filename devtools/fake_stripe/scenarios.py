@@ -45,7 +45,8 @@ class ScenarioMixin:
             self._offset += int(seconds)
             events = self._run_due_locked()
             late = self._due_delayed_locked()
-            self._save_locked()
+            if seconds or events:  # the demo's clock ticks every few seconds: no idle writes
+                self._save_locked()
         self._dispatch_events(events)
         self._deliver_now(late)
         return events
