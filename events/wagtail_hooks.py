@@ -867,3 +867,11 @@ def page_header_dates_button(page, user, view_name, next_url=None):
 def page_listing_dates_button(page, user, next_url=None):
     if button := dates_button(page, user, priority=45):
         yield button
+
+
+@hooks.register("construct_homepage_panels")
+def add_upcoming_dates_panel(request, panels):
+    from .admin.panels import UpcomingDatesPanel
+
+    if UpcomingDatesPanel.is_shown(request):
+        panels.append(UpcomingDatesPanel(request))

@@ -669,14 +669,15 @@ def execute_refund(refund_id):
 
 def refund_settled(refund):
     order = lock(refund.order)
-    log(order, f"refund_{refund.state}", f"{refund.amount}", refund=refund.pk)
     if refund.state != RefundState.SUCCEEDED:
+        log(order, "refund_failed", f"{refund.amount}", refund=refund.pk)
         flag(
             order,
             _("Le remboursement de %(amount)s a échoué.")
             % {"amount": format_cad(refund.amount, settings.LANGUAGE_CODE)},
         )
         return
+    log(order, "refund_succeeded", f"{refund.amount}", refund=refund.pk)
     email_buyer(
         order,
         "refund_issued",

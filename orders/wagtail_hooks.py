@@ -13,11 +13,9 @@ import contextlib
 import csv
 import io
 from decimal import Decimal
-from importlib import import_module
 
 import django_filters
 from django import forms
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import Permission
@@ -52,12 +50,11 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import reports, services
+from . import registry, reports, services
 from .models import (
     DiscountCode,
     Order,
     OrderKind,
-    OrderLine,
     OrderState,
     Payment,
     PaymentState,
@@ -118,21 +115,6 @@ def amount_sum(rows):
     )
 
 
-def activity_choices():
-    """Activity pages some order line is for, by title. Orders know nothing of activities: the
-    events app is read only when installed, and only when the listing is shown."""
-    if not apps.is_installed("events"):
-        return []
-    from events.models import EventPage
-
-    return list(
-        EventPage.objects.filter(dates__quota__order_lines__isnull=False)
-        .distinct()
-        .order_by("title", "pk")
-        .values_list("pk", "title")
-    )
-
-
 class OrderFilterSet(WagtailFilterSet):
     state = django_filters.MultipleChoiceFilter(
         label=capfirst(Order._meta.get_field("state").verbose_name),
@@ -153,9 +135,6 @@ class OrderFilterSet(WagtailFilterSet):
         method="filter_attention",
         widget=BooleanRadioSelect,
     )
-    activity = django_filters.ChoiceFilter(
-        label=_("Activité"), choices=[], empty_label=_("Toutes"), method="filter_activity"
-    )
     payment = django_filters.ChoiceFilter(
         label=_("Paiement"),
         choices=PAYMENT_STATES,
@@ -170,19 +149,33 @@ class OrderFilterSet(WagtailFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Read when the listing is shown, not when this module is imported.
-        self.filters["activity"].extra["choices"] = activity_choices()
+        # Filters other apps registered (orders knows nothing of activities), with their
+        # choices read now, when the listing is shown; they come before the payment filter.
+        added = {}
+        for extra in registry.order_filters:
+            choice = django_filters.ChoiceFilter(
+                label=extra.label,
+                choices=extra.choices(),
+                empty_label=extra.empty_label or _("Tous"),
+                method=self.registered_filter(extra),
+            )
+            choice.parent, choice.model = self, Order
+            added[extra.name] = choice
+        payment = self.filters.pop("payment")
+        self.filters.update(added)
+        self.filters["payment"] = payment
 
     def filter_attention(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.exclude(attention="") if value else queryset.filter(attention="")
 
-    def filter_activity(self, queryset, name, value):
-        if not value or not apps.is_installed("events"):
-            return queryset
-        lines = OrderLine.objects.filter(quotas__event_date__page_id=value)
-        return queryset.filter(pk__in=lines.values("order_id"))
+    @staticmethod
+    def registered_filter(extra):
+        def filter_orders(queryset, name, value):
+            return queryset.filter(pk__in=extra.orders(value)) if value else queryset
+
+        return filter_orders
 
     def filter_payment(self, queryset, name, value):
         if not value:
@@ -222,30 +215,6 @@ class OrderIndexView(NoWrapTitleMixin, generic.IndexView):
 
 
 # --- orders: detail -----------------------------------------------------------------------------
-
-
-def action_label(action):
-    labels = {
-        "placed": _("Commande passée"),
-        "checkout_started": _("Page de paiement ouverte"),
-        "payment_processing": _("Paiement en traitement"),
-        "payment_received": _("Paiement reçu"),
-        "payment_failed": _("Paiement échoué"),
-        "checkout_expired": _("Page de paiement expirée"),
-        "flagged": _("Signalée pour vérification"),
-        "refund_requested": _("Remboursement demandé"),
-        "refund_succeeded": _("Remboursement effectué"),
-        "refund_failed": _("Remboursement échoué"),
-        "note_changed": _("Note interne modifiée"),
-        "confirmation_resent": _("Confirmation renvoyée"),
-    }
-    if action in labels:
-        return labels[action]
-    if action.startswith("state:"):
-        state = action.removeprefix("state:")
-        if state in OrderState.values:
-            return _("État : %(state)s") % {"state": OrderState(state).label}
-    return action
 
 
 class OrderInspectView(generic.InspectView):
@@ -321,7 +290,7 @@ class OrderInspectView(generic.InspectView):
             log_entries=[
                 {
                     "entry": entry,
-                    "label": action_label(entry.action),
+                    "label": registry.action_label(entry.action),
                     "who": get_user_display_name(entry.user) if entry.user else "",
                 }
                 for entry in order.log_entries.select_related("user")
@@ -866,18 +835,13 @@ class DiscountCodeViewSet(ModelViewSet):
 
 # --- sales report and dashboard ----------------------------------------------------------------
 #
-# Orders know nothing of activities: the parts about dates and activities come from
-# `events.reports`, imported only when the events app is installed, and only when used.
+# Orders know nothing of activities: the report's table by activity is a section the events app
+# registers (`orders.registry.report_sections`), and its dashboard panel of the next dates is
+# its own (events/wagtail_hooks.py).
 
 
 def can_see_sales(user):
     return user.has_perm("orders.view_order")
-
-
-def events_reports():
-    if not apps.is_installed("events"):
-        return None
-    return import_module("events.reports")
 
 
 def month_label(month):
@@ -933,8 +897,9 @@ def chart_bars(months):
     }
 
 
-def report_csv(months, activities):
-    """Both tables in one file, one after the other; amounts as plain decimals (123.45)."""
+def report_csv(months, sections):
+    """Every table in one file, one after the other; amounts as plain decimals (123.45).
+    `sections` are (ReportSection, context) pairs, other apps' tables."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
@@ -947,16 +912,15 @@ def report_csv(months, activities):
                 f"{row.net:.2f}",
             ]
         )
-    if activities is not None:
+    for section, context in sections:
         writer.writerow([])
-        writer.writerow([_("Activité"), _("Billets"), _("Montant avant taxes")])
-        for row in activities:
-            writer.writerow([row.title, row.tickets, f"{row.amount:.2f}"])
+        writer.writerows(section.csv_rows(context))
     return buffer.getvalue()
 
 
 class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
-    """Revenue by month (chart and table) and by activity, over the last twelve months."""
+    """Revenue by month (chart and table) over the last twelve months, then the tables other
+    apps add for the same period (revenue by activity)."""
 
     template_name = "orders/admin/sales_report.html"
     header_icon = "form"
@@ -973,12 +937,13 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         now = timezone.now()
         self.months = reports.revenue_by_month(12, now)
-        events = events_reports()
         start = self.months[0].month
-        self.activities = events.revenue_by_activity(start=start) if events else None
+        self.sections = [
+            (section, section.collect(start, None)) for section in registry.report_sections
+        ]
         if request.GET.get("export") == "csv":
             response = HttpResponse(
-                "\ufeff" + report_csv(self.months, self.activities),
+                "\ufeff" + report_csv(self.months, self.sections),
                 content_type="text/csv; charset=utf-8",
             )
             filename = f"rapport-des-ventes-{timezone.localdate(now):%Y-%m-%d}.csv"
@@ -997,8 +962,10 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
             total_net=sum((row.net for row in months), Decimal("0.00")),
             period=_("De %(start)s à %(end)s")
             % {"start": month_label(months[0].month), "end": month_label(months[-1].month)},
-            activities=self.activities,
-            activities_total=sum((row.amount for row in self.activities or []), Decimal("0.00")),
+            sections=[
+                {"template_name": section.template_name, **context}
+                for section, context in self.sections
+            ],
             export_url=f"{reverse('orders_sales_report')}?export=csv",
         )
         return context
@@ -1014,16 +981,6 @@ class SalesPanel(Component):
 
     def __init__(self, request):
         self.request = request
-
-
-class UpcomingDatesPanel(SalesPanel):
-    name = "upcoming_dates"
-    template_name = "orders/admin/panel_upcoming_dates.html"
-    order = 90
-
-    def get_context_data(self, parent_context=None):
-        events = events_reports()
-        return {"dates": events.upcoming_dates(8) if events else []}
 
 
 class MonthSalesPanel(SalesPanel):
@@ -1072,9 +1029,7 @@ class OrdersToHandlePanel(SalesPanel):
 def add_sales_panels(request, panels):
     if not can_see_sales(request.user):
         return
-    panels.extend(
-        [OrdersToHandlePanel(request), MonthSalesPanel(request), UpcomingDatesPanel(request)]
-    )
+    panels.extend([OrdersToHandlePanel(request), MonthSalesPanel(request)])
 
 
 @hooks.register("register_admin_urls")
