@@ -3,7 +3,8 @@ orders knows nothing of activities and imports nothing from here.
 
 - the labels of the audit-log actions events writes on orders;
 - the orders listing's "Activité" filter;
-- the sales report's table of revenue by activity.
+- the sales report's table of revenue by activity;
+- its part of a person's data for Law 25 (events/privacy.py).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,9 @@ def register():
 
     from .admin.filters import ACTIVITY_FILTER
     from .admin.reports import REVENUE_BY_ACTIVITY
+    from .privacy import EventsPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
     registry.order_filters.register(ACTIVITY_FILTER)
     registry.report_sections.register(REVENUE_BY_ACTIVITY)
+    registry.personal_data.register(EventsPersonalData())

@@ -33,5 +33,8 @@ def state_label(state):
 
 
 def register():
+    from .privacy.provider import OrdersPersonalData
+
     registry.log_actions.register(LOG_ACTIONS)
     registry.log_actions.register_prefix("state:", state_label)
+    registry.personal_data.register(OrdersPersonalData())

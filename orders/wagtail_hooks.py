@@ -51,6 +51,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import registry, reports, services
+from .admin import privacy
 from .models import (
     DiscountCode,
     Order,
@@ -1062,3 +1063,13 @@ class OrdersViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_orders_admin():
     return OrdersViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_privacy_urls():
+    return privacy.urlpatterns()
+
+
+@hooks.register("register_settings_menu_item")
+def register_privacy_menu_item():
+    return privacy.menu_item()

@@ -1,0 +1,43 @@
+"""The retention period of personal data moved from the site settings (home) to the order
+settings, where the Law 25 purge (orders.privacy) reads it: the value an administrator chose is
+carried over, and back again if the migration is reversed."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("home", "0002_attendee_data_retention"), ("orders", "0004_personal_data_retention")]
+AFTER = [("home", "0003_retention_moved_to_orders")]
+
+
+def migrate(targets=None):
+    """Migrate to `targets`, or forward to the latest state of every app (None)."""
+    executor = MigrationExecutor(connection)
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+def test_the_chosen_retention_period_moves_to_the_order_settings():
+    old = migrate(BEFORE)
+    try:
+        Site = old.get_model("wagtailcore", "Site")
+        SiteSettings = old.get_model("home", "SiteSettings")
+        site = Site.objects.get(is_default_site=True)
+        SiteSettings.objects.update_or_create(
+            site=site, defaults={"attendee_data_retention_months": 7}
+        )
+
+        new = migrate(AFTER)
+        OrderSettings = new.get_model("orders", "OrderSettings")
+        assert OrderSettings.objects.get().personal_data_retention_months == 7
+        OrderSettings.objects.update(personal_data_retention_months=9)
+
+        old = migrate(BEFORE)
+        settings = old.get_model("home", "SiteSettings").objects.get(site_id=site.pk)
+        assert settings.attendee_data_retention_months == 9
+    finally:
+        migrate()
