@@ -82,3 +82,11 @@ class EscapedCSVExportMixin:
                 for field, value in row_dict.items()
             }
         )
+
+
+def amount(value):
+    """Money for a CSV cell: a Decimal to the cent (123.45), so that a negative amount stays a
+    number and is not mistaken for a formula."""
+    from decimal import Decimal
+
+    return Decimal(value).quantize(Decimal("0.01"))

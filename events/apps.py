@@ -7,4 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Activités")
 
     def ready(self):
-        from . import signals, waiting_list  # noqa: F401  (Celery task and signal handlers)
+        from . import registrations, signals, waiting_list  # noqa: F401  (Celery task, signals)
+
+        registrations.register()

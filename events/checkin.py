@@ -49,6 +49,20 @@ def _attendees():
     return Attendee.objects.select_related("order_line__order", "ticket_type", "date__page")
 
 
+def find_attendee(pk, date=None):
+    """One attendee with what the door shows about them (order, ticket type, date and page),
+    or None; only among `date`'s attendees when given. `pk` may come from a form: anything but
+    a number finds nobody."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    attendees = _attendees().filter(pk=pk)
+    if date is not None:
+        attendees = attendees.filter(date=date)
+    return attendees.first()
+
+
 def check_in(date, code, *, user, now=None):
     """Let the holder of ticket `code` in to `date`, once."""
     now = now or timezone.now()

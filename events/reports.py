@@ -28,13 +28,6 @@ class DateFill:
     def page(self):
         return self.date.page
 
-    @property
-    def percent(self):
-        """Places taken as a whole percentage of capacity (capped at 100 for the bar)."""
-        if not self.capacity:
-            return 0
-        return min(round(self.taken * 100 / self.capacity), 100)
-
 
 def upcoming_dates(limit=8, now=None):
     """The next dates not yet over (cancelled dates, whose capacity is 0, left out)."""

@@ -1,4 +1,3 @@
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -118,16 +117,6 @@ class SiteSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    attendee_data_retention_months = models.PositiveSmallIntegerField(
-        _("conservation des données des participant·es (mois)"),
-        default=24,
-        validators=[MinValueValidator(1)],
-        help_text=_(
-            "Nombre de mois après la fin d'une activité au bout duquel les noms, réponses et "
-            "coordonnées des personnes inscrites sont effacés. Les montants restent pour la "
-            "comptabilité."
-        ),
-    )
 
     panels = [
         FieldPanel("organisation_name"),
@@ -149,7 +138,6 @@ class SiteSettings(BaseSiteSetting):
                 FieldPanel("privacy_officer"),
                 FieldPanel("privacy_email"),
                 FieldPanel("privacy_page"),
-                FieldPanel("attendee_data_retention_months"),
             ],
             heading=_("Protection des renseignements personnels (Loi 25)"),
         ),

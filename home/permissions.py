@@ -12,12 +12,16 @@ Three kinds of permission, as Wagtail has them:
 Access to the Wagtail admin is `wagtailadmin.access_admin`; nobody here gets `is_staff` (that
 flag opens Django's own admin at /django-admin/, kept for the superuser) nor `is_superuser`.
 
-What the existing admin views check (see orders/wagtail_hooks.py and events/wagtail_hooks.py):
+What the admin views check (see orders/admin/ and events/admin/permissions.py):
 
-- the orders listing and an order's detail: `orders.view_order`; its internal note:
-  `orders.change_order` (nobody adds or deletes an order by hand, not even a superuser);
+- the orders listing and an order's detail: `orders.view_order`; its internal note and the
+  actions (refund, resend the confirmation, cancel): `orders.change_order` (nobody adds or
+  deletes an order by hand, not even a superuser);
 - discount codes: `orders.view_discountcode`, `add_`, `change_`, `delete_discountcode`;
 - an activity's dates (and cancelling or postponing one, with refunds): `orders.change_order`;
+- a date's attendees, exports and sign-in sheet: `events.view_attendee`; the door (check-in)
+  and writing to attendees: `events.change_attendee`;
+- the Law 25 screens: superusers and the "Administration" group (orders/admin/privacy.py);
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
 - themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
 """
@@ -80,7 +84,7 @@ TEAMS = {
     # The shop team reads orders and discount codes. For now that means every order: the shop
     # issue will narrow their listing to shop orders. They do not get `change_order` yet,
     # because the activity date management (cancel or postpone a date, refunding everyone)
-    # requires exactly that permission in events/wagtail_hooks.py; once date management asks
+    # requires exactly that permission (events/admin/permissions.py); once date management asks
     # for `events.change_attendee` instead, the shop team may get `change_order` back for its
     # own orders' internal notes and refunds.
     "Boutique": Team(

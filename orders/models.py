@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -519,6 +520,17 @@ class OrderSettings(BaseGenericSetting):
         max_length=500,
         blank=True,
         help_text=_("Adresses séparées par des virgules."),
+    )
+    # Law 25: read by `orders.privacy`, whose purge asks every app for what is past it.
+    personal_data_retention_months = models.PositiveSmallIntegerField(
+        _("conservation des renseignements personnels (mois)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Nombre de mois après la fin de ce qui a été vendu (une activité, par exemple) au "
+            "bout duquel les noms, réponses et coordonnées des personnes sont effacés. Les "
+            "montants restent pour la comptabilité."
+        ),
     )
 
     class Meta:

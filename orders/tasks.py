@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import outbox, services
+from . import outbox, privacy, services
 
 RETRY = {
     "autoretry_for": (Exception,),
@@ -36,3 +36,10 @@ def expire_orders():
 @shared_task(name="orders.reconcile_payments")
 def reconcile_payments():
     return services.reconcile_pending_payments()
+
+
+@shared_task(name="orders.purge_personal_data")
+def purge_personal_data():
+    """Law 25: destroy personal data once the retention period after a sale's purpose (an
+    activity that took place) is over, in every app that registered its part."""
+    return dict(privacy.purge_old_personal_data())

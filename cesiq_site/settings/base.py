@@ -189,7 +189,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
-    "purge-personal-data": {"task": "home.purge_personal_data", "schedule": 86400.0},
+    "purge-personal-data": {"task": "orders.purge_personal_data", "schedule": 86400.0},
 }
 
 # --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------

@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 
 from cesiq_site.exports import csv_cell
+from orders import registry
+from orders.admin.reports import report_csv
 from orders.models import Order
-from orders.wagtail_hooks import report_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,9 @@ def test_sales_report_csv_escapes_titles_and_keeps_a_negative_net_a_number():
     ]
     activities = [Activity(FORMULA_NAME, 3, Decimal("75"))]
 
-    rows = list(csv.reader(io.StringIO(report_csv(months, activities))))
+    section = registry.report_sections["revenue_by_activity"]
+    context = {"activities": activities}
+    rows = list(csv.reader(io.StringIO(report_csv(months, [(section, context)]))))
 
     assert rows[1] == ["2026-01", "100.00", "0.00", "100.00"]
     assert rows[2] == ["2026-02", "0.00", "40.50", "-40.50"]

@@ -2,7 +2,8 @@
 
 Staff find what the site holds about one person by email, download it as JSON (the right of
 access) or erase it (the right to erasure: orders stay, anonymised, for accounting). Erasing
-asks for the email to be typed again.
+asks for the email to be typed again. What each app holds comes from its provider
+(`orders.privacy`), so these screens see every app without importing any.
 
 Who may use it: superusers and members of the "Administration" group. Not the ticketing team,
 although it holds `orders.change_order` and `events.view_attendee`: erasing is answering a
@@ -22,12 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import privacy
+from .. import privacy
 
 PRIVACY_GROUP = "Administration"
 
@@ -76,7 +76,7 @@ def search_url(email=""):
 
 
 class PrivacySearchView(PrivacyOfficerOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "home/admin/privacy.html"
+    template_name = "orders/admin/privacy/search.html"
     header_icon = "user"
     page_title = gettext_lazy("Renseignements personnels")
 
@@ -112,7 +112,7 @@ class PrivacyExportView(PrivacyOfficerOnlyMixin, View):
 
 
 class PrivacyEraseView(PrivacyOfficerOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "home/admin/privacy_erase.html"
+    template_name = "orders/admin/privacy/erase.html"
     header_icon = "warning"
     page_title = gettext_lazy("Effacer les renseignements personnels")
 
@@ -136,14 +136,11 @@ class PrivacyEraseView(PrivacyOfficerOnlyMixin, WagtailAdminTemplateMixin, Templ
             email = request.POST.get("email", "")
             return self.render_to_response(self.get_context_data(form=form, email=email))
         email = form.cleaned_data["email"]
-        counts = privacy.erase_person(email, user=request.user)
+        found = privacy.find_person(email)
+        privacy.erase_person(email, user=request.user)
         messages.success(
             request,
-            _(
-                "Renseignements effacés : %(orders)s commande(s) anonymisée(s), "
-                "%(emails)s courriel(s), %(waiting_list)s inscription(s) en liste d'attente."
-            )
-            % counts,
+            _("Renseignements effacés : %(what)s.") % {"what": ", ".join(found.summary)},
         )
         return redirect(search_url(email))
 
@@ -154,8 +151,7 @@ class PrivacyEraseView(PrivacyOfficerOnlyMixin, WagtailAdminTemplateMixin, Templ
         return context
 
 
-@hooks.register("register_admin_urls")
-def register_privacy_urls():
+def urlpatterns():
     patterns = [
         path("", PrivacySearchView.as_view(), name="search"),
         path("exporter/", PrivacyExportView.as_view(), name="export"),
@@ -169,8 +165,7 @@ class PrivacyMenuItem(MenuItem):
         return can_handle_personal_data(request.user)
 
 
-@hooks.register("register_settings_menu_item")
-def register_privacy_menu_item():
+def menu_item():
     return PrivacyMenuItem(
         gettext_lazy("Renseignements personnels"),
         reverse("privacy:search"),

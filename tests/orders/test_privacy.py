@@ -1,20 +1,22 @@
 """Law 25: staff find one person's data by email, export it, erase it (orders stay, anonymised,
-for accounting); attendee data is purged a configurable number of months after the activity."""
+for accounting); attendee data is purged a configurable number of months after the activity.
+
+The tools live in orders (orders/privacy/, orders/admin/privacy.py) and see events' data through
+the provider events registers (events/privacy.py)."""
 
 import json
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
 
 from events.models import Attendee, EventPage, WaitingListEntry
-from home import privacy
-from home.models import SiteSettings
-from orders.models import Order, OrderLine, OrderLogEntry, OutboxEmail, Payment
+from orders import privacy
+from orders.models import Order, OrderLine, OrderLogEntry, OrderSettings, OutboxEmail, Payment
 from tests.events.conftest import registration_data
 from tests.events.test_staff_dates import pay
 
@@ -91,10 +93,10 @@ def test_find_and_export_contain_everything_held(person):
     order, entry = person
     found = privacy.find_person("AWA@Example.org")
     assert [o.code for o in found.orders] == [order.code]
-    assert found.waiting_list == [entry]
+    assert found.rows["waiting_list"] == [entry]
     assert found.counts["attendees"] == 2
     assert found.counts["emails"] >= 2  # the confirmation and the waiting list's
-    assert {e.to for e in found.emails} == {EMAIL}
+    assert {e.to for e in found.rows["emails"]} == {EMAIL}
 
     data = privacy.export_person(" Awa@example.ORG ")
     json.dumps(data)  # serialisable as is
@@ -104,10 +106,15 @@ def test_find_and_export_contain_everything_held(person):
     assert exported["total"] == "50.00"
     assert exported["payments"][0]["amount"] == "50.00"
     assert exported["payments"][0]["state"] == "paid"
-    line = exported["lines"][0]
-    assert line["answers"]["Besoins alimentaires"] == "Sans gluten, allergie aux arachides"
-    assert line["attendee_names"] == ["Awa Diallo", "Jean Tremblay"]
-    assert sorted(a["name"] for a in line["attendees"]) == ["Awa Diallo", "Jean Tremblay"]
+    assert exported["lines"][0]["description"] == order.lines.get().description
+    # What events holds about the same order: the answers and the attendees.
+    (registration,) = data["registrations"]
+    assert registration["order"] == order.code
+    answers = registration["answers"]
+    assert answers["Besoins alimentaires"] == "Sans gluten, allergie aux arachides"
+    assert registration["attendee_names"] == ["Awa Diallo", "Jean Tremblay"]
+    names = sorted(a["name"] for a in registration["attendees"])
+    assert names == ["Awa Diallo", "Jean Tremblay"]
     assert data["waiting_list"][0]["email"] == EMAIL
     assert data["emails"] and all(e["body_text"] for e in data["emails"])
     assert isinstance(data["exported_at"], str)
@@ -160,12 +167,12 @@ def test_purge_after_the_retention_period(
     recent = register(
         client, free_activity, django_capture_on_commit_callbacks, buyer_email="jo@example.org"
     )
-    settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.attendee_data_retention_months = 12
+    settings = OrderSettings.load()
+    settings.personal_data_retention_months = 12
     settings.save()
 
     # Nothing is old enough yet.
-    assert privacy.purge_old_attendee_data()["orders"] == 0
+    assert privacy.purge_old_personal_data()["orders"] == 0
 
     date = Attendee.objects.filter(order_line__order=order).first().date
     date.start = timezone.now() - timedelta(days=400)
@@ -182,7 +189,7 @@ def test_purge_after_the_retention_period(
         )
     )
     assert order.pk in old_orders
-    counts = privacy.purge_old_attendee_data()
+    counts = privacy.purge_old_personal_data()
     assert counts["orders"] == len(old_orders)
     assert counts["waiting_list"] >= 1 and counts["attendees"] >= 2
     assert (
@@ -203,16 +210,16 @@ def test_purge_after_the_retention_period(
     assert recent.lines.get().details["attendees"] == ["Awa Diallo", "Jean Tremblay"]
 
     # Idempotent: a second run changes nothing.
-    again = privacy.purge_old_attendee_data()
+    again = privacy.purge_old_personal_data()
     assert (again["orders"], again["attendees"], again["waiting_list"]) == (0, 0, 0)
     assert order.log_entries.filter(action="personal_data_purged").count() == 1
 
 
 def test_the_purge_runs_as_a_celery_task(settings):
-    from home.tasks import purge_personal_data
+    from orders.tasks import purge_personal_data
 
-    assert "purge-personal-data" in settings.CELERY_BEAT_SCHEDULE
-    assert purge_personal_data.name == "home.purge_personal_data"
+    schedule = settings.CELERY_BEAT_SCHEDULE["purge-personal-data"]
+    assert schedule["task"] == purge_personal_data.name == "orders.purge_personal_data"
     assert purge_personal_data.apply().get()["orders"] == 0
 
 
@@ -229,8 +236,11 @@ def officer(client, django_user_model):
 def test_an_officer_searches_exports_and_erases_with_confirmation(client, person, officer):
     order, _entry = person
     search = reverse("privacy:search")
-    page = client.get(search, {"email": "AWA@example.org"}).content.decode()
+    page = unescape(client.get(search, {"email": "AWA@example.org"}).content.decode())
     assert order.code in page and "Awa Diallo" in page and "Sans gluten" in page
+    # Each app's part: the order and its emails, the registration and the waiting list.
+    assert "Inscriptions aux activités" in page and "Listes d'attente" in page
+    assert "2 participant·es" in page and "1 inscription en liste d'attente" in page
     assert "Télécharger (JSON)" in page and "Effacer" in page
 
     export = client.post(reverse("privacy:export"), {"email": EMAIL})
@@ -239,8 +249,10 @@ def test_an_officer_searches_exports_and_erases_with_confirmation(client, person
     assert json.loads(export.content)["orders"][0]["code"] == order.code
 
     erase = reverse("privacy:erase")
-    confirm = client.get(erase, {"email": EMAIL}).content.decode()
+    confirm = unescape(client.get(erase, {"email": EMAIL}).content.decode())
     assert "Retapez le courriel pour confirmer" in confirm
+    assert "le nom et le courriel y sont remplacés" in confirm
+    assert "les inscriptions en liste d'attente sont supprimées." in confirm
 
     # Not retyped (or mistyped): nothing changes.
     for typed in ["", "autre@example.org"]:
@@ -256,8 +268,10 @@ def test_an_officer_searches_exports_and_erases_with_confirmation(client, person
     order.refresh_from_db()
     assert order.buyer_name == privacy.ANONYMOUS_NAME
     assert order.log_entries.get(action="personal_data_erased").user == officer
-    after = client.get(response["Location"]).content.decode()
+    after = unescape(client.get(response["Location"]).content.decode())
     assert "ne conserve aucun renseignement" in after
+    assert "Renseignements effacés : 1 commande, " in after
+    assert ", 2 participant·es, 1 inscription en liste d'attente." in after
 
 
 def test_the_menu_item_is_in_the_settings_menu(client, officer):

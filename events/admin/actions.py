@@ -1,0 +1,291 @@
+"""What staff do to one date, each after a confirmation: cancel it (every registration cancelled
+and refunded), postpone it, write to everyone registered. Each calls the same services as the
+public site (`events.staff`, `events.checkin`); an OrderError is shown on the form and, the
+service being atomic, nothing changes."""
+
+from django import forms
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateTimeInput
+
+from orders.admin.formats import cad
+from orders.services import OrderError
+
+from .. import checkin, staff
+from .base import DateMixin, when
+from .permissions import CHECK_IN, MANAGE_DATES
+
+
+class CancelDateForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Message aux personnes inscrites"),
+        help_text=gettext_lazy(
+            "Envoyé par courriel à chaque personne inscrite et en liste d'attente, "
+            "avec la date et le remboursement."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=staff.MESSAGE_MAX_LENGTH,
+    )
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'annulation.")},
+    )
+
+    def __init__(self, *args, summary, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = ngettext(
+            "Je confirme : %(orders)s commande sera annulée et %(amount)s remboursés.",
+            "Je confirme : %(orders)s commandes seront annulées et %(amount)s remboursés.",
+            summary["orders"],
+        ) % {"orders": summary["orders"], "amount": cad(summary["to_refund"])}
+
+
+class PostponeDateForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Message aux personnes inscrites"),
+        help_text=gettext_lazy(
+            "Envoyé par courriel à chaque personne inscrite, avec la nouvelle date (ou « à "
+            "venir ») et le lien vers sa commande, où elle peut encore annuler."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=staff.MESSAGE_MAX_LENGTH,
+    )
+    new_start = forms.DateTimeField(
+        label=gettext_lazy("Nouveau début"),
+        required=False,
+        widget=AdminDateTimeInput,
+        help_text=gettext_lazy("Vide : la nouvelle date est à venir."),
+    )
+    new_end = forms.DateTimeField(
+        label=gettext_lazy("Nouvelle fin"),
+        required=False,
+        widget=AdminDateTimeInput,
+        help_text=gettext_lazy("Vide : même durée qu'avant."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("new_start"), cleaned.get("new_end")
+        if end and not start:
+            self.add_error("new_start", _("Indiquez aussi le nouveau début."))
+        if start and start <= timezone.now():
+            self.add_error("new_start", _("La nouvelle date doit être dans le futur."))
+        if start and end and end <= start:
+            self.add_error("new_end", _("La fin doit venir après le début."))
+        return cleaned
+
+
+class DateActionView(DateMixin, WagtailAdminTemplateMixin, FormView):
+    """A confirmation form, then the staff action on POST. Cancelling a date refunds money:
+    only who may change orders may do it."""
+
+    permission = MANAGE_DATES
+    template_name = "events/admin/date_action.html"
+    header_icon = "date"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.summary = staff.date_summary(self.date)
+
+    def get_success_url(self):
+        return reverse("events_staff:dates", args=[self.page.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            page=self.page,
+            summary=self.summary,
+            action_url=self.request.path,
+            cancel_url=self.get_success_url(),
+            submit_label=self.submit_label,
+            destructive=self.destructive,
+            explanation=self.explanation(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            text = self.act(form.cleaned_data)
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, text)
+        return redirect(self.get_success_url())
+
+
+class CancelDateView(DateActionView):
+    form_class = CancelDateForm
+    submit_label = gettext_lazy("Annuler cette date")
+    destructive = True
+
+    def get_page_title(self):
+        return _("Annuler une date")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "summary": self.summary}
+
+    def explanation(self):
+        return [
+            _("Les inscriptions à cette date s'arrêtent : ses places sont ramenées à 0."),
+            _(
+                "Chaque commande est annulée et ce qui a été payé est remboursé en entier "
+                "par Stripe."
+            ),
+            _(
+                "Chaque personne inscrite reçoit, dans sa langue, l'avis d'annulation avec "
+                "votre message ; les personnes en liste d'attente aussi."
+            ),
+            _("Les autres dates de l'activité ne changent pas."),
+        ]
+
+    def act(self, data):
+        outcome = staff.cancel_date(self.date, user=self.request.user, message=data["message"])
+        text = _(
+            "Date du %(date)s annulée : %(orders)s commande(s) annulée(s), %(amount)s "
+            "remboursés, %(emailed)s personne(s) avisée(s)."
+        ) % {
+            "date": when(self.date.start),
+            "orders": outcome.orders,
+            "amount": cad(outcome.refunded),
+            "emailed": outcome.emailed,
+        }
+        if outcome.failed:
+            text += " " + _("À vérifier : %(codes)s.") % {"codes": ", ".join(outcome.failed)}
+        now = timezone.now()
+        if not self.page.dates.filter(end__gt=now, capacity__gt=0).exists():
+            text += " " + _(
+                "Il ne reste aucune date à venir : pensez à passer l'activité au statut "
+                "« Annulée »."
+            )
+        return text
+
+
+class PostponeDateView(DateActionView):
+    form_class = PostponeDateForm
+    submit_label = gettext_lazy("Reporter cette date")
+    destructive = False
+
+    def get_page_title(self):
+        return _("Reporter une date")
+
+    def explanation(self):
+        return [
+            _("Les inscriptions sont gardées ; rien n'est remboursé."),
+            _(
+                "Si vous indiquez la nouvelle date, elle remplace l'ancienne sur le site ; "
+                "sinon, la date reste affichée telle quelle."
+            ),
+            _(
+                "Chaque personne inscrite reçoit, dans sa langue, votre message, la nouvelle "
+                "date (ou « à venir ») et le lien vers sa commande, où elle peut encore annuler."
+            ),
+        ]
+
+    def act(self, data):
+        outcome = staff.postpone_date(
+            self.date,
+            user=self.request.user,
+            message=data["message"],
+            new_start=data.get("new_start"),
+            new_end=data.get("new_end"),
+        )
+        self.date.refresh_from_db()
+        if data.get("new_start"):
+            text = _("Date reportée au %(date)s : %(emailed)s personne(s) avisée(s).") % {
+                "date": when(self.date.start),
+                "emailed": outcome.emailed,
+            }
+        else:
+            text = _(
+                "Date reportée (nouvelle date à venir) : %(emailed)s personne(s) avisée(s). "
+                "Pensez à passer l'activité au statut « Reportée » si toutes ses dates le sont."
+            ) % {"emailed": outcome.emailed}
+        return text
+
+
+class DateMessageForm(forms.Form):
+    subject = forms.CharField(label=gettext_lazy("Objet"), max_length=150)
+    message = forms.CharField(
+        label=gettext_lazy("Message"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=staff.MESSAGE_MAX_LENGTH,
+        help_text=gettext_lazy(
+            "Envoyé tel quel, par courriel, à chaque commande qui a des participant·es à "
+            "cette date (une fois par commande)."
+        ),
+    )
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'envoi.")},
+    )
+
+    def __init__(self, *args, recipients, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = ngettext(
+            "Je confirme : %(orders)s courriel sera envoyé (%(people)s participant·es).",
+            "Je confirme : %(orders)s courriels seront envoyés (%(people)s participant·es).",
+            recipients,
+        ) % {"orders": recipients, "people": people}
+
+
+class DateMessageView(DateMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "events/admin/date_action.html"
+    form_class = DateMessageForm
+    permission = CHECK_IN
+
+    def get_page_title(self):
+        return _("Écrire aux participant·es")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.recipients = checkin.message_orders(self.date).count()
+        self.people = checkin.expected(self.date).count()
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "recipients": self.recipients, "people": self.people}
+
+    def get_success_url(self):
+        return reverse("events_staff:attendees", args=[self.date.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            summary=None,
+            action_url=self.request.path,
+            cancel_url=self.get_success_url(),
+            cancel_label=_("Retour aux participant·es"),
+            submit_label=_("Envoyer"),
+            destructive=False,
+            explanation=[
+                ngettext(
+                    "%(orders)s personne recevra ce message (une par commande).",
+                    "%(orders)s personnes recevront ce message (une par commande).",
+                    self.recipients,
+                )
+                % {"orders": self.recipients},
+                _("Le même objet et le même message ne sont jamais envoyés deux fois."),
+            ],
+        )
+        return context
+
+    def form_valid(self, form):
+        queued = checkin.message_attendees(
+            self.date,
+            subject=form.cleaned_data["subject"],
+            message=form.cleaned_data["message"],
+            user=self.request.user,
+        )
+        messages.success(
+            self.request,
+            ngettext(
+                "Message envoyé à %(n)s personne.", "Message envoyé à %(n)s personnes.", queued
+            )
+            % {"n": queued},
+        )
+        return redirect(self.get_success_url())

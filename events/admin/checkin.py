@@ -1,0 +1,113 @@
+"""The door, on a phone: type or scan a ticket code, or search a name; a live count."""
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .. import checkin
+from .base import DateMixin, when
+from .permissions import CHECK_IN
+
+CHECKIN_SESSION_KEY = "events_checkin_result"
+
+
+class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The door, on a phone: type or scan a code, or search a name. POST, redirect, GET."""
+
+    template_name = "events/admin/checkin.html"
+    permission = CHECK_IN
+    header_icon = "tick"
+
+    def get_page_title(self):
+        return _("Accueil (entrées)")
+
+    def here(self, query=""):
+        url = reverse("events_staff:checkin", args=[self.date.pk])
+        return f"{url}?{urlencode({'q': query})}" if query else url
+
+    def post(self, request, *args, **kwargs):
+        if "undo" in request.POST:
+            attendee = checkin.find_attendee(request.POST.get("undo"), date=self.date)
+            if attendee is None:
+                raise Http404
+            done = checkin.undo_check_in(attendee, request.user)
+            stored = {"status": "undone" if done else "not_in", "attendee": attendee.pk}
+        else:
+            result = checkin.check_in(self.date, request.POST.get("code", ""), user=request.user)
+            stored = {
+                "status": result.status,
+                "attendee": result.attendee.pk if result.attendee else None,
+                "at": result.at.isoformat() if result.at else None,
+                "code": request.POST.get("code", "").strip()[:64],
+            }
+        request.session[CHECKIN_SESSION_KEY] = {**stored, "date": self.date.pk}
+        return redirect(self.here(request.POST.get("q", "")))
+
+    def result(self):
+        stored = self.request.session.pop(CHECKIN_SESSION_KEY, None)
+        if not stored or stored.get("date") != self.date.pk:
+            return None
+        attendee = checkin.find_attendee(stored["attendee"]) if stored.get("attendee") else None
+        at = stored.get("at")
+        at = timezone.localtime(datetime.fromisoformat(at)) if at else None
+        name = checkin.attendee_name(attendee) if attendee else ""
+        status = stored["status"]
+        texts = {
+            "ok": ("ok", "✓", _("Valide — %(name)s")),
+            "already": ("warning", "⚠", _("Déjà entré·e à %(time)s — %(name)s")),
+            "wrong_date": ("warning", "⚠", _("Mauvaise date : ce billet est pour le %(date)s")),
+            "cancelled": ("error", "✗", _("Billet annulé — %(name)s")),
+            "unknown": ("error", "✗", _("Code inconnu : %(code)s")),
+            "undone": ("info", "↺", _("Entrée annulée — %(name)s")),
+            "not_in": ("info", "i", _("%(name)s n'était pas entré·e.")),
+        }
+        tone, icon, text = texts[status]
+        right_date = ""
+        if status == "wrong_date" and attendee:
+            right_date = when(attendee.date.start)
+            if attendee.date.page_id != self.date.page_id:
+                right_date += f" ({attendee.date.page.title})"
+        return {
+            "status": status,
+            "tone": tone,
+            "icon": icon,
+            "text": text
+            % {
+                "name": name,
+                "time": date_format(at, "TIME_FORMAT") if at else "",
+                "date": right_date,
+                "code": stored.get("code", ""),
+            },
+            "attendee": attendee,
+            "ticket_type": attendee.ticket_type.label if attendee else "",
+            "can_undo": status in ("ok", "already") and attendee is not None,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()[:100]
+        found = checkin.search(self.date, query) if query else []
+        context.update(
+            result=self.result(),
+            query=query,
+            found=[(checkin.attendee_name(a), a) for a in found],
+            counts=checkin.counts(self.date),
+            action_url=self.here(),
+            counts_url=reverse("events_staff:checkin_counts", args=[self.date.pk]),
+        )
+        return context
+
+
+class CheckInCountsView(DateMixin, View):
+    permission = CHECK_IN
+
+    def get(self, request, *args, **kwargs):
+        return JsonResponse(checkin.counts(self.date))

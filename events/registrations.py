@@ -1,0 +1,31 @@
+"""What events adds to orders' registries (`orders/registry.py`), from `EventsConfig.ready()`:
+orders knows nothing of activities and imports nothing from here.
+
+- the labels of the audit-log actions events writes on orders;
+- the orders listing's "Activité" filter;
+- the sales report's table of revenue by activity;
+- its part of a person's data for Law 25 (events/privacy.py).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+LOG_ACTIONS = {
+    "checked_in": _("Entrée enregistrée"),
+    "check_in_undone": _("Entrée annulée"),
+    "date_cancelled": _("Date annulée"),
+    "date_postponed": _("Date reportée"),
+    "date_message": _("Message aux participant·es"),
+}
+
+
+def register():
+    from orders import registry
+
+    from .admin.filters import ACTIVITY_FILTER
+    from .admin.reports import REVENUE_BY_ACTIVITY
+    from .privacy import EventsPersonalData
+
+    registry.log_actions.register(LOG_ACTIONS)
+    registry.order_filters.register(ACTIVITY_FILTER)
+    registry.report_sections.register(REVENUE_BY_ACTIVITY)
+    registry.personal_data.register(EventsPersonalData())

@@ -1,0 +1,157 @@
+"""The sales report: revenue by month (chart, table, CSV) and the tables other apps add for
+the same period (`orders.registry.report_sections`: revenue by activity, from events).
+
+Orders know nothing of activities: their table is a section the events app registers, and the
+dashboard's panel of the next dates is events' own (events/wagtail_hooks.py).
+"""
+
+import io
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cesiq_site import exports
+
+from .. import registry, reports
+from .formats import cad
+from .permissions import can_see_sales
+
+
+def month_label(month):
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+CHART_WIDTH = 720
+CHART_HEIGHT = 240
+CHART_TOP = 20
+CHART_BOTTOM = 40
+CHART_LEFT = 10
+
+
+def chart_bars(months):
+    """Geometry of the monthly bar chart, computed here so the template only draws.
+
+    Bars go up from a zero line for a positive month and down for a month where refunds
+    exceeded payments. Coordinates are SVG units (floats are fine here: they are pixels, not
+    money).
+    """
+    values = [row.net for row in months]
+    highest = max([v for v in values if v > 0], default=Decimal("0"))
+    lowest = min([v for v in values if v < 0], default=Decimal("0"))
+    span = highest - lowest
+    plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    scale = (Decimal(plot) / span) if span else Decimal("0")
+    zero_y = CHART_TOP + float(highest * scale)
+    slot = (CHART_WIDTH - CHART_LEFT) / max(len(months), 1)
+    bars = []
+    for index, row in enumerate(months):
+        height = float(abs(row.net) * scale)
+        bars.append(
+            {
+                "row": row,
+                "label": month_label(row.month),
+                "short_label": date_format(row.month, "M"),
+                "amount": cad(row.net),
+                "x": round(CHART_LEFT + index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(zero_y - height if row.net > 0 else zero_y, 1),
+                "height": round(height, 1),
+                "negative": row.net < 0,
+                "label_x": round(CHART_LEFT + index * slot + slot / 2, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "zero_y": round(zero_y, 1),
+        "label_y": CHART_HEIGHT - CHART_BOTTOM + 18,
+        "year_y": CHART_HEIGHT - CHART_BOTTOM + 34,
+    }
+
+
+def report_csv(months, sections):
+    """Every table in one file, one after the other; amounts as plain decimals (123.45).
+    `sections` are (ReportSection, context) pairs, other apps' tables."""
+    buffer = io.StringIO()
+    writer = exports.csv_writer(buffer)
+    writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
+    for row in months:
+        writer.writerow(
+            [
+                row.month.strftime("%Y-%m"),
+                exports.amount(row.payments),
+                exports.amount(row.refunds),
+                exports.amount(row.net),
+            ]
+        )
+    for section, context in sections:
+        writer.writerow([])
+        writer.writerows(section.csv_rows(context))
+    return buffer.getvalue()
+
+
+class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
+    """Revenue by month (chart and table) over the last twelve months, then the tables other
+    apps add for the same period (revenue by activity)."""
+
+    template_name = "orders/admin/sales_report.html"
+    header_icon = "form"
+    page_title = _("Rapport des ventes")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_see_sales(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
+    def get(self, request, *args, **kwargs):
+        now = timezone.now()
+        self.months = reports.revenue_by_month(12, now)
+        start = self.months[0].month
+        self.sections = [
+            (section, section.collect(start, None)) for section in registry.report_sections
+        ]
+        if request.GET.get("export") == "csv":
+            response = HttpResponse(
+                "\ufeff" + report_csv(self.months, self.sections),
+                content_type="text/csv; charset=utf-8",
+            )
+            filename = f"rapport-des-ventes-{timezone.localdate(now):%Y-%m-%d}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        months = self.months
+        context.update(
+            months=months,
+            chart=chart_bars(months),
+            total_payments=sum((row.payments for row in months), Decimal("0.00")),
+            total_refunds=sum((row.refunds for row in months), Decimal("0.00")),
+            total_net=sum((row.net for row in months), Decimal("0.00")),
+            period=_("De %(start)s à %(end)s")
+            % {"start": month_label(months[0].month), "end": month_label(months[-1].month)},
+            sections=[
+                {"template_name": section.template_name, **context}
+                for section, context in self.sections
+            ],
+            export_url=f"{reverse('orders_sales_report')}?export=csv",
+        )
+        return context
+
+
+class SalesReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_see_sales(request.user)
