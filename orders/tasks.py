@@ -1,5 +1,7 @@
 """Background work of the money core. Every task is safe to run twice."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from . import outbox, services
@@ -13,14 +15,21 @@ RETRY = {
 }
 
 
-@shared_task(name="orders.send_outbox_email", **RETRY)
-def send_outbox_email(email_id):
-    return outbox.send_now(email_id)
+@shared_task(name="orders.send_outbox_email", bind=True, max_retries=outbox.MAX_ATTEMPTS)
+def send_outbox_email(self, email_id):
+    """Send one email. A refusal is retried when the row's backoff is over (the row records
+    it, so the sweep and this retry agree); other errors (database down) retry like any task."""
+    try:
+        return outbox.send_now(email_id)
+    except outbox.SendFailed as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in) from exc
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=RETRY["retry_backoff"]) from exc
 
 
 @shared_task(name="orders.sweep_outbox")
-def sweep_outbox():
-    return outbox.sweep_outbox()
+def sweep_outbox(older_than_seconds=120):
+    return outbox.sweep_outbox(older_than=timedelta(seconds=older_than_seconds))
 
 
 @shared_task(name="orders.execute_refund", **RETRY)
