@@ -65,7 +65,7 @@ def test_the_worker_survives_a_redis_restart_mid_task(redis_server, celery_on, t
             lambda: "no task ran after Redis came back:\n" + worker_output(worker),
             interval=0.2,
         )
-        assert (tmp_path / "slow").exists()  # the task in flight finished too
+        wait_for(lambda: (tmp_path / "slow").exists(), 10, "the task in flight never finished")
         assert alive()
     finally:
         stop_worker(worker)
