@@ -1,10 +1,13 @@
 """Background work of the money core. Every task is safe to run twice."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 
 from . import outbox, services
+
+logger = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (Exception,),
@@ -35,6 +38,33 @@ def sweep_outbox(older_than_seconds=120):
 @shared_task(name="orders.execute_refund", **RETRY)
 def execute_refund(refund_id):
     return services.execute_refund(refund_id)
+
+
+@shared_task(name="orders.retry_pending_refunds")
+def retry_pending_refunds(older_than_seconds=600):
+    """Send refunds that are still waiting for Stripe: their task was never queued (the broker
+    was down when staff asked for them) or died. Only those under 23 hours old: Stripe keeps an
+    idempotency key for 24 hours, so a refund that did reach Stripe is replayed, never made
+    twice. Older ones are listed as stuck for staff (orders/reports.py)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import Refund, RefundState
+
+    now = timezone.now()
+    ids = Refund.objects.filter(
+        Q(stripe_refund_id__isnull=True) | Q(stripe_refund_id=""),
+        state=RefundState.PENDING,
+        created_at__lte=now - timedelta(seconds=older_than_seconds),
+        created_at__gt=now - timedelta(hours=23),
+    ).values_list("pk", flat=True)[:100]
+    sent = 0
+    for refund_id in ids:
+        try:
+            sent += bool(services.execute_refund(refund_id))
+        except Exception as exc:  # Stripe down: the next run tries again
+            logger.warning("refund %s still waiting for Stripe: %s", refund_id, exc)
+    return sent
 
 
 @shared_task(name="orders.expire_orders")

@@ -191,6 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-orders": {"task": "orders.expire_orders", "schedule": 60.0},
     "sweep-outbox": {"task": "orders.sweep_outbox", "schedule": 120.0},
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
+    "retry-pending-refunds": {"task": "orders.retry_pending_refunds", "schedule": 600.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
     "purge-personal-data": {"task": "home.purge_personal_data", "schedule": 86400.0},
