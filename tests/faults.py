@@ -94,17 +94,22 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def celery_on(redis_server):
-    """Point this process's Celery at the private Redis, with eager mode off."""
+def celery_on(redis_server, settings):
+    """Point this process's Celery at the private Redis, with eager mode off.
+
+    Through Django's settings: Celery reads `CELERY_*` settings before its own `app.conf`
+    assignments (Celery 5.6), so `app.conf.broker_url = …` would be ignored."""
     from cesiq_site.celery import app
 
-    saved = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url = redis_server.url()
-    app.conf.task_always_eager = False
-    app._pool = None
-    app.amqp._producer_pool = None
+    settings.CELERY_BROKER_URL = redis_server.url()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    forget_connections(app)
     yield app
-    app.conf.broker_url, app.conf.task_always_eager = saved
+    forget_connections(app)
+
+
+def forget_connections(app):
+    """Drop Celery's pooled connections, so that the next task goes to the broker now set."""
     app._pool = None
     app.amqp._producer_pool = None
 
