@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -26,13 +26,18 @@ def _check_database():
 
 
 def _check_cache():
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     try:
-        cache.set("healthz", "ok", timeout=10)
-        ok = cache.get("healthz") == "ok"
+        if hasattr(cache, "check"):  # ResilientRedisCache: ask Redis itself, not the fallback
+            cache.check()
+        else:
+            cache.set("healthz", "ok", timeout=10)
+            if cache.get("healthz") != "ok":
+                raise RuntimeError("the value written was not read back")
     except Exception as exc:
         logger.warning("healthz: cache unreachable: %s", exc)
-        return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+        return {"ok": False, "error": exc.__class__.__name__, "backend": backend}
+    return {"ok": True, "backend": backend}
 
 
 def _check_broker():
@@ -42,27 +47,60 @@ def _check_broker():
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=0, timeout=2)
     except Exception as exc:
         logger.warning("healthz: broker unreachable: %s", exc)
-        return {"ok": False, "error": exc.__class__.__name__}
+        return {"ok": False, "error": exc.__class__.__name__, "mode": "broker"}
     return {"ok": True, "mode": "broker"}
+
+
+def _outbox_backlog():
+    """Emails waiting to be sent: a backlog that grows says the worker or the mail server is
+    down (information only; it never changes the status code)."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from orders.models import OutboxEmail
+
+    pending = OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING).aggregate(
+        count=models.Count("pk"), oldest=Min("created_at")
+    )
+    oldest = pending["oldest"]
+    age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
+    return {"pending": pending["count"], "oldest_pending_seconds": age}
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """State of the parts the site needs. Only the database decides the status code: without a
-    cache or a broker the site still serves pages and the outbox sweep catches up later."""
+    """State of the parts the site needs, for a load balancer and for monitoring.
+
+    - 200 `"ok"`: everything answers.
+    - 200 `"degraded"`: Redis (cache and/or broker) is down. The site still serves pages,
+      registrations and webhooks; emails wait in the outbox and the sweep sends them once the
+      broker is back. A load balancer must keep sending traffic, hence 200.
+    - 503 `"down"`: the database is unreachable; nothing works, take this instance out.
+    - `?strict=1` answers 503 whenever any part is down, for monitoring that only reads the
+      status code and should page someone when Redis is down.
+    """
     checks = {
         "database": _check_database(),
         "cache": _check_cache(),
         "broker": _check_broker(),
     }
-    status = 200 if checks["database"]["ok"] else 503
-    body = {"status": "ok" if all(c["ok"] for c in checks.values()) else "degraded", **checks}
-    if status == 503:
+    healthy = all(c["ok"] for c in checks.values())
+    body = {"status": "ok" if healthy else "degraded", **checks}
+    status = 200
+    if not checks["database"]["ok"]:
         body["status"] = "down"
+        status = 503
+    else:
+        try:
+            body["outbox"] = _outbox_backlog()
+        except Exception as exc:  # a missing table must not hide the rest of the answer
+            logger.warning("healthz: outbox backlog unavailable: %s", exc)
+    if request.GET.get("strict") and not healthy:
+        status = 503
     return JsonResponse(body, status=status)
 
 

@@ -469,6 +469,10 @@ class OutboxEmail(models.Model):
     """An email to send, written in the same transaction as the change that causes it.
 
     `key` makes queuing idempotent: the same business event cannot queue the same email twice.
+    A worker claims the row (`claim_token`, `claimed_until`) before sending it, so that no
+    other worker sends it while the lease runs; `message_id` is the same on every attempt, so
+    that a copy sent twice (a worker killed between the server's acceptance and the mark) can
+    be recognised.
     """
 
     class State(models.TextChoices):
@@ -491,6 +495,9 @@ class OutboxEmail(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("courriel")

@@ -2,18 +2,29 @@
 causes it, and sent by Celery only after that transaction commits.
 
 - `queue_email` is idempotent on its key, so one business event queues one email.
-- `send_outbox_email` sends a row at most once: it takes the row's lock, checks that it is
-  still pending, sends and marks it sent in one transaction.
-- `sweep_outbox`, run periodically, picks up rows left pending when the broker was down or a
-  worker died.
+- `send_now` claims the row with a lease in its own committed transaction (no other worker
+  takes it while the lease runs), sends it with a Message-ID that is the same on every
+  attempt, and marks it sent in its own committed transaction as soon as the server has
+  accepted it. A worker killed before the server's acceptance loses nothing: the lease
+  expires and the email is sent again. Killed between the acceptance and the mark, the email
+  is sent twice, with the same Message-ID, so a duplicate can be recognised; that window is a
+  couple of database round trips long.
+- `sweep_outbox`, run periodically, sends rows left pending: the broker was down when they
+  were written, a worker died holding them (expired lease), or a send failed and its backoff
+  is over. After MAX_ATTEMPTS the row is given up ("failed") so that staff see it.
 """
 
 import base64
+import hashlib
 import logging
+import uuid
 from datetime import timedelta
+from email.utils import parseaddr
 
-from django.core.mail import EmailMultiAlternatives
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -22,6 +33,16 @@ from .models import OutboxEmail
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+BACKOFF_SECONDS = 30  # first retry after 30 s, then doubling
+BACKOFF_MAX_SECONDS = 3600
+
+
+class SendFailed(Exception):
+    """The mail server refused or could not be reached; retry after `retry_in` seconds."""
+
+    def __init__(self, email_id, retry_in, error):
+        super().__init__(f"outbox email {email_id}: {error}")
+        self.retry_in = retry_in
 
 
 def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
@@ -64,44 +85,113 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
 
 
 def dispatch(email_id):
-    """Hand the email to Celery. If the broker is down the row stays pending for the sweep."""
+    """Hand the email to Celery. If the broker is down the row stays pending for the sweep.
+
+    Never raises and never waits long (see CELERY_BROKER_TRANSPORT_OPTIONS): it runs after a
+    commit, in the request of a buyer whose registration has already succeeded.
+    """
     from .tasks import send_outbox_email
 
     try:
         send_outbox_email.delay(email_id)
     except Exception as exc:  # the broker is down: the sweep sends it later
-        logger.warning("outbox: could not dispatch email %s: %s", email_id, exc)
+        logger.warning("outbox: could not dispatch email %s, the sweep will: %s", email_id, exc)
+        return False
+    return True
 
 
-def send_now(email_id):
-    """Send one outbox row if it is still pending. Returns True when this call sent it."""
+def message_id_for(email):
+    """`<outbox.<pk>.<hash of the key>@<sender's domain>>`: stable across attempts and workers,
+    distinct between two databases whose rows share a primary key."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
+    return f"<outbox.{email.pk}.{digest}@{domain}>"
+
+
+def backoff(attempts):
+    """Seconds to wait after the `attempts`-th failed attempt."""
+    return min(BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+def claim(email_id, now=None):
+    """Take the row for this worker, in a transaction of its own. Returns the row (with its
+    `claim_token`) or None when it is sent, given up, or leased to another worker."""
+    now = now or timezone.now()
     with transaction.atomic():
         email = (
             OutboxEmail.objects.select_for_update(skip_locked=True)
             .filter(pk=email_id, state=OutboxEmail.State.PENDING)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .first()
         )
-        if email is None:  # already sent, or another worker holds it right now
-            return False
+        if email is None:
+            return None
+        if email.attempts >= MAX_ATTEMPTS:
+            email.state = OutboxEmail.State.FAILED
+            email.save(update_fields=["state"])
+            return None
         email.attempts += 1
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        for attachment in email.attachments:
-            message.attach(_mime_part(attachment))
-        try:
-            message.send()
-        except Exception as exc:
-            # Keep the attempt count and error, then let Celery retry with backoff.
-            OutboxEmail.objects.filter(pk=email.pk).update(
-                attempts=email.attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:2000]
-            )
-            raise
-        email.state = OutboxEmail.State.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+        email.claim_token = uuid.uuid4().hex
+        email.claimed_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        email.message_id = email.message_id or message_id_for(email)
+        email.save(update_fields=["attempts", "claim_token", "claimed_until", "message_id"])
+    return email
+
+
+def build_message(email):
+    message = EmailMultiAlternatives(
+        email.subject,
+        email.body_text,
+        to=[email.to],
+        headers={"Message-ID": email.message_id},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(_mime_part(attachment))
+    return message
+
+
+def send_now(email_id):
+    """Send one outbox row if it is pending and free. Returns True when this call sent it;
+    raises SendFailed (after recording the error and the time of the next attempt) when the
+    mail server did not accept it."""
+    email = claim(email_id)
+    if email is None:  # already sent, given up, or another worker holds the lease
+        return False
+    connection = get_connection()
+    try:
+        connection.open()  # opened here, so that send_messages leaves it open for QUIT below
+        connection.send_messages([build_message(email)])
+    except Exception as exc:
+        _close_quietly(connection)
+        wait = backoff(email.attempts)
+        # Keep the lease until the next attempt is due: the sweep leaves the row alone until
+        # then, and the Celery retry (same countdown) finds it free.
+        OutboxEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
+            claimed_until=timezone.now() + timedelta(seconds=wait),
+            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+        )
+        raise SendFailed(email.pk, wait, exc) from exc
+    # The server has accepted it: say so at once, in a transaction of its own (autocommit).
+    marked = OutboxEmail.objects.filter(pk=email.pk, state=OutboxEmail.State.PENDING).update(
+        state=OutboxEmail.State.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        claim_token="",
+        claimed_until=None,
+    )
+    _close_quietly(connection)  # only after the mark: QUIT is one more round trip
+    if not marked:
+        logger.warning("outbox: email %s (%s) was sent twice", email.pk, email.message_id)
     return True
+
+
+def _close_quietly(connection):
+    try:
+        connection.close()
+    except Exception as exc:  # the message is accepted (or already failed): nothing to undo
+        logger.info("outbox: closing the mail connection failed: %s", exc)
 
 
 def _mime_part(attachment):
@@ -125,18 +215,34 @@ def _mime_part(attachment):
     return part
 
 
-def sweep_outbox(older_than=timedelta(minutes=2), limit=200):
-    """Dispatch rows still pending after `older_than` (broker down, worker killed)."""
-    cutoff = timezone.now() - older_than
-    # An address refused again and again is given up, so that staff see it (state "failed").
-    OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING, attempts__gte=MAX_ATTEMPTS).update(
-        state=OutboxEmail.State.FAILED
-    )
+def sweep_outbox(older_than=timedelta(minutes=2), limit=200, budget=timedelta(seconds=90)):
+    """Send rows still pending after `older_than` whose lease, if any, has run out: the broker
+    was down when they were written, a worker died holding them, or their backoff is over.
+
+    The sweep sends them itself rather than queueing a task per row: a task may still be
+    queued for the same row, and sweeps that piled up while the worker was down would
+    otherwise queue each row once per sweep. The lease keeps the sweep and any such task from
+    both sending it. It stops after `budget` so that runs do not pile up; the next one goes on.
+    Rows attempted MAX_ATTEMPTS times are given up, so that staff see them ("failed").
+    Returns how many emails this run sent.
+    """
+    started = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=started)
+    pending = OutboxEmail.objects.filter(free, state=OutboxEmail.State.PENDING)
+    given_up = pending.filter(attempts__gte=MAX_ATTEMPTS).update(state=OutboxEmail.State.FAILED)
+    if given_up:
+        logger.error("outbox: %s email(s) failed after %s attempts", given_up, MAX_ATTEMPTS)
     ids = list(
-        OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING, created_at__lte=cutoff)
+        pending.filter(created_at__lte=started - older_than)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+    sent = 0
     for email_id in ids:
-        dispatch(email_id)
-    return len(ids)
+        if timezone.now() - started > budget:
+            break
+        try:
+            sent += send_now(email_id)
+        except SendFailed as exc:  # recorded on the row, with the time of its next attempt
+            logger.warning("outbox: %s", exc)
+    return sent

@@ -1,8 +1,13 @@
 """Background work of the money core. Every task is safe to run twice."""
 
+import logging
+from datetime import timedelta
+
 from celery import shared_task
 
 from . import outbox, privacy, services
+
+logger = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (Exception,),
@@ -13,19 +18,53 @@ RETRY = {
 }
 
 
-@shared_task(name="orders.send_outbox_email", **RETRY)
-def send_outbox_email(email_id):
-    return outbox.send_now(email_id)
+@shared_task(name="orders.send_outbox_email", bind=True, max_retries=outbox.MAX_ATTEMPTS)
+def send_outbox_email(self, email_id):
+    """Send one email. A refusal is retried when the row's backoff is over (the row records
+    it, so the sweep and this retry agree); other errors (database down) retry like any task."""
+    try:
+        return outbox.send_now(email_id)
+    except outbox.SendFailed as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in) from exc
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=RETRY["retry_backoff"]) from exc
 
 
 @shared_task(name="orders.sweep_outbox")
-def sweep_outbox():
-    return outbox.sweep_outbox()
+def sweep_outbox(older_than_seconds=120):
+    return outbox.sweep_outbox(older_than=timedelta(seconds=older_than_seconds))
 
 
 @shared_task(name="orders.execute_refund", **RETRY)
 def execute_refund(refund_id):
     return services.execute_refund(refund_id)
+
+
+@shared_task(name="orders.retry_pending_refunds")
+def retry_pending_refunds(older_than_seconds=600):
+    """Send refunds that are still waiting for Stripe: their task was never queued (the broker
+    was down when staff asked for them) or died. Only those under 23 hours old: Stripe keeps an
+    idempotency key for 24 hours, so a refund that did reach Stripe is replayed, never made
+    twice. Older ones are listed as stuck for staff (orders/reports.py)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import Refund, RefundState
+
+    now = timezone.now()
+    ids = Refund.objects.filter(
+        Q(stripe_refund_id__isnull=True) | Q(stripe_refund_id=""),
+        state=RefundState.PENDING,
+        created_at__lte=now - timedelta(seconds=older_than_seconds),
+        created_at__gt=now - timedelta(hours=23),
+    ).values_list("pk", flat=True)[:100]
+    sent = 0
+    for refund_id in ids:
+        try:
+            sent += bool(services.execute_refund(refund_id))
+        except Exception as exc:  # Stripe down: the next run tries again
+            logger.warning("refund %s still waiting for Stripe: %s", refund_id, exc)
+    return sent
 
 
 @shared_task(name="orders.expire_orders")

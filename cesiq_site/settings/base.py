@@ -152,14 +152,21 @@ def redis_db(url, db):
     return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
-if REDIS_URL:
-    CACHES = {
+def redis_caches(location):
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_db(REDIS_URL, int(os.environ.get("REDIS_CACHE_DB", "1"))),
+            # Django's RedisCache, except that a Redis outage is a cache miss, never an error:
+            # Wagtail keeps the site root paths here, so every page depends on it.
+            "BACKEND": "cesiq_site.cache.ResilientRedisCache",
+            "LOCATION": location,
             "KEY_PREFIX": "cesiq",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "DOWN_SECONDS": 5},
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(redis_db(REDIS_URL, int(os.environ.get("REDIS_CACHE_DB", "1"))))
     CELERY_BROKER_URL = redis_db(REDIS_URL, int(os.environ.get("REDIS_BROKER_DB", "0")))
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -176,17 +183,32 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "America/Toronto"
+# A worker keeps trying to reach the broker for as long as it takes (a Redis restart, an
+# outage): it never gives up and exits.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A dispatch must never hang a web request when the broker is down: fail fast, the outbox
-# sweep picks the work up later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A dispatch must never hang a web request when the broker is down: fail at once (refused) or
+# within half a second (unreachable host); the row stays in the outbox and the sweep sends it
+# later. `max_retries: 0` stops kombu from retrying the connection for
+# `broker_connection_timeout` seconds (6 s per dispatch otherwise) before it gives up; the
+# worker's own reconnection loop does not use it (see CELERY_BROKER_CONNECTION_MAX_RETRIES).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+    "max_retries": 0,
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# When the broker drops, leave running tasks alone (Celery 6 will cancel them by default):
+# cancelling an email task between the SMTP server's acceptance and the outbox mark would send
+# it twice, and every task is safe to run again if its message is delivered again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Periodic clean-up and safety nets. Correctness never waits for them: an expired hold stops
 # counting by itself; these tell buyers, send what was left behind and catch missed webhooks.
 CELERY_BEAT_SCHEDULE = {
     "expire-orders": {"task": "orders.expire_orders", "schedule": 60.0},
     "sweep-outbox": {"task": "orders.sweep_outbox", "schedule": 120.0},
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
+    "retry-pending-refunds": {"task": "orders.retry_pending_refunds", "schedule": 600.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
     "purge-personal-data": {"task": "orders.purge_personal_data", "schedule": 86400.0},
@@ -246,6 +268,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 20
+# How long a worker owns an outbox email it is sending (orders/outbox.py). Far longer than an
+# SMTP conversation can last (EMAIL_TIMEOUT bounds each step), so that a second worker only
+# takes the email over when the first one is dead.
+OUTBOX_LEASE_SECONDS = 300
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CÉSIQ <info@cesiq.org>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 

@@ -14,6 +14,15 @@ if os.environ.get("CESIQ_TEST_EMAIL_DIR"):
     # A Celery worker started by the tests writes what it sends where the test can count it.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["CESIQ_TEST_EMAIL_DIR"]
+if os.environ.get("CESIQ_TEST_SMTP_PORT"):
+    # ... or sends it over SMTP to a server the test runs (tests/faults.py).
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(os.environ["CESIQ_TEST_SMTP_PORT"])
+    EMAIL_TIMEOUT = 5
+# The worker-kill test shortens the outbox lease so that a dead worker's email is taken over
+# within the test.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("CESIQ_TEST_OUTBOX_LEASE_SECONDS", "300"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

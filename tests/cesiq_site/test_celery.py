@@ -52,8 +52,6 @@ def redis_url():
 @pytest.fixture
 def celery_worker(redis_url, settings):
     """A real `celery worker` process on Redis, with the test settings."""
-    from cesiq_site.celery import app
-
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="cesiq_site.settings.test")
     worker = subprocess.Popen(
         [
@@ -74,11 +72,11 @@ def celery_worker(redis_url, settings):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    app.conf.task_always_eager = False
+    # Through Django's settings: Celery 5.6 reads CELERY_* settings before app.conf changes.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         yield worker
     finally:
-        app.conf.task_always_eager = True
         worker.terminate()
         try:
             worker.wait(timeout=20)

@@ -27,17 +27,48 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     assert body["database"] == {"ok": False, "error": "OperationalError"}
 
 
-def test_healthz_stays_200_but_degraded_when_the_broker_is_down(client, settings):
+@pytest.fixture
+def broker_down(settings):
     from cesiq_site.celery import app
+    from tests.faults import forget_connections
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = original
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    forget_connections(app)
+    yield
+    forget_connections(app)
+
+
+def test_healthz_stays_200_but_degraded_when_the_broker_is_down(client, broker_down):
+    response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
     assert body["broker"]["ok"] is False
+
+
+def test_strict_healthz_is_200_when_everything_answers(client):
+    assert client.get("/healthz", {"strict": "1"}).status_code == 200
+
+
+def test_strict_healthz_is_503_when_any_part_is_down(client, broker_down):
+    """For monitoring that reads only the status code: Redis down pages someone."""
+    response = client.get("/healthz", {"strict": "1"})
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+
+
+def test_healthz_counts_the_emails_waiting(client):
+    from orders.outbox import queue_email
+
+    queue_email(
+        key="test:healthz",
+        to="awa@example.org",
+        language="fr",
+        template="order_expired",
+        context={"order": None},
+        subject=lambda: "Essai",
+    )
+    outbox = client.get("/healthz").json()["outbox"]
+    assert outbox["pending"] >= 1
+    assert outbox["oldest_pending_seconds"] >= 0

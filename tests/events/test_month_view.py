@@ -17,6 +17,30 @@ from devtools.demo.events import ACTIVITIES, at
 pytestmark = pytest.mark.django_db
 
 
+def freeze_on_the_seed_day(monkeypatch):
+    """Freeze "now" at noon on the day the demo was seeded, for the page and the test alike.
+
+    The seed dates the demo activities from the day it runs (once per test session) and
+    these tests recompute those dates with `at()`: a run that crosses midnight in Toronto
+    would otherwise compare today's dates with yesterday's seed. The seed's day is read back
+    from one demo date, so the tests give the same answer at any hour.
+    """
+    from events.models import EventPage
+
+    slug = "conference-justice-climatique"
+    days_from_seed = next(a for a in ACTIVITIES if a["slug"] == slug)["dates"][0][0]
+    talk = EventPage.objects.get(slug=slug, locale__language_code="fr")
+    seed_day = timezone.localdate(talk.dates.get().start) - timedelta(days=days_from_seed)
+    frozen = timezone.make_aware(datetime.combine(seed_day, time(12)))
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    return frozen
+
+
+@pytest.fixture(autouse=True)
+def seed_day_clock(demo_site, monkeypatch):
+    return freeze_on_the_seed_day(monkeypatch)
+
+
 def month_of(moment):
     return timezone.localtime(moment).date().replace(day=1)
 
@@ -78,6 +102,20 @@ def test_each_demo_date_is_on_its_day(client, demo_site):
     for month in demo_months():
         shown = grid(month_view(client, month))
         assert {day: set(titles) for day, titles in shown.items()} == expected_days(month)
+
+
+def test_a_run_that_crosses_midnight_still_finds_the_seeded_dates(
+    client, demo_site, monkeypatch, seed_day_clock
+):
+    # The session seeded the demo yesterday evening; this test starts at 00:05.
+    after_midnight = timezone.make_aware(
+        datetime.combine(seed_day_clock.date() + timedelta(days=1), time(0, 5))
+    )
+    monkeypatch.setattr(timezone, "now", lambda: after_midnight)
+    assert freeze_on_the_seed_day(monkeypatch) == seed_day_clock
+    start = at(12, 19)  # the climate justice talk, as the seed dated it
+    shown = grid(month_view(client, month_of(start)))
+    assert "Conférence : la justice climatique vue du Sud" in shown[timezone.localdate(start)]
 
 
 def test_an_activity_with_several_dates_is_on_each_of_its_days(client, demo_site):

@@ -1,0 +1,188 @@
+"""Workers killed while they send: no email is lost, and an email is sent twice only when its
+worker died between the mail server's acceptance and the outbox mark.
+
+Two real Celery workers take the emails from a private Redis and send them over SMTP to a
+server of the test's own. Twenty times, at points chosen by a seeded RNG, the server kills
+the worker it is talking to with SIGKILL: when the worker says DATA (nothing accepted yet),
+right after accepting the message (before answering), or a moment after answering 250 (the
+worker may or may not have marked the row). The test starts a new worker each time, and the
+sweep (a task, as beat sends it) sends what the dead held once their lease runs out.
+"""
+
+import os
+import random
+import signal
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection, transaction
+
+from orders.models import OutboxEmail
+from orders.outbox import queue_email
+from orders.tasks import sweep_outbox as sweep
+from tests import faults
+from tests.faults import (
+    process_with_local_port,
+    require_postgresql,
+    start_worker,
+    stop_worker,
+    wait_for,
+    worker_env,
+    worker_output,
+)
+
+# Fixtures shared by the fault tests.
+celery_on = faults.celery_on
+redis_server = faults.redis_server
+smtp_sink = faults.smtp_sink
+
+BATCH = 40
+KILLS = 20
+LEASE_SECONDS = 3
+SEED = 20261202
+PHASES = ("data", "stored", "answered")
+
+
+def batch():
+    return OutboxEmail.objects.filter(key__startswith="test:kill:")
+
+
+def queue_batch(start):
+    for n in range(start, start + BATCH):
+        with transaction.atomic():  # dispatched to the private Redis when this commits
+            queue_email(
+                key=f"test:kill:{n}",
+                to=f"personne{n}@example.org",
+                language="fr",
+                template="order_expired",
+                context={"order": None},
+                subject=lambda n=n: f"Essai {n}",
+            )
+    return start + BATCH
+
+
+class Killer:
+    """Called by the SMTP server at each stage of each message; carries out the plan."""
+
+    def __init__(self, plan, workers):
+        self.plan = list(plan)  # (messages to let through first, phase, pause)
+        self.workers = workers
+        self.lock = threading.Lock()
+        self.stored = 0
+        self.next_at = self.plan[0][0] if self.plan else None
+        self.kills = []  # (phase, message_id, marked before the worker died)
+        self.errors = []
+
+    def __call__(self, stage, client_port, message_id):
+        with self.lock:
+            try:
+                self.maybe_kill(stage, client_port, message_id)
+            except Exception as exc:  # reported by the test, not lost in a server thread
+                self.errors.append(repr(exc))
+            finally:
+                if stage == "stored":
+                    self.stored += 1
+                connection.close()
+
+    def maybe_kill(self, stage, client_port, message_id):
+        if not self.plan or self.stored < self.next_at:
+            return
+        _gap, phase, pause = self.plan[0]
+        if stage != phase:
+            return
+        time.sleep(pause)
+        pid = process_with_local_port(client_port, [w.pid for w in self.workers])
+        if pid is None:
+            return
+        os.killpg(pid, signal.SIGKILL)
+        while os.path.exists(f"/proc/{pid}/stat"):  # dead: a zombie until the test reaps it
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.001)
+        marked = (
+            bool(message_id)
+            and batch().filter(message_id=message_id, state=OutboxEmail.State.SENT).exists()
+        )
+        self.kills.append((phase, message_id, marked))
+        self.plan.pop(0)
+        if self.plan:
+            self.next_at = self.stored + self.plan[0][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_workers_20_times_loses_no_email(redis_server, celery_on, smtp_sink, tmp_path):
+    require_postgresql()
+    rng = random.Random(SEED)  # the plan is the same on every run
+    plan = [(rng.randint(1, 3), rng.choice(PHASES), rng.uniform(0, 0.03)) for _ in range(KILLS)]
+    redis_server.start()
+    queued = queue_batch(0)
+    env = worker_env(
+        redis_server.url(),
+        CESIQ_TEST_SMTP_PORT=smtp_sink.port,
+        CESIQ_TEST_OUTBOX_LEASE_SECONDS=LEASE_SECONDS,
+    )
+    logs = iter(str(tmp_path / f"worker-{n}.log") for n in range(KILLS + 10))
+    workers = [start_worker(env, log=next(logs)), start_worker(env, log=next(logs))]
+    dead = []
+    killer = smtp_sink.on_event = Killer(plan, workers)
+    started = time.monotonic()
+
+    def replace_the_dead():
+        for slot, worker in enumerate(workers):
+            if worker.poll() is not None:
+                dead.append(worker)
+                workers[slot] = start_worker(env, log=next(logs))
+                sweep.delay(0)  # what beat does every two minutes (0: however young the row)
+
+    def output():
+        return "\n".join(worker_output(w) for w in workers + dead) + "\n".join(killer.errors)
+
+    try:
+        while len(killer.kills) < KILLS:
+            replace_the_dead()
+            if batch().filter(state=OutboxEmail.State.PENDING).count() < 10:
+                queued = queue_batch(queued)  # keep the workers busy until the last kill
+            if time.monotonic() - started > 90:
+                pytest.fail(f"only {len(killer.kills)} kills in 90 s\n{output()}")
+            time.sleep(0.05)
+
+        # Let the survivors finish; the sweep sends what the dead held once their leases expire.
+        def all_sent():
+            replace_the_dead()
+            if batch().filter(state=OutboxEmail.State.PENDING).exists():
+                sweep.delay(0)
+                return False
+            return True
+
+        wait_for(all_sent, 60, lambda: "emails still pending after 60 s\n" + output(), 1)
+        time.sleep(0.5)  # a late copy, if any, arrives now
+    finally:
+        smtp_sink.on_event = None
+        for worker in workers:
+            stop_worker(worker)
+    elapsed = time.monotonic() - started
+
+    assert killer.errors == []
+    rows = {row.message_id: row for row in batch()}
+    assert len(rows) == queued
+    assert all(row.state == OutboxEmail.State.SENT and row.sent_at for row in rows.values())
+    received = Counter(i for i in smtp_sink.message_ids() if i in rows)
+    assert set(received) == set(rows)  # nothing lost
+    duplicates = {message_id: n - 1 for message_id, n in received.items() if n > 1}
+    # A copy too many exactly for each worker killed after the server accepted its message
+    # and before it marked the row; none for the others.
+    in_the_window = Counter(
+        message_id for phase, message_id, marked in killer.kills if message_id and not marked
+    )
+    assert duplicates == dict(in_the_window)
+    phases = Counter(phase for phase, *_ in killer.kills)
+    print(
+        f"\noutbox under {KILLS} SIGKILLs (at DATA: {phases['data']}, accepted but not yet "
+        f"answered: {phases['stored']}, after the answer: {phases['answered']}): "
+        f"{queued} emails, 0 lost, {sum(duplicates.values())} duplicate(s) (same Message-ID "
+        f"received twice), all from workers killed between the acceptance and the mark; "
+        f"{elapsed:.1f} s"
+    )
