@@ -6,9 +6,10 @@ supplies are exempt. An organisation that is not registered (a small public serv
 charges neither, so taxes are switched on in the site settings.
 
 Most supplies are taxed alike by both governments. Printed books are not: the GST applies to
-them at 5 % (they are not zero-rated under the Excise Tax Act), while Québec zero-rates them
-for the QST (Act respecting the Québec sales tax, s. 198.1; Revenu Québec, "Books"). Such a
-supply is `GST_ONLY`: it counts in the GST base and not in the QST base.
+them at 5 % (they are not zero-rated under the Excise Tax Act), while Québec zero-rates those
+with an ISBN for the QST (Act respecting the Québec sales tax s. 198.1; Revenu Québec,
+"Printed Books", bulletin TVQ. 198.1-1). Such a supply is `GST_ONLY`: it counts in the GST
+base and not in the QST base.
 """
 
 from dataclasses import dataclass
