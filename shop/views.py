@@ -99,7 +99,13 @@ def checkout(request):
                 ],
             )
         except orders.OrderError as exc:
-            # Nothing was sold: the transaction was rolled back. The cart stays as it was.
+            # Nothing was sold: the transaction was rolled back. When units went to another
+            # buyer meanwhile, the cart says so in its own words and adjusts itself.
+            fresh = carts.read(request)
+            if fresh.problems:
+                for problem in fresh.problems:
+                    messages.warning(request, problem)
+                return redirect(_cart_url())
             form.add_error(None, str(exc))
         else:
             carts.clear(request)
