@@ -1,1 +1,348 @@
-# Models arrive with their own issue; the app exists now so the layout and settings are final.
+"""The fair-trade shop: producers, product pages and their variants.
+
+A variant's stock is an `orders.Quota` kept the size editors give it, exactly like an activity
+date's places: nothing is ever decremented, units sold are the lines of paid orders, and a
+pending order holds its units until its hold runs out (see `orders.availability`).
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import translation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
+from wagtail.models import Locale, Orderable, Page, TranslatableMixin
+from wagtail.search import index
+
+from home.blocks import BodyBlock
+from orders import availability
+from orders.models import Quota
+from orders.purchasable import NotAvailable, Purchasable
+from orders.taxes import TaxCategory
+
+from .choices import Certification, Country, ProductCategory
+from .taxes import default_tax_category
+
+
+class CertificationsField(models.JSONField):
+    """A list of `Certification` codes, edited as checkboxes."""
+
+    def formfield(self, **kwargs):
+        return forms.MultipleChoiceField(
+            label=self.verbose_name,
+            choices=Certification.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+
+class Producer(TranslatableMixin, models.Model):
+    """A co-operative or producer organisation the shop buys from."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    slug = models.SlugField(
+        _("identifiant"), max_length=80, help_text=_("Le même dans toutes les langues.")
+    )
+    country = models.CharField(_("pays"), max_length=2, choices=Country.choices)
+    region = models.CharField(_("région"), max_length=100, blank=True)
+    story = models.TextField(_("histoire"), blank=True)
+    certifications = CertificationsField(_("certifications"), default=list, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("region")]),
+        FieldPanel("story"),
+        FieldPanel("certifications"),
+        FieldPanel("website"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("producteur")
+        verbose_name_plural = _("producteurs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def certification_labels(self):
+        known = dict(Certification.choices)
+        return [known[code] for code in self.certifications or [] if code in known]
+
+
+class ProductIndexPage(RoutablePageMixin, Page):
+    """ "Boutique équitable": the catalogue, with filters and sorting that need no JavaScript,
+    and a page per producer listing its products."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    subpage_types = ["shop.ProductPage"]
+    parent_page_types = ["home.HomePage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("boutique")
+
+    def get_context(self, request, *args, **kwargs):
+        from .catalogue import catalogue
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue(self, request))
+        return context
+
+    @path("producteurs/<slug:slug>/", name="producer")
+    def producer_view(self, request, slug):
+        from django.http import Http404
+        from django.template.response import TemplateResponse
+
+        from .catalogue import catalogue
+
+        producer = Producer.objects.filter(slug=slug, locale_id=self.locale_id).first()
+        if producer is None:
+            producer = Producer.objects.filter(slug=slug, locale=Locale.get_default()).first()
+        if producer is None:
+            raise Http404
+        context = self.get_context(request)
+        context.update(catalogue(self, request, producer=producer))
+        context["producer"] = producer
+        return TemplateResponse(request, "shop/producer.html", context)
+
+
+class ProductPage(Page):
+    summary = models.TextField(_("résumé"), max_length=400)
+    body = StreamField(BodyBlock(), verbose_name=_("description"), blank=True)
+    category = models.CharField(_("catégorie"), max_length=20, choices=ProductCategory.choices)
+    producer = models.ForeignKey(
+        Producer,
+        verbose_name=_("producteur ou coopérative"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+    )
+    tax_category = models.CharField(
+        _("taxes"),
+        max_length=12,
+        choices=TaxCategory.choices,
+        blank=True,
+        help_text=_(
+            "Vide : la règle de la catégorie (café, thé, sucre et épices détaxés ; chocolat "
+            "et artisanat taxables ; livres imprimés : TPS seulement). Sur la page en français."
+        ),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("category"), FieldPanel("producer")])],
+            heading=_("Catégorie et provenance"),
+        ),
+        InlinePanel("gallery_images", heading=_("Images"), label=_("Image")),
+        InlinePanel(
+            "variants",
+            heading=_("Formats et stock"),
+            label=_("Format"),
+            help_text=_(
+                "Sur la page en français seulement : la traduction vend les mêmes formats et "
+                "le même stock."
+            ),
+        ),
+        FieldPanel("tax_category"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["shop.ProductIndexPage"]
+    subpage_types = []
+    # A translation or a duplicate must not bring the variants along: their SKUs are unique
+    # and their stock belongs to the French page, which every language sells.
+    exclude_fields_in_copy = ["variants"]
+
+    class Meta:
+        verbose_name = _("produit")
+        verbose_name_plural = _("produits")
+
+    @cached_property
+    def source(self):
+        """The French page, which holds the variants and their stock."""
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return self
+        return self.get_translation_or_none(default) or self
+
+    def effective_tax_category(self):
+        source = self.source
+        return source.tax_category or default_tax_category(source.category)
+
+    def get_context(self, request, *args, **kwargs):
+        from .catalogue import product_json_ld
+        from .forms import AddToCartForm
+
+        context = super().get_context(request, *args, **kwargs)
+        variants = list(self.source.variants.all())
+        left = stock_left(variants)
+        context["variants"] = [(variant, left[variant.pk]) for variant in variants]
+        context["sold_out"] = bool(variants) and all(left[v.pk] <= 0 for v in variants)
+        context["add_form"] = AddToCartForm(variants=[v for v in variants if left[v.pk] > 0])
+        context["json_ld"] = product_json_ld(self, request, context["variants"])
+        context["gallery"] = list(self.gallery_images.select_related("image"))
+        return context
+
+
+def stock_left(variants, now=None):
+    """{variant id: units left, never below zero} for these variants, in one query."""
+    found = availability.usage([v.quota_id for v in variants], now)
+    return {v.pk: max(found[v.quota_id].left, 0) if v.quota_id in found else 0 for v in variants}
+
+
+class ProductImage(Orderable):
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
+    )
+    caption = models.CharField(_("légende"), max_length=250, blank=True)
+    alt = models.CharField(
+        _("texte de remplacement"),
+        max_length=250,
+        blank=True,
+        help_text=_("Ce que montre l'image, pour qui ne la voit pas. Vide : image décorative."),
+    )
+
+    panels = [FieldPanel("image"), FieldPanel("alt"), FieldPanel("caption")]
+
+
+class ProductVariant(Purchasable, Orderable):
+    """A format of a product (250 g, 1 kg…) with its own SKU, price and stock."""
+
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("code d'article (SKU)"), max_length=40, unique=True)
+    label = models.CharField(_("format"), max_length=80, help_text=_("Par exemple : 250 g"))
+    label_en = models.CharField(_("format en anglais"), max_length=80, blank=True)
+    price = models.DecimalField(
+        _("prix"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    stock = models.PositiveIntegerField(
+        _("stock"),
+        default=0,
+        help_text=_(
+            "Unités mises en vente en tout. Les ventes sont comptées, jamais soustraites : "
+            "pour ajouter 10 unités reçues, augmentez ce nombre de 10."
+        ),
+    )
+    weight_grams = models.PositiveIntegerField(_("poids (g)"), null=True, blank=True)
+    low_stock_threshold = models.PositiveIntegerField(_("seuil de stock bas"), default=5)
+    quota = models.OneToOneField(
+        Quota,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="product_variant",
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("sku"), FieldPanel("label"), FieldPanel("label_en")]),
+        FieldRowPanel([FieldPanel("price"), FieldPanel("stock"), FieldPanel("weight_grams")]),
+        FieldPanel("low_stock_threshold"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("format")
+        verbose_name_plural = _("formats")
+
+    def __str__(self):
+        return f"{self.page.title} — {self.label}"
+
+    def save(self, *args, **kwargs):
+        # A copied page (a duplicate) brings its variants with their quota: the copy gets
+        # stock of its own rather than sharing the original's.
+        if (
+            self.quota_id
+            and ProductVariant.objects.filter(quota_id=self.quota_id).exclude(pk=self.pk).exists()
+        ):
+            self.quota = None
+        name = f"{self.page.title} — {self.label} ({self.sku})"[:300]
+        if self.quota_id is None:
+            self.quota = Quota.objects.create(size=self.stock, name=name)
+        else:
+            Quota.objects.filter(pk=self.quota_id).update(size=self.stock, name=name)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_label(self):
+        """The format in the active language."""
+        if translation.get_language() == "en" and self.label_en:
+            return self.label_en
+        return self.label
+
+    def left(self, now=None):
+        return availability.left(self.quota_id, now)
+
+    # --- the purchasable interface: a variant has no option ----------------------------------
+
+    def describe(self, language, option):
+        with translation.override(language):
+            return f"{self.page.localized.title} — {self.display_label}"
+
+    def price_for(self, requested, option):
+        return self.price
+
+    def tax_category(self):
+        return self.page.effective_tax_category()
+
+    def quotas(self, option):
+        if option is not None:
+            raise NotAvailable(gettext("Ce produit n'a pas d'option à choisir."))
+        return [self.quota]
+
+    def check_sale(self, quantity, option, now):
+        if not self.page.live:
+            raise NotAvailable(
+                gettext("« %(item)s » n'est plus en vente.") % {"item": self.display_name()}
+            )
+
+    def display_name(self):
+        return f"{self.page.localized.title} — {self.display_label}"
+
+    def confirmation_extras(self, line, language):
+        """Where to pick the order up, once per order (on its first product line)."""
+        if line.details.get("pickup") != "office":
+            return None
+        first = line.order.lines.filter(details__pickup="office").order_by("pk").first()
+        if first is None or first.pk != line.pk:
+            return None
+        from django.template.loader import render_to_string
+
+        context = {"order": line.order, "address": pickup_address()}
+        with translation.override(language):
+            return {
+                "text": render_to_string("shop/email/pickup.txt", context),
+                "html": render_to_string("shop/email/pickup.html", context),
+            }
+
+
+def pickup_address():
+    """The CÉSIQ office's address, from the site settings."""
+    from wagtail.models import Site
+
+    from home.models import SiteSettings
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return ""
+    return SiteSettings.for_site(site).street_address

@@ -77,3 +77,14 @@ def post_webhook(client, event, *, secret=WEBHOOK_SECRET, timestamp=None):
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=sign_payload(payload, secret, timestamp),
     )
+
+
+@pytest.fixture(autouse=True)
+def french_by_default():
+    """Each test starts in French, the site's default, whatever language an earlier test left
+    active (a request in English activates English for the rest of the thread)."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.activate("fr")

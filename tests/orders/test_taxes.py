@@ -25,6 +25,10 @@ D = Decimal
         # Taxable subtotal summed before rounding: 3 × 0.99 = 2.97 → 0.15 and 0.30 (0.2962575).
         ([("taxable", D("0.99"))] * 3, D("0.15"), D("0.30"), D("0.45")),
         ([], D("0.00"), D("0.00"), D("0.00")),
+        # A printed book ($30): GST 1.50, no QST (zero-rated in Québec).
+        ([("gst_only", D("30.00"))], D("1.50"), D("0.00"), D("1.50")),
+        # A book and a $10 craft: GST on both (2.00), QST on the craft only (1.00).
+        ([("gst_only", D("30.00")), ("taxable", D("10.00"))], D("2.00"), D("1.00"), D("3.00")),
     ],
 )
 def test_gst_and_qst_each_on_the_taxable_subtotal(lines, gst, qst, total_tax):

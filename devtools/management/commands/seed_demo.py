@@ -35,6 +35,7 @@ from wagtail.models import (
 
 from devtools.demo import content as demo_content
 from devtools.demo import events as events_demo
+from devtools.demo import shop as shop_demo
 from devtools.fake_stripe import FakeStripe, StateFileBusy
 from events import services as events_services
 from home import permissions
@@ -130,6 +131,7 @@ class Command(BaseCommand):
         home = self.seed_home(locales)
         self.seed_pages(home, locales)
         events_demo.seed(home, locales)
+        shop_demo.seed(home, locales)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()

@@ -1,0 +1,288 @@
+"""Checking out: one shop order placed through `orders`, paid on Stripe Checkout (the fake
+Stripe over HTTP, a signed webhook), picked up at the CÉSIQ office. Units sold out between
+the cart and the payment are never sold; a cancelled or expired order gives its units back."""
+
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core import mail
+from django.utils import timezone
+
+from orders import services
+from orders.models import Order, OrderState
+from orders.services import OrderError, Selection
+from tests.conftest import post_webhook
+from tests.orders.test_payments import last_event, press
+from tests.shop.conftest import variant
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+CHECKOUT = "/panier/commander/"
+
+
+def checkout_data(**overrides):
+    data = {
+        "buyer_name": "Awa Diallo",
+        "buyer_email": "awa@example.org",
+        "pickup": "office",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def errors(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+
+
+def messages_of(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [m.get_text(strip=True) for m in html.select(".messages .message")]
+
+
+@pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    def deliver_event(event):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_webhook(client, event)
+
+    return deliver_event
+
+
+@pytest.fixture
+def taxes_on(db):
+    from orders.models import OrderSettings
+
+    settings = OrderSettings.load()
+    settings.taxes_enabled = True
+    settings.gst_number = "123456789 RT0001"
+    settings.qst_number = "1234567890 TQ0001"
+    settings.save()
+    return settings
+
+
+def test_checkout_page_says_pickup_only_for_now(client, shop_fr, add_to_cart):
+    add_to_cart("CAF-PER-340", 1)
+    response = client.get(CHECKOUT)
+    assert response.status_code == 200
+    text = BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+    assert "se récupèrent au bureau du CÉSIQ" in text
+    assert "La livraison au Canada (et la TVH" in text
+    assert "Au bureau du CÉSIQ" in text
+    english = client.get("/en/cart/checkout/")
+    assert "Shipping in Canada (and HST" in english.content.decode()
+
+
+def test_empty_cart_goes_back_to_the_cart(client, shop_fr):
+    response = client.get(CHECKOUT, follow=True)
+    assert response.redirect_chain[-1][0] == "/panier/"
+    assert "Votre panier est vide." in messages_of(response)
+
+
+def test_checkout_pays_on_stripe_and_confirms_with_pickup(
+    client, shop_fr, add_to_cart, fake_stripe, deliver
+):
+    add_to_cart("CAF-PER-340", 2)
+    add_to_cart("CHO-NOI-100", 3)
+    response = client.post(CHECKOUT, checkout_data())
+    assert response.status_code == 302
+    assert response["Location"].startswith(fake_stripe.url + "/checkout/")
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.kind == "shop" and order.state == OrderState.PENDING
+    assert order.total == D("43.85")  # 2 × 14,50 + 3 × 4,95, taxes off
+    assert sorted((line.description, line.quantity) for line in order.lines.all()) == [
+        ("Café du Pérou biologique — 340 g", 2),
+        ("Tablette de chocolat noir 70 % — Tablette de 100 g", 3),
+    ]
+    assert variant("CAF-PER-340").left() == 38  # held while the buyer pays
+    assert client.get("/panier/").context["cart"].count == 0  # the cart became the order
+
+    status, location = press(response["Location"], "pay")
+    assert status == 303
+    back = client.get(urlsplit(location).path + "?" + urlsplit(location).query)
+    assert "Paiement en cours de confirmation" in back.content.decode()
+    assert deliver(last_event(fake_stripe, "checkout.session.completed")).status_code == 200
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert variant("CAF-PER-340").left() == 38  # now sold
+    confirmation = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    assert order.code in confirmation.subject
+    assert "Vos achats se récupèrent au bureau du CÉSIQ" in confirmation.body
+    assert confirmation.body.count("Récupération de vos achats") == 1
+    assert "Votre commande est confirmée" in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_english_checkout_gives_an_english_order(client, shop_fr, add_to_cart, fake_stripe):
+    add_to_cart("THE-DAR-100", 1)
+    response = client.post("/en/cart/checkout/", checkout_data())
+    assert response.status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.language == "en"
+    assert order.lines.get().description == "Darjeeling black tea — 100 g"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"consent": ""}, "Champ requis."),
+        ({"buyer_email": "pas-un-courriel"}, "Saisissez une adresse de courriel valide."),
+        ({"pickup": "livraison"}, "Sélectionnez un choix valide."),
+        ({"website": "http://spam.example"}, "réservé aux robots"),
+    ],
+)
+def test_bad_checkout_input_changes_nothing(client, shop_fr, add_to_cart, overrides, message):
+    add_to_cart("THE-DAR-100", 1)
+    response = client.post(CHECKOUT, checkout_data(**overrides))
+    assert response.status_code == 400
+    assert any(message in e for e in errors(response)), errors(response)
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+    assert variant("THE-DAR-100").left() == 30
+
+
+def test_sold_out_since_the_cart_sends_back_to_the_cart_and_sells_nothing(
+    client, shop_fr, add_to_cart
+):
+    add_to_cart("CHO-LAI-100", 3)
+    # Someone else buys the last bars meanwhile.
+    services.place_order(
+        kind="shop",
+        buyer_name="Autre",
+        buyer_email="autre@example.org",
+        language="fr",
+        selections=[Selection(item=variant("CHO-LAI-100"), quantity=2)],
+    )
+    response = client.post(CHECKOUT, checkout_data(), follow=True)
+    assert response.redirect_chain[-1][0] == "/panier/"
+    assert (
+        "Il ne reste que 1 unité de « Tablette de chocolat au lait — Tablette de 100 g » : "
+        "la quantité a été ajustée." in messages_of(response)
+    )
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_place_order_refuses_more_than_is_left(shop_fr):
+    """The last word is the quota's, under its lock: what the cart saw may be stale."""
+    with pytest.raises(OrderError, match="Il ne reste que 3 place"):
+        services.place_order(
+            kind="shop",
+            buyer_name="Awa",
+            buyer_email="awa@example.org",
+            language="fr",
+            selections=[Selection(item=variant("CHO-LAI-100"), quantity=4)],
+        )
+    with pytest.raises(OrderError, match="est complet"):
+        services.place_order(
+            kind="shop",
+            buyer_name="Awa",
+            buyer_email="awa@example.org",
+            language="fr",
+            selections=[Selection(item=variant("CAF-DEC-340"), quantity=1)],
+        )
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_sold_out_during_checkout_post_adjusts_the_cart_and_sells_nothing(
+    client, shop_fr, add_to_cart, monkeypatch
+):
+    """The cart looked fine, then another buyer took the units before our order's lock."""
+    add_to_cart("CHO-LAI-100", 3)
+    real_place_order = services.place_order
+
+    def someone_else_first(**kwargs):
+        real_place_order(
+            kind="shop",
+            buyer_name="Autre",
+            buyer_email="autre@example.org",
+            language="fr",
+            selections=[Selection(item=variant("CHO-LAI-100"), quantity=1)],
+        )
+        return real_place_order(**kwargs)
+
+    monkeypatch.setattr(services, "place_order", someone_else_first)
+    response = client.post(CHECKOUT, checkout_data(), follow=True)
+    assert response.redirect_chain[-1][0] == "/panier/"
+    assert (
+        "Il ne reste que 2 unités de « Tablette de chocolat au lait — Tablette de 100 g » : "
+        "la quantité a été ajustée." in messages_of(response)
+    )
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+    assert client.session["panier"] == {str(variant("CHO-LAI-100").pk): 2}
+
+
+def test_an_order_refused_for_another_reason_shows_the_reason(
+    client, shop_fr, add_to_cart, monkeypatch
+):
+    add_to_cart("CHO-LAI-100", 1)
+
+    def refused(**kwargs):
+        raise OrderError("Refusée pour le test.")
+
+    monkeypatch.setattr(services, "place_order", refused)
+    response = client.post(CHECKOUT, checkout_data())
+    assert response.status_code == 400
+    assert "Refusée pour le test." in errors(response)
+    assert client.session["panier"] == {str(variant("CHO-LAI-100").pk): 1}
+
+
+def place(sku, quantity, now=None):
+    return services.place_order(
+        kind="shop",
+        buyer_name="Awa",
+        buyer_email="awa@example.org",
+        language="fr",
+        selections=[Selection(item=variant(sku), quantity=quantity)],
+        now=now,
+    )
+
+
+def test_cancelled_and_expired_orders_give_their_stock_back(shop_fr):
+    scarf = variant("ART-ECH-01")  # 8 in stock
+    first = place("ART-ECH-01", 5)
+    assert scarf.left() == 3
+    services.cancel_order(first, reason="test", notify=False)
+    assert scarf.left() == 8
+
+    earlier = timezone.now() - timedelta(hours=2)
+    stale = place("ART-ECH-01", 6, now=earlier)
+    assert stale.expires_at < timezone.now()
+    assert scarf.left() == 8  # an expired hold stops counting by itself
+    services.expire_stale_orders()
+    stale.refresh_from_db()
+    assert stale.state == OrderState.EXPIRED
+    assert scarf.left() == 8
+
+
+def test_taxes_follow_each_products_category(client, shop_fr, taxes_on):
+    """Coffee and cocoa powder zero-rated, the chocolate bar and the basket taxable
+    (GST + QST), the printed book GST only."""
+    order = services.place_order(
+        kind="shop",
+        buyer_name="Awa",
+        buyer_email="awa@example.org",
+        language="fr",
+        selections=[
+            Selection(item=variant("CAF-PER-340"), quantity=1),  # 14.50, zero-rated
+            Selection(item=variant("CHO-CAC-250"), quantity=1),  # 8.95, zero-rated
+            Selection(item=variant("CHO-NOI-100"), quantity=2),  # 9.90, taxable
+            Selection(item=variant("ART-PAN-01"), quantity=1),  # 38.00, taxable
+            Selection(item=variant("LIV-CEQ-01"), quantity=1),  # 24.95, GST only
+        ],
+    )
+    categories = {line.description.split(" — ")[0]: line.tax_category for line in order.lines.all()}
+    assert categories == {
+        "Café du Pérou biologique": "zero",
+        "Cacao en poudre non sucré": "zero",
+        "Tablette de chocolat noir 70 %": "taxable",
+        "Panier tressé": "taxable",
+        "Livre : le commerce équitable, trente ans après": "gst_only",
+    }
+    # GST on 9.90 + 38.00 + 24.95 = 72.85 → 3.64; QST on 47.90 → 4.778… → 4.78.
+    assert order.gst == D("3.64")
+    assert order.qst == D("4.78")
+    assert order.total == D("96.30") + D("3.64") + D("4.78")
