@@ -4,6 +4,7 @@ and the attendees that paid or free registrations create."""
 import secrets
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -409,18 +410,7 @@ class EventDate(Orderable):
             raise ValidationError({"end": _("La fin doit venir après le début.")})
 
     def save(self, *args, **kwargs):
-        # A copied page (a translation, a duplicate) brings its dates with their quota: the
-        # copy gets places of its own rather than sharing the original's.
-        if (
-            self.quota_id
-            and EventDate.objects.filter(quota_id=self.quota_id).exclude(pk=self.pk).exists()
-        ):
-            self.quota = None
-        name = f"{self.page.title} — {self}"[:300]
-        if self.quota_id is None:
-            self.quota = Quota.objects.create(size=self.capacity, name=name)
-        else:
-            Quota.objects.filter(pk=self.quota_id).update(size=self.capacity, name=name)
+        availability.keep_own_quota(self, self.capacity, f"{self.page.title} — {self}"[:300])
         super().save(*args, **kwargs)
         for ticket_type in TicketType.objects.filter(
             page_id=self.page_id, places_per_date__isnull=False
@@ -540,6 +530,16 @@ class TicketType(Purchasable, Orderable):
         link = found.first()
         if link is None:
             quota = Quota.objects.create(size=self.places_per_date, name=name)
+            # Tickets of this type already sold for this date count in the new limit.
+            sold = OrderLine.objects.filter(
+                content_type=ContentType.objects.get_for_model(TicketType),
+                object_id=self.pk,
+                quotas=date.quota_id,
+            )
+            OrderLine.quotas.through.objects.bulk_create(
+                OrderLine.quotas.through(orderline_id=pk, quota_id=quota.pk)
+                for pk in sold.values_list("pk", flat=True)
+            )
             return TicketQuota.objects.create(ticket_type=self, date=date, quota=quota).quota
         if link.quota.size != self.places_per_date or link.quota.name != name:
             Quota.objects.filter(pk=link.quota_id).update(size=self.places_per_date, name=name)

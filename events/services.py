@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orders import availability
 from orders import services as orders
 from orders.services import OrderError, Selection
 
@@ -40,6 +41,11 @@ def register(
         raise OrderError(_("Cette date n'existe pas pour cette activité."))
     details = {"answers": answers} if answers else {}
     if offer is not None:
+        # The date's places first, then the offer: the order every path takes them in.
+        try:
+            availability.lock([date.quota_id])
+        except availability.Busy as exc:
+            raise OrderError(str(exc)) from exc
         offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)
         if not offer.offer_is_valid() or offer.date_id != date.pk:
             raise OrderError(_("Cette offre de la liste d'attente n'est plus valable."))

@@ -121,7 +121,9 @@ def lock(quota_ids):
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Quotas are locked inside a transaction.")
     try:
-        with lock_timeout(lock_timeout_seconds()):
+        # In a savepoint: a timeout rolls back only this, and the caller's transaction stays
+        # usable (to tell the buyer, or to leave cleanly).
+        with transaction.atomic(), lock_timeout(lock_timeout_seconds()):
             list(Quota.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     except OperationalError as exc:
         if _is_lock_timeout(exc):
@@ -157,6 +159,28 @@ def reserve(demands, now=None):
             _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
             % {"left": remaining, "item": item}
         )
+
+
+def keep_own_quota(instance, size, name):
+    """Give a row that sells places (an activity date, a shop variant) its own quota, kept at
+    `size`. A row already saved keeps the quota the database knows for it: a page revision or
+    a copy held in memory may carry another row's quota id. A new row, a page copy's included,
+    gets a fresh quota unless the one it carries belongs to nobody else."""
+    model = type(instance)
+    stored = None
+    if instance.pk is not None:
+        stored = model.objects.filter(pk=instance.pk).values_list("quota_id", flat=True).first()
+    if stored:
+        instance.quota_id = stored
+    elif (
+        instance.quota_id
+        and model.objects.filter(quota_id=instance.quota_id).exclude(pk=instance.pk).exists()
+    ):
+        instance.quota_id = None
+    if instance.quota_id is None:
+        instance.quota = Quota.objects.create(size=size, name=name)
+    else:
+        Quota.objects.filter(pk=instance.quota_id).update(size=size, name=name)
 
 
 def hold(quota, quantity, *, until, reason=""):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -519,6 +519,8 @@ def fulfil_late_payment(order, payment, now):
         availability.reserve(
             [(line.description, list(line.quotas.all()), line.quantity) for line in lines], now
         )
+    except availability.Busy:
+        raise  # many buyers right now, not "sold out": Stripe retries the event later
     except NotAvailable as exc:
         if order.state == OrderState.PENDING:
             change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
@@ -732,6 +734,7 @@ def _as_dict(obj):
 # no network call inside the webhook and works the same in demo, tests and production.
 
 DEFER = "deferred"
+DEFERRED_EVENT_LIFETIME = timedelta(days=14)
 
 
 class MalformedEvent(Exception):
@@ -787,6 +790,20 @@ def _run_handler(record, handler, obj):
         record.status, record.outcome = StripeEvent.Status.IGNORED, f"refused: {exc}"[:100]
         record.save(update_fields=["status", "outcome"])
         return "ignored: refused"
+    except DatabaseError:
+        raise  # transient: the whole event rolls back and Stripe's retry applies it
+    except Exception as exc:
+        # A fault of ours (say, an activity date deleted under a pending order). The savepoint
+        # undid the event's effect; keep it with its payload so the periodic sweep tries it
+        # again once someone has looked, and answer Stripe so it does not retry for days.
+        logger.exception(
+            "Stripe event %s (%s) failed; kept for retry", record.event_id, record.type
+        )
+        record.status, record.outcome = StripeEvent.Status.DEFERRED, f"error: {exc!r}"[:100]
+        record.payload = obj
+        record.payment_intent = _payment_intent_of(obj)[:255]
+        record.save(update_fields=["status", "outcome", "payload", "payment_intent"])
+        return "deferred: error"
     if outcome == DEFER:
         record.status = StripeEvent.Status.DEFERRED
         record.payload = obj
@@ -803,8 +820,13 @@ def apply_deferred_events(payment_intent=None):
     deferred = StripeEvent.objects.filter(status=StripeEvent.Status.DEFERRED)
     if payment_intent:
         deferred = deferred.filter(payment_intent=payment_intent)
+    if not payment_intent:
+        # Events for a payment this site never knew stop being retried after a while.
+        stale = deferred.filter(received_at__lt=timezone.now() - DEFERRED_EVENT_LIFETIME)
+        stale.update(status=StripeEvent.Status.IGNORED, outcome="deferred too long")
     applied = 0
-    for pk in deferred.order_by("received_at", "pk").values_list("pk", flat=True)[:500]:
+    pks = list(deferred.order_by("-received_at", "-pk").values_list("pk", flat=True)[:500])
+    for pk in reversed(pks):
         with transaction.atomic():
             record = StripeEvent.objects.select_for_update().get(pk=pk)
             handler = EVENT_HANDLERS.get(record.type)
@@ -901,7 +923,9 @@ def on_session_completed(session):
             pk=payment.pk, state__in=[PaymentState.CREATED, PaymentState.CANCELLED]
         ).update(state=PaymentState.PENDING, stripe_payment_intent_id=intent)
         if updated:
-            if order.state == OrderState.PENDING:
+            if order.hold_is_active:
+                # An expired hold is not brought back here: its places may have been sold;
+                # when the money arrives, the late-payment rule checks them again.
                 order.expires_at = max(order.expires_at, timezone.now() + processing_hold())
                 order.save(update_fields=["expires_at"])
             log(order, "payment_processing", session["id"])
@@ -971,37 +995,20 @@ def _paid_payment(obj):
 
 
 def on_charge_refunded(charge):
-    """Refunds made anywhere, the Stripe dashboard included: record what we did not ask for.
-
-    `amount_refunded` is cumulative; what this site already recorded (pending or done) is
-    subtracted, so each refunded cent is recorded once.
-    """
+    """A cross-check, never a record: `amount_refunded` is cumulative and says nothing of each
+    refund's own state (it counts a refund as soon as it is created, even one that will fail).
+    Each refund is recorded from its own `refund.*` events, with its real status. While this
+    site knows of less than Stripe says, the event waits (deferred) and is checked again once
+    those events are applied."""
     payment = _paid_payment(charge)
     if payment is None:
         return DEFER
     amount_refunded = _cents(charge, "amount_refunded")
-    with transaction.atomic():
-        order = lock(payment.order)
-        known = sum(
-            payment.refunds.exclude(state=RefundState.FAILED).values_list("amount", flat=True),
-            Decimal("0"),
-        )
-        missing = amount_refunded - known
-        if missing <= 0:
-            return "known"
-        refund = Refund.objects.create(
-            order=order,
-            payment=payment,
-            amount=missing,
-            source=Refund.Source.DASHBOARD,
-            reason=_("Remboursement fait dans Stripe"),
-            state=RefundState.SUCCEEDED,
-            stripe_status="succeeded",
-            settled_at=timezone.now(),
-            idempotency_key=f"dashboard:{payment.pk}:{charge['amount_refunded']}",
-        )
-        refund_settled(refund)
-    return "recorded"
+    known = sum(
+        payment.refunds.exclude(state=RefundState.FAILED).values_list("amount", flat=True),
+        Decimal("0"),
+    )
+    return "known" if amount_refunded <= known else DEFER
 
 
 def on_refund_event(stripe_refund):
@@ -1025,26 +1032,19 @@ def on_refund_event(stripe_refund):
         lock(refund.order)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         apply_refund_status(refund, stripe_refund)
+    # A `charge.refunded` waiting for this refund can now be checked.
+    _payment_intent_known(refund.payment)
     return f"refund {refund.state}"
 
 
 def _dashboard_refund(payment, stripe_refund):
-    """A refund made in the Stripe dashboard: the one `charge.refunded` already recorded
-    (same amount, no id yet), or a new pending one."""
-    amount = from_cents(stripe_refund["amount"])
+    """A refund made in Stripe's Dashboard: recorded once, by its Stripe id."""
     with transaction.atomic():
         order = lock(payment.order)
-        known = payment.refunds.filter(
-            source=Refund.Source.DASHBOARD, stripe_refund_id=None, amount=amount
-        ).first()
-        if known is not None:
-            known.stripe_refund_id = stripe_refund["id"]
-            known.save(update_fields=["stripe_refund_id"])
-            return known
         return Refund.objects.create(
             order=order,
             payment=payment,
-            amount=amount,
+            amount=from_cents(stripe_refund["amount"]),
             source=Refund.Source.DASHBOARD,
             reason=_("Remboursement fait dans Stripe"),
             stripe_refund_id=stripe_refund["id"],
@@ -1139,8 +1139,9 @@ def reconcile_pending_payments(now=None, min_age=timedelta(minutes=10)):
             continue
         try:
             handled += _reconcile_session(payment, session)
-        except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
-            logger.warning("reconcile: %s: %r", payment.stripe_session_id, exc)
+        except Exception:
+            # One payment in trouble must not stop the others: log it and go on.
+            logger.exception("reconcile: %s failed", payment.stripe_session_id)
     apply_deferred_events()
     return handled
 

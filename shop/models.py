@@ -269,18 +269,8 @@ class ProductVariant(Purchasable, Orderable):
         return f"{self.page.title} — {self.label}"
 
     def save(self, *args, **kwargs):
-        # A copied page (a duplicate) brings its variants with their quota: the copy gets
-        # stock of its own rather than sharing the original's.
-        if (
-            self.quota_id
-            and ProductVariant.objects.filter(quota_id=self.quota_id).exclude(pk=self.pk).exists()
-        ):
-            self.quota = None
         name = f"{self.page.title} — {self.label} ({self.sku})"[:300]
-        if self.quota_id is None:
-            self.quota = Quota.objects.create(size=self.stock, name=name)
-        else:
-            Quota.objects.filter(pk=self.quota_id).update(size=self.stock, name=name)
+        availability.keep_own_quota(self, self.stock, name)
         super().save(*args, **kwargs)
 
     @property

@@ -160,6 +160,16 @@ def test_a_refund_that_arrives_before_the_payment_is_applied_once_the_payment_is
     early = event("charge.refunded", charge)
     response = deliver(early)
     assert response.status_code == 200 and response.content == b"deferred"
+    refunded = {
+        "id": "re_early",
+        "object": "refund",
+        "amount": 5000,
+        "currency": "cad",
+        "payment_intent": intent,
+        "status": "succeeded",
+        "metadata": {},
+    }
+    assert deliver(event("refund.created", refunded)).content == b"deferred"
     assert StripeEvent.objects.get(event_id=early["id"]).status == "deferred"
     assert deliver(early).content == b"replay"  # Stripe sending it again changes nothing
 
