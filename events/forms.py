@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site.validation import guard_text_fields, printable_or_empty
+
 from .models import TicketKind
 
 
@@ -13,7 +15,9 @@ class RegistrationForm(forms.Form):
     date = forms.TypedChoiceField(label=_("Date"), coerce=int, widget=forms.RadioSelect)
     buyer_name = forms.CharField(label=_("Votre nom"), max_length=200)
     buyer_email = forms.EmailField(
-        label=_("Votre courriel"), help_text=_("Pour vous envoyer la confirmation et vos billets.")
+        label=_("Votre courriel"),
+        help_text=_("Pour vous envoyer la confirmation et vos billets."),
+        max_length=254,  # the column's size (RFC 5321)
     )
     discount_code = forms.CharField(label=_("Code de rabais"), max_length=40, required=False)
     consent = forms.BooleanField(
@@ -44,7 +48,9 @@ class RegistrationForm(forms.Form):
         code = (self.data.get("discount_code") if self.is_bound else None) or self.initial.get(
             "discount_code", ""
         )
-        self.ticket_types = page.public_ticket_types(discount_code=code or "")
+        # Read before validation (it decides which fields exist): only a plausible code counts.
+        code = printable_or_empty(code, self.fields["discount_code"].max_length)
+        self.ticket_types = page.public_ticket_types(discount_code=code)
         for ticket in self.ticket_types:
             self.fields[f"quantity_{ticket.pk}"] = forms.IntegerField(
                 label=ticket.label,
@@ -63,6 +69,7 @@ class RegistrationForm(forms.Form):
                     initial=ticket.suggested_price or ticket.price,
                     required=False,
                 )
+        guard_text_fields(self)
 
     def add_group_and_question_fields(self, page):
         from .models import Audience, QuestionKind
@@ -163,7 +170,9 @@ class WaitingListForm(forms.Form):
     places = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=10, initial=1)
     name = forms.CharField(label=_("Votre nom"), max_length=200)
     email = forms.EmailField(
-        label=_("Votre courriel"), help_text=_("Pour vous prévenir si des places se libèrent.")
+        label=_("Votre courriel"),
+        help_text=_("Pour vous prévenir si des places se libèrent."),
+        max_length=254,
     )
     consent = forms.BooleanField(
         label=_(
@@ -180,6 +189,7 @@ class WaitingListForm(forms.Form):
         self.fields["date"].choices = [(pk, str(d)) for pk, d in self.dates.items()]
         if len(self.dates) == 1:
             self.fields["date"].initial = next(iter(self.dates))
+        guard_text_fields(self)
 
     def clean(self):
         data = super().clean()

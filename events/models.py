@@ -363,8 +363,11 @@ class EventPage(RoutablePageMixin, Page):
 
 
 def discount_code_is_usable(code):
+    from cesiq_site.validation import has_control_characters
     from orders.models import DiscountCode
 
+    if len(code) > 40 or has_control_characters(code):
+        return False
     now = timezone.now()
     found = DiscountCode.objects.filter(
         code=code.strip().upper(), active=True, scope__in=["both", "tickets"]

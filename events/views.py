@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 
+from cesiq_site.validation import printable_or_empty, secret_or_empty
 from orders import services as orders
 
 from . import services
@@ -16,6 +17,7 @@ def _offer(page, token):
     """The waiting-list offer in the link, if it is for this activity and still valid."""
     from .models import WaitingListEntry
 
+    token = secret_or_empty(token)
     if not token:
         return None
     entry = (
@@ -34,7 +36,7 @@ def register(request, page):
         request.POST or None,
         page=page,
         offer=offer,
-        initial={"discount_code": request.GET.get("code", "")[:40]},
+        initial={"discount_code": printable_or_empty(request.GET.get("code"), 40)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cesiq_site.validation import has_control_characters
+
 from . import availability, stripe_gateway
 from .models import (
     DiscountCode,
@@ -94,6 +96,8 @@ def find_discount_code(code, kind, now):
     code = (code or "").strip().upper()
     if not code:
         return None
+    if len(code) > 40 or has_control_characters(code):
+        raise OrderError(_("Ce code de rabais n'est pas valide."))
     discount = DiscountCode.objects.select_for_update().filter(code=code, active=True).first()
     invalid = OrderError(_("Le code de rabais « %(code)s » n'est pas valide.") % {"code": code})
     if discount is None:
