@@ -36,12 +36,12 @@ class RegistrationForm(forms.Form):
         self.page = page
         self.offer = offer
         now = timezone.now()
-        self.dates = {d.pk: d for d in page.upcoming_dates}
+        self.dates = {d.pk: d for d in page.bookable_dates}
         if offer is not None:
             # Places offered from the waiting list: that date only, that many places.
-            self.dates = {offer.date_id: offer.date}
+            self.dates = {offer.date_id: offer.date} if offer.date.on_sale(now) else {}
             self.fields["offre"].initial = offer.token
-        self.fields["date"].choices = [(d.pk, str(d)) for d in self.dates.values() if d.start > now]
+        self.fields["date"].choices = [(d.pk, str(d)) for d in self.dates.values()]
         if len(self.fields["date"].choices) == 1:
             self.fields["date"].initial = self.fields["date"].choices[0][0]
         self.add_group_and_question_fields(page)
@@ -184,8 +184,7 @@ class WaitingListForm(forms.Form):
 
     def __init__(self, *args, page, **kwargs):
         super().__init__(*args, **kwargs)
-        now = timezone.now()
-        self.dates = {d.pk: d for d in page.upcoming_dates if d.start > now}
+        self.dates = {d.pk: d for d in page.bookable_dates}
         self.fields["date"].choices = [(pk, str(d)) for pk, d in self.dates.items()]
         if len(self.dates) == 1:
             self.fields["date"].initial = next(iter(self.dates))

@@ -38,6 +38,8 @@ def register(
         date = None
     if date is None:
         raise OrderError(_("Cette date n'existe pas pour cette activité."))
+    if not date.on_sale():
+        raise OrderError(date.not_on_sale_reason())
     details = {"answers": answers} if answers else {}
     if offer is not None:
         offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)

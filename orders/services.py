@@ -172,8 +172,13 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
             quotas = item.quotas(option)
             unit_price = quantize(item.price_for(selection.requested_price, option))
             priced.append((selection, unit_price, quotas))
-        # Locks every quota concerned in one fixed order, then counts the selections sharing
-        # a quota together (two ticket types for one date).
+        # Lock every quota concerned in one fixed order, then read the rules again: staff
+        # may have stopped the sale (a date cancelled) while this buyer waited for the lock.
+        availability.lock(q.pk for _s, _price, quotas in priced for q in quotas)
+        for selection, _price, _quotas in priced:
+            selection.item.check_sale(selection.quantity, selection.option, now)
+        # Count under the locks, the selections sharing a quota together (two ticket types
+        # for one date).
         availability.reserve(
             [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced], now
         )
