@@ -151,6 +151,12 @@ class RegistrationForm(forms.Form):
         if not self.selections and not self.errors:
             raise forms.ValidationError(_("Choisissez au moins un billet."))
         wanted = sum(q for _t, q, _a in self.selections)
+        cap = self.page.source.max_places_per_order
+        if wanted > cap and not self.errors:
+            raise forms.ValidationError(
+                _("Au plus %(max)s places par inscription ; vous en demandez %(wanted)s.")
+                % {"max": cap, "wanted": wanted}
+            )
         if len(self.attendee_names()) > wanted and not self.errors:
             self.add_error(
                 "attendee_names",

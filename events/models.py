@@ -4,6 +4,7 @@ and the attendees that paid or free registrations create."""
 import secrets
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -22,7 +23,7 @@ from home.blocks import BodyBlock
 from orders import availability
 from orders.models import OrderLine, Quota
 from orders.money import format_cad
-from orders.purchasable import NotAvailable, Purchasable
+from orders.purchasable import HoldRule, NotAvailable, Purchasable
 
 
 class Audience(models.TextChoices):
@@ -44,6 +45,10 @@ class AttendanceMode(models.TextChoices):
     IN_PERSON = "presentiel", _("En personne")
     ONLINE = "en-ligne", _("En ligne")
     MIXED = "hybride", _("En personne et en ligne")
+
+
+# An order for a whole school (several classes) stays possible; beyond, staff register it.
+MAX_PLACES_PER_ORDER = 200
 
 
 class EventStatus(models.TextChoices):
@@ -191,6 +196,24 @@ class EventPage(RoutablePageMixin, Page):
     cancellation_hours = models.PositiveIntegerField(
         _("annulation possible jusqu'à (heures avant)"), default=48
     )
+    max_places_per_order = models.PositiveSmallIntegerField(
+        _("places par inscription (au plus)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES_PER_ORDER)],
+        help_text=_(
+            "Pour une date, toutes sortes de billets confondues, gratuits compris. C'est aussi "
+            "le plus de places qu'une même connexion peut garder sans les payer."
+        ),
+    )
+    confirm_free_by_email = models.BooleanField(
+        _("confirmer les inscriptions gratuites par courriel"),
+        default=False,
+        help_text=_(
+            "L'inscription gratuite n'est confirmée, et les billets envoyés, que lorsque la "
+            "personne suit le lien reçu par courriel ; ses places sont gardées en attendant, "
+            "puis libérées."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -231,6 +254,9 @@ class EventPage(RoutablePageMixin, Page):
                     [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
                 ),
                 FieldPanel("cancellation_hours"),
+                FieldRowPanel(
+                    [FieldPanel("max_places_per_order"), FieldPanel("confirm_free_by_email")]
+                ),
                 FieldPanel("external_registration_url"),
             ],
             heading=_("Inscriptions"),
@@ -689,6 +715,19 @@ class TicketType(Purchasable, Orderable):
                 gettext("Au plus %(max)s billets « %(name)s » par commande.")
                 % {"max": self.max_per_order, "name": self.label}
             )
+
+    def hold_rule(self, date):
+        """One address, one unpaid order per date; at most the activity's places per order,
+        and as many held unpaid from one connection."""
+        date = self._check_date(date)
+        return HoldRule(
+            quota=date.quota,
+            max_places=self.page.max_places_per_order,
+            name=f"{self.page.localized.title} — {date}",
+        )
+
+    def confirm_by_email(self, date):
+        return self.page.confirm_free_by_email
 
     def display_name(self):
         return f"{self.page.localized.title} — {self.label}"

@@ -67,6 +67,25 @@ def date_registrations(date, now=None):
     )
 
 
+def date_holds(date, now=None):
+    """Who keeps places on `date` without having paid (or confirmed by email) yet: one row per
+    pending order whose hold runs, the soonest to expire first. Counted by orders.availability,
+    like every place."""
+    now = now or timezone.now()
+    return [
+        {
+            "order": order,
+            "code": order.code,
+            "email": order.buyer_email,
+            "name": order.buyer_name,
+            "places": places,
+            "expires_at": order.expires_at,
+            "waiting_for": _("confirmation par courriel") if order.total == 0 else _("paiement"),
+        }
+        for order, places in availability.holds([date.quota_id], now)
+    ]
+
+
 def date_summary(date, now=None):
     """What the staff page shows about a date before they act on it."""
     now = now or timezone.now()
@@ -83,6 +102,7 @@ def date_summary(date, now=None):
         ).aggregate(n=Sum("places"))["n"]
         or 0,
         "past": date.end <= now,
+        "holds": date_holds(date, now),
         "status": date.get_status_display(),
         "cancelled": date.status == EventStatus.CANCELLED,
     }

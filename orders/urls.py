@@ -11,4 +11,9 @@ urlpatterns = [
     path(_("commande/<ordercode:code>/<secret:token>/"), views.order_detail, name="detail"),
     path(_("commande/<ordercode:code>/<secret:token>/payer/"), views.order_pay, name="pay"),
     path(_("commande/<ordercode:code>/<secret:token>/annuler/"), views.order_cancel, name="cancel"),
+    path(
+        _("commande/<ordercode:code>/confirmer/<hexkey:key>/"),
+        views.order_confirm_email,
+        name="confirm_email",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
 
+from cesiq_site import ratelimit
 from cesiq_site.validation import no_control_characters
 
 MAX_QUERY_LENGTH = 200
@@ -17,6 +18,10 @@ class SearchForm(forms.Form):
 
 def search(request):
     """Full-text search over live pages of the current language."""
+    if request.GET.get("q"):
+        limited = ratelimit.hit(request, "search")
+        if limited:
+            return ratelimit.too_many(request, limited)
     form = SearchForm(request.GET)
     query = ""
     if form.is_valid():
