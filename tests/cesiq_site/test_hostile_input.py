@@ -391,3 +391,42 @@ def test_order_page_answers_any_return_flag(pending_order, returning):
         assert response.status_code == 200
 
     isolated(check)
+
+
+@pytest.fixture
+def unconfirmed_order(postgres):
+    """A free webinar registration waiting for its emailed confirmation link."""
+    from events import services
+
+    webinar = page("webinaire-decroissance")
+    return services.register(
+        webinar,
+        date_id=webinar.upcoming_dates[0].pk,
+        tickets=[(webinar.ticket_types.get(), 1, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="confirmation-hypothese@example.org",
+        language="fr",
+    )
+
+
+@BUDGET
+@given(
+    part=st.sampled_from(["code", "key"]), value=hostile, method=st.sampled_from(["get", "post"])
+)
+@example(part="key", value="a\x00b", method="post")
+@example(part="key", value="0" * 64, method="post")
+def test_confirmation_link_answers_any_code_or_key(unconfirmed_order, part, value, method):
+    from orders.services import email_confirmation_key
+
+    def check():
+        code, key = unconfirmed_order.code, email_confirmation_key(unconfirmed_order)
+        if part == "code":
+            code = segment(value)
+        else:
+            key = segment(value)
+        before = state()
+        response = getattr(browser(), method)(f"/commande/{code}/confirmer/{key}/")
+        assert response.status_code == 404, (part, value, response.status_code)
+        assert state() == before
+
+    isolated(check)
