@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cesiq_site.validation import guard_text_fields, printable_or_empty
 
 from .models import TicketKind
+from .waiting_list import max_places
 
 
 class RegistrationForm(forms.Form):
@@ -194,6 +196,10 @@ class WaitingListForm(forms.Form):
         self.fields["date"].choices = [(pk, str(d)) for pk, d in self.dates.items()]
         if len(self.dates) == 1:
             self.fields["date"].initial = next(iter(self.dates))
+        most = max_places(page)
+        self.fields["places"].max_value = most
+        self.fields["places"].validators.append(MaxValueValidator(most))
+        self.fields["places"].widget.attrs["max"] = most
         guard_text_fields(self)
 
     def clean(self):

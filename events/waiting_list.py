@@ -25,6 +25,11 @@ from .models import EventDate, EventStatus, WaitingListEntry
 MAX_PLACES = 10
 
 
+def max_places(page):
+    """Places one person may wait for: no more than one order may take once offered."""
+    return min(MAX_PLACES, page.source.max_places_per_order)
+
+
 def offer_hours():
     return getattr(settings, "WAITING_LIST_OFFER_HOURS", 24)
 
@@ -32,8 +37,9 @@ def offer_hours():
 def join(date, *, name, email, language, places, now=None):
     """Put someone in line for `date`; joining twice updates the number of places."""
     now = now or timezone.now()
-    if not 1 <= places <= MAX_PLACES:
-        raise OrderError(_("Entre 1 et %(max)s places.") % {"max": MAX_PLACES})
+    most = max_places(date.page)
+    if not 1 <= places <= most:
+        raise OrderError(_("Entre 1 et %(max)s places.") % {"max": most})
     with transaction.atomic():
         try:
             availability.lock([date.quota_id])

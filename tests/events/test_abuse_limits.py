@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events import services, staff
 from events.models import Attendee, EventPage
@@ -179,7 +179,10 @@ def test_places_per_order_are_capped_in_the_form_and_in_the_service(client, trai
     assert response.status_code == 400
     assert "Au plus 4 places par inscription ; vous en demandez 5." in texts(response)
     ticket = training.ticket_types.get()
-    with pytest.raises(OrderError, match="Au plus 4 places par commande"):
+    with (
+        translation.override("fr"),
+        pytest.raises(OrderError, match="Au plus 4 places par commande"),
+    ):
         services.register(
             training,
             date_id=training.upcoming_dates[0].pk,
@@ -323,3 +326,14 @@ def test_the_confirmation_link_works_in_english(
     assert "Your registration is not confirmed yet." in page
     order = follow_confirmation_link(client, order, django_capture_on_commit_callbacks)
     assert order.state == OrderState.PAID
+
+
+def test_nobody_waits_for_more_places_than_one_order_may_take(client, webinar):
+    """The webinar allows 2 places per order: an offer of 3 could never be used."""
+    from events import waiting_list
+
+    date = webinar.upcoming_dates[0]
+    with translation.override("fr"), pytest.raises(OrderError, match="Entre 1 et 2 places."):
+        waiting_list.join(date, name="Léa", email="lea@example.org", language="fr", places=3)
+    form = BeautifulSoup(client.get(webinar.url + "liste-attente/").content, "html.parser")
+    assert form.select_one("input[name=places]")["max"] == "2"

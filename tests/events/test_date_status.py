@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.models import Locale
 
 from events import services, staff, waiting_list
@@ -92,7 +92,7 @@ def test_a_cancelled_date_is_shown_cancelled_and_cannot_be_registered_for(
     )
     assert response.status_code == 400
     assert "Sélectionnez un choix valide." in response.content.decode()
-    with pytest.raises(OrderError, match="Cette date est annulée."):
+    with translation.override("fr"), pytest.raises(OrderError, match="Cette date est annulée."):
         services.register(
             activity,
             date_id=first.pk,
@@ -104,7 +104,7 @@ def test_a_cancelled_date_is_shown_cancelled_and_cannot_be_registered_for(
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
     # Its waiting list takes nobody.
     assert first.pk not in date_choices(client, activity.url + "liste-attente/")
-    with pytest.raises(OrderError, match="Cette date est annulée."):
+    with translation.override("fr"), pytest.raises(OrderError, match="Cette date est annulée."):
         waiting_list.join(first, name="Léa", email="lea@example.org", language="fr", places=1)
     assert not WaitingListEntry.objects.filter(email="lea@example.org").exists()
     # Calendars: the date is CANCELLED with a higher SEQUENCE; the other is unchanged.
@@ -172,7 +172,7 @@ def test_a_postponed_date_without_a_new_date_is_not_on_sale(
     assert "Date reportée — nouvelle date à venir" in line
     assert "Complet" not in line
     assert "Inscriptions fermées" in client.get(free_activity.url + "inscription/").content.decode()
-    with pytest.raises(OrderError, match="Cette date est reportée"):
+    with translation.override("fr"), pytest.raises(OrderError, match="Cette date est reportée"):
         waiting_list.join(date, name="Léa", email="lea@example.org", language="fr", places=1)
     events = vevents(client, free_activity.url + "calendrier/")
     assert (events[date.pk]["STATUS"], events[date.pk]["SEQUENCE"]) == ("TENTATIVE", "1")
