@@ -3,17 +3,23 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site.validation import guard_text_fields, printable_or_empty
+
 from .models import TicketKind
+from .waiting_list import max_places
 
 
 class RegistrationForm(forms.Form):
     date = forms.TypedChoiceField(label=_("Date"), coerce=int, widget=forms.RadioSelect)
     buyer_name = forms.CharField(label=_("Votre nom"), max_length=200)
     buyer_email = forms.EmailField(
-        label=_("Votre courriel"), help_text=_("Pour vous envoyer la confirmation et vos billets.")
+        label=_("Votre courriel"),
+        help_text=_("Pour vous envoyer la confirmation et vos billets."),
+        max_length=254,  # the column's size (RFC 5321)
     )
     discount_code = forms.CharField(label=_("Code de rabais"), max_length=40, required=False)
     consent = forms.BooleanField(
@@ -32,19 +38,21 @@ class RegistrationForm(forms.Form):
         self.page = page
         self.offer = offer
         now = timezone.now()
-        self.dates = {d.pk: d for d in page.upcoming_dates}
+        self.dates = {d.pk: d for d in page.bookable_dates}
         if offer is not None:
             # Places offered from the waiting list: that date only, that many places.
-            self.dates = {offer.date_id: offer.date}
+            self.dates = {offer.date_id: offer.date} if offer.date.on_sale(now) else {}
             self.fields["offre"].initial = offer.token
-        self.fields["date"].choices = [(d.pk, str(d)) for d in self.dates.values() if d.start > now]
+        self.fields["date"].choices = [(d.pk, str(d)) for d in self.dates.values()]
         if len(self.fields["date"].choices) == 1:
             self.fields["date"].initial = self.fields["date"].choices[0][0]
         self.add_group_and_question_fields(page)
         code = (self.data.get("discount_code") if self.is_bound else None) or self.initial.get(
             "discount_code", ""
         )
-        self.ticket_types = page.public_ticket_types(discount_code=code or "")
+        # Read before validation (it decides which fields exist): only a plausible code counts.
+        code = printable_or_empty(code, self.fields["discount_code"].max_length)
+        self.ticket_types = page.public_ticket_types(discount_code=code)
         for ticket in self.ticket_types:
             self.fields[f"quantity_{ticket.pk}"] = forms.IntegerField(
                 label=ticket.label,
@@ -63,6 +71,7 @@ class RegistrationForm(forms.Form):
                     initial=ticket.suggested_price or ticket.price,
                     required=False,
                 )
+        guard_text_fields(self)
 
     def add_group_and_question_fields(self, page):
         from .models import Audience, QuestionKind
@@ -144,6 +153,12 @@ class RegistrationForm(forms.Form):
         if not self.selections and not self.errors:
             raise forms.ValidationError(_("Choisissez au moins un billet."))
         wanted = sum(q for _t, q, _a in self.selections)
+        cap = self.page.source.max_places_per_order
+        if wanted > cap and not self.errors:
+            raise forms.ValidationError(
+                _("Au plus %(max)s places par inscription ; vous en demandez %(wanted)s.")
+                % {"max": cap, "wanted": wanted}
+            )
         if len(self.attendee_names()) > wanted and not self.errors:
             self.add_error(
                 "attendee_names",
@@ -163,7 +178,9 @@ class WaitingListForm(forms.Form):
     places = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=10, initial=1)
     name = forms.CharField(label=_("Votre nom"), max_length=200)
     email = forms.EmailField(
-        label=_("Votre courriel"), help_text=_("Pour vous prévenir si des places se libèrent.")
+        label=_("Votre courriel"),
+        help_text=_("Pour vous prévenir si des places se libèrent."),
+        max_length=254,
     )
     consent = forms.BooleanField(
         label=_(
@@ -175,11 +192,15 @@ class WaitingListForm(forms.Form):
 
     def __init__(self, *args, page, **kwargs):
         super().__init__(*args, **kwargs)
-        now = timezone.now()
-        self.dates = {d.pk: d for d in page.upcoming_dates if d.start > now}
+        self.dates = {d.pk: d for d in page.bookable_dates}
         self.fields["date"].choices = [(pk, str(d)) for pk, d in self.dates.items()]
         if len(self.dates) == 1:
             self.fields["date"].initial = next(iter(self.dates))
+        most = max_places(page)
+        self.fields["places"].max_value = most
+        self.fields["places"].validators.append(MaxValueValidator(most))
+        self.fields["places"].widget.attrs["max"] = most
+        guard_text_fields(self)
 
     def clean(self):
         data = super().clean()

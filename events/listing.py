@@ -188,10 +188,11 @@ def requested_month(value, today):
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
         return this_month
-    first = date(year, month, 1)
-    if abs(months_apart(this_month, first)) > MONTHS_REACHABLE:
+    # Compared as month numbers before any date is built: year 0000 has no date.
+    apart = (year * 12 + month) - (this_month.year * 12 + this_month.month)
+    if abs(apart) > MONTHS_REACHABLE:
         return this_month
-    return first
+    return date(year, month, 1)
 
 
 @dataclass
@@ -299,6 +300,8 @@ def feed_pages(index_page, request):
     )
     audience = request.GET.get("audience")
     if audience:
+        if audience not in Audience.values:
+            return []
         pages = pages.filter(audience=audience)
     theme = request.GET.get("theme")
     if theme:

@@ -5,6 +5,7 @@ import secrets
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -23,7 +24,7 @@ from home.blocks import BodyBlock
 from orders import availability
 from orders.models import OrderLine, Quota
 from orders.money import format_cad
-from orders.purchasable import NotAvailable, Purchasable
+from orders.purchasable import HoldRule, NotAvailable, Purchasable
 
 
 class Audience(models.TextChoices):
@@ -45,6 +46,10 @@ class AttendanceMode(models.TextChoices):
     IN_PERSON = "presentiel", _("En personne")
     ONLINE = "en-ligne", _("En ligne")
     MIXED = "hybride", _("En personne et en ligne")
+
+
+# An order for a whole school (several classes) stays possible; beyond, staff register it.
+MAX_PLACES_PER_ORDER = 200
 
 
 class EventStatus(models.TextChoices):
@@ -192,6 +197,24 @@ class EventPage(RoutablePageMixin, Page):
     cancellation_hours = models.PositiveIntegerField(
         _("annulation possible jusqu'à (heures avant)"), default=48
     )
+    max_places_per_order = models.PositiveSmallIntegerField(
+        _("places par inscription (au plus)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES_PER_ORDER)],
+        help_text=_(
+            "Pour une date, toutes sortes de billets confondues, gratuits compris. C'est aussi "
+            "le plus de places qu'une même connexion peut garder sans les payer."
+        ),
+    )
+    confirm_free_by_email = models.BooleanField(
+        _("confirmer les inscriptions gratuites par courriel"),
+        default=False,
+        help_text=_(
+            "L'inscription gratuite n'est confirmée, et les billets envoyés, que lorsque la "
+            "personne suit le lien reçu par courriel ; ses places sont gardées en attendant, "
+            "puis libérées."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -232,6 +255,9 @@ class EventPage(RoutablePageMixin, Page):
                     [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
                 ),
                 FieldPanel("cancellation_hours"),
+                FieldRowPanel(
+                    [FieldPanel("max_places_per_order"), FieldPanel("confirm_free_by_email")]
+                ),
                 FieldPanel("external_registration_url"),
             ],
             heading=_("Inscriptions"),
@@ -264,6 +290,13 @@ class EventPage(RoutablePageMixin, Page):
         now = timezone.now()
         return [d for d in self.source.dates.all() if d.end > now]
 
+    @cached_property
+    def bookable_dates(self):
+        """Upcoming dates open to registration: scheduled (neither cancelled nor postponed)
+        and not yet begun."""
+        now = timezone.now()
+        return [d for d in self.upcoming_dates if d.on_sale(now)]
+
     @property
     def display_date(self):
         """The next date, or for a past activity its last one."""
@@ -272,7 +305,9 @@ class EventPage(RoutablePageMixin, Page):
 
     @property
     def next_date(self):
-        dates = self.upcoming_dates
+        """The next date one can register for, else the next one (cancelled or postponed,
+        shown as such)."""
+        dates = self.bookable_dates or self.upcoming_dates
         return dates[0] if dates else None
 
     @property
@@ -306,9 +341,8 @@ class EventPage(RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
         context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
-        context["all_full"] = bool(context["dates"]) and all(
-            left <= 0 for _date, left in context["dates"]
-        )
+        bookable = [left for date, left in context["dates"] if date.on_sale(now)]
+        context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
         context["json_ld"] = event_json_ld(self, request)
         from .tickets import google_calendar_url
@@ -346,6 +380,17 @@ class EventPage(RoutablePageMixin, Page):
 
         return register(request, self)
 
+    def save(self, *args, **kwargs):
+        previous = (
+            EventPage.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        if previous is not None and previous != self.status:
+            # Every date's calendar entry changes status with its activity.
+            EventDate.objects.filter(page_id=self.pk).update(sequence=models.F("sequence") + 1)
+
     def with_content_from(self, display):
         """Used by the listing: show `display` (a translation) with this page's dates."""
         display.__dict__["source"] = self
@@ -360,12 +405,15 @@ class EventPage(RoutablePageMixin, Page):
             return False
         if source.registration_closes_at and now > source.registration_closes_at:
             return False
-        return bool(self.upcoming_dates) and bool(self.public_ticket_types())
+        return bool(self.bookable_dates) and bool(self.public_ticket_types())
 
 
 def discount_code_is_usable(code):
+    from cesiq_site.validation import has_control_characters
     from orders.models import DiscountCode
 
+    if len(code) > 40 or has_control_characters(code):
+        return False
     now = timezone.now()
     found = DiscountCode.objects.filter(
         code=code.strip().upper(), active=True, scope__in=["both", "tickets"]
@@ -392,6 +440,20 @@ class EventDate(Orderable):
         on_delete=models.PROTECT,
         related_name="event_date",
     )
+    # Set by the staff actions (events/staff.py), which also refund and tell people: not in
+    # the editor's form, where changing it would skip both.
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=EventStatus.choices,
+        default=EventStatus.SCHEDULED,
+        editable=False,
+    )
+    # iCalendar SEQUENCE: raised whenever the date's time or status changes, so that
+    # calendars that imported the date replace their copy (RFC 5545 §3.8.7.4).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    # The start before a postponement to a known new date (schema.org previousStartDate).
+    previous_start = models.DateTimeField(_("début initial"), null=True, blank=True, editable=False)
 
     panels = [FieldRowPanel([FieldPanel("start"), FieldPanel("end"), FieldPanel("capacity")])]
 
@@ -410,12 +472,66 @@ class EventDate(Orderable):
             raise ValidationError({"end": _("La fin doit venir après le début.")})
 
     def save(self, *args, **kwargs):
+        self._raise_sequence_on_change()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
         availability.keep_own_quota(self, self.capacity, f"{self.page.title} — {self}"[:300])
         super().save(*args, **kwargs)
         for ticket_type in TicketType.objects.filter(
             page_id=self.page_id, places_per_date__isnull=False
         ):
             ticket_type.quota_for(self)
+
+    def _raise_sequence_on_change(self):
+        """A changed time or status raises SEQUENCE; it never goes down, even when a page is
+        published from a revision written before a staff action."""
+        if self.pk is None:
+            return
+        stored = (
+            EventDate.objects.filter(pk=self.pk)
+            .values("start", "end", "status", "sequence")
+            .first()
+        )
+        if stored is None:
+            return
+        sequence = max(self.sequence, stored["sequence"])
+        if (stored["start"], stored["end"], stored["status"]) != (
+            self.start,
+            self.end,
+            self.status,
+        ):
+            sequence += 1
+        self.sequence = sequence
+
+    @property
+    def shown_status(self):
+        """The date's status as the public sees it: its own, or its activity's when the whole
+        activity is cancelled or postponed."""
+        if self.status != EventStatus.SCHEDULED:
+            return self.status
+        return self.page.status
+
+    @property
+    def is_cancelled(self):
+        return self.shown_status == EventStatus.CANCELLED
+
+    @property
+    def is_postponed(self):
+        return self.shown_status == EventStatus.POSTPONED
+
+    def on_sale(self, now=None):
+        """Open to registration and to the waiting list: scheduled and not yet begun."""
+        now = now or timezone.now()
+        return self.shown_status == EventStatus.SCHEDULED and self.start > now
+
+    def not_on_sale_reason(self):
+        if self.is_cancelled:
+            return gettext("Cette date est annulée.")
+        if self.is_postponed:
+            return gettext(
+                "Cette date est reportée ; les inscriptions reprendront avec la nouvelle date."
+            )
+        return gettext("Cette date n'accepte plus d'inscriptions.")
 
     @classmethod
     def of_line(cls, line):
@@ -582,6 +698,12 @@ class TicketType(Purchasable, Orderable):
 
     def check_sale(self, quantity, date, now):
         date = self._check_date(date)
+        # Read from the database, not the object in hand: orders checks again once the
+        # date's places are locked, and a date cancelled meanwhile must be seen then.
+        status = EventDate.objects.filter(pk=date.pk).values_list("status", flat=True).first()
+        if status != EventStatus.SCHEDULED:
+            date.status = status or EventStatus.CANCELLED
+            raise NotAvailable(date.not_on_sale_reason())
         if self.page.status != EventStatus.SCHEDULED or date.end <= now:
             raise NotAvailable(
                 gettext("« %(item)s » n'est plus en vente.") % {"item": self.display_name()}
@@ -593,6 +715,19 @@ class TicketType(Purchasable, Orderable):
                 gettext("Au plus %(max)s billets « %(name)s » par commande.")
                 % {"max": self.max_per_order, "name": self.label}
             )
+
+    def hold_rule(self, date):
+        """One address, one unpaid order per date; at most the activity's places per order,
+        and as many held unpaid from one connection."""
+        date = self._check_date(date)
+        return HoldRule(
+            quota=date.quota,
+            max_places=self.page.max_places_per_order,
+            name=f"{self.page.localized.title} — {date}",
+        )
+
+    def confirm_by_email(self, date):
+        return self.page.confirm_free_by_email
 
     def display_name(self):
         return f"{self.page.localized.title} — {self.label}"
@@ -774,11 +909,11 @@ def event_json_ld(page, request):
 
     from django.utils.html import _json_script_escapes
 
-    status = {
+    statuses = {
         EventStatus.SCHEDULED: "https://schema.org/EventScheduled",
         EventStatus.CANCELLED: "https://schema.org/EventCancelled",
         EventStatus.POSTPONED: "https://schema.org/EventPostponed",
-    }[page.source.status]
+    }
     mode = {
         AttendanceMode.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
         AttendanceMode.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
@@ -805,6 +940,11 @@ def event_json_ld(page, request):
         location.append({"@type": "VirtualLocation", "url": url})
     events = []
     for date in page.upcoming_dates:
+        status = statuses[date.shown_status]
+        moved = {}
+        if date.shown_status == EventStatus.SCHEDULED and date.previous_start:
+            status = "https://schema.org/EventRescheduled"
+            moved = {"previousStartDate": timezone.localtime(date.previous_start).isoformat()}
         events.append(
             {
                 "@context": "https://schema.org",
@@ -814,6 +954,7 @@ def event_json_ld(page, request):
                 "startDate": timezone.localtime(date.start).isoformat(),
                 "endDate": timezone.localtime(date.end).isoformat(),
                 "eventStatus": status,
+                **moved,
                 "eventAttendanceMode": mode,
                 "location": location[0] if len(location) == 1 else location,
                 "organizer": {
@@ -831,6 +972,7 @@ def event_json_ld(page, request):
                         "availability": "https://schema.org/InStock",
                     }
                     for ticket in page.visible_ticket_types()
+                    if date.shown_status == EventStatus.SCHEDULED
                 ],
             }
         )

@@ -38,6 +38,7 @@ def due_attendees(now):
             date__start__gt=now,
             date__start__lte=now + REMINDER_LEAD,
             date__page__status=EventStatus.SCHEDULED,
+            date__status=EventStatus.SCHEDULED,
             order_line__order__state=OrderState.PAID,
         )
         .select_related("order_line__order", "date__page", "ticket_type")

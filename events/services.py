@@ -10,8 +10,26 @@ from orders.services import OrderError, Selection
 from .models import WaitingListEntry
 
 
+def register(page, **kwargs):
+    """Place the order for `tickets` [(ticket_type, quantity, amount_or_None)] on one date.
+
+    Free registrations are confirmed at once (or, when the activity asks for it, once the
+    buyer follows the link emailed to them); paid ones wait for Stripe. With an `offer` from
+    the waiting list, the offered places are used (and stop being held by the offer).
+    `client_key` names the visitor's connection, which may hold only so many places unpaid.
+
+    An address that already holds an unpaid order for the date is refused, and that order's
+    link is sent to the address once this transaction is over.
+    """
+    try:
+        return _register(page, **kwargs)
+    except orders.AlreadyHolding as exc:
+        orders.remind_pending_order(exc.order)
+        raise
+
+
 @transaction.atomic
-def register(
+def _register(
     page,
     *,
     date_id,
@@ -23,12 +41,8 @@ def register(
     offer=None,
     answers=None,
     attendee_names=(),
+    client_key="",
 ):
-    """Place the order for `tickets` [(ticket_type, quantity, amount_or_None)] on one date.
-
-    Free registrations are confirmed at once; paid ones wait for Stripe. With an `offer` from
-    the waiting list, the offered places are used (and stop being held by the offer).
-    """
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
     if any(ticket.hidden_until_code for ticket, _q, _a in tickets) and not discount_code:
@@ -39,6 +53,8 @@ def register(
         date = None
     if date is None:
         raise OrderError(_("Cette date n'existe pas pour cette activité."))
+    if not date.on_sale():
+        raise OrderError(date.not_on_sale_reason())
     details = {"answers": answers} if answers else {}
     if offer is not None:
         # The date's places first, then the offer: the order every path takes them in.
@@ -59,6 +75,7 @@ def register(
         language=language,
         discount_code=discount_code,
         selections=selections_with_names(tickets, date, details, list(attendee_names)),
+        client_key=client_key,
     )
 
 

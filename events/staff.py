@@ -22,12 +22,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders import services
+from orders import availability, services
 from orders.models import Order, OrderState, OutboxEmail
 from orders.outbox import queue_email
 from orders.services import OrderError
 
-from .models import Attendee, EventDate, WaitingListEntry
+from .models import Attendee, EventDate, EventStatus, WaitingListEntry
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,25 @@ def date_registrations(date, now=None):
     )
 
 
+def date_holds(date, now=None):
+    """Who keeps places on `date` without having paid (or confirmed by email) yet: one row per
+    pending order whose hold runs, the soonest to expire first. Counted by orders.availability,
+    like every place."""
+    now = now or timezone.now()
+    return [
+        {
+            "order": order,
+            "code": order.code,
+            "email": order.buyer_email,
+            "name": order.buyer_name,
+            "places": places,
+            "expires_at": order.expires_at,
+            "waiting_for": _("confirmation par courriel") if order.total == 0 else _("paiement"),
+        }
+        for order, places in availability.holds([date.quota_id], now)
+    ]
+
+
 def date_summary(date, now=None):
     """What the staff page shows about a date before they act on it."""
     now = now or timezone.now()
@@ -83,6 +102,9 @@ def date_summary(date, now=None):
         ).aggregate(n=Sum("places"))["n"]
         or 0,
         "past": date.end <= now,
+        "holds": date_holds(date, now),
+        "status": date.get_status_display(),
+        "cancelled": date.status == EventStatus.CANCELLED,
     }
 
 
@@ -100,13 +122,22 @@ def cancel_date(date, *, user, message, now=None):
     now = now or timezone.now()
     outcome = DateOutcome()
 
-    # Stop new registrations first, so that nobody buys a place while we cancel the others.
+    # Stop new registrations and waiting-list joins first, so that nobody takes a place while
+    # we cancel the others. The status is what the site shows and refuses on; the places go
+    # to 0 as well, so nothing that counts places alone can sell one.
     with transaction.atomic():
+        # The date's places first, as buyers take them: a registration in progress finishes
+        # (and is then cancelled below), a later one sees the date cancelled.
+        try:
+            availability.lock([date.quota_id])
+        except availability.Busy as exc:
+            raise OrderError(str(exc)) from exc
         date = EventDate.objects.select_for_update().select_related("page").get(pk=date.pk)
-        if date.capacity:
+        if date.status != EventStatus.CANCELLED or date.capacity:
+            date.status = EventStatus.CANCELLED
             date.capacity = 0
-            date.save(update_fields=["capacity"])
-            _update_revisions(date, capacity=0)
+            date.save(update_fields=["status", "capacity"])
+            _update_revisions(date, status=date.status, capacity=0, sequence=date.sequence)
 
     for order in date_registrations(date, now):
         try:
@@ -170,6 +201,8 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
     outcome = DateOutcome()
     with transaction.atomic():
         date = EventDate.objects.select_for_update().select_related("page").get(pk=date.pk)
+        if date.status == EventStatus.CANCELLED:
+            raise OrderError(_("Cette date est annulée : elle ne peut plus être reportée."))
         previous_start = date.start
         if new_start:
             new_end = new_end or new_start + (date.end - date.start)
@@ -177,9 +210,22 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
                 raise OrderError(_("La nouvelle date doit être dans le futur."))
             if new_end <= new_start:
                 raise OrderError(_("La fin doit venir après le début."))
+            # Moved to a known date: on sale again there (schema.org calls it rescheduled).
+            date.previous_start = date.previous_start or previous_start
             date.start, date.end = new_start, new_end
-            date.save(update_fields=["start", "end"])
-            _update_revisions(date, start=new_start, end=new_end)
+            date.status = EventStatus.SCHEDULED
+        else:
+            # No new date yet: not on sale, waiting list paused, calendars say "tentative".
+            date.status = EventStatus.POSTPONED
+        date.save(update_fields=["start", "end", "status", "previous_start"])
+        _update_revisions(
+            date,
+            start=date.start,
+            end=date.end,
+            status=date.status,
+            previous_start=date.previous_start,
+            sequence=date.sequence,
+        )
 
     when = new_start.isoformat() if new_start else "tbd"
     for order in date_registrations(date, now):

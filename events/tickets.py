@@ -59,8 +59,9 @@ def vevent(page, date, *, url, online_link=""):
     if online_link:
         description += f"\n\n{online_link}"
     location = page.venue.full_address if page.venue else (online_link or url)
+    # A postponed date keeps its place in calendars, marked as not certain, until it moves.
     status = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(
-        page.source.status, "CONFIRMED"
+        date.shown_status, "CONFIRMED"
     )
     lines = [
         "BEGIN:VEVENT",
@@ -73,6 +74,7 @@ def vevent(page, date, *, url, online_link=""):
         f"LOCATION:{_escape(location)}",
         f"URL:{url}",
         f"STATUS:{status}",
+        f"SEQUENCE:{date.sequence}",
         "END:VEVENT",
     ]
     return lines

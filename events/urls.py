@@ -1,14 +1,16 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+import cesiq_site.converters  # noqa: F401  (registers <secret:…>)
+
 from . import views
 
 app_name = "events"
 
 urlpatterns = [
-    path(_("billet/<str:code>/"), views.ticket, name="ticket"),
+    path(_("billet/<secret:code>/"), views.ticket, name="ticket"),
     path(
-        _("liste-attente/<str:token>/quitter/"),
+        _("liste-attente/<secret:token>/quitter/"),
         views.leave_waiting_list,
         name="leave_waiting_list",
     ),

@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 
+from cesiq_site import ratelimit
+from cesiq_site.validation import printable_or_empty, secret_or_empty
 from orders import services as orders
 
 from . import services
@@ -16,6 +18,7 @@ def _offer(page, token):
     """The waiting-list offer in the link, if it is for this activity and still valid."""
     from .models import WaitingListEntry
 
+    token = secret_or_empty(token)
     if not token:
         return None
     entry = (
@@ -29,12 +32,16 @@ def _offer(page, token):
 def register(request, page):
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
+    if request.method == "POST":
+        limited = ratelimit.hit(request, "register")
+        if limited:
+            return ratelimit.too_many(request, limited)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
     form = RegistrationForm(
         request.POST or None,
         page=page,
         offer=offer,
-        initial={"discount_code": request.GET.get("code", "")[:40]},
+        initial={"discount_code": printable_or_empty(request.GET.get("code"), 40)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -50,6 +57,7 @@ def register(request, page):
                 offer=offer,
                 answers=form.answers(),
                 attendee_names=form.attendee_names(),
+                client_key=ratelimit.client_key(request),
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
@@ -103,6 +111,10 @@ def join_waiting_list(request, page):
     from .forms import WaitingListForm
     from .waiting_list import join
 
+    if request.method == "POST":
+        limited = ratelimit.hit(request, "waiting_list")
+        if limited:
+            return ratelimit.too_many(request, limited)
     chosen = request.GET.get("date")
     form = WaitingListForm(
         request.POST or None, page=page, initial={"date": chosen} if chosen else None

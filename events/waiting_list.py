@@ -20,9 +20,14 @@ from orders import availability
 from orders.outbox import queue_email
 from orders.services import OrderError
 
-from .models import EventDate, WaitingListEntry
+from .models import EventDate, EventStatus, WaitingListEntry
 
 MAX_PLACES = 10
+
+
+def max_places(page):
+    """Places one person may wait for: no more than one order may take once offered."""
+    return min(MAX_PLACES, page.source.max_places_per_order)
 
 
 def offer_hours():
@@ -32,15 +37,18 @@ def offer_hours():
 def join(date, *, name, email, language, places, now=None):
     """Put someone in line for `date`; joining twice updates the number of places."""
     now = now or timezone.now()
-    if not 1 <= places <= MAX_PLACES:
-        raise OrderError(_("Entre 1 et %(max)s places.") % {"max": MAX_PLACES})
-    if date.end <= now or date.page.specific.source.status != "scheduled":
-        raise OrderError(_("Cette date n'accepte plus d'inscriptions."))
+    most = max_places(date.page)
+    if not 1 <= places <= most:
+        raise OrderError(_("Entre 1 et %(max)s places.") % {"max": most})
     with transaction.atomic():
         try:
             availability.lock([date.quota_id])
         except availability.Busy as exc:
             raise OrderError(str(exc)) from exc
+        # Read under the lock: a date cancelled meanwhile takes nobody in line.
+        date = EventDate.objects.select_related("page").get(pk=date.pk)
+        if not date.on_sale(now):
+            raise OrderError(date.not_on_sale_reason())
         if date.seats_left(now) >= places:
             raise OrderError(_("Il reste des places : inscrivez-vous directement."))
         entry, created = WaitingListEntry.objects.update_or_create(
@@ -65,8 +73,9 @@ def offer_freed_places(date, now=None):
     offered = []
     with transaction.atomic():
         availability.lock([date.quota_id])
-        date = EventDate.objects.get(pk=date.pk)
-        if date.end <= now:
+        date = EventDate.objects.select_related("page").get(pk=date.pk)
+        if date.end <= now or date.shown_status != EventStatus.SCHEDULED:
+            # A cancelled date's line is closed; a postponed one waits for its new date.
             return []
         date.waiting_list.filter(
             state=WaitingListEntry.State.OFFERED, offer_expires_at__lte=now

@@ -189,6 +189,52 @@ def hold(quota, quantity, *, until, reason=""):
     return QuotaHold.objects.create(quota=quota, quantity=quantity, expires_at=until, reason=reason)
 
 
+def pending_lines(quota_ids, now=None):
+    """Lines of pending orders whose hold runs, on any of these quotas: places kept for
+    someone who has not paid (or not confirmed by email) yet."""
+    now = now or timezone.now()
+    return OrderLine.objects.filter(
+        quotas__in=[getattr(q, "pk", q) for q in quota_ids],
+        order__state=OrderState.PENDING,
+        order__expires_at__gt=now,
+    ).distinct()
+
+
+def held_by(quota, now=None, *, client_key):
+    """Places of `quota` held right now by the pending orders placed from one client."""
+    lines = OrderLine.objects.filter(
+        quotas=getattr(quota, "pk", quota),
+        order__state=OrderState.PENDING,
+        order__expires_at__gt=now or timezone.now(),
+        order__client_key=client_key,
+    )
+    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def pending_order_of(quota, buyer_email, now=None):
+    """The pending order of `buyer_email` holding places of `quota`, if there is one."""
+    return (
+        Order.objects.filter(
+            state=OrderState.PENDING,
+            expires_at__gt=now or timezone.now(),
+            buyer_email__iexact=buyer_email.strip(),
+            lines__quotas=getattr(quota, "pk", quota),
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def holds(quota_ids, now=None):
+    """[(order, places)] for the pending orders holding places on these quotas, the soonest
+    to expire first: what staff look at to see who keeps places without paying."""
+    places = {}
+    for line in pending_lines(quota_ids, now).select_related("order"):
+        order, count = places.get(line.order_id, (line.order, 0))
+        places[line.order_id] = (order, count + line.quantity)
+    return sorted(places.values(), key=lambda pair: (pair[0].expires_at, pair[0].pk))
+
+
 def holding_orders(now=None):
     """Orders whose lines count against quotas right now."""
     return Order.objects.holding(now)

@@ -105,6 +105,10 @@ class Order(models.Model):
         related_name="orders",
     )
 
+    # A keyed hash of the buyer's network address (cesiq_site.ratelimit.client_key), kept only
+    # while the order is pending: how many places one client holds unpaid is counted by it.
+    client_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+
     # Set when something needs a person to look at it (amount mismatch, late payment…).
     attention = models.CharField(_("à vérifier"), max_length=200, blank=True)
     internal_note = models.TextField(_("note interne"), blank=True)
@@ -118,6 +122,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["state", "expires_at"]),
             models.Index(fields=["buyer_email"]),
+            models.Index(fields=["client_key", "state"]),
         ]
 
     def __str__(self):

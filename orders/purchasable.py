@@ -9,9 +9,22 @@ option is given to the item when the order is placed and never stored on the lin
 line takes is stored as its link to quotas, which is what everything counts.
 """
 
+from dataclasses import dataclass
+
 
 class NotAvailable(Exception):
     """Raised with a message the buyer can read (already translated)."""
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """How much of `quota` one buyer may keep without paying: one unpaid order per email
+    address, at most `max_places` places in it, and at most `max_places` held from one client
+    (network address) in all. `name` is what the buyer reads (the activity and its date)."""
+
+    quota: object
+    max_places: int
+    name: str
 
 
 class Purchasable:
@@ -41,6 +54,16 @@ class Purchasable:
     def check_sale(self, quantity, option, now):
         """Rules other than capacity (on sale now? at most so many per order?): raise
         NotAvailable with the reason."""
+
+    def hold_rule(self, option):
+        """The HoldRule for one unit of this item bought for `option`, or None: no limit on
+        holding beyond what is left."""
+        return None
+
+    def confirm_by_email(self, option):
+        """True when an order costing nothing must be confirmed through a link sent to the
+        buyer's address before it is final (its places stay held until then)."""
+        return False
 
     def display_name(self):
         """The item as the buyer reads it, in the active language."""

@@ -11,6 +11,7 @@ LOG_ACTIONS = {
     "placed": _("Commande passée"),
     "checkout_started": _("Page de paiement ouverte"),
     "payment_processing": _("Paiement en traitement"),
+    "awaiting_email": _("Confirmation par courriel demandée"),
     "payment_received": _("Paiement reçu"),
     "payment_failed": _("Paiement échoué"),
     "checkout_expired": _("Page de paiement expirée"),

@@ -10,9 +10,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+
+from cesiq_site.validation import has_control_characters
 
 from . import availability, stripe_gateway
 from .models import (
@@ -43,6 +47,15 @@ MINIMUM_CHARGE = Decimal("0.50")
 
 class OrderError(Exception):
     """A request the buyer or staff must correct; the message is translated and shown as is."""
+
+
+class AlreadyHolding(OrderError):
+    """The buyer's address already has an unpaid order for these places. The caller, once
+    out of its transaction, sends that order's link to the address (`remind_pending_order`)."""
+
+    def __init__(self, message, order):
+        super().__init__(message)
+        self.order = order
 
 
 @dataclass
@@ -82,7 +95,9 @@ def change_state(order, state, *, user=None, message=""):
         order.paid_at = now
     if state == OrderState.CANCELLED:
         order.cancelled_at = now
-    order.save(update_fields=["state", "paid_at", "cancelled_at"])
+    # Who placed it is only needed while it holds places unpaid.
+    order.client_key = ""
+    order.save(update_fields=["state", "paid_at", "cancelled_at", "client_key"])
     log(order, f"state:{state}", message, user=user, previous=previous)
 
 
@@ -94,6 +109,8 @@ def find_discount_code(code, kind, now):
     code = (code or "").strip().upper()
     if not code:
         return None
+    if len(code) > 40 or has_control_characters(code):
+        raise OrderError(_("Ce code de rabais n'est pas valide."))
     discount = DiscountCode.objects.select_for_update().filter(code=code, active=True).first()
     invalid = OrderError(_("Le code de rabais « %(code)s » n'est pas valide.") % {"code": code})
     if discount is None:
@@ -149,15 +166,76 @@ def validate_selections(selections):
             )
 
 
+def hold_rules(selections):
+    """[(rule, places wanted)], one per quota that an item limits holding on."""
+    found = {}
+    for selection in selections:
+        rule = selection.item.hold_rule(selection.option)
+        if rule is not None:
+            known, wanted = found.get(rule.quota.pk, (rule, 0))
+            found[rule.quota.pk] = (known, wanted + selection.quantity)
+    return list(found.values())
+
+
+def check_holds(rule, wanted, *, buyer_email, client_key, now):
+    """Under the quota's lock: one unpaid order per address, and no more than the rule's
+    places held unpaid from one client, so that nobody can keep every place without paying."""
+    existing = availability.pending_order_of(rule.quota, buyer_email, now)
+    if existing is not None:
+        if existing.total == 0:
+            message = _(
+                "Une inscription non confirmée à l'adresse %(email)s réserve déjà des places "
+                "pour « %(item)s ». Nous venons de renvoyer à cette adresse le lien pour la "
+                "confirmer ou l'annuler."
+            )
+        else:
+            message = _(
+                "Une commande non payée à l'adresse %(email)s réserve déjà des places pour "
+                "« %(item)s ». Nous venons d'envoyer à cette adresse le lien pour la payer ou "
+                "l'annuler."
+            )
+        raise AlreadyHolding(message % {"email": buyer_email, "item": rule.name}, existing)
+    if client_key:
+        held = availability.held_by(rule.quota, now, client_key=client_key)
+        if held + wanted > rule.max_places:
+            raise OrderError(
+                _(
+                    "Des places sont déjà réservées sans être payées depuis votre connexion "
+                    "pour « %(item)s » (%(held)s ; au plus %(max)s). Terminez ou annulez ces "
+                    "réservations, ou réessayez quand elles auront expiré."
+                )
+                % {"item": rule.name, "held": held, "max": rule.max_places}
+            )
+
+
 @transaction.atomic
-def place_order(*, kind, buyer_name, buyer_email, language, selections, discount_code="", now=None):
+def place_order(
+    *,
+    kind,
+    buyer_name,
+    buyer_email,
+    language,
+    selections,
+    discount_code="",
+    client_key="",
+    now=None,
+):
     """Create a pending order holding what it buys, in one transaction.
 
     Prices, discounts and taxes all come from the database. An order whose total is zero is
-    confirmed at once, without Stripe.
+    confirmed at once, without Stripe, unless an item asks for the buyer's address to be
+    confirmed first: the order then holds its places until the link sent there is followed.
+    `client_key` names the buyer's network client (see `check_holds`).
     """
     now = now or timezone.now()
     validate_selections(selections)
+    rules = hold_rules(selections)
+    for rule, wanted in rules:
+        if wanted > rule.max_places:
+            raise OrderError(
+                _("Au plus %(max)s places par commande pour « %(item)s ».")
+                % {"max": rule.max_places, "item": rule.name}
+            )
     discount = find_discount_code(discount_code, kind, now)
 
     priced = []
@@ -168,8 +246,15 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
             quotas = item.quotas(option)
             unit_price = quantize(item.price_for(selection.requested_price, option))
             priced.append((selection, unit_price, quotas))
-        # Locks every quota concerned in one fixed order, then counts the selections sharing
-        # a quota together (two ticket types for one date).
+        # Lock every quota concerned in one fixed order, then read the rules again: staff
+        # may have stopped the sale (a date cancelled) while this buyer waited for the lock.
+        availability.lock(q.pk for _s, _price, quotas in priced for q in quotas)
+        for selection, _price, _quotas in priced:
+            selection.item.check_sale(selection.quantity, selection.option, now)
+        for rule, wanted in rules:
+            check_holds(rule, wanted, buyer_email=buyer_email, client_key=client_key, now=now)
+        # Count under the locks, the selections sharing a quota together (two ticket types
+        # for one date).
         availability.reserve(
             [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced], now
         )
@@ -202,6 +287,7 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
         gst_number=order_settings.gst_number if order_settings.taxes_enabled else "",
         qst_number=order_settings.qst_number if order_settings.taxes_enabled else "",
         discount_code=discount,
+        client_key=client_key[:32],
     )
     lines = OrderLine.objects.bulk_create(
         OrderLine(
@@ -229,8 +315,88 @@ def place_order(*, kind, buyer_name, buyer_email, language, selections, discount
         )
     log(order, "placed", _("Commande passée"), total=str(order.total))
     if order.total == 0:
-        confirm(order, message=_("Commande gratuite confirmée sans paiement"))
+        if any(s.item.confirm_by_email(s.option) for s in selections):
+            request_email_confirmation(order)
+        else:
+            confirm(order, message=_("Commande gratuite confirmée sans paiement"))
     return order
+
+
+# --- free orders confirmed through a link sent to the buyer ---------------------------------------
+
+
+def email_confirmation_key(order):
+    """The secret in the confirmation link: only the buyer's mailbox receives it (the order
+    page, shown to whoever filled the form, does not)."""
+    return salted_hmac(
+        "orders.confirm_email",
+        f"{order.code}:{order.token}:{order.buyer_email}",
+        algorithm="sha256",
+    ).hexdigest()
+
+
+def email_confirmation_url(order):
+    return settings.WAGTAILADMIN_BASE_URL + reverse(
+        "orders:confirm_email",
+        kwargs={"code": order.code, "key": email_confirmation_key(order)},
+    )
+
+
+def awaiting_email_confirmation(order):
+    return order.state == OrderState.PENDING and order.total == 0
+
+
+def request_email_confirmation(order, *, again=False):
+    """Send the link that confirms a free order (once more when `again`, at most once)."""
+    if not again:
+        log(order, "awaiting_email", _("En attente de la confirmation par courriel"))
+    with translation.override(order.language):
+        url = email_confirmation_url(order)
+    return email_buyer(
+        order,
+        "order_confirm_request",
+        gettext_lazy("Confirmez votre inscription (commande %(code)s)"),
+        key_suffix=":again" if again else "",
+        confirm_url=url,
+    )
+
+
+def confirm_by_email_link(order, key, now=None):
+    """The buyer followed the link: confirm the order through the normal path, if its hold
+    still runs. Following it twice is harmless."""
+    now = now or timezone.now()
+    if not constant_time_compare(key, email_confirmation_key(order)):
+        raise OrderError(_("Ce lien de confirmation n'est pas valide."))
+    with transaction.atomic():
+        order = lock(order)
+        if order.state == OrderState.PAID:
+            return order
+        if order.state != OrderState.PENDING or order.expires_at <= now:
+            raise OrderError(
+                _(
+                    "Le délai pour confirmer cette inscription est écoulé et ses places ont été "
+                    "libérées. Inscrivez-vous de nouveau s'il en reste."
+                )
+            )
+        confirm(order, message=_("Inscription gratuite confirmée par le lien envoyé par courriel"))
+    return order
+
+
+def remind_pending_order(order):
+    """Someone asked again for places that this pending order already holds: send its buyer
+    (and only them, at their address) the link to pay or confirm it, or to cancel it. Once per
+    order, so that this cannot be used to flood a mailbox."""
+    with transaction.atomic():
+        order = lock(order)
+        if not order.hold_is_active:
+            return None
+        if awaiting_email_confirmation(order):
+            return request_email_confirmation(order, again=True)
+        return email_buyer(
+            order,
+            "order_pending_reminder",
+            gettext_lazy("Votre commande %(code)s attend son paiement"),
+        )
 
 
 # --- confirming, expiring, cancelling -------------------------------------------------------------

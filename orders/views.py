@@ -73,6 +73,7 @@ def order_detail(request, code, token):
         "order_settings": OrderSettings.load(request_or_site=request),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
+        "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": services.buyer_can_cancel(order),
         "ticket_links": [
             link for line in order.lines.all() for link in line.item.receipt_links(line)
@@ -123,3 +124,45 @@ def order_cancel(request, code, token):
         "orders/order_cancel.html",
         {"order": order, "deadline": services.buyer_cancellation_deadline(order)},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_confirm_email(request, code, key):
+    """The link sent to the buyer of a free registration that must be confirmed. GET shows a
+    button and POST confirms, so that a mail scanner opening the link confirms nothing."""
+    order = get_object_or_404(Order, code=code.upper())
+    if not constant_time_compare(key, services.email_confirmation_key(order)):
+        raise Http404
+    if order.state == OrderState.PAID:
+        messages.success(request, _("Votre inscription est confirmée."))
+        return redirect(order.get_absolute_url())
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            services.confirm_by_email_link(order, key)
+        except services.OrderError as exc:
+            status, error = 400, str(exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Votre inscription est confirmée. "
+                    "Vos billets vous ont été envoyés par courriel."
+                ),
+            )
+            return redirect(order.get_absolute_url())
+    elif not order.hold_is_active:
+        error = _(
+            "Le délai pour confirmer cette inscription est écoulé et ses places ont été "
+            "libérées. Inscrivez-vous de nouveau s'il en reste."
+        )
+    response = render(
+        request,
+        "orders/order_confirm_email.html",
+        {"order": order, "error": error, "lines": order.lines.all()},
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

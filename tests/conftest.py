@@ -25,6 +25,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no request counted against the rate limits (all its requests
+    come from the same test address)."""
+    from cesiq_site import ratelimit
+
+    ratelimit.reset()
+
+
 @pytest.fixture
 def demo_site(db):
     """The demo content exactly as `make run` shows it (French and English pages)."""

@@ -286,6 +286,15 @@ DEMO_PAYMENTS = env_bool("CESIQ_DEMO_PAYMENTS", False)
 # How long an order holds its places or stock while the buyer pays.
 ORDER_HOLD_MINUTES = int(os.environ.get("CESIQ_ORDER_HOLD_MINUTES", "30"))
 
+# --- Abuse limits (cesiq_site/ratelimit.py) ---------------------------------------------------
+# The header in which a trusted proxy in front of the site writes the client's address, such as
+# X-Forwarded-For, and how many proxies append to it. Empty: REMOTE_ADDR. Set it only behind
+# such a proxy: otherwise clients choose their own address by sending the header.
+CLIENT_IP_HEADER = os.environ.get("CESIQ_CLIENT_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = int(os.environ.get("CESIQ_TRUSTED_PROXY_COUNT", "1"))
+# {scope: (requests, seconds)} overriding ratelimit.DEFAULT_LIMITS.
+RATE_LIMITS = {}
+
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "CÉSIQ"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -159,6 +159,7 @@ ACTIVITIES = [
         "venue": "cesiq",
         "dates": [(30, 9, 6, 16), (37, 9, 6, 16)],
         "tickets": [("Inscription", "Registration", "fixed", "60.00")],
+        "max_places": 4,  # 16 places: nobody keeps more than a quarter unpaid
     },
     {
         "slug": "atelier-presque-complet",
@@ -214,6 +215,9 @@ ACTIVITIES = [
         "dates": [(14, 12, 1, 300)],
         "tickets": [("Gratuit", "Free", "free", "0")],
         "online_link": "https://visio.example/cesiq-decroissance",
+        # Free and online: confirmed only from the registrant's mailbox, two places at most.
+        "confirm_by_email": True,
+        "max_places": 2,
     },
     {
         "slug": "rencontre-annulee",
@@ -365,6 +369,11 @@ def seed(home, locales):
             "external_registration_url": spec.get("external", ""),
             "online_link": spec.get("online_link", ""),
             "organisers": spec.get("organisers", "CÉSIQ"),
+            # A school group is a whole class.
+            "max_places_per_order": spec.get(
+                "max_places", 40 if spec["audience"] == "scolaire" else 10
+            ),
+            "confirm_free_by_email": spec.get("confirm_by_email", False),
             "body": [("paragraph", f"<p>{spec['fr'][1]}</p>")],
         }
         if page is None:

@@ -33,6 +33,7 @@ from .tables import (
     ActivityColumn,
     DateRow,
     DatesTable,
+    HoldsColumn,
     Link,
     LinksColumn,
     MoneyColumn,
@@ -79,6 +80,7 @@ class ActivityDatesView(PermissionRequiredMixin, ActivityBreadcrumbsMixin, BaseL
         Column("people", label=gettext_lazy("Participant·es")),
         MoneyColumn("to_refund", label=gettext_lazy("À rembourser si annulée")),
         Column("waiting", label=gettext_lazy("Liste d'attente")),
+        HoldsColumn(),
         LinksColumn(),
     ]
 
@@ -131,6 +133,7 @@ class ActivityDatesView(PermissionRequiredMixin, ActivityBreadcrumbsMixin, BaseL
                     people=summary["people"],
                     to_refund=summary["to_refund"],
                     waiting=summary["waiting"],
+                    holds=summary.get("holds", []),
                     links=links,
                 )
             )

@@ -34,6 +34,7 @@ class DateRow:
     orders: int = 0
     people: int = 0
     to_refund: Decimal = Decimal("0.00")
+    holds: list = field(default_factory=list)  # pending orders holding places (staff.date_holds)
     links: list = field(default_factory=list)  # groups (lists) of Link, one line each
     edit_url: str = ""
 
@@ -125,6 +126,16 @@ class FillColumn(Column):
 class MoneyColumn(Column):
     def get_value(self, row):
         return cad(super().get_value(row))
+
+
+class HoldsColumn(Column):
+    """Who holds places without having paid yet (or confirmed by email), and until when."""
+
+    cell_template_name = "events/admin/cells/holds.html"
+
+    def __init__(self, name="holds", **kwargs):
+        kwargs.setdefault("label", _("Places retenues sans paiement"))
+        super().__init__(name, **kwargs)
 
 
 class LinksColumn(Column):

@@ -34,3 +34,23 @@ def registration_data(page, **overrides):
         data[f"quantity_{ticket.pk}"] = 0
     data.update(overrides)
     return data
+
+
+def follow_confirmation_link(client, order, capture):
+    """The registrant of an activity that asks for it opens the link emailed to them and
+    confirms (GET shows the button, POST confirms)."""
+    import re
+
+    from django.core import mail
+
+    [message] = [m for m in mail.outbox if m.to == [order.buyer_email] and order.code in m.subject][
+        -1:
+    ]
+    url = re.search(r"https?://\S+/(confirmer|confirm)/[0-9a-f]+/", message.body)
+    path = url.group(0).replace("http://testserver", "")
+    assert client.get(path).status_code == 200
+    with capture(execute=True):
+        response = client.post(path)
+    assert response.status_code == 302, response.content.decode()[:1000]
+    order.refresh_from_db()
+    return order

@@ -17,7 +17,7 @@ from events.reminders import send_due_reminders
 from orders import services
 from orders.models import Order, OrderState
 from tests.conftest import post_webhook
-from tests.events.conftest import registration_data
+from tests.events.conftest import follow_confirmation_link, registration_data
 from tests.orders.test_payments import last_event, press
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,11 @@ def register(client, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(page.url + "inscription/", data)
         assert response.status_code == 302, response.content.decode()[:2000]
-        return Order.objects.filter(buyer_email=data["buyer_email"]).latest("created_at")
+        order = Order.objects.filter(buyer_email=data["buyer_email"]).latest("created_at")
+        if order.state == OrderState.PENDING and order.total == 0:
+            # An activity that confirms free registrations by email (the webinar).
+            order = follow_confirmation_link(client, order, django_capture_on_commit_callbacks)
+        return order
 
     return post
 

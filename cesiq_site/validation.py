@@ -1,0 +1,73 @@
+"""What the public site accepts from outside, checked where it comes in.
+
+Forms reject control characters with a translated error (a browser never sends them from a
+text box; PostgreSQL refuses the NUL byte outright), query parameters that name a secret or a
+code are read only when they have that code's shape, and URL converters (`converters.py`) only
+match the real alphabets. Nothing hostile reaches a query, so no query needs its own guard.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# C0 controls and DEL. A one-line text box cannot produce any of them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A text area legitimately sends line breaks and tabs; nothing else below 0x20.
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+CONTROL_CHARACTERS_MESSAGE = _("Ce champ contient des caractères non permis.")
+
+
+def has_control_characters(value, *, multiline=False):
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL
+    return bool(pattern.search(str(value)))
+
+
+def no_control_characters(value):
+    """Validator for one-line text fields."""
+    if has_control_characters(value):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def no_control_characters_multiline(value):
+    """Validator for text areas: line breaks and tabs are fine, other controls are not."""
+    if has_control_characters(value, multiline=True):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def guard_text_fields(form):
+    """Add the control-character validator to every text field of `form` (text areas keep
+    their line breaks). Call at the end of a public form's __init__."""
+    from django import forms
+
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField) and not isinstance(
+            field, forms.EmailField | forms.URLField
+        ):
+            multiline = isinstance(field.widget, forms.Textarea)
+            field.validators.append(
+                no_control_characters_multiline if multiline else no_control_characters
+            )
+
+
+# Secrets and codes handed out by the site: ticket codes and waiting-list tokens (Crockford-like
+# base 32 today, URL-safe base 64 for older ones), order tokens (URL-safe base 64).
+CODE_SHAPE = r"[A-Za-z0-9_-]{1,64}"
+_CODE_SHAPE_RE = re.compile(CODE_SHAPE)
+
+
+def secret_or_empty(value):
+    """`value` when it has the shape of a code or token the site hands out, else "" (a query
+    parameter that cannot name anything is as good as absent)."""
+    value = (value or "").strip()
+    return value if _CODE_SHAPE_RE.fullmatch(value) else ""
+
+
+def printable_or_empty(value, max_length):
+    """A free-text query parameter (a discount code in a link): kept when it is short and has
+    no control characters, else ""."""
+    value = (value or "").strip()
+    if len(value) > max_length or has_control_characters(value):
+        return ""
+    return value

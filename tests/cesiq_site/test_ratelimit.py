@@ -1,0 +1,136 @@
+"""Rate limits per client on registration, the waiting list and search: what the limited
+visitor sees, who counts as the same client, and that the limits still hold when the shared
+cache (Redis) cannot be reached."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import RequestFactory
+
+from cesiq_site import ratelimit
+from events.models import EventPage, WaitingListEntry
+from orders.models import Order
+from tests.events.conftest import registration_data
+
+pytestmark = pytest.mark.django_db
+
+UNREACHABLE_REDIS = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
+
+
+@pytest.fixture
+def talk(demo_site):
+    return EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
+
+
+def refused_registration(client, talk, **extra):
+    """A POST the form refuses (no ticket chosen): it still counts against the limit."""
+    return client.post(talk.url + "inscription/", registration_data(talk), **extra)
+
+
+def test_the_eleventh_registration_post_in_ten_minutes_gets_a_429(client, talk):
+    for _ in range(10):
+        assert refused_registration(client, talk).status_code == 400
+    response = refused_registration(client, talk)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 600
+    text = BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+    assert "Trop de demandes sont venues de votre connexion en peu de temps." in text
+    assert "Rien n'a été enregistré." in text
+    # A valid registration is refused too, and changes nothing.
+    ticket = talk.ticket_types.get()
+    data = registration_data(talk, **{f"quantity_{ticket.pk}": 1})
+    assert client.post(talk.url + "inscription/", data).status_code == 429
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+    # Someone else is not limited, and reading the page stays possible.
+    assert refused_registration(client, talk, REMOTE_ADDR="198.51.100.7").status_code == 400
+    assert client.get(talk.url + "inscription/").status_code == 200
+
+
+def test_the_limit_page_speaks_english_on_the_english_site(client, talk):
+    from wagtail.models import Locale
+
+    english = talk.get_translation(Locale.objects.get(language_code="en"))
+    for _ in range(10):
+        client.post(english.url + "inscription/", registration_data(talk))
+    response = client.post(english.url + "inscription/", registration_data(talk))
+    assert response.status_code == 429
+    assert "Too many requests came from your connection" in response.content.decode()
+
+
+def test_waiting_list_joins_are_limited(client, demo_site):
+    full = EventPage.objects.get(slug="atelier-produits-menagers", locale__language_code="fr")
+    url = full.url + "liste-attente/"
+    for _ in range(10):
+        assert client.post(url, {"places": 1}).status_code == 400
+    assert client.post(url, {"places": 1}).status_code == 429
+    assert not WaitingListEntry.objects.filter(email="awa@example.org").exists()
+
+
+def test_searches_are_limited_but_the_empty_search_page_is_not(client, demo_site):
+    for _ in range(60):
+        assert client.get("/recherche/", {"q": "climat"}).status_code == 200
+    assert client.get("/recherche/", {"q": "climat"}).status_code == 429
+    assert client.get("/recherche/").status_code == 200
+
+
+def test_limits_hold_with_the_shared_cache_unreachable(client, talk, settings, caplog):
+    """Redis down: the site answers, and each process keeps counting on its own."""
+    settings.CACHES = UNREACHABLE_REDIS
+    settings.RATE_LIMIT_CACHE = "ratelimit"
+    for _ in range(10):
+        assert refused_registration(client, talk).status_code == 400
+    assert refused_registration(client, talk).status_code == 429
+    assert "counting per process" in caplog.text
+
+
+def test_the_shared_count_is_what_other_processes_see(client, talk):
+    """With the cache up, a request served by another process (which has no local count)
+    is still counted with the others."""
+    for _ in range(10):
+        ratelimit.reset(local_only=True)
+        assert refused_registration(client, talk).status_code == 400
+    ratelimit.reset(local_only=True)
+    assert refused_registration(client, talk).status_code == 429
+
+
+def test_a_forwarded_address_counts_only_behind_a_configured_proxy(client, talk, settings):
+    # No proxy configured: the header is the client's own words, and changes nothing.
+    for n in range(10):
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}
+        assert refused_registration(client, talk, **forwarded).status_code == 400
+    forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.99"}
+    assert refused_registration(client, talk, **forwarded).status_code == 429
+
+    # Behind one proxy writing X-Forwarded-For: the address it appended is the client.
+    ratelimit.reset()
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(10):
+        # The client sends a made-up address first; the proxy appends the real one.
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"10.0.0.{n}, 203.0.113.5"}
+        assert refused_registration(client, talk, **forwarded).status_code == 400
+    forwarded = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 203.0.113.5"}
+    assert refused_registration(client, talk, **forwarded).status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.6"}
+    assert refused_registration(client, talk, **other).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("address", "client"),
+    [
+        ("192.0.2.10", "192.0.2.10"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),  # same home, same limit
+        ("::ffff:192.0.2.10", "192.0.2.10"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_who_counts_as_one_client(address, client):
+    request = RequestFactory().get("/", REMOTE_ADDR=address)
+    assert ratelimit.client_address(request) == client
