@@ -106,7 +106,7 @@ def lock_timeout(seconds):
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
-def _is_lock_timeout(exc):
+def is_lock_timeout(exc):
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) == "55P03" or getattr(cause, "pgcode", None) == "55P03"
 
@@ -126,7 +126,7 @@ def lock(quota_ids):
         with transaction.atomic(), lock_timeout(lock_timeout_seconds()):
             list(Quota.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     except OperationalError as exc:
-        if _is_lock_timeout(exc):
+        if is_lock_timeout(exc):
             raise Busy(_("Beaucoup de demandes en ce moment, réessayez dans un instant.")) from exc
         raise
 

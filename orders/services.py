@@ -111,7 +111,19 @@ def find_discount_code(code, kind, now):
         return None
     if len(code) > 40 or has_control_characters(code):
         raise OrderError(_("Ce code de rabais n'est pas valide."))
-    discount = DiscountCode.objects.select_for_update().filter(code=code, active=True).first()
+    try:
+        # A popular code is one row every buyer using it locks: wait for it no longer than for
+        # places, in a savepoint so that a timeout leaves the transaction usable.
+        with transaction.atomic(), availability.lock_timeout(availability.lock_timeout_seconds()):
+            discount = (
+                DiscountCode.objects.select_for_update().filter(code=code, active=True).first()
+            )
+    except DatabaseError as exc:
+        if availability.is_lock_timeout(exc):
+            raise OrderError(
+                _("Beaucoup de demandes en ce moment, réessayez dans un instant.")
+            ) from exc
+        raise
     invalid = OrderError(_("Le code de rabais « %(code)s » n'est pas valide.") % {"code": code})
     if discount is None:
         raise invalid

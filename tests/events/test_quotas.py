@@ -183,3 +183,47 @@ def test_a_buyer_waits_at_most_the_lock_timeout():
         holder.join()
     # Once the lock is free, the same purchase goes through.
     register(page, date.pk, ticket, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(CAPACITY_LOCK_TIMEOUT_SECONDS=0.5)
+def test_a_buyer_waits_at_most_the_lock_timeout_for_a_busy_discount_code():
+    """Every buyer of a popular code locks its row: the wait is bounded the same way."""
+    from django.core.management import call_command
+
+    from orders.models import DiscountCode
+    from tests.conftest import service_missing
+
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL (DATABASE_URL) for lock timeouts")
+    call_command("seed_demo", verbosity=0)
+    code = DiscountCode.objects.create(code="POPULAIRE", kind="percent", value=10, scope="both")
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    date = page.upcoming_dates[0]
+    ticket = page.ticket_types.filter(hidden_until_code=False).first()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_code():
+        try:
+            with transaction.atomic():
+                DiscountCode.objects.select_for_update().get(pk=code.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_code)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        count = Order.objects.count()
+        started = time.monotonic()
+        with pytest.raises(OrderError, match="Beaucoup de demandes en ce moment"):
+            register(page, date.pk, ticket, 1, discount_code="POPULAIRE")
+        assert time.monotonic() - started < 5
+        assert Order.objects.count() == count
+    finally:
+        release.set()
+        holder.join()
+    assert register(page, date.pk, ticket, 1, discount_code="POPULAIRE").discount_code == code
