@@ -70,16 +70,21 @@ def deliver(client, django_capture_on_commit_callbacks):
     return send
 
 
-@pytest.fixture
-def paid_order(place, item, fake_stripe, deliver, django_capture_on_commit_callbacks):
-    """An order for 2 × 25 $ paid through the fake Stripe's hosted page and its webhook."""
+def pay_on_checkout(place, item, fake_stripe, capture):
+    """An order for 2 × 25 $, paid on the fake Stripe's hosted page; its webhook not yet sent."""
     order = place((item, 2))
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         url = services.start_checkout(
             order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
         )
     press(url, "pay")
-    completed = last_event(fake_stripe, "checkout.session.completed")
+    return order, last_event(fake_stripe, "checkout.session.completed")
+
+
+@pytest.fixture
+def paid_order(place, item, fake_stripe, deliver, django_capture_on_commit_callbacks):
+    """An order for 2 × 25 $ paid through the fake Stripe's hosted page and its webhook."""
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
     assert deliver(completed).status_code == 200
     order.refresh_from_db()
     assert order.state == OrderState.PAID
@@ -139,13 +144,7 @@ def test_a_won_dispute_keeps_the_money(paid_order, deliver):
 def test_a_refund_that_arrives_before_the_payment_is_applied_once_the_payment_is_known(
     place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
 ):
-    order = place((item, 2))
-    with django_capture_on_commit_callbacks(execute=True):
-        url = services.start_checkout(
-            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
-        )
-    press(url, "pay")
-    completed = last_event(fake_stripe, "checkout.session.completed")
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
     intent = completed["data"]["object"]["payment_intent"]
     charge = {
         "id": "ch_early",
@@ -185,13 +184,7 @@ def test_a_refund_that_arrives_before_the_payment_is_applied_once_the_payment_is
 def test_a_dispute_before_the_payment_is_kept_too(
     place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
 ):
-    order = place((item, 2))
-    with django_capture_on_commit_callbacks(execute=True):
-        url = services.start_checkout(
-            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
-        )
-    press(url, "pay")
-    completed = last_event(fake_stripe, "checkout.session.completed")
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
     intent = completed["data"]["object"]["payment_intent"]
     assert deliver(event("charge.dispute.created", dispute(intent))).content == b"deferred"
     deliver(completed)
@@ -204,13 +197,7 @@ def test_a_dispute_before_the_payment_is_kept_too(
 def test_an_order_is_never_expired_while_its_payment_clears(
     place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
 ):
-    order = place((item, 2))
-    with django_capture_on_commit_callbacks(execute=True):
-        url = services.start_checkout(
-            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
-        )
-    press(url, "pay")
-    completed = last_event(fake_stripe, "checkout.session.completed")
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
     unpaid = json.loads(json.dumps(completed))
     unpaid["id"] = "evt_unpaid_1"
     unpaid["data"]["object"]["payment_status"] = "unpaid"
@@ -234,13 +221,7 @@ def test_an_order_is_never_expired_while_its_payment_clears(
 def test_a_failed_delayed_payment_gives_the_places_back(
     place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
 ):
-    order = place((item, 2))
-    with django_capture_on_commit_callbacks(execute=True):
-        url = services.start_checkout(
-            order, success_url="http://testserver/ok", cancel_url="http://testserver/no"
-        )
-    press(url, "pay")
-    completed = last_event(fake_stripe, "checkout.session.completed")
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
     unpaid = json.loads(json.dumps(completed))
     unpaid["id"] = "evt_unpaid_2"
     unpaid["data"]["object"]["payment_status"] = "unpaid"
