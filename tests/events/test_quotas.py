@@ -3,6 +3,7 @@ is one and the same; a buyer never waits forever for a lock."""
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,31 @@ from events.waiting_list import offer_freed_places
 from orders import availability
 from orders.models import Order, OrderLine, Quota
 from orders.services import OrderError
+
+
+@contextmanager
+def held_elsewhere(take_lock):
+    """Another connection takes a row lock (`take_lock()` inside its transaction) and keeps it
+    until the block ends."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                take_lock()
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 def register(page, date_id, ticket, quantity, email="awa@example.org", **kwargs):
@@ -155,21 +181,7 @@ def test_a_buyer_waits_at_most_the_lock_timeout():
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     date = page.upcoming_dates[0]
     ticket = page.ticket_types.filter(hidden_until_code=False).first()
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        try:
-            with transaction.atomic():
-                availability.lock([date.quota_id])
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with held_elsewhere(lambda: availability.lock([date.quota_id])):
         count = Order.objects.count()
         started = time.monotonic()
         with pytest.raises(OrderError, match="Beaucoup de demandes en ce moment"):
@@ -178,9 +190,6 @@ def test_a_buyer_waits_at_most_the_lock_timeout():
         assert 0.4 < waited < 5, waited
         assert Order.objects.count() == count
         assert not OrderLine.objects.filter(order__buyer_email="awa@example.org").exists()
-    finally:
-        release.set()
-        holder.join()
     # Once the lock is free, the same purchase goes through.
     register(page, date.pk, ticket, 1)
 
@@ -202,28 +211,11 @@ def test_a_buyer_waits_at_most_the_lock_timeout_for_a_busy_discount_code():
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     date = page.upcoming_dates[0]
     ticket = page.ticket_types.filter(hidden_until_code=False).first()
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_code():
-        try:
-            with transaction.atomic():
-                DiscountCode.objects.select_for_update().get(pk=code.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_code)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with held_elsewhere(lambda: DiscountCode.objects.select_for_update().get(pk=code.pk)):
         count = Order.objects.count()
         started = time.monotonic()
         with pytest.raises(OrderError, match="Beaucoup de demandes en ce moment"):
             register(page, date.pk, ticket, 1, discount_code="POPULAIRE")
         assert time.monotonic() - started < 5
         assert Order.objects.count() == count
-    finally:
-        release.set()
-        holder.join()
     assert register(page, date.pk, ticket, 1, discount_code="POPULAIRE").discount_code == code
