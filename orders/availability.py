@@ -1,9 +1,10 @@
 """How many places or units are left: the one place that counts.
 
 A quota's places are taken by the lines of paid orders (refunded but not cancelled ones keep
-theirs), by the lines of pending orders whose hold has not run out, and by live holds (places
-offered to a waiting list). Nothing is ever decremented, so an expired hold stops counting by
-itself and correctness never waits for a periodic job. Public pages, structured data, the
+theirs, less the units returned line by line), by the lines of pending orders whose hold has
+not run out, and by live holds (places offered to a waiting list). Nothing is ever
+decremented, so an expired hold stops counting by itself and correctness never waits for a
+periodic job. Public pages, structured data, the
 admin, reports and the waiting list all ask `usage` or `left`; buyers go through `reserve`,
 which takes the quota rows' locks in a fixed order, with a timeout.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +70,8 @@ def usage(quotas, now=None):
         quota=OuterRef("pk"), released_at__isnull=True, expires_at__gt=now
     )
     rows = Quota.objects.filter(pk__in=ids).annotate(
-        n_sold=_sum(sold, "quantity"),
+        # Units given back from a paid line (a per-line refund) are free again.
+        n_sold=_sum(sold, F("quantity") - F("returned_quantity")),
         n_held=_sum(held, "quantity"),
         n_offered=_sum(offered, "quantity"),
     )

@@ -92,6 +92,16 @@ class Order(models.Model):
     )
     gst = models.DecimalField(_("TPS"), max_digits=10, decimal_places=2, default=Decimal("0"))
     qst = models.DecimalField(_("TVQ"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Harmonized sales tax, charged instead of GST and QST on goods delivered to a
+    # participating province (Ontario, the Atlantic provinces).
+    hst = models.DecimalField(_("TVH"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Where the supply is made, which decides the taxes: the buyer's province for goods
+    # shipped, Québec for everything picked up or attended here (orders.taxes).
+    tax_province = models.CharField(_("province de taxation"), max_length=2, default="QC")
+    # Delivery charged on top of the lines (taxed like the goods it carries).
+    shipping = models.DecimalField(
+        _("livraison"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="CAD", editable=False)
     gst_number = models.CharField(_("n° TPS"), max_length=40, blank=True)
@@ -165,7 +175,7 @@ class Order(models.Model):
 
     @property
     def taxable(self):
-        return self.gst > 0 or self.qst > 0
+        return self.gst > 0 or self.qst > 0 or self.hst > 0
 
 
 class Quota(models.Model):
@@ -234,6 +244,9 @@ class OrderLine(models.Model):
     # The part of the order's discount that falls on this line (for taxes and refunds).
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     fulfilled = models.BooleanField(_("confirmée"), default=False)
+    # Units of a paid line given back (refunded per line): they stop counting against the
+    # line's quotas, so stock or places return.
+    returned_quantity = models.PositiveIntegerField(_("unités retournées"), default=0)
 
     class Meta:
         verbose_name = _("ligne de commande")

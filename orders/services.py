@@ -36,7 +36,7 @@ from .models import (
 from .money import format_cad, from_cents, quantize
 from .outbox import queue_email
 from .purchasable import NotAvailable
-from .taxes import compute_taxes
+from .taxes import QUEBEC, compute_taxes
 
 logger = logging.getLogger(__name__)
 
@@ -230,9 +230,15 @@ def place_order(
     selections,
     discount_code="",
     client_key="",
+    shipping=Decimal("0.00"),
+    tax_province=QUEBEC,
     now=None,
 ):
     """Create a pending order holding what it buys, in one transaction.
+
+    `shipping` is a delivery charge the caller priced (taxed like the goods it carries) and
+    `tax_province` where the supply is made (`orders.taxes`): Québec unless goods are shipped
+    elsewhere.
 
     Prices, discounts and taxes all come from the database. An order whose total is zero is
     confirmed at once, without Stripe, unless an item asks for the buyer's address to be
@@ -281,7 +287,10 @@ def place_order(
             for (s, _price, _quotas), amount, share in zip(priced, gross, discounts, strict=True)
         ],
         enabled=order_settings.taxes_enabled,
+        province=tax_province,
+        shipping=shipping,
     )
+    shipping = quantize(Decimal(shipping))
     subtotal = quantize(sum(gross, Decimal("0")))
     discount_total = quantize(sum(discounts, Decimal("0")))
     order = Order.objects.create(
@@ -295,7 +304,10 @@ def place_order(
         discount_amount=discount_total,
         gst=taxes.gst,
         qst=taxes.qst,
-        total=subtotal - discount_total + taxes.gst + taxes.qst,
+        hst=taxes.hst,
+        tax_province=tax_province,
+        shipping=shipping,
+        total=subtotal - discount_total + shipping + taxes.total,
         gst_number=order_settings.gst_number if order_settings.taxes_enabled else "",
         qst_number=order_settings.qst_number if order_settings.taxes_enabled else "",
         discount_code=discount,

@@ -1,15 +1,38 @@
-"""Québec sales taxes.
+"""Canadian sales taxes, by where the supply is made.
 
-GST (5 %) and QST (9.975 %) are each computed on the taxable subtotal — never QST on GST — and
-each rounded to the cent. Basic groceries (coffee beans, tea leaves) are zero-rated; some
+Where: tickets for activities held here and goods picked up in Québec City are supplied in
+Québec; goods shipped are supplied in the province they are delivered to (Excise Tax Act,
+Schedule IX, Part II, s. 2: tangible personal property is supplied in the province where it is
+delivered; Act respecting the Québec sales tax, s. 22.1 ff.). So:
+
+- Québec: GST (5 %) and QST (9.975 %), each computed on the taxable subtotal — never QST on
+  GST — and each rounded to the cent (Revenu Québec, "Calculating the taxes").
+- The participating provinces charge the HST instead, at one combined rate (Excise Tax Act
+  s. 165(2) and Schedule VIII): 13 % in Ontario; 15 % in New Brunswick, Newfoundland and
+  Labrador and Prince Edward Island; 14 % in Nova Scotia since April 1, 2025 (Nova Scotia's
+  provincial part went from 10 % to 9 %; CRA, "GST/HST rates" calculator page).
+- Elsewhere (Alberta, British Columbia, Manitoba, Saskatchewan and the territories): the GST
+  alone. Their provincial sales taxes are not the seller's to collect here: a small seller
+  outside those provinces is not required to register for them.
+
+Basic groceries (coffee beans, tea leaves, sugar, spices) are zero-rated everywhere; some
 supplies are exempt. An organisation that is not registered (a small public service body)
-charges neither, so taxes are switched on in the site settings.
+charges none of these, so taxes are switched on in the site settings.
 
-Most supplies are taxed alike by both governments. Printed books are not: the GST applies to
-them at 5 % (they are not zero-rated under the Excise Tax Act), while Québec zero-rates those
-with an ISBN for the QST (Act respecting the Québec sales tax s. 198.1; Revenu Québec,
-"Printed Books", bulletin TVQ. 198.1-1). Such a supply is `GST_ONLY`: it counts in the GST
-base and not in the QST base.
+Printed books are taxed differently by each government: the GST applies to them at 5 % (they
+are not zero-rated under the Excise Tax Act), while Québec zero-rates those with an ISBN for the
+QST (Act respecting the Québec sales tax s. 198.1; Revenu Québec, "Printed Books", bulletin
+TVQ. 198.1-1), and every HST province gives a point-of-sale rebate of the HST's provincial part
+on qualifying printed books (CRA GST/HST Info Sheet GI-065, "Point-of-Sale Rebate on Books",
+for Ontario, Nova Scotia, New Brunswick, Newfoundland and Labrador and Prince Edward Island):
+only the federal 5 % is charged there. Such a supply is `GST_ONLY`.
+
+A delivery charge for goods follows the tax status of the goods it carries: when the seller
+ships what it sells and bills the delivery, the charge is part of the consideration for the
+supply of the goods (Excise Tax Act s. 123(1), "consideration", and the CRA's and Revenu
+Québec's administrative position on delivery by the supplier); when a parcel carries goods of
+several statuses, the charge is split between them in proportion to their value, a reasonable
+basis of allocation. It is taxed where the goods are delivered, like them.
 """
 
 from dataclasses import dataclass
@@ -22,13 +45,23 @@ from .money import quantize
 
 GST_RATE = Decimal("0.05")
 QST_RATE = Decimal("0.09975")
+# Combined HST rate by participating province.
+HST_RATES = {
+    "ON": Decimal("0.13"),
+    "NB": Decimal("0.15"),
+    "NL": Decimal("0.15"),
+    "NS": Decimal("0.14"),
+    "PE": Decimal("0.15"),
+}
+QUEBEC = "QC"
+PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
 
 
 class TaxCategory(models.TextChoices):
     TAXABLE = "taxable", _("Taxable (TPS et TVQ)")
     ZERO_RATED = "zero", _("Détaxé (produits alimentaires de base)")
     EXEMPT = "exempt", _("Exonéré")
-    # Printed books: GST yes, QST zero-rated (see the module's docstring).
+    # Printed books: GST yes, QST zero-rated, HST's provincial part rebated (see above).
     GST_ONLY = "gst_only", _("TPS seulement (livres imprimés : TVQ détaxée)")
 
 
@@ -38,15 +71,55 @@ class TaxResult:
     gst: Decimal
     qst: Decimal
     gst_subtotal: Decimal = Decimal("0.00")  # the GST base: the above plus GST-only supplies
+    hst: Decimal = Decimal("0.00")
+    province: str = QUEBEC
 
     @property
     def total(self):
-        return self.gst + self.qst
+        return self.gst + self.qst + self.hst
+
+    @property
+    def hst_rate(self):
+        return HST_RATES.get(self.province)
 
 
-def compute_taxes(amounts_by_category, *, enabled=True):
-    """Taxes on net line amounts given as (tax_category, amount) pairs."""
+def hst_rate(province):
+    """The combined HST rate of `province`, or None where there is no HST."""
+    return HST_RATES.get(province)
+
+
+def split_shipping(shipping, amounts_by_category):
+    """The delivery charge as (tax_category, amount) pairs, in proportion to the value of the
+    goods of each category it carries (to the cent; the last category takes the rounding)."""
+    shipping = quantize(Decimal(shipping))
+    totals = {}
+    for category, amount in amounts_by_category:
+        totals[category] = totals.get(category, Decimal("0")) + Decimal(amount)
+    goods = sum(totals.values(), Decimal("0"))
+    if shipping <= 0:
+        return []
+    if goods <= 0:
+        # Nothing of value carried (everything discounted): the charge is taxable.
+        return [(TaxCategory.TAXABLE, shipping)]
+    pairs, given = [], Decimal("0")
+    categories = list(totals)
+    for index, category in enumerate(categories):
+        if index == len(categories) - 1:
+            share = shipping - given
+        else:
+            share = quantize(shipping * totals[category] / goods)
+        given += share
+        pairs.append((category, share))
+    return pairs
+
+
+def compute_taxes(amounts_by_category, *, enabled=True, province=QUEBEC, shipping=Decimal("0")):
+    """Taxes on net line amounts given as (tax_category, amount) pairs, for a supply made in
+    `province`, with a delivery charge `shipping` taxed like the goods it carries."""
+    if province not in PROVINCES:
+        raise ValueError(f"unknown province {province!r}")
     pairs = list(amounts_by_category)
+    pairs += split_shipping(shipping, pairs)
 
     def base(categories):
         total = sum(
@@ -55,10 +128,17 @@ def compute_taxes(amounts_by_category, *, enabled=True):
         )
         return max(quantize(total), Decimal("0.00"))
 
-    qst_base = base({TaxCategory.TAXABLE})
-    gst_base = base({TaxCategory.TAXABLE, TaxCategory.GST_ONLY})
+    both = base({TaxCategory.TAXABLE})
+    federal = base({TaxCategory.TAXABLE, TaxCategory.GST_ONLY})
+    zero = Decimal("0.00")
     if not enabled:
-        return TaxResult(qst_base, Decimal("0.00"), Decimal("0.00"), gst_base)
-    return TaxResult(
-        qst_base, quantize(gst_base * GST_RATE), quantize(qst_base * QST_RATE), gst_base
-    )
+        return TaxResult(both, zero, zero, federal, zero, province)
+    rate = HST_RATES.get(province)
+    if rate is not None:
+        # Printed books: only the federal part (the provincial part is rebated at the till).
+        hst = quantize(both * rate) + quantize((federal - both) * GST_RATE)
+        return TaxResult(both, zero, zero, federal, hst, province)
+    gst = quantize(federal * GST_RATE)
+    if province == QUEBEC:
+        return TaxResult(both, gst, quantize(both * QST_RATE), federal, zero, province)
+    return TaxResult(both, gst, zero, federal, zero, province)

@@ -8,15 +8,17 @@ pending order holds its units until its hold runs out (see `orders.availability`
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page, TranslatableMixin
 from wagtail.search import index
@@ -246,6 +248,9 @@ class ProductVariant(Purchasable, Orderable):
     )
     weight_grams = models.PositiveIntegerField(_("poids (g)"), null=True, blank=True)
     low_stock_threshold = models.PositiveIntegerField(_("seuil de stock bas"), default=5)
+    # Staff are told once when what is left falls under the threshold; cleared when stock is
+    # added back above it.
+    low_stock_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
     quota = models.OneToOneField(
         Quota,
         null=True,
@@ -336,3 +341,194 @@ def pickup_address():
     if site is None:
         return ""
     return SiteSettings.for_site(site).street_address
+
+
+# --- delivery, fulfilment and stock keeping ------------------------------------------------------
+
+
+class Province(models.TextChoices):
+    """Canadian provinces and territories, by their postal abbreviation (the codes of
+    django-localflavor's CAProvinceField)."""
+
+    AB = "AB", _("Alberta")
+    BC = "BC", _("Colombie-Britannique")
+    MB = "MB", _("Manitoba")
+    NB = "NB", _("Nouveau-Brunswick")
+    NL = "NL", _("Terre-Neuve-et-Labrador")
+    NS = "NS", _("Nouvelle-Écosse")
+    NT = "NT", _("Territoires du Nord-Ouest")
+    NU = "NU", _("Nunavut")
+    ON = "ON", _("Ontario")
+    PE = "PE", _("Île-du-Prince-Édouard")
+    QC = "QC", _("Québec")
+    SK = "SK", _("Saskatchewan")
+    YT = "YT", _("Yukon")
+
+
+@register_setting(icon="tag")
+class ShopSettings(BaseGenericSetting):
+    """Pickup hours and shipping rates, editable by administrators."""
+
+    pickup_hours = models.TextField(
+        _("heures de cueillette au bureau"),
+        blank=True,
+        default="Du mardi au jeudi, de 10 h à 16 h",
+    )
+    pickup_hours_en = models.TextField(
+        _("heures de cueillette (anglais)"),
+        blank=True,
+        default="Tuesday to Thursday, 10 a.m. to 4 p.m.",
+    )
+    shipping_quebec = models.DecimalField(
+        _("livraison au Québec"), max_digits=6, decimal_places=2, default=Decimal("12.00")
+    )
+    shipping_east = models.DecimalField(
+        _("livraison en Ontario et dans les provinces de l'Atlantique"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("16.00"),
+    )
+    shipping_west = models.DecimalField(
+        _("livraison dans l'Ouest (Manitoba à la Colombie-Britannique)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("20.00"),
+    )
+    shipping_north = models.DecimalField(
+        _("livraison dans les territoires"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("35.00"),
+    )
+    free_shipping_from = models.DecimalField(
+        _("livraison gratuite à partir de"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("75.00"),
+        help_text=_("Montant des produits après rabais, avant taxes. Vide : jamais gratuite."),
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("pickup_hours"), FieldPanel("pickup_hours_en")],
+            heading=_("Cueillette"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("shipping_quebec"),
+                FieldPanel("shipping_east"),
+                FieldPanel("shipping_west"),
+                FieldPanel("shipping_north"),
+                FieldPanel("free_shipping_from"),
+            ],
+            heading=_("Livraison au Canada (tarifs fixes par zone)"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("boutique")
+
+
+class DeliveryMethod(models.TextChoices):
+    OFFICE = "office", _("Cueillette au bureau du CÉSIQ")
+    ACTIVITY = "activity", _("Cueillette à une activité")
+    SHIPPING = "shipping", _("Livraison par la poste")
+
+
+class FulfilmentStatus(models.TextChoices):
+    """Where a paid shop order is in its preparation. Pending or cancelled orders are told
+    by the order's own state."""
+
+    NEW = "new", _("À préparer")
+    PREPARING = "preparing", _("En préparation")
+    READY = "ready", _("Prête à récupérer")
+    SHIPPED = "shipped", _("Expédiée")
+    HANDED_OVER = "handed_over", _("Remise")
+
+
+# Forward only; "ready" is for pickups, "shipped" for parcels.
+FULFILMENT_TRANSITIONS = {
+    FulfilmentStatus.NEW: {FulfilmentStatus.PREPARING},
+    FulfilmentStatus.PREPARING: {FulfilmentStatus.READY, FulfilmentStatus.SHIPPED},
+    FulfilmentStatus.READY: {FulfilmentStatus.HANDED_OVER},
+    FulfilmentStatus.SHIPPED: {FulfilmentStatus.HANDED_OVER},
+    FulfilmentStatus.HANDED_OVER: set(),
+}
+
+
+class Fulfilment(models.Model):
+    """How a shop order reaches its buyer, and how far it has gone."""
+
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="fulfilment"
+    )
+    method = models.CharField(_("mode"), max_length=10, choices=DeliveryMethod.choices)
+    # Pickup at an activity: the date where staff hand the order over at the door.
+    pickup_date = models.ForeignKey(
+        "events.EventDate",
+        verbose_name=_("activité de cueillette"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shop_pickups",
+    )
+    # Shipping address (shipping only).
+    recipient = models.CharField(_("destinataire"), max_length=200, blank=True)
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_2 = models.CharField(_("appartement, bureau"), max_length=100, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=2, choices=Province.choices, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=7, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+
+    status = models.CharField(
+        _("préparation"),
+        max_length=12,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.NEW,
+    )
+    carrier = models.CharField(_("transporteur"), max_length=40, blank=True)
+    tracking_number = models.CharField(_("numéro de suivi"), max_length=60, blank=True)
+    updated_at = models.DateTimeField(_("mise à jour"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préparation de commande")
+        verbose_name_plural = _("préparations de commande")
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.order} — {self.get_status_display()}"
+
+    def can_become(self, status):
+        return status in FULFILMENT_TRANSITIONS[FulfilmentStatus(self.status)]
+
+
+class StockAdjustment(models.Model):
+    """A change of a variant's stock made by staff (units received, broken, counted), with
+    its reason: the stock's log. Sales are not adjustments: they are order lines."""
+
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.CASCADE, related_name="adjustments"
+    )
+    delta = models.IntegerField(_("variation"))
+    stock_after = models.PositiveIntegerField(_("stock après"))
+    reason = models.CharField(_("motif"), max_length=300)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ajustement de stock")
+        verbose_name_plural = _("ajustements de stock")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.variant} {self.delta:+d}"

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "home",
     "events",
     "shop",
+    "localflavor",
     "orders",
     "search",
     "wagtail.contrib.forms",
