@@ -177,6 +177,14 @@ class Order(models.Model):
     def taxable(self):
         return self.gst > 0 or self.qst > 0 or self.hst > 0
 
+    @property
+    def hst_percent(self):
+        """The HST rate charged, as a percentage to show beside the amount ("13"), or ""."""
+        from .taxes import hst_rate
+
+        rate = hst_rate(self.tax_province)
+        return "" if rate is None else f"{rate * 100:.15g}"
+
 
 class Quota(models.Model):
     """A number of places or units that can be sold: the places of an activity date, a ticket

@@ -10,7 +10,9 @@ server, a Celery worker running the Law 25 purge, a management command.
 - `report_sections`: tables another app adds to the sales report, on the page and in its CSV;
 - `log_actions`: the human label of every audit-log action key, whatever app writes it;
 - `personal_data`: what each app holds about a person, to find, export, erase and purge it
-  (the interface is `orders.privacy.PersonalDataProvider`).
+  (the interface is `orders.privacy.PersonalDataProvider`);
+- `order_sections`: what another app adds to an order's receipt page and its emails (how a
+  shop order reaches its buyer).
 
 Wagtail's own hooks stay the way in for what Wagtail owns: a dashboard panel is registered with
 `construct_homepage_panels` by the app it belongs to.
@@ -150,3 +152,29 @@ def action_label(action):
 
 # Instances of `orders.privacy.PersonalDataProvider`, orders' own first (`order` 0).
 personal_data = Registry()
+
+
+# --- sections of the receipt and the order emails -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderSection:
+    """A short block another app adds to an order's receipt page, its confirmation and the
+    staff's new-order email (the delivery of a shop order).
+
+    `collect(order)` returns None (nothing to say about this order) or, in the active
+    language, {"heading": str, "lines": [str, …]}: plain text, which orders lays out on the
+    page and in both parts of its emails.
+    """
+
+    name: str
+    collect: Callable[[Any], dict | None]
+    order: int = 100
+
+
+order_sections = Registry()
+
+
+def sections_of(order):
+    """The registered sections that have something to say about `order`."""
+    return [found for section in order_sections if (found := section.collect(order))]

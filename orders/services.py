@@ -220,6 +220,77 @@ def check_holds(rule, wanted, *, buyer_email, client_key, now):
             )
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What an order costs, line by line and in all: the one computation that both an order
+    being placed and a price shown before placing it (`quote`) go through."""
+
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    taxes: object  # orders.taxes.TaxResult
+    total: Decimal
+    line_discounts: list
+    line_nets: list  # each line's amount after its share of the discount
+    settings: object = None
+
+    @property
+    def goods(self):
+        """Lines after discount, before delivery and taxes."""
+        return self.subtotal - self.discount
+
+
+def order_totals(lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC):
+    """Totals of `lines` [(tax_category, unit_price, quantity)] with `discount` (a
+    DiscountCode or None), a delivery charge and the province the supply is made in."""
+    gross = [unit_price * quantity for _category, unit_price, quantity in lines]
+    discounts = allocate_discount(discount, gross)
+    order_settings = OrderSettings.load()
+    nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
+    taxes = compute_taxes(
+        [(category, net) for (category, _p, _q), net in zip(lines, nets, strict=True)],
+        enabled=order_settings.taxes_enabled,
+        province=tax_province,
+        shipping=shipping,
+    )
+    shipping = quantize(Decimal(shipping))
+    subtotal = quantize(sum(gross, Decimal("0")))
+    discount_total = quantize(sum(discounts, Decimal("0")))
+    return Totals(
+        subtotal=subtotal,
+        discount=discount_total,
+        shipping=shipping,
+        taxes=taxes,
+        total=subtotal - discount_total + shipping + taxes.total,
+        line_discounts=discounts,
+        line_nets=nets,
+        settings=order_settings,
+    )
+
+
+def quote(
+    *, kind, selections, discount_code="", shipping=Decimal("0.00"), tax_province=QUEBEC, now=None
+):
+    """What `place_order` would charge for these selections, without holding anything: for a
+    summary shown before the buyer pays. Raises OrderError (with the reason) for what could
+    not be sold now or a code that cannot be used."""
+    now = now or timezone.now()
+    validate_selections(selections)
+    with transaction.atomic():
+        discount = find_discount_code(discount_code, kind, now)
+    lines = []
+    try:
+        for selection in selections:
+            selection.item.check_sale(selection.quantity, selection.option, now)
+            unit_price = quantize(
+                selection.item.price_for(selection.requested_price, selection.option)
+            )
+            lines.append((selection.item.tax_category(), unit_price, selection.quantity))
+    except NotAvailable as exc:
+        raise OrderError(str(exc)) from exc
+    return order_totals(lines, discount=discount, shipping=shipping, tax_province=tax_province)
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -278,21 +349,15 @@ def place_order(
         )
     except NotAvailable as exc:
         raise OrderError(str(exc)) from exc
-    gross = [unit_price * s.quantity for s, unit_price, _quotas in priced]
-    discounts = allocate_discount(discount, gross)
-    order_settings = OrderSettings.load()
-    taxes = compute_taxes(
-        [
-            (s.item.tax_category(), amount - share)
-            for (s, _price, _quotas), amount, share in zip(priced, gross, discounts, strict=True)
-        ],
-        enabled=order_settings.taxes_enabled,
-        province=tax_province,
+    totals = order_totals(
+        [(s.item.tax_category(), unit_price, s.quantity) for s, unit_price, _quotas in priced],
+        discount=discount,
         shipping=shipping,
+        tax_province=tax_province,
     )
-    shipping = quantize(Decimal(shipping))
-    subtotal = quantize(sum(gross, Decimal("0")))
-    discount_total = quantize(sum(discounts, Decimal("0")))
+    taxes, discounts = totals.taxes, totals.line_discounts
+    shipping, subtotal, discount_total = totals.shipping, totals.subtotal, totals.discount
+    order_settings = totals.settings
     order = Order.objects.create(
         kind=kind,
         buyer_name=buyer_name.strip(),
@@ -307,7 +372,7 @@ def place_order(
         hst=taxes.hst,
         tax_province=tax_province,
         shipping=shipping,
-        total=subtotal - discount_total + shipping + taxes.total,
+        total=totals.total,
         gst_number=order_settings.gst_number if order_settings.taxes_enabled else "",
         qst_number=order_settings.qst_number if order_settings.taxes_enabled else "",
         discount_code=discount,
