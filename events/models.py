@@ -352,6 +352,15 @@ class EventPage(RoutablePageMixin, Page):
             date.pk: google_calendar_url(self, date, url) for date in self.upcoming_dates
         }
         context["registration_open"] = self.registration_open(now)
+        if context["registration_open"]:
+            # Tickets the shop's cart can take (see TicketType.sold_through_cart); the form
+            # posts to the cart, which checks everything again.
+            context["cart_tickets"] = [
+                t for t in self.public_ticket_types() if t.sold_through_cart()
+            ]
+            context["cart_dates"] = [
+                date for date, left in context["dates"] if date.on_sale(now) and left > 0
+            ]
         return context
 
     @path("calendrier/", name="ics")
@@ -625,6 +634,28 @@ class TicketType(Purchasable, Orderable):
         if translation.get_language() == "en" and self.name_en:
             return self.name_en
         return self.name
+
+    def sold_through_cart(self):
+        """True when this ticket may be put in the shop's cart beside products ("Ajouter au
+        panier" next to "S'inscrire").
+
+        The cart only knows an item, its option (the date) and a quantity: it asks nobody
+        anything. So it takes tickets at a fixed, paid price, for activities that need nothing
+        more per person or per group: no required question, no school and grade (school
+        activities), no pay-what-you-can amount, no code-only rate (it needs the code on the
+        registration form). Free tickets stay with the registration form too: there is nothing
+        to pay, so nothing to gain from a shared payment, and some must be confirmed by email.
+        Everything else keeps the direct registration, where those answers are asked.
+        """
+        page = self.page
+        return (
+            self.kind == TicketKind.FIXED
+            and self.price > 0
+            and not self.hidden_until_code
+            and page.audience != Audience.SCHOOL
+            and not page.external_registration_url
+            and not any(q.required for q in page.questions.all())
+        )
 
     def on_sale(self, now=None):
         now = now or timezone.now()

@@ -9,6 +9,7 @@ from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
 from .. import checkin
+from ..registry import handovers_for
 from .base import DateMixin
 
 
@@ -93,6 +94,7 @@ class AttendeesView(DateMixin, BaseListingView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = checkin.date_counts(self.date)
+        context["handovers"] = handovers_for(self.date)
         return context
 
 

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import checkin
+from ..registry import handovers_for
 from .base import DateMixin, when
 from .permissions import CHECK_IN
 
@@ -100,6 +101,7 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
             query=query,
             found=[(checkin.attendee_name(a), a) for a in found],
             counts=checkin.counts(self.date),
+            handovers=handovers_for(self.date),
             action_url=self.here(),
             counts_url=reverse("events_staff:checkin_counts", args=[self.date.pk]),
         )

@@ -1,0 +1,48 @@
+"""The ways other apps plug into events, which imports none of them (DESIGN.md, "Seams"),
+modelled on `orders/registry.py`: an app fills these from its `AppConfig.ready()`.
+
+- `handovers`: what staff hand over at the door of a date besides tickets (shop orders a buyer
+  chose to pick up at that activity). The date's attendee list and the check-in page show
+  them, so nothing bought for the door is forgotten there.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from orders.registry import Registry
+
+
+@dataclass(frozen=True)
+class Handover:
+    """One thing to hand over at the door: an order's code, who gets it, what it holds (plain
+    text), its state as staff read it, and where staff open the order."""
+
+    code: str
+    buyer: str
+    summary: str
+    state: str
+    url: str
+
+
+@dataclass(frozen=True)
+class HandoverSource:
+    """`collect(date)` returns the `Handover`s for that EventDate (paid orders only)."""
+
+    name: str
+    label: Any  # the heading staff read, translated lazily
+    collect: Callable[[Any], list]
+    order: int = 100
+
+
+handovers = Registry()
+
+
+def handovers_for(date):
+    """[(label, [Handover, …])] for `date`, leaving out sources with nothing to hand over."""
+    found = []
+    for source in handovers:
+        items = list(source.collect(date))
+        if items:
+            found.append((str(source.label), items))
+    return found
