@@ -1,9 +1,15 @@
-"""The session cart: variant ids and quantities, nothing else.
+"""The session cart: variant ids and quantities, and tickets (ticket type, date, quantity),
+nothing else.
 
 No price, name or total is ever kept in the session: every read checks the ids and quantities
-against the database and the stock, drops or adjusts what no longer fits with a message the
-buyer can read, and prices come from the variants. The session survives a language switch,
-so the cart does too.
+against the database, the stock and the places left, drops or adjusts what no longer fits with
+a message the buyer can read, and prices come from the variants and ticket types. The session
+survives a language switch, so the cart does too.
+
+Tickets are checked by the activity's own rules, through the `Purchasable` interface that
+orders uses (`check_sale`, `quotas`, `price_for`, with the date as the option), so the cart
+refuses exactly what placing the order would refuse. Only tickets that need nothing beyond a
+quantity go in the cart (`events.models.TicketType.sold_through_cart`).
 """
 
 import contextlib
@@ -17,6 +23,7 @@ from wagtail.models import Locale
 from orders.services import MAX_QUANTITY_PER_LINE
 
 SESSION_KEY = "panier"
+TICKETS_KEY = "panier_billets"  # {"<ticket type id>-<date id>": quantity}
 MAX_QUANTITY = MAX_QUANTITY_PER_LINE
 MAX_LINES = 30
 
@@ -27,23 +34,31 @@ class CartError(Exception):
 
 @dataclass
 class CartLine:
-    variant: object
+    """A product variant, or a ticket type for a date (`option`), with its price read from
+    the database now. `key` names the line in the cart's forms: the variant's id, or
+    "t<ticket type id>-<date id>"."""
+
+    key: str
+    item: object
     quantity: int
     left: int
     title: str
     url: str
+    label: str
+    unit_price: Decimal
+    option: object = None
 
     @property
-    def unit_price(self):
-        return self.variant.price
+    def is_ticket(self):
+        return self.option is not None
+
+    @property
+    def variant(self):
+        return None if self.is_ticket else self.item
 
     @property
     def total(self):
-        return self.variant.price * self.quantity
-
-    @property
-    def label(self):
-        return self.variant.display_label
+        return self.unit_price * self.quantity
 
 
 @dataclass
@@ -52,12 +67,40 @@ class Cart:
     problems: list = field(default_factory=list)
 
     @property
+    def products(self):
+        return [line for line in self.lines if not line.is_ticket]
+
+    @property
+    def tickets(self):
+        return [line for line in self.lines if line.is_ticket]
+
+    @property
+    def kind(self):
+        """The order's kind: a shop order as soon as it holds products."""
+        return "shop" if self.products else "tickets"
+
+    @property
     def subtotal(self):
         return sum((line.total for line in self.lines), Decimal("0.00"))
 
     @property
     def count(self):
         return sum(line.quantity for line in self.lines)
+
+    def selections(self, product_details=None):
+        """What orders is asked to sell: one selection per line, products carrying
+        `product_details` (how they reach the buyer, descriptive only)."""
+        from orders.services import Selection
+
+        return [
+            Selection(
+                item=line.item,
+                quantity=line.quantity,
+                option=line.option,
+                details={} if line.is_ticket else dict(product_details or {}),
+            )
+            for line in self.lines
+        ]
 
     def __bool__(self):
         return bool(self.lines)
@@ -124,11 +167,161 @@ def _titles(variants):
     return found
 
 
-def read(request):
-    """The cart, checked against the database and the stock; what changed is saved back and
-    said in `cart.problems`."""
+def stored_tickets(session):
+    """{(ticket type id, date id): quantity} as kept in the session, with whatever cannot be a
+    ticket line left out; and the problems found."""
+    data = session.get(TICKETS_KEY)
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [_("Votre panier était illisible : il a été vidé.")]
+    items, problems = {}, []
+    for key, quantity in list(data.items())[:MAX_LINES]:
+        ids = _ticket_key(key)
+        if ids is None:
+            problems.append(_("Un article inconnu a été retiré de votre panier."))
+        elif not _is_quantity(quantity):
+            problems.append(_("Une quantité invalide a été retirée de votre panier."))
+        else:
+            items[ids] = quantity
+    if len(data) > MAX_LINES:
+        problems.append(_("Votre panier contenait trop d'articles : les derniers ont été retirés."))
+    return items, list(dict.fromkeys(problems))
+
+
+def _ticket_key(key):
+    """(ticket type id, date id) from "12-34", or None."""
+    if not isinstance(key, str) or len(key) > 24:
+        return None
+    ticket, sep, date = key.partition("-")
+    if not (sep and ticket.isdigit() and date.isdigit()):
+        return None
+    return int(ticket), int(date)
+
+
+def save_tickets(session, items):
+    session[TICKETS_KEY] = {f"{t}-{d}": quantity for (t, d), quantity in items.items()}
+
+
+def _tickets(keys):
+    """({ticket type id: ticket type}, {date id: date}) for these keys, in two queries."""
+    from events.models import EventDate, TicketType
+
+    tickets = {
+        t.pk: t
+        for t in TicketType.objects.filter(
+            pk__in={t for t, _d in keys}, page__live=True
+        ).select_related("page")
+    }
+    dates = {
+        d.pk: d
+        for d in EventDate.objects.filter(pk__in={d for _t, d in keys}).select_related("page")
+    }
+    return tickets, dates
+
+
+def _ticket_name(ticket, date):
+    return f"{ticket.page.localized.title} — {ticket.label} — {date}"
+
+
+def _check_ticket(ticket, date, quantity, now, places_for_date=None):
+    """Raise CartError, with the reason, unless `quantity` tickets of `ticket` for `date` can
+    be sold now: the activity's own rules (`check_sale`), then the places left. Returns the
+    places left."""
+    from orders import availability
+    from orders.purchasable import NotAvailable
+
+    unknown = CartError(_("Ce billet n'existe pas ou n'est plus en vente."))
+    if ticket is None or date is None or date.page_id != ticket.page_id:
+        raise unknown
+    name = _ticket_name(ticket, date)
+    if not ticket.sold_through_cart():
+        raise CartError(
+            _("« %(item)s » se réserve avec le formulaire d'inscription de l'activité.")
+            % {"item": name}
+        )
+    if not date.on_sale(now):
+        raise CartError(f"« {name} » : {date.not_on_sale_reason()}")
+    if not ticket.page.registration_open(now):
+        raise CartError(_("Les inscriptions à cette activité sont fermées."))
+    try:
+        ticket.check_sale(quantity, date, now)
+        quotas = ticket.quotas(date)
+    except NotAvailable as exc:
+        raise CartError(str(exc)) from None
+    cap = ticket.page.max_places_per_order
+    if (places_for_date or quantity) > cap:
+        raise CartError(
+            _("Au plus %(max)s places par commande pour « %(item)s ».")
+            % {"max": cap, "item": f"{ticket.page.localized.title} — {date}"}
+        )
+    found = availability.usage([q.pk for q in quotas], now)
+    left = max(min((found[q.pk].left for q in quotas), default=0), 0)
+    if left <= 0:
+        raise CartError(_("« %(item)s » est complet.") % {"item": name})
+    if quantity > left:
+        raise CartError(
+            ngettext(
+                "Il ne reste que %(left)s place pour « %(item)s ».",
+                "Il ne reste que %(left)s places pour « %(item)s ».",
+                left,
+            )
+            % {"left": left, "item": name}
+        )
+    return left
+
+
+def _ticket_line(ticket, date, quantity, left):
+    page = ticket.page.localized
+    return CartLine(
+        key=f"t{ticket.pk}-{date.pk}",
+        item=ticket,
+        option=date,
+        quantity=quantity,
+        left=left,
+        title=page.title,
+        url=page.url,
+        label=f"{ticket.label} — {date}",
+        unit_price=ticket.price_for(None, date),
+    )
+
+
+def _read_tickets(request, cart, now):
+    items, problems = stored_tickets(request.session)
+    cart.problems.extend(problems)
+    tickets, dates = _tickets(items)
+    kept = {}
+    per_date = {}
+    for (ticket_id, date_id), quantity in items.items():
+        ticket, date = tickets.get(ticket_id), dates.get(date_id)
+        places = per_date.get(date_id, 0) + quantity
+        try:
+            left = _check_ticket(ticket, date, quantity, now, places_for_date=places)
+        except CartError as exc:
+            if ticket is None or date is None or date.page_id != ticket.page_id:
+                cart.problems.append(
+                    _("Un billet qui n'est plus en vente a été retiré de votre panier.")
+                )
+            else:
+                cart.problems.append(
+                    _("%(reason)s Ce billet a été retiré de votre panier.") % {"reason": exc}
+                )
+            continue
+        per_date[date_id] = places
+        kept[(ticket_id, date_id)] = quantity
+        cart.lines.append(_ticket_line(ticket, date, quantity, left))
+    if kept != items or problems:
+        save_tickets(request.session, kept)
+
+
+def read(request, now=None):
+    """The cart, checked against the database, the stock and the places left; what changed
+    is saved back and said in `cart.problems`."""
+    from django.utils import timezone
+
     from .models import stock_left
 
+    now = now or timezone.now()
     items, problems = stored(request.session)
     variants = _variants(items)
     left = stock_left(variants.values())
@@ -160,22 +353,48 @@ def read(request):
                 % {"left": quantity, "item": name}
             )
         kept[pk] = quantity
-        cart.lines.append(CartLine(variant, quantity, left[pk], title, url))
+        cart.lines.append(
+            CartLine(
+                key=str(pk),
+                item=variant,
+                quantity=quantity,
+                left=left[pk],
+                title=title,
+                url=url,
+                label=variant.display_label,
+                unit_price=variant.price,
+            )
+        )
     if kept != items or problems:
         save(request.session, kept)
+    _read_tickets(request, cart, now)
+    cart.problems = list(dict.fromkeys(cart.problems))
     return cart
 
 
 def count(request):
-    """How many units the cart holds, for the header: ids checked in one query, only when
-    the cart is not empty."""
-    if not hasattr(request, "session") or SESSION_KEY not in request.session:
+    """How many units and tickets the cart holds, for the header: ids checked in one query
+    per kind, only when the cart is not empty."""
+    if not hasattr(request, "session"):
         return 0
-    items, _problems = stored(request.session)
-    if not items:
-        return 0
-    live = _variants(items).keys()
-    return sum(quantity for pk, quantity in items.items() if pk in live)
+    total = 0
+    if SESSION_KEY in request.session:
+        items, _problems = stored(request.session)
+        if items:
+            live = _variants(items).keys()
+            total += sum(quantity for pk, quantity in items.items() if pk in live)
+    if TICKETS_KEY in request.session:
+        tickets, _problems = stored_tickets(request.session)
+        if tickets:
+            from events.models import TicketType
+
+            live = set(
+                TicketType.objects.filter(
+                    pk__in={t for t, _d in tickets}, page__live=True
+                ).values_list("pk", flat=True)
+            )
+            total += sum(quantity for (t, _d), quantity in tickets.items() if t in live)
+    return total
 
 
 def _parse_quantity(value):
@@ -205,6 +424,22 @@ def _parse_variant(value):
     return variant, stock_left([variant])[pk]
 
 
+def _parse_ticket(ticket_id, date_id):
+    """(ticket type, date) from the form's values, or CartError; not yet checked for sale."""
+    unknown = CartError(_("Ce billet n'existe pas ou n'est plus en vente."))
+    try:
+        ids = int(str(ticket_id).strip()), int(str(date_id).strip())
+    except (TypeError, ValueError):
+        raise unknown from None
+    if not all(0 < pk < 10**11 for pk in ids):
+        raise unknown
+    tickets, dates = _tickets([ids])
+    ticket, date = tickets.get(ids[0]), dates.get(ids[1])
+    if ticket is None or date is None or date.page_id != ticket.page_id:
+        raise unknown
+    return ticket, date
+
+
 def _fits(variant, quantity, left):
     if quantity > MAX_QUANTITY:
         raise CartError(
@@ -223,6 +458,10 @@ def _fits(variant, quantity, left):
         )
 
 
+def _lines_count(request):
+    return len(stored(request.session)[0]) + len(stored_tickets(request.session)[0])
+
+
 def add(request, variant_id, quantity):
     """Add `quantity` units; returns the variant. Raises CartError and changes nothing when
     the variant is unknown, the quantity bad or more than is left."""
@@ -233,17 +472,66 @@ def add(request, variant_id, quantity):
     items, _problems = stored(request.session)
     wanted = items.get(variant.pk, 0) + quantity
     _fits(variant, wanted, left)
-    if variant.pk not in items and len(items) >= MAX_LINES:
+    if variant.pk not in items and _lines_count(request) >= MAX_LINES:
         raise CartError(_("Votre panier est plein."))
     items[variant.pk] = wanted
     save(request.session, items)
     return variant
 
 
-def update(request, variant_id, quantity):
-    """Set a line's quantity (0 removes it)."""
+def _set_ticket(request, ticket, date, quantity, now):
+    """Put `quantity` tickets in the cart (replacing what was there), checked against the
+    activity's rules with the cart's other tickets for the same date."""
+    items, _problems = stored_tickets(request.session)
+    key = (ticket.pk, date.pk)
+    others = sum(q for (t, d), q in items.items() if d == date.pk and (t, d) != key)
+    _check_ticket(ticket, date, quantity, now, places_for_date=others + quantity)
+    if key not in items and _lines_count(request) >= MAX_LINES:
+        raise CartError(_("Votre panier est plein."))
+    items[key] = quantity
+    save_tickets(request.session, items)
+
+
+def add_ticket(request, ticket_id, date_id, quantity, now=None):
+    """Add `quantity` tickets of a ticket type for one of its dates; returns the cart line's
+    name. Raises CartError and changes nothing when the ticket or date is unknown, not on
+    sale, the quantity bad or more than the places left or the activity's limits."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
     quantity = _parse_quantity(quantity)
-    variant, left = _parse_variant(variant_id)
+    if quantity < 1:
+        raise CartError(_("La quantité doit être d'au moins 1."))
+    ticket, date = _parse_ticket(ticket_id, date_id)
+    items, _problems = stored_tickets(request.session)
+    wanted = items.get((ticket.pk, date.pk), 0) + quantity
+    if wanted > MAX_QUANTITY:
+        raise CartError(
+            _("Au plus %(max)s unités par article dans une même commande.") % {"max": MAX_QUANTITY}
+        )
+    _set_ticket(request, ticket, date, wanted, now)
+    return _ticket_name(ticket, date)
+
+
+def update(request, key, quantity):
+    """Set a line's quantity (0 removes it). `key` is a variant's id or "t<ticket>-<date>"."""
+    from django.utils import timezone
+
+    quantity = _parse_quantity(quantity)
+    key = str(key).strip()
+    if key.startswith("t"):
+        ids = _ticket_key(key[1:])
+        if ids is None:
+            raise CartError(_("Ce billet n'existe pas ou n'est plus en vente."))
+        if quantity == 0:
+            items, _problems = stored_tickets(request.session)
+            items.pop(ids, None)
+            save_tickets(request.session, items)
+            return
+        ticket, date = _parse_ticket(*ids)
+        _set_ticket(request, ticket, date, quantity, timezone.now())
+        return
+    variant, left = _parse_variant(key)
     items, _problems = stored(request.session)
     if quantity == 0:
         items.pop(variant.pk, None)
@@ -254,12 +542,21 @@ def update(request, variant_id, quantity):
     return variant
 
 
-def remove(request, variant_id):
+def remove(request, key):
+    key = str(key).strip()
+    if key.startswith("t"):
+        items, _problems = stored_tickets(request.session)
+        ids = _ticket_key(key[1:])
+        if ids is not None:
+            items.pop(ids, None)
+        save_tickets(request.session, items)
+        return
     items, _problems = stored(request.session)
     with contextlib.suppress(TypeError, ValueError):
-        items.pop(int(str(variant_id).strip()), None)
+        items.pop(int(key), None)
     save(request.session, items)
 
 
 def clear(request):
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(TICKETS_KEY, None)

@@ -314,22 +314,6 @@ class ProductVariant(Purchasable, Orderable):
     def display_name(self):
         return f"{self.page.localized.title} — {self.display_label}"
 
-    def confirmation_extras(self, line, language):
-        """Where to pick the order up, once per order (on its first product line)."""
-        if line.details.get("pickup") != "office":
-            return None
-        first = line.order.lines.filter(details__pickup="office").order_by("pk").first()
-        if first is None or first.pk != line.pk:
-            return None
-        from django.template.loader import render_to_string
-
-        context = {"order": line.order, "address": pickup_address()}
-        with translation.override(language):
-            return {
-                "text": render_to_string("shop/email/pickup.txt", context),
-                "html": render_to_string("shop/email/pickup.html", context),
-            }
-
 
 def pickup_address():
     """The CÉSIQ office's address, from the site settings."""

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cesiq_site import ratelimit
 from orders import services as orders
 
 from . import cart as carts
-from .forms import CheckoutForm
+from . import delivery
+from .forms import ContactForm, DeliveryForm
 
 
 def _back(request, default):
@@ -42,14 +44,20 @@ def cart_view(request):
 
 @require_POST
 def cart_add(request):
+    """A product variant (`variant`) or tickets for an activity's date (`ticket`, `date`: the
+    form on the activity page, which only knows this URL's name)."""
+    quantity = request.POST.get("quantity", 1)
     try:
-        variant = carts.add(request, request.POST.get("variant"), request.POST.get("quantity", 1))
+        if "ticket" in request.POST:
+            name = carts.add_ticket(
+                request, request.POST.get("ticket"), request.POST.get("date"), quantity
+            )
+        else:
+            name = carts.add(request, request.POST.get("variant"), quantity).display_name()
     except carts.CartError as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, _cart_url()))
-    messages.success(
-        request, _("« %(item)s » a été ajouté à votre panier.") % {"item": variant.display_name()}
-    )
+    messages.success(request, _("« %(item)s » a été ajouté à votre panier.") % {"item": name})
     return redirect(_cart_url())
 
 
@@ -73,59 +81,104 @@ def cart_update(request):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout(request):
+    """Delivery, discount code, the totals for the chosen destination, contact details; one
+    order for the whole cart. "Recalculer" (a plain submit button, no JavaScript needed)
+    shows the totals again for what is chosen, without placing anything."""
     cart = carts.read(request)
     if cart.problems or not cart:
-        for problem in cart.problems:
-            messages.warning(request, problem)
-        if not cart:
-            messages.info(request, _("Votre panier est vide."))
-        return redirect(_cart_url())
-    form = CheckoutForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = orders.place_order(
-                kind="shop",
-                buyer_name=data["buyer_name"],
-                buyer_email=data["buyer_email"],
-                language=translation.get_language(),
-                selections=[
-                    orders.Selection(
-                        item=line.variant,
-                        quantity=line.quantity,
-                        details={"pickup": data["pickup"]},
-                    )
-                    for line in cart.lines
-                ],
-            )
-        except orders.OrderError as exc:
-            # Nothing was sold: the transaction was rolled back. When units went to another
-            # buyer meanwhile, the cart says so in its own words and adjusts itself.
-            fresh = carts.read(request)
-            if fresh.problems:
-                for problem in fresh.problems:
-                    messages.warning(request, problem)
-                return redirect(_cart_url())
-            form.add_error(None, str(exc))
-        else:
-            carts.clear(request)
-            page_url = request.build_absolute_uri(order.get_absolute_url())
-            try:
-                checkout_url = orders.start_checkout(
-                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
-                )
-            except orders.OrderError as exc:
-                # The units stay held: the order page offers to try paying again.
-                messages.error(request, str(exc))
-                return redirect(order.get_absolute_url())
-            return redirect(checkout_url)
-    status = 400 if request.method == "POST" else 200
+        return _back_to_cart(request, cart)
+    posted = request.method == "POST"
+    recalculating = posted and "recalculer" in request.POST
+    delivery_form = DeliveryForm(
+        request.POST if posted else None,
+        has_products=bool(cart.products),
+        partial=recalculating,
+        pickup_dates=delivery.pickup_dates(),
+    )
+    if recalculating:
+        # The contact details are kept as typed, not yet checked.
+        contact_form = ContactForm(initial=_typed_contact(request.POST))
+    else:
+        contact_form = ContactForm(request.POST if posted else None)
+    if posted and not recalculating and delivery_form.is_valid() and contact_form.is_valid():
+        response = _place(request, cart, delivery_form, contact_form)
+        if response is not None:
+            return response
+    if delivery_form.is_bound:
+        delivery_form.is_valid()
+    try:
+        summary = delivery.summary_for(cart, delivery_form)
+    except orders.OrderError as exc:
+        messages.error(request, str(exc))
+        return _back_to_cart(request, carts.read(request))
+    status = 400 if posted and not recalculating else 200
     return TemplateResponse(
         request,
         "shop/checkout.html",
-        {"cart": cart, "form": form, "pickup_address": _pickup_address()},
+        {
+            "cart": cart,
+            "form": delivery_form,
+            "contact_form": contact_form,
+            "summary": summary,
+            "pickup_address": _pickup_address(),
+            "office_hours": delivery.office_hours(),
+            "recalculated": recalculating,
+        },
         status=status,
     )
+
+
+def _back_to_cart(request, cart):
+    for problem in cart.problems:
+        messages.warning(request, problem)
+    if not cart:
+        messages.info(request, _("Votre panier est vide."))
+    return redirect(_cart_url())
+
+
+def _typed_contact(data):
+    return {
+        "buyer_name": data.get("buyer_name", "")[:200],
+        "buyer_email": data.get("buyer_email", "")[:254],
+        "consent": data.get("consent") == "on",
+    }
+
+
+def _place(request, cart, delivery_form, contact_form):
+    """Place the order and go to Stripe; None (with the reason on the form) when refused."""
+    contact = contact_form.cleaned_data
+    try:
+        order = delivery.place(
+            cart,
+            destination=delivery_form.destination(),
+            address=delivery_form.shipping_address() if cart.products else {},
+            buyer_name=contact["buyer_name"],
+            buyer_email=contact["buyer_email"],
+            language=translation.get_language(),
+            discount_code=delivery_form.discount_code_value(),
+            client_key=ratelimit.client_key(request),
+        )
+    except orders.OrderError as exc:
+        # Nothing was sold: the transaction was rolled back. When units or places went to
+        # another buyer meanwhile, the cart says so in its own words and adjusts itself.
+        fresh = carts.read(request)
+        if fresh.problems:
+            return _back_to_cart(request, fresh)
+        delivery_form.add_error(None, str(exc))
+        return None
+    carts.clear(request)
+    if order.total == 0:
+        return redirect(order.get_absolute_url())
+    page_url = request.build_absolute_uri(order.get_absolute_url())
+    try:
+        checkout_url = orders.start_checkout(
+            order, success_url=page_url + "?retour=paiement", cancel_url=page_url
+        )
+    except orders.OrderError as exc:
+        # The units stay held: the order page offers to try paying again.
+        messages.error(request, str(exc))
+        return redirect(order.get_absolute_url())
+    return redirect(checkout_url)
 
 
 def _pickup_address():

@@ -14,6 +14,7 @@ from django.utils import timezone
 from orders import services
 from orders.models import Order, OrderState
 from orders.services import OrderError, Selection
+from shop import delivery
 from tests.conftest import post_webhook
 from tests.orders.test_payments import last_event, press
 from tests.shop.conftest import variant
@@ -28,7 +29,7 @@ def checkout_data(**overrides):
     data = {
         "buyer_name": "Awa Diallo",
         "buyer_email": "awa@example.org",
-        "pickup": "office",
+        "delivery": "office",
         "consent": "on",
         "website": "",
     }
@@ -67,16 +68,22 @@ def taxes_on(db):
     return settings
 
 
-def test_checkout_page_says_pickup_only_for_now(client, shop_fr, add_to_cart):
+def test_checkout_page_offers_three_ways_to_get_the_products(client, shop_fr, add_to_cart):
     add_to_cart("CAF-PER-340", 1)
     response = client.get(CHECKOUT)
     assert response.status_code == 200
-    text = BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
-    assert "se récupèrent au bureau du CÉSIQ" in text
-    assert "La livraison au Canada (et la TVH" in text
-    assert "Au bureau du CÉSIQ" in text
-    english = client.get("/en/cart/checkout/")
-    assert "Shipping in Canada (and HST" in english.content.decode()
+    html = BeautifulSoup(response.content, "html.parser")
+    choices = [label.get_text(" ", strip=True) for label in html.select(".delivery-choice > label")]
+    assert choices == [
+        "Cueillette au bureau du CÉSIQ",
+        "Cueillette à une activité",
+        "Livraison par la poste",
+    ]
+    text = html.get_text(" ", strip=True)
+    assert "Heures : Du mardi au jeudi, de 10 h à 16 h" in text
+    english = client.get("/en/cart/checkout/").content.decode()
+    assert "Pickup at the CÉSIQ office" in english
+    assert "Tuesday to Thursday, 10 a.m. to 4 p.m." in english
 
 
 def test_empty_cart_goes_back_to_the_cart(client, shop_fr):
@@ -113,8 +120,9 @@ def test_checkout_pays_on_stripe_and_confirms_with_pickup(
     assert variant("CAF-PER-340").left() == 38  # now sold
     confirmation = next(m for m in mail.outbox if m.to == ["awa@example.org"])
     assert order.code in confirmation.subject
-    assert "Vos achats se récupèrent au bureau du CÉSIQ" in confirmation.body
-    assert confirmation.body.count("Récupération de vos achats") == 1
+    assert "Cueillette au bureau du CÉSIQ" in confirmation.body
+    assert "Heures : Du mardi au jeudi, de 10 h à 16 h" in confirmation.body
+    assert confirmation.body.count("Réception des achats") == 1
     assert "Votre commande est confirmée" in client.get(order.get_absolute_url()).content.decode()
 
 
@@ -132,7 +140,7 @@ def test_english_checkout_gives_an_english_order(client, shop_fr, add_to_cart, f
     [
         ({"consent": ""}, "Champ requis."),
         ({"buyer_email": "pas-un-courriel"}, "Saisissez une adresse de courriel valide."),
-        ({"pickup": "livraison"}, "Sélectionnez un choix valide."),
+        ({"delivery": "livraison"}, "Choisissez un mode de réception proposé."),
         ({"website": "http://spam.example"}, "réservé aux robots"),
     ],
 )
@@ -193,8 +201,10 @@ def test_sold_out_during_checkout_post_adjusts_the_cart_and_sells_nothing(
     """The cart looked fine, then another buyer took the units before our order's lock."""
     add_to_cart("CHO-LAI-100", 3)
     real_place_order = services.place_order
+    # Another buyer's order is placed (and committed) just before this one.
+    real_place = delivery.place
 
-    def someone_else_first(**kwargs):
+    def other_buyer_first(*args, **kwargs):
         real_place_order(
             kind="shop",
             buyer_name="Autre",
@@ -202,9 +212,9 @@ def test_sold_out_during_checkout_post_adjusts_the_cart_and_sells_nothing(
             language="fr",
             selections=[Selection(item=variant("CHO-LAI-100"), quantity=1)],
         )
-        return real_place_order(**kwargs)
+        return real_place(*args, **kwargs)
 
-    monkeypatch.setattr(services, "place_order", someone_else_first)
+    monkeypatch.setattr(delivery, "place", other_buyer_first)
     response = client.post(CHECKOUT, checkout_data(), follow=True)
     assert response.redirect_chain[-1][0] == "/panier/"
     assert (

@@ -1,0 +1,388 @@
+"""How a cart reaches its buyer, what that costs, and placing its order.
+
+Three ways: pickup at the CÉSIQ office, pickup at an upcoming activity (staff hand the order
+over at the door: it shows on that date's attendee list and check-in page), or shipping in
+Canada at a flat rate by zone, free from a threshold (`ShopSettings`). Where the goods go
+decides the taxes (`orders.taxes`): a pickup is a supply in Québec, a parcel is supplied in the
+province it is delivered to.
+
+The summary shown before paying and the order placed go through the same computation
+(`orders.services.order_totals`, by way of `quote` and `place_order`), with the delivery
+charge priced here by one function, so that what the buyer saw is what they pay.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from orders import services as orders
+from orders.taxes import QUEBEC
+
+from .models import DeliveryMethod, Fulfilment, Province, ShopSettings, pickup_address
+
+# Shipping zones of ShopSettings' flat rates.
+ZONES = {
+    "QC": "quebec",
+    "ON": "east",
+    "NB": "east",
+    "NS": "east",
+    "PE": "east",
+    "NL": "east",
+    "MB": "west",
+    "SK": "west",
+    "AB": "west",
+    "BC": "west",
+    "YT": "north",
+    "NT": "north",
+    "NU": "north",
+}
+
+# The first letter of a Canadian postal code names its province or territory (Canada Post,
+# "Addressing guidelines", postal code: the first letter of the forward sortation area is the
+# postal district). X is shared by the Northwest Territories and Nunavut.
+POSTAL_DISTRICTS = {
+    "A": {"NL"},
+    "B": {"NS"},
+    "C": {"PE"},
+    "E": {"NB"},
+    "G": {"QC"},
+    "H": {"QC"},
+    "J": {"QC"},
+    "K": {"ON"},
+    "L": {"ON"},
+    "M": {"ON"},
+    "N": {"ON"},
+    "P": {"ON"},
+    "R": {"MB"},
+    "S": {"SK"},
+    "T": {"AB"},
+    "V": {"BC"},
+    "X": {"NT", "NU"},
+    "Y": {"YT"},
+}
+
+# How many upcoming activities the buyer may choose from for a pickup.
+MAX_PICKUP_DATES = 20
+
+
+def postal_code_matches(postal_code, province):
+    """True when `postal_code` (normalised, "G1R 2B5") belongs to `province` ("QC")."""
+    return province in POSTAL_DISTRICTS.get(postal_code[:1].upper(), set())
+
+
+def postal_letters(province):
+    """The first letters of `province`'s postal codes, for the error message ("G, H, J")."""
+    return ", ".join(sorted(k for k, v in POSTAL_DISTRICTS.items() if province in v))
+
+
+def pickup_dates(now=None):
+    """Upcoming activity dates where an order can be picked up: scheduled, not begun, held
+    somewhere people come to (not online only), soonest first."""
+    from events.models import AttendanceMode, EventDate, EventStatus
+
+    now = now or timezone.now()
+    return list(
+        EventDate.objects.filter(
+            status=EventStatus.SCHEDULED,
+            page__status=EventStatus.SCHEDULED,
+            page__live=True,
+            start__gt=now,
+        )
+        .exclude(page__attendance_mode=AttendanceMode.ONLINE)
+        .select_related("page", "page__venue")
+        .order_by("start")[:MAX_PICKUP_DATES]
+    )
+
+
+def pickup_date_label(date):
+    """ "Activity — date — venue" in the active language."""
+    page = date.page.localized.specific
+    venue = getattr(page.source, "venue", None)
+    parts = [page.title, str(date)]
+    if venue is not None:
+        parts.append(venue.name)
+    return " — ".join(parts)
+
+
+def office_hours(language=None):
+    """The office's pickup hours in `language` (French when no English is given)."""
+    settings = ShopSettings.load()
+    language = language or translation.get_language()
+    if language == "en" and settings.pickup_hours_en:
+        return settings.pickup_hours_en
+    return settings.pickup_hours
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the products go: a method, the province for a parcel, the date for a pickup at
+    an activity. `province` is None while the buyer has not chosen one."""
+
+    method: str = DeliveryMethod.OFFICE
+    province: str | None = None
+    pickup_date: object = None
+
+    @property
+    def ships(self):
+        return self.method == DeliveryMethod.SHIPPING
+
+    @property
+    def tax_province(self):
+        """Goods picked up here are supplied in Québec; a parcel where it is delivered."""
+        if self.ships and self.province:
+            return self.province
+        return QUEBEC
+
+    def line_details(self):
+        """Descriptive details kept on the product lines (never used to count anything)."""
+        details = {"delivery": self.method}
+        if self.pickup_date is not None:
+            details["pickup_date"] = self.pickup_date.pk
+        return details
+
+
+def shipping_charge(destination, goods):
+    """The delivery charge for products worth `goods` (after discount, before taxes): the
+    zone's flat rate, nothing from the free-shipping threshold or for a pickup."""
+    if not destination.ships or not destination.province:
+        return Decimal("0.00")
+    settings = ShopSettings.load()
+    if settings.free_shipping_from is not None and goods >= settings.free_shipping_from:
+        return Decimal("0.00")
+    return getattr(settings, f"shipping_{ZONES[destination.province]}")
+
+
+@dataclass
+class Summary:
+    """The totals shown before paying, for one destination."""
+
+    totals: object  # orders.services.Totals
+    destination: Destination
+    has_products: bool
+    free_shipping_from: Decimal | None
+
+    subtotal = property(lambda self: self.totals.subtotal)
+    discount = property(lambda self: self.totals.discount)
+    shipping = property(lambda self: self.totals.shipping)
+    gst = property(lambda self: self.totals.taxes.gst)
+    qst = property(lambda self: self.totals.taxes.qst)
+    hst = property(lambda self: self.totals.taxes.hst)
+    total = property(lambda self: self.totals.total)
+
+    @property
+    def taxes_enabled(self):
+        return self.totals.settings.taxes_enabled
+
+    @property
+    def tax_province(self):
+        return self.destination.tax_province
+
+    @property
+    def hst_percent(self):
+        rate = self.totals.taxes.hst_rate
+        return "" if rate is None else f"{rate * 100:.15g}"
+
+    @property
+    def province_missing(self):
+        return self.has_products and self.destination.ships and not self.destination.province
+
+    @property
+    def free_shipping(self):
+        return self.destination.ships and bool(self.destination.province) and not self.shipping
+
+
+def summarize(cart, destination, discount_code="", now=None):
+    """The totals of `cart` sent to `destination`, computed as `place_order` will; raises
+    OrderError when something cannot be sold now or the code cannot be used."""
+    if not cart.products:
+        destination = Destination()
+    selections = cart.selections()
+    goods_only = orders.quote(
+        kind=cart.kind, selections=selections, discount_code=discount_code, now=now
+    )
+    goods = sum(
+        (
+            net
+            for line, net in zip(cart.lines, goods_only.line_nets, strict=True)
+            if not line.is_ticket
+        ),
+        Decimal("0"),
+    )
+    charge = shipping_charge(destination, goods)
+    totals = orders.quote(
+        kind=cart.kind,
+        selections=selections,
+        discount_code=discount_code,
+        shipping=charge,
+        tax_province=destination.tax_province,
+        now=now,
+    )
+    return Summary(
+        totals=totals,
+        destination=destination,
+        has_products=bool(cart.products),
+        free_shipping_from=ShopSettings.load().free_shipping_from,
+    )
+
+
+def place(
+    cart,
+    *,
+    destination,
+    address,
+    buyer_name,
+    buyer_email,
+    language,
+    discount_code="",
+    client_key="",
+):
+    """Place the cart's one order (products and tickets together) and, for products, the
+    fulfilment saying how they reach the buyer, in one transaction.
+
+    `address` holds the shipping address fields (recipient, address, address_2, city,
+    postal_code, phone). When the buyer's address already holds an unpaid order for a date
+    of these tickets, that order's link is sent to it once this transaction is over.
+    """
+    try:
+        return _place(
+            cart,
+            destination=destination,
+            address=address,
+            buyer_name=buyer_name,
+            buyer_email=buyer_email,
+            language=language,
+            discount_code=discount_code,
+            client_key=client_key,
+        )
+    except orders.AlreadyHolding as exc:
+        orders.remind_pending_order(exc.order)
+        raise
+
+
+@transaction.atomic
+def _place(
+    cart, *, destination, address, buyer_name, buyer_email, language, discount_code, client_key
+):
+    if not cart.products:
+        destination = Destination()
+    if destination.ships and destination.province not in Province.values:
+        raise orders.OrderError(_("Choisissez la province de livraison."))
+    summary = summarize(cart, destination, discount_code)
+    order = orders.place_order(
+        kind=cart.kind,
+        buyer_name=buyer_name,
+        buyer_email=buyer_email,
+        language=language,
+        selections=cart.selections(product_details=destination.line_details()),
+        discount_code=discount_code,
+        client_key=client_key,
+        shipping=summary.shipping,
+        tax_province=destination.tax_province,
+    )
+    if cart.products:
+        shipping_fields = (
+            {
+                "recipient": (address.get("recipient") or buyer_name)[:200],
+                "address": address.get("address", "")[:200],
+                "address_2": address.get("address_2", "")[:100],
+                "city": address.get("city", "")[:100],
+                "province": destination.province,
+                "postal_code": address.get("postal_code", "")[:7],
+                "phone": address.get("phone", "")[:40],
+            }
+            if destination.ships
+            else {}
+        )
+        Fulfilment.objects.create(
+            order=order,
+            method=destination.method,
+            pickup_date=destination.pickup_date,
+            **shipping_fields,
+        )
+        orders.log(
+            order,
+            "delivery",
+            _("Mode de réception : %(method)s")
+            % {"method": DeliveryMethod(destination.method).label},
+        )
+    return order
+
+
+# --- what the receipt and emails say about it (orders.registry.order_sections) -----------------
+
+
+def delivery_lines(order):
+    """The delivery of `order` as lines of text in the active language, or None when it has
+    no products to deliver. Read from its Fulfilment, or, while that is not yet written
+    (a free order confirmed inside `place_order`), from its lines' details."""
+    fulfilment = Fulfilment.objects.filter(order=order).select_related("pickup_date").first()
+    if fulfilment is not None:
+        method, date = fulfilment.method, fulfilment.pickup_date
+    else:
+        details = [
+            line.details
+            for line in order.lines.all()
+            if line.details.get("delivery") or line.details.get("pickup")
+        ]
+        if not details:
+            return None
+        method = details[0].get("delivery") or DeliveryMethod.OFFICE
+        date = None
+        if details[0].get("pickup_date"):
+            from events.models import EventDate
+
+            date = EventDate.objects.filter(pk=details[0]["pickup_date"]).first()
+    if method == DeliveryMethod.OFFICE:
+        lines = [str(DeliveryMethod.OFFICE.label)]
+        if address := pickup_address():
+            lines.append(address)
+        if hours := office_hours():
+            lines.append(_("Heures : %(hours)s") % {"hours": hours})
+    elif method == DeliveryMethod.ACTIVITY:
+        lines = [str(DeliveryMethod.ACTIVITY.label)]
+        if date is not None:
+            lines.append(pickup_date_label(date))
+            venue = getattr(date.page, "venue", None)
+            if venue is not None and venue.full_address:
+                lines.append(venue.full_address)
+        lines.append(_("Présentez-vous à l'accueil de l'activité : votre commande vous y attend."))
+    else:
+        lines = [str(DeliveryMethod.SHIPPING.label)]
+        if fulfilment is not None:
+            lines += [
+                fulfilment.recipient,
+                fulfilment.address,
+                *([fulfilment.address_2] if fulfilment.address_2 else []),
+                f"{fulfilment.city} ({fulfilment.province}) {fulfilment.postal_code}",
+                *([fulfilment.phone] if fulfilment.phone else []),
+            ]
+    lines.append(
+        _("Numéro de commande à présenter ou à rappeler : %(code)s") % {"code": order.code}
+    )
+    return lines
+
+
+def delivery_section(order):
+    lines = delivery_lines(order)
+    if lines is None:
+        return None
+    return {"heading": _("Réception des achats"), "lines": lines}
+
+
+def summary_for(cart, form):
+    """The summary for what the checkout form says. A discount code that cannot be used is
+    said on its field and left out of the totals; anything else that cannot be sold raises
+    OrderError (the cart then tells the buyer what changed)."""
+    destination = form.destination()
+    code = form.discount_code_value()
+    if code:
+        try:
+            return summarize(cart, destination, code)
+        except orders.OrderError as exc:
+            summary = summarize(cart, destination)
+            form.add_error("discount_code", str(exc))
+            return summary
+    return summarize(cart, destination)

@@ -1,0 +1,65 @@
+"""What the shop adds to other apps' registries, from `ShopConfig.ready()`: orders and events
+know nothing of the shop and import nothing from it.
+
+- the delivery of a shop order on its receipt page, its confirmation and the staff's email
+  (`orders.registry.order_sections`);
+- the orders to hand over at an activity's door, on that date's attendee list and check-in
+  page (`events.registry.handovers`);
+- the label of the audit-log action the checkout writes.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+LOG_ACTIONS = {"delivery": _("Mode de réception choisi")}
+
+
+def orders_to_hand_over(date):
+    """Paid shop orders to be picked up at `date`, with what they hold."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from events.registry import Handover
+    from orders.models import OrderState
+
+    from .models import Fulfilment, ProductVariant
+
+    variant_type = ContentType.objects.get_for_model(ProductVariant)
+    fulfilments = (
+        Fulfilment.objects.filter(pickup_date=date, order__state=OrderState.PAID)
+        .select_related("order")
+        .prefetch_related("order__lines")
+        .order_by("order__buyer_name", "order__code")
+    )
+    return [
+        Handover(
+            code=f.order.code,
+            buyer=f.order.buyer_name,
+            summary=", ".join(
+                f"{line.quantity} × {line.description}"
+                for line in f.order.lines.all()
+                if line.content_type_id == variant_type.pk
+            ),
+            state=f.get_status_display(),
+            url=reverse("order:inspect", args=[f.order.pk]),
+        )
+        for f in fulfilments
+    ]
+
+
+def register():
+    from events import registry as events_registry
+    from orders import registry
+
+    from .delivery import delivery_section
+
+    registry.log_actions.register(LOG_ACTIONS)
+    registry.order_sections.register(
+        registry.OrderSection(name="shop_delivery", collect=delivery_section)
+    )
+    events_registry.handovers.register(
+        events_registry.HandoverSource(
+            name="shop_pickups",
+            label=_("Commandes de la boutique à remettre"),
+            collect=orders_to_hand_over,
+        )
+    )
