@@ -722,6 +722,13 @@ class TicketType(Purchasable, Orderable):
     def tax_category(self):
         return "taxable"
 
+    def place_of_supply(self, date):
+        """Québec, where the activities are held, even when the same order ships goods to
+        another province: an admission to an event is supplied in the province where the
+        event takes place (Excise Tax Act, Schedule IX, Part V, admissions; CRA Technical
+        Information Bulletin B-103, "Harmonized Sales Tax – Place of supply rules")."""
+        return "QC"
+
     def quotas(self, date):
         date = self._check_date(date)
         own = [self.quota_for(date)] if self.places_per_date is not None else []

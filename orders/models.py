@@ -183,7 +183,7 @@ class Order(models.Model):
         from .taxes import hst_rate
 
         rate = hst_rate(self.tax_province)
-        return "" if rate is None else f"{rate * 100:.15g}"
+        return "" if rate is None else format((rate * 100).normalize(), "f")
 
 
 class Quota(models.Model):

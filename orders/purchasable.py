@@ -46,6 +46,12 @@ class Purchasable:
     def tax_category(self):
         raise NotImplementedError
 
+    def place_of_supply(self, option):
+        """The province where this item is supplied whatever the order's destination (an
+        admission: where the event is held), or None: where the order's goods are delivered
+        (`place_order`'s `tax_province`)."""
+        return None
+
     def quotas(self, option):
         """The `orders.Quota` rows one unit consumes ([] for an unlimited item). Raise
         NotAvailable if `option` does not belong to this item."""

@@ -36,7 +36,7 @@ from .models import (
 from .money import format_cad, from_cents, quantize
 from .outbox import queue_email
 from .purchasable import NotAvailable
-from .taxes import QUEBEC, compute_taxes
+from .taxes import QUEBEC, TaxResult, compute_taxes
 
 logger = logging.getLogger(__name__)
 
@@ -241,17 +241,38 @@ class Totals:
 
 
 def order_totals(lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC):
-    """Totals of `lines` [(tax_category, unit_price, quantity)] with `discount` (a
-    DiscountCode or None), a delivery charge and the province the supply is made in."""
-    gross = [unit_price * quantity for _category, unit_price, quantity in lines]
+    """Totals of `lines` [(tax_category, unit_price, quantity, place_of_supply)] with
+    `discount` (a DiscountCode or None), a delivery charge and the province the delivered
+    goods are supplied in.
+
+    A line whose place of supply is given (a ticket: the province of the event) is taxed
+    there, the others and the delivery charge in `tax_province`; each province's taxes are
+    computed on its own lines, then added up, so a ticket for an activity in Québec bought
+    with goods shipped to Ontario pays GST and QST while the goods pay HST.
+    """
+    gross = [unit_price * quantity for _category, unit_price, quantity, _where in lines]
     discounts = allocate_discount(discount, gross)
     order_settings = OrderSettings.load()
     nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
-    taxes = compute_taxes(
-        [(category, net) for (category, _p, _q), net in zip(lines, nets, strict=True)],
-        enabled=order_settings.taxes_enabled,
+    groups = {tax_province: []}
+    for (category, _p, _q, where), net in zip(lines, nets, strict=True):
+        groups.setdefault(where or tax_province, []).append((category, net))
+    results = [
+        compute_taxes(
+            pairs,
+            enabled=order_settings.taxes_enabled,
+            province=province,
+            shipping=shipping if province == tax_province else Decimal("0"),
+        )
+        for province, pairs in groups.items()
+    ]
+    taxes = TaxResult(
+        taxable_subtotal=sum((r.taxable_subtotal for r in results), Decimal("0.00")),
+        gst=sum((r.gst for r in results), Decimal("0.00")),
+        qst=sum((r.qst for r in results), Decimal("0.00")),
+        gst_subtotal=sum((r.gst_subtotal for r in results), Decimal("0.00")),
+        hst=sum((r.hst for r in results), Decimal("0.00")),
         province=tax_province,
-        shipping=shipping,
     )
     shipping = quantize(Decimal(shipping))
     subtotal = quantize(sum(gross, Decimal("0")))
@@ -285,7 +306,14 @@ def quote(
             unit_price = quantize(
                 selection.item.price_for(selection.requested_price, selection.option)
             )
-            lines.append((selection.item.tax_category(), unit_price, selection.quantity))
+            lines.append(
+                (
+                    selection.item.tax_category(),
+                    unit_price,
+                    selection.quantity,
+                    selection.item.place_of_supply(selection.option),
+                )
+            )
     except NotAvailable as exc:
         raise OrderError(str(exc)) from exc
     return order_totals(lines, discount=discount, shipping=shipping, tax_province=tax_province)
@@ -350,7 +378,10 @@ def place_order(
     except NotAvailable as exc:
         raise OrderError(str(exc)) from exc
     totals = order_totals(
-        [(s.item.tax_category(), unit_price, s.quantity) for s, unit_price, _quotas in priced],
+        [
+            (s.item.tax_category(), unit_price, s.quantity, s.item.place_of_supply(s.option))
+            for s, unit_price, _quotas in priced
+        ],
         discount=discount,
         shipping=shipping,
         tax_province=tax_province,

@@ -183,7 +183,7 @@ class Summary:
     @property
     def hst_percent(self):
         rate = self.totals.taxes.hst_rate
-        return "" if rate is None else f"{rate * 100:.15g}"
+        return "" if rate is None else format((rate * 100).normalize(), "f")
 
     @property
     def province_missing(self):

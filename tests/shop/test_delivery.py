@@ -1,0 +1,276 @@
+"""Checkout delivery: pickup at the office or at an activity, or shipping in Canada at the
+zone's flat rate (free from the threshold), with taxes by destination; the totals shown (also
+after "Recalculer", without JavaScript) are the totals charged."""
+
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core import mail
+
+from orders.models import DiscountCode, Order
+from shop.delivery import Destination, postal_code_matches, shipping_charge
+from shop.models import Fulfilment, ShopSettings
+from tests.shop.test_checkout import CHECKOUT, checkout_data, errors, taxes_on  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+ONTARIO = {
+    "delivery": "shipping",
+    "address": "100, rue Queen",
+    "city": "Ottawa",
+    "province": "ON",
+    "postal_code": "k1p 1j9",
+    "phone": "",
+}
+
+
+def totals(response):
+    """{"subtotal": "24,40 $", …} as the summary shows them."""
+    html = BeautifulSoup(response.content, "html.parser")
+    return {
+        cell["data-total"]: cell.get_text(" ", strip=True).replace("\xa0", " ")
+        for cell in html.select("#checkout-summary [data-total]")
+    }
+
+
+def row_labels(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [th.get_text(" ", strip=True) for th in html.select("#checkout-summary th")]
+
+
+@pytest.fixture
+def basket(client, shop_fr, add_to_cart):
+    """Two chocolate bars (taxable) and a bag of coffee (zero-rated): 24,40 $ of goods."""
+    add_to_cart("CHO-NOI-100", 2)
+    add_to_cart("CAF-PER-340", 1)
+
+
+def recalculate(client, **data):
+    return client.post(CHECKOUT, {**checkout_data(), **data, "recalculer": "1"})
+
+
+def test_ontario_pays_hst_and_pickup_pays_gst_and_qst_exactly(client, basket, taxes_on):  # noqa: F811
+    # Shipping to Ontario: 16,00 $ (east zone), split like the goods: 9,90 / 24,40 of it
+    # (6,49) taxable; HST 13 % of 9,90 + 6,49 = 2,13.
+    shipped = recalculate(client, **ONTARIO)
+    assert shipped.status_code == 200
+    assert totals(shipped) == {
+        "subtotal": "24,40 $",
+        "shipping": "16,00 $",
+        "hst": "2,13 $",
+        "total": "42,53 $",
+    }
+    assert "TVH (13 %, ON)" in row_labels(shipped)
+    assert not errors(shipped)  # nothing asked for yet: recalculating is not paying
+
+    # Pickup: GST 5 % of 9,90 = 0,495 → 0,50; QST 9,975 % of 9,90 = 0,987525 → 0,99.
+    picked_up = recalculate(client, delivery="office")
+    assert totals(picked_up) == {
+        "subtotal": "24,40 $",
+        "shipping": "gratuite",
+        "gst": "0,50 $",
+        "qst": "0,99 $",
+        "total": "25,89 $",
+    }
+
+    # The order placed for Ontario charges exactly what the page showed.
+    response = client.post(CHECKOUT, checkout_data(**ONTARIO))
+    assert response.status_code == 302, errors(response)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert (order.subtotal, order.shipping, order.gst, order.qst, order.hst, order.total) == (
+        D("24.40"),
+        D("16.00"),
+        D("0.00"),
+        D("0.00"),
+        D("2.13"),
+        D("42.53"),
+    )
+    assert order.tax_province == "ON"
+    assert f"{order.total}".replace(".", ",") + " $" == totals(shipped)["total"]
+    fulfilment = Fulfilment.objects.get(order=order)
+    assert (fulfilment.method, fulfilment.province, fulfilment.postal_code, fulfilment.city) == (
+        "shipping",
+        "ON",
+        "K1P 1J9",
+        "Ottawa",
+    )
+    assert fulfilment.recipient == "Awa Diallo"
+
+
+def test_pickup_order_total_equals_the_page(client, basket, taxes_on):  # noqa: F811
+    shown = totals(client.get(CHECKOUT))
+    assert shown["total"] == "25,89 $"
+    response = client.post(CHECKOUT, checkout_data())
+    assert response.status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert (order.gst, order.qst, order.hst, order.total, order.tax_province) == (
+        D("0.50"),
+        D("0.99"),
+        D("0.00"),
+        D("25.89"),
+        "QC",
+    )
+    assert Fulfilment.objects.get(order=order).method == "office"
+
+
+def test_alberta_pays_gst_alone_at_the_west_rate(client, basket, taxes_on):  # noqa: F811
+    response = recalculate(
+        client, **{**ONTARIO, "province": "AB", "city": "Calgary", "postal_code": "T2P 1J9"}
+    )
+    # 20,00 $ west rate; GST 5 % of 9,90 + 20,00 × 9,90 / 24,40 (8,11) = 0,90.
+    assert totals(response) == {
+        "subtotal": "24,40 $",
+        "shipping": "20,00 $",
+        "gst": "0,90 $",
+        "total": "45,30 $",
+    }
+
+
+def test_free_shipping_from_the_threshold_of_goods_after_discount(
+    client,
+    shop_fr,
+    add_to_cart,
+):
+    add_to_cart("CAF-PER-1KG", 2)  # 72,00 $
+    add_to_cart("CHO-NOI-100", 1)  # 76,95 $ in all
+    assert totals(recalculate(client, **ONTARIO))["shipping"] == "gratuite"
+    DiscountCode.objects.create(code="SOLIDAIRE", kind="percent", value=10, scope="shop")
+    # 10 % off each line (7,20 + 0,50): 69,25 $ of goods, under the 75,00 $ threshold:
+    # shipping is charged.
+    discounted = recalculate(client, **ONTARIO, discount_code="solidaire")
+    assert totals(discounted) == {
+        "subtotal": "76,95 $",
+        "discount": "−7,70 $",
+        "shipping": "16,00 $",
+        "total": "85,25 $",
+    }
+
+
+def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, basket):
+    DiscountCode.objects.create(code="BILLETS", kind="percent", value=10, scope="tickets")
+    response = recalculate(client, discount_code="BILLETS")
+    assert "Le code de rabais « BILLETS » n'est pas valide." in errors(response)
+    assert totals(response)["total"] == "24,40 $"
+    response = client.post(CHECKOUT, checkout_data(discount_code="BILLETS"))
+    assert response.status_code == 400
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"postal_code": "G1R 2B5"},
+            "Le code postal G1R 2B5 n'est pas un code de la province choisie (Ontario) : les "
+            "codes postaux de cette province commencent par K, L, M, N, P.",
+        ),
+        ({"postal_code": "12345"}, "Entrez un code postal canadien, par exemple G1R 2B5."),
+        ({"postal_code": "D1R 2B5"}, "Entrez un code postal canadien, par exemple G1R 2B5."),
+        ({"province": "ZZ"}, "Choisissez une province ou un territoire du Canada."),
+        ({"city": ""}, "Ce champ est requis pour une livraison."),
+        ({"address": ""}, "Ce champ est requis pour une livraison."),
+        ({"delivery": "drone"}, "Choisissez un mode de réception proposé."),
+        (
+            {"delivery": "activity", "pickup_date": "999999"},
+            "Cette activité n'est plus proposée : choisissez-en une autre.",
+        ),
+        (
+            {"delivery": "activity", "pickup_date": ""},
+            "Choisissez l'activité où vous récupérerez votre commande.",
+        ),
+    ],
+)
+def test_bad_delivery_input_is_refused_and_sells_nothing(client, basket, overrides, message):
+    response = client.post(CHECKOUT, checkout_data(**{**ONTARIO, **overrides}))
+    assert response.status_code == 400
+    assert message in errors(response), errors(response)
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+    assert not Fulfilment.objects.exists()
+
+
+def test_postal_code_mismatch_in_english(client, basket):
+    response = client.post(
+        "/en/cart/checkout/", checkout_data(**{**ONTARIO, "postal_code": "V6B 1A1"})
+    )
+    assert response.status_code == 400
+    assert (
+        "The postal code V6B 1A1 is not one of the chosen province (Ontario): postal codes "
+        "of this province begin with K, L, M, N, P." in errors(response)
+    )
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "province", "matches"),
+    [
+        ("G1R 2B5", "QC", True),
+        ("H2X 1Y4", "QC", True),
+        ("J8Y 3R9", "QC", True),
+        ("K1P 1J9", "ON", True),
+        ("M5V 2T6", "ON", True),
+        ("B3H 4R2", "NS", True),
+        ("X0A 0H0", "NU", True),
+        ("X1A 2L9", "NT", True),
+        ("Y1A 1B1", "YT", True),
+        ("T2P 1J9", "BC", False),
+        ("G1R 2B5", "ON", False),
+    ],
+)
+def test_postal_codes_by_province(postal_code, province, matches):
+    assert postal_code_matches(postal_code, province) is matches
+
+
+@pytest.mark.parametrize(
+    ("province", "goods", "rate"),
+    [
+        ("QC", "10.00", "12.00"),
+        ("ON", "10.00", "16.00"),
+        ("NL", "10.00", "16.00"),
+        ("MB", "10.00", "20.00"),
+        ("BC", "74.99", "20.00"),
+        ("NU", "10.00", "35.00"),
+        ("NU", "75.00", "0.00"),
+    ],
+)
+def test_flat_rates_by_zone_from_the_shop_settings(db, province, goods, rate):
+    assert shipping_charge(Destination("shipping", province), D(goods)) == D(rate)
+    assert shipping_charge(Destination("office"), D(goods)) == D("0.00")
+
+
+def test_rates_are_edited_in_the_shop_settings(client, basket):
+    settings = ShopSettings.load()
+    settings.shipping_east = D("9.50")
+    settings.save()
+    assert totals(recalculate(client, **ONTARIO))["shipping"] == "9,50 $"
+
+
+def test_shipped_order_receipt_and_emails_show_shipping_hst_and_address(
+    client,
+    basket,
+    taxes_on,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from orders import services
+
+    client.post(CHECKOUT, checkout_data(**ONTARIO))
+    order = Order.objects.get(buyer_email="awa@example.org")
+    taxes_on.staff_notification_emails = "boutique@cesiq.example"
+    taxes_on.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm(order, message="test")
+    page = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    text = page.get_text(" ", strip=True).replace("\xa0", " ")
+    assert "Livraison 16,00 $" in text
+    assert "TVH (13 %, ON) — 123456789 RT0001 2,13 $" in text
+    assert "Livraison par la poste" in text and "Ottawa (ON) K1P 1J9" in text
+    [buyer] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    buyer.body = buyer.body.replace("\xa0", " ")
+    assert "TVH (13 %, ON) : 2,13 $" in buyer.body
+    assert "Livraison : 16,00 $" in buyer.body
+    assert "100, rue Queen" in buyer.body and "N° de TPS/TVH : 123456789 RT0001" in buyer.body
+    html = buyer.alternatives[0][0].replace("\xa0", " ")
+    assert "TVH (13 %, ON)" in html and "Ottawa (ON) K1P 1J9" in html
+    [staff] = [m for m in mail.outbox if m.to == ["boutique@cesiq.example"]]
+    staff.body = staff.body.replace("\xa0", " ")
+    assert "TVH (13 %, ON) : 2,13 $" in staff.body and "Ottawa (ON) K1P 1J9" in staff.body
