@@ -36,7 +36,7 @@ def test_filter_add_two_products_check_out_and_pay(browser_page, site_url, demo_
     assert page.locator(".cart-link__count").inner_text() == "(3)"
     page.get_by_role("link", name="Passer la commande").click()
     check_accessibility(page)
-    assert "se récupèrent au bureau du CÉSIQ" in page.content()
+    assert page.get_by_label("Cueillette au bureau du CÉSIQ").is_checked()
     page.get_by_label("Votre nom").fill("Awa Diallo")
     page.get_by_label("Votre courriel").fill("awa@example.org")
     page.get_by_label("J'accepte").check()
