@@ -5,7 +5,8 @@ know nothing of the shop and import nothing from it.
   (`orders.registry.order_sections`);
 - the orders to hand over at an activity's door, on that date's attendee list and check-in
   page (`events.registry.handovers`);
-- the label of the audit-log action the checkout writes.
+- the label of the audit-log action the checkout writes;
+- its part of a person's data for Law 25: shipping addresses (shop/privacy.py).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +52,10 @@ def register():
     from orders import registry
 
     from .delivery import delivery_section
+    from .privacy import ShopPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
+    registry.personal_data.register(ShopPersonalData())
     registry.order_sections.register(
         registry.OrderSection(name="shop_delivery", collect=delivery_section)
     )

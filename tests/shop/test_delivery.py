@@ -274,3 +274,29 @@ def test_shipped_order_receipt_and_emails_show_shipping_hst_and_address(
     [staff] = [m for m in mail.outbox if m.to == ["boutique@cesiq.example"]]
     staff.body = staff.body.replace("\xa0", " ")
     assert "TVH (13 %, ON) : 2,13 $" in staff.body and "Ottawa (ON) K1P 1J9" in staff.body
+
+
+def test_a_shipping_address_is_exported_and_erased_for_law_25(client, basket, django_user_model):
+    from orders.privacy.service import erase_person, export_person, find_person
+
+    client.post(CHECKOUT, checkout_data(**{**ONTARIO, "phone": "613 555-0100"}))
+    order = Order.objects.get(buyer_email="awa@example.org")
+    found = find_person("awa@example.org")
+    assert "1 adresse de livraison" in found.summary
+    [address] = export_person("awa@example.org")["shipping_addresses"]
+    assert (address["order"], address["address"], address["phone"]) == (
+        order.code,
+        "100, rue Queen",
+        "613 555-0100",
+    )
+    staff = django_user_model.objects.create_superuser("vieprivee", "v@example.org", "pw")
+    erase_person("awa@example.org", user=staff)
+    fulfilment = Fulfilment.objects.get(order=order)
+    assert (fulfilment.recipient, fulfilment.address, fulfilment.city, fulfilment.phone) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert fulfilment.province == "ON"  # the taxes charged depend on it
+    assert export_person("awa@example.org")["shipping_addresses"] == []
