@@ -75,6 +75,16 @@ class Purchasable:
     def release(self, line):
         """A paid line is cancelled: undo what `fulfil` did."""
 
+    def give_back(self, line, quantity):
+        """`quantity` units of a paid line were returned and refunded (its `returned_quantity`
+        already counts them, so their places or stock are free again): anything more the item
+        keeps about them (a low-stock alert to clear)."""
+
+    def is_goods(self):
+        """True for a thing that travels in the parcel: the order's delivery charge is for
+        the goods, and is refunded when every goods line has been given back."""
+        return False
+
     def buyer_cancellation_deadline(self, line):
         """Until when the buyer may cancel this line themselves (None: they may not)."""
         return None
