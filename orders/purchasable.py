@@ -93,6 +93,11 @@ class Purchasable:
         """(label, url) pairs the buyer's order page lists for this line (their tickets)."""
         return []
 
+    def staff_notice_extras(self, line):
+        """What the staff's notice of a new order should add for this line (what to prepare,
+        how it leaves): {"html": ..., "text": ...}, or None. Written in the site's language."""
+        return None
+
     def confirmation_extras(self, line, language):
         """What the buyer's confirmation email should carry for this line, beyond the receipt:
         {"html": ..., "text": ..., "attachments": [(filename, bytes, mimetype, content_id)]}

@@ -470,13 +470,26 @@ def email_buyer(order, template, subject, key_suffix="", attachments=(), **conte
 
 
 def notify_staff(order):
-    for address in OrderSettings.load().notification_addresses():
+    addresses = OrderSettings.load().notification_addresses()
+    if not addresses:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        extras = [
+            extra
+            for line in order.lines.select_related("content_type")
+            if line.item is not None and (extra := line.item.staff_notice_extras(line))
+        ]
+    for address in addresses:
         queue_email(
             key=f"staff_new_order:{order.code}:{address}",
             to=address,
             language=settings.LANGUAGE_CODE,
             template="staff_new_order",
-            context={"order": order, "site_url": settings.WAGTAILADMIN_BASE_URL},
+            context={
+                "order": order,
+                "site_url": settings.WAGTAILADMIN_BASE_URL,
+                "extras": extras,
+            },
             subject=lambda: (
                 _("Nouvelle commande %(code)s (%(total)s)")
                 % {"code": order.code, "total": format_cad(order.total, settings.LANGUAGE_CODE)}
