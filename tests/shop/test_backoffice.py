@@ -124,7 +124,7 @@ def test_an_office_pickup_goes_step_by_step_and_the_buyer_is_told_where_and_when
     assert not emails_of(order, "order_preparing").exists()
 
     response = step(boutique, order, "ready")
-    assert "Commande %s : Prête à récupérer." % order.code in messages_of(response)
+    assert f"Commande {order.code} : Prête à récupérer." in messages_of(response)
     email = emails_of(order, "order_ready").get()
     assert email.to == "awa@example.org" and email.language == "fr"
     assert order.code in email.subject and "prête à récupérer" in email.subject
@@ -202,9 +202,7 @@ def test_an_activity_pickup_tells_the_activity_and_its_date(boutique):
     from events.models import EventDate
 
     date = EventDate.objects.select_related("page").order_by("start").first()
-    order = paid_shop_order(
-        ("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date
-    )
+    order = paid_shop_order(("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date)
     step(boutique, order, "preparing")
     step(boutique, order, "ready")
     email = emails_of(order, "order_ready").get()
@@ -257,9 +255,7 @@ def test_pick_list_groups_the_open_orders_items_by_variant(boutique):
 
 
 def test_packing_slip_shows_where_it_goes_and_what_is_in_it(boutique):
-    order = paid_shop_order(
-        ("CHO-NOI-100", 2), method=DeliveryMethod.SHIPPING, shipping="12.00"
-    )
+    order = paid_shop_order(("CHO-NOI-100", 2), method=DeliveryMethod.SHIPPING, shipping="12.00")
     response = boutique.get(reverse("shop_staff:packing_slip", args=[order.pk]))
     assert response.status_code == 200
     text = text_of(response)
