@@ -198,7 +198,7 @@ def test_staff_are_told_once_when_a_sale_brings_a_variant_to_its_threshold(
         "direction@cesiq.example",
     ]
     email = emails.first()
-    assert "Stock bas : Café du Pérou biologique — 1 kg (5 restant(s))" == email.subject
+    assert email.subject == "Stock bas : Café du Pérou biologique — 1 kg (5 restant(s))"
     assert "CAF-PER-1KG" in email.body_text and variant_url("CAF-PER-1KG") in email.body_text
     assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
 
