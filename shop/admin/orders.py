@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -207,7 +208,7 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
             steps=steps,
             step_form=StepForm(),
             paid=order.state == OrderState.PAID,
-            where=flow.email_context(fulfilment, "fr") if fulfilment else {},
+            where=flow.email_context(fulfilment, translation.get_language()) if fulfilment else {},
             tracking_url=flow.tracking_url(fulfilment) if fulfilment else "",
             packing_slip_url=reverse("shop_staff:packing_slip", args=[order.pk]),
             order_url=(
@@ -356,7 +357,7 @@ class PackingSlipView(OrderMixin, PrintMixin, WagtailAdminTemplateMixin, Templat
             order=self.order,
             fulfilment=fulfilment,
             lines=[line for line in flow.product_lines(self.order) if line.to_prepare > 0],
-            where=flow.email_context(fulfilment, "fr") if fulfilment else {},
+            where=flow.email_context(fulfilment, translation.get_language()) if fulfilment else {},
             back_url=self.order_url(),
         )
         return context

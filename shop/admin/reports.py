@@ -3,7 +3,6 @@
 
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cesiq_site import exports
@@ -44,7 +43,7 @@ def by_month_csv(context):
         [_("Mois"), _("Commandes"), _("Unités"), _("Montant avant taxes")],
         *(
             [
-                date_format(row.month, "YEAR_MONTH_FORMAT"),
+                row.month.strftime("%Y-%m"),
                 row.orders,
                 row.units,
                 exports.amount(row.amount),

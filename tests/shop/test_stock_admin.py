@@ -277,6 +277,8 @@ def test_staff_take_back_units_of_a_line_refunded_and_restocked(
     assert refund.created_by == boutique.user
     page = text_of(boutique.get(reverse("shop_staff:order", args=[order.pk])))
     assert "Articles retournés" in page and "11,39 $" in page
+    inspect = text_of(boutique.get(reverse("order:inspect", args=[order.pk])))
+    assert "2 retournée(s)" in inspect
     # The pick list now asks for the one bar left.
     pick = text_of(boutique.get(reverse("shop_staff:pick_list"), {"commande": order.pk}))
     assert "CHO-NOI-100 Tablette de chocolat noir 70 % — Tablette de 100 g 1" in pick
