@@ -220,6 +220,24 @@ def test_adding_units_that_stay_under_the_threshold_keeps_the_alert(staff_addres
     assert variant("CAF-PER-1KG").low_stock_alerted_at == alerted
 
 
+def test_units_coming_back_from_a_return_or_a_cancellation_clear_the_alert(staff_addresses):
+    from orders import services
+
+    first = paid_shop_order(("CAF-PER-1KG", 4))
+    second = paid_shop_order(("CAF-PER-1KG", 4))  # 4 left: alert
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
+    # One unit back: 5 left, still at the threshold.
+    services.refund_line(second, second.lines.get(), 1, reason="Sac percé")
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
+    # A cancelled order gives its four units back: 9 left, above the threshold.
+    services.cancel_order(first, reason="Annulée", refund=False)
+    assert variant("CAF-PER-1KG").left() == 9
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is None
+    # The next fall is told again.
+    paid_shop_order(("CAF-PER-1KG", 4))
+    assert low_stock_emails("CAF-PER-1KG").count() == 4
+
+
 def test_an_adjustment_needs_a_reason_that_is_not_blank():
     from orders.services import OrderError
 
