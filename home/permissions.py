@@ -21,6 +21,10 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
 - an activity's dates (and cancelling or postponing one, with refunds): `orders.change_order`;
 - a date's attendees, exports and sign-in sheet: `events.view_attendee`; the door (check-in)
   and writing to attendees: `events.change_attendee`;
+- the shop's orders to prepare, pick list and packing slips: `shop.view_fulfilment`; moving
+  an order's preparation forward and taking back units of a line (refunded, restocked):
+  `shop.change_fulfilment`; the stock: `shop.view_stockadjustment`, adjusting it:
+  `shop.add_stockadjustment` (shop/admin/permissions.py);
 - the Law 25 screens: superusers and the "Administration" group (orders/admin/privacy.py);
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
 - themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
@@ -87,8 +91,19 @@ TEAMS = {
     # requires exactly that permission (events/admin/permissions.py); once date management asks
     # for `events.change_attendee` instead, the shop team may get `change_order` back for its
     # own orders' internal notes and refunds.
+    # The shop team also prepares shop orders (each step told to the buyer), takes back units
+    # of a line (refunded and restocked), and keeps the stock with its adjustments (shop/admin/).
     "Boutique": Team(
-        model={**ADMIN_ACCESS, "orders": ["view_order", "view_discountcode"]},
+        model={
+            **ADMIN_ACCESS,
+            "orders": ["view_order", "view_discountcode"],
+            "shop": [
+                "view_fulfilment",
+                "change_fulfilment",
+                "view_stockadjustment",
+                "add_stockadjustment",
+            ],
+        },
     ),
     # The administrators hold every permission there is, on every page and collection, but are
     # not superusers: that flag stays with the single `admin` account.

@@ -81,6 +81,16 @@ class Purchasable:
     def release(self, line):
         """A paid line is cancelled: undo what `fulfil` did."""
 
+    def give_back(self, line, quantity):
+        """`quantity` units of a paid line were returned and refunded (its `returned_quantity`
+        already counts them, so their places or stock are free again): anything more the item
+        keeps about them (a low-stock alert to clear)."""
+
+    def is_goods(self):
+        """True for a thing that travels in the parcel: the order's delivery charge is for
+        the goods, and is refunded when every goods line has been given back."""
+        return False
+
     def buyer_cancellation_deadline(self, line):
         """Until when the buyer may cancel this line themselves (None: they may not)."""
         return None
@@ -88,6 +98,11 @@ class Purchasable:
     def receipt_links(self, line):
         """(label, url) pairs the buyer's order page lists for this line (their tickets)."""
         return []
+
+    def staff_notice_extras(self, line):
+        """What the staff's notice of a new order should add for this line (what to prepare,
+        how it leaves): {"html": ..., "text": ...}, or None. Written in the site's language."""
+        return None
 
     def confirmation_extras(self, line, language):
         """What the buyer's confirmation email should carry for this line, beyond the receipt:

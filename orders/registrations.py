@@ -21,6 +21,7 @@ LOG_ACTIONS = {
     "refund_pending": _("Remboursement en cours chez Stripe"),
     "refund_succeeded": _("Remboursement effectué"),
     "refund_failed": _("Remboursement échoué"),
+    "line_returned": _("Articles retournés"),
     "note_changed": _("Note interne modifiée"),
     "confirmation_resent": _("Confirmation renvoyée"),
     "personal_data_erased": _("Renseignements personnels effacés (Loi 25)"),

@@ -566,13 +566,26 @@ def email_buyer(order, template, subject, key_suffix="", attachments=(), **conte
 
 
 def notify_staff(order):
-    for address in OrderSettings.load().notification_addresses():
+    addresses = OrderSettings.load().notification_addresses()
+    if not addresses:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        extras = [
+            extra
+            for line in order.lines.select_related("content_type")
+            if line.item is not None and (extra := line.item.staff_notice_extras(line))
+        ]
+    for address in addresses:
         queue_email(
             key=f"staff_new_order:{order.code}:{address}",
             to=address,
             language=settings.LANGUAGE_CODE,
             template="staff_new_order",
-            context={"order": order, "site_url": settings.WAGTAILADMIN_BASE_URL},
+            context={
+                "order": order,
+                "site_url": settings.WAGTAILADMIN_BASE_URL,
+                "extras": extras,
+            },
             subject=lambda: (
                 _("Nouvelle commande %(code)s (%(total)s)")
                 % {"code": order.code, "total": format_cad(order.total, settings.LANGUAGE_CODE)}
@@ -924,6 +937,133 @@ def refund(order, amount, *, reason, user=None):
         if order.state not in (OrderState.PAID, OrderState.CANCELLED, OrderState.REFUNDED):
             raise OrderError(_("Seule une commande payée peut être remboursée."))
         return request_refund(order, amount, reason=reason, user=user)
+
+
+def _line_share(line, units):
+    """The part of the line's net (after its discount) that `units` of it carry. Counted from
+    the start of the line, so that the shares of successive returns add up to the line's net
+    exactly, whatever the rounding."""
+    return quantize(line.net * units / line.quantity)
+
+
+def _taxes_on(order, pairs, shipping=Decimal("0"), province=None):
+    """The taxes of (tax category, amount) pairs at the order's rates: in `province` (the
+    order's unless given), and none if the order was charged none (taxes were switched off
+    when it was placed)."""
+    return compute_taxes(
+        pairs,
+        enabled=order.taxable,
+        province=province or order.tax_province,
+        shipping=shipping,
+    ).total
+
+
+def _supplied_in(order, line):
+    """Where the line was taxed when the order was placed (`order_totals`): the item's own
+    place of supply (a ticket: where the activity is held), else the order's province."""
+    item = line.item
+    return (item.place_of_supply(None) if item is not None else None) or order.tax_province
+
+
+def line_return_amount(order, line, quantity, lines=None):
+    """What giving back `quantity` more units of `line` returns to the buyer: that share of
+    the line's net plus its taxes where it was taxed; and, when every goods line is then
+    fully given back, the delivery charge with its taxes. When every line of the order is
+    then given back, whatever is left to refund (the cents that rounding spread over lines).
+    Never more than what is left to refund."""
+    lines = list(lines if lines is not None else order.lines.select_related("content_type"))
+    before, after = line.returned_quantity, line.returned_quantity + quantity
+
+    def returned(other):
+        return after if other.pk == line.pk else other.returned_quantity
+
+    share = _line_share(line, after) - _line_share(line, before)
+    category = line.tax_category
+    where = _supplied_in(order, line)
+    amount = share + (
+        _taxes_on(order, [(category, _line_share(line, after))], province=where)
+        - _taxes_on(order, [(category, _line_share(line, before))], province=where)
+    )
+    goods = [other for other in lines if other.item is not None and other.item.is_goods()]
+    if (
+        order.shipping > 0
+        and line in goods
+        and all(returned(other) >= other.quantity for other in goods)
+    ):
+        # Its taxes as the order charged them (`order_totals` splits the charge over the
+        # lines taxed in the order's province: the goods, not tickets taxed where held).
+        pairs = [
+            (other.tax_category, other.net)
+            for other in lines
+            if _supplied_in(order, other) == order.tax_province
+        ]
+        amount += (
+            order.shipping
+            + _taxes_on(order, pairs, shipping=order.shipping)
+            - _taxes_on(order, pairs)
+        )
+    refundable = max(order.balance - pending_refunds(order), Decimal("0.00"))
+    if all(returned(other) >= other.quantity for other in lines):
+        return refundable
+    return min(quantize(amount), refundable)
+
+
+def refund_line(order, line, quantity, *, reason, user=None):
+    """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
+    at once (so the stock or places are free again: `orders.availability` stops counting
+    them) and the money for them goes back through a refund, in one transaction under the
+    order's lock. Stripe's answer decides whether the refund succeeds; a failed one flags the
+    order as every refund does. Returns the Refund, or None when nothing was left to pay
+    back (a free line, an order already refunded as a gesture)."""
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        quantity = 0
+    if quantity < 1:
+        raise OrderError(_("Indiquez un nombre d'unités à retourner (au moins 1)."))
+    if not str(reason).strip():
+        raise OrderError(_("Indiquez le motif du retour."))
+    with transaction.atomic():
+        order = lock(order)
+        if order.state not in (OrderState.PAID, OrderState.REFUNDED):
+            raise OrderError(_("Seules les lignes d'une commande payée peuvent être retournées."))
+        lines = list(order.lines.select_for_update().select_related("content_type"))
+        line = next((other for other in lines if other.pk == getattr(line, "pk", line)), None)
+        if line is None or not line.fulfilled:
+            raise OrderError(
+                _("Cette ligne n'appartient pas à la commande ou n'est pas confirmée.")
+            )
+        left = line.quantity - line.returned_quantity
+        if quantity > left:
+            raise OrderError(
+                _("On ne peut retourner que %(left)s unité(s) de « %(item)s ».")
+                % {"left": left, "item": line.description}
+            )
+        amount = line_return_amount(order, line, quantity, lines)
+        refund = None
+        if amount > 0:
+            refund = request_refund(
+                order,
+                amount,
+                reason=_("%(quantity)s × %(item)s retourné(s) : %(reason)s")
+                % {"quantity": quantity, "item": line.description, "reason": reason},
+                user=user,
+            )
+        line.returned_quantity += quantity
+        line.save(update_fields=["returned_quantity"])
+        log(
+            order,
+            "line_returned",
+            f"{quantity} × {line.description} — {reason}",
+            user=user,
+            line=line.pk,
+            quantity=quantity,
+            amount=str(amount),
+            refund=refund.pk if refund else None,
+        )
+        if line.item is not None:
+            line.item.give_back(line, quantity)
+    return refund
 
 
 def execute_refund(refund_id):

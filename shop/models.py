@@ -314,6 +314,31 @@ class ProductVariant(Purchasable, Orderable):
     def display_name(self):
         return f"{self.page.localized.title} — {self.display_label}"
 
+    def is_goods(self):
+        return True
+
+    def fulfil(self, line):
+        """A paid line: staff hear once when what is left falls to the threshold."""
+        from .stock import check_low_stock
+
+        check_low_stock(self)
+
+    def release(self, line):
+        from .stock import check_low_stock
+
+        check_low_stock(self, alert=False)
+
+    def give_back(self, line, quantity):
+        from .stock import check_low_stock
+
+        check_low_stock(self, alert=False)
+
+    def staff_notice_extras(self, line):
+        """What to prepare and how it leaves, once per order (on its first product line)."""
+        from .fulfilment import staff_notice
+
+        return staff_notice(line)
+
 
 def pickup_address():
     """The CÉSIQ office's address, from the site settings."""

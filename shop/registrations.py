@@ -1,11 +1,13 @@
 """What the shop adds to other apps' registries, from `ShopConfig.ready()`: orders and events
 know nothing of the shop and import nothing from it.
 
-- the delivery of a shop order on its receipt page, its confirmation and the staff's email
+- the delivery of a shop order on its receipt page and its confirmation
   (`orders.registry.order_sections`);
 - the orders to hand over at an activity's door, on that date's attendee list and check-in
   page (`events.registry.handovers`);
-- the label of the audit-log action the checkout writes;
+- the labels of the audit-log actions the shop writes on orders (the delivery chosen at
+  checkout, each step of an order's preparation);
+- the sales report's tables of sales by product and by month;
 - its part of a person's data for Law 25: shipping addresses (shop/privacy.py).
 """
 
@@ -51,10 +53,15 @@ def register():
     from events import registry as events_registry
     from orders import registry
 
+    from .admin.reports import SALES_BY_MONTH, SALES_BY_PRODUCT
     from .delivery import delivery_section
+    from .fulfilment import status_label
     from .privacy import ShopPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
+    registry.log_actions.register_prefix("fulfilment:", status_label)
+    registry.report_sections.register(SALES_BY_PRODUCT)
+    registry.report_sections.register(SALES_BY_MONTH)
     registry.personal_data.register(ShopPersonalData())
     registry.order_sections.register(
         registry.OrderSection(name="shop_delivery", collect=delivery_section)

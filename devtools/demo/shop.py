@@ -397,3 +397,89 @@ def seed(home, locales):
         english.body = [("paragraph", f"<p>{en[1]}</p>")]
         english.save_revision().publish()
     return index
+
+
+# --- shop orders in every preparation step -------------------------------------------------------
+
+# (buyer's address, name, language, [(sku, quantity)], delivery method, steps to take after
+# payment, and the parcel's carrier and tracking number). Only products no test counts the
+# stock of. The shipped order is over the free-shipping threshold, delivered in Québec.
+SHOP_ORDERS = [
+    ("boutique-nouvelle", "Acheteuse démo (boutique, à préparer)", "fr",
+     [("EPI-CAN-50", 2), ("CHO-CAC-250", 1)], "office", [], None),
+    ("boutique-en-preparation", "Acheteur démo (boutique, en préparation)", "en",
+     [("EPI-CAN-50", 1)], "office", ["preparing"], None),
+    ("boutique-prete", "Acheteuse démo (boutique, prête à une activité)", "fr",
+     [("EPI-CAN-50", 1), ("CHO-CAC-250", 1)], "activity", ["preparing", "ready"], None),
+    ("boutique-expediee", "Acheteur démo (boutique, expédiée)", "fr",
+     [("EPI-CAN-50", 6), ("LIV-CEQ-01", 2)], "shipping", ["preparing", "shipped"],
+     ("canada_post", "7023210039414604")),
+    ("boutique-remise", "Acheteuse démo (boutique, remise)", "fr",
+     [("EPI-CAN-50", 1)], "office", ["preparing", "ready", "handed_over"], None),
+]  # fmt: skip
+
+DEMO_ADDRESS = {
+    "recipient": "Acheteur démo",
+    "address": "1200, rue Saint-Jean",
+    "city": "Québec",
+    "province": "QC",
+    "postal_code": "G1R 1S8",
+    "phone": "418 555-0199",
+}
+
+
+def seed_orders(pay_with_demo_stripe, domain):
+    """A pending shop order and paid ones at every preparation step, made by the services the
+    site uses (place the order, pay it on the fake Stripe, move its preparation forward, which
+    tells the buyer); each found again by its buyer's address, so a second run adds none."""
+    from events.models import EventDate
+    from orders import services
+    from orders.models import Order
+    from orders.services import Selection
+    from shop import fulfilment as flow
+    from shop.models import DeliveryMethod, Fulfilment, ProductVariant
+
+    def missing(email):
+        return not Order.objects.filter(buyer_email=email).exists()
+
+    def place(email, name, language, pairs, method):
+        order = services.place_order(
+            kind="shop",
+            buyer_name=name,
+            buyer_email=email,
+            language=language,
+            selections=[
+                Selection(item=ProductVariant.objects.get(sku=sku), quantity=quantity)
+                for sku, quantity in pairs
+            ],
+        )
+        pickup = None
+        if method == DeliveryMethod.ACTIVITY:
+            pickup = (
+                EventDate.objects.filter(start__gt=order.created_at, capacity__gt=0)
+                .order_by("start")
+                .first()
+            )
+        address = DEMO_ADDRESS if method == DeliveryMethod.SHIPPING else {}
+        Fulfilment.objects.create(order=order, method=method, pickup_date=pickup, **address)
+        return order
+
+    pending = f"boutique-en-attente@{domain}"
+    if missing(pending):
+        place(pending, "Acheteur démo (boutique, en attente)", "fr", [("EPI-CAN-50", 1)], "office")
+
+    todo = [row for row in SHOP_ORDERS if missing(f"{row[0]}@{domain}")]
+    if not todo:
+        return
+    with pay_with_demo_stripe() as pay:
+        for local, name, language, pairs, method, steps, parcel in todo:
+            order = pay(place(f"{local}@{domain}", name, language, pairs, method))
+            for status in steps:
+                carrier, number = parcel if status == "shipped" else ("", "")
+                flow.advance(
+                    order.fulfilment,
+                    status,
+                    carrier=carrier,
+                    tracking_number=number,
+                    notify=False,
+                )

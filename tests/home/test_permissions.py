@@ -78,6 +78,8 @@ def urls(demo_site, home_fr):
         "new discount code": reverse("discountcode:add"),
         "activity dates": reverse("events_staff:dates", args=[activity.pk]),
         "upcoming dates": reverse("events_staff:upcoming"),
+        "shop orders": reverse("shop_staff:orders"),
+        "shop stock": reverse("shop_staff:stock"),
         "pages": "/admin/pages/",
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
@@ -108,8 +110,9 @@ REACHES = {
         "activity dates",
         "upcoming dates",
     },
-    # Orders read-only for now: date management requires `orders.change_order`.
-    "boutique": {"orders", "order", "discount codes"},
+    # Orders read-only for now (date management requires `orders.change_order`); the shop's
+    # own back-office: orders to prepare, stock.
+    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock"},
     "administration": {
         "orders",
         "order",
@@ -118,6 +121,8 @@ REACHES = {
         "new discount code",
         "activity dates",
         "upcoming dates",
+        "shop orders",
+        "shop stock",
         "pages",
         "edit home page",
         "venues",
@@ -137,7 +142,12 @@ MENU = {
         "/admin/discount-codes/",
         "/admin/activites/prochaines-dates/",
     },
-    "boutique": {"/admin/orders/", "/admin/discount-codes/"},
+    "boutique": {
+        "/admin/orders/",
+        "/admin/discount-codes/",
+        "/admin/boutique/commandes/",
+        "/admin/boutique/stock/",
+    },
     "administration": {
         "/admin/pages/",
         "/admin/snippets/",
@@ -145,6 +155,8 @@ MENU = {
         "/admin/orders/",
         "/admin/discount-codes/",
         "/admin/activites/prochaines-dates/",
+        "/admin/boutique/commandes/",
+        "/admin/boutique/stock/",
         "/admin/settings/home/sitesettings/",
         "/admin/settings/orders/ordersettings/",
         "/admin/users/",
@@ -253,3 +265,17 @@ def test_seeding_again_takes_back_a_permission_given_by_hand():
     editors.permissions.add(Permission.objects.get(codename="view_order"))
     call_command("seed_demo", verbosity=0)
     assert not editors.permissions.filter(codename="view_order").exists()
+
+
+def test_demo_shop_orders_exist_at_every_preparation_step():
+    from shop.models import FulfilmentStatus
+
+    shop_orders = demo_orders().filter(kind="shop")
+    pending = shop_orders.get(buyer_email="boutique-en-attente@demo.cesiq.example")
+    assert pending.state == OrderState.PENDING
+    paid = shop_orders.filter(state=OrderState.PAID)
+    steps = {order.fulfilment.status for order in paid}
+    assert steps == set(FulfilmentStatus.values)
+    shipped = paid.get(fulfilment__status=FulfilmentStatus.SHIPPED)
+    assert shipped.fulfilment.carrier == "canada_post" and shipped.fulfilment.tracking_number
+    assert all(order.paid_amount == order.total for order in paid)

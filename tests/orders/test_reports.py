@@ -300,7 +300,7 @@ def test_report_exports_both_tables_as_csv(admin_client, place, item, ticket_ord
     ]
     assert rows[13] == []
     assert rows[14] == ["Activité", "Billets", "Montant avant taxes"]
-    assert activity.title in [r[0] for r in rows[15:]]
+    assert activity.title in [r[0] for r in rows[15:] if r]
 
 
 def test_report_needs_permission_to_read_orders(client, django_user_model):

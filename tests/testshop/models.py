@@ -57,3 +57,6 @@ class Item(Purchasable, models.Model):
 
     def release(self, line):
         Item.objects.filter(pk=self.pk).update(released_count=models.F("released_count") + 1)
+
+    def is_goods(self):
+        return self.kind == "shop"

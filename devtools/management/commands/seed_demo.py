@@ -137,6 +137,7 @@ class Command(BaseCommand):
         self.seed_admin()
         self.seed_staff_users()
         self.seed_orders()
+        shop_demo.seed_orders(demo_stripe, permissions.DEMO_EMAIL_DOMAIN)
 
     def ensure_tree_roots(self, locale):
         """Wagtail's migrations create the root page and collection; a flushed database (as

@@ -1,0 +1,350 @@
+"""Stock kept by the shop team: the listing (sold, held, left, low stock highlighted), manual
+adjustments with a reason (never below what is sold or held) and their history, the low-stock
+alert told once to staff; returns per line that restock; sales in the report."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from orders.models import OrderSettings, OutboxEmail, RefundState
+from shop import stock
+from shop.models import ProductVariant
+from tests.orders.test_payments import checkout, deliver, last_event, press  # noqa: F401
+from tests.shop.factories import paid_shop_order, place_shop_order
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def boutique(client, demo_site):
+    user = get_user_model().objects.get(username="boutique")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def staff_addresses(db):
+    settings = OrderSettings.load()
+    settings.staff_notification_emails = "boutique@cesiq.example, direction@cesiq.example"
+    settings.save()
+
+
+def variant(sku):
+    return ProductVariant.objects.select_related("page").get(sku=sku)
+
+
+def text_of(response):
+    text = BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def stock_table(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    rows = {}
+    for tr in html.select("table.listing tbody tr"):
+        sku = tr.select_one("th").get_text(strip=True)
+        cells = [td.get_text(" ", strip=True) for td in tr.select("td")]
+        rows[sku] = {
+            "stock": cells[1],
+            "sold": cells[2],
+            "held": cells[3],
+            "left": cells[4],
+            "low": "shop-stock-low" in (tr.get("class") or []),
+        }
+    return rows
+
+
+def variant_url(sku):
+    return reverse("shop_staff:stock_variant", args=[variant(sku).pk])
+
+
+def low_stock_emails(sku):
+    return OutboxEmail.objects.filter(key__startswith=f"low_stock:{variant(sku).pk}:")
+
+
+# --- the listing --------------------------------------------------------------------------------
+
+
+def test_stock_listing_counts_sold_held_and_left_and_highlights_low_stock(boutique):
+    paid_shop_order(("CAF-PER-1KG", 3))
+    place_shop_order(("CAF-PER-1KG", 2))  # pending: held
+    response = boutique.get(reverse("shop_staff:stock"))
+    assert response.status_code == 200
+    rows = stock_table(response)
+    assert rows["CAF-PER-1KG"] == {
+        "stock": "12",
+        "sold": "3",
+        "held": "2",
+        "left": "7",
+        "low": False,
+    }
+    # Sold out in the demo: nothing left, under its threshold.
+    assert rows["CAF-DEC-340"]["low"] and rows["CAF-DEC-340"]["left"].startswith("0")
+    assert "Stock bas" in rows["CAF-DEC-340"]["left"]
+
+    low_only = stock_table(boutique.get(reverse("shop_staff:stock"), {"bas": "1"}))
+    assert "CAF-DEC-340" in low_only and "CAF-PER-1KG" not in low_only
+
+
+# --- adjustments --------------------------------------------------------------------------------
+
+
+def adjust(client, sku, delta, reason):
+    return client.post(variant_url(sku), {"delta": delta, "reason": reason}, follow=True)
+
+
+def test_staff_add_and_take_away_units_with_a_reason_kept_in_the_history(boutique):
+    response = adjust(boutique, "THE-DAR-100", "12", "Livraison de la coopérative reçue")
+    assert "Stock de THE-DAR-100 : +12, maintenant 42." in text_of(response)
+    adjust(boutique, "THE-DAR-100", " -2 ", "Deux sachets déchirés")
+    tea = variant("THE-DAR-100")
+    assert tea.stock == 40 and tea.left() == 40
+    assert tea.quota.size == 40
+    assert list(tea.adjustments.values_list("delta", "stock_after", "reason")) == [
+        (-2, 40, "Deux sachets déchirés"),
+        (12, 42, "Livraison de la coopérative reçue"),
+    ]
+    assert tea.adjustments.first().user == boutique.user
+    history = text_of(boutique.get(variant_url("THE-DAR-100")))
+    assert "Deux sachets déchirés" in history and "Livraison de la coopérative reçue" in history
+    assert "+12" in history and "-2" in history
+
+
+@pytest.mark.parametrize(
+    ("delta", "reason", "message"),
+    [
+        ("0", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
+        ("dix", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
+        ("99999999", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
+        ("5", "   ", "Champ requis."),
+        ("5", "", "Champ requis."),
+    ],
+)
+def test_bad_adjustments_are_refused_with_a_message_and_change_nothing(
+    boutique, delta, reason, message
+):
+    response = adjust(boutique, "THE-DAR-100", delta, reason)
+    assert response.status_code == 200
+    assert message in text_of(response)
+    tea = variant("THE-DAR-100")
+    assert tea.stock == 30 and not tea.adjustments.exists()
+
+
+def test_stock_never_goes_below_what_is_sold_and_held(boutique):
+    paid_shop_order(("CAF-PER-1KG", 4))
+    place_shop_order(("CAF-PER-1KG", 3))
+    response = adjust(boutique, "CAF-PER-1KG", "-6", "Inventaire")
+    assert (
+        "Impossible : 7 unité(s) de « Café du Pérou biologique — 1 kg » sont vendues ou "
+        "réservées, le stock ne peut pas descendre sous ce nombre (au plus 5 à retirer)."
+    ) in text_of(response)
+    assert variant("CAF-PER-1KG").stock == 12
+    adjust(boutique, "CAF-PER-1KG", "-5", "Inventaire")
+    assert variant("CAF-PER-1KG").stock == 7
+    assert variant("CAF-PER-1KG").left() == 0
+
+
+def test_an_adjustment_survives_publishing_the_product_page_again(boutique):
+    tea = variant("THE-DAR-100")
+    page = tea.page
+    revision = page.latest_revision
+    adjust(boutique, "THE-DAR-100", "5", "Réception")
+    revision.refresh_from_db()
+    revision.publish()
+    assert variant("THE-DAR-100").stock == 35
+    # And the editor opens the page with it.
+    boutique.force_login(get_user_model().objects.get(username="admin"))
+    form = boutique.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content.decode()
+    assert 'value="35"' in form
+
+
+def test_only_who_may_adjust_adjusts(client, demo_site):
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="Stock en lecture (test)")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_stockadjustment"),
+    )
+    user = get_user_model().objects.create_user("lecture-stock", "l@example.org", "pw")
+    user.groups.add(group)
+    client.force_login(user)
+    page = client.get(variant_url("THE-DAR-100"))
+    assert page.status_code == 200 and 'name="delta"' not in page.content.decode()
+    response = client.post(variant_url("THE-DAR-100"), {"delta": "5", "reason": "x"})
+    assert response.status_code in (302, 403)
+    assert variant("THE-DAR-100").stock == 30
+
+
+# --- the low-stock alert ------------------------------------------------------------------------
+
+
+def test_staff_are_told_once_when_a_sale_brings_a_variant_to_its_threshold(
+    boutique, staff_addresses
+):
+    paid_shop_order(("CAF-PER-1KG", 6))  # 6 left, threshold 5
+    assert not low_stock_emails("CAF-PER-1KG").exists()
+    paid_shop_order(("CAF-PER-1KG", 1))  # 5 left
+    emails = low_stock_emails("CAF-PER-1KG")
+    assert sorted(emails.values_list("to", flat=True)) == [
+        "boutique@cesiq.example",
+        "direction@cesiq.example",
+    ]
+    email = emails.first()
+    assert email.subject == "Stock bas : Café du Pérou biologique — 1 kg (5 restant(s))"
+    assert "CAF-PER-1KG" in email.body_text and variant_url("CAF-PER-1KG") in email.body_text
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
+
+    paid_shop_order(("CAF-PER-1KG", 2))  # 3 left: already told
+    assert low_stock_emails("CAF-PER-1KG").count() == 2
+
+    # Units added back above the threshold clear the alert; the next fall is told again.
+    adjust(boutique, "CAF-PER-1KG", "10", "Réception")
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is None
+    paid_shop_order(("CAF-PER-1KG", 8))  # 5 left again
+    assert low_stock_emails("CAF-PER-1KG").count() == 4
+
+
+def test_adding_units_that_stay_under_the_threshold_keeps_the_alert(staff_addresses):
+    paid_shop_order(("CAF-PER-1KG", 8))
+    alerted = variant("CAF-PER-1KG").low_stock_alerted_at
+    assert alerted is not None
+    stock.adjust(variant("CAF-PER-1KG"), 1, reason="Retrouvé")
+    assert variant("CAF-PER-1KG").low_stock_alerted_at == alerted
+
+
+def test_units_coming_back_from_a_return_or_a_cancellation_clear_the_alert(staff_addresses):
+    from orders import services
+
+    first = paid_shop_order(("CAF-PER-1KG", 4))
+    second = paid_shop_order(("CAF-PER-1KG", 4))  # 4 left: alert
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
+    # One unit back: 5 left, still at the threshold.
+    services.refund_line(second, second.lines.get(), 1, reason="Sac percé")
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is not None
+    # A cancelled order gives its four units back: 9 left, above the threshold.
+    services.cancel_order(first, reason="Annulée", refund=False)
+    assert variant("CAF-PER-1KG").left() == 9
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is None
+    # The next fall is told again.
+    paid_shop_order(("CAF-PER-1KG", 4))
+    assert low_stock_emails("CAF-PER-1KG").count() == 4
+
+
+def test_an_adjustment_needs_a_reason_that_is_not_blank():
+    from orders.services import OrderError
+
+    with pytest.raises(OrderError, match="Indiquez le motif de l'ajustement."):
+        stock.adjust(variant("THE-DAR-100"), 3, reason="  \n ")
+    assert variant("THE-DAR-100").stock == 30
+
+
+# --- returns per line through the back-office ---------------------------------------------------
+
+
+@pytest.fixture
+def paid_by_card(checkout, fake_stripe, deliver):  # noqa: F811
+    def make(*pairs):
+        order = place_shop_order(*pairs)
+        press(checkout(order), "pay")
+        deliver(last_event(fake_stripe, "checkout.session.completed"))
+        order.refresh_from_db()
+        return order
+
+    return make
+
+
+def test_staff_take_back_units_of_a_line_refunded_and_restocked(
+    boutique, paid_by_card, taxes_on, django_capture_on_commit_callbacks
+):
+    order = paid_by_card(("CHO-NOI-100", 3), ("CAF-PER-340", 1))
+    chocolate = order.lines.get(description__startswith="Tablette")
+    url = reverse("shop_staff:return_line", args=[order.pk, chocolate.pk])
+    assert variant("CHO-NOI-100").left() == 57
+    form = boutique.get(url)
+    # One bar: 4,95 $ + GST 0,25 $ + QST 0,49 $.
+    assert "Remboursé pour une unité : 5,69 $" in text_of(form)
+
+    # More than bought: refused, nothing changes.
+    response = boutique.post(url, {"quantity": "4", "reason": "Abîmées", "confirm": "on"})
+    assert response.status_code == 200
+    assert "inférieure ou égale à 3" in text_of(response)
+    chocolate.refresh_from_db()
+    assert chocolate.returned_quantity == 0 and not order.refunds.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = boutique.post(
+            url, {"quantity": "2", "reason": "Tablettes fondues", "confirm": "on"}, follow=True
+        )
+    assert (
+        "2 × Tablette de chocolat noir 70 % — Tablette de 100 g remis en stock ; "
+        "remboursement de 11,39 $ demandé."
+    ) in text_of(response)
+    chocolate.refresh_from_db()
+    assert chocolate.returned_quantity == 2
+    assert variant("CHO-NOI-100").left() == 59
+    refund = order.refunds.get()
+    assert refund.amount == D("11.39") and refund.state == RefundState.SUCCEEDED
+    assert refund.created_by == boutique.user
+    page = text_of(boutique.get(reverse("shop_staff:order", args=[order.pk])))
+    assert "Articles retournés" in page and "11,39 $" in page
+    inspect = text_of(boutique.get(reverse("order:inspect", args=[order.pk])))
+    assert "2 retournée(s)" in inspect
+    # The pick list now asks for the one bar left.
+    pick = text_of(boutique.get(reverse("shop_staff:pick_list"), {"commande": order.pk}))
+    assert "CHO-NOI-100 Tablette de chocolat noir 70 % — Tablette de 100 g 1" in pick
+
+
+@pytest.fixture
+def taxes_on(db):
+    settings = OrderSettings.load()
+    settings.taxes_enabled = True
+    settings.gst_number = "123456789 RT0001"
+    settings.qst_number = "1234567890 TQ0001"
+    settings.save()
+    return settings
+
+
+# --- the sales report ---------------------------------------------------------------------------
+
+
+def test_sales_by_product_and_by_month_in_the_report_and_its_csv(boutique):
+    from shop import reports
+
+    before = reports.sales_by_month()[-1]  # this month, the demo orders in it
+    order = paid_shop_order(("CAF-PER-340", 3), ("THE-DAR-100", 2))
+    paid_shop_order(("CAF-PER-340", 1))
+    place_shop_order(("CAF-PER-340", 5))  # pending: not a sale
+    coffee = order.lines.get(description__startswith="Café")
+    coffee.returned_quantity = 1
+    coffee.save()
+
+    response = boutique.get(reverse("orders_sales_report"))
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Ventes de la boutique par produit" in text
+    assert "Ventes de la boutique par mois" in text
+    html = BeautifulSoup(response.content, "html.parser")
+    table = html.find(id="shop-sales-by-product").find_next("table")
+    rows = {
+        tr.select("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in table.select("tbody tr")
+    }
+    # 3 bought, 1 given back, 1 more in another order: 3 units, 43,50 $.
+    assert rows["CAF-PER-340"][1:] == ["3", "43,50\u00a0$"]
+    assert rows["THE-DAR-100"][1:] == ["2", "19,50\u00a0$"]
+
+    export = boutique.get(reverse("orders_sales_report"), {"export": "csv"})
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert ["CAF-PER-340", "Café du Pérou biologique — 340 g", "3", "43.50"] in lines
+    after = reports.sales_by_month()[-1]
+    assert after.month == before.month
+    expected = [str(before.orders + 2), str(before.units + 5), f"{before.amount + D('63.00'):.2f}"]
+    assert any(line[1:] == expected for line in lines)
