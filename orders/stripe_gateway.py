@@ -52,7 +52,9 @@ def session_expiry(order_expires_at, now=None):
 
 
 def checkout_line_items(order):
-    """Lines as Stripe shows them, with GST and QST as separate lines.
+    """Lines as Stripe shows them, with the delivery charge and each tax (GST and QST, or
+    HST) as separate lines: they add up to the order's total to the cent, which is what the
+    payment is checked against when it arrives.
 
     Stripe has no negative lines; with a discount each line is sent at its net amount (quantity
     folded into the name) so that the lines add up exactly to the order's total.
@@ -66,6 +68,8 @@ def checkout_line_items(order):
         else:
             name, amount, quantity = line.description, to_cents(line.unit_price), line.quantity
         items.append(_price_data(name, amount, quantity))
+    if order.shipping:
+        items.append(_price_data(_("Livraison"), to_cents(order.shipping)))
     if order.gst:
         items.append(
             _price_data(_("TPS (5 %)") + _tax_number(order.gst_number), to_cents(order.gst))
@@ -73,6 +77,16 @@ def checkout_line_items(order):
     if order.qst:
         items.append(
             _price_data(_("TVQ (9,975 %)") + _tax_number(order.qst_number), to_cents(order.qst))
+        )
+    if order.hst:
+        # The HST is the GST's harmonized form: charged under the same registration number.
+        items.append(
+            _price_data(
+                _("TVH (%(rate)s %%, %(province)s)")
+                % {"rate": order.hst_percent, "province": order.tax_province}
+                + _tax_number(order.gst_number),
+                to_cents(order.hst),
+            )
         )
     return items
 

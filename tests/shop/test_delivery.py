@@ -187,7 +187,7 @@ def test_bad_delivery_input_is_refused_and_sells_nothing(client, basket, overrid
     assert response.status_code == 400
     assert message in errors(response), errors(response)
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
-    assert not Fulfilment.objects.exists()
+    assert not Fulfilment.objects.filter(order__buyer_email="awa@example.org").exists()
 
 
 def test_postal_code_mismatch_in_english(client, basket):
@@ -300,3 +300,23 @@ def test_a_shipping_address_is_exported_and_erased_for_law_25(client, basket, dj
     )
     assert fulfilment.province == "ON"  # the taxes charged depend on it
     assert export_person("awa@example.org")["shipping_addresses"] == []
+
+
+def test_stripe_checkout_lines_add_up_to_a_shipped_order_total(client, basket, taxes_on):  # noqa: F811
+    """What the buyer is asked to pay at Stripe is the order's total: the delivery and the HST
+    are lines of their own (a payment of any other amount is refunded as a mismatch)."""
+    from django.utils.translation import override
+
+    from orders.money import to_cents
+    from orders.stripe_gateway import checkout_line_items
+
+    response = client.post(CHECKOUT, checkout_data(**ONTARIO))
+    assert response.status_code == 302, errors(response)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    with override("fr"):
+        items = checkout_line_items(order)
+    names = [item["price_data"]["product_data"]["name"] for item in items]
+    assert "Livraison" in names
+    assert any(name.startswith("TVH (13 %, ON)") for name in names)
+    charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in items)
+    assert charged == to_cents(order.total) == 4253
