@@ -278,7 +278,8 @@ def _ticket_line(ticket, date, quantity, left):
         item=ticket,
         option=date,
         quantity=quantity,
-        left=left,
+        # The most this line may hold: the places left, within the activity's limit.
+        left=min(left, ticket.page.max_places_per_order, ticket.max_per_order),
         title=page.title,
         url=page.url,
         label=f"{ticket.label} — {date}",

@@ -380,3 +380,12 @@ def test_an_order_picked_up_at_an_activity_shows_at_its_door(
     assert "Formation : animer en éducation à la citoyenneté mondiale" in confirmation.body
     order.refresh_from_db()
     assert order.state == OrderState.PAID
+
+
+def test_tickets_in_the_cart_survive_a_language_switch(client, training):
+    add_ticket(client, training, 2)
+    response = client.get("/en/cart/")
+    [(label, quantity)] = lines(response)
+    assert label.startswith("Training: facilitating global citizenship education — Registration — ")
+    assert quantity == "2"
+    assert "$120.00" in response.content.decode()
