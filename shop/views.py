@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cesiq_site.csrf import origin_checked
 from orders import services as orders
 
 from . import cart as carts
@@ -40,6 +41,7 @@ def cart_view(request):
     return TemplateResponse(request, "shop/cart.html", {"cart": cart})
 
 
+@origin_checked  # product pages are cached and carry no token (cesiq_site/csrf.py)
 @require_POST
 def cart_add(request):
     try:
