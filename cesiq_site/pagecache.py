@@ -146,8 +146,15 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.files = tuple(
+            prefix
+            for prefix in (settings.STATIC_URL, settings.MEDIA_URL)
+            if prefix not in ("", "/")
+        )
 
     def __call__(self, request):
+        if request.path_info.startswith(self.files):  # WhiteNoise's static files, media
+            return self.get_response(request)
         if not enabled() or request.method != "GET" or personal(request):
             return _private(self.get_response(request))
         key = cache_key(request)
