@@ -11,9 +11,13 @@ export DJANGO_SETTINGS_MODULE ?= cesiq_site.settings.dev
 
 .PHONY: run test install lint format messages makemessages worker beat migrate seed check clean
 
-$(STAMP): requirements-dev.lock
+# uv (itself pinned by hash in requirements-uv.lock) installs the same hashed lock several
+# times faster than pip; pip does it if uv cannot be installed or fails.
+$(STAMP): requirements-dev.lock requirements-uv.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	( $(PY) -m pip install --quiet --require-hashes -r requirements-uv.lock \
+	  && $(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements-dev.lock ) \
+	|| $(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,9 +1,49 @@
 from django.apps import AppConfig
 
+# What a public page may show: a save or delete of any of these apps' rows may change a page
+# (pages, snippets such as venues, themes and producers, site settings, images, documents).
+CONTENT_APPS = {"home", "events", "shop", "wagtailcore", "wagtailimages", "wagtaildocs", "taggit"}
+# Rows written while a public page is rendered, or that no public page shows.
+NOT_CONTENT = {"wagtailimages.rendition", "wagtailcore.pagelogentry", "wagtailcore.modellogentry"}
+# Order fields that change what is counted as sold or held (orders.availability).
+COUNTED_ORDER_FIELDS = {"state", "expires_at"}
+
+
+def changes_public_pages(sender, update_fields=None, **kwargs):
+    """Does this save or delete change what a public page may show?"""
+    meta = sender._meta
+    if meta.label_lower in NOT_CONTENT:
+        return False
+    if meta.app_label in CONTENT_APPS:
+        return True
+    if meta.label_lower == "orders.order":
+        return update_fields is None or bool(COUNTED_ORDER_FIELDS & set(update_fields))
+    return meta.label_lower in {"orders.orderline", "orders.quota", "orders.quotahold"}
+
+
+def invalidate_pages(sender, **kwargs):
+    from . import pagecache
+
+    if changes_public_pages(sender, **kwargs):
+        pagecache.bump_on_commit()
+
 
 class CesiqSiteConfig(AppConfig):
     name = "cesiq_site"
     verbose_name = "CÉSIQ"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from . import checks, pagecache  # noqa: F401  (checks registers the system checks)
+
+        # The page cache's exact invalidation (cesiq_site/pagecache.py).
+        for name, signal in [
+            ("published", page_published),
+            ("unpublished", page_unpublished),
+            ("moved", post_page_move),
+        ]:
+            signal.connect(pagecache.bump_on_commit, dispatch_uid=f"pagecache:{name}")
+        post_save.connect(invalidate_pages, dispatch_uid="pagecache:post_save")
+        post_delete.connect(invalidate_pages, dispatch_uid="pagecache:post_delete")

@@ -55,19 +55,27 @@ def _check_broker():
 
 
 def _outbox_backlog():
-    """Emails waiting to be sent: a backlog that grows says the worker or the mail server is
-    down (information only; it never changes the status code)."""
+    """Emails waiting to be sent, and paid orders whose confirmation is not written yet: a
+    backlog that grows says the worker or the mail server is down (information only; it never
+    changes the status code)."""
     from django.db.models import Min
     from django.utils import timezone
 
-    from orders.models import OutboxEmail
+    from orders.models import Order, OutboxEmail
 
     pending = OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING).aggregate(
         count=models.Count("pk"), oldest=Min("created_at")
     )
     oldest = pending["oldest"]
     age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
-    return {"pending": pending["count"], "oldest_pending_seconds": age}
+    unwritten = Order.objects.filter(
+        paid_at__isnull=False, confirmation_queued_at__isnull=True
+    ).count()
+    return {
+        "pending": pending["count"],
+        "oldest_pending_seconds": age,
+        "confirmations_to_write": unwritten,
+    }
 
 
 @never_cache

@@ -87,6 +87,20 @@ def left(quota, now=None):
     return max(found.left, 0) if found else 0
 
 
+def next_expiry(now=None):
+    """When the earliest running hold (a pending order's, a waiting-list offer) runs out, or
+    None: until then what is left changes only through a write. The page cache keeps no page
+    longer than this (cesiq_site/pagecache.py)."""
+    now = now or timezone.now()
+    orders = Order.objects.filter(state=OrderState.PENDING, expires_at__gt=now)
+    offers = QuotaHold.objects.filter(released_at__isnull=True, expires_at__gt=now)
+    times = [
+        queryset.order_by("expires_at").values_list("expires_at", flat=True).first()
+        for queryset in (orders, offers)
+    ]
+    return min((t for t in times if t is not None), default=None)
+
+
 def lock_timeout_seconds():
     return getattr(settings, "CAPACITY_LOCK_TIMEOUT_SECONDS", 3)
 

@@ -84,6 +84,11 @@ class Order(models.Model):
     expires_at = models.DateTimeField(_("réservée jusqu'à"))
     paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    # When the buyer's confirmation and the staff notification were written to the outbox.
+    # The payment's transaction only marks the order paid and its lines final; a task builds
+    # the emails (QR codes, calendar files, templates) after commit, and the outbox sweep
+    # builds those of any paid order still without it (broker down, worker killed).
+    confirmation_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Totals are computed on the server from the lines and frozen when the order is placed.
     subtotal = models.DecimalField(_("sous-total"), max_digits=10, decimal_places=2)
@@ -133,6 +138,12 @@ class Order(models.Model):
             models.Index(fields=["state", "expires_at"]),
             models.Index(fields=["buyer_email"]),
             models.Index(fields=["client_key", "state"]),
+            # The sweep's question: paid orders whose confirmation is not written yet.
+            models.Index(
+                fields=["paid_at"],
+                name="orders_confirmation_due",
+                condition=models.Q(paid_at__isnull=False, confirmation_queued_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -523,15 +523,77 @@ def remind_pending_order(order):
 
 
 def confirm(order, *, message=""):
-    """The order is paid (or free): make every line final and tell the buyer and staff."""
+    """The order is paid (or free): make every line final, in the caller's transaction, and
+    have the buyer and staff told once it commits.
+
+    The emails are not built here: their tickets' QR codes, calendar files and templates cost
+    more than the rest of a payment, and a Stripe webhook must answer fast. A task builds them
+    after commit (`write_confirmation`); if the broker is down or the worker dies, the outbox
+    sweep finds the paid order without `confirmation_queued_at` and builds them then.
+    """
     change_state(order, OrderState.PAID, message=message)
     for line in order.lines.select_related("content_type"):
         if not line.fulfilled:
             line.item.fulfil(line)
             line.fulfilled = True
             line.save(update_fields=["fulfilled"])
-    email_confirmation(order)
-    notify_staff(order)
+    order_id = order.pk
+    transaction.on_commit(lambda: dispatch_confirmation(order_id), robust=True)
+
+
+def dispatch_confirmation(order_id):
+    """Queue the task that writes the confirmation. Never raises: it runs after the commit of a
+    payment already recorded; when the broker is down, the sweep writes it later."""
+    from .tasks import write_confirmation as task
+
+    try:
+        task.delay(order_id)
+    except Exception as exc:
+        logger.warning("confirmation of order %s left for the sweep: %s", order_id, exc)
+        return False
+    return True
+
+
+def write_confirmation(order_id, now=None):
+    """Write the paid order's confirmation and staff notification to the outbox, once.
+
+    Safe to run any number of times, at the same time too: the order row is locked, and
+    `confirmation_queued_at` is set in the same transaction as the outbox rows (whose keys
+    are unique besides). An order cancelled before this ran gets no confirmation. Returns
+    True when this call wrote it.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or order.paid_at is None or order.confirmation_queued_at is not None:
+            return False
+        if order.state in (OrderState.PAID, OrderState.REFUNDED):
+            email_confirmation(order)
+            notify_staff(order)
+        order.confirmation_queued_at = now or timezone.now()
+        order.save(update_fields=["confirmation_queued_at"])
+    return True
+
+
+def confirmations_due(older_than=timedelta(minutes=2), now=None):
+    """Ids of paid orders whose confirmation is still not written after `older_than`."""
+    now = now or timezone.now()
+    return Order.objects.filter(
+        paid_at__isnull=False,
+        confirmation_queued_at__isnull=True,
+        paid_at__lte=now - older_than,
+    ).values_list("pk", flat=True)
+
+
+def sweep_confirmations(older_than=timedelta(minutes=2), limit=200):
+    """Write the confirmations that no task wrote (the broker was down at the payment, or the
+    worker died). Returns how many this run wrote."""
+    written = 0
+    for order_id in list(confirmations_due(older_than)[:limit]):
+        try:
+            written += write_confirmation(order_id)
+        except Exception:  # one broken order must not stop the others
+            logger.exception("confirmation of order %s could not be written", order_id)
+    return written
 
 
 def email_confirmation(order, key_suffix=""):

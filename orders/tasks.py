@@ -30,9 +30,18 @@ def send_outbox_email(self, email_id):
         raise self.retry(exc=exc, countdown=RETRY["retry_backoff"]) from exc
 
 
+@shared_task(name="orders.write_confirmation", **RETRY)
+def write_confirmation(order_id):
+    """Build a paid order's confirmation and staff notification into the outbox (once)."""
+    return services.write_confirmation(order_id)
+
+
 @shared_task(name="orders.sweep_outbox")
 def sweep_outbox(older_than_seconds=120):
-    return outbox.sweep_outbox(older_than=timedelta(seconds=older_than_seconds))
+    """Write the confirmations no task wrote, then send what the outbox still holds."""
+    older_than = timedelta(seconds=older_than_seconds)
+    services.sweep_confirmations(older_than=older_than)
+    return outbox.sweep_outbox(older_than=older_than)
 
 
 @shared_task(name="orders.execute_refund", **RETRY)

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cesiq_site import ratelimit
+from cesiq_site.csrf import origin_checked
 from orders import services as orders
 
 from . import cart as carts
@@ -42,6 +43,7 @@ def cart_view(request):
     return TemplateResponse(request, "shop/cart.html", {"cart": cart})
 
 
+@origin_checked  # product pages are cached and carry no token (cesiq_site/csrf.py)
 @require_POST
 def cart_add(request):
     """A product variant (`variant`) or tickets for an activity's date (`ticket`, `date`: the

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a stored page is answered before anything else runs (cesiq_site/pagecache.py).
+    "cesiq_site.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cesiq_site.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -174,6 +176,47 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
+
+# --- Page cache for anonymous visitors (cesiq_site/pagecache.py) and a CDN in front ----------
+# How long a stored page may be served at most (0 turns the page cache off); holds that run
+# out shorten it. A shared cache (CDN, proxy) is told to keep a page at most
+# PAGE_CACHE_SHARED_SECONDS: sales do not purge a CDN, so that is how late it may show one.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+PAGE_CACHE_SHARED_SECONDS = int(os.environ.get("PAGE_CACHE_SHARED_SECONDS", "60"))
+# Wagtail's frontend cache invalidation, off unless WAGTAIL_FRONTEND_CACHE names a backend:
+# "http" (Varnish, nginx… purged with PURGE requests at WAGTAIL_FRONTEND_CACHE_LOCATION),
+# "cloudflare" (CLOUDFLARE_BEARER_TOKEN, CLOUDFLARE_ZONE_ID) or "cloudfront"
+# (CLOUDFRONT_DISTRIBUTION_ID; needs boto3). Publishing, unpublishing or moving a page purges
+# its URLs there.
+FRONTEND_CACHE_BACKENDS = {
+    "http": (
+        "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        {"LOCATION": "WAGTAIL_FRONTEND_CACHE_LOCATION"},
+    ),
+    "cloudflare": (
+        "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        {"BEARER_TOKEN": "CLOUDFLARE_BEARER_TOKEN", "ZONEID": "CLOUDFLARE_ZONE_ID"},
+    ),
+    "cloudfront": (
+        "wagtail.contrib.frontend_cache.backends.CloudfrontBackend",
+        {"DISTRIBUTION_ID": "CLOUDFRONT_DISTRIBUTION_ID"},
+    ),
+}
+FRONTEND_CACHE = os.environ.get("WAGTAIL_FRONTEND_CACHE", "").strip().lower()
+if FRONTEND_CACHE:
+    if FRONTEND_CACHE not in FRONTEND_CACHE_BACKENDS:
+        raise ValueError(
+            f"WAGTAIL_FRONTEND_CACHE={FRONTEND_CACHE!r}: "
+            f"use one of {sorted(FRONTEND_CACHE_BACKENDS)}"
+        )
+    _backend, _options = FRONTEND_CACHE_BACKENDS[FRONTEND_CACHE]
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": _backend,
+            **{option: os.environ.get(variable, "") for option, variable in _options.items()},
+        }
+    }
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

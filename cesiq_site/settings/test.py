@@ -29,6 +29,9 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 DEMO_PAYMENTS = True
+# Off in tests (the database rolls back between tests, a stored page would not); the page
+# cache's own tests turn it on (tests/cesiq_site/test_page_cache.py).
+PAGE_CACHE_SECONDS = 0
 # Tasks run in process; the worker tests switch this off and start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 

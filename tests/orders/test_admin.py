@@ -175,9 +175,12 @@ def test_csv_and_xlsx_export(admin_client, place, item, other_order):
     assert response["Content-Disposition"].endswith('.xlsx"')
 
 
-def test_detail_shows_lines_totals_log_and_emails(admin_client, place, item):
+def test_detail_shows_lines_totals_log_and_emails(
+    admin_client, place, item, django_capture_on_commit_callbacks
+):
     order = place((item, 2))
-    services.confirm(order, message="Paiement reçu")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm(order, message="Paiement reçu")
     assert order.emails.exists()
 
     response = admin_client.get(reverse("order:inspect", args=[order.pk]))

@@ -1,0 +1,202 @@
+"""The page cache: public pages served to anonymous visitors from Django's cache.
+
+Which requests. A GET from a visitor with no session and no messages cookie: no cart, no
+flash message, no login can be in play, so the page is the same for every such visitor. Any
+session cookie (a cart, a message, a logged-in editor) bypasses the cache both ways: such a
+visitor is never served a stored page, and what they see is never stored.
+
+Which responses are stored. Only pages Wagtail serves (home, standard pages, the activity
+list and month view with any query string, activities, the shop's catalogue and products,
+their routable sub-pages), answered 200, without a cookie set, not marked private or
+no-cache, and whose rendering asked for no CSRF token. That last rule is what keeps forms
+safe: a page that renders `{% csrf_token %}` (a registration form, the checkout) is never
+stored. The product page's "add to cart" form carries no token on purpose, so that product
+pages can be cached; `shop.views.cart_add` checks the request's origin instead (see there).
+
+Exact invalidation by generation. Every entry records the "content generation" it was
+rendered under; a hit is served only if that is still the current one. The generation is a
+random token in the cache, replaced (after commit) whenever something a public page shows may
+have changed: a page published, unpublished, moved or deleted (translations are pages),
+any save or delete of content models (home, events, shop: venues, themes, producers, site
+settings; images and documents), and any change to what counts as sold or held (an order
+placed, paid, cancelled, expired or refunded; a quota's size; a waiting-list hold). See
+`cesiq_site/apps.py` for the signals. One global generation rather than per-page keys: a sale
+changes the list, the month view, the activity page, the home page's "next activities" and
+the structured data at once, and publishing changes menus on every page; exactness matters
+more than keeping other pages warm.
+
+Time. A hold that runs out frees its places without any write (`orders.availability`), so no
+signal can announce it. Each entry therefore lives at most until the earliest expiry of a hold
+that runs now (pending orders, waiting-list offers; `orders.availability.next_expiry`), and
+never more than PAGE_CACHE_SECONDS (default 300 s), which bounds other changes that only time
+makes (a date starting, a sale closing). We chose that over recomputing per page which holds it
+shows: one indexed query per stored page, and always exact.
+
+Headers. A stored (or storable) page is sent with `Cache-Control: public, max-age=0,
+s-maxage=<its remaining lifetime, at most PAGE_CACHE_SHARED_SECONDS>`: a shared cache (a CDN)
+may keep it about as long as we would (sales do not purge it, so the cap bounds how late it
+shows one; publishing does, through Wagtail's frontend cache when configured), a browser
+revalidates (a buyer coming back after a purchase sees the new count). Every other
+HTML response gets `private, no-store` unless its view said otherwise. Entries keep the
+response's headers, the Content-Security-Policy included: its nonce matches the stored HTML,
+so the page's one inline script still runs; a nonce in a public page protects nothing that a
+fresh render would.
+
+A cache that is down (Redis stopped) is a miss: pages are rendered as if there were no cache.
+"""
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pagecache:generation"
+STORED_VIEW = "wagtail_serve"
+MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not stored
+
+
+def max_seconds():
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 300))
+
+
+def enabled():
+    return max_seconds() > 0
+
+
+def bump():
+    """A public page may show something else from now: stored pages stop being served."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def bump_on_commit(**kwargs):
+    """Signal receiver: bump once the change is committed (a page rendered meanwhile from the
+    old data keeps the old generation, so it is never served after the bump)."""
+    transaction.on_commit(bump, robust=True)
+
+
+def current_generation():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def personal(request):
+    """The visitor has a session or a pending message: nothing shared for them."""
+    names = [settings.SESSION_COOKIE_NAME, "messages"]
+    return any(name in request.COOKIES for name in names)
+
+
+def cache_key(request):
+    return "pagecache:page:" + request.build_absolute_uri()
+
+
+def _lifetime(now):
+    """Seconds a page rendered now may be served: until the earliest running hold expires,
+    at most PAGE_CACHE_SECONDS."""
+    from orders.availability import next_expiry
+
+    seconds = max_seconds()
+    expiry = next_expiry()
+    if expiry is not None:
+        seconds = min(seconds, int(expiry.timestamp() - now))
+    return seconds
+
+
+def storable(request, response):
+    if request.method != "GET" or response.status_code != 200 or response.streaming:
+        return False
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name != STORED_VIEW:
+        return False
+    if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    cache_control = response.get("Cache-Control", "")
+    if any(word in cache_control for word in ("private", "no-cache", "no-store")):
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated)
+
+
+def _private(response):
+    if not response.has_header("Cache-Control") and response.get("Content-Type", "").startswith(
+        "text/html"
+    ):
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _public(response, seconds):
+    shared = min(max(int(seconds), 0), int(getattr(settings, "PAGE_CACHE_SHARED_SECONDS", 60)))
+    response.headers.pop("Cache-Control", None)
+    patch_cache_control(response, public=True, max_age=0, s_maxage=shared)
+    return response
+
+
+class PageCacheMiddleware:
+    """Outermost middleware: a hit skips everything else (sessions, CSRF, Wagtail)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.files = tuple(
+            prefix
+            for prefix in (settings.STATIC_URL, settings.MEDIA_URL)
+            if prefix not in ("", "/")
+        )
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.files):  # WhiteNoise's static files, media
+            return self.get_response(request)
+        if not enabled() or request.method != "GET" or personal(request):
+            return _private(self.get_response(request))
+        key = cache_key(request)
+        if len(key) > MAX_KEY_PATH:
+            return _private(self.get_response(request))
+        generation, entry = None, None
+        try:
+            found = cache.get_many([GENERATION_KEY, key])
+            generation, entry = found.get(GENERATION_KEY), found.get(key)
+            if generation is None:
+                generation = current_generation()
+        except Exception as exc:  # a broken cache is a miss, never an error
+            logger.warning("page cache unavailable: %s", exc)
+        now = time.time()
+        if entry and generation and entry["generation"] == generation and entry["until"] > now:
+            return self._hit(entry, now)
+
+        response = self.get_response(request)
+        if generation is None or not storable(request, response):
+            return _private(response)
+        seconds = _lifetime(now)
+        if seconds <= 0:
+            return _public(response, 0)
+        _public(response, seconds)
+        entry = {
+            "generation": generation,
+            "until": now + seconds,
+            "status": response.status_code,
+            "headers": list(response.items()),
+            "content": response.content,
+        }
+        try:
+            cache.set(key, entry, seconds)
+        except Exception as exc:
+            logger.warning("page cache unavailable: %s", exc)
+        response["X-Page-Cache"] = "miss"
+        return response
+
+    def _hit(self, entry, now):
+        response = HttpResponse(entry["content"], status=entry["status"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        _public(response, entry["until"] - now)
+        response["X-Page-Cache"] = "hit"
+        return response

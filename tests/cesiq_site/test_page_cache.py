@@ -1,0 +1,404 @@
+"""The page cache for anonymous visitors (cesiq_site/pagecache.py).
+
+Public pages are stored and served again to visitors without a session; a visitor with a
+cart, a message or a login never gets a stored page; a page that renders a form token is
+never stored. Each change a page may show (publishing, unpublishing, moving, deleting,
+translating a page; editing a venue, theme or producer; an order placed, paid, cancelled or
+run out; places or stock changed) shows on the very next request.
+"""
+
+import time
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import Locale
+
+from events.models import EventIndexPage, EventPage, Theme, Venue
+from home.models import StandardPage
+from orders import services
+from orders.models import Order, OrderState
+from orders.services import Selection
+from shop.models import Producer
+from tests.shop.conftest import variant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings, demo_site):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a change and what runs after its commit (the cache's invalidation among them)."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response
+
+
+def served_from_cache(client, url):
+    get(client, url)
+    return get(client, url)["X-Page-Cache"] == "hit"
+
+
+def activity(slug="atelier-presque-complet"):
+    return EventPage.objects.get(slug=slug, locale__language_code="fr")
+
+
+def standard(slug="mission", language="fr"):
+    return StandardPage.objects.get(slug=slug, locale__language_code=language)
+
+
+def places_badge(client, page):
+    html = BeautifulSoup(get(client, page.url).content, "html.parser")
+    badge = html.select_one(".activity__dates .badge")
+    return badge.get_text(strip=True) if badge else ""
+
+
+def place(page, quantity, now=None, state=None):
+    ticket = page.ticket_types.first()
+    order = services.place_order(
+        kind="tickets",
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+        selections=[
+            Selection(item=ticket, quantity=quantity, option=page.upcoming_dates[0]),
+        ],
+        now=now,
+    )
+    return order
+
+
+# --- what is stored and for whom -----------------------------------------------------------------
+
+
+def test_every_public_page_kind_is_served_from_the_cache(client):
+    activities = EventIndexPage.objects.get(locale__language_code="fr").url
+    urls = [
+        "/",
+        "/en/",
+        standard().url,
+        standard("partners", "en").url,
+        activities,
+        activities + "?vue=mois",
+        activities + "?audience=adultes&vue=liste",
+        activity().url,
+        "/boutique/",
+        "/boutique/?categorie=cafe&tri=prix",
+        variant("CAF-PER-340").page.url,
+    ]
+    for url in urls:
+        first = get(client, url)
+        assert first["X-Page-Cache"] == "miss", url
+        cache_control = first["Cache-Control"]
+        assert "public" in cache_control and "s-maxage=" in cache_control, url
+        second = get(client, url)
+        assert second["X-Page-Cache"] == "hit", url
+        assert second.content == first.content, url
+        assert "public" in second["Cache-Control"], url
+
+
+def test_a_product_page_is_cached_and_its_form_adds_to_the_cart_without_a_token(demo_site):
+    from shop.models import ProductPage
+
+    page = ProductPage.objects.filter(locale__language_code="fr").live().first()
+    visitor = Client(enforce_csrf_checks=True)
+    assert served_from_cache(visitor, page.url)
+    html = get(visitor, page.url).content.decode()
+    assert "csrfmiddlewaretoken" not in html
+    form = BeautifulSoup(html, "html.parser").select_one("form.add-to-cart")
+    choice = form.select_one("input[name=variant]")["value"]
+
+    # From the site's own page (the browser sends its origin): added.
+    response = visitor.post(
+        form["action"],
+        {"variant": choice, "quantity": 1},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 302
+    assert "(1)" in visitor.get("/panier/").content.decode()
+
+    # Posted from another site: refused, nothing added.
+    stranger = Client(enforce_csrf_checks=True)
+    response = stranger.post(
+        form["action"], {"variant": choice, "quantity": 1}, HTTP_ORIGIN="https://evil.example"
+    )
+    assert response.status_code == 403
+    response = stranger.post(form["action"], {"variant": choice, "quantity": 1})
+    assert response.status_code == 403
+
+
+def test_a_visitor_with_a_cart_is_never_served_nor_stored(client):
+    anonymous = Client()
+    assert served_from_cache(anonymous, "/")
+    client.post("/panier/ajouter/", {"variant": variant("CAF-PER-340").pk, "quantity": 2})
+    response = get(client, "/")
+    assert response.get("X-Page-Cache") is None
+    assert "private" in response["Cache-Control"]
+    assert (
+        "(2)"
+        in BeautifulSoup(response.content, "html.parser").select_one(".cart-link__count").get_text()
+    )
+    # ... and what they saw was not stored for others.
+    assert (
+        "(0)"
+        in BeautifulSoup(get(anonymous, "/").content, "html.parser")
+        .select_one(".cart-link__count")
+        .get_text()
+    )
+
+
+def test_a_message_is_never_stored(client):
+    client.post("/panier/ajouter/", {"variant": variant("CAF-PER-340").pk, "quantity": 1})
+    response = client.get("/panier/", follow=True)
+    assert response.get("X-Page-Cache") is None
+    Client().get("/")
+    assert "a été ajouté à votre panier" not in get(Client(), "/").content.decode()
+
+
+def test_a_logged_in_editor_is_never_served_nor_stored(client, django_user_model):
+    assert served_from_cache(Client(), "/")
+    user = django_user_model.objects.create_superuser("cache-test", "cache-test@example.org", "pw")
+    client.force_login(user)
+    response = get(client, "/")
+    assert response.get("X-Page-Cache") is None
+    assert "private" in response["Cache-Control"]
+    assert "wagtail-userbar" in response.content.decode()
+    assert "wagtail-userbar" not in get(Client(), "/").content.decode()
+
+
+def test_a_page_with_a_form_token_is_never_stored(client):
+    url = activity("atelier-consommation-equitable").url + "inscription/"
+    first = get(client, url)
+    assert "csrfmiddlewaretoken" in first.content.decode()
+    second = Client().get(url)
+    assert second.get("X-Page-Cache") is None
+    assert "private" in second["Cache-Control"]
+
+
+def test_a_post_is_never_served_from_the_cache(client):
+    assert served_from_cache(client, "/")
+    response = client.post("/", {})
+    assert response.get("X-Page-Cache") is None
+
+
+def test_the_page_cache_can_be_switched_off(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    get(client, "/")
+    assert get(client, "/").get("X-Page-Cache") is None
+
+
+# --- exact invalidation ---------------------------------------------------------------------------
+
+
+def test_publishing_a_page_shows_on_the_next_request(client, committed):
+    page = standard()
+    assert served_from_cache(client, page.url)
+    page.title = "Notre mission, revue"
+    committed(lambda: page.save_revision().publish())
+    response = get(client, page.url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Notre mission, revue" in response.content.decode()
+
+
+def test_unpublishing_a_page_shows_on_the_next_request(client, committed):
+    page = standard()
+    assert served_from_cache(client, page.url)
+    assert served_from_cache(client, "/")
+    menu = BeautifulSoup(get(client, "/").content, "html.parser").select(".site-nav a")
+    assert page.url in [link["href"] for link in menu]
+    committed(page.unpublish)
+    assert client.get(page.url).status_code == 404
+    menu = BeautifulSoup(get(client, "/").content, "html.parser").select(".site-nav a")
+    assert page.url not in [link["href"] for link in menu]
+
+
+def test_moving_a_page_shows_on_the_next_request(client, committed):
+    page = standard()
+    old_url = page.url
+    assert served_from_cache(client, old_url)
+    target = standard("partenaires")
+    committed(page.move, target, pos="last-child")
+    page.refresh_from_db()
+    response = client.get(old_url)  # Wagtail's automatic redirect, no longer the stored page
+    assert response.status_code == 301 and response["Location"] == page.url
+    assert get(client, page.url).status_code == 200
+
+
+def test_deleting_a_page_shows_on_the_next_request(client, committed):
+    page = standard("confidentialite")
+    assert served_from_cache(client, page.url)
+    committed(page.delete)
+    assert client.get(page.url).status_code == 404
+
+
+def test_translating_a_page_shows_on_the_next_request(client, committed, home_fr):
+    page = StandardPage(title="Nouvelles du réseau", slug="nouvelles-du-reseau")
+    committed(lambda: home_fr.add_child(instance=page).save_revision().publish())
+    page.refresh_from_db()
+
+    def english_link():
+        html = BeautifulSoup(get(client, page.url).content, "html.parser")
+        return html.select_one('.language-switcher a[hreflang="en"]')["href"]
+
+    english_link()
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+    assert english_link() == "/en/"  # no translation yet: the English home
+
+    english = page.copy_for_translation(Locale.objects.get(language_code="en"))
+    english.title, english.slug = "Network news", "network-news"
+    committed(lambda: english.save_revision().publish())
+    assert english_link() == "/en/network-news/"
+
+
+@pytest.mark.parametrize(
+    ("model", "slug", "field", "where"),
+    [
+        (Venue, None, "name", "activity"),
+        (Theme, None, "name", "activity"),
+        (Producer, None, "name", "product"),
+    ],
+)
+def test_editing_a_snippet_shows_on_the_next_request(client, committed, model, slug, field, where):
+    if where == "activity":
+        page = activity("atelier-consommation-equitable")
+        snippet = page.venue if model is Venue else page.themes.first()
+    else:
+        from shop.models import ProductPage
+
+        page = ProductPage.objects.filter(
+            locale__language_code="fr", producer__isnull=False
+        ).first()
+        snippet = page.producer
+    assert served_from_cache(client, page.url)
+    new_name = f"{getattr(snippet, field)} (nouveau nom)"
+    setattr(snippet, field, new_name)
+    committed(snippet.save)
+    assert new_name in get(client, page.url).content.decode()
+
+
+def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client, committed):
+    page = activity()  # 3 places
+    assert places_badge(client, page) == "Plus que 3 places"
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+
+    order = committed(place, page, 2)
+    assert places_badge(client, page) == "Plus que 1 place"
+
+    committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
+    assert get(client, page.url)["X-Page-Cache"] == "miss"  # paid: the page was rendered again
+    assert places_badge(client, page) == "Plus que 1 place"
+
+    committed(place, page, 1)
+    assert places_badge(client, page) == "Complet"
+
+    committed(services.cancel_order, Order.objects.get(pk=order.pk), reason="Test", refund=False)
+    assert places_badge(client, page) == "Plus que 2 places"
+
+
+def test_a_hold_that_runs_out_shows_on_the_next_request(client, committed):
+    page = activity()
+    hold = services.hold_duration()
+    # An order placed a moment less than its hold ago: its hold runs out in 1.5 seconds.
+    order = committed(place, page, 3, now=timezone.now() - hold + timedelta(seconds=1.5))
+    assert places_badge(client, page) == "Complet"
+    response = get(client, page.url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "s-maxage=1" in response["Cache-Control"] or "s-maxage=0" in response["Cache-Control"]
+    time.sleep(1.6)
+    assert Order.objects.get(pk=order.pk).state == OrderState.PENDING  # nothing wrote anything
+    assert places_badge(client, page) == "Plus que 3 places"
+
+
+def test_an_order_that_is_expired_shows_on_the_next_request(client, committed):
+    page = activity()
+    order = committed(place, page, 3)
+    assert places_badge(client, page) == "Complet"
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())  # the hold ran out
+    committed(services.expire_order, Order.objects.get(pk=order.pk))
+    assert places_badge(client, page) == "Plus que 3 places"
+
+
+def test_changing_places_or_stock_shows_on_the_next_request(client, committed):
+    page = activity()
+    assert places_badge(client, page) == "Plus que 3 places"
+    date = page.upcoming_dates[0]
+    date.capacity = 4
+    committed(date.save)
+    assert places_badge(client, page) == "Plus que 4 places"
+
+    coffee = variant("CAF-PER-340")
+    url = coffee.page.url
+    assert served_from_cache(client, url)
+    coffee.stock = 2
+    committed(coffee.save)
+    assert "Plus que 2 en stock" in get(client, url).content.decode()
+
+
+def test_an_unrelated_save_keeps_the_pages(client, committed):
+    assert served_from_cache(client, "/")
+    order = committed(place, activity(), 1)
+    assert get(client, "/")["X-Page-Cache"] == "miss"
+    assert get(client, "/")["X-Page-Cache"] == "hit"
+    order.internal_note = "Appelée"
+    committed(order.save, update_fields=["internal_note"])
+    assert get(client, "/")["X-Page-Cache"] == "hit"
+
+
+def test_a_stored_page_keeps_the_policy_that_matches_its_html(client):
+    # A stored page keeps the headers of its first render, the policy's nonce included.
+    first = get(client, "/")
+    second = get(client, "/")
+    assert second["X-Page-Cache"] == "hit"
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    nonce = second["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in second.content.decode()
+
+
+# --- a CDN in front ------------------------------------------------------------------------------
+
+
+def frontend_cache_setting(**env):
+    from tests.cesiq_site.test_settings import production_env, run_manage
+
+    script = (
+        "from django.conf import settings; "
+        "print(getattr(settings, 'WAGTAILFRONTENDCACHE', None)); "
+        "print('wagtail.contrib.frontend_cache' in settings.INSTALLED_APPS)"
+    )
+    result = run_manage("shell", "-c", script, **production_env(**env))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-2:]  # after "N objects imported automatically"
+
+
+def test_wagtail_frontend_cache_is_off_unless_the_environment_names_one():
+    assert frontend_cache_setting() == ["None", "False"]
+    config, installed = frontend_cache_setting(
+        WAGTAIL_FRONTEND_CACHE="http", WAGTAIL_FRONTEND_CACHE_LOCATION="http://varnish:6081"
+    )
+    assert installed == "True"
+    assert "HTTPBackend" in config and "http://varnish:6081" in config
+    config, _installed = frontend_cache_setting(
+        WAGTAIL_FRONTEND_CACHE="cloudflare",
+        CLOUDFLARE_BEARER_TOKEN="token-for-test",  # noqa: S106
+        CLOUDFLARE_ZONE_ID="zone-for-test",
+    )
+    assert "CloudflareBackend" in config and "zone-for-test" in config
