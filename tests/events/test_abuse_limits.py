@@ -42,7 +42,10 @@ def webinar(demo_site):
 
 def texts(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+    return [
+        e.get_text(" ", strip=True)
+        for e in html.select(".field__error, .notice--error p, .error-summary li")
+    ]
 
 
 def post(client, page, places, email, capture=None, **extra):

@@ -19,7 +19,10 @@ def register_url(page):
 
 def errors(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+    return [
+        e.get_text(" ", strip=True)
+        for e in html.select(".field__error, .notice--error p, .error-summary li")
+    ]
 
 
 def ticket(page, name):
@@ -75,8 +78,8 @@ def test_english_registration_uses_the_same_places(client, english, activity, fa
     ("overrides", "message"),
     [
         ({}, "Choisissez au moins un billet."),
-        ({"consent": ""}, "Champ requis."),
-        ({"buyer_email": "pas-un-courriel"}, "Saisissez une adresse de courriel valide."),
+        ({"consent": ""}, "Cochez la case pour accepter"),
+        ({"buyer_email": "pas-un-courriel"}, "Indiquez un courriel valide, comme nom@exemple.ca."),
         ({"date": 999999}, "Sélectionnez un choix valide."),
         ({"website": "http://spam.example"}, "réservé aux robots"),
     ],
