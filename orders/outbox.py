@@ -57,17 +57,18 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
     if existing is not None:
         return existing
     with translation.override(language):
-        context = {**context, "language": language}
+        # One line, no space at either end: it is the email's subject, <title> and heading.
+        subject_text = " ".join(str(subject()).split())
+        context = {**context, "language": language, "subject": subject_text}
         path = template if "/" in template else f"orders/email/{template}"
         body_text = render_to_string(f"{path}.txt", context)
         body_html = render_to_string(f"{path}.html", context)
-        subject_text = str(subject())
     email = OutboxEmail.objects.create(
         key=key,
         order=order,
         to=to,
         language=language,
-        subject=" ".join(subject_text.split()),
+        subject=subject_text,
         body_text=body_text,
         body_html=body_html,
         attachments=[
