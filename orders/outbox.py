@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cesiq_site.typography import french_html, french_text
+
 from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,11 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
         path = template if "/" in template else f"orders/email/{template}"
         body_text = render_to_string(f"{path}.txt", context)
         body_html = render_to_string(f"{path}.html", context)
+    if language.startswith("fr"):
+        # Québec typography, as on the site's pages (cesiq_site/typography.py).
+        subject_text = french_text(subject_text)
+        body_text = french_text(body_text)
+        body_html = french_html(body_html)
     email = OutboxEmail.objects.create(
         key=key,
         order=order,
