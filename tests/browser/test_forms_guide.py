@@ -24,7 +24,7 @@ def test_keyboard_journey_lands_on_the_error_summary_then_on_the_field(browser_p
     page.keyboard.press("Enter")
     page.wait_for_selector(".error-summary")
 
-    assert page.title().startswith("Erreur : Inscription — ")
+    assert page.title().startswith("Erreur\u00a0: Inscription — ")
     assert page.evaluate(f"{FOCUSED}.id") == "error-summary"
     page.keyboard.press("Tab")
     assert page.evaluate(f"{FOCUSED}.textContent") == "Choisissez une date."

@@ -27,7 +27,8 @@ def test_failed_registration_has_a_titled_summary_linking_to_each_field(client, 
     empty = {"date": "", "buyer_name": "", "buyer_email": "", "website": ""}
     html = post(client, activity.url + "inscription/", empty)
 
-    assert html.title.get_text().startswith("Erreur : Inscription — ")
+    # Québec typography: a non-breaking space before the colon.
+    assert html.title.get_text().startswith("Erreur\u00a0: Inscription — ")
     summary = html.select_one("main .error-summary")
     assert summary["role"] == "alert" and summary["tabindex"] == "-1"
     # First thing in <main>'s content, and focused by the page's own script.
@@ -79,7 +80,7 @@ def test_an_english_failure_is_titled_in_english(client, english):
 def test_waiting_list_errors_use_the_same_summary(client, demo_site):
     page = EventPage.objects.get(slug="atelier-presque-complet", locale__language_code="fr")
     html = post(client, page.url + "liste-attente/", {"website": ""})
-    assert html.title.get_text().startswith("Erreur : ")
+    assert html.title.get_text().startswith("Erreur\u00a0: ")
     links = summary_links(html)
     assert links["#id_name"] == "Indiquez votre nom."
     assert links["#id_email"] == "Indiquez votre courriel."
