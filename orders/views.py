@@ -7,13 +7,15 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
 from .models import Order, OrderSettings, OrderState, PaymentState
@@ -109,6 +111,8 @@ def order_status(request, code, token):
         message = _("Votre commande a changé d'état : %(state)s.") % {
             "state": order.get_state_display()
         }
+    if (translation.get_language() or "").startswith("fr"):
+        message = french_text(message)  # as the page itself would show it
     response = JsonResponse({"state": order.state, "waiting": waiting, "message": message})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

@@ -52,6 +52,7 @@ def test_the_status_address_says_when_the_payment_is_confirmed(
     answer = json.loads(client.get(status_url).content)
     assert answer["waiting"] is True and answer["state"] == "pending"
     assert answer["message"].startswith("Paiement toujours en attente de confirmation")
+    assert "\u00a0h" in answer["message"]  # the time as the page shows it: « 14 h 32 »
 
     deliver(last_event(fake_stripe, "checkout.session.completed"))
     assert Order.objects.get(pk=order.pk).state == OrderState.PAID
