@@ -136,7 +136,9 @@ def test_register_for_a_free_activity_with_the_keyboard_alone(browser_page, site
     page.keyboard.press("Enter")
 
     page.wait_for_selector("text=Votre commande est confirmée")
-    assert "Conférence : la justice climatique vue du Sud" in plain(page.content())
+    assert "Conférence : la justice climatique vue du Sud" in plain(
+        page.locator("main").inner_text()
+    )
     check_accessibility(page)
 
 

@@ -49,7 +49,7 @@ def test_filter_add_two_products_check_out_and_pay(browser_page, site_url, demo_
     page.get_by_role("button", name="Payer", exact=True).click()
     page.wait_for_url(f"{site_url}/**")
     page.wait_for_selector("text=Votre commande est confirmée", timeout=20_000)
-    assert "Café du Pérou biologique — 1 kg" in plain(page.content())
+    assert "Café du Pérou biologique — 1 kg" in plain(page.locator("main").inner_text())
     check_accessibility(page)
 
 
