@@ -12,21 +12,55 @@ from cesiq_site.validation import guard_text_fields, printable_or_empty
 from .models import TicketKind
 from .waiting_list import max_places
 
+# Messages that say what to do (the error summary lists them as links to their fields).
+DATE_REQUIRED = _("Choisissez une date.")
+NAME_REQUIRED = _("Indiquez votre nom.")
+EMAIL_REQUIRED = _("Indiquez votre courriel.")
+EMAIL_INVALID = _("Indiquez un courriel valide, comme nom@exemple.ca.")
+CONSENT_REQUIRED = _("Cochez la case pour accepter que le CÉSIQ conserve ces renseignements.")
+NO_TICKET = _("Choisissez au moins un billet.")
+
+
+def name_field():
+    # autocomplete tokens (WCAG 1.3.5): browsers and assistive tools fill them in.
+    return forms.CharField(
+        label=_("Votre nom"),
+        max_length=200,
+        error_messages={"required": NAME_REQUIRED},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+def email_field(help_text):
+    return forms.EmailField(
+        label=_("Votre courriel"),
+        help_text=help_text,
+        max_length=254,  # the column's size (RFC 5321)
+        error_messages={"required": EMAIL_REQUIRED, "invalid": EMAIL_INVALID},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+def date_field():
+    return forms.TypedChoiceField(
+        label=_("Date"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": DATE_REQUIRED},
+    )
+
 
 class RegistrationForm(forms.Form):
-    date = forms.TypedChoiceField(label=_("Date"), coerce=int, widget=forms.RadioSelect)
-    buyer_name = forms.CharField(label=_("Votre nom"), max_length=200)
-    buyer_email = forms.EmailField(
-        label=_("Votre courriel"),
-        help_text=_("Pour vous envoyer la confirmation et vos billets."),
-        max_length=254,  # the column's size (RFC 5321)
-    )
+    date = date_field()
+    buyer_name = name_field()
+    buyer_email = email_field(_("Pour vous envoyer la confirmation et vos billets."))
     discount_code = forms.CharField(label=_("Code de rabais"), max_length=40, required=False)
     consent = forms.BooleanField(
         label=_(
             "J'accepte que le CÉSIQ conserve ces renseignements pour gérer mon inscription, "
             "comme le décrit sa politique de confidentialité."
         ),
+        error_messages={"required": CONSENT_REQUIRED},
     )
     # Spam trap: hidden from people, filled in by naive robots.
     website = forms.CharField(required=False, label=_("Ne pas remplir"))
@@ -37,6 +71,7 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.page = page
         self.offer = offer
+        self.tickets_message = None
         now = timezone.now()
         self.dates = {d.pk: d for d in page.bookable_dates}
         if offer is not None:
@@ -151,13 +186,14 @@ class RegistrationForm(forms.Form):
                 amount = data.get(f"amount_{ticket.pk}")
                 self.selections.append((ticket, quantity, Decimal(amount) if amount else None))
         if not self.selections and not self.errors:
-            raise forms.ValidationError(_("Choisissez au moins un billet."))
+            raise self.tickets_error(NO_TICKET, "no_ticket")
         wanted = sum(q for _t, q, _a in self.selections)
         cap = self.page.source.max_places_per_order
         if wanted > cap and not self.errors:
-            raise forms.ValidationError(
+            raise self.tickets_error(
                 _("Au plus %(max)s places par inscription ; vous en demandez %(wanted)s.")
-                % {"max": cap, "wanted": wanted}
+                % {"max": cap, "wanted": wanted},
+                "too_many_places",
             )
         if len(self.attendee_names()) > wanted and not self.errors:
             self.add_error(
@@ -166,27 +202,44 @@ class RegistrationForm(forms.Form):
                 % {"names": len(self.attendee_names()), "tickets": wanted},
             )
         if self.offer and wanted > self.offer.places:
-            raise forms.ValidationError(
+            raise self.tickets_error(
                 _("Votre offre de la liste d'attente est de %(places)s place(s) au plus.")
-                % {"places": self.offer.places}
+                % {"places": self.offer.places},
+                "offer_places",
             )
         return data
 
+    # The error summary links these non-field errors to the first quantity field.
+    TICKETS_ERROR_ID = "tickets-error"
+
+    @property
+    def error_summary_targets(self):
+        first = f"quantity_{self.ticket_types[0].pk}" if self.ticket_types else None
+        return dict.fromkeys(("no_ticket", "too_many_places", "offer_places"), first)
+
+    def tickets_error(self, message, code):
+        """An error about the tickets as a whole: shown on their fieldset, and every
+        quantity field marked invalid and described by it (WCAG 3.3.1), not only a line at
+        the top of the form."""
+        self.tickets_message = message
+        for ticket in self.ticket_types:
+            attrs = self.fields[f"quantity_{ticket.pk}"].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = self.TICKETS_ERROR_ID
+        return forms.ValidationError(message, code=code)
+
 
 class WaitingListForm(forms.Form):
-    date = forms.TypedChoiceField(label=_("Date"), coerce=int, widget=forms.RadioSelect)
+    date = date_field()
     places = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=10, initial=1)
-    name = forms.CharField(label=_("Votre nom"), max_length=200)
-    email = forms.EmailField(
-        label=_("Votre courriel"),
-        help_text=_("Pour vous prévenir si des places se libèrent."),
-        max_length=254,
-    )
+    name = name_field()
+    email = email_field(_("Pour vous prévenir si des places se libèrent."))
     consent = forms.BooleanField(
         label=_(
             "J'accepte que le CÉSIQ conserve ces renseignements pour me prévenir, comme le "
             "décrit sa politique de confidentialité."
         ),
+        error_messages={"required": CONSENT_REQUIRED},
     )
     website = forms.CharField(required=False, label=_("Ne pas remplir"))
 

@@ -54,6 +54,26 @@ class ActivityFilterForm(forms.Form):
             (str(t.translation_key), t.name) for t in themes
         ]
 
+    def chosen(self):
+        """The filters in use, as the visitor chose them ("Adultes", "Gratuit", "du 1 décembre
+        2026"): the page title says them, so each filtered list has its own (WCAG 2.4.2)."""
+        from django.utils.formats import date_format
+
+        if not self.is_bound or not self.is_valid():
+            return []
+        labels = []
+        for name, form_field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(form_field, forms.ChoiceField):
+                labels.append(str(dict(form_field.choices).get(value, value)))
+            elif name == "start":
+                labels.append(_("dès le %(date)s") % {"date": date_format(value)})
+            else:
+                labels.append(_("jusqu'au %(date)s") % {"date": date_format(value)})
+        return labels
+
 
 MONTH_VIEW = "mois"
 MONTHS_REACHABLE = 24  # the month view goes this many months back and forward from today
@@ -121,6 +141,25 @@ def view_links(request):
     return {"list_query": to_list.urlencode(), "month_query": to_month.urlencode()}
 
 
+def listing_title(index_page, form, *, archive=False, month=None, page_number=1):
+    """A title of its own for each view (WCAG 2.4.2): "Activités", "Activités (Adultes,
+    Gratuit)", "Activités, décembre 2026", "Activités passées — page 2"."""
+    from django.utils.formats import date_format
+
+    title = str(_("Activités passées")) if archive else index_page.title
+    if month is not None:
+        title = _("%(title)s, %(month)s") % {
+            "title": title,
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
+        }
+    chosen = form.chosen()
+    if chosen:
+        title = _("%(title)s (%(filters)s)") % {"title": title, "filters": ", ".join(chosen)}
+    if page_number > 1:
+        title = _("%(title)s — page %(number)s") % {"title": title, "number": page_number}
+    return title
+
+
 def activity_listing(index_page, request):
     """Filter and order the French (source) pages, which hold dates and tickets, then show
     each in the visitor's language where a translation exists. A constant number of queries.
@@ -163,6 +202,9 @@ def activity_listing(index_page, request):
         "paginator": paginator,
         "archive": archive,
         "query_string": query.urlencode(),
+        "listing_title": listing_title(
+            index_page, form, archive=archive, page_number=page_obj.number
+        ),
         "view": "liste",
         **view_links(request),
     }
@@ -269,6 +311,7 @@ def activity_month(index_page, request):
     return {
         "filter_form": form,
         "view": MONTH_VIEW,
+        "listing_title": listing_title(index_page, form, month=first),
         "month": first,
         "month_param": first.strftime("%Y-%m"),
         "weekdays": [(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in SUNDAY_FIRST],

@@ -20,6 +20,7 @@ from wagtail.models import Locale, Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import BodyBlock
 from orders import availability
 from orders.models import OrderLine, Quota
@@ -106,7 +107,7 @@ class Venue(TranslatableMixin, models.Model):
         return ", ".join(p for p in [self.street_address, self.city, self.postal_code] if p)
 
 
-class EventIndexPage(RoutablePageMixin, Page):
+class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     """ "Activités": the calendar of upcoming activities, with filters that need no JavaScript."""
 
     introduction = models.TextField(_("introduction"), blank=True)
@@ -120,6 +121,7 @@ class EventIndexPage(RoutablePageMixin, Page):
 
     # Wagtail page paths allow no dot, so the .ics file is named by its headers.
     @path("calendrier/", name="feed")
+    @path("calendar/", name="feed__en")
     def calendar_feed(self, request):
         """A subscribable feed of upcoming activities, filtered like the list
         (?audience=adultes&theme=<key>)."""
@@ -148,7 +150,7 @@ class EventIndexPage(RoutablePageMixin, Page):
         return context
 
 
-class EventPage(RoutablePageMixin, Page):
+class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     summary = models.TextField(_("résumé"), max_length=400)
     image = models.ForeignKey(
         "wagtailimages.Image",
@@ -364,6 +366,7 @@ class EventPage(RoutablePageMixin, Page):
         return context
 
     @path("calendrier/", name="ics")
+    @path("calendar/", name="ics__en")
     def ics_view(self, request):
         from django.http import HttpResponse
 
@@ -378,12 +381,14 @@ class EventPage(RoutablePageMixin, Page):
         return response
 
     @path("liste-attente/", name="waiting_list")
+    @path("waiting-list/", name="waiting_list__en")
     def waiting_list_view(self, request):
         from .views import join_waiting_list
 
         return join_waiting_list(request, self)
 
     @path("inscription/", name="register")
+    @path("register/", name="register__en")
     def register_view(self, request):
         from .views import register
 

@@ -120,7 +120,10 @@ def _email(entry, template, subject, key):
     with translation.override(entry.language):
         shown = page.localized.specific
         register_url = (
-            settings.WAGTAILADMIN_BASE_URL + shown.url + f"inscription/?offre={entry.token}"
+            settings.WAGTAILADMIN_BASE_URL
+            + shown.url
+            + shown.reverse_subpage("register")
+            + f"?offre={entry.token}"
         )
         title = shown.title
     queue_email(

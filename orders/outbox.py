@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cesiq_site.typography import french_html, french_text
+
 from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -57,17 +59,23 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
     if existing is not None:
         return existing
     with translation.override(language):
-        context = {**context, "language": language}
+        # One line, no space at either end: it is the email's subject, <title> and heading.
+        subject_text = " ".join(str(subject()).split())
+        context = {**context, "language": language, "subject": subject_text}
         path = template if "/" in template else f"orders/email/{template}"
         body_text = render_to_string(f"{path}.txt", context)
         body_html = render_to_string(f"{path}.html", context)
-        subject_text = str(subject())
+    if language.startswith("fr"):
+        # Québec typography, as on the site's pages (cesiq_site/typography.py).
+        subject_text = french_text(subject_text)
+        body_text = french_text(body_text)
+        body_html = french_html(body_html)
     email = OutboxEmail.objects.create(
         key=key,
         order=order,
         to=to,
         language=language,
-        subject=" ".join(subject_text.split()),
+        subject=subject_text,
         body_text=body_text,
         body_html=body_html,
         attachments=[

@@ -10,6 +10,7 @@ app_name = "orders"
 urlpatterns = [
     path(_("commande/<ordercode:code>/<secret:token>/"), views.order_detail, name="detail"),
     path(_("commande/<ordercode:code>/<secret:token>/payer/"), views.order_pay, name="pay"),
+    path(_("commande/<ordercode:code>/<secret:token>/etat/"), views.order_status, name="status"),
     path(_("commande/<ordercode:code>/<secret:token>/annuler/"), views.order_cancel, name="cancel"),
     path(
         _("commande/<ordercode:code>/confirmer/<hexkey:key>/"),

@@ -5,13 +5,17 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
 from .models import Order, OrderSettings, OrderState, PaymentState
@@ -81,10 +85,35 @@ def order_detail(request, code, token):
         "cancellation_deadline": services.buyer_cancellation_deadline(order),
         "demo_payments": settings.DEMO_PAYMENTS,
     }
+    # No automatic reload while the payment is being confirmed (WCAG 2.2.1, failure F41): the
+    # page asks `order_status` quietly and announces the change; without JavaScript, a "check
+    # again" link reloads it when the buyer chooses.
     response = render(request, "orders/order_detail.html", context)
-    if waiting_for_confirmation:
-        # Until the webhook arrives, the page reloads itself (a plain meta refresh, no JS).
-        response["Refresh"] = "5"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def order_status(request, code, token):
+    """The receipt page's quiet check while a payment is confirmed: the order's state and a
+    sentence to announce, in the page's language (the script holds no text of its own)."""
+    order = _order_for(code, token)
+    waiting = order.state == OrderState.PENDING
+    if waiting:
+        message = _("Paiement toujours en attente de confirmation (vérifié à %(time)s).") % {
+            "time": date_format(timezone.localtime(), "TIME_FORMAT")
+        }
+    elif order.state == OrderState.PAID:
+        message = _("Votre paiement est confirmé. Votre commande est payée.")
+    else:
+        message = _("Votre commande a changé d'état : %(state)s.") % {
+            "state": order.get_state_display()
+        }
+    if (translation.get_language() or "").startswith("fr"):
+        message = french_text(message)  # as the page itself would show it
+    response = JsonResponse({"state": order.state, "waiting": waiting, "message": message})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -18,7 +18,8 @@ class AddToCartForm(forms.Form):
         min_value=1,
         max_value=MAX_QUANTITY,
         initial=1,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 3}),
+        # No `size`: HTML allows it on text inputs only (site.css sets the width).
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={"invalid": _("La quantité doit être un nombre entier.")},
     )
 

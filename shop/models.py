@@ -23,6 +23,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import BodyBlock
 from orders import availability
 from orders.models import Quota
@@ -80,7 +81,7 @@ class Producer(TranslatableMixin, models.Model):
         return [known[code] for code in self.certifications or [] if code in known]
 
 
-class ProductIndexPage(RoutablePageMixin, Page):
+class ProductIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     """ "Boutique équitable": the catalogue, with filters and sorting that need no JavaScript,
     and a page per producer listing its products."""
 
@@ -102,6 +103,7 @@ class ProductIndexPage(RoutablePageMixin, Page):
         return context
 
     @path("producteurs/<slug:slug>/", name="producer")
+    @path("producers/<slug:slug>/", name="producer__en")
     def producer_view(self, request, slug):
         from django.http import Http404
         from django.template.response import TemplateResponse

@@ -97,3 +97,9 @@ def french_by_default():
     translation.activate("fr")
     yield
     translation.activate("fr")
+
+
+def plain(text):
+    """`text` with the non-breaking spaces of Québec typography (cesiq_site/typography.py) read
+    as plain spaces: for tests about what a sentence says, not about how it is spaced."""
+    return str(text).replace("\u00a0", " ").replace("\u202f", " ")

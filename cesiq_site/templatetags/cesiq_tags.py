@@ -69,6 +69,10 @@ def language_links(context):
                 # Keep a routable page's sub-path (an activity's registration form).
                 here = request.path if request is not None else ""
                 suffix = here[len(page.url) :] if page.url and here.startswith(page.url) else ""
+                # …named in the other language ("inscription/" ↔ "register/").
+                specific = page.specific
+                if suffix and hasattr(specific, "translate_subpage"):
+                    suffix = specific.translate_subpage(suffix, translated.specific) or suffix
                 url = translated.url + suffix
             elif request is not None:
                 home = _home_for_locale(request, locale)

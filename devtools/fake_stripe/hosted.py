@@ -330,7 +330,8 @@ td.n,th.n{text-align:right}
 button{font:inherit;padding:.6rem 1.2rem;border:2px solid #1a1a1a;border-radius:.3rem;
 background:#fff;cursor:pointer}
 button.primary{background:#1a4fa0;border-color:#1a4fa0;color:#fff}
-button:focus-visible,a:focus-visible{outline:3px solid #ff8c00;outline-offset:2px}
+button:focus-visible,a:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px;
+box-shadow:0 0 0 2px #fff}
 """
 
 _DEMO_TITLE = "Paiement simulé"

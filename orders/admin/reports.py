@@ -19,6 +19,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cesiq_site import exports
+from cesiq_site.typography import month_abbr
 
 from .. import registry, reports
 from .formats import cad
@@ -58,7 +59,7 @@ def chart_bars(months):
             {
                 "row": row,
                 "label": month_label(row.month),
-                "short_label": date_format(row.month, "M"),
+                "short_label": month_abbr(row.month),
                 "amount": cad(row.net),
                 "x": round(CHART_LEFT + index * slot + slot * 0.15, 1),
                 "width": round(slot * 0.7, 1),

@@ -6,6 +6,7 @@ import pytest
 
 from tests.browser.conftest import axe_violations
 from tests.browser.test_registration import demo_checkout  # noqa: F401 — fixture
+from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,7 @@ def test_filter_add_two_products_check_out_and_pay(browser_page, site_url, demo_
     page.get_by_role("button", name="Payer", exact=True).click()
     page.wait_for_url(f"{site_url}/**")
     page.wait_for_selector("text=Votre commande est confirmée", timeout=20_000)
-    assert "Café du Pérou biologique — 1 kg" in page.content()
+    assert "Café du Pérou biologique — 1 kg" in plain(page.locator("main").inner_text())
     check_accessibility(page)
 
 

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def errors(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+    return [
+        e.get_text(" ", strip=True)
+        for e in html.select(".field__error, .notice--error p, .error-summary li")
+    ]
 
 
 @pytest.fixture

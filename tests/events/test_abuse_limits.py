@@ -19,6 +19,7 @@ from events.models import Attendee, EventPage
 from orders import services as orders
 from orders.models import Order, OrderState
 from orders.services import OrderError
+from tests.conftest import plain
 from tests.events.conftest import follow_confirmation_link, registration_data
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,10 @@ def webinar(demo_site):
 
 def texts(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [e.get_text(" ", strip=True) for e in html.select(".field__error, .notice--error p")]
+    return [
+        plain(e.get_text(" ", strip=True))
+        for e in html.select(".field__error, .notice--error p, .error-summary li")
+    ]
 
 
 def post(client, page, places, email, capture=None, **extra):

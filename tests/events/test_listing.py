@@ -6,18 +6,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Theme
+from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db
 
 
 def titles(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [a.get_text(strip=True) for a in html.select(".card__title a")]
+    return [plain(a.get_text(strip=True)) for a in html.select(".card__title a")]
 
 
 def count_text(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return html.select_one(".result-count").get_text(strip=True)
+    return plain(html.select_one(".result-count").get_text(strip=True))
 
 
 def test_upcoming_activities_in_date_order(client, demo_site):

@@ -711,3 +711,28 @@ def test_the_paid_page_offers_the_later_outcomes_in_demo_mode(client, fake, rece
     status, _, index = browse(f"{fake.url}/")
     assert status == 200 and "MODE DÉMO — aucun paiement réel" in index
     assert f'href="/checkout/{session.id}"' in index
+
+
+def _luminance(hex_color):
+    channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a, b):
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_demo_checkout_focus_ring_contrasts_with_the_page(client, fake):
+    """WCAG 1.4.11: the focus ring of the demo checkout's buttons and links stands out at
+    3:1 at least from the page's background (it was orange on light grey: 2.14:1)."""
+    import re
+
+    session = new_session(client)
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}")
+    assert status == 200
+    [ring] = re.findall(r":focus-visible\{[^}]*outline:\s*\d+px solid (#[0-9a-fA-F]{6})", page)
+    background = re.search(r"body\{[^}]*background:(#[0-9a-fA-F]{6})", page)[1]
+    assert _contrast(ring, background) >= 3, (ring, background)
+    assert _contrast(ring, "#ffffff") >= 3

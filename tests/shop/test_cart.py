@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from shop.cart import SESSION_KEY
+from tests.conftest import plain
 from tests.shop.conftest import variant
 
 pytestmark = pytest.mark.django_db
@@ -14,13 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def messages_of(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [m.get_text(strip=True) for m in html.select(".messages .message")]
+    return [plain(m.get_text(strip=True)) for m in html.select(".messages .message")]
 
 
 def lines(response):
     html = BeautifulSoup(response.content, "html.parser")
     return [
-        (row.select_one("th").get_text(" ", strip=True), row.select_one("input")["value"])
+        (plain(row.select_one("th").get_text(" ", strip=True)), row.select_one("input")["value"])
         for row in html.select(".order-lines tbody tr")
     ]
 

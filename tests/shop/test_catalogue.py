@@ -4,16 +4,20 @@ marked, in both languages, with a constant number of queries."""
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.conftest import plain
+
 pytestmark = pytest.mark.django_db
 
 
 def titles(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [a.get_text(strip=True) for a in html.select(".product-list .card__title a")]
+    return [plain(a.get_text(strip=True)) for a in html.select(".product-list .card__title a")]
 
 
 def count_text(response):
-    return BeautifulSoup(response.content, "html.parser").select_one(".result-count").get_text()
+    return plain(
+        BeautifulSoup(response.content, "html.parser").select_one(".result-count").get_text()
+    )
 
 
 def card(response, title):

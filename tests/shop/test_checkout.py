@@ -15,7 +15,7 @@ from orders import services
 from orders.models import Order, OrderState
 from orders.services import OrderError, Selection
 from shop import delivery
-from tests.conftest import post_webhook
+from tests.conftest import plain, post_webhook
 from tests.orders.test_payments import last_event, press
 from tests.shop.conftest import variant
 
@@ -44,7 +44,7 @@ def errors(response):
 
 def messages_of(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [m.get_text(strip=True) for m in html.select(".messages .message")]
+    return [plain(m.get_text(strip=True)) for m in html.select(".messages .message")]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.services import Selection
+from tests.conftest import plain
 from tests.shop.conftest import product, variant
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,9 @@ def test_product_page_offers_each_variant_with_its_sku_price_and_stock(client, s
     assert offers["CAF-PER-340"]["availability"] == "https://schema.org/InStock"
     assert offers["CAF-PER-1KG"]["price"] == "36.00"
     html = BeautifulSoup(response.content, "html.parser")
-    labels = [label.get_text(strip=True) for label in html.select(".add-to-cart .choice label")]
+    labels = [
+        plain(label.get_text(strip=True)) for label in html.select(".add-to-cart .choice label")
+    ]
     assert labels == ["340 g", "1 kg"]
 
 

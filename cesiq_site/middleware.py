@@ -1,0 +1,30 @@
+"""Response-wide middleware of the public site."""
+
+from django.utils import translation
+
+from .typography import french_html
+
+
+class FrenchTypographyMiddleware:
+    """French HTML pages leave with Québec typography (`typography.py`): templates, messages
+    and the editors' rich text alike, since the rule applies to the page as rendered. The
+    admin is left as Wagtail draws it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            getattr(response, "streaming", False)
+            or not response.get("Content-Type", "").startswith("text/html")
+            or response.has_header("Content-Encoding")
+            or request.path.startswith(("/admin/", "/django-admin/"))
+            or not (translation.get_language() or "").startswith("fr")
+        ):
+            return response
+        charset = response.charset or "utf-8"
+        response.content = french_html(response.content.decode(charset)).encode(charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response

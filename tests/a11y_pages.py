@@ -1,0 +1,50 @@
+"""Every kind of public page, in French and in English, for the accessibility and HTML
+validity checks (a browser's axe-core run and the Nu HTML Checker)."""
+
+
+def page_kinds():
+    """(name, French path, English path) of every kind of public page, with a real order."""
+    from events.models import Attendee, EventPage
+    from events.services import register
+    from shop.models import Producer, ProductPage
+
+    free = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
+    order = register(
+        free.source,
+        date_id=free.source.upcoming_dates[0].pk,
+        tickets=[(free.source.ticket_types.get(), 1, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+    )
+    ticket = Attendee.objects.filter(order_line__order=order).first()
+    activity = EventPage.objects.get(
+        slug="atelier-consommation-equitable", locale__language_code="fr"
+    )
+    english = activity.get_translations().get().specific
+    product = ProductPage.objects.live().filter(locale__language_code="fr").first()
+    product_en = product.get_translations().get()
+    producer = Producer.objects.filter(locale__language_code="fr").first()
+    return [
+        ("home", "/", "/en/"),
+        ("standard page", "/mission/", "/en/mission/"),
+        ("activities", "/activites/", "/en/activities/"),
+        ("filtered", "/activites/?audience=adultes", "/en/activities/?audience=adultes"),
+        ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),
+        ("activity", activity.url, english.url),
+        ("registration", activity.url + "inscription/", english.url + "register/"),
+        ("waiting list", activity.url + "liste-attente/", english.url + "waiting-list/"),
+        ("receipt", order.get_absolute_url(), "/en" + order.get_absolute_url()),
+        ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),
+        ("search", "/recherche/?q=climat", "/en/search/?q=climate"),
+        ("no result", "/recherche/?q=zzzxqy", "/en/search/?q=zzzxqy"),
+        ("shop", "/boutique/", "/en/shop/"),
+        ("product", product.url, product_en.url),
+        (
+            "producer",
+            f"/boutique/producteurs/{producer.slug}/",
+            f"/en/shop/producers/{producer.slug}/",
+        ),
+        ("cart", "/panier/", "/en/cart/"),
+        ("not found", "/nulle-part/", "/en/nowhere/"),
+    ]
