@@ -32,3 +32,28 @@ def seo_meta(context):
         ],
         "site_name": "CÉSIQ",
     }
+
+
+@register.simple_tag(takes_context=True)
+def structured_data(context):
+    """[JSON-LD strings] for includes/structured_data.html: the breadcrumb trail on every page
+    below the home page, the Organization on the home page."""
+    from cesiq_site import structured_data as data
+
+    request = context.get("request")
+    page = context.get("page")
+    if request is None or page is None:
+        return []
+    from home.models import HomePage, SiteSettings
+
+    found = []
+    producer = context.get("producer")
+    extra = (producer.name, seo.canonical(request, page)) if producer is not None else None
+    trail = data.breadcrumb_list(request, page, extra)
+    if trail:
+        found.append(data.dumps(trail))
+    if isinstance(page, HomePage):
+        found.append(
+            data.dumps(data.organization(request, SiteSettings.for_request(request), page))
+        )
+    return found
