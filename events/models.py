@@ -118,7 +118,11 @@ class EventIndexPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("liste d'activités")
 
-    # Wagtail page paths allow no dot, so the .ics file is named by its headers.
+    # Wagtail page paths allow no dot, so the .ics file is named by its headers. Each language
+    # has its own address; both answer on either page.
+    FEED_PATHS = {"fr": "calendrier/", "en": "calendar/"}
+
+    @path("calendar/", name="feed_en")
     @path("calendrier/", name="feed")
     def calendar_feed(self, request):
         """A subscribable feed of upcoming activities, filtered like the list
@@ -140,11 +144,21 @@ class EventIndexPage(RoutablePageMixin, Page):
         response["Cache-Control"] = "public, max-age=900"
         return response
 
+    def feed_url(self, request):
+        """The subscribable feed of this list, in the page's language, with the list's
+        audience and theme filters (the ones the feed understands)."""
+        from django.utils.http import urlencode
+
+        path = self.url + self.FEED_PATHS.get(self.locale.language_code, "calendrier/")
+        kept = {k: request.GET[k] for k in ("audience", "theme") if request.GET.get(k)}
+        return path + ("?" + urlencode(kept) if kept else "")
+
     def get_context(self, request, *args, **kwargs):
         from .listing import activity_listing
 
         context = super().get_context(request, *args, **kwargs)
         context.update(activity_listing(self, request))
+        context["feed_url"] = self.feed_url(request)
         return context
 
 
