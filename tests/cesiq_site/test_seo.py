@@ -48,7 +48,11 @@ def meta(tag, **attrs):
 
 
 def alternates(tag):
-    return {link["hreflang"]: link["href"] for link in tag.find_all("link", rel="alternate")}
+    return {
+        link["hreflang"]: link["href"]
+        for link in tag.find_all("link", rel="alternate")
+        if link.has_attr("hreflang")
+    }
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
