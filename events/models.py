@@ -119,7 +119,11 @@ class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("liste d'activités")
 
-    # Wagtail page paths allow no dot, so the .ics file is named by its headers.
+    # Wagtail page paths allow no dot, so the .ics file is named by its headers. Each language
+    # has its own address; both answer on either page.
+    FEED_PATHS = {"fr": "calendrier/", "en": "calendar/"}
+
+    @path("calendar/", name="feed_en")
     @path("calendrier/", name="feed")
     @path("calendar/", name="feed__en")
     def calendar_feed(self, request):
@@ -142,11 +146,21 @@ class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         response["Cache-Control"] = "public, max-age=900"
         return response
 
+    def feed_url(self, request):
+        """The subscribable feed of this list, in the page's language, with the list's
+        audience and theme filters (the ones the feed understands)."""
+        from django.utils.http import urlencode
+
+        path = self.url + self.FEED_PATHS.get(self.locale.language_code, "calendrier/")
+        kept = {k: request.GET[k] for k in ("audience", "theme") if request.GET.get(k)}
+        return path + ("?" + urlencode(kept) if kept else "")
+
     def get_context(self, request, *args, **kwargs):
         from .listing import activity_listing
 
         context = super().get_context(request, *args, **kwargs)
         context.update(activity_listing(self, request))
+        context["feed_url"] = self.feed_url(request)
         return context
 
 
@@ -946,79 +960,181 @@ class Attendee(models.Model):
         return self.name or self.order_line.order.buyer_name
 
 
+# An offer with this share of its places left, or fewer than this many, is "limited".
+LIMITED_SHARE = Decimal("0.2")
+LIMITED_PLACES = 5
+SCHEMA = "https://schema.org/"
+
+
+def _availability(left, size):
+    if left <= 0:
+        return SCHEMA + "SoldOut"
+    if left <= LIMITED_PLACES or left <= size * LIMITED_SHARE:
+        return SCHEMA + "LimitedAvailability"
+    return SCHEMA + "InStock"
+
+
+def _postal_address(venue):
+    address = {"@type": "PostalAddress", "streetAddress": venue.street_address}
+    address["addressLocality"] = venue.city
+    if venue.postal_code:
+        address["postalCode"] = venue.postal_code
+    return {**address, "addressRegion": "QC", "addressCountry": "CA"}
+
+
+def _event_location(page, url):
+    """Place (with its full address) and/or VirtualLocation. An in-person activity without a
+    venue yet (a partner's week) is placed in its city."""
+    location = []
+    if page.attendance_mode != AttendanceMode.ONLINE:
+        venue = page.venue.localized if page.venue else None
+        if venue is not None:
+            location.append(
+                {"@type": "Place", "name": venue.name, "address": _postal_address(venue)}
+            )
+        else:
+            location.append(
+                {
+                    "@type": "Place",
+                    "name": "Québec",
+                    "address": {
+                        "@type": "PostalAddress",
+                        "addressLocality": "Québec",
+                        "addressRegion": "QC",
+                        "addressCountry": "CA",
+                    },
+                }
+            )
+    if page.attendance_mode != AttendanceMode.IN_PERSON:
+        # The meeting link is sent to registrants only: the page stands for it.
+        location.append({"@type": "VirtualLocation", "url": url})
+    return location[0] if len(location) == 1 else location
+
+
+def _offers(page, date, tickets, url, left_by_quota, now):
+    """One Offer per ticket type on sale for a scheduled date, named in the page's language,
+    with its availability from the places really left (the date's, and the ticket type's own
+    quota when it has one). A partner's activity: one offer pointing to the partner's page."""
+    source = page.source
+    if date.shown_status != EventStatus.SCHEDULED or date.start <= now:
+        return []
+    opens = source.registration_opens_at or source.first_published_at
+    if source.external_registration_url:
+        offer = {
+            "@type": "Offer",
+            "url": source.external_registration_url,
+            "availability": SCHEMA + "InStock",
+            "priceCurrency": "CAD",
+        }
+        if opens:
+            offer["validFrom"] = timezone.localtime(opens).isoformat()
+        if tickets:
+            offer["price"] = str(min(t.price for t in tickets))
+        return [offer]
+    closed = source.registration_closes_at and now > source.registration_closes_at
+    date_usage = left_by_quota.get(date.quota_id)
+    offers = []
+    for ticket in tickets:
+        if ticket.sales_end and now > ticket.sales_end:
+            continue
+        left, size = (date_usage.left, date_usage.size) if date_usage else (0, 0)
+        own = ticket.own_quota_ids.get(date.pk)
+        if own in left_by_quota:
+            own_usage = left_by_quota[own]
+            if own_usage.left < left:
+                left, size = own_usage.left, own_usage.size
+        starts = max(filter(None, [ticket.sales_start, opens]), default=None)
+        offer = {
+            "@type": "Offer",
+            "name": ticket.label,
+            "price": str(ticket.price),
+            "priceCurrency": "CAD",
+            "url": url,
+            "availability": SCHEMA + "SoldOut" if closed else _availability(left, size),
+        }
+        if starts:
+            offer["validFrom"] = timezone.localtime(starts).isoformat()
+        offers.append(offer)
+    return offers
+
+
 def event_json_ld(page, request):
-    """schema.org Event data, escaped for a <script type="application/ld+json">."""
+    """schema.org Event data, one Event per upcoming date, escaped for a
+    <script type="application/ld+json">. Availability comes from orders' availability
+    service (the one place that counts places)."""
     import json
 
     from django.utils.html import _json_script_escapes
+    from wagtail.models import Site
+
+    from cesiq_site import seo
+    from home.models import SiteSettings
 
     statuses = {
-        EventStatus.SCHEDULED: "https://schema.org/EventScheduled",
-        EventStatus.CANCELLED: "https://schema.org/EventCancelled",
-        EventStatus.POSTPONED: "https://schema.org/EventPostponed",
+        EventStatus.SCHEDULED: SCHEMA + "EventScheduled",
+        EventStatus.CANCELLED: SCHEMA + "EventCancelled",
+        EventStatus.POSTPONED: SCHEMA + "EventPostponed",
     }
     mode = {
-        AttendanceMode.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
-        AttendanceMode.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
-        AttendanceMode.MIXED: "https://schema.org/MixedEventAttendanceMode",
+        AttendanceMode.IN_PERSON: SCHEMA + "OfflineEventAttendanceMode",
+        AttendanceMode.ONLINE: SCHEMA + "OnlineEventAttendanceMode",
+        AttendanceMode.MIXED: SCHEMA + "MixedEventAttendanceMode",
     }[page.attendance_mode]
+    now = timezone.now()
     url = request.build_absolute_uri(page.url)
-    location = []
-    if page.venue and page.attendance_mode != AttendanceMode.ONLINE:
-        location.append(
-            {
-                "@type": "Place",
-                "name": page.venue.name,
-                "address": {
-                    "@type": "PostalAddress",
-                    "streetAddress": page.venue.street_address,
-                    "addressLocality": page.venue.city,
-                    "postalCode": page.venue.postal_code,
-                    "addressRegion": "QC",
-                    "addressCountry": "CA",
-                },
-            }
-        )
-    if page.attendance_mode != AttendanceMode.IN_PERSON:
-        location.append({"@type": "VirtualLocation", "url": url})
+    location = _event_location(page, url)
+    site = Site.find_for_request(request)
+    home = site.root_page.localized if site else None
+    home_url = request.build_absolute_uri(home.get_url(request) if home else "/")
+    organisers = page.organisers.strip()
+    organizer = {"@type": "Organization", "name": "CÉSIQ", "url": home_url}
+    if organisers and organisers != "CÉSIQ":
+        organizer = {"@type": "Organization", "name": organisers}
+        if page.source.external_registration_url:
+            organizer["url"] = page.source.external_registration_url
+    # The page's image, else the French page's, else the site's default sharing image.
+    image = (
+        seo.share_image(request, page)
+        or seo.share_image(request, page.source)
+        or seo.share_image(request, None, SiteSettings.for_request(request))
+    )
+    dates = page.upcoming_dates
+    tickets = page.visible_ticket_types()
+    own = TicketQuota.objects.filter(ticket_type__in=tickets, date__in=dates)
+    own_ids = {}
+    for link in own:
+        own_ids.setdefault(link.ticket_type_id, {})[link.date_id] = link.quota_id
+    for ticket in tickets:
+        ticket.own_quota_ids = own_ids.get(ticket.pk, {})
+    left_by_quota = availability.usage(
+        [d.quota_id for d in dates] + [q for t in own_ids.values() for q in t.values()], now
+    )
     events = []
-    for date in page.upcoming_dates:
+    for date in dates:
         status = statuses[date.shown_status]
         moved = {}
         if date.shown_status == EventStatus.SCHEDULED and date.previous_start:
-            status = "https://schema.org/EventRescheduled"
+            status = SCHEMA + "EventRescheduled"
             moved = {"previousStartDate": timezone.localtime(date.previous_start).isoformat()}
-        events.append(
-            {
-                "@context": "https://schema.org",
-                "@type": "Event",
-                "name": page.title,
-                "description": page.summary,
-                "startDate": timezone.localtime(date.start).isoformat(),
-                "endDate": timezone.localtime(date.end).isoformat(),
-                "eventStatus": status,
-                **moved,
-                "eventAttendanceMode": mode,
-                "location": location[0] if len(location) == 1 else location,
-                "organizer": {
-                    "@type": "Organization",
-                    "name": "CÉSIQ",
-                    "url": request.build_absolute_uri("/"),
-                },
-                "offers": [
-                    {
-                        "@type": "Offer",
-                        "name": ticket.name,
-                        "price": str(ticket.price),
-                        "priceCurrency": "CAD",
-                        "url": url,
-                        "availability": "https://schema.org/InStock",
-                    }
-                    for ticket in page.visible_ticket_types()
-                    if date.shown_status == EventStatus.SCHEDULED
-                ],
-            }
-        )
+        event = {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": page.title,
+            "description": page.summary,
+            "url": url,
+            "startDate": timezone.localtime(date.start).isoformat(),
+            "endDate": timezone.localtime(date.end).isoformat(),
+            "eventStatus": status,
+            **moved,
+            "eventAttendanceMode": mode,
+            "location": location,
+            "organizer": organizer,
+            "inLanguage": page.locale.language_code,
+            "offers": _offers(page, date, tickets, url, left_by_quota, now),
+        }
+        if image:
+            event["image"] = [image[0]]
+        events.append(event)
     return json.dumps(events, ensure_ascii=False).translate(_json_script_escapes)
 
 

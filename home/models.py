@@ -96,6 +96,8 @@ class SiteSettings(BaseSiteSetting):
         default="Carrefour d'éducation à la solidarité internationale de Québec",
     )
     street_address = models.TextField(_("adresse"), blank=True)
+    address_locality = models.CharField(_("ville"), max_length=100, blank=True, default="Québec")
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     facebook_url = models.URLField(_("Facebook"), blank=True)
@@ -117,11 +119,29 @@ class SiteSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image de partage par défaut"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Montrée quand une page sans image est partagée (réseaux sociaux, messageries). "
+            "Idéalement 1200 × 630 pixels."
+        ),
+    )
 
     panels = [
         FieldPanel("organisation_name"),
         MultiFieldPanel(
-            [FieldPanel("street_address"), FieldPanel("email"), FieldPanel("phone")],
+            [
+                FieldPanel("street_address"),
+                FieldPanel("address_locality"),
+                FieldPanel("postal_code"),
+                FieldPanel("email"),
+                FieldPanel("phone"),
+            ],
             heading=_("Coordonnées"),
         ),
         MultiFieldPanel(
@@ -133,6 +153,7 @@ class SiteSettings(BaseSiteSetting):
             ],
             heading=_("Réseaux sociaux"),
         ),
+        FieldPanel("share_image"),
         MultiFieldPanel(
             [
                 FieldPanel("privacy_officer"),

@@ -62,6 +62,13 @@ TEAMS = {
                 "change_venue",
                 "view_venue",
             ],
+            # Promoted search results (Paramètres > Résultats de recherche mis en avant).
+            "wagtailsearchpromotions": [
+                "add_searchpromotion",
+                "change_searchpromotion",
+                "delete_searchpromotion",
+                "view_searchpromotion",
+            ],
         },
         pages=EDITING_PAGES,
         collections={

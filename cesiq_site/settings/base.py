@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.search_promotions",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
     "wagtail.locales",
@@ -344,6 +345,11 @@ RATE_LIMITS = {}
 WAGTAIL_SITE_NAME = "CÉSIQ"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if USING_POSTGRES:
+    # French stemming with accents folded (search/migrations/0001 creates it): the whole index
+    # uses it, English pages included; English words are rarely changed by the French stemmer,
+    # and index and queries always agree.
+    WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "cesiq_french"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

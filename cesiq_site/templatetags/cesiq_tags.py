@@ -54,7 +54,8 @@ def language_links(context):
     """One link per language, to the translation of the current page where there is one.
 
     Falls back to that language's home page for an untranslated page, and to Django's
-    translate_url for views that are not Wagtail pages (search, order pages…).
+    translate_url for views that are not Wagtail pages (search, order pages…). The query string
+    (filters, month, search words) is kept, except on the way to a home page.
     """
     request = context.get("request")
     page = context.get("page")
@@ -74,6 +75,10 @@ def language_links(context):
                 if suffix and hasattr(specific, "translate_subpage"):
                     suffix = specific.translate_subpage(suffix, translated.specific) or suffix
                 url = translated.url + suffix
+                # Filters, month, search words: the same view in the other language.
+                query = request.GET.urlencode() if request is not None else ""
+                if query:
+                    url += "?" + query
             elif request is not None:
                 home = _home_for_locale(request, locale)
                 url = home.url if home else None

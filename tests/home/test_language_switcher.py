@@ -44,3 +44,28 @@ def test_untranslated_page_links_to_the_other_languages_home(client, home_fr):
 def test_switcher_on_a_view_that_is_not_a_page(client, demo_site):
     links, _ = switcher_links(client.get("/recherche/?q=climat"))
     assert links["en"].startswith("/en/search/")
+
+
+@pytest.mark.parametrize(
+    ("url", "other_lang", "expected"),
+    [
+        ("/activites/?audience=adultes&theme=x", "en", "/en/activities/?audience=adultes&theme=x"),
+        ("/en/activities/?vue=mois&mois=2027-01", "fr", "/activites/?vue=mois&mois=2027-01"),
+        ("/boutique/?categorie=cafe&tri=prix", "en", "/en/shop/?categorie=cafe&tri=prix"),
+        ("/recherche/?q=climat&type=activites", "en", "/en/search/?q=climat&type=activites"),
+    ],
+)
+def test_switcher_keeps_the_query_string(client, demo_site, url, other_lang, expected):
+    links, _ = switcher_links(client.get(url))
+    assert links == {other_lang: expected}
+    assert client.get(expected).status_code == 200
+
+
+def test_the_way_to_a_home_page_drops_the_query(client, home_fr):
+    from home.models import StandardPage
+
+    page = StandardPage(title="Seulement en français", slug="seulement-fr")
+    home_fr.add_child(instance=page)
+    page.save_revision().publish()
+    links, _ = switcher_links(client.get("/seulement-fr/?page=2"))
+    assert links == {"en": "/en/"}

@@ -85,6 +85,7 @@ def urls(demo_site, home_fr):
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
         "images": "/admin/images/",
+        "promoted search results": reverse("wagtailsearchpromotions:index"),
         "site settings": reverse("wagtailsettings:edit", args=["home", "sitesettings"]),
         "order settings": reverse("wagtailsettings:edit", args=["orders", "ordersettings"]),
         "users": "/admin/users/",
@@ -100,6 +101,7 @@ REACHES = {
         "venues",
         "themes",
         "images",
+        "promoted search results",
     },
     "billetterie": {
         "orders",
@@ -128,6 +130,7 @@ REACHES = {
         "venues",
         "themes",
         "images",
+        "promoted search results",
         "site settings",
         "order settings",
         "users",
@@ -136,7 +139,7 @@ REACHES = {
 
 # What each team finds in the admin's main menu, and what it must not find there.
 MENU = {
-    "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/"},
+    "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/", "/admin/searchpicks/"},
     "billetterie": {
         "/admin/orders/",
         "/admin/discount-codes/",
@@ -152,6 +155,7 @@ MENU = {
         "/admin/pages/",
         "/admin/snippets/",
         "/admin/images/",
+        "/admin/searchpicks/",
         "/admin/orders/",
         "/admin/discount-codes/",
         "/admin/activites/prochaines-dates/",

@@ -273,6 +273,8 @@ class Command(BaseCommand):
         for name, value in demo_content.SITE_SETTINGS.items():
             setattr(site_settings, name, value)
         site_settings.privacy_page = home.get_children().get(slug="confidentialite")
+        # The sharing image of pages that have none of their own (Open Graph, Twitter card).
+        site_settings.share_image = self.hero_image()
         site_settings.save()
 
     def seed_groups(self):

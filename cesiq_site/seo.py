@@ -1,0 +1,132 @@
+"""What search engines and link previews read about a page: description, canonical address,
+the same page in the other language (hreflang), the sharing image.
+
+Addresses are absolute and built from the request, so they carry the host the visitor (or the
+crawler) used, which production restricts with ALLOWED_HOSTS; the Wagtail Site's hostname
+(often "localhost") is never used for them.
+"""
+
+from django.conf import settings
+from django.urls import translate_url
+from wagtail.images.models import SourceImageIOError
+from wagtail.models import Page
+
+DESCRIPTION_LENGTH = 160
+# Open Graph's recommended size: 1.91:1, large enough for every network.
+SHARE_RENDITION = "fill-1200x630|format-jpeg"
+# The html lang attribute and hreflang say the same: French and English of Canada.
+HREFLANG = {"fr": "fr-CA", "en": "en-CA"}
+OG_LOCALE = {"fr": "fr_CA", "en": "en_CA"}
+
+
+def description(page):
+    """The promote tab's description, else the page's own summary or introduction, as one
+    line of at most 160 characters."""
+    if not isinstance(page, Page):
+        return ""
+    for name in ("search_description", "summary", "introduction", "hero_text"):
+        value = getattr(page, name, "") or ""
+        value = " ".join(str(value).split())
+        if len(value) > DESCRIPTION_LENGTH:
+            # Cut at a word boundary, the ellipsis included in the length.
+            cut = value[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0]
+            value = cut.rstrip(",;:.") + "…"
+        if value:
+            return value
+    return ""
+
+
+def title(page):
+    if not isinstance(page, Page):
+        return ""
+    return page.seo_title or page.title
+
+
+def absolute(request, path):
+    return request.build_absolute_uri(path)
+
+
+def page_path(page, request):
+    """The page's path on the requested site ('/en/activities/…')."""
+    parts = page.get_url_parts(request)
+    return parts[2] if parts else None
+
+
+def _routed_suffix(page, request):
+    """The part of the request path below the page (a routable page's sub-path)."""
+    path = page_path(page, request)
+    if path and request.path.startswith(path):
+        return path, request.path[len(path) :]
+    return path, None
+
+
+def alternates(request, page):
+    """[(language code, absolute address)] of this page in every language it is live in, its
+    own included, French first. Views that are not pages use their translated URL patterns."""
+    found = []
+    if isinstance(page, Page):
+        path, suffix = _routed_suffix(page, request)
+        if suffix is None:
+            return []
+        versions = [page, *page.get_translations().live().select_related("locale")]
+        by_code = {}
+        for version in versions:
+            version_path = page_path(version, request) if version is not page else path
+            if version_path:
+                by_code[version.locale.language_code] = absolute(request, version_path + suffix)
+        found = [(code, by_code[code]) for code, _name in settings.LANGUAGES if code in by_code]
+    else:
+        for code, _name in settings.LANGUAGES:
+            translated = translate_url(request.path, code)
+            found.append((code, absolute(request, translated)))
+        # translate_url answers the same path when it cannot translate: not an alternate then.
+        if len({url for _code, url in found}) != len(found):
+            return []
+    return found
+
+
+def canonical(request, page):
+    """The address this content is known by: the page's own (without filters or tracking
+    parameters) or, for a routed view or a plain view, the request's path."""
+    if isinstance(page, Page):
+        path, suffix = _routed_suffix(page, request)
+        if suffix is not None:
+            return absolute(request, path + suffix)
+    return absolute(request, request.path)
+
+
+def _image_of(page):
+    for name in ("image", "hero_image"):
+        image = getattr(page, name, None)
+        if image is not None:
+            return image
+    gallery = getattr(page, "gallery_images", None)
+    if gallery is not None:
+        first = gallery.select_related("image").first()
+        if first is not None:
+            return first.image
+    return None
+
+
+def share_image(request, page, site_settings=None):
+    """(absolute URL, width, height) of the page's own image, else the site's default sharing
+    image (Paramètres du site), else None."""
+    image = _image_of(page) if isinstance(page, Page) else None
+    if image is None and site_settings is not None:
+        image = site_settings.share_image
+    if image is None:
+        return None
+    try:
+        rendition = image.get_rendition(SHARE_RENDITION)
+    except (SourceImageIOError, OSError):  # a missing original: the page still renders
+        return None
+    return (absolute(request, rendition.url), rendition.width, rendition.height)
+
+
+def default_language_url(found):
+    """x-default: the French version when there is one."""
+    default = settings.LANGUAGE_CODE
+    for code, url in found:
+        if code == default:
+            return url
+    return found[0][1] if found else None
