@@ -57,11 +57,16 @@ def error_items(form):
 
 
 @register.inclusion_tag("includes/error_summary.html", takes_context=True)
-def error_summary(context, form):
-    return {"items": error_items(form) if form.errors else [], "request": context.get("request")}
+def error_summary(context, *forms):
+    """One summary for the forms of a page (the checkout has its contact and its delivery
+    forms in one <form>), in the order given."""
+    items = [
+        item for form in forms if form is not None and form.errors for item in error_items(form)
+    ]
+    return {"items": items, "request": context.get("request")}
 
 
 @register.simple_tag
-def error_title_prefix(form):
-    """ "Erreur : " before the page title while the form shows errors (WCAG 2.4.2, 3.3.1)."""
-    return _("Erreur : ") if form is not None and form.errors else ""
+def error_title_prefix(*forms):
+    """ "Erreur : " before the page title while a form shows errors (WCAG 2.4.2, 3.3.1)."""
+    return _("Erreur : ") if any(form is not None and form.errors for form in forms) else ""

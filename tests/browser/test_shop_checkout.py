@@ -7,6 +7,7 @@ import pytest
 
 from tests.browser.conftest import axe_violations
 from tests.browser.test_registration import demo_checkout  # noqa: F401 — fixture
+from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,7 +96,9 @@ def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
     page.get_by_role("button", name="Payer", exact=True).click()
     page.wait_for_url(f"{site_url}/**")
     page.wait_for_selector("text=Votre commande est confirmée", timeout=20_000)
-    content = page.content()
+    # inner_text: the page's Québec typography spaces read as spaces (page.content() writes
+    # them as &nbsp;).
+    content = plain(page.locator("main").inner_text())
     assert "Tablette de chocolat noir 70 % — Tablette de 100 g" in content
     assert "Formation : animer en éducation à la citoyenneté mondiale" in content
     assert "Cueillette au bureau du CÉSIQ" in content

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 
 from search import text
-from tests.conftest import service_missing
+from tests.conftest import plain, service_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,11 @@ def results(client, q, url="/recherche/", **params):
     html = soup(client.get(url, {"q": q, **params}))
     return html, [
         {
-            "title": li.h2.get_text(strip=True),
+            "title": plain(li.h2.get_text(strip=True)),
             "href": li.h2.a["href"],
             "kind": li.select_one(".badge").get_text(strip=True),
             "excerpt": li.select_one(".search-result__excerpt"),
-            "meta": li.select_one(".search-result__kind").get_text(" ", strip=True),
+            "meta": plain(li.select_one(".search-result__kind").get_text(" ", strip=True)),
         }
         for li in html.select("ul.search-results:not(.search-results--promoted) > li")
     ]
@@ -203,7 +203,7 @@ def test_no_result_suggests_themes_and_upcoming_activities(client, demo_site):
     html, found = results(client, "xylophonie")
     assert found == []
     empty = html.select_one(".search-empty")
-    assert "Aucun résultat pour « xylophonie »" in empty.get_text()
+    assert "Aucun résultat pour « xylophonie »" in plain(empty.get_text())
     themes = [a.get_text(strip=True) for a in empty.select(".search-empty__themes a")]
     assert "Justice climatique" in themes
     assert all(

@@ -13,12 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Locale
 
+from cesiq_site.typography import french_text
 from events.models import Attendee, EventDate, EventPage
 from orders import services
 from orders.models import Order, OrderState
 from shop import delivery
 from shop.cart import TICKETS_KEY
 from shop.models import Fulfilment
+from tests.conftest import plain
 from tests.shop.test_cart import cart_count, lines, messages_of
 from tests.shop.test_checkout import CHECKOUT, checkout_data, errors, taxes_on  # noqa: F401
 from tests.shop.test_delivery import ONTARIO, totals
@@ -104,7 +106,11 @@ def test_tickets_and_products_share_one_cart_and_the_header_count(client, traini
     date = first_date(training)
     assert lines(page) == [
         ("Tablette de chocolat noir 70 % — Tablette de 100 g", "2"),
-        (f"Formation : animer en éducation à la citoyenneté mondiale — Inscription — {date}", "1"),
+        (
+            "Formation : animer en éducation à la citoyenneté mondiale — Inscription — "
+            + plain(french_text(str(date))),
+            "1",
+        ),
     ]
     assert "69,90" in page.content.decode()  # 2 × 4,95 + 60,00
     assert cart_count(page) == "(3)"
@@ -288,7 +294,7 @@ def test_one_order_one_payment_one_confirmation_for_tickets_and_products(
         services.confirm(order, message="payé")
     assert Attendee.objects.filter(order_line__order=order).count() == 2
     [confirmation] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
-    body = confirmation.body
+    body = plain(confirmation.body)
     assert "2 × Tablette de chocolat noir 70 % — Tablette de 100 g" in body
     assert "2 × Formation : animer en éducation à la citoyenneté mondiale" in body
     assert "Cueillette au bureau du CÉSIQ" in body
@@ -377,7 +383,7 @@ def test_an_order_picked_up_at_an_activity_shows_at_its_door(
         assert link["href"] == reverse("order:inspect", args=[order.pk])
     [confirmation] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
     assert "Cueillette à une activité" in confirmation.body
-    assert "Formation : animer en éducation à la citoyenneté mondiale" in confirmation.body
+    assert "Formation : animer en éducation à la citoyenneté mondiale" in plain(confirmation.body)
     order.refresh_from_db()
     assert order.state == OrderState.PAID
 

@@ -11,6 +11,7 @@ from django.core import mail
 from orders.models import DiscountCode, Order
 from shop.delivery import Destination, postal_code_matches, shipping_charge
 from shop.models import Fulfilment, ShopSettings
+from tests.conftest import plain
 from tests.shop.test_checkout import CHECKOUT, checkout_data, errors, taxes_on  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def totals(response):
 
 def row_labels(response):
     html = BeautifulSoup(response.content, "html.parser")
-    return [th.get_text(" ", strip=True) for th in html.select("#checkout-summary th")]
+    return [plain(th.get_text(" ", strip=True)) for th in html.select("#checkout-summary th")]
 
 
 @pytest.fixture
