@@ -874,6 +874,17 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
 
 
 def fulfil_late_payment(order, payment, now):
+    """A payment for a hold that ran out: confirmed if everything it bought is still there,
+    otherwise refunded. Its places and its discount code's uses were given back when the hold
+    expired, so both are checked again against everyone who bought since (pretix does the same)."""
+    if discount_used_up_since(order):
+        refuse_late_payment(
+            order,
+            payment,
+            _("Le code de rabais « %(code)s » a été utilisé entre-temps le nombre de fois permis.")
+            % {"code": order.discount_code.code},
+        )
+        return
     lines = list(order.lines.select_related("content_type").prefetch_related("quotas"))
     try:
         # The expired hold no longer counts, so this checks against everyone else.
@@ -883,25 +894,40 @@ def fulfil_late_payment(order, payment, now):
     except availability.Busy:
         raise  # many buyers right now, not "sold out": Stripe retries the event later
     except NotAvailable as exc:
-        if order.state == OrderState.PENDING:
-            change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
-        change_state(order, OrderState.CANCELLED, message=str(exc))
-        flag(order, _("Paiement reçu après l'expiration, plus de place : remboursé."))
-        request_refund(
-            order,
-            payment.amount,
-            payment=payment,
-            source=Refund.Source.AUTOMATIC,
-            reason=_("Paiement reçu après l'expiration de la réservation"),
-        )
-        email_buyer(
-            order,
-            "late_payment_refunded",
-            gettext_lazy("Votre commande %(code)s n'a pas pu être confirmée"),
-        )
+        refuse_late_payment(order, payment, str(exc))
         return
     flag(order, _("Paiement reçu après l'expiration, places encore libres : confirmée."))
     confirm(order, message=_("Paiement reçu après l'expiration de la réservation"))
+
+
+def discount_used_up_since(order):
+    """Whether the order's discount code reached its number of uses while the order's hold was
+    expired. The code's row is locked, as when an order takes it, so two late payments cannot
+    both take its last use."""
+    discount = order.discount_code
+    if discount is None or discount.max_uses is None:
+        return False
+    DiscountCode.objects.select_for_update().filter(pk=discount.pk).first()
+    return discount.orders.holding().exclude(pk=order.pk).count() >= discount.max_uses
+
+
+def refuse_late_payment(order, payment, reason):
+    if order.state == OrderState.PENDING:
+        change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
+    change_state(order, OrderState.CANCELLED, message=reason)
+    flag(order, _("Paiement reçu après l'expiration, plus disponible : remboursé."))
+    request_refund(
+        order,
+        payment.amount,
+        payment=payment,
+        source=Refund.Source.AUTOMATIC,
+        reason=_("Paiement reçu après l'expiration de la réservation"),
+    )
+    email_buyer(
+        order,
+        "late_payment_refunded",
+        gettext_lazy("Votre commande %(code)s n'a pas pu être confirmée"),
+    )
 
 
 def flag(order, reason):

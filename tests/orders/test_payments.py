@@ -202,6 +202,42 @@ def test_payment_after_expiry_is_refunded_when_sold_out(
     assert order.refunds.count() == 1
 
 
+def test_payment_after_expiry_is_refunded_when_its_discount_code_was_used_up(
+    place, item, discount, checkout, fake_stripe, deliver, now
+):
+    """The expired hold gave its use of a one-use code back; someone else took it; the late
+    payment cannot take it a second time."""
+    discount(code="UNEFOIS", max_uses=1)
+    order = place((item, 1), discount_code="unefois")
+    assert order.discount_amount > 0
+    press(checkout(order), "pay")
+    Order.objects.filter(pk=order.pk).update(expires_at=now)
+    services.expire_order(order)
+    other = place((item, 1), discount_code="UNEFOIS")  # the code is free again: taken
+    assert other.discount_amount > 0
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert order.refunds.get().amount == order.total
+    assert "UNEFOIS" in order.log_entries.filter(action="state:cancelled").get().message
+    subjects = [e.subject for e in OutboxEmail.objects.filter(order=order)]
+    assert f"Votre commande {order.code} n'a pas pu être confirmée" in subjects
+
+
+def test_payment_after_expiry_keeps_a_discount_code_still_free(
+    place, item, discount, checkout, fake_stripe, deliver, now
+):
+    discount(code="UNEFOIS", max_uses=1)
+    order = place((item, 1), discount_code="UNEFOIS")
+    press(checkout(order), "pay")
+    Order.objects.filter(pk=order.pk).update(expires_at=now)
+    services.expire_order(order)
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert not order.refunds.exists()
+
+
 def test_amount_mismatch_is_flagged_and_not_confirmed(place, item, checkout, fake_stripe, deliver):
     order = place((item, 2))
     press(checkout(order), "pay")
