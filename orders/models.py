@@ -37,6 +37,11 @@ def new_token():
 class OrderKind(models.TextChoices):
     TICKETS = "tickets", _("Billets")
     SHOP = "shop", _("Boutique")
+    # Kinds sold by the apps built on orders (schools, memberships, donations): declared
+    # here once so that each app adds its purchasable without a migration of orders.
+    WORKSHOP = "workshop", _("Animation scolaire")
+    MEMBERSHIP = "membership", _("Adhésion")
+    DONATION = "donation", _("Don")
 
 
 class OrderState(models.TextChoices):
