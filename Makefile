@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cesiq_site.settings.dev
 
-.PHONY: run test install lint format messages makemessages worker beat migrate seed check clean
+.PHONY: run test install lint format messages makemessages worker beat migrate seed check clean screenshots
 
 # uv (itself pinned by hash in requirements-uv.lock) installs the same hashed lock several
 # times faster than pip; pip does it if uv cannot be installed or fails.
@@ -45,6 +45,10 @@ run: messages seed
 
 test: messages
 	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Every kind of page, FR/EN, at 390 and 1366 px, from the demo database (needs Chromium).
+screenshots: messages seed
+	$(PY) manage.py screenshots
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
