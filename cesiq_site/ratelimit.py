@@ -1,5 +1,5 @@
 """Rate limits per client on what an anonymous visitor can repeat cheaply: registration
-POSTs, waiting-list joins, searches.
+POSTs, waiting-list joins, searches, the public forms (contact, newsletter, others).
 
 The client is its address: REMOTE_ADDR, or when `CLIENT_IP_HEADER` is set (the site is behind
 a proxy that writes it, such as X-Forwarded-For), the address that proxy saw, counted
@@ -34,6 +34,10 @@ DEFAULT_LIMITS = {
     "register": (10, 600),
     "waiting_list": (10, 600),
     "search": (60, 60),
+    # Public forms (cesiq_site/antispam.py): contact, newsletter sign-up, other forms.
+    "contact": (5, 600),
+    "newsletter": (5, 600),
+    "form": (10, 600),
 }
 
 _local = {}
