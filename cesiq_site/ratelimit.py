@@ -38,6 +38,9 @@ DEFAULT_LIMITS = {
     "contact": (5, 600),
     "newsletter": (5, 600),
     "form": (10, 600),
+    # Gifts and member codes (donations/, memberships/).
+    "donate": (10, 600),
+    "member_code": (10, 600),
 }
 
 _local = {}

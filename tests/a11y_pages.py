@@ -46,5 +46,6 @@ def page_kinds():
             f"/en/shop/producers/{producer.slug}/",
         ),
         ("cart", "/panier/", "/en/cart/"),
+        ("donation", "/faire-un-don/", "/en/give/"),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "shop",
     "localflavor",
     "orders",
+    "donations",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

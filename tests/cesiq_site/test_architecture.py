@@ -57,7 +57,11 @@ def offences(app, forbidden):
 
 @pytest.mark.parametrize(
     ("app", "forbidden"),
-    [("orders", {"events", "shop"}), ("events", {"shop"})],
+    [
+        ("orders", {"events", "shop", "donations"}),
+        ("events", {"shop"}),
+        ("donations", {"events", "shop"}),
+    ],
 )
 def test_the_core_imports_no_plug_in(app, forbidden):
     assert (ROOT / app / "models.py").exists()

@@ -36,6 +36,7 @@ from wagtail.models import (
 from devtools.demo import content as demo_content
 from devtools.demo import events as events_demo
 from devtools.demo import shop as shop_demo
+from devtools.demo import supporters as supporters_demo
 from devtools.fake_stripe import FakeStripe, StateFileBusy
 from events import services as events_services
 from home import permissions
@@ -132,6 +133,7 @@ class Command(BaseCommand):
         self.seed_pages(home, locales)
         events_demo.seed(home, locales)
         shop_demo.seed(home, locales)
+        supporters_demo.seed(home, locales)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()

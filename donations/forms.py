@@ -1,0 +1,160 @@
+"""The donation form: an amount (suggested or one's own), a dedication, who gives and where
+they live (the address an official receipt must carry)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
+
+from cesiq_site.validation import guard_text_fields
+from orders.money import format_cad, quantize
+
+from .models import Tribute
+
+OTHER = "autre"
+
+
+def parse_amount(value):
+    """A typed amount, in the French or English way ("25", "25,50", "25.50 $"), or None."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    text = str(value).strip().replace("$", "").replace("\u00a0", "").replace(" ", "")
+    if not text or len(text) > 15:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(",", "")  # 1,250.00
+    text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    if not amount.is_finite():
+        return None
+    return amount
+
+
+def amount_error(requested, minimum, maximum):
+    """Why this amount cannot be given online (translated), or None. Checked on the server
+    whatever the browser sent."""
+    amount = parse_amount(requested)
+    language = get_language() or "fr"
+    if amount is None:
+        return _("Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).")
+    if amount != quantize(amount):
+        return _("Le montant ne peut pas avoir plus de deux décimales.")
+    if amount < minimum:
+        return _("Le don minimum en ligne est de %(min)s.") % {"min": format_cad(minimum, language)}
+    if amount > maximum:
+        return _(
+            "Le don maximum en ligne est de %(max)s. Pour un don plus important, "
+            "communiquez avec nous."
+        ) % {"max": format_cad(maximum, language)}
+    return None
+
+
+class DonationForm(forms.Form):
+    amount = forms.ChoiceField(
+        label=gettext_lazy("Montant de votre don"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choisissez un montant ou indiquez le vôtre."),
+            "invalid_choice": gettext_lazy("Choisissez un montant proposé ou indiquez le vôtre."),
+        },
+    )
+    other_amount = forms.CharField(
+        label=gettext_lazy("Autre montant ($)"),
+        required=False,
+        max_length=15,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    tribute = forms.ChoiceField(
+        label=gettext_lazy("Dédier ce don"),
+        choices=Tribute.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": gettext_lazy("Choisissez une dédicace proposée.")},
+    )
+    tribute_name = forms.CharField(
+        label=gettext_lazy("Nom de la personne"), max_length=200, required=False
+    )
+    donor_name = forms.CharField(
+        label=gettext_lazy("Votre nom complet"),
+        max_length=200,
+        help_text=gettext_lazy("Tel qu'il doit figurer sur le reçu."),
+    )
+    donor_email = forms.EmailField(
+        label=gettext_lazy("Votre courriel"),
+        max_length=254,
+        help_text=gettext_lazy("Pour vous envoyer la confirmation et le reçu."),
+    )
+    street_address = forms.CharField(label=gettext_lazy("Adresse"), max_length=200)
+    city = forms.CharField(label=gettext_lazy("Ville"), max_length=100)
+    province = CAProvinceField(
+        label=gettext_lazy("Province ou territoire"), widget=CAProvinceSelect, initial="QC"
+    )
+    postal_code = CAPostalCodeField(
+        label=gettext_lazy("Code postal"),
+        error_messages={"invalid": gettext_lazy("Saisissez un code postal canadien (A1A 1A1).")},
+    )
+    consent = forms.BooleanField(
+        label=gettext_lazy(
+            "J'accepte que le CÉSIQ conserve ces renseignements pour traiter mon don et "
+            "m'envoyer son reçu, comme le décrit sa politique de confidentialité."
+        ),
+    )
+    website = forms.CharField(required=False, label=gettext_lazy("Ne pas remplir"))
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        language = get_language() or "fr"
+        self.fields["amount"].choices = [
+            (str(a), format_cad(a, language)) for a in page.amounts()
+        ] + [(OTHER, _("Autre montant"))]
+        self.fields["other_amount"].help_text = _("Entre %(min)s et %(max)s.") % {
+            "min": format_cad(page.minimum_amount, language),
+            "max": format_cad(page.maximum_amount, language),
+        }
+        if not page.allow_tribute:
+            del self.fields["tribute"]
+            del self.fields["tribute_name"]
+        guard_text_fields(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("website"):
+            raise forms.ValidationError(
+                _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
+            )
+        choice = data.get("amount")
+        if choice:
+            requested = data.get("other_amount") if choice == OTHER else choice
+            error = amount_error(requested, self.page.minimum_amount, self.page.maximum_amount)
+            if error:
+                self.add_error("other_amount" if choice == OTHER else "amount", error)
+            else:
+                data["gift"] = quantize(parse_amount(requested))
+        if data.get("tribute") and not data.get("tribute_name", "").strip():
+            self.add_error(
+                "tribute_name", _("Indiquez le nom de la personne à qui vous dédiez ce don.")
+            )
+        if not data.get("tribute"):
+            data["tribute_name"] = ""
+        return data
+
+    def details(self):
+        """What the order line keeps about the gift (the receipt is made from it)."""
+        data = self.cleaned_data
+        return {
+            "donor_name": data["donor_name"].strip(),
+            "street_address": data["street_address"].strip(),
+            "city": data["city"].strip(),
+            "province": data["province"],
+            "postal_code": data["postal_code"],
+            "tribute": data.get("tribute", ""),
+            "tribute_name": data.get("tribute_name", "").strip(),
+        }

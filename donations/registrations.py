@@ -1,0 +1,40 @@
+"""What donations adds to orders' registries and signals, from `DonationsConfig.ready()`:
+
+- the labels of the audit-log actions it writes on orders;
+- a refund that leaves a gift's order with nothing received voids the gift's receipt (refunds
+  made as a gesture or in Stripe's dashboard go through no line, so the refund itself is
+  watched; a cancelled order or a line given back reach `DonationPage.release`/`give_back`).
+"""
+
+from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
+
+LOG_ACTIONS = {
+    "donation_receipt_issued": _("Reçu officiel de don délivré"),
+    "donation_receipt_voided": _("Reçu officiel de don annulé"),
+    "donation_receipt_replaced": _("Reçu officiel de don annulé et remplacé"),
+    "donation_summary_sent": _("Sommaire annuel des dons envoyé"),
+}
+
+
+def refund_saved(sender, instance, update_fields=None, **kwargs):
+    from orders.models import RefundState
+
+    from .models import Donation
+    from .receipts import order_refunded
+
+    if instance.state != RefundState.SUCCEEDED:
+        return
+    order = instance.order
+    if not Donation.objects.filter(order=order, refunded=False).exists():
+        return
+    if order.balance <= 0:
+        order_refunded(order)
+
+
+def register():
+    from orders import registry
+    from orders.models import Refund
+
+    registry.log_actions.register(LOG_ACTIONS)
+    post_save.connect(refund_saved, sender=Refund, dispatch_uid="donations:refund_saved")

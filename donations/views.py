@@ -1,0 +1,61 @@
+"""The donation page's form: read it, place the gift's order through `orders`, go to Stripe."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+
+from cesiq_site import ratelimit
+from orders import services as orders
+from orders.models import OrderKind
+from orders.services import Selection
+
+from .forms import DonationForm
+
+
+@never_cache
+def donate(request, page):
+    if request.method not in ("GET", "HEAD", "POST"):
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    if request.method == "POST":
+        limited = ratelimit.hit(request, "donate")
+        if limited:
+            return ratelimit.too_many(request, limited)
+    form = DonationForm(request.POST or None, page=page)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = orders.place_order(
+                kind=OrderKind.DONATION,
+                buyer_name=data["donor_name"],
+                buyer_email=data["donor_email"],
+                language=translation.get_language(),
+                selections=[
+                    Selection(
+                        item=page, quantity=1, requested_price=data["gift"], details=form.details()
+                    )
+                ],
+                client_key=ratelimit.client_key(request),
+            )
+        except orders.OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            page_url = request.build_absolute_uri(order.get_absolute_url())
+            try:
+                checkout_url = orders.start_checkout(
+                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
+                )
+            except orders.OrderError as exc:
+                messages.error(request, str(exc))
+                return redirect(order.get_absolute_url())
+            return redirect(checkout_url)
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request,
+        page.get_template(request),
+        {**page.get_context(request), "page": page, "form": form},
+        status=status,
+    )

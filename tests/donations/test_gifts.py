@@ -1,0 +1,213 @@
+"""Giving online: the "Faire un don" page, paid through orders and Stripe (the fake Stripe over
+HTTP, a signed webhook); a registered charity's official receipt emailed once as a PDF with its
+serial number; a plain thank-you otherwise; bad amounts refused with nothing created."""
+
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core import mail
+
+from donations.models import Donation, Receipt
+from orders.models import Order, OrderState
+from tests.conftest import plain
+from tests.donations.conftest import PAGE, gift_data
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def errors(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [
+        plain(e.get_text(" ", strip=True))
+        for e in html.select(".field__error, .error-summary__list li")
+    ]
+
+
+def pdfs(email):
+    """(filename, bytes) of each attachment of a sent email."""
+    return [
+        (part.get_filename(), part.get_payload(decode=True), part.get_content_type())
+        for part in email.attachments
+    ]
+
+
+def gift_emails():
+    return [m for m in mail.outbox if m.to == ["awa@example.org"]]
+
+
+def test_the_page_offers_the_suggested_amounts_and_ones_own(client, page):
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    html = BeautifulSoup(response.content, "html.parser")
+    assert html.h1.get_text(strip=True) == "Faire un don"
+    labels = [plain(label.get_text(strip=True)) for label in html.select(".choice label")]
+    assert labels[:5] == ["25,00 $", "50,00 $", "100,00 $", "250,00 $", "Autre montant"]
+    assert "En mémoire de" in labels and "En l'honneur de" in labels
+    english = client.get("/en/give/")
+    assert english.status_code == 200
+    assert "$25.00" in english.content.decode()
+
+
+def test_a_paid_gift_gets_its_official_receipt_by_email_once(client, give, fake_stripe, deliver):
+    from tests.orders.test_payments import last_event
+
+    order = give(
+        amount="autre", other_amount="40,50", tribute="memory", tribute_name="Rosa Luxemburg"
+    )
+    assert order.state == OrderState.PAID and order.total == D("40.50")
+    assert order.gst == order.qst == D("0")  # a gift is not taxed
+    donation = Donation.objects.get(order=order)
+    assert (donation.amount, donation.tribute_name) == (D("40.50"), "Rosa Luxemburg")
+    receipt = donation.receipts.get()
+    assert receipt.status == Receipt.Status.ISSUED
+    data = receipt.data
+    assert data["serial"] == receipt.number
+    assert data["registration_number"] == "123456789 RR0001"
+    assert data["donor_name"] == "Awa Diallo"
+    assert data["donor_address"] == ["12, rue des Érables", "Québec (QC) G1R 2B5"]
+    assert (data["amount"], data["advantage"], data["eligible_amount"]) == (
+        "40.50",
+        "0.00",
+        "40.50",
+    )
+    assert data["year"] == donation.received_at.year and data["place_of_issue"] == "Québec"
+
+    # Stripe delivers the same event again: nothing more is issued or sent.
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    assert Receipt.objects.filter(donation__order=order).count() == 1
+    emails = gift_emails()
+    assert len(emails) == 1
+    email = emails[0]
+    assert order.code in email.subject
+    body = plain(email.body)
+    assert f"Votre reçu officiel aux fins de l'impôt sur le revenu (n° {receipt.number})" in body
+    assert "En mémoire de Rosa Luxemburg." in body
+    [(name, content, mimetype)] = pdfs(email)
+    assert (name, mimetype) == (f"recu-{receipt.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    for mention in (
+        receipt.number.encode(),
+        b"123456789 RR0001",
+        b"www.canada.ca/charities-giving",
+        b"Canada Revenue Agency",
+        b"Claire Tremblay",
+    ):
+        assert mention in content
+    # The copy kept is the one sent.
+    receipt.refresh_from_db()
+    assert bytes(receipt.pdf) == content
+
+
+def test_receipts_in_english_for_an_english_gift(client, give):
+    order = give(url="/en/give/", amount="50.00")
+    assert order.language == "en"
+    email = gift_emails()[0]
+    assert "Your official receipt for income tax purposes" in email.body
+    [(_name, content, _mimetype)] = pdfs(email)
+    assert b"Official receipt for income tax purposes" in content
+
+
+def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
+    client, give, not_a_charity
+):
+    order = give(amount="25.00")
+    donation = Donation.objects.get(order=order)
+    assert not donation.receipts.exists()
+    [email] = gift_emails()
+    assert "il n'est pas un reçu officiel aux fins de l'impôt" in plain(email.body)
+    assert email.attachments == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"amount": "autre", "other_amount": "abc"}, "Indiquez le montant de votre don en dollars"),
+        ({"amount": "autre", "other_amount": "2"}, "Le don minimum en ligne est de 5,00 $."),
+        ({"amount": "autre", "other_amount": "-25"}, "Le don minimum en ligne est de 5,00 $."),
+        (
+            {"amount": "autre", "other_amount": "25000"},
+            "Le don maximum en ligne est de 10 000,00 $.",
+        ),
+        ({"amount": "autre", "other_amount": "25,555"}, "pas avoir plus de deux décimales"),
+        ({"amount": "autre", "other_amount": "NaN"}, "Indiquez le montant de votre don en dollars"),
+        ({"amount": "7.00"}, "Choisissez un montant proposé ou indiquez le vôtre."),
+        ({"amount": ""}, "Choisissez un montant ou indiquez le vôtre."),
+        ({"tribute": "honour", "tribute_name": ""}, "Indiquez le nom de la personne"),
+        ({"postal_code": "12345"}, "Saisissez un code postal canadien"),
+        ({"consent": ""}, "Champ requis."),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(
+    client, page, overrides, message
+):
+    before = Order.objects.count()
+    response = client.post(PAGE, gift_data(**overrides))
+    assert response.status_code == 400
+    assert any(message in e for e in errors(response)), errors(response)
+    assert Order.objects.count() == before
+    assert not Donation.objects.exists()
+
+
+def test_a_tampered_amount_is_checked_again_by_the_purchasable(page):
+    """Whatever calls orders with this page (the checkout, a script), the amount is checked."""
+    from orders import services
+    from orders.services import OrderError, Selection
+
+    with pytest.raises(OrderError, match="Le don maximum"):
+        services.place_order(
+            kind="donation",
+            buyer_name="X",
+            buyer_email="x@example.org",
+            language="fr",
+            selections=[Selection(item=page, quantity=1, requested_price=D("99999"))],
+        )
+    with pytest.raises(OrderError, match="un à la fois"):
+        services.place_order(
+            kind="donation",
+            buyer_name="X",
+            buyer_email="x@example.org",
+            language="fr",
+            selections=[Selection(item=page, quantity=3, requested_price=D("25"))],
+        )
+    assert not Order.objects.filter(buyer_email="x@example.org").exists()
+
+
+def test_cancelling_the_gift_voids_its_receipt(
+    give, admin_user, django_capture_on_commit_callbacks
+):
+    from orders import services
+
+    order = give(amount="100.00")
+    receipt = Receipt.objects.get(donation__order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order, user=admin_user, reason="Don fait par erreur")
+    receipt.refresh_from_db()
+    assert receipt.status == Receipt.Status.VOID
+    assert receipt.void_reason == "Commande annulée"
+    donation = Donation.objects.get(order=order)
+    assert donation.refunded and donation.current_receipt is None
+    order.refresh_from_db()
+    assert order.refunded_amount == D("100.00")
+
+
+def test_a_full_refund_voids_the_receipt(give, admin_user, django_capture_on_commit_callbacks):
+    from orders import services
+
+    order = give(amount="50.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund(order, D("50.00"), reason="Demande du donateur", user=admin_user)
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED
+    receipt = Receipt.objects.get(donation__order=order)
+    assert receipt.status == Receipt.Status.VOID
+    assert receipt.void_reason == "Don remboursé"
+    assert order.log_entries.filter(action="donation_receipt_voided").count() == 1
+
+
+def test_rate_limited(client, page, settings):
+    settings.RATE_LIMITS = {"donate": (2, 600)}
+    for _ in range(2):
+        assert client.post(PAGE, gift_data(amount="")).status_code == 400
+    assert client.post(PAGE, gift_data(amount="")).status_code == 429
