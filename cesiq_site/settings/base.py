@@ -171,9 +171,19 @@ def redis_caches(location):
     }
 
 
+def redis_db_number(url):
+    """The database number REDIS_URL names (redis://host:6379/4 → 4), 0 when it names none."""
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
 if REDIS_URL:
-    CACHES = redis_caches(redis_db(REDIS_URL, int(os.environ.get("REDIS_CACHE_DB", "1"))))
-    CELERY_BROKER_URL = redis_db(REDIS_URL, int(os.environ.get("REDIS_BROKER_DB", "0")))
+    # The broker uses REDIS_URL's database and the cache the next one (0 and 1 by default), so
+    # two sites, or two test runs, given REDIS_URL …/0 and …/2 on one Redis never share keys
+    # (a page cache generation, rate-limit counters, a `clear()`) nor tasks.
+    BROKER_DB = int(os.environ.get("REDIS_BROKER_DB", redis_db_number(REDIS_URL)))
+    CACHES = redis_caches(redis_db(REDIS_URL, int(os.environ.get("REDIS_CACHE_DB", BROKER_DB + 1))))
+    CELERY_BROKER_URL = redis_db(REDIS_URL, BROKER_DB)
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

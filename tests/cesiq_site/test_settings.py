@@ -98,3 +98,36 @@ def test_check_deploy_warns_when_stripe_is_not_configured():
     del env["STRIPE_SECRET_KEY"]
     result = run_manage("check", "--deploy", **env)
     assert "cesiq.W001" in result.stderr + result.stdout
+
+
+def redis_settings(url, **extra):
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CELERY_BROKER_URL); print(settings.CACHES['default']['LOCATION'])",
+        DJANGO_SETTINGS_MODULE="cesiq_site.settings.test",
+        REDIS_URL=url,
+        **extra,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-2:]  # after "N objects imported automatically"
+
+
+def test_two_sites_on_one_redis_keep_their_keys_and_tasks_apart():
+    assert redis_settings("redis://127.0.0.1:6379/0") == [
+        "redis://127.0.0.1:6379/0",
+        "redis://127.0.0.1:6379/1",
+    ]
+    assert redis_settings("redis://127.0.0.1:6379/4") == [
+        "redis://127.0.0.1:6379/4",
+        "redis://127.0.0.1:6379/5",
+    ]
+    assert redis_settings("redis://127.0.0.1:6379") == [
+        "redis://127.0.0.1:6379/0",
+        "redis://127.0.0.1:6379/1",
+    ]
+    assert redis_settings("redis://127.0.0.1:6379/4", REDIS_CACHE_DB="9") == [
+        "redis://127.0.0.1:6379/4",
+        "redis://127.0.0.1:6379/9",
+    ]
