@@ -24,6 +24,8 @@ class NewsletterPersonalData(PersonalDataProvider):
 
     def summary(self, counts):
         n = counts.get("newsletter", 0)
+        if not n:
+            return []  # most people never subscribed: say nothing rather than "0"
         return [
             ngettext("%(n)s inscription à l'infolettre", "%(n)s inscriptions à l'infolettre", n)
             % {"n": n}
