@@ -47,13 +47,16 @@ class SendFailed(Exception):
         self.retry_in = retry_in
 
 
-def queue_email(*, key, to, language, template, context, subject, order=None, attachments=()):
+def queue_email(
+    *, key, to, language, template, context, subject, order=None, attachments=(), headers=None
+):
     """Write the email to the outbox; dispatch its sending after commit.
 
     `template` names `orders/email/<template>.txt` and `.html` (or is a path, with a slash);
     `subject` is a callable run in `language` so that it is translated like the body.
     `attachments` are (filename, bytes, mimetype, content_id or None) tuples; a content id
-    shows an image inline.
+    shows an image inline. `headers` are sent as they are (List-Unsubscribe…); Message-ID is
+    always the outbox's own.
     """
     existing = OutboxEmail.objects.filter(key=key).first()
     if existing is not None:
@@ -87,6 +90,7 @@ def queue_email(*, key, to, language, template, context, subject, order=None, at
             }
             for name, content, mimetype, content_id in attachments
         ],
+        headers=dict(headers or {}),
     )
     transaction.on_commit(lambda: dispatch(email.pk), robust=True)
     return email
@@ -151,7 +155,7 @@ def build_message(email):
         email.subject,
         email.body_text,
         to=[email.to],
-        headers={"Message-ID": email.message_id},
+        headers={**(email.headers or {}), "Message-ID": email.message_id},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

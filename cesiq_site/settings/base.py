@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "orders",
     "donations",
     "search",
+    "newsletter",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

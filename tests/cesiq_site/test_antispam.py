@@ -146,7 +146,7 @@ def test_people_never_see_nor_reach_the_honeypot(clock):
     trap = soup.find("input", attrs={"name": antispam.HONEYPOT_FIELD})
     assert trap["tabindex"] == "-1"
     assert trap["autocomplete"] == "off"
-    wrapper = trap.find_parent("div", class_="form-trap")
+    wrapper = trap.find_parent("div", class_="field--honeypot")
     assert wrapper["aria-hidden"] == "true"
     label = wrapper.find("label")
     assert label["for"] == trap["id"]
