@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
+from cesiq_site.antispam import SpamProtectionMixin
 from cesiq_site.validation import guard_text_fields
 
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
@@ -31,7 +32,12 @@ def date_field(label, required=True):
     )
 
 
-class WorkshopRequestForm(forms.Form):
+class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
+    """Spam-protected (cesiq_site/antispam.py): a honeypot and a signed time trap, checked in
+    clean(); the view counts each POST against the "form" rate-limit scope."""
+
+    spam_purpose = "workshop_request"
+
     school = forms.CharField(
         label=_("École"),
         max_length=200,
@@ -112,9 +118,6 @@ class WorkshopRequestForm(forms.Form):
             "required": _("Cochez la case pour accepter que le CÉSIQ conserve ces renseignements.")
         },
     )
-    # Spam traps: a field hidden from people, and when the form was shown (signed).
-    website = forms.CharField(required=False, label=_("Ne pas remplir"))
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,22 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import services, spam
+from cesiq_site import antispam
+
+from . import services
 from .forms import ConfirmForm, WorkshopRequestForm
 
 
 def request_page(request, page):
     status = 200
     if request.method == "POST":
-        limited = spam.limited(request)
+        limited = antispam.rate_limited(request, RATE_LIMIT_SCOPE)
         if limited:
             return limited
         form = WorkshopRequestForm(request.POST)
-        if spam.looks_automated(form):
-            form.is_valid()
-            form.add_error(None, spam.SPAM_MESSAGE)
-            status = 400
-        elif form.is_valid():
+        if form.is_valid():
             booking = services.create_request(
                 data=form.booking_data(),
                 themes=form.cleaned_data["themes"],
@@ -37,16 +35,9 @@ def request_page(request, page):
                 "schools/request_sent.html",
                 {"page": page, "self": page, "booking": booking},
             )
-        else:
-            status = 400
+        status = 400
     else:
         form = WorkshopRequestForm()
-    form.fields["started"].initial = spam.time_token()
-    if form.is_bound:
-        # A form sent back keeps its answers but gets a fresh time token.
-        data = form.data.copy()
-        data["started"] = spam.time_token()
-        form.data = data
     return TemplateResponse(
         request,
         "schools/workshop_request_page.html",
@@ -55,6 +46,7 @@ def request_page(request, page):
     )
 
 
+RATE_LIMIT_SCOPE = "form"
 LINK_STATUS = {"unknown": 404, "used": 200, "expired": 410, "cancelled": 410}
 
 
