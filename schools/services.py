@@ -488,8 +488,7 @@ def cancel(booking, *, user, reason=""):
             )
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = timezone.now()
-        booking.token = None
-        booking.save(update_fields=["status", "cancelled_at", "token"])
+        booking.save(update_fields=["status", "cancelled_at"])
         if booking.order_id and booking.order.state in (OrderState.PENDING, OrderState.EXPIRED):
             orders.cancel_order(
                 booking.order, user=user, reason=reason or _("Animation annulée"), refund=False

@@ -113,7 +113,11 @@ class ProposeForm(forms.Form):
     )
     animator = forms.CharField(label=_("Animateur ou animatrice"), max_length=200)
     price = forms.DecimalField(
-        label=_("Prix (avant taxes)"), min_value=Decimal("0"), max_digits=8, decimal_places=2
+        label=_("Prix (avant taxes)"),
+        min_value=Decimal("0"),
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
     )
     tax_status = forms.ChoiceField(
         label=_("Catégorie de taxes"),
@@ -220,7 +224,11 @@ class RecordPaymentForm(forms.Form):
         label=_("Référence"), max_length=100, help_text=_("Numéro du chèque ou du virement.")
     )
     amount = forms.DecimalField(
-        label=_("Montant reçu"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+        label=_("Montant reçu"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
     )
     received_on = forms.DateField(label=_("Reçu le"), widget=AdminDateInput)
 

@@ -129,7 +129,9 @@ def invoiced(proposed):
 
     def make(**kwargs):
         booking = proposed(**kwargs)
-        booking = services.confirm(booking.token, method=PaymentMethod.INVOICE, purchase_order_number="BC-77")
+        booking = services.confirm(
+            booking.token, method=PaymentMethod.INVOICE, purchase_order_number="BC-77"
+        )
         booking.refresh_from_db()
         return booking
 
@@ -139,7 +141,10 @@ def invoiced(proposed):
 @pytest.fixture
 def staff():
     User = get_user_model()
-    return {name: User.objects.get(username=name) for name in ("billetterie", "redaction", "administration", "admin")}
+    return {
+        name: User.objects.get(username=name)
+        for name in ("billetterie", "redaction", "administration", "admin")
+    }
 
 
 __all__ = ["date", "form_data", "in_days", "start_in"]

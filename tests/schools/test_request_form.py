@@ -63,7 +63,10 @@ def test_a_valid_request_is_saved_and_acknowledged(client, request_page, clock):
 
 
 def test_a_request_in_english_gets_its_email_in_english(client, request_page_en, clock):
-    data = form_data(email="teacher@school.example")
+    from events.models import Theme
+
+    theme = Theme.objects.filter(locale__language_code="en").first()
+    data = form_data(email="teacher@school.example", themes=[str(theme.pk)])
     clock.advance(30)
     response = client.post(request_page_en.url, data)
     assert response.status_code == 200
@@ -71,6 +74,7 @@ def test_a_request_in_english_gets_its_email_in_english(client, request_page_en,
     assert booking.language == "en"
     email = OutboxEmail.objects.get(key=f"workshop_request:{booking.pk}")
     assert email.subject.startswith("Workshop request received")
+    assert list(booking.themes.all()) == [theme]
 
 
 @pytest.mark.parametrize(
