@@ -328,14 +328,16 @@ class InvoicePayment(models.Model):
     recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     reversed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("annulé par"),
+        verbose_name=_("paiement annulé par"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    reversed_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
-    reversal_reason = models.CharField(_("motif de l'annulation"), max_length=300, blank=True)
+    reversed_at = models.DateTimeField(_("paiement annulé le"), null=True, blank=True)
+    reversal_reason = models.CharField(
+        _("motif de l'annulation du paiement"), max_length=300, blank=True
+    )
 
     class Meta:
         verbose_name = _("paiement de facture")
