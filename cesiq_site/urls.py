@@ -42,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("", include("events.urls")),
     path("", include("shop.urls")),
     path("", include("newsletter.urls")),
+    path("", include("schools.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -25,6 +25,10 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
   an order's preparation forward and taking back units of a line (refunded, restocked):
   `shop.change_fulfilment`; the stock: `shop.view_stockadjustment`, adjusting it:
   `shop.add_stockadjustment` (shop/admin/permissions.py);
+- school workshop bookings ("Animations scolaires"): `schools.view_workshopbooking`; proposing a
+  date, invoicing and cancelling: `schools.change_workshopbooking`; recording a cheque or a
+  transfer: `schools.add_invoicepayment`; reversing a recorded payment:
+  `schools.reverse_invoicepayment` (administrators only);
 - the Law 25 screens: superusers and the "Administration" group (orders/admin/privacy.py);
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
 - themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
@@ -90,6 +94,9 @@ TEAMS = {
                 "change_discountcode",
             ],
             "events": ["view_attendee", "change_attendee", "view_waitinglistentry"],
+            # School workshop bookings: propose, invoice, cancel, record a cheque or a
+            # transfer. Reversing a recorded payment stays with the administrators.
+            "schools": ["view_workshopbooking", "change_workshopbooking", "add_invoicepayment"],
         },
     ),
     # The shop team reads orders and discount codes. For now that means every order: the shop

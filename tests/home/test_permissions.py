@@ -80,6 +80,7 @@ def urls(demo_site, home_fr):
         "upcoming dates": reverse("events_staff:upcoming"),
         "shop orders": reverse("shop_staff:orders"),
         "shop stock": reverse("shop_staff:stock"),
+        "school workshops": "/admin/animations-scolaires/",
         "pages": "/admin/pages/",
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
@@ -111,6 +112,7 @@ REACHES = {
         "new discount code",
         "activity dates",
         "upcoming dates",
+        "school workshops",
     },
     # Orders read-only for now (date management requires `orders.change_order`); the shop's
     # own back-office: orders to prepare, stock.
@@ -125,6 +127,7 @@ REACHES = {
         "upcoming dates",
         "shop orders",
         "shop stock",
+        "school workshops",
         "pages",
         "edit home page",
         "venues",
@@ -144,6 +147,7 @@ MENU = {
         "/admin/orders/",
         "/admin/discount-codes/",
         "/admin/activites/prochaines-dates/",
+        "/admin/animations-scolaires/",
     },
     "boutique": {
         "/admin/orders/",
@@ -161,6 +165,7 @@ MENU = {
         "/admin/activites/prochaines-dates/",
         "/admin/boutique/commandes/",
         "/admin/boutique/stock/",
+        "/admin/animations-scolaires/",
         "/admin/settings/home/sitesettings/",
         "/admin/settings/orders/ordersettings/",
         "/admin/users/",

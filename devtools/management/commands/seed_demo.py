@@ -35,6 +35,7 @@ from wagtail.models import (
 
 from devtools.demo import content as demo_content
 from devtools.demo import events as events_demo
+from devtools.demo import schools as schools_demo
 from devtools.demo import shop as shop_demo
 from devtools.demo import supporters as supporters_demo
 from devtools.fake_stripe import FakeStripe, StateFileBusy
@@ -140,6 +141,7 @@ class Command(BaseCommand):
         self.seed_staff_users()
         self.seed_orders()
         shop_demo.seed_orders(demo_stripe, permissions.DEMO_EMAIL_DOMAIN)
+        schools_demo.seed(home, locales)
 
     def ensure_tree_roots(self, locale):
         """Wagtail's migrations create the root page and collection; a flushed database (as

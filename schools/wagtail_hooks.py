@@ -1,0 +1,27 @@
+"""School bookings in the Wagtail admin, registered here; the views are in schools/admin/.
+
+- "Animations scolaires" in the menu: the bookings, each with its actions (admin/viewsets.py,
+  admin/actions.py);
+- the dashboard's panel of bookings to handle (admin/panels.py).
+"""
+
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from .admin.panels import BookingsToHandlePanel
+from .admin.permissions import BookingPermissionPolicy
+from .admin.viewsets import WorkshopBookingViewSet
+from .models import WorkshopBooking
+
+register_permission_policy(WorkshopBooking, BookingPermissionPolicy(WorkshopBooking))
+
+
+@hooks.register("register_admin_viewset")
+def register_bookings_admin():
+    return WorkshopBookingViewSet()
+
+
+@hooks.register("construct_homepage_panels")
+def add_bookings_panel(request, panels):
+    if BookingsToHandlePanel.is_shown(request):
+        panels.append(BookingsToHandlePanel(request))
