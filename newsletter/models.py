@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -105,7 +106,7 @@ class NewsletterSending(models.Model):
 
     page = models.OneToOneField(
         NewsletterIssuePage,
-        verbose_name=_("numéro"),
+        verbose_name=pgettext_lazy("newsletter", "numéro"),
         on_delete=models.PROTECT,
         related_name="sending",
     )
