@@ -6,7 +6,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .blocks import BodyBlock
+from .blocks import PageBodyBlock
 
 
 class HomePage(Page):
@@ -31,7 +31,7 @@ class HomePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    body = StreamField(PageBodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -69,7 +69,7 @@ class StandardPage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    body = StreamField(PageBodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = Page.content_panels + [
         FieldPanel("introduction"),

@@ -28,6 +28,7 @@ def page_kinds():
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
+        ("every body block", "/questions-frequentes/", "/en/faq/"),
         ("activities", "/activites/", "/en/activities/"),
         ("filtered", "/activites/?audience=adultes", "/en/activities/?audience=adultes"),
         ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.contrib.search_promotions",
     "wagtail.contrib.simple_translation",
+    "wagtail.contrib.typed_table_block",
     "wagtail.contrib.sitemaps",
     "wagtail.locales",
     "wagtail.embeds",

@@ -35,6 +35,7 @@ from wagtail.models import (
 
 from devtools.demo import content as demo_content
 from devtools.demo import events as events_demo
+from devtools.demo import news as news_demo
 from devtools.demo import schools as schools_demo
 from devtools.demo import shop as shop_demo
 from devtools.demo import supporters as supporters_demo
@@ -135,6 +136,7 @@ class Command(BaseCommand):
         events_demo.seed(home, locales)
         shop_demo.seed(home, locales)
         supporters_demo.seed(home, locales)
+        news_demo.seed(home, locales)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()

@@ -1,0 +1,40 @@
+"""axe-core (every WCAG 2.2 A/AA rule) finds nothing on the editorial page kinds: the page with
+every body block, the news list, an article and a campaign, in French and in English, on a
+phone and a desktop. The questions of the accordion are opened too (their answers count)."""
+
+import pytest
+
+from tests.browser.conftest import axe_wcag22_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGES = [
+    ("/questions-frequentes/", "/en/faq/"),
+]
+
+
+def test_editorial_pages_pass_wcag_22_aa(browser_page, site_url):
+    page = browser_page
+    found = {}
+    for paths in PAGES:
+        for path in paths:
+            for width in (1280, 320):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(site_url + path)
+                for summary in page.locator("details.accordion__item > summary").all():
+                    summary.click()
+                violations = axe_wcag22_violations(page)
+                if violations:
+                    found[f"{path} @{width}"] = violations
+    assert found == {}, "\n".join(f"{where}: {found[where]}" for where in found)
+
+
+def test_accordion_opens_with_the_keyboard(browser_page, site_url):
+    page = browser_page
+    page.goto(site_url + "/questions-frequentes/")
+    question = page.locator("details.accordion__item").first
+    assert question.get_attribute("open") is None
+    question.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert question.get_attribute("open") == ""
+    assert question.locator(".accordion__answer").is_visible()
