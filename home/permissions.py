@@ -36,6 +36,10 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
+
 ADMIN_ACCESS = {"wagtailadmin": ["access_admin"]}
 
 
@@ -65,6 +69,16 @@ TEAMS = {
                 "add_venue",
                 "change_venue",
                 "view_venue",
+            ],
+            # Editors translate pages and snippets themselves (Wagtail's simple translation:
+            # "Traduire" in a page's or snippet's menu creates the English copy to edit).
+            "simple_translation": ["submit_translation"],
+            # Redirects (Paramètres > Redirections) when a page moves or an old address dies.
+            "wagtailredirects": [
+                "add_redirect",
+                "change_redirect",
+                "delete_redirect",
+                "view_redirect",
             ],
             # Promoted search results (Paramètres > Résultats de recherche mis en avant).
             "wagtailsearchpromotions": [
@@ -132,3 +146,99 @@ DEMO_USERS = {
     "administration": "Administration",
 }
 DEMO_EMAIL_DOMAIN = "demo.cesiq.example"
+
+# The moderation workflow: who approves what editors submit ("Approbation de la coordination").
+WORKFLOW_NAME = "Approbation de la coordination"
+WORKFLOW_TASK_NAME = "Approbation"
+WAGTAIL_DEFAULT_WORKFLOW = "Moderators approval"  # what Wagtail's migrations create
+APPROVERS = ["Administration"]
+
+
+def permissions_of(by_app):
+    """The Permission rows for {app_label: [codename, …]}; a misspelt one is an error."""
+    found = []
+    for app, codenames in by_app.items():
+        for codename in codenames:
+            matches = list(
+                Permission.objects.filter(content_type__app_label=app, codename=codename)
+            )
+            if len(matches) != 1:
+                raise ImproperlyConfigured(f"Permission inconnue ou ambiguë : {app}.{codename}")
+            found.extend(matches)
+    return found
+
+
+def apply_teams(names=None):
+    """Create each staff group and give it exactly the permissions `TEAMS` lists (anything
+    else is taken away), then make the approvers the moderation workflow's reviewers.
+
+    Run by `manage.py setup_staff_groups` on a real site and by `seed_demo`; running it again
+    gives the same result."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import (
+        Collection,
+        GroupCollectionPermission,
+        GroupPagePermission,
+        Page,
+    )
+
+    root_page = Page.get_first_root_node()
+    root_collection = Collection.get_first_root_node()
+    # Wagtail's starter groups overlap ours; ours say what each team does.
+    Group.objects.filter(name__in=["Editors", "Moderators"], user__isnull=True).delete()
+    page_type = ContentType.objects.get_for_model(Page)
+    collection_types = [
+        ContentType.objects.get_for_model(model)
+        for model in (get_image_model(), get_document_model(), Collection)
+    ]
+    for name in names or TEAMS:
+        team = TEAMS[name]
+        group, _created = Group.objects.get_or_create(name=name)
+        if team.everything:
+            model_perms = Permission.objects.all()
+            page_perms = Permission.objects.filter(content_type=page_type)
+            collection_perms = Permission.objects.filter(content_type__in=collection_types)
+        else:
+            model_perms = permissions_of(team.model)
+            page_perms = permissions_of({"wagtailcore": team.pages})
+            collection_perms = permissions_of(team.collections)
+        group.permissions.set(model_perms)
+        GroupPagePermission.objects.filter(group=group).exclude(
+            page=root_page, permission__in=page_perms
+        ).delete()
+        for permission in page_perms:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=root_page, permission=permission
+            )
+        GroupCollectionPermission.objects.filter(group=group).exclude(
+            collection=root_collection, permission__in=collection_perms
+        ).delete()
+        for permission in collection_perms:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
+    setup_workflow(Group.objects.filter(name__in=APPROVERS), root_page)
+
+
+def setup_workflow(approvers, root_page):
+    """One moderation workflow, named in French, for the whole tree: editors may "Soumettre à
+    Approbation de la coordination" and the approvers approve or ask for changes."""
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    workflow = (
+        Workflow.objects.filter(name=WORKFLOW_NAME).first()
+        or Workflow.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).first()
+        or Workflow(active=True)
+    )
+    workflow.name = WORKFLOW_NAME
+    workflow.save()
+    link = workflow.workflow_tasks.select_related("task").first()
+    task = link.task.specific if link else None
+    if not isinstance(task, GroupApprovalTask):
+        task = GroupApprovalTask.objects.create(name=WORKFLOW_TASK_NAME, active=True)
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    task.name = WORKFLOW_TASK_NAME
+    task.save()
+    task.groups.set(approvers)
+    WorkflowPage.objects.update_or_create(page=root_page, defaults={"workflow": workflow})

@@ -273,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
     "purge-personal-data": {"task": "orders.purge_personal_data", "schedule": 86400.0},
     "invoice-reminders": {"task": "schools.remind_unpaid_invoices", "schedule": 3600.0},
+    # Pages scheduled by editors (a go-live or expiry date) go live or offline on time.
+    "publish-scheduled": {"task": "home.publish_scheduled", "schedule": 60.0},
 }
 
 # --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------

@@ -15,25 +15,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import (
     Collection,
-    GroupCollectionPermission,
-    GroupPagePermission,
     Locale,
     Page,
     Site,
 )
 
 from devtools.demo import content as demo_content
+from devtools.demo import editorial as editorial_demo
 from devtools.demo import events as events_demo
 from devtools.demo import news as news_demo
 from devtools.demo import schools as schools_demo
@@ -137,6 +134,7 @@ class Command(BaseCommand):
         shop_demo.seed(home, locales)
         supporters_demo.seed(home, locales)
         news_demo.seed(home, locales)
+        editorial_demo.seed(home)
         self.seed_settings(home)
         self.seed_groups()
         self.seed_admin()
@@ -284,55 +282,8 @@ class Command(BaseCommand):
         site_settings.save()
 
     def seed_groups(self):
-        """Give each staff group exactly the permissions `home.permissions.TEAMS` lists."""
-        root_page = Page.get_first_root_node()
-        root_collection = Collection.get_first_root_node()
-        # Wagtail's starter groups overlap ours; ours say what each team does.
-        Group.objects.filter(name__in=["Editors", "Moderators"], user__isnull=True).delete()
-        page_type = ContentType.objects.get_for_model(Page)
-        collection_types = [
-            ContentType.objects.get_for_model(model)
-            for model in (get_image_model(), get_document_model(), Collection)
-        ]
-        for name in demo_content.STAFF_GROUPS:
-            team = permissions.TEAMS[name]
-            group, _ = Group.objects.get_or_create(name=name)
-            if team.everything:
-                model_perms = Permission.objects.all()
-                page_perms = Permission.objects.filter(content_type=page_type)
-                collection_perms = Permission.objects.filter(content_type__in=collection_types)
-            else:
-                model_perms = self.permissions(team.model)
-                page_perms = self.permissions({"wagtailcore": team.pages})
-                collection_perms = self.permissions(team.collections)
-            group.permissions.set(model_perms)
-            GroupPagePermission.objects.filter(group=group).exclude(
-                page=root_page, permission__in=page_perms
-            ).delete()
-            for permission in page_perms:
-                GroupPagePermission.objects.get_or_create(
-                    group=group, page=root_page, permission=permission
-                )
-            GroupCollectionPermission.objects.filter(group=group).exclude(
-                collection=root_collection, permission__in=collection_perms
-            ).delete()
-            for permission in collection_perms:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=group, collection=root_collection, permission=permission
-                )
-
-    def permissions(self, by_app):
-        """The Permission rows for {app_label: [codename, …]}; a misspelt one is an error."""
-        wanted = [(app, codename) for app, codenames in by_app.items() for codename in codenames]
-        found = []
-        for app, codename in wanted:
-            matches = list(
-                Permission.objects.filter(content_type__app_label=app, codename=codename)
-            )
-            if len(matches) != 1:
-                raise CommandError(f"Permission inconnue ou ambiguë : {app}.{codename}")
-            found.extend(matches)
-        return found
+        """Each staff group with exactly the permissions `home.permissions.TEAMS` lists."""
+        permissions.apply_teams(demo_content.STAFF_GROUPS)
 
     def seed_admin(self):
         User = get_user_model()
