@@ -8,18 +8,20 @@ phone waits on the network.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from orders import services
 from orders.models import Order, OrderState, OutboxEmail
 from orders.outbox import queue_email
 
-from .models import Attendee, EventDate, WaitingListEntry
+from .models import Attendee, CheckInScan, EventDate, WaitingListEntry
 
 CONFIRMED = [OrderState.PAID, OrderState.REFUNDED]  # a refund (a gesture) keeps the places
 SEARCH_LIMIT = 30
@@ -144,6 +146,157 @@ def counts(date):
         "checked_in": people.filter(checked_in_at__isnull=False).count(),
         "expected": people.count(),
     }
+
+
+# --- a phone without signal: the date's tickets cached on it, its scans sent back later -----------
+
+MAX_SCANS_PER_SYNC = 500
+MAX_SCAN_AGE = timedelta(days=2)
+
+
+class BadScans(ValueError):
+    """A sync the server refuses as a whole (nothing applied); the message is for staff."""
+
+
+def offline_tickets(date):
+    """What a phone keeps to check people in without signal: every ticket of `date` that may
+    come in, and the cancelled ones (so that a phone refuses them too)."""
+    rows = _attendees().filter(
+        date=date, order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED]
+    )
+    tickets = []
+    for attendee in rows.order_by("pk"):
+        cancelled = bool(attendee.cancelled_at) or attendee.order_line.order.state not in CONFIRMED
+        tickets.append(
+            {
+                "code": attendee.ticket_code,
+                "name": attendee_name(attendee),
+                "buyer": attendee.order_line.order.buyer_name,
+                "ticket_type": attendee.ticket_type.label,
+                "checked_in_at": (
+                    attendee.checked_in_at.isoformat() if attendee.checked_in_at else None
+                ),
+                "cancelled": cancelled,
+            }
+        )
+    return {
+        "date": date.pk,
+        "generated_at": timezone.now().isoformat(),
+        "counts": counts(date),
+        "tickets": tickets,
+    }
+
+
+def _text(value, limit):
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _parse_scans(payload, now):
+    """The scans of a sync, checked before any is applied: one bad scan refuses the sync."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("scans"), list):
+        raise BadScans(_("Envoi illisible : une liste « scans » est attendue."))
+    raw = payload["scans"]
+    if len(raw) > MAX_SCANS_PER_SYNC:
+        raise BadScans(
+            _("Trop de scans dans un envoi (au plus %(max)s).") % {"max": MAX_SCANS_PER_SYNC}
+        )
+    device = _text(payload.get("device"), 64)
+    scans = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise BadScans(_("Scan n° %(n)s illisible.") % {"n": number})
+        client_id = _text(item.get("id"), 64)
+        code = _text(item.get("code"), 64)
+        try:
+            at = parse_datetime(item.get("at")) if isinstance(item.get("at"), str) else None
+        except ValueError:
+            at = None
+        if not client_id or not code or at is None or timezone.is_naive(at):
+            raise BadScans(
+                _("Scan n° %(n)s incomplet : identifiant, code et heure (avec fuseau) requis.")
+                % {"n": number}
+            )
+        if at > now + timedelta(minutes=5) or at < now - MAX_SCAN_AGE:
+            raise BadScans(
+                _("Scan n° %(n)s : l'heure du scan n'est pas plausible.") % {"n": number}
+            )
+        scans.append(
+            {
+                "client_id": client_id,
+                "code": code,
+                "at": at,
+                "device": _text(item.get("device"), 64) or device or "?",
+                "admitted": item.get("admitted") is True,
+            }
+        )
+    return scans
+
+
+def _scan_answer(scan):
+    attendee = scan.attendee
+    return {
+        "id": scan.client_id,
+        "result": scan.result,
+        "conflict": scan.conflict,
+        "name": attendee_name(attendee) if attendee else "",
+        "checked_in_at": (
+            attendee.checked_in_at.isoformat() if attendee and attendee.checked_in_at else None
+        ),
+    }
+
+
+def sync_scans(date, payload, *, user, now=None):
+    """Apply the scans a phone made offline, each once (by its `id`), in the order they were
+    made. A ticket the phone let in (`admitted`) that was already in by then is recorded as a
+    conflict. Raises BadScans, changing nothing, when any scan is malformed."""
+    now = now or timezone.now()
+    scans = _parse_scans(payload, now)
+    answers = []
+    for scan in sorted(scans, key=lambda s: s["at"]):
+        with transaction.atomic():
+            done = (
+                CheckInScan.objects.select_related("attendee__order_line__order")
+                .filter(client_id=scan["client_id"])
+                .first()
+            )
+            if done is None:
+                result = check_in(date, scan["code"], user=user, now=scan["at"])
+                done, created = CheckInScan.objects.get_or_create(
+                    client_id=scan["client_id"],
+                    defaults={
+                        "date": date,
+                        "attendee": result.attendee,
+                        "code": scan["code"],
+                        "device_id": scan["device"],
+                        "scanned_at": scan["at"],
+                        "received_at": now,
+                        "admitted_offline": scan["admitted"],
+                        "result": result.status,
+                        "conflict": scan["admitted"] and result.status != "ok",
+                        "user": user,
+                    },
+                )
+                if created and done.conflict and result.attendee is not None:
+                    services.log(
+                        result.attendee.order_line.order,
+                        "check_in_conflict",
+                        attendee_name(result.attendee),
+                        user=user,
+                        attendee=result.attendee.pk,
+                        date=date.pk,
+                        device=scan["device"],
+                    )
+        answers.append(_scan_answer(done))
+    return {"scans": answers, "counts": counts(date), "conflicts": len(conflicts(date))}
+
+
+def conflicts(date):
+    """Tickets let in by a phone offline when they were already in (or refused): for staff."""
+    return list(
+        CheckInScan.objects.filter(date=date, conflict=True)
+        .select_related("attendee__order_line__order", "attendee__ticket_type")
+        .order_by("scanned_at", "pk")
+    )
 
 
 # --- the list of people registered on a date ----------------------------------------------------

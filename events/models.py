@@ -4,6 +4,7 @@ and the attendees that paid or free registrations create."""
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -958,6 +959,46 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.name or self.order_line.order.buyer_name
+
+
+class CheckInScan(models.Model):
+    """One scan made on a phone at the door while it had no signal, sent when it came back.
+
+    Each scan carries an id the phone made up (`client_id`), so a scan sent twice (a sync cut
+    off before its answer arrived) is applied once. A ticket two phones both let in while
+    offline is a conflict: the first scan to reach the server checks the person in, the other
+    is kept with `conflict` set so staff see that one ticket opened the door twice."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Entrée enregistrée")
+        ALREADY = "already", _("Déjà entré·e")
+        WRONG_DATE = "wrong_date", _("Mauvaise date")
+        CANCELLED = "cancelled", _("Billet annulé")
+        UNKNOWN = "unknown", _("Code inconnu")
+
+    client_id = models.CharField(max_length=64, unique=True)
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="checkin_scans")
+    attendee = models.ForeignKey(
+        Attendee, on_delete=models.CASCADE, null=True, blank=True, related_name="scans"
+    )
+    code = models.CharField(max_length=64)
+    device_id = models.CharField(_("appareil"), max_length=64)
+    scanned_at = models.DateTimeField(_("scanné le"))
+    received_at = models.DateTimeField(default=timezone.now)
+    admitted_offline = models.BooleanField(_("laissé·e entrer hors ligne"), default=False)
+    result = models.CharField(_("résultat"), max_length=12, choices=Result.choices)
+    conflict = models.BooleanField(_("conflit"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("scan hors ligne")
+        verbose_name_plural = _("scans hors ligne")
+        ordering = ["scanned_at", "pk"]
+
+    def __str__(self):
+        return f"{self.code} ({self.device_id}, {self.scanned_at:%Y-%m-%d %H:%M})"
 
 
 # An offer with this share of its places left, or fewer than this many, is "limited".

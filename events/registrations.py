@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 LOG_ACTIONS = {
     "checked_in": _("Entrée enregistrée"),
     "check_in_undone": _("Entrée annulée"),
+    "check_in_conflict": _("Conflit d'entrée (deux téléphones hors ligne)"),
     "date_cancelled": _("Date annulée"),
     "date_postponed": _("Date reportée"),
     "date_message": _("Message aux participant·es"),

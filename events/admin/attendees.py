@@ -95,6 +95,7 @@ class AttendeesView(DateMixin, BaseListingView):
         context = super().get_context_data(**kwargs)
         context["counts"] = checkin.date_counts(self.date)
         context["handovers"] = handovers_for(self.date)
+        context["conflicts"] = checkin.conflicts(self.date)
         return context
 
 

@@ -1,5 +1,6 @@
 """The door, on a phone: type or scan a ticket code, or search a name; a live count."""
 
+import json
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -29,6 +30,12 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return _("Accueil (entrées)")
+
+    def get_breadcrumbs_items(self):
+        """On a phone the last breadcrumb is the only visible title and cannot wrap: it says
+        only where one is; the activity and the date are shown in the page, where they wrap."""
+        items = super().get_breadcrumbs_items()
+        return items[:-1] + [{"url": "", "label": self.get_page_title()}]
 
     def here(self, query=""):
         url = reverse("events_staff:checkin", args=[self.date.pk])
@@ -98,14 +105,52 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
         found = checkin.search(self.date, query) if query else []
         context.update(
             result=self.result(),
+            when=when(self.date.start),
             query=query,
             found=[(checkin.attendee_name(a), a) for a in found],
             counts=checkin.counts(self.date),
             handovers=handovers_for(self.date),
             action_url=self.here(),
             counts_url=reverse("events_staff:checkin_counts", args=[self.date.pk]),
+            tickets_url=reverse("events_staff:checkin_tickets", args=[self.date.pk]),
+            sync_url=reverse("events_staff:checkin_sync", args=[self.date.pk]),
+            conflicts=checkin.conflicts(self.date),
+            checkin_texts=self.texts(),
         )
         return context
+
+    def texts(self):
+        """What the page's script says, in the staff member's language."""
+        return {
+            "ok": _("Valide — %(name)s"),
+            "already": _("Déjà entré·e à %(time)s — %(name)s"),
+            "cancelled": _("Billet annulé — %(name)s"),
+            "unknown": _("Code inconnu : %(code)s"),
+            "offline_note": _(
+                "Hors ligne : enregistré sur ce téléphone, envoyé au retour du réseau."
+            ),
+            "offline_pending": _("Hors ligne — %(n)s scan(s) en attente d'envoi."),
+            "online_pending": _("%(n)s scan(s) en attente d'envoi…"),
+            "synced": _("%(n)s scan(s) hors ligne envoyé(s)."),
+            "conflict": _("Conflit : %(name)s était déjà entré·e (autre téléphone)."),
+            "sync_refused": _("Envoi refusé : %(error)s"),
+            "offline_ready": _(
+                "Liste des billets gardée sur ce téléphone (%(n)s billets) : "
+                "l'accueil marche sans réseau."
+            ),
+            "no_cache": _(
+                "Hors ligne et aucune liste de billets sur ce téléphone : "
+                "rechargez la page avec du réseau."
+            ),
+            "nobody": _("Personne ne correspond à « %(query)s »."),
+            "admit": _("Faire entrer"),
+            "admit_label": _("Faire entrer %(name)s"),
+            "entered_at": _("Entré·e à %(time)s"),
+            "needs_network": _(
+                "Annuler une entrée demande du réseau : réessayez une fois en ligne."
+            ),
+            "camera_error": _("Impossible d'ouvrir la caméra : tapez le code."),
+        }
 
 
 class CheckInCountsView(DateMixin, View):
@@ -113,3 +158,46 @@ class CheckInCountsView(DateMixin, View):
 
     def get(self, request, *args, **kwargs):
         return JsonResponse(checkin.counts(self.date))
+
+
+class JsonPermissionMixin:
+    """A phone's script asks these, not a person: a refusal is a 403 it can read, not the
+    admin's redirect to its dashboard."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            return JsonResponse(
+                {"error": _("Vous n'avez pas la permission d'enregistrer des entrées.")},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CheckInTicketsView(JsonPermissionMixin, DateMixin, View):
+    """The date's tickets, for a phone to keep and check people in without signal."""
+
+    permission = CHECK_IN
+
+    def get(self, request, *args, **kwargs):
+        response = JsonResponse(checkin.offline_tickets(self.date))
+        return response
+
+
+class CheckInSyncView(JsonPermissionMixin, DateMixin, View):
+    """Scans a phone made offline, sent when the signal came back (JSON, with the CSRF token
+    in the X-CSRFToken header). Each scan is applied once; a malformed sync changes nothing
+    and is answered 400 with the reason."""
+
+    permission = CHECK_IN
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            payload = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"error": _("Envoi illisible : JSON attendu.")}, status=400)
+        try:
+            answer = checkin.sync_scans(self.date, payload, user=request.user)
+        except checkin.BadScans as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        return JsonResponse(answer)

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from .actions import CancelDateView, DateMessageView, PostponeDateView
 from .attendees import AttendeesView, SignInSheetView
-from .checkin import CheckInCountsView, CheckInView
+from .checkin import CheckInCountsView, CheckInSyncView, CheckInTicketsView, CheckInView
 from .dates import ActivityDatesView, UpcomingDatesView
 from .exports import ExportView
 
@@ -22,6 +22,16 @@ patterns = [
         "date/<int:date_id>/accueil/compteurs/",
         CheckInCountsView.as_view(),
         name="checkin_counts",
+    ),
+    path(
+        "date/<int:date_id>/accueil/billets.json",
+        CheckInTicketsView.as_view(),
+        name="checkin_tickets",
+    ),
+    path(
+        "date/<int:date_id>/accueil/synchroniser/",
+        CheckInSyncView.as_view(),
+        name="checkin_sync",
     ),
 ]
 
