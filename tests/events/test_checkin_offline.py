@@ -247,3 +247,29 @@ def test_the_checkin_page_serves_the_qr_reader_from_the_site(registered, staff_c
     assert not any(src and "//" in src for src in scripts)
     texts = json.loads(soup.select_one("#checkin-texts").string)
     assert "Valide" in texts["ok"]
+
+
+@pytest.mark.django_db
+def test_the_checkin_page_with_a_result_and_a_conflict_is_valid_html(
+    registered, staff_client, tmp_path
+):
+    """Our part of the page, checked by the Nu HTML Checker (Wagtail's own markup around it
+    is Wagtail's): no error on the check-in page or the attendee list, in both languages."""
+    from tests.cesiq_site.test_html_validity import vnu_errors
+
+    date, awa, _jean = registered
+    code = tickets_of(awa)[0].ticket_code
+    send(staff_client, date, [scan(code, id="a-1", device="tel-a")])
+    send(staff_client, date, [scan(code, id="b-1", device="tel-b")])
+    documents = []
+    for prefix in ("", "/en"):
+        url = reverse("events_staff:checkin", args=[date.pk])
+        staff_client.post(url, {"code": code})  # the "already in" result, shown once
+        for name in ("events_staff:checkin", "events_staff:attendees"):
+            response = staff_client.get(
+                reverse(name, args=[date.pk]), HTTP_ACCEPT_LANGUAGE=prefix[1:] or "fr"
+            )
+            assert response.status_code == 200
+            documents.append((f"{name} {prefix}", response.content.decode()))
+    errors = vnu_errors(documents, tmp_path)
+    assert errors == {}, "\n".join(f"{k}: {v}" for k, v in errors.items())
