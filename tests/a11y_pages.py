@@ -47,5 +47,6 @@ def page_kinds():
         ),
         ("cart", "/panier/", "/en/cart/"),
         ("donation", "/faire-un-don/", "/en/give/"),
+        ("membership", "/devenir-membre/", "/en/become-a-member/"),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "localflavor",
     "orders",
     "donations",
+    "memberships",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -259,6 +260,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_reminders", "schedule": 900.0},
     "waiting-lists": {"task": "events.offer_waiting_list", "schedule": 300.0},
     "purge-personal-data": {"task": "orders.purge_personal_data", "schedule": 86400.0},
+    "membership-reminders": {"task": "memberships.send_renewal_reminders", "schedule": 3600.0},
 }
 
 # --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------

@@ -58,9 +58,10 @@ def offences(app, forbidden):
 @pytest.mark.parametrize(
     ("app", "forbidden"),
     [
-        ("orders", {"events", "shop", "donations"}),
-        ("events", {"shop"}),
-        ("donations", {"events", "shop"}),
+        ("orders", {"events", "shop", "donations", "memberships"}),
+        ("events", {"shop", "donations", "memberships"}),
+        ("donations", {"events", "shop", "memberships"}),
+        ("memberships", {"shop", "donations"}),
     ],
 )
 def test_the_core_imports_no_plug_in(app, forbidden):
