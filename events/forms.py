@@ -67,10 +67,13 @@ class RegistrationForm(forms.Form):
 
     offre = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, page, offer=None, **kwargs):
+    def __init__(self, *args, page, offer=None, member=False, member_code="", **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
         self.offer = offer
+        # A member sees the member price; a member code typed in the code box is no discount.
+        self.member = member
+        self.member_code = member_code
         self.tickets_message = None
         now = timezone.now()
         self.dates = {d.pk: d for d in page.bookable_dates}
@@ -87,7 +90,9 @@ class RegistrationForm(forms.Form):
         )
         # Read before validation (it decides which fields exist): only a plausible code counts.
         code = printable_or_empty(code, self.fields["discount_code"].max_length)
-        self.ticket_types = page.public_ticket_types(discount_code=code)
+        self.ticket_types = page.public_ticket_types(
+            discount_code="" if code == member_code else code, member=member
+        )
         for ticket in self.ticket_types:
             self.fields[f"quantity_{ticket.pk}"] = forms.IntegerField(
                 label=ticket.label,
@@ -179,6 +184,8 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError(
                 _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
             )
+        if self.member_code and (data.get("discount_code") or "") == self.member_code:
+            data["discount_code"] = ""
         self.selections = []
         for ticket in self.ticket_types:
             quantity = data.get(f"quantity_{ticket.pk}") or 0

@@ -331,18 +331,29 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def is_cancelled(self):
         return self.source.status == EventStatus.CANCELLED
 
-    def public_ticket_types(self, discount_code=""):
-        """Tickets on sale; those kept for code holders only with a usable discount code."""
+    def public_ticket_types(self, discount_code="", member=False):
+        """Tickets on sale; those kept for code holders only with a usable discount code, and
+        those kept for members only for a member (events.registry.member_checks)."""
         unlocked = bool(discount_code) and discount_code_is_usable(discount_code)
         return [
             t
             for t in self.source.ticket_types.all()
-            if t.on_sale() and (unlocked or not t.hidden_until_code)
+            if t.on_sale()
+            and (unlocked or not t.hidden_until_code)
+            and (member or not t.members_only)
         ]
 
     def visible_ticket_types(self):
-        """Every ticket type shown publicly (not those kept for code holders)."""
-        return [t for t in self.source.ticket_types.all() if not t.hidden_until_code]
+        """Every ticket type shown publicly (not those kept for code holders or members)."""
+        return [
+            t
+            for t in self.source.ticket_types.all()
+            if not t.hidden_until_code and not t.members_only
+        ]
+
+    def member_ticket_types(self):
+        """Ticket types kept for members: the page says a member price exists."""
+        return [t for t in self.source.ticket_types.all() if t.members_only and t.on_sale()]
 
     @property
     def is_free(self):
@@ -632,13 +643,21 @@ class TicketType(Purchasable, Orderable):
         default=False,
         help_text=_("Par exemple un tarif membre : il apparaît quand un code valide est saisi."),
     )
+    members_only = models.BooleanField(
+        _("tarif membre"),
+        default=False,
+        help_text=_(
+            "Offert seulement aux membres en règle : connectés, ou qui saisissent leur code de "
+            "membre à l'inscription."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_en"), FieldPanel("kind")]),
         FieldRowPanel([FieldPanel("price"), FieldPanel("suggested_price")]),
         FieldRowPanel([FieldPanel("places_per_date"), FieldPanel("max_per_order")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
-        FieldPanel("hidden_until_code"),
+        FieldRowPanel([FieldPanel("hidden_until_code"), FieldPanel("members_only")]),
     ]
 
     class Meta(Orderable.Meta):
@@ -672,6 +691,7 @@ class TicketType(Purchasable, Orderable):
             self.kind == TicketKind.FIXED
             and self.price > 0
             and not self.hidden_until_code
+            and not self.members_only
             and page.audience != Audience.SCHOOL
             and not page.external_registration_url
             and not any(q.required for q in page.questions.all())

@@ -4,6 +4,9 @@ modelled on `orders/registry.py`: an app fills these from its `AppConfig.ready()
 - `handovers`: what staff hand over at the door of a date besides tickets (shop orders a buyer
   chose to pick up at that activity). The date's attendee list and the check-in page show
   them, so nothing bought for the door is forgotten there.
+- `member_checks`: who counts as a member, for ticket types kept for members (their price is
+  offered to a logged-in member or to whoever enters a valid member code). Memberships fill
+  it; with nothing registered, nobody is a member and those tickets stay hidden.
 """
 
 from collections.abc import Callable
@@ -46,3 +49,24 @@ def handovers_for(date):
         if items:
             found.append((str(source.label), items))
     return found
+
+
+@dataclass(frozen=True)
+class MemberCheck:
+    """`by_user(user)` and `by_code(code)` each answer whether that is a current member."""
+
+    name: str
+    by_user: Callable[[Any], bool]
+    by_code: Callable[[str], bool]
+    order: int = 100
+
+
+member_checks = Registry()
+
+
+def is_member_user(user):
+    return any(check.by_user(user) for check in member_checks)
+
+
+def is_member_code(code):
+    return bool(code) and any(check.by_code(code) for check in member_checks)

@@ -42,11 +42,14 @@ def _register(
     answers=None,
     attendee_names=(),
     client_key="",
+    member=False,
 ):
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
     if any(ticket.hidden_until_code for ticket, _q, _a in tickets) and not discount_code:
         raise OrderError(_("Ce tarif demande un code de rabais."))
+    if any(ticket.members_only for ticket, _q, _a in tickets) and not member:
+        raise OrderError(_("Ce tarif est réservé aux membres en règle."))
     try:
         date = page.dates.filter(pk=int(date_id)).first()
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ from cesiq_site import ratelimit
 from cesiq_site.validation import printable_or_empty, secret_or_empty
 from orders import services as orders
 
-from . import services
+from . import registry, services
 from .forms import RegistrationForm
 
 
@@ -29,6 +29,24 @@ def _offer(page, token):
     return entry if entry and entry.offer_is_valid() else None
 
 
+def _member(request, page, code):
+    """(is a member, the member code that says so or "") for this visitor: by their account,
+    or by the code typed in the code box when it is not a discount code. Codes tried on an
+    activity with a member price are rate-limited: (None, Limited) when over the limit."""
+    from .models import discount_code_is_usable
+
+    if registry.is_member_user(request.user):
+        return True, ""
+    if not code or not page.member_ticket_types() or discount_code_is_usable(code):
+        return False, ""
+    limited = ratelimit.hit(request, "member_code")
+    if limited:
+        return None, limited
+    if registry.is_member_code(code):
+        return True, code
+    return False, ""
+
+
 def register(request, page):
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
@@ -37,11 +55,20 @@ def register(request, page):
         if limited:
             return ratelimit.too_many(request, limited)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
+    code = printable_or_empty(
+        request.POST.get("discount_code") if request.method == "POST" else request.GET.get("code"),
+        40,
+    )
+    member, member_code = _member(request, page, code)
+    if member is None:
+        return ratelimit.too_many(request, member_code)
     form = RegistrationForm(
         request.POST or None,
         page=page,
         offer=offer,
         initial={"discount_code": printable_or_empty(request.GET.get("code"), 40)},
+        member=member,
+        member_code=member_code,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,6 +85,7 @@ def register(request, page):
                 answers=form.answers(),
                 attendee_names=form.attendee_names(),
                 client_key=ratelimit.client_key(request),
+                member=member,
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))

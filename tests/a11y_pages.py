@@ -48,5 +48,6 @@ def page_kinds():
         ),
         ("cart", "/panier/", "/en/cart/"),
         ("donation", "/faire-un-don/", "/en/give/"),
+        ("membership", "/devenir-membre/", "/en/become-a-member/"),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "orders",
     "donations",
     "schools",
+    "memberships",
     "search",
     "newsletter",
     "wagtail.contrib.forms",
@@ -275,6 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     "invoice-reminders": {"task": "schools.remind_unpaid_invoices", "schedule": 3600.0},
     # Pages scheduled by editors (a go-live or expiry date) go live or offline on time.
     "publish-scheduled": {"task": "home.publish_scheduled", "schedule": 60.0},
+    "membership-reminders": {"task": "memberships.send_renewal_reminders", "schedule": 3600.0},
 }
 
 # --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------

@@ -31,8 +31,44 @@ CHARITY = {
 }
 
 
+CATEGORIES = [
+    # (name, English name, kind, yearly fee, description, English description)
+    (
+        "Membre individuel",
+        "Individual member",
+        "individual",
+        "25.00",
+        "Pour les personnes qui soutiennent l'éducation à la solidarité internationale.",
+        "For people who support global-citizenship education.",
+    ),
+    (
+        "Organisation membre",
+        "Member organisation",
+        "organisation",
+        "100.00",
+        "Pour les organismes de coopération internationale et de solidarité de la région.",
+        "For international-cooperation and solidarity organisations of the region.",
+    ),
+]
+MEMBERSHIP_FR = {
+    "title": "Devenir membre",
+    "slug": "devenir-membre",
+    "introduction": "Membre du CÉSIQ, vous soutenez son action et profitez du tarif membre "
+    "aux activités.",
+}
+MEMBERSHIP_EN = {
+    "title": "Become a member",
+    "slug": "become-a-member",
+    "introduction": "As a CÉSIQ member, you support its work and get the member price at "
+    "activities.",
+}
+# The demo member's code, to try the member price at registration.
+DEMO_MEMBER_CODE = "MEMBRE2026"
+
+
 def seed(home, locales):
     seed_donations(home, locales)
+    seed_memberships(home, locales)
 
 
 def seed_donations(home, locales):
@@ -61,4 +97,58 @@ def seed_donations(home, locales):
         for name, value in DONATION_EN.items():
             setattr(english, name, value)
         english.save_revision().publish()
+    return page
+
+
+def seed_memberships(home, locales):
+    from django.utils import timezone
+
+    from memberships.models import (
+        Member,
+        MembershipCategory,
+        MembershipPage,
+        MembershipPeriod,
+        one_year_from,
+    )
+
+    categories = []
+    for name, name_en, kind, fee, description, description_en in CATEGORIES:
+        category, _created = MembershipCategory.objects.get_or_create(
+            name=name,
+            defaults={
+                "name_en": name_en,
+                "kind": kind,
+                "yearly_fee": Decimal(fee),
+                "description": description,
+                "description_en": description_en,
+                "sort_order": len(categories),
+            },
+        )
+        categories.append(category)
+
+    page = home.get_children().type(MembershipPage).first()
+    if page is None:
+        page = MembershipPage(show_in_menus=True, **MEMBERSHIP_FR)
+        home.add_child(instance=page)
+        page.save_revision().publish()
+    page = page.specific
+    if page.get_translation_or_none(locales["en"]) is None:
+        english = page.copy_for_translation(locales["en"]).specific
+        for name, value in MEMBERSHIP_EN.items():
+            setattr(english, name, value)
+        english.save_revision().publish()
+
+    member, _created = Member.objects.get_or_create(
+        email="membre@demo.cesiq.example",
+        defaults={"kind": "individual", "name": "Camille Membre", "code": DEMO_MEMBER_CODE},
+    )
+    if not member.periods.exists():
+        start = timezone.localdate()
+        MembershipPeriod.objects.create(
+            member=member,
+            category=categories[0],
+            start=start,
+            end=one_year_from(start),
+            amount=categories[0].yearly_fee,
+        )
     return page

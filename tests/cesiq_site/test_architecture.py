@@ -58,10 +58,11 @@ def offences(app, forbidden):
 @pytest.mark.parametrize(
     ("app", "forbidden"),
     [
-        ("orders", {"events", "shop", "donations", "schools"}),
-        ("events", {"shop", "schools"}),
-        ("donations", {"events", "shop", "schools"}),
-        ("schools", {"shop", "donations"}),
+        ("orders", {"events", "shop", "donations", "schools", "memberships"}),
+        ("events", {"shop", "donations", "schools", "memberships"}),
+        ("donations", {"events", "shop", "schools", "memberships"}),
+        ("schools", {"shop", "donations", "memberships"}),
+        ("memberships", {"shop", "donations", "schools"}),
     ],
 )
 def test_the_core_imports_no_plug_in(app, forbidden):

@@ -1,0 +1,26 @@
+"""What memberships adds to the registries of orders and events, from its `ready()`: the labels
+of the audit-log actions it writes, and the check events asks whether a visitor is a member
+(for members-only ticket prices), by their account or by a member code."""
+
+from django.utils.translation import gettext_lazy as _
+
+LOG_ACTIONS = {
+    "membership_recorded": _("Adhésion enregistrée"),
+    "membership_cancelled": _("Adhésion annulée"),
+}
+
+
+def register():
+    from events import registry as events_registry
+    from orders import registry
+
+    from . import services
+
+    registry.log_actions.register(LOG_ACTIONS)
+    events_registry.member_checks.register(
+        events_registry.MemberCheck(
+            name="memberships",
+            by_user=lambda user: services.member_for_user(user) is not None,
+            by_code=lambda code: services.member_for_code(code) is not None,
+        )
+    )
