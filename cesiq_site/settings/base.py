@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "schools",
     "search",
     "newsletter",
+    "contact",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
