@@ -36,8 +36,8 @@ from wagtail.models import (
 from devtools.demo import content as demo_content
 from devtools.demo import events as events_demo
 from devtools.demo import news as news_demo
-from devtools.demo import schools as schools_demo
 from devtools.demo import newsletter as newsletter_demo
+from devtools.demo import schools as schools_demo
 from devtools.demo import shop as shop_demo
 from devtools.demo import supporters as supporters_demo
 from devtools.fake_stripe import FakeStripe, StateFileBusy
