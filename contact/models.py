@@ -14,7 +14,6 @@ from django import forms
 from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.forms import FormBuilder

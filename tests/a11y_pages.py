@@ -5,8 +5,8 @@ validity checks (a browser's axe-core run and the Nu HTML Checker)."""
 def page_kinds():
     """(name, French path, English path) of every kind of public page, with a real order."""
     from events.models import Attendee, EventPage
-    from newsletter.models import Subscriber
     from events.services import register
+    from newsletter.models import Subscriber
     from shop.models import Producer, ProductPage
 
     free = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
