@@ -6,6 +6,7 @@ def page_kinds():
     """(name, French path, English path) of every kind of public page, with a real order."""
     from events.models import Attendee, EventPage
     from events.services import register
+    from newsletter.models import Subscriber
     from shop.models import Producer, ProductPage
 
     free = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
@@ -25,6 +26,8 @@ def page_kinds():
     product = ProductPage.objects.live().filter(locale__language_code="fr").first()
     product_en = product.get_translations().get()
     producer = Producer.objects.filter(locale__language_code="fr").first()
+    pending = Subscriber.objects.filter(status="pending").first()
+    subscribed = Subscriber.objects.filter(status="confirmed").first()
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
@@ -49,5 +52,18 @@ def page_kinds():
         ("cart", "/panier/", "/en/cart/"),
         ("donation", "/faire-un-don/", "/en/give/"),
         ("membership", "/devenir-membre/", "/en/become-a-member/"),
+        ("contact form", "/nous-joindre/", "/en/contact-us/"),
+        ("newsletter sign-up", "/infolettre/", "/en/newsletter/"),
+        (
+            "newsletter confirmation",
+            f"/infolettre/confirmer/{pending.confirm_token}/",
+            f"/en/newsletter/confirm/{pending.confirm_token}/",
+        ),
+        (
+            "newsletter unsubscribe",
+            f"/infolettre/desabonnement/{subscribed.unsubscribe_token}/",
+            f"/en/newsletter/unsubscribe/{subscribed.unsubscribe_token}/",
+        ),
+        ("newsletter issue", "/infolettre-decembre/", "/en/december-newsletter/"),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "memberships",
     "search",
     "newsletter",
+    "contact",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

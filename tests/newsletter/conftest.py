@@ -39,3 +39,11 @@ def shown(clock):
         return data
 
     return fields
+
+
+@pytest.fixture(autouse=True)
+def empty_list(db):
+    """Start without the demo's subscribers: these tests count who is on the list."""
+    from newsletter.models import Subscriber
+
+    Subscriber.objects.all().delete()

@@ -200,7 +200,7 @@ def test_one_click_unsubscribe_from_the_mail_client(client):
 def issue(home_fr):
     page = NewsletterIssuePage(
         title="Infolettre de décembre <b>",
-        slug="infolettre-decembre",
+        slug="infolettre-test",
         introduction="Les nouvelles du mois & plus",
     )
     home_fr.add_child(instance=page)
