@@ -25,6 +25,9 @@ def page_kinds():
     product = ProductPage.objects.live().filter(locale__language_code="fr").first()
     product_en = product.get_translations().get()
     producer = Producer.objects.filter(locale__language_code="fr").first()
+    from schools.models import BookingStatus, WorkshopBooking
+
+    proposal = WorkshopBooking.objects.filter(status=BookingStatus.PROPOSED).first()
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
@@ -49,5 +52,11 @@ def page_kinds():
         ("cart", "/panier/", "/en/cart/"),
         ("donation", "/faire-un-don/", "/en/give/"),
         ("membership", "/devenir-membre/", "/en/become-a-member/"),
+        ("workshop request", "/demande-d-animation/", "/en/workshop-request/"),
+        (
+            "workshop confirmation",
+            f"/animation/confirmer/{proposal.token}/",
+            f"/en/workshop/confirm/{proposal.token}/",
+        ),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]
