@@ -117,11 +117,13 @@ def invoice_pdf(request, pk):
 
 
 def to_handle():
-    """Bookings a person must act on: new requests, and invoices past due."""
+    """Bookings a person must act on: new requests, proposals the school let expire, and
+    invoices past due."""
     from django.utils import timezone
 
     return WorkshopBooking.objects.filter(
         Q(status=BookingStatus.NEW)
+        | Q(status=BookingStatus.PROPOSED, proposal_expires_at__lte=timezone.now())
         | Q(status=BookingStatus.INVOICED, invoice__due_date__lt=timezone.localdate())
     ).order_by("created_at", "pk")
 

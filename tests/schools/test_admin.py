@@ -168,3 +168,14 @@ def test_workshops_are_in_the_staff_calendar(login, staff, proposed, invoiced):
     assert f"École du Calendrier ({booked.reference})" in text
     assert "Facturée" in text and "Aminata Diallo" in text
     assert f"École de la Proposition ({waiting.reference})" in text
+
+
+def test_a_proposal_left_unanswered_comes_back_on_the_dashboard(login, staff, proposed):
+    booking = proposed(school="École Silencieuse")
+    client = login(staff["billetterie"])
+    assert "École Silencieuse" not in text_of(client.get("/admin/"))
+    booking.proposal_expires_at = timezone.now() - timedelta(minutes=1)
+    booking.save(update_fields=["proposal_expires_at"])
+    text = text_of(client.get("/admin/"))
+    assert "École Silencieuse" in text
+    assert "Proposition expirée sans réponse" in text
