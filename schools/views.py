@@ -101,7 +101,9 @@ def confirm(request, token):
         request, "schools/confirm.html", {"booking": booking, "form": form}, status=status
     )
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": the browser would then send "Origin: null" with the form and Django's
+    # CSRF check would refuse it. "same-origin" still keeps the link's secret off other sites.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

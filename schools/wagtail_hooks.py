@@ -2,12 +2,15 @@
 
 - "Animations scolaires" in the menu: the bookings, each with its actions (admin/viewsets.py,
   admin/actions.py);
-- the dashboard's panel of bookings to handle (admin/panels.py).
+- the dashboard's panel of bookings to handle (admin/panels.py);
+- the workshops proposed or confirmed, in the staff's calendar of next dates (events'
+  "Accueil et participants", through its `staff_calendar_section` hook).
 """
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from .admin.calendar import calendar_section
 from .admin.panels import BookingsToHandlePanel
 from .admin.permissions import BookingPermissionPolicy
 from .admin.viewsets import WorkshopBookingViewSet
@@ -25,3 +28,8 @@ def register_bookings_admin():
 def add_bookings_panel(request, panels):
     if BookingsToHandlePanel.is_shown(request):
         panels.append(BookingsToHandlePanel(request))
+
+
+@hooks.register("staff_calendar_section")
+def workshops_in_the_staff_calendar(request, start, until):
+    return calendar_section(request, start, until)

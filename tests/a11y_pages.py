@@ -28,6 +28,9 @@ def page_kinds():
     producer = Producer.objects.filter(locale__language_code="fr").first()
     pending = Subscriber.objects.filter(status="pending").first()
     subscribed = Subscriber.objects.filter(status="confirmed").first()
+    from schools.models import BookingStatus, WorkshopBooking
+
+    proposal = WorkshopBooking.objects.filter(status=BookingStatus.PROPOSED).first()
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
@@ -65,5 +68,11 @@ def page_kinds():
             f"/en/newsletter/unsubscribe/{subscribed.unsubscribe_token}/",
         ),
         ("newsletter issue", "/infolettre-decembre/", "/en/december-newsletter/"),
+        ("workshop request", "/demande-d-animation/", "/en/workshop-request/"),
+        (
+            "workshop confirmation",
+            f"/animation/confirmer/{proposal.token}/",
+            f"/en/workshop/confirm/{proposal.token}/",
+        ),
         ("not found", "/nulle-part/", "/en/nowhere/"),
     ]

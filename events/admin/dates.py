@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import BaseListingView
@@ -279,6 +280,14 @@ class UpcomingDatesView(PermissionRequiredMixin, BaseListingView):
             and EventDate.objects.filter(end__gt=now, start__gte=self.until).exists()
         )
         context.update(
+            # What other apps add to the staff's calendar (school workshops): each hook
+            # `staff_calendar_section(request, start, until)` returns None or
+            # {"heading": str, "rows": [{"when": str, "title": str, "url": str, "detail": str}]}.
+            calendar_sections=[
+                section
+                for hook in hooks.get_hooks("staff_calendar_section")
+                if (section := hook(self.request, now, self.until))
+            ],
             show_all=self.show_all,
             days=UPCOMING_DAYS,
             all_url=f"{reverse('events_staff:upcoming')}?toutes=1" if more else "",

@@ -47,6 +47,20 @@ class BookingInspectView(generic.InspectView):
     def get_page_subtitle(self):
         return self.object.school
 
+    def action_links(self):
+        """(label, url, destructive) of the actions this person may take now."""
+        if not self.user_has_permission("change"):
+            return []
+        return [
+            (
+                view_class.page_title,
+                reverse(url_name, args=[self.object.pk]),
+                view_class.destructive,
+            )
+            for view_class, url_name in self.actions
+            if view_class.allowed(self.request.user) and view_class.is_available(self.object)
+        ]
+
     @property
     def header_more_buttons(self):
         buttons = []
@@ -54,17 +68,6 @@ class BookingInspectView(generic.InspectView):
             buttons.append(
                 Button(_("Modifier la note interne"), url=edit_url, icon_name="edit", priority=10)
             )
-        if self.user_has_permission("change"):
-            for priority, (view_class, url_name) in enumerate(self.actions, start=20):
-                if view_class.allowed(self.request.user) and view_class.is_available(self.object):
-                    buttons.append(
-                        Button(
-                            view_class.page_title,
-                            url=reverse(url_name, args=[self.object.pk]),
-                            icon_name=view_class.button_icon,
-                            priority=priority,
-                        )
-                    )
         return buttons
 
     def get_context_data(self, **kwargs):
@@ -75,6 +78,7 @@ class BookingInspectView(generic.InspectView):
         invoice = getattr(booking, "invoice", None)
         can_see_orders = self.request.user.has_perm("orders.view_order")
         context.update(
+            action_links=self.action_links(),
             booking=booking,
             invoice=invoice,
             invoice_payments=invoice.payments.select_related("recorded_by", "reversed_by")
@@ -113,11 +117,13 @@ def invoice_pdf(request, pk):
 
 
 def to_handle():
-    """Bookings a person must act on: new requests, and invoices past due."""
+    """Bookings a person must act on: new requests, proposals the school let expire, and
+    invoices past due."""
     from django.utils import timezone
 
     return WorkshopBooking.objects.filter(
         Q(status=BookingStatus.NEW)
+        | Q(status=BookingStatus.PROPOSED, proposal_expires_at__lte=timezone.now())
         | Q(status=BookingStatus.INVOICED, invoice__due_date__lt=timezone.localdate())
     ).order_by("created_at", "pk")
 

@@ -155,3 +155,27 @@ def test_new_requests_are_on_the_dashboard(login, staff, make_booking):
     assert "Animations scolaires à traiter" in text
     assert "École du Tableau de bord" in text
     assert booking.reference in text
+
+
+def test_workshops_are_in_the_staff_calendar(login, staff, proposed, invoiced):
+    waiting = proposed(school="École de la Proposition")
+    booked = invoiced(school="École du Calendrier")
+    client = login(staff["billetterie"])
+    response = client.get(reverse("events_staff:upcoming") + "?toutes=1")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Animations scolaires" in text
+    assert f"École du Calendrier ({booked.reference})" in text
+    assert "Facturée" in text and "Aminata Diallo" in text
+    assert f"École de la Proposition ({waiting.reference})" in text
+
+
+def test_a_proposal_left_unanswered_comes_back_on_the_dashboard(login, staff, proposed):
+    booking = proposed(school="École Silencieuse")
+    client = login(staff["billetterie"])
+    assert "École Silencieuse" not in text_of(client.get("/admin/"))
+    booking.proposal_expires_at = timezone.now() - timedelta(minutes=1)
+    booking.save(update_fields=["proposal_expires_at"])
+    text = text_of(client.get("/admin/"))
+    assert "École Silencieuse" in text
+    assert "Proposition expirée sans réponse" in text

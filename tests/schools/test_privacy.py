@@ -73,3 +73,31 @@ def test_the_purge_removes_contacts_of_workshops_long_past(invoiced, make_bookin
     assert names[old_request.pk] == privacy.REDACTED
     assert names[recent.pk] == "Demande Récente"
     assert privacy.is_anonymised(Order.objects.get(pk=booking.order_id))
+
+
+def test_the_privacy_officer_sees_the_request_on_the_law_25_screen(client, invoiced, staff):
+    from html import unescape
+
+    from django.urls import reverse
+
+    booking = invoiced(contact_name="Nadia Roy", email="nadia@ecole.example")
+    client.force_login(staff["admin"])
+    page = unescape(
+        client.get(reverse("privacy:search"), {"email": "nadia@ecole.example"}).content.decode()
+    )
+    assert "Demandes d'animation" in page and booking.reference in page
+    assert "1 demande d'animation" in page
+    erase = unescape(
+        client.get(reverse("privacy:erase"), {"email": "nadia@ecole.example"}).content.decode()
+    )
+    assert "dans les demandes d'animation, le nom, le courriel" in erase
+
+
+def test_the_receipt_of_a_workshop_order_shows_the_workshop(client, invoiced):
+    from tests.conftest import plain
+
+    booking = invoiced()
+    page = plain(client.get(booking.order.get_absolute_url()).content.decode())
+    assert "Animation scolaire" in page
+    assert "Aminata Diallo" in page
+    assert booking.invoice.number in page
