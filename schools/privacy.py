@@ -64,6 +64,8 @@ class SchoolsPersonalData(PersonalDataProvider):
 
     def summary(self, counts):
         n = counts.get("workshop_bookings", 0)
+        if not n:
+            return []  # most people never asked for a workshop: say nothing rather than "0"
         return [ngettext("%(n)s demande d'animation", "%(n)s demandes d'animation", n) % {"n": n}]
 
     def erasure(self):
