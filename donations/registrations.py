@@ -1,6 +1,7 @@
 """What donations adds to orders' registries and signals, from `DonationsConfig.ready()`:
 
 - the labels of the audit-log actions it writes on orders;
+- its part of a person's data for Law 25 (donations/privacy.py);
 - a refund that leaves a gift's order with nothing received voids the gift's receipt (refunds
   made as a gesture or in Stripe's dashboard go through no line, so the refund itself is
   watched; a cancelled order or a line given back reach `DonationPage.release`/`give_back`).
@@ -36,5 +37,8 @@ def register():
     from orders import registry
     from orders.models import Refund
 
+    from .privacy import DonationsPersonalData
+
     registry.log_actions.register(LOG_ACTIONS)
+    registry.personal_data.register(DonationsPersonalData())
     post_save.connect(refund_saved, sender=Refund, dispatch_uid="donations:refund_saved")
