@@ -22,7 +22,7 @@ def refund_saved(sender, instance, update_fields=None, **kwargs):
     from orders.models import RefundState
 
     from .models import Donation
-    from .receipts import order_refunded
+    from .receipts import order_partly_refunded, order_refunded
 
     if instance.state != RefundState.SUCCEEDED:
         return
@@ -31,6 +31,8 @@ def refund_saved(sender, instance, update_fields=None, **kwargs):
         return
     if order.balance <= 0:
         order_refunded(order)
+    else:
+        order_partly_refunded(order)
 
 
 def register():
