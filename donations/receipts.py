@@ -242,6 +242,21 @@ def order_refunded(order):
         gift_cancelled(donation.order_line, reason=_("Don remboursé"))
 
 
+def order_partly_refunded(order):
+    """Part of a gift-only order was given back: its receipt is voided and replaced by one for
+    what the donor still gave. (In an order with other lines, a refund that names no line says
+    nothing of the gift: staff correct the receipt themselves if needed.)"""
+    donations = list(Donation.objects.filter(order=order, refunded=False))
+    if len(donations) != 1 or order.lines.count() != 1:
+        return
+    donation = donations[0]
+    kept = order.balance
+    receipt = donation.current_receipt
+    if receipt is None or kept >= donation.amount:
+        return
+    void_and_replace(receipt, reason=_("Don remboursé en partie"), amount=kept)
+
+
 # --- emails ----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """What donations adds to orders' registries and signals, from `DonationsConfig.ready()`:
 
 - the labels of the audit-log actions it writes on orders;
+- its part of a person's data for Law 25 (donations/privacy.py);
 - a refund that leaves a gift's order with nothing received voids the gift's receipt (refunds
   made as a gesture or in Stripe's dashboard go through no line, so the refund itself is
   watched; a cancelled order or a line given back reach `DonationPage.release`/`give_back`).
@@ -21,7 +22,7 @@ def refund_saved(sender, instance, update_fields=None, **kwargs):
     from orders.models import RefundState
 
     from .models import Donation
-    from .receipts import order_refunded
+    from .receipts import order_partly_refunded, order_refunded
 
     if instance.state != RefundState.SUCCEEDED:
         return
@@ -30,11 +31,16 @@ def refund_saved(sender, instance, update_fields=None, **kwargs):
         return
     if order.balance <= 0:
         order_refunded(order)
+    else:
+        order_partly_refunded(order)
 
 
 def register():
     from orders import registry
     from orders.models import Refund
 
+    from .privacy import DonationsPersonalData
+
     registry.log_actions.register(LOG_ACTIONS)
+    registry.personal_data.register(DonationsPersonalData())
     post_save.connect(refund_saved, sender=Refund, dispatch_uid="donations:refund_saved")

@@ -372,6 +372,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         bookable = [left for date, left in context["dates"] if date.on_sale(now)]
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
+        context["member_tickets"] = self.member_ticket_types()
         context["json_ld"] = event_json_ld(self, request)
         from .tickets import google_calendar_url
 

@@ -15,8 +15,10 @@ def register():
     from orders import registry
 
     from . import services
+    from .privacy import MembershipsPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
+    registry.personal_data.register(MembershipsPersonalData())
     events_registry.member_checks.register(
         events_registry.MemberCheck(
             name="memberships",

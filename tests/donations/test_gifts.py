@@ -211,3 +211,20 @@ def test_rate_limited(client, page, settings):
     for _ in range(2):
         assert client.post(PAGE, gift_data(amount="")).status_code == 400
     assert client.post(PAGE, gift_data(amount="")).status_code == 429
+
+
+def test_a_partial_refund_replaces_the_receipt_with_what_was_kept(
+    give, admin_user, django_capture_on_commit_callbacks
+):
+    from orders import services
+
+    order = give(amount="100.00")
+    original = Receipt.objects.get(donation__order=order)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund(order, D("40.00"), reason="Erreur de montant", user=admin_user)
+    original.refresh_from_db()
+    assert original.status == Receipt.Status.VOID
+    replacement = original.replaced_by
+    assert replacement.data["amount"] == "60.00" and replacement.data["eligible_amount"] == "60.00"
+    assert any(replacement.number in m.subject for m in mail.outbox)

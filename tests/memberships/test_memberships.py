@@ -162,6 +162,12 @@ def test_a_cancelled_membership_is_no_longer_active(
     assert member.periods.get().cancelled
 
 
+def test_the_activity_page_says_a_member_price_exists(client, activity, member_ticket):
+    page = plain(client.get(activity.url).content.decode())
+    assert "Prix membre (membres) : 12,00 $" in page
+    assert "saisissez votre code de membre à l'inscription" in page
+
+
 def test_member_price_is_offered_with_a_member_code_only(
     client, join, individual, activity, member_ticket, fake_stripe
 ):
