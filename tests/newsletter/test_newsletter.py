@@ -319,3 +319,20 @@ def test_the_issue_page_shows_on_the_site(client, issue):
     assert response.status_code == 200
     assert "Les nouvelles du mois & plus" in text_of(response)
     assert Locale.objects.get(language_code="fr") == issue.locale
+
+
+def test_staff_see_the_list_its_consents_and_the_sendings(
+    client, issue, django_capture_on_commit_callbacks
+):
+    subscriber = subscribe("awa@example.org")
+    admin = get_user_model().objects.get(username="administration")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_sending(issue, user=admin)
+    client.force_login(admin)
+    listing = client.get(reverse("newsletter_subscribers:index"))
+    assert listing.status_code == 200 and "awa@example.org" in listing.content.decode()
+    assert "Ajouter" not in text_of(listing)  # nobody is put on the list by hand
+    inspect = client.get(reverse("newsletter_subscribers:inspect", args=[subscriber.pk]))
+    assert inspect.status_code == 200
+    sendings = client.get(reverse("newsletter_sendings:index"))
+    assert sendings.status_code == 200 and issue.title in text_of(sendings)
