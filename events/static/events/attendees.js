@@ -10,7 +10,6 @@
     if (!form || !holder) { return; }
     var blocks = holder.querySelectorAll("[data-attendee-block]");
     var quantities = form.querySelectorAll("input[name^='quantity_']");
-    var required = holder.getAttribute("data-names-required") === "true";
 
     function wanted() {
         var total = 0;
@@ -40,6 +39,5 @@
         input.addEventListener("change", update);
     });
     holder.setAttribute("data-live", "true");
-    void required;
     update();
 })();
