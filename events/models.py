@@ -701,8 +701,9 @@ class TicketType(Purchasable, Orderable):
         anything. So it takes tickets at a fixed, paid price, for activities that need nothing
         more per person or per group: no required question, no school and grade (school
         activities), no pay-what-you-can amount, no code-only rate (it needs the code on the
-        registration form). Free tickets stay with the registration form too: there is nothing
-        to pay, so nothing to gain from a shared payment, and some must be confirmed by email.
+        registration form), no required names. Free tickets stay with the registration form
+        too: there is nothing to pay, so nothing to gain from a shared payment, and some must
+        be confirmed by email.
         Everything else keeps the direct registration, where those answers are asked.
         """
         page = self.page
@@ -714,6 +715,7 @@ class TicketType(Purchasable, Orderable):
             and page.audience != Audience.SCHOOL
             and not page.external_registration_url
             and not any(q.required for q in page.questions.all())
+            and page.attendee_names != AttendeeNames.REQUIRED
         )
 
     def on_sale(self, now=None):

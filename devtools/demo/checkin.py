@@ -1,8 +1,11 @@
-"""Demo data for per-attendee registration: the training asks each participant's name (it is
-printed on their ticket and on the list at the door) and, for each, their dietary needs for
-the lunch; school sessions ask no names (a class registers as a group)."""
+"""Demo data for per-attendee registration: the screening asks each person's name (printed on
+their ticket and on the list at the door) and, of each, their accessibility needs; school
+sessions ask no names (a class registers as a group); the other activities keep the default
+(names optional)."""
 
 from events.models import AttendeeNames, Audience, EventPage, Question
+
+SCREENING = "projection-semences"
 
 
 def seed_attendee_names():
@@ -10,19 +13,17 @@ def seed_attendee_names():
         if page.attendee_names != AttendeeNames.OFF:
             page.attendee_names = AttendeeNames.OFF
             page.save(update_fields=["attendee_names"])
-    training = EventPage.objects.filter(
-        slug="formation-citoyennete-mondiale", locale__language_code="fr"
-    ).first()
-    if training is None:
+    screening = EventPage.objects.filter(slug=SCREENING, locale__language_code="fr").first()
+    if screening is None:
         return
-    if training.attendee_names != AttendeeNames.REQUIRED:
-        training.attendee_names = AttendeeNames.REQUIRED
-        training.save(update_fields=["attendee_names"])
+    if screening.attendee_names != AttendeeNames.REQUIRED:
+        screening.attendee_names = AttendeeNames.REQUIRED
+        screening.save(update_fields=["attendee_names"])
     Question.objects.get_or_create(
-        page=training,
-        label="Besoins alimentaires (dîner fourni)",
+        page=screening,
+        label="Besoins d'accessibilité",
         defaults={
-            "label_en": "Dietary needs (lunch provided)",
+            "label_en": "Accessibility needs",
             "kind": "text",
             "required": False,
             "per_attendee": True,

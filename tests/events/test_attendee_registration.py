@@ -193,15 +193,22 @@ def test_names_and_answers_reach_the_attendee_list_export_and_the_door(
     assert {"Fatou Diallo", "Léa Tremblay"} <= {t["name"] for t in offline["tickets"]}
 
 
-def test_the_demo_training_asks_each_name(client, demo_site):
+def test_the_demo_screening_asks_each_name_and_the_cart_leaves_it_to_the_form(client, demo_site):
+    screening = EventPage.objects.get(slug="projection-semences", locale__language_code="fr")
+    assert screening.attendee_names == AttendeeNames.REQUIRED
+    form = soup(client.get(screening.url + "inscription/"))
+    assert form.select_one("#id_attendee_1_name").has_attr("required")
+    assert "Besoins d'accessibilité" in form.select_one("[data-attendee-block]").get_text(" ")
+    school = EventPage.objects.get(slug="animation-droits-enfants", locale__language_code="fr")
+    assert school.attendee_names == AttendeeNames.OFF
+
+    # Required names cannot be given in the shop's cart: such tickets stay with the form.
     training = EventPage.objects.get(
         slug="formation-citoyennete-mondiale", locale__language_code="fr"
     )
-    assert training.attendee_names == AttendeeNames.REQUIRED
-    form = soup(client.get(training.url + "inscription/"))
-    assert form.select_one("#id_attendee_1_name") is not None
-    assert "Besoins alimentaires (dîner fourni)" in form.select_one(
-        "[data-attendee-block]"
-    ).get_text(" ")
-    school = EventPage.objects.get(slug="animation-droits-enfants", locale__language_code="fr")
-    assert school.attendee_names == AttendeeNames.OFF
+    ticket = training.source.ticket_types.get()
+    assert ticket.sold_through_cart()
+    training.attendee_names = AttendeeNames.REQUIRED
+    training.save(update_fields=["attendee_names"])
+    ticket = training.source.ticket_types.get()
+    assert not ticket.sold_through_cart()
