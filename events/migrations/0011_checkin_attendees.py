@@ -12,7 +12,7 @@ def school_groups_give_no_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0009_checkin_scans"),
+        ("events", "0010_supporters_members_only"),
     ]
 
     operations = [
