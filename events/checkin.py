@@ -327,7 +327,8 @@ def date_attendees(date):
 
 
 def answers_of(attendee):
-    return attendee.order_line.details.get("answers") or {}
+    """The registration's answers, then this person's own (questions asked per attendee)."""
+    return {**(attendee.order_line.details.get("answers") or {}), **(attendee.answers or {})}
 
 
 def questions_of(attendees):

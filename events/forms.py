@@ -50,6 +50,22 @@ def date_field():
     )
 
 
+def question_field(question, required=None):
+    """The form field for one of an activity's questions."""
+    from .models import QuestionKind
+
+    required = question.required if required is None else required
+    if question.kind == QuestionKind.CHECKBOX:
+        return forms.BooleanField(label=question.shown_label, required=required)
+    if question.kind == QuestionKind.CHOICE:
+        return forms.ChoiceField(
+            label=question.shown_label,
+            required=required,
+            choices=[("", "—")] + question.choice_pairs(),
+        )
+    return forms.CharField(label=question.shown_label, required=required, max_length=500)
+
+
 class RegistrationForm(forms.Form):
     date = date_field()
     buyer_name = name_field()
@@ -114,7 +130,7 @@ class RegistrationForm(forms.Form):
         guard_text_fields(self)
 
     def add_group_and_question_fields(self, page):
-        from .models import Audience, QuestionKind
+        from .models import Audience
 
         self.is_school = page.source.audience == Audience.SCHOOL
         if self.is_school:
@@ -122,28 +138,111 @@ class RegistrationForm(forms.Form):
             self.fields["grade"] = forms.CharField(
                 label=_("Niveau scolaire"), max_length=100, help_text=_("Par exemple : 5e année")
             )
-        self.fields["attendee_names"] = forms.CharField(
-            label=_("Noms des participant·es (facultatif)"),
-            help_text=_("Un nom par ligne, pour les billets et la liste à l'entrée."),
-            widget=forms.Textarea(attrs={"rows": 3}),
-            required=False,
-        )
-        self.questions = list(page.source.questions.all())
+        self.questions = [q for q in page.source.questions.all() if not q.per_attendee]
         for question in self.questions:
-            name = f"question_{question.pk}"
-            if question.kind == QuestionKind.CHECKBOX:
-                field = forms.BooleanField(label=question.shown_label, required=question.required)
-            elif question.kind == QuestionKind.CHOICE:
-                field = forms.ChoiceField(
-                    label=question.shown_label,
-                    required=question.required,
-                    choices=[("", "—")] + question.choice_pairs(),
+            self.fields[f"question_{question.pk}"] = question_field(question)
+        self.add_attendee_fields(page)
+
+    # --- one block per ticket: the person's name and the questions asked of each -----------
+
+    # At most this many blocks on the page (an activity may allow 200 places per order: a
+    # school group gives no names).
+    MAX_ATTENDEE_BLOCKS = 30
+
+    def add_attendee_fields(self, page):
+        """Fields `attendee_<n>_name` and `attendee_<n>_question_<pk>` for n = 1, 2…
+
+        Without JavaScript the form shows as many blocks as tickets were asked for in the data
+        sent (one before any): asking for three tickets without their required names brings
+        the form back with three blocks and an error on each empty one, nothing reserved. The
+        page's script shows the blocks as the quantities change, before sending."""
+        from .models import AttendeeNames
+
+        source = page.source
+        self.names_mode = source.attendee_names
+        self.attendee_questions = [q for q in source.questions.all() if q.per_attendee]
+        self.asks_attendees = self.names_mode != AttendeeNames.OFF or bool(self.attendee_questions)
+        self.attendee_blocks = []
+        if not self.asks_attendees:
+            self.shown_blocks = 0
+            return
+        cap = min(source.max_places_per_order, self.MAX_ATTENDEE_BLOCKS)
+        self.shown_blocks = min(max(self.wanted_from_data(), 1), cap)
+        for n in range(1, cap + 1):
+            shown = n <= self.shown_blocks
+            block = {"number": n, "shown": shown, "fields": []}
+            if self.names_mode != AttendeeNames.OFF:
+                name = f"attendee_{n}_name"
+                self.fields[name] = forms.CharField(
+                    label=_("Nom"),
+                    max_length=200,
+                    required=shown and self.names_mode == AttendeeNames.REQUIRED,
+                    error_messages={
+                        "required": _("Indiquez le nom de la personne %(n)s.") % {"n": n}
+                    },
                 )
-            else:
-                field = forms.CharField(
-                    label=question.shown_label, required=question.required, max_length=500
-                )
-            self.fields[name] = field
+                block["fields"].append(name)
+            for question in self.attendee_questions:
+                name = f"attendee_{n}_question_{question.pk}"
+                self.fields[name] = question_field(question, required=shown and question.required)
+                block["fields"].append(name)
+            block["stars"] = [
+                self.names_mode == AttendeeNames.REQUIRED
+                if name.endswith("_name")
+                else self.question_required(name)
+                for name in block["fields"]
+            ]
+            for name, star in zip(block["fields"], block["stars"], strict=True):
+                attrs = self.fields[name].widget.attrs
+                if star:
+                    attrs["data-required"] = "true"
+                if not shown:
+                    attrs["disabled"] = True
+            self.attendee_blocks.append(block)
+
+    def question_required(self, name):
+        pk = int(name.rsplit("_", 1)[1])
+        return any(q.required for q in self.attendee_questions if q.pk == pk)
+
+    def wanted_from_data(self):
+        """How many tickets the data sent asks for (0 when unbound or unreadable)."""
+        if not self.is_bound:
+            return 0
+        total = 0
+        for key, value in self.data.items():
+            if key.startswith("quantity_"):
+                try:
+                    total += max(int(str(value).strip() or 0), 0)
+                except (TypeError, ValueError):
+                    continue
+        return total
+
+    def attendee_rows(self):
+        """The blocks for the template, with their bound fields."""
+        return [
+            {
+                **block,
+                "fields": [
+                    {"field": self[name], "star": star}
+                    for name, star in zip(block["fields"], block["stars"], strict=True)
+                ],
+            }
+            for block in self.attendee_blocks
+        ]
+
+    def attendees(self, wanted):
+        """[{"name", "answers"}] for the first `wanted` tickets, answers keyed in French."""
+        people = []
+        data = self.cleaned_data
+        for n in range(1, min(wanted, len(self.attendee_blocks)) + 1):
+            answers = {}
+            for question in self.attendee_questions:
+                value = data.get(f"attendee_{n}_question_{question.pk}")
+                if value not in (None, "", False):
+                    answers[question.label] = "oui" if value is True else value
+            name = (data.get(f"attendee_{n}_name") or "").strip()[:200]
+            people.append({"name": name, "answers": answers})
+        return people
 
     def question_fields(self):
         return [self[f"question_{q.pk}"] for q in self.questions]
@@ -163,8 +262,7 @@ class RegistrationForm(forms.Form):
         return answers
 
     def attendee_names(self):
-        names = self.cleaned_data.get("attendee_names") or ""
-        return [n.strip()[:200] for n in names.splitlines() if n.strip()]
+        return [person["name"] for person in self.attendees(self.wanted)]
 
     def ticket_rows(self):
         return [
@@ -195,18 +293,13 @@ class RegistrationForm(forms.Form):
         if not self.selections and not self.errors:
             raise self.tickets_error(NO_TICKET, "no_ticket")
         wanted = sum(q for _t, q, _a in self.selections)
+        self.wanted = wanted
         cap = self.page.source.max_places_per_order
         if wanted > cap and not self.errors:
             raise self.tickets_error(
                 _("Au plus %(max)s places par inscription ; vous en demandez %(wanted)s.")
                 % {"max": cap, "wanted": wanted},
                 "too_many_places",
-            )
-        if len(self.attendee_names()) > wanted and not self.errors:
-            self.add_error(
-                "attendee_names",
-                _("Vous avez donné plus de noms (%(names)s) que de billets (%(tickets)s).")
-                % {"names": len(self.attendee_names()), "tickets": wanted},
             )
         if self.offer and wanted > self.offer.places:
             raise self.tickets_error(

@@ -108,6 +108,12 @@ class Venue(TranslatableMixin, models.Model):
         return ", ".join(p for p in [self.street_address, self.city, self.postal_code] if p)
 
 
+class AttendeeNames(models.TextChoices):
+    OFF = "off", _("Ne pas demander")
+    OPTIONAL = "optional", _("Facultatifs")
+    REQUIRED = "required", _("Obligatoires")
+
+
 class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     """ "Activités": the calendar of upcoming activities, with filters that need no JavaScript."""
 
@@ -233,6 +239,17 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         ),
     )
 
+    attendee_names = models.CharField(
+        _("noms des participant·es"),
+        max_length=10,
+        choices=AttendeeNames.choices,
+        default=AttendeeNames.OPTIONAL,
+        help_text=_(
+            "Un champ de nom par billet, sur le formulaire d'inscription ; le nom figure sur le "
+            "billet, la liste des participant·es et la page d'accueil (entrées)."
+        ),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("image"),
@@ -275,6 +292,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
                 FieldRowPanel(
                     [FieldPanel("max_places_per_order"), FieldPanel("confirm_free_by_email")]
                 ),
+                FieldPanel("attendee_names"),
                 FieldPanel("external_registration_url"),
             ],
             heading=_("Inscriptions"),
@@ -683,8 +701,9 @@ class TicketType(Purchasable, Orderable):
         anything. So it takes tickets at a fixed, paid price, for activities that need nothing
         more per person or per group: no required question, no school and grade (school
         activities), no pay-what-you-can amount, no code-only rate (it needs the code on the
-        registration form). Free tickets stay with the registration form too: there is nothing
-        to pay, so nothing to gain from a shared payment, and some must be confirmed by email.
+        registration form), no required names. Free tickets stay with the registration form
+        too: there is nothing to pay, so nothing to gain from a shared payment, and some must
+        be confirmed by email.
         Everything else keeps the direct registration, where those answers are asked.
         """
         page = self.page
@@ -696,6 +715,7 @@ class TicketType(Purchasable, Orderable):
             and page.audience != Audience.SCHOOL
             and not page.external_registration_url
             and not any(q.required for q in page.questions.all())
+            and page.attendee_names != AttendeeNames.REQUIRED
         )
 
     def on_sale(self, now=None):
@@ -814,12 +834,14 @@ class TicketType(Purchasable, Orderable):
     def fulfil(self, line):
         date = EventDate.of_line(line)
         names = line.details.get("attendees") or []
+        answers = line.details.get("attendee_answers") or []
         Attendee.objects.bulk_create(
             Attendee(
                 order_line=line,
                 date=date,
                 ticket_type=self,
                 name=names[i] if i < len(names) else "",
+                answers=answers[i] if i < len(answers) and isinstance(answers[i], dict) else {},
             )
             for i in range(line.quantity)
         )
@@ -913,10 +935,17 @@ class Question(Orderable):
         _("choix en anglais"), blank=True, help_text=_("Un par ligne, dans le même ordre.")
     )
     required = models.BooleanField(_("obligatoire"), default=False)
+    per_attendee = models.BooleanField(
+        _("pour chaque participant·e"),
+        default=False,
+        help_text=_(
+            "Posée pour chaque billet (besoins alimentaires…), pas une fois par inscription."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("label"), FieldPanel("label_en")]),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("required")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("required"), FieldPanel("per_attendee")]),
         FieldRowPanel([FieldPanel("choices"), FieldPanel("choices_en")]),
     ]
 
@@ -968,6 +997,8 @@ class Attendee(models.Model):
     date = models.ForeignKey(EventDate, on_delete=models.PROTECT, related_name="attendees")
     ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("nom"), max_length=200, blank=True)
+    # This person's answers to the questions asked per attendee, keyed by the French question.
+    answers = models.JSONField(_("réponses"), default=dict, blank=True)
     ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
     checked_in_at = models.DateTimeField(_("arrivée"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)

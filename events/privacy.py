@@ -4,6 +4,7 @@ by events/registrations.py): the names of the attendees, the answers to an activ
 Once every date an order was for ended longer ago than the retention period, all of it goes,
 with the buyer (orders' part)."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -13,7 +14,7 @@ from orders.privacy import PersonalDataProvider
 from .models import Attendee, EventDate, WaitingListEntry
 
 # Details of an order line that describe people rather than the sale.
-PERSONAL_DETAILS = ("answers", "attendees")
+PERSONAL_DETAILS = ("answers", "attendees", "attendee_answers")
 
 
 def _delete_entries(entries):
@@ -23,6 +24,11 @@ def _delete_entries(entries):
         if entry.hold is not None:
             entry.hold.release()
     return WaitingListEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()[0]
+
+
+def _forget_attendees(attendees):
+    """Blank the names and per-attendee answers; the tickets themselves stay (counts, money)."""
+    return attendees.filter(~Q(name="") | ~Q(answers={})).update(name="", answers={})
 
 
 class EventsPersonalData(PersonalDataProvider):
@@ -92,6 +98,7 @@ class EventsPersonalData(PersonalDataProvider):
                     "attendees": [
                         {
                             "name": attendee.name,
+                            "answers": attendee.answers,
                             "activity": attendee.date.page.title,
                             "start": attendee.date.start,
                             "end": attendee.date.end,
@@ -139,9 +146,7 @@ class EventsPersonalData(PersonalDataProvider):
                 line.details = {k: v for k, v in line.details.items() if k not in PERSONAL_DETAILS}
                 line.save(update_fields=["details"])
                 lines += 1
-        attendees = (
-            Attendee.objects.filter(order_line__order__in=orders).exclude(name="").update(name="")
-        )
+        attendees = _forget_attendees(Attendee.objects.filter(order_line__order__in=orders))
         return {"lines": lines, "attendees": attendees}
 
     def erase_email(self, email, scrub):
@@ -163,6 +168,6 @@ class EventsPersonalData(PersonalDataProvider):
         dates = EventDate.objects.filter(end__lt=cutoff)
         return {
             "dates": dates.count(),
-            "attendees": Attendee.objects.filter(date__in=dates).exclude(name="").update(name=""),
+            "attendees": _forget_attendees(Attendee.objects.filter(date__in=dates)),
             "waiting_list": _delete_entries(WaitingListEntry.objects.filter(date__in=dates)),
         }

@@ -41,6 +41,7 @@ def _register(
     offer=None,
     answers=None,
     attendee_names=(),
+    attendees=None,
     client_key="",
     member=False,
 ):
@@ -77,17 +78,30 @@ def _register(
         buyer_email=buyer_email,
         language=language,
         discount_code=discount_code,
-        selections=selections_with_names(tickets, date, details, list(attendee_names)),
+        selections=selections_with_names(
+            tickets,
+            date,
+            details,
+            list(attendees) if attendees is not None else [{"name": n} for n in attendee_names],
+        ),
         client_key=client_key,
     )
 
 
-def selections_with_names(tickets, date, details, names):
-    """One selection per ticket type for `date`; attendee names are handed out in order."""
+def selections_with_names(tickets, date, details, people):
+    """One selection per ticket type for `date`; the people ({"name", "answers"}, one per
+    ticket, in the form's order) are handed out in order: their names and answers go in the
+    line's details (descriptive data only) and onto each attendee when the order is fulfilled."""
     selections = []
     for ticket, quantity, amount in tickets:
-        mine, names = names[:quantity], names[quantity:]
-        line_details = {**details, "attendees": mine} if mine else dict(details)
+        mine, people = people[:quantity], people[quantity:]
+        line_details = dict(details)
+        names = [person.get("name", "") for person in mine]
+        if any(names):
+            line_details["attendees"] = names
+        answers = [person.get("answers") or {} for person in mine]
+        if any(answers):
+            line_details["attendee_answers"] = answers
         selections.append(
             Selection(
                 item=ticket,

@@ -83,7 +83,7 @@ def register(request, page):
                 language=translation.get_language(),
                 offer=offer,
                 answers=form.answers(),
-                attendee_names=form.attendee_names(),
+                attendees=form.attendees(form.wanted),
                 client_key=ratelimit.client_key(request),
                 member=member,
             )

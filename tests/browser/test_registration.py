@@ -115,18 +115,19 @@ def test_register_for_a_free_activity_with_the_keyboard_alone(browser_page, site
         pytest.fail("no date radio button reachable with Tab")
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
-    page.keyboard.type("2")  # Entrée libre
+    page.keyboard.type("2")  # Entrée libre: a name field for each of the two tickets
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "attendee_1_name"
+    page.keyboard.type("Awa Diallo")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "attendee_2_name"
+    page.keyboard.type("Jean Tremblay")
     page.keyboard.press("Tab")
     page.keyboard.type("Awa Diallo")
     page.keyboard.press("Tab")
     page.keyboard.type("awa@example.org")
     page.keyboard.press("Tab")  # discount code: left empty
     assert page.evaluate("document.activeElement.name") == "discount_code"
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.name") == "attendee_names"
-    page.keyboard.type("Awa Diallo")
-    page.keyboard.press("Enter")
-    page.keyboard.type("Jean Tremblay")
     page.keyboard.press("Tab")  # consent (the spam trap is not reachable)
     assert page.evaluate("document.activeElement.name") == "consent"
     page.keyboard.press("Space")

@@ -231,6 +231,8 @@ def valid_registration(activity):
 def field_name(kind, activity, ticket):
     if kind in ("quantity", "amount"):
         return f"{kind}_{ticket.pk}"
+    if kind == "attendee_names":  # one name field per ticket; none for school groups
+        return "attendee_1_name" if activity.attendee_names != "off" else "grade"
     if kind == "question":
         question = activity.questions.order_by("pk").first()
         return f"question_{question.pk}" if question else "question_0"

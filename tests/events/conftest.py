@@ -32,7 +32,17 @@ def registration_data(page, **overrides):
     }
     for ticket in page.source.ticket_types.all():
         data[f"quantity_{ticket.pk}"] = 0
+    # Names, one a line (as tests wrote them before there was one field per ticket): one
+    # `attendee_<n>_name` field each, as the form has them.
+    names = overrides.pop("attendee_names", "")
+    for number, name in enumerate([n for n in names.splitlines() if n.strip()], start=1):
+        data[f"attendee_{number}_name"] = name
     data.update(overrides)
+    if page.source.attendee_names == "required":
+        # An activity that asks everyone's name: a name for each ticket not named above.
+        wanted = sum(int(v or 0) for k, v in data.items() if k.startswith("quantity_"))
+        for number in range(1, wanted + 1):
+            data.setdefault(f"attendee_{number}_name", f"Personne {number}")
     return data
 
 

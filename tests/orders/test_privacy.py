@@ -53,7 +53,8 @@ def register(client, page, capture, quantity=2, **extra):
                 f"question_{questions['choice'].pk}": "Infolettre",
             }
         )
-    data["attendee_names"] = "Awa Diallo\nJean Tremblay\n"
+    data["attendee_1_name"] = "Awa Diallo"
+    data["attendee_2_name"] = "Jean Tremblay"
     data.update(extra)
     with capture(execute=True):
         response = client.post(page.url + "inscription/", data)

@@ -29,6 +29,7 @@ from wagtail.models import (
     Site,
 )
 
+from devtools.demo import checkin as checkin_demo
 from devtools.demo import content as demo_content
 from devtools.demo import editorial as editorial_demo
 from devtools.demo import events as events_demo
@@ -132,6 +133,7 @@ class Command(BaseCommand):
         home = self.seed_home(locales)
         self.seed_pages(home, locales)
         events_demo.seed(home, locales)
+        checkin_demo.seed_attendee_names()
         shop_demo.seed(home, locales)
         supporters_demo.seed(home, locales)
         news_demo.seed(home, locales)

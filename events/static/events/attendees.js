@@ -1,0 +1,43 @@
+/* The registration form (events/templates/events/register.html): one block per ticket for the
+ * person's name and the questions asked of each. The server renders every block the activity
+ * allows and shows as many as tickets were asked for; this script shows them as the
+ * quantities change, so that everything is filled in one go. Without it, the form comes back
+ * with the right number of blocks after sending. */
+(function () {
+    "use strict";
+    var form = document.querySelector(".registration-form");
+    var holder = document.getElementById("attendee-blocks");
+    if (!form || !holder) { return; }
+    var blocks = holder.querySelectorAll("[data-attendee-block]");
+    var quantities = form.querySelectorAll("input[name^='quantity_']");
+
+    function wanted() {
+        var total = 0;
+        Array.prototype.forEach.call(quantities, function (input) {
+            var n = parseInt(input.value, 10);
+            if (n > 0) { total += n; }
+        });
+        return Math.max(1, total);
+    }
+
+    function update() {
+        var shown = wanted();
+        Array.prototype.forEach.call(blocks, function (block, index) {
+            var visible = index < shown;
+            block.hidden = !visible;
+            Array.prototype.forEach.call(block.querySelectorAll("input, select, textarea"), function (field) {
+                field.disabled = !visible;
+                if (field.getAttribute("data-required") === "true") {
+                    field.required = visible;
+                }
+            });
+        });
+    }
+
+    Array.prototype.forEach.call(quantities, function (input) {
+        input.addEventListener("input", update);
+        input.addEventListener("change", update);
+    });
+    holder.setAttribute("data-live", "true");
+    update();
+})();
