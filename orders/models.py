@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -581,6 +581,18 @@ class OrderSettings(BaseGenericSetting):
             "Nombre de mois après la fin de ce qui a été vendu (une activité, par exemple) au "
             "bout duquel les noms, réponses et coordonnées des personnes sont effacés. Les "
             "montants restent pour la comptabilité."
+        ),
+    )
+
+    # Read by the funders' report (reports/), whose years run from this month to the next
+    # year's month before it: April, the Québec government's fiscal year, by default.
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("premier mois de l'exercice financier"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "De 1 (janvier) à 12 (décembre). Le rapport aux bailleurs de fonds compte les "
+            "activités par exercice à partir de ce mois-ci."
         ),
     )
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "search",
     "newsletter",
     "contact",
+    "reports",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
