@@ -26,6 +26,7 @@ def test_french_home_page_is_at_the_root(client, home_fr):
         "Faire un don",
         "Devenir membre",
         "Actualités",
+        "Nous joindre",
     ]
 
 
@@ -45,6 +46,7 @@ def test_english_home_page_is_under_en(client, home_en):
         "Give",
         "Become a member",
         "News",
+        "Contact us",
     ]
 
 
