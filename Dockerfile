@@ -45,6 +45,7 @@ COPY events ./events
 COPY orders ./orders
 COPY shop ./shop
 COPY search ./search
+COPY news ./news
 
 # Static files (collected once, from the apps' static folders) and translations are built into
 # the image, as root; a throwaway key is enough for that. Only var/ (uploads) is writable.

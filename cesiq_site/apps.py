@@ -2,7 +2,16 @@ from django.apps import AppConfig
 
 # What a public page may show: a save or delete of any of these apps' rows may change a page
 # (pages, snippets such as venues, themes and producers, site settings, images, documents).
-CONTENT_APPS = {"home", "events", "shop", "wagtailcore", "wagtailimages", "wagtaildocs", "taggit"}
+CONTENT_APPS = {
+    "home",
+    "events",
+    "shop",
+    "news",
+    "wagtailcore",
+    "wagtailimages",
+    "wagtaildocs",
+    "taggit",
+}
 # Rows written while a public page is rendered, or that no public page shows.
 NOT_CONTENT = {"wagtailimages.rendition", "wagtailcore.pagelogentry", "wagtailcore.modellogentry"}
 # Order fields that change what is counted as sold or held (orders.availability).

@@ -7,14 +7,17 @@ finds "équitable". Other databases (SQLite in the demo): every query word, acce
 lightly stemmed, must appear in a page's title, promote-tab description or summary
 (`search.text`), which is enough for a small site and needs no index.
 
-Results come in three kinds. Upcoming activities come first (soonest first), then pages and
-products by relevance, then past activities (latest first). Only the page of results shown is
+Results come in kinds: activities, pages and products, plus the kinds other apps register
+(`register_kind`: news and campaigns, each dated). Upcoming activities come first (soonest
+first), then pages, the registered kinds and products by relevance, then past activities
+(latest first). Only the page of results shown is
 loaded; everything before that is ids and one aggregate query.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import CharField, F, Func, Max, Min, Q, TextField
 from django.utils import timezone
@@ -30,6 +33,37 @@ KIND_LABELS = {
     PRODUCTS: (_("Produit"), _("Produits")),
 }
 KINDS = list(KIND_LABELS)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of page another app shows as its own kind of result, labelled and filterable
+    (`?type=<key>`), with the date its `date_field` holds."""
+
+    key: str
+    singular: str
+    plural: str
+    model: str  # "app_label.ModelName"
+    date_field: str | None = None
+
+    def get_model(self):
+        return apps.get_model(self.model)
+
+
+REGISTERED = {}  # key -> Kind, in registration order
+
+
+def register_kind(kind):
+    """Called from an app's AppConfig.ready(). Its results come after the pages, before the
+    products; registering again (tests, autoreload) replaces."""
+    REGISTERED[kind.key] = kind
+    KIND_LABELS[kind.key] = (kind.singular, kind.plural)
+    if kind.key not in KINDS:
+        KINDS.insert(KINDS.index(PRODUCTS), kind.key)
+
+
+def _registered_models():
+    return {kind.get_model(): key for key, kind in REGISTERED.items()}
 
 
 def _event_model():
@@ -105,6 +139,8 @@ def _full_text_ids(query, locale):
         ContentType.objects.get_for_model(Event).pk: ACTIVITIES,
         ContentType.objects.get_for_model(Product).pk: PRODUCTS,
     }
+    for model, key in _registered_models().items():
+        kind_of[ContentType.objects.get_for_model(model).pk] = key
     results = _live(Page, locale).search(query, operator="and")
     found = {kind: [] for kind in KINDS}
     keys = {}
@@ -123,9 +159,13 @@ def _fallback_kind_ids(kind, stems, locale):
         return _fallback_ids(Event, _live(Event, locale), stems)
     if kind == PRODUCTS:
         return _fallback_ids(Product, _live(Product, locale), stems)
+    if kind in REGISTERED:
+        model = REGISTERED[kind].get_model()
+        return _fallback_ids(model, _live(model, locale), stems)
     ids = []
+    own = (Event, Product, *_registered_models())
     for model in get_page_models():
-        if model in (Event, Product) or model is Page or model._meta.abstract:
+        if model in own or model is Page or model._meta.abstract:
             continue
         ids += _fallback_ids(model, _live(model, locale).exact_type(model), stems)
     return ids
@@ -150,7 +190,7 @@ class Hit:
     kind: str
     page: Page
     excerpt: str = ""
-    when: datetime | None = None
+    when: datetime | date | None = None
     upcoming: bool = False
     price: object = None
     free: bool = False
@@ -212,6 +252,7 @@ def run(query, locale, kind=None, now=None):
     order = (
         [(ACTIVITIES, pk) for pk in upcoming]
         + [(PAGES, pk) for pk in found[PAGES]]
+        + [(key, pk) for key in REGISTERED for pk in found[key]]
         + [(PRODUCTS, pk) for pk in found[PRODUCTS]]
         + [(ACTIVITIES, pk) for pk in past]
     )
@@ -246,6 +287,8 @@ def hits(items, query, outcome):
         hit = Hit(kind=kind, page=page, excerpt=text.excerpt(_texts(page), query))
         if kind == ACTIVITIES:
             hit.when, hit.upcoming = outcome.activity_times.get(pk, (None, False))
+        elif kind in REGISTERED and REGISTERED[kind].date_field:
+            hit.when = getattr(page, REGISTERED[kind].date_field, None)
         result.append(hit)
     products = [h.page for h in result if h.kind == PRODUCTS]
     attach_variants(products)

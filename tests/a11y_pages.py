@@ -4,7 +4,7 @@ validity checks (a browser's axe-core run and the Nu HTML Checker)."""
 
 def page_kinds():
     """(name, French path, English path) of every kind of public page, with a real order."""
-    from events.models import Attendee, EventPage
+    from events.models import Attendee, EventPage, Theme
     from events.services import register
     from newsletter.models import Subscriber
     from shop.models import Producer, ProductPage
@@ -31,10 +31,27 @@ def page_kinds():
     from schools.models import BookingStatus, WorkshopBooking
 
     proposal = WorkshopBooking.objects.filter(status=BookingStatus.PROPOSED).first()
+    theme = Theme.objects.get(slug="droits-des-femmes", locale__language_code="fr")
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
         ("every body block", "/questions-frequentes/", "/en/faq/"),
+        ("news", "/actualites/", "/en/news/"),
+        (
+            "news by theme",
+            f"/actualites/?theme={theme.translation_key}",
+            f"/en/news/?theme={theme.translation_key}",
+        ),
+        (
+            "article",
+            "/actualites/justice-climatique-militantes-du-sud/",
+            "/en/news/justice-climatique-militantes-du-sud/",
+        ),
+        (
+            "campaign",
+            "/actualites/12-jours-action-violence-femmes/",
+            "/en/news/12-jours-action-violence-femmes/",
+        ),
         ("activities", "/activites/", "/en/activities/"),
         ("filtered", "/activites/?audience=adultes", "/en/activities/?audience=adultes"),
         ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),

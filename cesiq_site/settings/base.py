@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "home",
     "events",
     "shop",
+    "news",
     "localflavor",
     "orders",
     "donations",

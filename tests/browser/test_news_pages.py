@@ -10,6 +10,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGES = [
     ("/questions-frequentes/", "/en/faq/"),
+    ("/actualites/", "/en/news/"),
+    ("/actualites/?tag=mobilisation", "/en/news/?tag=schools"),
+    (
+        "/actualites/justice-climatique-militantes-du-sud/",
+        "/en/news/justice-climatique-militantes-du-sud/",
+    ),
+    (
+        "/actualites/12-jours-action-violence-femmes/",
+        "/en/news/12-jours-action-violence-femmes/",
+    ),
+    ("/recherche/?q=climat&type=actualites", "/en/search/?q=racism&type=campagnes"),
 ]
 
 

@@ -16,6 +16,10 @@ The rules, written down:
 - Product (product page, merchant listing): required `name`, `image`, `offers` with `price`
   and `priceCurrency`; recommended `description`, `sku`, `brand.name`,
   `offers.availability` (InStock / OutOfStock), `offers.url`.
+- NewsArticle (article page): required none; recommended and checked `headline` (at most
+  110 characters), `image` (absolute URLs), `datePublished` and `dateModified` (ISO 8601 with
+  an offset, modified not before published), `author` (each with `name`; `url` for an
+  organisation), `publisher` with `name` and `logo`; `inLanguage` the page's language.
 - BreadcrumbList (every page below the home page): `itemListElement`, at least two
   ListItems, each with `position` (1, 2, …), `name`, `item` (an absolute URL), the last one the
   page itself.
@@ -72,6 +76,15 @@ PAGES = {
     "producer": (
         "/boutique/producteurs/cooperative-des-andes/",
         "/en/shop/producteurs/cooperative-des-andes/",
+    ),
+    "news": ("/actualites/", "/en/news/"),
+    "article": (
+        "/actualites/justice-climatique-militantes-du-sud/",
+        "/en/news/justice-climatique-militantes-du-sud/",
+    ),
+    "campaign": (
+        "/actualites/12-jours-action-violence-femmes/",
+        "/en/news/12-jours-action-violence-femmes/",
     ),
 }
 
@@ -149,6 +162,22 @@ def check_product(product):
         absolute(offer["url"])
 
 
+def check_article(article, url, language):
+    assert 0 < len(article["headline"]) <= 110
+    assert all(absolute(i) is None for i in article["image"])
+    for key in ("datePublished", "dateModified"):
+        assert ISO.match(article[key]), key
+    assert article["datePublished"] <= article["dateModified"]
+    assert article["author"] and all(a["name"] for a in article["author"])
+    for author in article["author"]:
+        if author["@type"] == "Organization":
+            absolute(author["url"])
+    assert article["publisher"]["name"]
+    absolute(article["publisher"]["logo"]["url"])
+    assert article["mainEntityOfPage"]["@id"] == f"http://{HOST}{url}"
+    assert article["inLanguage"] == language
+
+
 def check_organization(organization):
     assert organization["name"] and organization["logo"]
     absolute(organization["url"])
@@ -189,7 +218,10 @@ def test_every_page_kind_has_valid_structured_data(client, demo_site, kind, lang
     if kind == "product":
         [product] = found["Product"]
         check_product(product)
-    assert set(found) <= {"Organization", "BreadcrumbList", "Event", "Product"}
+    if kind == "article":
+        [article] = found["NewsArticle"]
+        check_article(article, url, language)
+    assert set(found) <= {"Organization", "BreadcrumbList", "Event", "Product", "NewsArticle"}
 
 
 def offers(client, url):

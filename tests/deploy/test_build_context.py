@@ -56,6 +56,7 @@ def test_the_image_gets_what_the_application_needs():
         "orders/stripe_gateway.py",
         "shop/models.py",
         "search/views.py",
+        "news/models.py",
     }
     assert needed - files == set()
     assert "requirements.lock" in context_and_planted()
@@ -73,6 +74,7 @@ def test_the_dockerfile_copies_the_app_folders_not_the_whole_tree():
         "orders",
         "shop",
         "search",
+        "news",
     }
 
 

@@ -49,6 +49,9 @@ def test_table_has_caption_and_scoped_headers(client, demo_site):
         ("en", "School session prices, per student"),
     ]:
         table = soup(client, PAGES[lang]).select_one(".block--table table")
+        # Scrolls sideways on a phone: a named region the keyboard can reach.
+        wrap = table.parent
+        assert (wrap["role"], wrap["tabindex"], wrap["aria-label"]) == ("region", "0", caption)
         assert table.caption.get_text(strip=True) == caption
         assert [th["scope"] for th in table.thead.find_all("th")] == ["col"] * 3
         rows = table.tbody.find_all("tr")

@@ -18,7 +18,16 @@ def test_french_home_page_is_at_the_root(client, home_fr):
     assert html.h1.get_text(strip=True) == "Ensemble pour un monde plus juste et solidaire"
     assert "Aller au contenu" in html.find("a", class_="skip-link").get_text()
     menu = [a.get_text(strip=True) for a in html.select("nav.site-nav a")]
-    assert menu == ["Notre mission", "Nos partenaires", "Activités", "Boutique équitable"]
+    assert menu == [
+        "Notre mission",
+        "Nos partenaires",
+        "Activités",
+        "Boutique équitable",
+        "Faire un don",
+        "Devenir membre",
+        "Actualités",
+        "Nous joindre",
+    ]
 
 
 def test_english_home_page_is_under_en(client, home_en):
@@ -29,7 +38,16 @@ def test_english_home_page_is_under_en(client, home_en):
     assert html.h1.get_text(strip=True) == "Together for a fairer, more caring world"
     assert "Skip to content" in html.find("a", class_="skip-link").get_text()
     menu = [a.get_text(strip=True) for a in html.select("nav.site-nav a")]
-    assert menu == ["Our mission", "Our partners", "Activities", "Fair-trade shop"]
+    assert menu == [
+        "Our mission",
+        "Our partners",
+        "Activities",
+        "Fair-trade shop",
+        "Give",
+        "Become a member",
+        "News",
+        "Contact us",
+    ]
 
 
 def test_home_page_renders_every_block_type(client, home_fr):

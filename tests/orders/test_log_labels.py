@@ -12,7 +12,7 @@ from orders import registry, services
 from orders.models import OrderState
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["cesiq_site", "home", "events", "shop", "orders", "search"]
+APPS = ["cesiq_site", "home", "events", "shop", "orders", "search", "news"]
 
 
 def is_log_call(node):
