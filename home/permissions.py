@@ -30,6 +30,8 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
   transfer: `schools.add_invoicepayment`; reversing a recorded payment:
   `schools.reverse_invoicepayment` (administrators only);
 - the Law 25 screens: superusers and the "Administration" group (orders/admin/privacy.py);
+- the funders' report (Rapports > Rapport aux bailleurs de fonds, reports/views.py): the
+  "Administration" group and whoever has `orders.view_order`;
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
 - themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
 """

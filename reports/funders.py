@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -244,17 +244,19 @@ def build(fiscal_year):
 
 
 def available_years(month, now=None):
-    """The fiscal years that can be chosen: from the first one with a date or a booking to the
-    current one, newest first."""
+    """The fiscal years that can be chosen, newest first: from the first one with a date or a
+    booking to the current one, or to the last one with something planned."""
     current = FiscalYear.containing(now or timezone.now(), month)
-    firsts = [
-        EventDate.objects.aggregate(first=Min("start"))["first"],
-        WorkshopBooking.objects.aggregate(first=Min("proposed_start"))["first"],
+    bounds = [
+        *EventDate.objects.aggregate(first=Min("start"), last=Max("start")).values(),
+        *WorkshopBooking.objects.aggregate(
+            first=Min("proposed_start"), last=Max("proposed_start")
+        ).values(),
     ]
-    firsts = [moment for moment in firsts if moment is not None]
-    first = FiscalYear.containing(min(firsts), month).year if firsts else current.year
-    first = min(first, current.year)
-    return [FiscalYear(year, month) for year in range(current.year + 1, first - 1, -1)]
+    years = [FiscalYear.containing(moment, month).year for moment in bounds if moment]
+    first = min([current.year, *years])
+    last = max([current.year, *years])
+    return [FiscalYear(year, month) for year in range(last, first - 1, -1)]
 
 
 # The tables, in the order the page and the spreadsheet show them: (key, caption, kind).

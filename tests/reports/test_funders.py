@@ -294,3 +294,25 @@ def test_ticketing_and_administration_find_it_in_the_reports_menu(login):
         "/admin/rapports/bailleurs-de-fonds/"
         in login("administration").get("/admin/").content.decode()
     )
+
+
+def test_the_year_list_goes_from_the_first_to_the_last_year_with_something(year_2020):
+    years = [year.label for year in funders.available_years(4, now=at(2026, 12, 3))]
+    assert years[-1] == "2019-2020"
+    assert "2026-2027" in years
+    assert years == sorted(years, reverse=True)
+
+
+def test_the_report_markup_is_valid_html(login, year_2020, tmp_path):
+    """The report's own markup (the admin around it is Wagtail's) through the Nu checker."""
+    from bs4 import BeautifulSoup
+
+    from tests.cesiq_site.test_html_validity import vnu_errors
+
+    html = login("billetterie").get(URL, {"exercice": "2020"}).content.decode()
+    report = BeautifulSoup(html, "html.parser").select_one(".funders-report")
+    document = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Rapport</title>'
+        f"</head><body><main>{report}</main></body></html>"
+    )
+    assert vnu_errors([("rapport", document)], tmp_path) == {}
