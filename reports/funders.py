@@ -152,14 +152,6 @@ def emails(attendees):
     }
 
 
-def by_choices(choices, figures_by_value):
-    """One row per choice, in the choices' order, then any value no longer among them."""
-    rows = [figures_by_value.pop(value, Figures(str(label))) for value, label in choices]
-    for row in figures_by_value.values():
-        row.label = row.label or str(_("Autre"))
-    return rows + list(figures_by_value.values())
-
-
 def build(fiscal_year):
     start, end = fiscal_year.start, fiscal_year.end
     dates = list(
