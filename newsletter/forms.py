@@ -13,7 +13,9 @@ class SignupForm(SpamProtectedForm):
     spam_purpose = "newsletter"
 
     email = forms.EmailField(
-        label=_("Votre courriel"),
+        # Not "Votre courriel": this form sits in every page's footer, beside the page's own
+        # forms, and each field must say what it is for (WCAG 2.4.6).
+        label=_("Courriel pour l'infolettre"),
         max_length=254,
         error_messages={
             "required": _("Entrez votre adresse courriel."),

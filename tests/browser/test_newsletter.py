@@ -32,7 +32,7 @@ def test_subscribe_from_the_footer_then_write_through_the_contact_form(
     page = browser_page
     page.goto(site_url + "/")
     footer = page.locator("footer form")
-    footer.get_by_label("Votre courriel").fill("nadia@example.org")
+    footer.get_by_label("Courriel pour l'infolettre").fill("nadia@example.org")
     footer.get_by_label("Je veux recevoir l'infolettre du CÉSIQ", exact=False).check()
     footer.get_by_role("button", name="M'abonner").click()
     page.wait_for_url("**/infolettre/")
