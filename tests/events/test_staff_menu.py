@@ -51,8 +51,10 @@ def refused(client, url):
 
 
 def rows(response):
+    """The dates' table: other apps' sections (school workshops) follow it in tables of their
+    own."""
     soup = BeautifulSoup(response.content, "html.parser")
-    return soup.select("table.listing tbody tr")
+    return soup.select_one("table.listing").select("tbody tr")
 
 
 def row_of(response, date):
