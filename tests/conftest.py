@@ -103,3 +103,44 @@ def plain(text):
     """`text` with the non-breaking spaces of Québec typography (cesiq_site/typography.py) read
     as plain spaces: for tests about what a sentence says, not about how it is spaced."""
     return str(text).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+class Clock:
+    """A clock that stands still until told to move: the spam time trap's, in tests."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The spam protection's clock (cesiq_site/antispam.py) fixed at one moment."""
+    from cesiq_site import antispam
+
+    fixed = Clock(1_800_000_000)
+    monkeypatch.setattr(antispam, "now", fixed)
+    return fixed
+
+
+@pytest.fixture
+def shown(clock):
+    """The hidden fields of a spam-protected form as it was shown 10 seconds ago (a person
+    typing): `shown(FormClass, **kwargs)`."""
+    from cesiq_site import antispam
+
+    def fields(form_class, **kwargs):
+        form = form_class(**kwargs)
+        data = {
+            antispam.HONEYPOT_FIELD: "",
+            antispam.TIME_FIELD: form[antispam.TIME_FIELD].value(),
+        }
+        clock.advance(10)
+        return data
+
+    return fields

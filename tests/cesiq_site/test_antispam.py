@@ -10,26 +10,6 @@ from django.utils import translation
 
 from cesiq_site import antispam
 
-T0 = 1_800_000_000  # a fixed moment
-
-
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fixed = Clock(T0)
-    monkeypatch.setattr(antispam, "now", fixed)
-    return fixed
-
 
 class MessageForm(antispam.SpamProtectedForm):
     spam_purpose = "test"

@@ -7,26 +7,6 @@ from django.utils import timezone
 
 from cesiq_site import antispam
 
-T0 = 1_800_000_000  # a fixed moment for the spam time trap
-
-
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fixed = Clock(T0)
-    monkeypatch.setattr(antispam, "now", fixed)
-    return fixed
-
 
 @pytest.fixture
 def request_page(home_fr):
