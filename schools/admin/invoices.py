@@ -300,7 +300,10 @@ class InvoiceViewSet(ModelViewSet):
         ]
 
     def get_permissions_to_register(self):
-        return []
+        # None of its own: the bookings' permissions (registered by their viewset) apply.
+        from django.contrib.auth.models import Permission
+
+        return Permission.objects.none()
 
 
 def invoice_pdf(request, pk):
