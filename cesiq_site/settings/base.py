@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "events",
     "shop",
     "news",
+    "resources",
     "localflavor",
     "orders",
     "donations",
