@@ -20,8 +20,9 @@ def seo_meta(context):
     language = translation.get_language() or "fr"
     found = seo.alternates(request, page)
     return {
-        "title": seo.title(page),
-        "description": seo.description(page),
+        "title": context.get("seo_title") or seo.title(page),
+        # A routed view showing one item (an organisation of the network) describes that item.
+        "description": context.get("seo_description") or seo.description(page),
         "canonical": seo.canonical(request, page),
         "alternates": [(seo.HREFLANG.get(code, code), url) for code, url in found],
         "x_default": seo.default_language_url(found),
@@ -47,8 +48,9 @@ def structured_data(context):
     from home.models import HomePage, SiteSettings
 
     found = []
-    producer = context.get("producer")
-    extra = (producer.name, seo.canonical(request, page)) if producer is not None else None
+    # A routed view showing one item (a producer, an organisation of the network) ends the trail.
+    item = context.get("producer") or context.get("organisation")
+    extra = (item.name, seo.canonical(request, page)) if item is not None else None
     trail = data.breadcrumb_list(request, page, extra)
     if trail:
         found.append(data.dumps(trail))
