@@ -33,7 +33,9 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
 - the funders' report (Rapports > Rapport aux bailleurs de fonds, reports/views.py): the
   "Administration" group and whoever has `orders.view_order`;
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
-- themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
+- themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… ;
+- the organisations of the network (Réseau, snippets with drafts and moderation):
+  `network.add_memberorganisation`, `change_`, `publish_`, `lock_`, `unlock_memberorganisation`.
 """
 
 from dataclasses import dataclass, field
@@ -71,6 +73,17 @@ TEAMS = {
                 "add_venue",
                 "change_venue",
                 "view_venue",
+            ],
+            # The organisations of the network (snippets with drafts, locking and moderation):
+            # editors add, edit, publish and lock them; deleting one stays with the
+            # administrators (unpublish it instead, or it comes back when its member pays).
+            "network": [
+                "add_memberorganisation",
+                "change_memberorganisation",
+                "view_memberorganisation",
+                "publish_memberorganisation",
+                "lock_memberorganisation",
+                "unlock_memberorganisation",
             ],
             # Editors translate pages and snippets themselves (Wagtail's simple translation:
             # "Traduire" in a page's or snippet's menu creates the English copy to edit).
@@ -244,3 +257,13 @@ def setup_workflow(approvers, root_page):
     task.save()
     task.groups.set(approvers)
     WorkflowPage.objects.update_or_create(page=root_page, defaults={"workflow": workflow})
+    # The same workflow for the snippets that have one (the organisations of the network).
+    from django.apps import apps
+    from wagtail.models import WorkflowContentType
+
+    WorkflowContentType.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(
+            apps.get_model("network", "MemberOrganisation")
+        ),
+        defaults={"workflow": workflow},
+    )

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "donations",
     "schools",
     "memberships",
+    "network",
     "search",
     "newsletter",
     "contact",

@@ -85,6 +85,7 @@ def urls(demo_site, home_fr):
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
+        "network": "/admin/snippets/network/memberorganisation/",
         "images": "/admin/images/",
         "promoted search results": reverse("wagtailsearchpromotions:index"),
         "site settings": reverse("wagtailsettings:edit", args=["home", "sitesettings"]),
@@ -101,6 +102,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "network",
         "images",
         "promoted search results",
     },
@@ -132,6 +134,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "network",
         "images",
         "promoted search results",
         "site settings",
@@ -142,7 +145,13 @@ REACHES = {
 
 # What each team finds in the admin's main menu, and what it must not find there.
 MENU = {
-    "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/", "/admin/searchpicks/"},
+    "redaction": {
+        "/admin/pages/",
+        "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
+        "/admin/images/",
+        "/admin/searchpicks/",
+    },
     "billetterie": {
         "/admin/orders/",
         "/admin/discount-codes/",
@@ -158,6 +167,7 @@ MENU = {
     "administration": {
         "/admin/pages/",
         "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
         "/admin/images/",
         "/admin/searchpicks/",
         "/admin/orders/",
