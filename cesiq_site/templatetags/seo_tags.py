@@ -21,7 +21,8 @@ def seo_meta(context):
     found = seo.alternates(request, page)
     return {
         "title": context.get("seo_title") or seo.title(page),
-        # A routed view showing one item (an organisation of the network) describes that item.
+        # Views that are not pages (search) and routed views showing one item (an organisation
+        # of the network) give their own.
         "description": context.get("seo_description") or seo.description(page),
         "canonical": seo.canonical(request, page),
         "alternates": [(seo.HREFLANG.get(code, code), url) for code, url in found],
