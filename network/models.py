@@ -11,7 +11,7 @@ import uuid
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -196,18 +196,16 @@ def shown(queryset, today=None):
 def visible_in(locale, today=None):
     """The organisations shown in `locale`: its own live copies, and the French ones that
     have no live copy in it yet (an organisation that just joined, a translation to come)."""
-    own = shown(MemberOrganisation.objects.filter(locale=locale), today)
     default = Locale.get_default()
+    everyone = shown(MemberOrganisation.objects.all(), today)
     if locale.pk == default.pk:
-        return own
+        return everyone.filter(locale=locale)
     translated = MemberOrganisation.objects.filter(locale=locale, live=True).values(
         "translation_key"
     )
-    fallback = shown(
-        MemberOrganisation.objects.filter(locale=default).exclude(translation_key__in=translated),
-        today,
+    return everyone.filter(
+        Q(locale=locale) | Q(locale=default) & ~Q(translation_key__in=translated)
     )
-    return MemberOrganisation.objects.filter(pk__in=own.values("pk").union(fallback.values("pk")))
 
 
 def folded(value):
