@@ -53,6 +53,7 @@ COPY schools ./schools
 COPY contact ./contact
 COPY newsletter ./newsletter
 COPY reports ./reports
+COPY network ./network
 
 # Static files (collected once, from the apps' static folders) and translations are built into
 # the image, as root; a throwaway key is enough for that. Only var/ (uploads) is writable.

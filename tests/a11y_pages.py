@@ -87,6 +87,18 @@ def page_kinds():
         ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),
         ("search", "/recherche/?q=climat", "/en/search/?q=climate"),
         ("no result", "/recherche/?q=zzzxqy", "/en/search/?q=zzzxqy"),
+        ("network", "/reseau/", "/en/network/"),
+        (
+            "network filtered",
+            f"/reseau/?theme={theme.translation_key}&region=capitale-nationale",
+            f"/en/network/?theme={theme.translation_key}&region=capitale-nationale",
+        ),
+        (
+            "network empty",
+            "/reseau/?region=estrie&theme=" + str(theme.translation_key),
+            "/en/network/?region=estrie&theme=" + str(theme.translation_key),
+        ),
+        ("network organisation", "/reseau/oxfam-quebec/", "/en/network/oxfam-quebec/"),
         ("shop", "/boutique/", "/en/shop/"),
         ("product", product.url, product_en.url),
         (

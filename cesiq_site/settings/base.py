@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "donations",
     "schools",
     "memberships",
+    "network",
     "search",
     "newsletter",
     "contact",

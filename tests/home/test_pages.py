@@ -21,6 +21,7 @@ def test_french_home_page_is_at_the_root(client, home_fr):
     assert menu == [
         "Notre mission",
         "Nos partenaires",
+        "Le réseau",
         "Activités",
         "Boutique équitable",
         "Faire un don",
@@ -42,6 +43,7 @@ def test_english_home_page_is_under_en(client, home_en):
     assert menu == [
         "Our mission",
         "Our partners",
+        "The network",
         "Activities",
         "Fair-trade shop",
         "Give",
