@@ -265,8 +265,8 @@ WORKFLOW_SNIPPETS = [
 
 def setup_workflow(approvers, root_page):
     """One moderation workflow, named in French, for the whole tree and for the editorial
-    snippets (themes, venues, producers, the network's organisations): editors may "Soumettre à Approbation de la
-    coordination" and the approvers approve or ask for changes."""
+    snippets (themes, venues, producers, the network's organisations): editors may "Soumettre
+    à Approbation de la coordination" and the approvers approve or ask for changes."""
     from django.apps import apps
     from wagtail.models import (
         GroupApprovalTask,
