@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -35,6 +37,15 @@ if settings.DEBUG:
     urlpatterns += [
         path("__errors__/404/", views.preview_404),
         path("__errors__/500/", views.preview_500),
+    ]
+else:
+    # Uploaded images, when they are on this machine's disk (views.serve_image_file).
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.strip('/'))}/"
+            r"(?P<path>(?:original_images|images)/[^/]+)$",
+            views.serve_image_file,
+        )
     ]
 
 # French at "/", English at "/en/": the default language has no prefix.
