@@ -1,4 +1,4 @@
-"""Small site-wide views: health check, robots.txt and the error pages."""
+"""Small site-wide views: health check, robots.txt, documents and the error pages."""
 
 import logging
 
@@ -8,6 +8,7 @@ from django.db import connection, models
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -117,6 +118,19 @@ def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /django-admin/"]
     lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def serve_document(request, document_id, document_filename):
+    """Wagtail's document view, whose answer no CDN or proxy may keep: it follows the
+    collection's privacy settings, and with object storage it is a redirect to a signed
+    address that stops working after a few minutes (cesiq_site/storage.py)."""
+    from wagtail.documents.views.serve import serve
+
+    response = serve(request, document_id, document_filename)
+    patch_cache_control(response, private=True)
+    if response.status_code in (301, 302):
+        add_never_cache_headers(response)
+    return response
 
 
 def page_not_found(request, exception=None):

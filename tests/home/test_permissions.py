@@ -85,6 +85,7 @@ def urls(demo_site, home_fr):
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
+        "producers": "/admin/snippets/shop/producer/",
         "images": "/admin/images/",
         "promoted search results": reverse("wagtailsearchpromotions:index"),
         "site settings": reverse("wagtailsettings:edit", args=["home", "sitesettings"]),
@@ -116,7 +117,7 @@ REACHES = {
     },
     # Orders read-only for now (date management requires `orders.change_order`); the shop's
     # own back-office: orders to prepare, stock.
-    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock"},
+    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock", "producers"},
     "administration": {
         "orders",
         "order",
@@ -132,6 +133,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "producers",
         "images",
         "promoted search results",
         "site settings",
@@ -154,6 +156,7 @@ MENU = {
         "/admin/discount-codes/",
         "/admin/boutique/commandes/",
         "/admin/boutique/stock/",
+        "/admin/snippets/",  # the producers
     },
     "administration": {
         "/admin/pages/",
