@@ -367,6 +367,13 @@ def test_resources_are_a_search_kind_of_their_own(client, demo_site):
     ]
 
 
+def test_a_draft_resource_is_not_found(client, demo_site, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_resource("Brouillon sur les semences paysannes", publish=False)
+    _html, found = search(client, "/recherche/", q="semences paysannes", type="ressources")
+    assert found == []
+
+
 @pytest.mark.postgres
 def test_french_search_finds_a_resource_by_a_stemmed_unaccented_word(client, demo_site):
     if connection.vendor != "postgresql":
@@ -379,3 +386,66 @@ def test_french_search_finds_a_resource_by_a_stemmed_unaccented_word(client, dem
     # A word only in the body ("évaluation") is found too.
     _html, found = search(client, "/recherche/", q="evaluations", type="ressources")
     assert [r["title"] for r in found] == ["Trousse sur le commerce équitable"]
+
+
+def admin_form(**fields):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+    data = {
+        "title": "Fiche : la souveraineté alimentaire",
+        "slug": "fiche-souverainete-alimentaire",
+        "summary": "Qui décide de ce que nous mangeons ?",
+        "audience": "scolaire",
+        "format": "fiche",
+        "duration": "75 min",
+        "language": "fr",
+        "date": "2026-11-30",
+        "external_url": "",
+        "body": streamfield([]),
+        "comments": inline_formset([]),
+        **fields,
+    }
+    # Checkboxes: one value per box ticked (nested_form_data would number a list's items).
+    return {**nested_form_data(data), "levels": ["secondaire-1"]}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_admin_refuses_a_resource_with_neither_document_nor_link(client, demo_site, language):
+    from django.contrib.auth import get_user_model
+
+    from resources.models import ResourcePage
+
+    editor = get_user_model().objects.get(username="redaction")
+    if language == "en":
+        from wagtail.users.models import UserProfile
+
+        profile = UserProfile.get_for_user(editor)
+        profile.preferred_language = "en"
+        profile.save()
+    client.force_login(editor)
+    url = f"/admin/pages/add/resources/resourcepage/{index_page().pk}/"
+    response = client.post(url, admin_form())
+    assert response.status_code == 200
+    message = {
+        "fr": "Ajoutez le document de la ressource ou son lien externe (au moins l’un des deux).",
+        "en": "Add the resource’s document or its external link (at least one of them).",
+    }[language]
+    assert message in plain(response.content.decode())
+    assert not ResourcePage.objects.filter(slug="fiche-souverainete-alimentaire").exists()
+
+
+def test_an_editor_publishes_a_resource_that_then_shows_in_the_list(client, demo_site):
+    from django.contrib.auth import get_user_model
+
+    from resources.models import ResourcePage
+
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    url = f"/admin/pages/add/resources/resourcepage/{index_page().pk}/"
+    data = admin_form(external_url="https://exemple.org/souverainete", **{"action-publish": "1"})
+    response = client.post(url, data)
+    assert response.status_code == 302, plain(response.content.decode())[:2000]
+    page = ResourcePage.objects.get(slug="fiche-souverainete-alimentaire")
+    assert page.live
+    assert page.levels == ["secondaire-1"]
+    html = soup(client, INDEX["fr"], level="secondaire-1")
+    assert "Fiche : la souveraineté alimentaire" in titles(html)
