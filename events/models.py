@@ -263,6 +263,16 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         ),
     )
 
+    allow_invoice = models.BooleanField(
+        _("Permettre le paiement sur facture (groupes scolaires)"),
+        default=False,
+        help_text=_(
+            "Une école peut choisir « Payer sur facture » à l'inscription : la facture lui est "
+            "envoyée (paiement par chèque ou virement, 30 jours) et ses places sont gardées "
+            "jusqu'au paiement ou jusqu'à ce que l'équipe annule la commande."
+        ),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("image"),
@@ -306,6 +316,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
                     [FieldPanel("max_places_per_order"), FieldPanel("confirm_free_by_email")]
                 ),
                 FieldPanel("attendee_names"),
+                FieldPanel("allow_invoice"),
                 FieldPanel("external_registration_url"),
             ],
             heading=_("Inscriptions"),
@@ -389,6 +400,18 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def member_ticket_types(self):
         """Ticket types kept for members: the page says a member price exists."""
         return [t for t in self.source.ticket_types.all() if t.members_only and t.on_sale()]
+
+    def offers_invoice(self):
+        """Whether a group may pay this activity by invoice: editors allow it, something is
+        to pay, and an app bills invoices (schools, through events.registry.invoicing)."""
+        from .registry import invoicer
+
+        source = self.source
+        return (
+            source.allow_invoice
+            and invoicer() is not None
+            and any(t.kind != TicketKind.FREE for t in source.ticket_types.all())
+        )
 
     @property
     def is_free(self):

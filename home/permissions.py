@@ -36,6 +36,8 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
 - themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… ; with
   drafts and the workflow (home/snippets.py), publishing one is `publish_theme` and locking
   `lock_theme` / `unlock_theme` (the same for venues, and for `shop.producer`).
+- the organisations of the network (Réseau, snippets with drafts and moderation):
+  `network.add_memberorganisation`, `change_`, `publish_`, `lock_`, `unlock_memberorganisation`.
 """
 
 from dataclasses import dataclass, field
@@ -80,6 +82,17 @@ TEAMS = {
                 "publish_venue",
                 "lock_venue",
                 "unlock_venue",
+            ],
+            # The organisations of the network (snippets with drafts, locking and moderation):
+            # editors add, edit, publish and lock them; deleting one stays with the
+            # administrators (unpublish it instead, or it comes back when its member pays).
+            "network": [
+                "add_memberorganisation",
+                "change_memberorganisation",
+                "view_memberorganisation",
+                "publish_memberorganisation",
+                "lock_memberorganisation",
+                "unlock_memberorganisation",
             ],
             # Editors translate pages and snippets themselves (Wagtail's simple translation:
             # "Traduire" in a page's or snippet's menu creates the English copy to edit).
@@ -242,13 +255,18 @@ def apply_teams(names=None):
 
 # The snippets that go through the same workflow as pages, as bakerydemo assigns its workflow
 # to its snippets (Paramètres > Processus de validation lists them under the workflow).
-WORKFLOW_SNIPPETS = ["events.theme", "events.venue", "shop.producer"]
+WORKFLOW_SNIPPETS = [
+    "events.theme",
+    "events.venue",
+    "shop.producer",
+    "network.memberorganisation",
+]
 
 
 def setup_workflow(approvers, root_page):
     """One moderation workflow, named in French, for the whole tree and for the editorial
-    snippets (themes, venues, producers): editors may "Soumettre à Approbation de la
-    coordination" and the approvers approve or ask for changes."""
+    snippets (themes, venues, producers, the network's organisations): editors may "Soumettre
+    à Approbation de la coordination" and the approvers approve or ask for changes."""
     from django.apps import apps
     from wagtail.models import (
         GroupApprovalTask,

@@ -51,7 +51,7 @@ def add_theme(editor, name, slug, publish=False):
 @pytest.mark.parametrize(
     ("migration", "models"),
     [
-        ("events.migrations.0012_editorial_snippets", {"theme", "venue"}),
+        ("events.migrations.0013_editorial_snippets", {"theme", "venue"}),
         ("shop.migrations.0003_editorial_producers", {"producer"}),
     ],
 )

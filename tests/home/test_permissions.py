@@ -86,6 +86,7 @@ def urls(demo_site, home_fr):
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
         "producers": "/admin/snippets/shop/producer/",
+        "network": "/admin/snippets/network/memberorganisation/",
         "images": "/admin/images/",
         "promoted search results": reverse("wagtailsearchpromotions:index"),
         "site settings": reverse("wagtailsettings:edit", args=["home", "sitesettings"]),
@@ -102,6 +103,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "network",
         "images",
         "promoted search results",
     },
@@ -134,6 +136,7 @@ REACHES = {
         "venues",
         "themes",
         "producers",
+        "network",
         "images",
         "promoted search results",
         "site settings",
@@ -144,7 +147,13 @@ REACHES = {
 
 # What each team finds in the admin's main menu, and what it must not find there.
 MENU = {
-    "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/", "/admin/searchpicks/"},
+    "redaction": {
+        "/admin/pages/",
+        "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
+        "/admin/images/",
+        "/admin/searchpicks/",
+    },
     "billetterie": {
         "/admin/orders/",
         "/admin/discount-codes/",
@@ -161,6 +170,7 @@ MENU = {
     "administration": {
         "/admin/pages/",
         "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
         "/admin/images/",
         "/admin/searchpicks/",
         "/admin/orders/",
