@@ -46,6 +46,7 @@ COPY orders ./orders
 COPY shop ./shop
 COPY search ./search
 COPY news ./news
+COPY resources ./resources
 COPY donations ./donations
 COPY memberships ./memberships
 COPY schools ./schools

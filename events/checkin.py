@@ -24,6 +24,25 @@ from orders.outbox import queue_email
 from .models import Attendee, CheckInScan, EventDate, WaitingListEntry
 
 CONFIRMED = [OrderState.PAID, OrderState.REFUNDED]  # a refund (a gesture) keeps the places
+# Who may come in: attendees of a confirmed order, and of an order valid before its payment (a
+# school group's places billed by invoice: its lines were made final while it is pending,
+# orders.services.fulfil_before_payment).
+VALID = Q(order_line__order__state__in=CONFIRMED) | Q(
+    order_line__order__state=OrderState.PENDING, order_line__fulfilled=True
+)
+# Shown in lists and on phones: the valid ones, and the cancelled ones (marked, refused).
+SHOWN = VALID | Q(order_line__order__state=OrderState.CANCELLED)
+
+
+def is_valid(attendee):
+    """Whether `attendee`'s order lets them in (see VALID); cancelled tickets are not."""
+    line = attendee.order_line
+    state = line.order.state
+    return not attendee.cancelled_at and (
+        state in CONFIRMED or (state == OrderState.PENDING and line.fulfilled)
+    )
+
+
 SEARCH_LIMIT = 30
 
 
@@ -72,7 +91,7 @@ def check_in(date, code, *, user, now=None):
     attendee = _attendees().filter(ticket_code=code).first() if code else None
     if attendee is None:
         return CheckInResult("unknown")
-    if attendee.cancelled_at or attendee.order_line.order.state not in CONFIRMED:
+    if not is_valid(attendee):
         return CheckInResult("cancelled", attendee)
     if attendee.date_id != date.pk:
         return CheckInResult("wrong_date", attendee, right_date=attendee.date)
@@ -126,17 +145,15 @@ def search(date, query):
         | Q(order_line__order__buyer_name__icontains=query)
         | Q(order_line__order__buyer_email__icontains=query)
         | Q(ticket_code=query),
+        SHOWN,
         date=date,
-        order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED],
     )
     return sorted(found[:SEARCH_LIMIT], key=lambda a: attendee_name(a).casefold())
 
 
 def expected(date):
     """The people who may come in: confirmed and not cancelled."""
-    return Attendee.objects.filter(
-        date=date, cancelled_at__isnull=True, order_line__order__state__in=CONFIRMED
-    )
+    return Attendee.objects.filter(VALID, date=date, cancelled_at__isnull=True)
 
 
 def counts(date):
@@ -161,12 +178,10 @@ class BadScans(ValueError):
 def offline_tickets(date):
     """What a phone keeps to check people in without signal: every ticket of `date` that may
     come in, and the cancelled ones (so that a phone refuses them too)."""
-    rows = _attendees().filter(
-        date=date, order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED]
-    )
+    rows = _attendees().filter(SHOWN, date=date)
     tickets = []
     for attendee in rows.order_by("pk"):
-        cancelled = bool(attendee.cancelled_at) or attendee.order_line.order.state not in CONFIRMED
+        cancelled = not is_valid(attendee)
         tickets.append(
             {
                 "code": attendee.ticket_code,
@@ -320,9 +335,7 @@ def date_counts(date, now=None):
 
 def date_attendees(date):
     """Everyone registered on `date` (cancelled ones too, marked), with their answers."""
-    rows = _attendees().filter(
-        date=date, order_line__order__state__in=CONFIRMED + [OrderState.CANCELLED]
-    )
+    rows = _attendees().filter(SHOWN, date=date)
     return list(rows.order_by("order_line__order__created_at", "pk"))
 
 

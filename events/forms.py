@@ -101,6 +101,7 @@ class RegistrationForm(forms.Form):
         if len(self.fields["date"].choices) == 1:
             self.fields["date"].initial = self.fields["date"].choices[0][0]
         self.add_group_and_question_fields(page)
+        self.add_invoice_fields(page)
         code = (self.data.get("discount_code") if self.is_bound else None) or self.initial.get(
             "discount_code", ""
         )
@@ -142,6 +143,81 @@ class RegistrationForm(forms.Form):
         for question in self.questions:
             self.fields[f"question_{question.pk}"] = question_field(question)
         self.add_attendee_fields(page)
+
+    # --- paying by invoice (a school group, on an activity whose editors allow it) ----------
+
+    PAY_CARD = "card"
+    PAY_INVOICE = "invoice"
+    INVOICE_FIELDS = ("invoice_school", "invoice_school_board", "invoice_po", "invoice_email")
+
+    def add_invoice_fields(self, page):
+        self.offers_invoice = page.offers_invoice()
+        if not self.offers_invoice:
+            return
+        self.fields["payment"] = forms.ChoiceField(
+            label=_("Paiement"),
+            choices=[
+                (self.PAY_CARD, _("Payer par carte maintenant (Stripe)")),
+                (self.PAY_INVOICE, _("Payer sur facture (groupes scolaires)")),
+            ],
+            initial=self.PAY_CARD,
+            widget=forms.RadioSelect,
+            # Nothing chosen (a form sent without it) is the card, as before the choice existed.
+            required=False,
+        )
+        if not self.is_school:
+            self.fields["invoice_school"] = forms.CharField(
+                label=_("École"), max_length=200, required=False
+            )
+        self.fields["invoice_school_board"] = forms.CharField(
+            label=_("Centre de services scolaire"), max_length=200, required=False
+        )
+        self.fields["invoice_po"] = forms.CharField(
+            label=_("N° de bon de commande (facultatif)"),
+            max_length=60,
+            required=False,
+            help_text=_("Il figurera sur la facture."),
+        )
+        self.fields["invoice_email"] = forms.EmailField(
+            label=_("Courriel de facturation"),
+            max_length=254,
+            required=False,
+            help_text=_("La facture y est envoyée (le secrétariat de l'école, par exemple)."),
+            error_messages={"invalid": EMAIL_INVALID},
+            widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        )
+
+    def invoice_field_names(self):
+        return [name for name in self.INVOICE_FIELDS if name in self.fields]
+
+    def invoice_fields(self):
+        return [self[name] for name in self.invoice_field_names()]
+
+    @property
+    def pays_by_invoice(self):
+        return self.offers_invoice and self.cleaned_data.get("payment") == self.PAY_INVOICE
+
+    def clean_invoice(self, data):
+        """The school's billing details, required only when the invoice is chosen."""
+        if data.get("payment") != self.PAY_INVOICE:
+            return
+        school_field = "school" if self.is_school else "invoice_school"
+        if not (data.get(school_field) or "").strip() and school_field not in self.errors:
+            self.add_error(school_field, _("Indiquez le nom de l'école à facturer."))
+        if not data.get("invoice_email") and "invoice_email" not in self.errors:
+            self.add_error("invoice_email", _("Indiquez le courriel où envoyer la facture."))
+
+    def invoice(self):
+        """What `events.services.register` needs to bill the order, or None (card)."""
+        if not self.pays_by_invoice:
+            return None
+        data = self.cleaned_data
+        return {
+            "school": data["school"] if self.is_school else data["invoice_school"],
+            "school_board": data.get("invoice_school_board", ""),
+            "email": data["invoice_email"],
+            "purchase_order_number": data.get("invoice_po", ""),
+        }
 
     # --- one block per ticket: the person's name and the questions asked of each -----------
 
@@ -284,6 +360,8 @@ class RegistrationForm(forms.Form):
             )
         if self.member_code and (data.get("discount_code") or "") == self.member_code:
             data["discount_code"] = ""
+        if self.offers_invoice:
+            self.clean_invoice(data)
         self.selections = []
         for ticket in self.ticket_types:
             quantity = data.get(f"quantity_{ticket.pk}") or 0

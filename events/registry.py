@@ -7,6 +7,9 @@ modelled on `orders/registry.py`: an app fills these from its `AppConfig.ready()
 - `member_checks`: who counts as a member, for ticket types kept for members (their price is
   offered to a logged-in member or to whoever enters a valid member code). Memberships fill
   it; with nothing registered, nobody is a member and those tickets stay hidden.
+- `invoicing`: who bills a school group's registration by invoice, on an activity whose editors
+  allow it (`EventPage.allow_invoice`). Schools fills it (its numbered invoices, PDF, staff
+  payments and reminders); with nothing registered, the form offers no invoice.
 """
 
 from collections.abc import Callable
@@ -70,3 +73,23 @@ def is_member_user(user):
 
 def is_member_code(code):
     return bool(code) and any(check.by_code(code) for check in member_checks)
+
+
+@dataclass(frozen=True)
+class Invoicing:
+    """`issue(order, *, school, school_board, email, contact_name, purchase_order_number)`
+    bills the pending `order` by invoice in the caller's transaction, keeps its places until
+    it is paid or cancelled, and sends the invoice; it raises orders' OrderError for bad
+    input. Returns the invoice (its `number` is shown)."""
+
+    name: str
+    issue: Callable[..., Any]
+    order: int = 100
+
+
+invoicing = Registry()
+
+
+def invoicer():
+    """The registered way to bill by invoice, or None."""
+    return next(iter(invoicing), None)

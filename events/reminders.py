@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import OrderState, OutboxEmail
 from orders.outbox import queue_email
 
+from .checkin import VALID
 from .models import Attendee, EventStatus
 from .tickets import calendar, vevent
 
@@ -34,13 +35,15 @@ def due_attendees(now):
     """Places still held by paid orders at scheduled dates that start within the lead time."""
     return (
         Attendee.objects.filter(
+            # Paid, or billed by invoice (valid before its payment): both are coming.
+            VALID,
             cancelled_at__isnull=True,
             date__start__gt=now,
             date__start__lte=now + REMINDER_LEAD,
             date__page__status=EventStatus.SCHEDULED,
             date__status=EventStatus.SCHEDULED,
-            order_line__order__state=OrderState.PAID,
         )
+        .exclude(order_line__order__state=OrderState.REFUNDED)
         .select_related("order_line__order", "date__page", "ticket_type")
         .order_by("date__start", "order_line__order_id", "pk")
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from orders import availability
 from orders import services as orders
+from orders.models import OrderState
 from orders.services import OrderError, Selection
 
 from .models import WaitingListEntry
@@ -17,6 +18,8 @@ def register(page, **kwargs):
     buyer follows the link emailed to them); paid ones wait for Stripe. With an `offer` from
     the waiting list, the offered places are used (and stop being held by the offer).
     `client_key` names the visitor's connection, which may hold only so many places unpaid.
+    With `invoice` ({school, school_board, email, purchase_order_number}), on an activity open
+    to it, a paid order is billed by invoice instead of waiting for Stripe.
 
     An address that already holds an unpaid order for the date is refused, and that order's
     link is sent to the address once this transaction is over.
@@ -44,7 +47,10 @@ def _register(
     attendees=None,
     client_key="",
     member=False,
+    invoice=None,
 ):
+    if invoice is not None and not page.offers_invoice():
+        raise OrderError(_("Le paiement sur facture n'est pas offert pour cette activité."))
     if not page.registration_open():
         raise OrderError(_("Les inscriptions à cette activité sont fermées."))
     if any(ticket.hidden_until_code for ticket, _q, _a in tickets) and not discount_code:
@@ -72,7 +78,7 @@ def _register(
         # The offered places stop being held by the offer and are taken by the order instead,
         # in this same transaction: if the order fails, the offer still holds them.
         offer.close(WaitingListEntry.State.USED)
-    return orders.place_order(
+    order = orders.place_order(
         kind="tickets",
         buyer_name=buyer_name,
         buyer_email=buyer_email,
@@ -86,6 +92,13 @@ def _register(
         ),
         client_key=client_key,
     )
+    if invoice is not None and order.state == OrderState.PENDING:
+        # Billed to the school: places kept until paid or cancelled by staff, not for the
+        # half-hour of a card payment (see schools.services.invoice_order).
+        from .registry import invoicer
+
+        invoicer().issue(order, contact_name=buyer_name, **invoice)
+    return order
 
 
 def selections_with_names(tickets, date, details, people):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from cesiq_site import ratelimit
 from cesiq_site.validation import printable_or_empty, secret_or_empty
@@ -86,11 +87,22 @@ def register(request, page):
                 attendees=form.attendees(form.wanted),
                 client_key=ratelimit.client_key(request),
                 member=member,
+                invoice=form.invoice(),
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
         else:
             if order.total == 0:
+                return redirect(order.get_absolute_url())
+            if form.pays_by_invoice:
+                messages.success(
+                    request,
+                    _(
+                        "Votre inscription est confirmée et vos places sont gardées. La facture "
+                        "a été envoyée à %(email)s ; vous pouvez aussi la télécharger ci-dessous."
+                    )
+                    % {"email": form.cleaned_data["invoice_email"]},
+                )
                 return redirect(order.get_absolute_url())
             page_url = request.build_absolute_uri(order.get_absolute_url())
             try:

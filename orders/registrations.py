@@ -26,6 +26,7 @@ LOG_ACTIONS = {
     "confirmation_resent": _("Confirmation renvoyée"),
     "personal_data_erased": _("Renseignements personnels effacés (Loi 25)"),
     "personal_data_purged": _("Renseignements personnels purgés (Loi 25)"),
+    "fulfilled_before_payment": _("Confirmée avant le paiement (sur facture)"),
 }
 
 

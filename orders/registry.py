@@ -175,6 +175,18 @@ class OrderSection:
 order_sections = Registry()
 
 
+@dataclass(frozen=True)
+class SectionLink:
+    """A line of an order section that is a link (an invoice's PDF): a link on the page and
+    in the HTML email, "label : url" in the text email. `url` is absolute."""
+
+    label: str
+    url: str
+
+    def __str__(self):
+        return f"{self.label} : {self.url}"
+
+
 def sections_of(order):
     """The registered sections that have something to say about `order`."""
     return [found for section in order_sections if (found := section.collect(order))]

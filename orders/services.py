@@ -541,6 +541,23 @@ def confirm(order, *, message=""):
     transaction.on_commit(lambda: dispatch_confirmation(order_id), robust=True)
 
 
+def fulfil_before_payment(order, *, message=""):
+    """Make a pending order's lines final before it is paid, in the caller's transaction: the
+    order stays pending (it still owes its total) but what it bought is valid, like pretix's
+    "valid if pending" orders. Used for orders billed by invoice (a school group's places:
+    its tickets and names are on the list and checked in at the door even if the school
+    board pays after the activity). The payment, when it comes, confirms the order as usual
+    (`confirm` skips lines already final); a cancellation releases them (`cancel_order`)."""
+    if order.state != OrderState.PENDING:
+        raise OrderError(_("Seule une commande en attente de paiement peut être confirmée ainsi."))
+    for line in order.lines.select_related("content_type"):
+        if not line.fulfilled:
+            line.item.fulfil(line)
+            line.fulfilled = True
+            line.save(update_fields=["fulfilled"])
+    log(order, "fulfilled_before_payment", message)
+
+
 def dispatch_confirmation(order_id):
     """Queue the task that writes the confirmation. Never raises: it runs after the commit of a
     payment already recorded; when the broker is down, the sweep writes it later."""
@@ -719,14 +736,14 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
     caller writes to the buyer itself (a cancelled activity date)."""
     with transaction.atomic():
         order = lock(order)
-        was_paid = order.state in (OrderState.PAID, OrderState.REFUNDED)
         change_state(order, OrderState.CANCELLED, user=user, message=reason)
         open_sessions = close_open_checkouts(order)
         if notify:
             email_buyer(order, "order_cancelled", gettext_lazy("Commande %(code)s annulée"))
-        if was_paid:
-            for line in order.lines.filter(fulfilled=True).select_related("content_type"):
-                line.item.release(line)
+        # Lines made final: those of a paid order, and those of an order valid before its
+        # payment (an activity's places billed to a school, `fulfil_before_payment`).
+        for line in order.lines.filter(fulfilled=True).select_related("content_type"):
+            line.item.release(line)
         refundable = order.balance - pending_refunds(order)
         if refund and refundable > 0:
             request_refund(

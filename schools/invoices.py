@@ -65,7 +65,7 @@ def render_pdf(invoice):
     from reportlab.pdfgen import canvas
 
     booking, order = invoice.booking, invoice.order
-    language = booking.language
+    language = invoice.billed_language
     org = organisation()
     buffer = io.BytesIO()
     with translation.override(language):
@@ -98,11 +98,17 @@ def render_pdf(invoice):
             (_("Date"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
             (_("Échéance"), date_format(invoice.due_date, "DATE_FORMAT")),
             (_("Commande"), order.code),
-            (_("Animation"), booking.reference),
         ]
+        if booking is not None:
+            facts.append((_("Animation"), booking.reference))
         if invoice.purchase_order_number:
             facts.append((_("Bon de commande"), invoice.purchase_order_number))
-        billed = [booking.school, booking.school_board, booking.contact_name, booking.email]
+        billed = [
+            invoice.billed_school,
+            invoice.billed_school_board,
+            invoice.billed_contact,
+            invoice.email,
+        ]
         top = y
         text(left, _("Facturé à"), 10, bold=True)
         for line in billed:
@@ -144,7 +150,13 @@ def render_pdf(invoice):
             text(right, _money(amount, language), 9, bold=bold, align="right")
         if not order.taxable:
             y -= 8 * mm
-            text(left, _("Aucune taxe n'est perçue sur cette animation."), 9)
+            text(
+                left,
+                _("Aucune taxe n'est perçue sur cette animation.")
+                if booking is not None
+                else _("Aucune taxe n'est perçue sur cette facture."),
+                9,
+            )
 
         y -= 12 * mm
         text(left, _("Modalités de paiement"), 10, bold=True)

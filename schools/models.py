@@ -270,13 +270,25 @@ class InvoiceCounter(models.Model):
 
 
 class Invoice(models.Model):
+    """A numbered invoice for one order: a school workshop's (`booking`), or the order of a
+    school group registered for a public activity that editors open to payment by invoice
+    (no booking: who is billed is kept on the invoice itself)."""
+
     number = models.CharField(_("numéro"), max_length=20, unique=True)
     booking = models.OneToOneField(
         WorkshopBooking,
         on_delete=models.PROTECT,
         related_name="invoice",
         verbose_name=_("animation"),
+        null=True,
+        blank=True,
     )
+    # Who is billed, for an invoice without a booking (a workshop's come from its booking).
+    school = models.CharField(_("école"), max_length=200, blank=True)
+    school_board = models.CharField(_("centre de services scolaire"), max_length=200, blank=True)
+    contact_name = models.CharField(_("personne-ressource"), max_length=200, blank=True)
+    billing_email = models.EmailField(_("courriel de facturation"), blank=True)
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, blank=True)
     order = models.OneToOneField(
         "orders.Order", on_delete=models.PROTECT, related_name="invoice", verbose_name=_("commande")
     )
@@ -300,6 +312,29 @@ class Invoice(models.Model):
     @property
     def filename(self):
         return f"facture-{self.number}.pdf"
+
+    # Who is billed, and how to write to them: the booking's school for a workshop, else
+    # what the registration form asked.
+
+    @property
+    def billed_school(self):
+        return self.booking.school if self.booking_id else self.school
+
+    @property
+    def billed_school_board(self):
+        return self.booking.school_board if self.booking_id else self.school_board
+
+    @property
+    def billed_contact(self):
+        return self.booking.contact_name if self.booking_id else self.contact_name
+
+    @property
+    def email(self):
+        return self.booking.email if self.booking_id else self.billing_email
+
+    @property
+    def billed_language(self):
+        return self.booking.language if self.booking_id else (self.language or "fr")
 
 
 class InvoicePayment(models.Model):

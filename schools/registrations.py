@@ -39,13 +39,51 @@ def workshop_section(order):
     return {"heading": _("Animation scolaire"), "lines": lines}
 
 
+def invoice_section(order):
+    """An invoice billed for an order that is no workshop (a school group registered for a
+    public activity): its number, due date, who is billed, and its PDF."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from orders.registry import SectionLink
+
+    from .models import Invoice
+
+    invoice = Invoice.objects.filter(order=order, booking__isnull=True).first()
+    if invoice is None:
+        return None
+    billed = invoice.billed_school
+    if invoice.billed_school_board:
+        billed += f" ({invoice.billed_school_board})"
+    lines = [
+        _("Facture %(number)s, payable au plus tard le %(due)s")
+        % {"number": invoice.number, "due": date_format(invoice.due_date, "DATE_FORMAT")},
+        _("Facturée à : %(school)s, %(email)s") % {"school": billed, "email": invoice.email},
+    ]
+    if invoice.purchase_order_number:
+        lines.append(_("Bon de commande : %(po)s") % {"po": invoice.purchase_order_number})
+    url = settings.WAGTAILADMIN_BASE_URL + reverse(
+        "schools:invoice", kwargs={"code": order.code, "token": order.token}
+    )
+    lines.append(SectionLink(_("Facture %(number)s (PDF)") % {"number": invoice.number}, url))
+    return {"heading": _("Paiement sur facture"), "lines": lines}
+
+
 def register():
+    from events import registry as events_registry
     from orders import registry
 
+    from . import services
     from .privacy import SchoolsPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
     registry.personal_data.register(SchoolsPersonalData())
     registry.order_sections.register(
         registry.OrderSection(name="workshop", collect=workshop_section, order=50)
+    )
+    registry.order_sections.register(
+        registry.OrderSection(name="invoice", collect=invoice_section, order=55)
+    )
+    events_registry.invoicing.register(
+        events_registry.Invoicing(name="schools", issue=services.invoice_order)
     )

@@ -288,6 +288,86 @@ def issue_invoice(booking, *, user=None, now=None):
     return invoice
 
 
+def email_invoice(invoice, template, subject, key, **context):
+    """Write to whoever an invoice without a booking bills (a school registered for a public
+    activity), with the invoice PDF attached."""
+    order = invoice.order
+    return queue_email(
+        key=key,
+        to=invoice.email,
+        language=invoice.billed_language,
+        template=f"schools/email/{template}",
+        context={
+            "invoice": invoice,
+            "order": order,
+            "site_url": site_url(),
+            "order_url": site_url() + order.get_absolute_url(),
+            **context,
+        },
+        subject=lambda: subject % {"number": invoice.number, "code": order.code},
+        order=order,
+        attachments=[(invoice.filename, bytes(invoice.pdf), "application/pdf", None)],
+    )
+
+
+def invoice_order(
+    order, *, school, school_board, email, contact_name="", purchase_order_number="", now=None
+):
+    """Bill by invoice a pending order that is no workshop's: a school group registered for a
+    public activity open to it (`EventPage.allow_invoice`). In the caller's transaction, the
+    order just placed.
+
+    The order is pretix's "pay by invoice" order with a payment term: it stays pending (it
+    owes its total), its places are held until it is paid or staff cancel it, not for the
+    half-hour of a card payment (`expires_at` is pushed to PAYMENT_WINDOW, as a workshop's),
+    and what it bought is valid at once (`fulfil_before_payment`: names on the list, tickets
+    checked in at the door). Past the due date nothing is released by itself: reminders go
+    out (`send_reminders`), and staff who give up on it cancel the order, which releases the
+    places to the waiting list.
+    """
+    now = now or timezone.now()
+    school = (school or "").strip()
+    email = (email or "").strip()
+    if not school or not email:
+        raise BookingError(_("Indiquez l'école et le courriel de facturation."))
+    if order.state != OrderState.PENDING or order.total <= 0:
+        raise BookingError(_("Seule une commande en attente de paiement peut être facturée."))
+    if Invoice.objects.filter(order=order).exists():
+        raise BookingError(_("Cette commande a déjà une facture."))
+    order.expires_at = max(order.expires_at, now + PAYMENT_WINDOW)
+    # No longer an anonymous visitor's unpaid hold (counted per connection): a billed school.
+    order.client_key = ""
+    order.save(update_fields=["expires_at", "client_key"])
+    number = invoices.next_number(timezone.localtime(now).year)
+    invoice = Invoice(
+        number=number,
+        order=order,
+        school=school[:200],
+        school_board=(school_board or "").strip()[:200],
+        contact_name=(contact_name or order.buyer_name).strip()[:200],
+        billing_email=email,
+        language=order.language,
+        issued_at=now,
+        due_date=invoices.due_date_for(now),
+        payment_terms_days=invoices.PAYMENT_TERMS_DAYS,
+        purchase_order_number=(purchase_order_number or "").strip()[:60],
+    )
+    invoice.pdf = invoices.render_pdf(invoice)
+    invoice.save()
+    orders.fulfil_before_payment(
+        order,
+        message=_("Facture %(number)s : places gardées jusqu'au paiement") % {"number": number},
+    )
+    orders.log(order, "invoice_issued", number, invoice=number)
+    email_invoice(
+        invoice,
+        "order_invoice",
+        gettext_lazy("Facture %(number)s — inscription %(code)s"),
+        key=f"order_invoice:{number}",
+    )
+    return invoice
+
+
 def switch_to_invoice(booking, *, purchase_order_number="", user=None):
     """Staff: a school that chose the card asks for an invoice instead."""
     with transaction.atomic():
@@ -404,10 +484,13 @@ def reverse_payment(recorded, *, user, reason, now=None):
         order.paid_at = None
         order.expires_at = max(order.expires_at, now + PAYMENT_WINDOW)
         order.save(update_fields=["state", "paid_at", "expires_at"])
-        order.lines.update(fulfilled=False)
-        WorkshopBooking.objects.filter(pk=recorded.invoice.booking_id).update(
-            status=BookingStatus.INVOICED, paid_at=None
-        )
+        if recorded.invoice.booking_id:
+            order.lines.update(fulfilled=False)
+            WorkshopBooking.objects.filter(pk=recorded.invoice.booking_id).update(
+                status=BookingStatus.INVOICED, paid_at=None
+            )
+        # An activity's places billed to a school stay valid (their lines stay final, as
+        # before the payment): the invoice is simply due again.
         orders.log(
             order,
             "invoice_payment_reversed",
@@ -452,17 +535,25 @@ def send_reminders(now=None):
             invoice.last_reminder_at = now
             invoice.save(update_fields=["reminders_sent", "last_reminder_at"])
             booking = invoice.booking
-            email_school(
-                booking,
-                "invoice_reminder",
-                gettext_lazy("Rappel : facture %(number)s à payer"),
-                key=f"workshop_invoice_reminder:{invoice.number}:{invoice.reminders_sent}",
-                subject_args={"number": invoice.number},
-                attachments=[(invoice.filename, bytes(invoice.pdf), "application/pdf", None)],
-                order=invoice.order,
-                invoice=invoice,
-                order_url=site_url() + invoice.order.get_absolute_url(),
-            )
+            if booking is None:
+                email_invoice(
+                    invoice,
+                    "invoice_reminder",
+                    gettext_lazy("Rappel : facture %(number)s à payer"),
+                    key=f"order_invoice_reminder:{invoice.number}:{invoice.reminders_sent}",
+                )
+            else:
+                email_school(
+                    booking,
+                    "invoice_reminder",
+                    gettext_lazy("Rappel : facture %(number)s à payer"),
+                    key=f"workshop_invoice_reminder:{invoice.number}:{invoice.reminders_sent}",
+                    subject_args={"number": invoice.number},
+                    attachments=[(invoice.filename, bytes(invoice.pdf), "application/pdf", None)],
+                    order=invoice.order,
+                    invoice=invoice,
+                    order_url=site_url() + invoice.order.get_absolute_url(),
+                )
             orders.log(
                 invoice.order,
                 "invoice_reminder_sent",

@@ -52,6 +52,31 @@ def page_kinds():
             "/actualites/12-jours-action-violence-femmes/",
             "/en/news/12-jours-action-violence-femmes/",
         ),
+        (
+            "teaching resources",
+            "/ressources-pedagogiques/",
+            "/en/teaching-resources/",
+        ),
+        (
+            "teaching resources, filtered (one invalid value)",
+            "/ressources-pedagogiques/?audience=scolaire&level=inconnu",
+            "/en/teaching-resources/?audience=scolaire&level=inconnu",
+        ),
+        (
+            "teaching resources, none found",
+            f"/ressources-pedagogiques/?audience=adultes&theme={theme.translation_key}",
+            f"/en/teaching-resources/?audience=adultes&theme={theme.translation_key}",
+        ),
+        (
+            "teaching resource (document)",
+            "/ressources-pedagogiques/jeu-migrations-climatiques/",
+            "/en/teaching-resources/jeu-migrations-climatiques/",
+        ),
+        (
+            "teaching resource (document and external link)",
+            "/ressources-pedagogiques/fiche-consommer-moins/",
+            "/en/teaching-resources/fiche-consommer-moins/",
+        ),
         ("activities", "/activites/", "/en/activities/"),
         ("filtered", "/activites/?audience=adultes", "/en/activities/?audience=adultes"),
         ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),

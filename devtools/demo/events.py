@@ -374,6 +374,8 @@ def seed(home, locales):
                 "max_places", 40 if spec["audience"] == "scolaire" else 10
             ),
             "confirm_free_by_email": spec.get("confirm_by_email", False),
+            # A school group may pay a school session by invoice (school boards pay so).
+            "allow_invoice": spec["audience"] == "scolaire",
             "body": [("paragraph", f"<p>{spec['fr'][1]}</p>")],
         }
         if page is None:

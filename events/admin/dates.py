@@ -187,9 +187,9 @@ def upcoming_dates(now, until=None):
     if until is not None:
         dates = dates.filter(start__lt=until)
     expected = Attendee.objects.filter(
+        checkin.VALID,
         date=OuterRef("pk"),
         cancelled_at__isnull=True,
-        order_line__order__state__in=checkin.CONFIRMED,
     )
     waiting = WaitingListEntry.objects.filter(
         state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]

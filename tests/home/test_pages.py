@@ -27,6 +27,7 @@ def test_french_home_page_is_at_the_root(client, home_fr):
         "Faire un don",
         "Devenir membre",
         "Actualités",
+        "Ressources pédagogiques",
         "Nous joindre",
     ]
 
@@ -48,6 +49,7 @@ def test_english_home_page_is_under_en(client, home_en):
         "Give",
         "Become a member",
         "News",
+        "Teaching resources",
         "Contact us",
     ]
 

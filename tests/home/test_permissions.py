@@ -85,6 +85,7 @@ def urls(demo_site, home_fr):
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
+        "producers": "/admin/snippets/shop/producer/",
         "network": "/admin/snippets/network/memberorganisation/",
         "images": "/admin/images/",
         "promoted search results": reverse("wagtailsearchpromotions:index"),
@@ -118,7 +119,7 @@ REACHES = {
     },
     # Orders read-only for now (date management requires `orders.change_order`); the shop's
     # own back-office: orders to prepare, stock.
-    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock"},
+    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock", "producers"},
     "administration": {
         "orders",
         "order",
@@ -134,6 +135,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "producers",
         "network",
         "images",
         "promoted search results",
@@ -163,6 +165,7 @@ MENU = {
         "/admin/discount-codes/",
         "/admin/boutique/commandes/",
         "/admin/boutique/stock/",
+        "/admin/snippets/",  # the producers
     },
     "administration": {
         "/admin/pages/",

@@ -215,7 +215,14 @@ def test_english_search_stays_in_english(client, demo_site):
     html, found = results(client, "climate", url="/en/search/")
     assert "Talk: climate justice seen from the South" in [r["title"] for r in found]
     assert all(r["href"].startswith("/en/") for r in found)
-    assert {r["kind"] for r in found} <= {"Activity", "Page", "News", "Campaign", "Product"}
+    assert {r["kind"] for r in found} <= {
+        "Activity",
+        "Page",
+        "News",
+        "Campaign",
+        "Teaching resource",
+        "Product",
+    }
     _html, found = results(client, "women", url="/en/search/")
     assert "Past workshop: the World March of Women" in [r["title"] for r in found]
     assert "Past:" in found[-1]["meta"]
