@@ -87,3 +87,17 @@ def test_organisations_go_through_the_moderation_workflow(editor):
     organisation = MemberOrganisation.objects.get(slug="capmo", locale__language_code="fr")
     workflow = organisation.get_workflow()
     assert workflow is not None and workflow.name == "Approbation de la coordination"
+
+
+def test_an_editor_previews_an_organisation_as_the_public_will_see_it(client, editor):
+    organisation = MemberOrganisation.objects.get(slug="oxfam-quebec", locale__language_code="fr")
+    preview = reverse(
+        "wagtailsnippets_network_memberorganisation:preview_on_edit", args=[organisation.pk]
+    )
+    data = form_data(name="Oxfam-Québec (aperçu)", slug="oxfam-quebec")
+    assert client.post(preview, data).json()["is_valid"]
+    response = client.get(preview)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Oxfam-Québec (aperçu)</h1>" in html
+    assert "Écologie sociale et justice climatique" in html
