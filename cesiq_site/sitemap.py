@@ -65,6 +65,37 @@ def entries(request):
                 "x_default": default[0] if default and len(alternates) > 1 else None,
             }
         )
+        if hasattr(page.specific_class, "sitemap_subpages"):
+            found.extend(subpage_entries(page, versions))
+    return found
+
+
+def subpage_entries(page, versions):
+    """The routed pages below `page` (a network organisation's page) that its model lists
+    with `sitemap_subpages()`: [(path below the page, translation key, last published)]. The
+    same item under each language's page is an alternate."""
+    by_item = {}
+    for version in versions:
+        for suffix, key, lastmod in version.specific.sitemap_subpages():
+            code = version.locale.language_code
+            by_item.setdefault(key, {})[code] = (version.sitemap_url + suffix, lastmod)
+    found = []
+    for suffix, key, lastmod in page.specific.sitemap_subpages():
+        languages = by_item[key]
+        alternates = [
+            (seo.HREFLANG.get(code, code), languages[code][0])
+            for code, _name in settings.LANGUAGES
+            if code in languages
+        ]
+        default = languages.get(settings.LANGUAGE_CODE)
+        found.append(
+            {
+                "loc": page.sitemap_url + suffix,
+                "lastmod": lastmod,
+                "alternates": alternates if len(alternates) > 1 else [],
+                "x_default": default[0] if default and len(alternates) > 1 else None,
+            }
+        )
     return found
 
 

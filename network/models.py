@@ -279,6 +279,13 @@ class NetworkDirectoryPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             key=folded,
         )
 
+    def sitemap_subpages(self):
+        """Each organisation's page, for sitemap.xml (cesiq_site/sitemap.py)."""
+        return [
+            (f"{organisation.slug}/", organisation.translation_key, organisation.last_published_at)
+            for organisation in self.organisations()
+        ]
+
     def get_context(self, request, *args, **kwargs):
         from .directory import directory_context
 

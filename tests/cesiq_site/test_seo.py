@@ -179,7 +179,11 @@ def test_sitemap_lists_both_languages_with_alternates_and_lastmod(client, demo_s
     root = sitemap(client)
     urls = {u.find("s:loc", NS).text: u for u in root.findall("s:url", NS)}
     live = Page.objects.live().public().filter(depth__gt=1)
-    assert len(urls) == live.count()
+    network = ("/reseau/", "/en/network/")
+    pages = [
+        loc for loc in urls if not any(f"{HOST}{d}" in loc and not loc.endswith(d) for d in network)
+    ]
+    assert len(pages) == live.count()
     for french, english, _title in PAGE_KINDS.values():
         if "producteurs" in french:  # a view of the shop page, not a page of its own
             continue
@@ -193,6 +197,27 @@ def test_sitemap_lists_both_languages_with_alternates_and_lastmod(client, demo_s
                 "x-default": f"http://{HOST}{french}",
             }
     assert all(loc.startswith(f"http://{HOST}/") for loc in urls)
+
+
+def test_sitemap_lists_each_network_organisation_in_both_languages(client, demo_site):
+    """The organisations' own pages are routed below the directory (not Wagtail pages): the
+    sitemap lists each one shown, in each language, the two as alternates."""
+    from network.models import MemberOrganisation
+
+    urls = {u.find("s:loc", NS).text: u for u in sitemap(client).findall("s:url", NS)}
+    entry = urls[f"http://{HOST}/reseau/oxfam-quebec/"]
+    links = {link.get("hreflang"): link.get("href") for link in entry.findall("x:link", NS)}
+    assert links == {
+        "fr-CA": f"http://{HOST}/reseau/oxfam-quebec/",
+        "en-CA": f"http://{HOST}/en/network/oxfam-quebec/",
+        "x-default": f"http://{HOST}/reseau/oxfam-quebec/",
+    }
+    assert entry.find("s:lastmod", NS).text.startswith("20")
+    assert f"http://{HOST}/en/network/oxfam-quebec/" in urls
+    # An organisation taken off the site leaves the sitemap with it.
+    MemberOrganisation.objects.filter(slug="oxfam-quebec").update(live=False)
+    urls = [u.find("s:loc", NS).text for u in sitemap(client).findall("s:url", NS)]
+    assert not [url for url in urls if "oxfam-quebec" in url]
 
 
 def test_sitemap_leaves_out_drafts_and_private_pages(client, demo_site, home_fr):
