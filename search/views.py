@@ -87,6 +87,10 @@ def search(request):
         "search_query": query,
         "search_kind": kind,
         "search_errors": form.errors.get("q", []),
+        # Not a page: its meta description (cesiq_site/seo.py) comes from here.
+        "seo_description": _(
+            "Cherchez parmi les activités, les actualités, les ressources et les produits du CÉSIQ."
+        ),
     }
     if query:
         outcome = engine.run(query, locale, kind)

@@ -21,7 +21,8 @@ def seo_meta(context):
     found = seo.alternates(request, page)
     return {
         "title": seo.title(page),
-        "description": seo.description(page),
+        # Views that are not pages (search) may give their own.
+        "description": seo.description(page) or context.get("seo_description", ""),
         "canonical": seo.canonical(request, page),
         "alternates": [(seo.HREFLANG.get(code, code), url) for code, url in found],
         "x_default": seo.default_language_url(found),

@@ -245,3 +245,18 @@ def test_every_page_has_the_header_search_box(client, demo_site):
         form = html.select_one("header form[role=search]")
         assert form["action"] == ("/en/search/" if url.startswith("/en/") else "/recherche/"), url
         assert form.select_one("input[name=q]")
+
+
+def test_the_search_page_describes_itself_in_each_language(client, demo_site):
+    """A page that is not a Wagtail page still has a meta description (Lighthouse's SEO
+    audit); searches themselves stay out of the index (noindex)."""
+    page = soup(client.get("/recherche/"))
+    assert page.select_one('meta[name="description"]')["content"] == (
+        "Cherchez parmi les activités, les actualités, les ressources et les produits du CÉSIQ."
+    )
+    assert page.select_one('meta[name="robots"]') is None
+    page = soup(client.get("/en/search/", {"q": "climate"}))
+    assert page.select_one('meta[name="description"]')["content"] == (
+        "Search CÉSIQ's activities, news, resources and products."
+    )
+    assert page.select_one('meta[name="robots"]')["content"] == "noindex, follow"
