@@ -65,7 +65,7 @@ def add_fields(form):
             label=gettext_lazy("Adresse"),
             max_length=200,
             required=False,
-            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+            widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
         )
         form.fields["gift_city"] = forms.CharField(
             label=gettext_lazy("Ville"),
