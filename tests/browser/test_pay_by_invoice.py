@@ -41,7 +41,7 @@ def test_a_teacher_registers_a_class_paying_by_invoice(browser_page, site_url):
     page.locator("input[name=grade]").fill("5e année")
     page.locator("input[name=buyer_name]").fill("Nadia Roy")
     page.locator("input[name=buyer_email]").fill("nadia.roy@ecole.example")
-    page.locator("input[name=consent]").check()
+    page.locator("#id_consent").check()
     page.get_by_label("Payer sur facture (groupes scolaires)").check()
     page.locator("input[name=invoice_school_board]").fill("CSS de la Capitale")
     page.locator("input[name=invoice_po]").fill("BC-4410")
