@@ -46,12 +46,14 @@ COPY orders ./orders
 COPY shop ./shop
 COPY search ./search
 COPY news ./news
+COPY resources ./resources
 COPY donations ./donations
 COPY memberships ./memberships
 COPY schools ./schools
 COPY contact ./contact
 COPY newsletter ./newsletter
 COPY reports ./reports
+COPY network ./network
 
 # Static files (collected once, from the apps' static folders) and translations are built into
 # the image, as root; a throwaway key is enough for that. Only var/ (uploads) is writable.

@@ -43,7 +43,13 @@ class CesiqSiteConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
-        from wagtail.signals import page_published, page_unpublished, post_page_move
+        from wagtail.signals import (
+            page_published,
+            page_unpublished,
+            post_page_move,
+            published,
+            unpublished,
+        )
 
         from . import checks, pagecache  # noqa: F401  (checks registers the system checks)
 
@@ -52,6 +58,10 @@ class CesiqSiteConfig(AppConfig):
             ("published", page_published),
             ("unpublished", page_unpublished),
             ("moved", post_page_move),
+            # Snippets with drafts (themes, venues, producers): publishing saves the row,
+            # which post_save below catches too; the signals say it whatever the model.
+            ("snippet published", published),
+            ("snippet unpublished", unpublished),
         ]:
             signal.connect(pagecache.bump_on_commit, dispatch_uid=f"pagecache:{name}")
         post_save.connect(invalidate_pages, dispatch_uid="pagecache:post_save")

@@ -60,3 +60,47 @@ def stripe_is_configured(app_configs, **kwargs):
             )
         ]
     return []
+
+
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+SHARED_SESSION_ENGINES = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.signed_cookies",
+)
+
+
+@register(deploy=True)
+def nothing_lives_in_one_process(app_configs, **kwargs):
+    """Every web process (and machine) must see the same sessions, carts, page cache and rate
+    limits: the cache must be shared (Redis), sessions kept in the database or that cache."""
+    from django.core.checks import Warning
+
+    warnings = []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend in PROCESS_LOCAL_CACHES:
+        warnings.append(
+            Warning(
+                "The cache is local to each process: a page published through one process is "
+                "still served stale by the others, and each one counts the rate limits alone.",
+                hint="Set REDIS_URL.",
+                id="cesiq.W002",
+            )
+        )
+    engine = settings.SESSION_ENGINE
+    if engine not in SHARED_SESSION_ENGINES or (
+        engine == "django.contrib.sessions.backends.cache"
+        and settings.CACHES[settings.SESSION_CACHE_ALIAS]["BACKEND"] in PROCESS_LOCAL_CACHES
+    ):
+        warnings.append(
+            Warning(
+                f"Sessions (and so carts) may live in one process: SESSION_ENGINE={engine!r}.",
+                hint="Keep Django's default database sessions.",
+                id="cesiq.W003",
+            )
+        )
+    return warnings

@@ -20,6 +20,9 @@ nonce (a nonce would switch 'unsafe-inline' off). Everything else stays as stric
 public site: no eval, no plugins, no <base>, forms only to the site, images only from the site
 (plus data: and blob: URLs for image upload previews), no framing by another site. The login
 page, the one admin page anyone can open, needs nothing and keeps the strict policy.
+
+When uploads live on object storage (S3_BUCKET), images come from the bucket or its CDN:
+that one origin is added to img-src, on the public site and in the admin alike.
 """
 
 from urllib.parse import urlsplit
@@ -27,6 +30,8 @@ from urllib.parse import urlsplit
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 ADMIN_PREFIX = "/admin/"
@@ -64,12 +69,35 @@ def checkout_origin():
     return STRIPE_CHECKOUT_ORIGIN
 
 
+_media_origin = {}
+
+
+def media_origin():
+    """The origin images are served from when it is not the site's (a bucket, a CDN), else
+    None. Read once from the storage itself, so it is exactly what <img src> will name."""
+    if "origin" not in _media_origin:
+        from django.core.files.storage import default_storage
+
+        parts = urlsplit(default_storage.url("images/origin.jpg"))
+        _media_origin["origin"] = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+    return _media_origin["origin"]
+
+
+@receiver(setting_changed)
+def _forget_media_origin(setting, **kwargs):
+    if setting == "STORAGES":
+        _media_origin.clear()
+
+
 class SiteCSPMiddleware(CSPMiddleware):
     """django-csp's middleware, with the checkout origin and the admin's relaxation."""
 
     def get_policy_parts(self, request, response, report_only=False):
         parts: PolicyParts = super().get_policy_parts(request, response, report_only)
         parts.update = {**(parts.update or {}), "form-action": [checkout_origin()]}
+        origin = media_origin()
+        if origin:
+            parts.update["img-src"] = [origin]
         path = request.path_info
         if path.startswith(ADMIN_PREFIX) and not path.startswith(ADMIN_STRICT_PATHS):
             parts.replace = {**ADMIN_DIRECTIVES, **(parts.replace or {})}

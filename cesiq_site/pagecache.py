@@ -17,6 +17,7 @@ Exact invalidation by generation. Every entry records the "content generation" i
 rendered under; a hit is served only if that is still the current one. The generation is a
 random token in the cache, replaced (after commit) whenever something a public page shows may
 have changed: a page published, unpublished, moved or deleted (translations are pages),
+a theme, venue or producer published or unpublished,
 any save or delete of content models (home, events, shop: venues, themes, producers, site
 settings; images and documents), and any change to what counts as sold or held (an order
 placed, paid, cancelled, expired or refunded; a quota's size; a waiting-list hold). See

@@ -25,15 +25,20 @@ def description(page):
     if not isinstance(page, Page):
         return ""
     for name in ("search_description", "summary", "introduction", "hero_text"):
-        value = getattr(page, name, "") or ""
-        value = " ".join(str(value).split())
-        if len(value) > DESCRIPTION_LENGTH:
-            # Cut at a word boundary, the ellipsis included in the length.
-            cut = value[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0]
-            value = cut.rstrip(",;:.") + "…"
+        value = one_line(getattr(page, name, ""))
         if value:
             return value
     return ""
+
+
+def one_line(value):
+    """`value` as one line of at most 160 characters, cut at a word boundary (the ellipsis
+    included in the length)."""
+    value = " ".join(str(value or "").split())
+    if len(value) > DESCRIPTION_LENGTH:
+        cut = value[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0]
+        value = cut.rstrip(",;:.") + "…"
+    return value
 
 
 def title(page):

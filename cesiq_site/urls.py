@@ -1,7 +1,9 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -18,6 +20,8 @@ urlpatterns = [
     path("payments/stripe/webhook/", orders_views.stripe_webhook, name="stripe_webhook"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's own document view, kept out of shared caches (views.serve_document).
+    re_path(r"^documents/(\d+)/(.*)$", views.serve_document, name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap.sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
@@ -33,6 +37,15 @@ if settings.DEBUG:
     urlpatterns += [
         path("__errors__/404/", views.preview_404),
         path("__errors__/500/", views.preview_500),
+    ]
+else:
+    # Uploaded images, when they are on this machine's disk (views.serve_image_file).
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.strip('/'))}/"
+            r"(?P<path>(?:original_images|images)/[^/]+)$",
+            views.serve_image_file,
+        )
     ]
 
 # French at "/", English at "/en/": the default language has no prefix.

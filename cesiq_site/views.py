@@ -1,15 +1,16 @@
-"""Small site-wide views: health check, robots.txt and the error pages."""
+"""Small site-wide views: health check, robots.txt, documents and the error pages."""
 
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,37 @@ def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /django-admin/"]
     lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def serve_document(request, document_id, document_filename):
+    """Wagtail's document view, whose answer no CDN or proxy may keep: it follows the
+    collection's privacy settings, and with object storage it is a redirect to a signed
+    address that stops working after a few minutes (cesiq_site/storage.py)."""
+    from wagtail.documents.views.serve import serve
+
+    response = serve(request, document_id, document_filename)
+    patch_cache_control(response, private=True)
+    if response.status_code in (301, 302):
+        add_never_cache_headers(response)
+    return response
+
+
+@require_safe
+def serve_image_file(request, path):
+    """An image uploaded to this machine's disk (no S3_BUCKET: one web machine), served by the
+    site itself, since WhiteNoise serves only the files collected at build time; a proxy in
+    front may serve MEDIA_ROOT's images/ and original_images/ faster. Only images: documents
+    go through Wagtail's view, which checks their collection's privacy."""
+    from django.core.files.storage import FileSystemStorage, storages
+    from django.views.static import serve
+
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        raise Http404
+    response = serve(request, path, document_root=storage.location)
+    if response.status_code == 200:
+        patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def page_not_found(request, exception=None):

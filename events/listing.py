@@ -48,8 +48,11 @@ class ActivityFilterForm(forms.Form):
     def __init__(self, *args, locale=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Themes are named in the page's language and matched across languages by their
-        # translation key, since dates and tickets live on the French pages.
-        themes = Theme.objects.filter(locale=locale) if locale else Theme.objects.all()
+        # translation key, since dates and tickets live on the French pages. Only published
+        # themes are offered (a draft theme appears once someone publishes it).
+        themes = Theme.objects.filter(live=True)
+        if locale:
+            themes = themes.filter(locale=locale)
         self.fields["theme"].choices = [("", _("Tous"))] + [
             (str(t.translation_key), t.name) for t in themes
         ]

@@ -17,12 +17,12 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Locale, Orderable, Page, TranslatableMixin
+from wagtail.models import Locale, Orderable, Page, PreviewableMixin, TranslatableMixin
 from wagtail.search import index
-from wagtail.snippets.models import register_snippet
 
 from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import BodyBlock
+from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
 from orders import availability
 from orders.models import OrderLine, Quota
 from orders.money import format_cad
@@ -60,10 +60,11 @@ class EventStatus(models.TextChoices):
     POSTPONED = "postponed", _("Reportée")
 
 
-@register_snippet
-class Theme(TranslatableMixin, models.Model):
+class Theme(EditorialSnippet, TranslatableMixin):
     name = models.CharField(_("nom"), max_length=80)
     slug = models.SlugField(_("identifiant"), max_length=80)
+    _revisions = revisions_relation("theme")
+    workflow_states = workflow_states_relation("theme")
 
     panels = [FieldPanel("name"), FieldPanel("slug")]
 
@@ -76,8 +77,12 @@ class Theme(TranslatableMixin, models.Model):
         return self.name
 
 
-@register_snippet
-class Venue(TranslatableMixin, models.Model):
+class Venue(EditorialSnippet, PreviewableMixin, TranslatableMixin):
+    """Where an activity takes place. An activity page shows its venue's row, which is the
+    venue's published content (drafts wait in revisions), even if someone later unpublishes
+    the venue: attendees of a published activity still need its address and accessibility.
+    Unpublishing a venue only takes it out of the lists that offer venues to choose."""
+
     name = models.CharField(_("nom"), max_length=150)
     street_address = models.CharField(_("adresse"), max_length=200)
     city = models.CharField(_("ville"), max_length=100, default="Québec")
@@ -87,6 +92,8 @@ class Venue(TranslatableMixin, models.Model):
         blank=True,
         help_text=_("Entrée, ascenseur, toilettes, stationnement, transport en commun…"),
     )
+    _revisions = revisions_relation("venue")
+    workflow_states = workflow_states_relation("venue")
 
     panels = [
         FieldPanel("name"),
@@ -106,6 +113,12 @@ class Venue(TranslatableMixin, models.Model):
     @property
     def full_address(self):
         return ", ".join(p for p in [self.street_address, self.city, self.postal_code] if p)
+
+    def get_preview_template(self, request, mode_name):
+        return "events/venue_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        return {**super().get_preview_context(request, mode_name), "venue": self}
 
 
 class AttendeeNames(models.TextChoices):
@@ -342,6 +355,10 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         and not yet begun."""
         now = timezone.now()
         return [d for d in self.upcoming_dates if d.on_sale(now)]
+
+    def shown_themes(self):
+        """The published themes, in the page's language where their copy is published."""
+        return [theme.localized for theme in self.themes.all() if theme.live]
 
     @property
     def display_date(self):

@@ -6,16 +6,22 @@ events/admin/.
 - each date's attendees, exports, sign-in sheet, message and door (admin/attendees.py,
   admin/exports.py, admin/checkin.py);
 - the next dates of every activity, "Accueil et participants" in the menu (admin/dates.py);
-- the dashboard's panel of the next dates (admin/panels.py).
+- the dashboard's panel of the next dates (admin/panels.py);
+- themes and venues, snippets with drafts, revisions and the workflow (admin/snippets.py).
 
 What events adds to orders' own screens (the activity filter, the report's table, log labels,
 Law 25) is registered in orders' registries by events/registrations.py.
 """
 
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 
 from .admin import dates, urls
 from .admin.panels import UpcomingDatesPanel
+from .admin.snippets import ThemeViewSet, VenueViewSet
+
+register_snippet(ThemeViewSet)
+register_snippet(VenueViewSet)
 
 
 @hooks.register("register_admin_urls")

@@ -33,7 +33,11 @@ What the admin views check (see orders/admin/ and events/admin/permissions.py):
 - the funders' report (Rapports > Rapport aux bailleurs de fonds, reports/views.py): the
   "Administration" group and whoever has `orders.view_order`;
 - site settings: `home.change_sitesettings`; order settings: `orders.change_ordersettings`;
-- themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… .
+- themes and venues (snippets): `events.add_theme`, `change_theme`, `view_theme`… ; with
+  drafts and the workflow (home/snippets.py), publishing one is `publish_theme` and locking
+  `lock_theme` / `unlock_theme` (the same for venues, and for `shop.producer`).
+- the organisations of the network (Réseau, snippets with drafts and moderation):
+  `network.add_memberorganisation`, `change_`, `publish_`, `lock_`, `unlock_memberorganisation`.
 """
 
 from dataclasses import dataclass, field
@@ -64,13 +68,31 @@ TEAMS = {
     "Rédaction": Team(
         model={
             **ADMIN_ACCESS,
+            # Themes and venues are drafts until published, like pages (home/snippets.py).
             "events": [
                 "add_theme",
                 "change_theme",
                 "view_theme",
+                "publish_theme",
+                "lock_theme",
+                "unlock_theme",
                 "add_venue",
                 "change_venue",
                 "view_venue",
+                "publish_venue",
+                "lock_venue",
+                "unlock_venue",
+            ],
+            # The organisations of the network (snippets with drafts, locking and moderation):
+            # editors add, edit, publish and lock them; deleting one stays with the
+            # administrators (unpublish it instead, or it comes back when its member pays).
+            "network": [
+                "add_memberorganisation",
+                "change_memberorganisation",
+                "view_memberorganisation",
+                "publish_memberorganisation",
+                "lock_memberorganisation",
+                "unlock_memberorganisation",
             ],
             # Editors translate pages and snippets themselves (Wagtail's simple translation:
             # "Traduire" in a page's or snippet's menu creates the English copy to edit).
@@ -132,6 +154,14 @@ TEAMS = {
                 "change_fulfilment",
                 "view_stockadjustment",
                 "add_stockadjustment",
+                # The producers the shop buys from (Fragments > Producteurs), drafts until
+                # published (home/snippets.py).
+                "add_producer",
+                "change_producer",
+                "view_producer",
+                "publish_producer",
+                "lock_producer",
+                "unlock_producer",
             ],
         },
     ),
@@ -223,10 +253,28 @@ def apply_teams(names=None):
     setup_workflow(Group.objects.filter(name__in=APPROVERS), root_page)
 
 
+# The snippets that go through the same workflow as pages, as bakerydemo assigns its workflow
+# to its snippets (Paramètres > Processus de validation lists them under the workflow).
+WORKFLOW_SNIPPETS = [
+    "events.theme",
+    "events.venue",
+    "shop.producer",
+    "network.memberorganisation",
+]
+
+
 def setup_workflow(approvers, root_page):
-    """One moderation workflow, named in French, for the whole tree: editors may "Soumettre à
-    Approbation de la coordination" and the approvers approve or ask for changes."""
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+    """One moderation workflow, named in French, for the whole tree and for the editorial
+    snippets (themes, venues, producers, the network's organisations): editors may "Soumettre
+    à Approbation de la coordination" and the approvers approve or ask for changes."""
+    from django.apps import apps
+    from wagtail.models import (
+        GroupApprovalTask,
+        Workflow,
+        WorkflowContentType,
+        WorkflowPage,
+        WorkflowTask,
+    )
 
     workflow = (
         Workflow.objects.filter(name=WORKFLOW_NAME).first()
@@ -244,3 +292,8 @@ def setup_workflow(approvers, root_page):
     task.save()
     task.groups.set(approvers)
     WorkflowPage.objects.update_or_create(page=root_page, defaults={"workflow": workflow})
+    for label in WORKFLOW_SNIPPETS:
+        content_type = ContentType.objects.get_for_model(apps.get_model(label))
+        WorkflowContentType.objects.update_or_create(
+            content_type=content_type, defaults={"workflow": workflow}
+        )

@@ -15,6 +15,7 @@ from orders.outbox import queue_email
 from orders.services import log
 
 from .models import Member, MembershipPage, MembershipPeriod, one_year_from
+from .signals import membership_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def record_membership(line):
         member=member.pk,
         period=period.pk,
     )
+    membership_recorded.send(sender=Member, member=member, period=period)
     return period
 
 

@@ -70,7 +70,7 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         theme = tag = None
         key = _theme_key(request.GET.get("theme"))
         if key is not None:
-            theme = Theme.objects.filter(translation_key=key, locale=self.locale).first()
+            theme = Theme.objects.filter(translation_key=key, locale=self.locale, live=True).first()
             articles = articles.filter(themes__translation_key=key)
         slug = (request.GET.get("tag") or "").strip()[:100]
         if slug:
@@ -86,7 +86,9 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def themes_in_use(self):
         from events.models import Theme
 
-        return Theme.objects.filter(locale=self.locale, articles__in=self.articles()).distinct()
+        return Theme.objects.filter(
+            locale=self.locale, live=True, articles__in=self.articles()
+        ).distinct()
 
     def get_context(self, request, *args, **kwargs):
         from django.utils.http import urlencode
@@ -213,9 +215,9 @@ class ArticlePage(Page):
         return self.author or "CÉSIQ"
 
     def shown_themes(self):
-        """The themes in this page's language (a translated copy may still point at the
-        French ones)."""
-        return [theme.localized for theme in self.themes.all()]
+        """The published themes in this page's language (a translated copy may still point at
+        the French ones; a theme whose English copy is a draft shows in French)."""
+        return [theme.localized for theme in self.themes.all() if theme.live]
 
     def shown_activities(self):
         """The related activities in this page's language, live ones only."""

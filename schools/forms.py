@@ -124,9 +124,9 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
         from events.models import Theme
 
         self.now = now or timezone.now()
-        self.fields["themes"].queryset = Theme.objects.filter(locale=Locale.get_active()).order_by(
-            "name"
-        )
+        self.fields["themes"].queryset = Theme.objects.filter(
+            locale=Locale.get_active(), live=True
+        ).order_by("name")
         today = timezone.localdate(self.now)
         for name in ("preferred_date_1", "preferred_date_2", "preferred_date_3"):
             self.fields[name].widget.attrs.update(

@@ -8,7 +8,9 @@ lightly stemmed, must appear in a page's title, promote-tab description or summa
 (`search.text`), which is enough for a small site and needs no index.
 
 Results come in kinds: activities, pages and products, plus the kinds other apps register
-(`register_kind`: news and campaigns, each dated). Upcoming activities come first (soonest
+(`register_kind`: news and campaigns, each dated; the organisations of the network, which are
+snippets, not pages: such a kind says which of its items a language shows and how one is
+titled and linked). Upcoming activities come first (soonest
 first), then pages, the registered kinds and products by relevance, then past activities
 (latest first). Only the page of results shown is
 loaded; everything before that is ids and one aggregate query.
@@ -23,6 +25,7 @@ from django.db.models import CharField, F, Func, Max, Min, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page, get_page_models
+from wagtail.search.backends import get_search_backend
 
 from . import text
 
@@ -45,9 +48,17 @@ class Kind:
     plural: str
     model: str  # "app_label.ModelName"
     date_field: str | None = None
+    # A kind that is not a page (a snippet) gives both: `items(locale)`, the queryset of what
+    # that language shows; `describe(item, locale)`, its (title, url, [texts for the excerpt]).
+    items: object = None
+    describe: object = None
 
     def get_model(self):
         return apps.get_model(self.model)
+
+    @property
+    def is_page(self):
+        return self.items is None
 
 
 REGISTERED = {}  # key -> Kind, in registration order
@@ -63,7 +74,12 @@ def register_kind(kind):
 
 
 def _registered_models():
-    return {kind.get_model(): key for key, kind in REGISTERED.items()}
+    """{page model: kind key} of the registered kinds that are pages."""
+    return {kind.get_model(): key for key, kind in REGISTERED.items() if kind.is_page}
+
+
+def _item_kinds():
+    return [kind for kind in REGISTERED.values() if not kind.is_page]
 
 
 def _event_model():
@@ -93,7 +109,7 @@ def _text_fields(model):
     """Plain text fields a model declares as searchable (StreamFields left out)."""
     from wagtail.search import index
 
-    names = ["title", "search_description"]
+    names = ["title", "search_description"] if issubclass(model, Page) else []
     for search_field in model.search_fields:
         if not isinstance(search_field, index.SearchField):
             continue
@@ -108,7 +124,7 @@ def _text_fields(model):
 
 def _fallback_ids(model, base, stems):
     """Ids of `base` (a queryset of `model`) where every stem is in one of its text fields,
-    title matches first."""
+    title (or first field, a snippet's name) matches first."""
     fields = _text_fields(model)
     queryset = base.annotate(**{f"_f_{name}": Fold(F(name)) for name in fields})
     for stem in stems:
@@ -116,7 +132,7 @@ def _fallback_ids(model, base, stems):
         for name in fields:
             match |= Q(**{f"_f_{name}__contains": stem})
         queryset = queryset.filter(match)
-    rows = list(queryset.values_list("pk", "_f_title"))
+    rows = list(queryset.values_list("pk", f"_f_{fields[0]}"))
     return [pk for pk, title in rows if any(s in title for s in stems)] + [
         pk for pk, title in rows if not any(s in title for s in stems)
     ]
@@ -150,6 +166,12 @@ def _full_text_ids(query, locale):
         found[kind].append(pk)
         if kind == ACTIVITIES:
             keys[pk] = key
+    for kind in _item_kinds():
+        # The same index holds the snippets: ranked there, kept if this language shows them.
+        ranked = get_search_backend().search(query, kind.get_model(), operator="and")
+        ranked = list(ranked.get_queryset().values_list("pk", flat=True))
+        shown = set(kind.items(locale).filter(pk__in=ranked).values_list("pk", flat=True))
+        found[kind.key] = [pk for pk in ranked if pk in shown]
     return found, keys
 
 
@@ -160,7 +182,10 @@ def _fallback_kind_ids(kind, stems, locale):
     if kind == PRODUCTS:
         return _fallback_ids(Product, _live(Product, locale), stems)
     if kind in REGISTERED:
-        model = REGISTERED[kind].get_model()
+        registered = REGISTERED[kind]
+        model = registered.get_model()
+        if not registered.is_page:
+            return _fallback_ids(model, registered.items(locale), stems)
         return _fallback_ids(model, _live(model, locale), stems)
     ids = []
     own = (Event, Product, *_registered_models())
@@ -185,11 +210,14 @@ def matching_ids(query, locale):
 
 @dataclass
 class Hit:
-    """One result as the template shows it."""
+    """One result as the template shows it: a page, or an item of a kind that is not a page
+    (with its own title and url)."""
 
     kind: str
-    page: Page
+    page: Page | None
     excerpt: str = ""
+    title: str = ""
+    url: str = ""
     when: datetime | date | None = None
     upcoming: bool = False
     price: object = None
@@ -277,10 +305,25 @@ def hits(items, query, outcome):
     products' prices."""
     from shop.catalogue import attach_variants
 
-    ids = [pk for _kind, pk in items]
+    ids = [pk for kind, pk in items if kind not in REGISTERED or REGISTERED[kind].is_page]
     pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).specific()}
+    others = {}
+    for kind in {kind for kind, _pk in items if kind in REGISTERED}:
+        registered = REGISTERED[kind]
+        if not registered.is_page:
+            wanted = [pk for k, pk in items if k == kind]
+            model = registered.get_model()
+            others[kind] = {o.pk: o for o in model.objects.filter(pk__in=wanted)}
+    locale = Locale.get_active()
     result = []
     for kind, pk in items:
+        if kind in others:
+            item = others[kind].get(pk)
+            if item is not None:
+                title, url, texts = REGISTERED[kind].describe(item, locale)
+                excerpt = text.excerpt(texts, query)
+                result.append(Hit(kind=kind, page=None, excerpt=excerpt, title=title, url=url))
+            continue
         page = pages.get(pk)
         if page is None:
             continue

@@ -47,7 +47,7 @@ def suggestions(locale):
     from events.models import EventIndexPage, EventPage, Theme
 
     index = EventIndexPage.objects.live().filter(locale=locale).first()
-    themes = list(Theme.objects.filter(locale=locale)) if index else []
+    themes = list(Theme.objects.filter(locale=locale, live=True)) if index else []
     keys = (
         EventPage.objects.live()
         .public()

@@ -152,7 +152,7 @@ def attach_variants(products):
 def catalogue(index_page, request, producer=None):
     from .models import Producer, ProductImage
 
-    producers = Producer.objects.filter(locale_id=index_page.locale_id).order_by("name")
+    producers = Producer.objects.filter(locale_id=index_page.locale_id, live=True).order_by("name")
     form = CatalogueFilterForm(request.GET or None, producers=producers)
     data = dict(form.cleaned_data) if form.is_valid() else {}
     data["producers"] = form.producers

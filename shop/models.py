@@ -20,11 +20,12 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Locale, Orderable, Page, TranslatableMixin
+from wagtail.models import Locale, Orderable, Page, PreviewableMixin, TranslatableMixin
 from wagtail.search import index
 
 from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import BodyBlock
+from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
 from orders import availability
 from orders.models import Quota
 from orders.purchasable import NotAvailable, Purchasable
@@ -46,8 +47,10 @@ class CertificationsField(models.JSONField):
         )
 
 
-class Producer(TranslatableMixin, models.Model):
-    """A co-operative or producer organisation the shop buys from."""
+class Producer(EditorialSnippet, PreviewableMixin, TranslatableMixin):
+    """A co-operative or producer organisation the shop buys from. Its page in the shop and
+    the catalogue's producer filter show only published producers (home/snippets.py); a
+    product whose producer is not published names it without a link to its page."""
 
     name = models.CharField(_("nom"), max_length=150)
     slug = models.SlugField(
@@ -58,6 +61,8 @@ class Producer(TranslatableMixin, models.Model):
     story = models.TextField(_("histoire"), blank=True)
     certifications = CertificationsField(_("certifications"), default=list, blank=True)
     website = models.URLField(_("site web"), blank=True)
+    _revisions = revisions_relation("producer")
+    workflow_states = workflow_states_relation("producer")
 
     panels = [
         FieldPanel("name"),
@@ -75,6 +80,12 @@ class Producer(TranslatableMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_preview_template(self, request, mode_name):
+        return "shop/producer_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        return {**super().get_preview_context(request, mode_name), "producer": self}
 
     def certification_labels(self):
         known = dict(Certification.choices)
@@ -110,9 +121,10 @@ class ProductIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
 
         from .catalogue import catalogue
 
-        producer = Producer.objects.filter(slug=slug, locale_id=self.locale_id).first()
+        published = Producer.objects.filter(slug=slug, live=True)
+        producer = published.filter(locale_id=self.locale_id).first()
         if producer is None:
-            producer = Producer.objects.filter(slug=slug, locale=Locale.get_default()).first()
+            producer = published.filter(locale=Locale.get_default()).first()
         if producer is None:
             raise Http404
         context = self.get_context(request)

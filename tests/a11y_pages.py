@@ -55,6 +55,31 @@ def page_kinds():
             "/actualites/12-jours-action-violence-femmes/",
             "/en/news/12-jours-action-violence-femmes/",
         ),
+        (
+            "teaching resources",
+            "/ressources-pedagogiques/",
+            "/en/teaching-resources/",
+        ),
+        (
+            "teaching resources, filtered (one invalid value)",
+            "/ressources-pedagogiques/?audience=scolaire&level=inconnu",
+            "/en/teaching-resources/?audience=scolaire&level=inconnu",
+        ),
+        (
+            "teaching resources, none found",
+            f"/ressources-pedagogiques/?audience=adultes&theme={theme.translation_key}",
+            f"/en/teaching-resources/?audience=adultes&theme={theme.translation_key}",
+        ),
+        (
+            "teaching resource (document)",
+            "/ressources-pedagogiques/jeu-migrations-climatiques/",
+            "/en/teaching-resources/jeu-migrations-climatiques/",
+        ),
+        (
+            "teaching resource (document and external link)",
+            "/ressources-pedagogiques/fiche-consommer-moins/",
+            "/en/teaching-resources/fiche-consommer-moins/",
+        ),
         ("activities", "/activites/", "/en/activities/"),
         ("filtered", "/activites/?audience=adultes", "/en/activities/?audience=adultes"),
         ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),
@@ -70,6 +95,18 @@ def page_kinds():
         ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),
         ("search", "/recherche/?q=climat", "/en/search/?q=climate"),
         ("no result", "/recherche/?q=zzzxqy", "/en/search/?q=zzzxqy"),
+        ("network", "/reseau/", "/en/network/"),
+        (
+            "network filtered",
+            f"/reseau/?theme={theme.translation_key}&region=capitale-nationale",
+            f"/en/network/?theme={theme.translation_key}&region=capitale-nationale",
+        ),
+        (
+            "network empty",
+            "/reseau/?region=estrie&theme=" + str(theme.translation_key),
+            "/en/network/?region=estrie&theme=" + str(theme.translation_key),
+        ),
+        ("network organisation", "/reseau/oxfam-quebec/", "/en/network/oxfam-quebec/"),
         ("shop", "/boutique/", "/en/shop/"),
         ("product", product.url, product_en.url),
         (

@@ -41,11 +41,13 @@ INSTALLED_APPS = [
     "events",
     "shop",
     "news",
+    "resources",
     "localflavor",
     "orders",
     "donations",
     "schools",
     "memberships",
+    "network",
     "search",
     "newsletter",
     "contact",
@@ -321,10 +323,54 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+
+def media_storage(environ):
+    """Where uploads go (STORAGES["default"]): files under MEDIA_ROOT, or S3-compatible object
+    storage when S3_BUCKET is set (cesiq_site/storage.py says which files are public).
+
+    One machine may keep its uploads on its disk; from two web machines on they must share a
+    bucket, or an image uploaded through one is missing on the other.
+    """
+    bucket = environ.get("S3_BUCKET", "").strip()
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("S3_ENDPOINT_URL", "").strip() or None,
+        "region_name": environ.get("S3_REGION", "").strip() or None,
+        "addressing_style": environ.get("S3_ADDRESSING_STYLE", "").strip() or None,
+        "location": environ.get("S3_PREFIX", "").strip().strip("/"),
+        # Signature version 4: the only one newer AWS regions (ca-central-1) accept.
+        "signature_version": environ.get("S3_SIGNATURE_VERSION", "").strip() or "s3v4",
+        # An upload never replaces another file of the same name (Wagtail expects that).
+        "file_overwrite": False,
+        # The bucket's policy decides who reads what; no per-object ACL (often disabled).
+        "default_acl": None,
+        "private_url_seconds": int(environ.get("S3_DOCUMENT_URL_SECONDS", "300")),
+    }
+    # Unset: boto3 finds credentials itself (AWS_ACCESS_KEY_ID…, an instance or task role).
+    if environ.get("S3_ACCESS_KEY_ID"):
+        options["access_key"] = environ["S3_ACCESS_KEY_ID"]
+        options["secret_key"] = environ.get("S3_SECRET_ACCESS_KEY", "")
+    # A CDN in front of the bucket: "media.cesiq.org" or "https://media.cesiq.org".
+    domain = environ.get("S3_CUSTOM_DOMAIN", "").strip().rstrip("/")
+    if domain:
+        scheme, _sep, rest = domain.rpartition("://")
+        options["custom_domain"] = rest
+        options["url_protocol"] = f"{scheme or 'https'}:"
+    return {"BACKEND": "cesiq_site.storage.MediaStorage", "OPTIONS": options}
+
+
+MEDIA_STORAGE = media_storage(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+if MEDIA_STORAGE["BACKEND"] != "django.core.files.storage.FileSystemStorage":
+    # Documents: Wagtail's view checks the collection's privacy, then redirects to a signed
+    # address on the bucket (cesiq_site/storage.py); the file never goes through gunicorn.
+    WAGTAILDOCS_SERVE_METHOD = "redirect"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

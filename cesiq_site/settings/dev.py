@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import INSTALLED_APPS, VAR_DIR, env_bool
+from .base import INSTALLED_APPS, MEDIA_STORAGE, VAR_DIR, env_bool
 
 DEBUG = True
 
@@ -19,7 +19,8 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEMO_PAYMENTS = True
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files under var/media, or a bucket when S3_BUCKET is set (to try a MinIO, say).
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

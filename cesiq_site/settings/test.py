@@ -24,7 +24,8 @@ if os.environ.get("CESIQ_TEST_SMTP_PORT"):
 # within the test.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("CESIQ_TEST_OUTBOX_LEASE_SECONDS", "300"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    # One memory for the whole run, whatever a test does to STORAGES (devtools/storage.py).
+    "default": {"BACKEND": "devtools.storage.SharedInMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -20,9 +20,10 @@ def seo_meta(context):
     language = translation.get_language() or "fr"
     found = seo.alternates(request, page)
     return {
-        "title": seo.title(page),
-        # Views that are not pages (search) may give their own.
-        "description": seo.description(page) or context.get("seo_description", ""),
+        "title": context.get("seo_title") or seo.title(page),
+        # Views that are not pages (search) and routed views showing one item (an organisation
+        # of the network) give their own.
+        "description": context.get("seo_description") or seo.description(page),
         "canonical": seo.canonical(request, page),
         "alternates": [(seo.HREFLANG.get(code, code), url) for code, url in found],
         "x_default": seo.default_language_url(found),
@@ -48,8 +49,9 @@ def structured_data(context):
     from home.models import HomePage, SiteSettings
 
     found = []
-    producer = context.get("producer")
-    extra = (producer.name, seo.canonical(request, page)) if producer is not None else None
+    # A routed view showing one item (a producer, an organisation of the network) ends the trail.
+    item = context.get("producer") or context.get("organisation")
+    extra = (item.name, seo.canonical(request, page)) if item is not None else None
     trail = data.breadcrumb_list(request, page, extra)
     if trail:
         found.append(data.dumps(trail))

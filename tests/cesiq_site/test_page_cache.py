@@ -3,8 +3,8 @@
 Public pages are stored and served again to visitors without a session; a visitor with a
 cart, a message or a login never gets a stored page; a page that renders a form token is
 never stored. Each change a page may show (publishing, unpublishing, moving, deleting,
-translating a page; editing a venue, theme or producer; an order placed, paid, cancelled or
-run out; places or stock changed) shows on the very next request.
+translating a page; editing or publishing a venue, theme or producer; an order placed, paid,
+cancelled or run out; places or stock changed) shows on the very next request.
 """
 
 import time
@@ -293,6 +293,39 @@ def test_editing_a_snippet_shows_on_the_next_request(client, committed, model, s
     setattr(snippet, field, new_name)
     committed(snippet.save)
     assert new_name in get(client, page.url).content.decode()
+
+
+def test_publishing_a_draft_theme_shows_on_the_next_request(client, committed):
+    """A new theme is a draft (no page offers it); publishing it is what the list shows."""
+
+    def offered():
+        html = BeautifulSoup(get(client, "/activites/").content, "html.parser")
+        return [o.get_text(strip=True) for o in html.select("select[name=theme] option")]
+
+    theme = committed(
+        Theme.objects.create,
+        name="Souveraineté numérique",
+        slug="souverainete-alimentaire",
+        locale=Locale.objects.get(language_code="fr"),
+        live=False,
+    )
+    assert "Souveraineté numérique" not in offered()
+    assert served_from_cache(client, "/activites/")
+    committed(lambda: theme.save_revision().publish())
+    assert get(client, "/activites/")["X-Page-Cache"] == "miss"
+    assert "Souveraineté numérique" in offered()
+
+
+def test_the_snippet_publish_signals_invalidate_the_pages(client, committed):
+    """Wagtail's `published` and `unpublished` signals (any model with drafts) are enough on
+    their own, whatever a publish writes to the database."""
+    from wagtail.signals import published, unpublished
+
+    theme = Theme.objects.filter(locale__language_code="fr").first()
+    for signal in (published, unpublished):
+        assert served_from_cache(client, "/activites/")
+        committed(signal.send, sender=Theme, instance=theme)
+        assert get(client, "/activites/")["X-Page-Cache"] == "miss"
 
 
 def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client, committed):

@@ -24,6 +24,16 @@ PAGE_KINDS = {
         "/en/activities/conference-justice-climatique/",
         "Conférence : la justice climatique vue du Sud",
     ),
+    "teaching resources": (
+        "/ressources-pedagogiques/",
+        "/en/teaching-resources/",
+        "Ressources pédagogiques",
+    ),
+    "teaching resource": (
+        "/ressources-pedagogiques/jeu-migrations-climatiques/",
+        "/en/teaching-resources/jeu-migrations-climatiques/",
+        "Jeu de rôle sur les migrations climatiques",
+    ),
     "shop": ("/boutique/", "/en/shop/", "Boutique équitable"),
     "product": (
         "/boutique/cafe-perou-biologique/",

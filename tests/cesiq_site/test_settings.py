@@ -13,7 +13,7 @@ def run_manage(*args, **env):
     base = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "STRIPE_", "CESIQ_"))
+        if not key.startswith(("DJANGO_", "STRIPE_", "CESIQ_", "S3_", "REDIS_"))
     }
     base.update(env)
     return subprocess.run(
@@ -33,6 +33,8 @@ def production_env(**extra):
         "DJANGO_ALLOWED_HOSTS": "cesiq.example",
         "STRIPE_SECRET_KEY": "sk_live_placeholder",
         "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+        # Checking reads the address only; nothing connects to it.
+        "REDIS_URL": "redis://redis:6379/0",
     }
     env.update(extra)
     return env
@@ -131,3 +133,70 @@ def test_two_sites_on_one_redis_keep_their_keys_and_tasks_apart():
         "redis://127.0.0.1:6379/4",
         "redis://127.0.0.1:6379/9",
     ]
+
+
+def test_check_deploy_warns_when_each_process_would_keep_its_own_cache():
+    env = production_env()
+    del env["REDIS_URL"]
+    result = run_manage("check", "--deploy", **env)
+    assert "cesiq.W002" in result.stderr + result.stdout
+    assert "cesiq.W003" not in result.stderr + result.stdout  # sessions are in the database
+
+
+def production_value(expression, **env):
+    """A value of the production settings computed from `env`, printed by repr()."""
+    result = run_manage(
+        "shell",
+        "-c",
+        f"from django.conf import settings as s; print(repr({expression}))",
+        **production_env(**env),
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_uploads_stay_on_the_local_filesystem_by_default():
+    assert production_value("s.STORAGES['default']") == (
+        "{'BACKEND': 'django.core.files.storage.FileSystemStorage'}"
+    )
+    # Wagtail serves documents through gunicorn from the disk (its own default).
+    assert production_value("getattr(s, 'WAGTAILDOCS_SERVE_METHOD', None)") == "None"
+
+
+def test_uploads_go_to_object_storage_when_a_bucket_is_given():
+    env = {
+        "S3_BUCKET": "cesiq-media",
+        "S3_ENDPOINT_URL": "https://s3.ca-central-1.amazonaws.com",
+        "S3_REGION": "ca-central-1",
+        "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "S3_SECRET_ACCESS_KEY": "example-secret",
+        "S3_CUSTOM_DOMAIN": "media.cesiq.example",
+        "S3_PREFIX": "/site/",
+    }
+    storage = production_value("s.STORAGES['default']", **env)
+    assert "'BACKEND': 'cesiq_site.storage.MediaStorage'" in storage
+    for part in (
+        "'bucket_name': 'cesiq-media'",
+        "'endpoint_url': 'https://s3.ca-central-1.amazonaws.com'",
+        "'region_name': 'ca-central-1'",
+        "'location': 'site'",
+        "'access_key': 'AKIAEXAMPLE'",
+        "'custom_domain': 'media.cesiq.example'",
+        "'url_protocol': 'https:'",
+        "'file_overwrite': False",
+    ):
+        assert part in storage
+    # Static files stay with WhiteNoise, in the image.
+    assert production_value("s.STORAGES['staticfiles']['BACKEND']", **env) == (
+        "'whitenoise.storage.CompressedManifestStaticFilesStorage'"
+    )
+    assert production_value("s.WAGTAILDOCS_SERVE_METHOD", **env) == "'redirect'"
+    # Addresses are computed without any request to the bucket.
+    assert (
+        production_value(
+            "__import__('django.core.files.storage').core.files.storage.default_storage"
+            ".url('images/photo.fill-480x360.jpg')",
+            **env,
+        )
+        == "'https://media.cesiq.example/site/images/photo.fill-480x360.jpg'"
+    )

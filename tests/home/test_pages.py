@@ -21,11 +21,13 @@ def test_french_home_page_is_at_the_root(client, home_fr):
     assert menu == [
         "Notre mission",
         "Nos partenaires",
+        "Le réseau",
         "Activités",
         "Boutique équitable",
         "Faire un don",
         "Devenir membre",
         "Actualités",
+        "Ressources pédagogiques",
         "Nous joindre",
     ]
 
@@ -41,11 +43,13 @@ def test_english_home_page_is_under_en(client, home_en):
     assert menu == [
         "Our mission",
         "Our partners",
+        "The network",
         "Activities",
         "Fair-trade shop",
         "Give",
         "Become a member",
         "News",
+        "Teaching resources",
         "Contact us",
     ]
 

@@ -85,6 +85,8 @@ def urls(demo_site, home_fr):
         "edit home page": reverse("wagtailadmin_pages:edit", args=[home_fr.pk]),
         "venues": "/admin/snippets/events/venue/",
         "themes": "/admin/snippets/events/theme/",
+        "producers": "/admin/snippets/shop/producer/",
+        "network": "/admin/snippets/network/memberorganisation/",
         "images": "/admin/images/",
         "promoted search results": reverse("wagtailsearchpromotions:index"),
         "site settings": reverse("wagtailsettings:edit", args=["home", "sitesettings"]),
@@ -101,6 +103,7 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "network",
         "images",
         "promoted search results",
     },
@@ -116,7 +119,7 @@ REACHES = {
     },
     # Orders read-only for now (date management requires `orders.change_order`); the shop's
     # own back-office: orders to prepare, stock.
-    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock"},
+    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock", "producers"},
     "administration": {
         "orders",
         "order",
@@ -132,6 +135,8 @@ REACHES = {
         "edit home page",
         "venues",
         "themes",
+        "producers",
+        "network",
         "images",
         "promoted search results",
         "site settings",
@@ -142,7 +147,13 @@ REACHES = {
 
 # What each team finds in the admin's main menu, and what it must not find there.
 MENU = {
-    "redaction": {"/admin/pages/", "/admin/snippets/", "/admin/images/", "/admin/searchpicks/"},
+    "redaction": {
+        "/admin/pages/",
+        "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
+        "/admin/images/",
+        "/admin/searchpicks/",
+    },
     "billetterie": {
         "/admin/orders/",
         "/admin/discount-codes/",
@@ -154,10 +165,12 @@ MENU = {
         "/admin/discount-codes/",
         "/admin/boutique/commandes/",
         "/admin/boutique/stock/",
+        "/admin/snippets/",  # the producers
     },
     "administration": {
         "/admin/pages/",
         "/admin/snippets/",
+        "/admin/snippets/network/memberorganisation/",
         "/admin/images/",
         "/admin/searchpicks/",
         "/admin/orders/",

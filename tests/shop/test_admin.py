@@ -35,6 +35,7 @@ def test_producers_are_listed_and_edited_with_certification_checkboxes(admin):
             "story": "Une histoire.",
             "certifications": ["fairtrade", "spp"],
             "website": "",
+            "action-publish": "publish",  # a plain save keeps the change in a draft
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -33,8 +33,10 @@ from devtools.demo import checkin as checkin_demo
 from devtools.demo import content as demo_content
 from devtools.demo import editorial as editorial_demo
 from devtools.demo import events as events_demo
+from devtools.demo import network as network_demo
 from devtools.demo import news as news_demo
 from devtools.demo import newsletter as newsletter_demo
+from devtools.demo import resources as resources_demo
 from devtools.demo import schools as schools_demo
 from devtools.demo import shop as shop_demo
 from devtools.demo import supporters as supporters_demo
@@ -137,6 +139,8 @@ class Command(BaseCommand):
         shop_demo.seed(home, locales)
         supporters_demo.seed(home, locales)
         news_demo.seed(home, locales)
+        resources_demo.seed(home, locales)
+        network_demo.seed(home, locales)
         editorial_demo.seed(home)
         newsletter_demo.seed(home, locales, permissions.DEMO_EMAIL_DOMAIN)
         self.seed_settings(home)

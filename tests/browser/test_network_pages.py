@@ -1,0 +1,37 @@
+"""axe-core (WCAG 2.1 AA and every WCAG 2.2 A/AA rule) finds nothing on the network's pages, in
+French and in English, on a phone and a desktop; the filters work without JavaScript."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations, axe_wcag22_violations
+from tests.network.test_markup import network_pages
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_network_pages_pass_wcag_aa(browser_page, site_url):
+    page = browser_page
+    found = {}
+    for path in network_pages():
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(site_url + path)
+            violations = axe_violations(page) + axe_wcag22_violations(page)
+            if violations:
+                found[f"{path} @{width}"] = violations
+    assert found == {}, "\n".join(f"{where}: {found[where]}" for where in found)
+
+
+def test_filtering_needs_no_javascript(chromium, site_url):
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site_url + "/reseau/")
+        page.select_option("#id_region", "chaudiere-appalaches")
+        page.click(".filters button[type=submit]")
+        page.wait_for_url("**region=chaudiere-appalaches**")
+        cards = page.locator(".network-card h3").all_inner_texts()
+        assert cards == ["Comité de solidarité internationale de Lévis"]
+        assert "1 organisation" in page.locator(".result-count").inner_text()
+    finally:
+        context.close()

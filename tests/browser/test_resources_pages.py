@@ -1,0 +1,58 @@
+"""Teaching resources in Chromium: axe-core (WCAG 2.1 and 2.2 A/AA) finds nothing on the list,
+a filtered list with a value it ignores, an empty list and a resource, in French and English,
+on a phone and a desktop; and the filters work with JavaScript turned off."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations, axe_wcag22_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGES = [
+    ("/ressources-pedagogiques/", "/en/teaching-resources/"),
+    (
+        "/ressources-pedagogiques/?audience=martiens&level=cegep",
+        "/en/teaching-resources/?audience=martiens&level=cegep",
+    ),
+    (
+        "/ressources-pedagogiques/?audience=adultes&level=primaire-1",
+        "/en/teaching-resources/?audience=adultes&level=primaire-1",
+    ),
+    (
+        "/ressources-pedagogiques/fiche-consommer-moins/",
+        "/en/teaching-resources/fiche-consommer-moins/",
+    ),
+]
+
+
+def test_resource_pages_pass_wcag_aa(browser_page, site_url):
+    page = browser_page
+    found = {}
+    for paths in PAGES:
+        for path in paths:
+            for width in (1280, 320):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(site_url + path)
+                violations = axe_violations(page) + axe_wcag22_violations(page)
+                if violations:
+                    found[f"{path} @{width}"] = violations
+    assert found == {}, "\n".join(f"{where}: {found[where]}" for where in found)
+
+
+def test_filters_work_without_javascript(chromium, site_url):
+    context = chromium.new_context(locale="fr-CA", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site_url + "/ressources-pedagogiques/")
+        page.select_option("#id_audience", "jeunesse")
+        page.select_option("#id_level", "cegep")
+        page.get_by_role("button", name="Filtrer").click()
+        page.wait_for_url("**/ressources-pedagogiques/?audience=jeunesse&level=cegep*")
+        titles = page.locator(".resource-list .card__title").all_inner_texts()
+        assert titles == ["Jeu de rôle sur les migrations climatiques"]
+        shown = page.locator(".result-count").inner_text().replace("\u00a0", " ")
+        assert shown == "1 ressource"
+        page.get_by_role("link", name="Effacer les filtres").click()
+        assert page.locator(".resource-list .card__title").count() == 6
+    finally:
+        context.close()
