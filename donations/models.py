@@ -225,6 +225,10 @@ class DonationPage(Purchasable, Page):
     def quotas(self, option):
         return []
 
+    def discountable(self):
+        # A gift added to an order is what the donor chose: no discount code reduces it.
+        return False
+
     def check_sale(self, quantity, option, now):
         if quantity != 1:
             raise NotAvailable(_("Un don se fait un à la fois."))

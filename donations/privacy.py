@@ -86,6 +86,29 @@ class DonationsPersonalData(PersonalDataProvider):
             found |= {d.donor_name, d.tribute_name}
         return {n for n in found if n}
 
+    def finished_orders(self, cutoff):
+        """Orders whose gifts are past their purpose (received before `cutoff`, the retention
+        period) and past what the CRA asks to keep: a receipted gift's name and address stay
+        until the end of the second year after the year of the gift (the copy of the receipt
+        must be kept as issued), then go with the rest; the amounts, dates and serial numbers
+        stay for the accounting. A gift still under that obligation is left for a later run
+        (the purge runs every day)."""
+        from datetime import datetime
+
+        from django.db.models import Exists, OuterRef
+
+        from .models import Receipt
+
+        this_year = timezone.localdate().year
+        receipts_over = timezone.make_aware(datetime(this_year - RECEIPT_KEEP_YEARS, 1, 1))
+        receipted = Exists(Receipt.objects.filter(donation=OuterRef("pk")))
+        return (
+            Donation.objects.filter(received_at__lt=cutoff)
+            .exclude(donor_name=ANONYMOUS_NAME)
+            .filter(~receipted | Q(received_at__lt=receipts_over))
+            .values_list("order_id", flat=True)
+        )
+
     def erase_orders(self, orders, scrub):
         this_year = timezone.localdate().year
         changed = kept = 0

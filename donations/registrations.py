@@ -2,6 +2,8 @@
 
 - the labels of the audit-log actions it writes on orders;
 - its part of a person's data for Law 25 (donations/privacy.py);
+- the gift a visitor may add to an activity's registration or a shop order
+  (donations/checkout.py, `orders.registry.checkout_gifts`);
 - a refund that leaves a gift's order with nothing received voids the gift's receipt (refunds
   made as a gesture or in Stripe's dashboard go through no line, so the refund itself is
   watched; a cancelled order or a line given back reach `DonationPage.release`/`give_back`).
@@ -43,4 +45,7 @@ def register():
 
     registry.log_actions.register(LOG_ACTIONS)
     registry.personal_data.register(DonationsPersonalData())
+    from .checkout import offer
+
+    registry.checkout_gifts.register(registry.CheckoutGift(name="donations", offer=offer))
     post_save.connect(refund_saved, sender=Refund, dispatch_uid="donations:refund_saved")

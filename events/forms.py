@@ -102,6 +102,7 @@ class RegistrationForm(forms.Form):
             self.fields["date"].initial = self.fields["date"].choices[0][0]
         self.add_group_and_question_fields(page)
         self.add_invoice_fields(page)
+        self.add_gift_fields(page)
         code = (self.data.get("discount_code") if self.is_bound else None) or self.initial.get(
             "discount_code", ""
         )
@@ -218,6 +219,26 @@ class RegistrationForm(forms.Form):
             "email": data["invoice_email"],
             "purchase_order_number": data.get("invoice_po", ""),
         }
+
+    # --- a gift added to the order (orders.gift), on an activity with something to pay -----
+
+    def add_gift_fields(self, page):
+        from orders import gift
+
+        self.gift_offer = None
+        self.gift = None
+        if any(t.kind != TicketKind.FREE for t in page.public_ticket_types()):
+            gift.add_fields(self)
+
+    def gift_fields(self):
+        from orders import gift
+
+        return gift.fields_of(self) if self.gift_offer else []
+
+    def gift_selection(self):
+        from orders import gift
+
+        return gift.selection(self, donor_name=self.cleaned_data["buyer_name"])
 
     # --- one block per ticket: the person's name and the questions asked of each -----------
 
@@ -362,6 +383,19 @@ class RegistrationForm(forms.Form):
             data["discount_code"] = ""
         if self.offers_invoice:
             self.clean_invoice(data)
+        if self.gift_offer is not None:
+            from orders import gift
+
+            gift.clean(self, data)
+            if self.gift is not None and data.get("payment") == self.PAY_INVOICE:
+                # A gift is receipted when received: it goes with a card payment only.
+                self.add_error(
+                    "gift_amount",
+                    _(
+                        "Un don s'ajoute seulement à un paiement par carte. Payez sur facture "
+                        "sans don, ou faites votre don à part."
+                    ),
+                )
         self.selections = []
         for ticket in self.ticket_types:
             quantity = data.get(f"quantity_{ticket.pk}") or 0

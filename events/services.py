@@ -19,7 +19,8 @@ def register(page, **kwargs):
     the waiting list, the offered places are used (and stop being held by the offer).
     `client_key` names the visitor's connection, which may hold only so many places unpaid.
     With `invoice` ({school, school_board, email, purchase_order_number}), on an activity open
-    to it, a paid order is billed by invoice instead of waiting for Stripe.
+    to it, a paid order is billed by invoice instead of waiting for Stripe. A `gift` (a
+    Selection from orders.gift) is one more line of the same order, paid by card only.
 
     An address that already holds an unpaid order for the date is refused, and that order's
     link is sent to the address once this transaction is over.
@@ -48,7 +49,10 @@ def _register(
     client_key="",
     member=False,
     invoice=None,
+    gift=None,
 ):
+    if invoice is not None and gift is not None:
+        raise OrderError(_("Un don s'ajoute seulement à un paiement par carte."))
     if invoice is not None and not page.offers_invoice():
         raise OrderError(_("Le paiement sur facture n'est pas offert pour cette activité."))
     if not page.registration_open():
@@ -89,7 +93,8 @@ def _register(
             date,
             details,
             list(attendees) if attendees is not None else [{"name": n} for n in attendee_names],
-        ),
+        )
+        + ([gift] if gift is not None else []),
         client_key=client_key,
     )
     if invoice is not None and order.state == OrderState.PENDING:

@@ -88,6 +88,7 @@ def register(request, page):
                 client_key=ratelimit.client_key(request),
                 member=member,
                 invoice=form.invoice(),
+                gift=form.gift_selection() if form.gift_offer else None,
             )
         except orders.OrderError as exc:
             form.add_error(None, str(exc))

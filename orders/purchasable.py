@@ -86,6 +86,11 @@ class Purchasable:
         already counts them, so their places or stock are free again): anything more the item
         keeps about them (a low-stock alert to clear)."""
 
+    def discountable(self):
+        """False for what no discount code may reduce (a gift added to the order: the donor
+        gives what they chose, and a receipt says so)."""
+        return True
+
     def is_goods(self):
         """True for a thing that travels in the parcel: the order's delivery charge is for
         the goods, and is refunded when every goods line has been given back."""

@@ -27,6 +27,7 @@ LOG_ACTIONS = {
     "personal_data_erased": _("Renseignements personnels effacés (Loi 25)"),
     "personal_data_purged": _("Renseignements personnels purgés (Loi 25)"),
     "fulfilled_before_payment": _("Confirmée avant le paiement (sur facture)"),
+    "manual_refund_recorded": _("Remboursement fait à la main enregistré"),
 }
 
 

@@ -190,3 +190,29 @@ class SectionLink:
 def sections_of(order):
     """The registered sections that have something to say about `order`."""
     return [found for section in order_sections if (found := section.collect(order))]
+
+
+# --- a gift added to an order at checkout ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutGift:
+    """`offer()` returns what the checkout of an activity or of the shop may add to its order
+    as a gift (donations fills it: its `GiftOffer`), or None when no gift is taken now. With
+    nothing registered, no form offers one. See orders/gift.py."""
+
+    name: str
+    offer: Callable[[], Any]
+    order: int = 100
+
+
+checkout_gifts = Registry()
+
+
+def gift_offer():
+    """The gift the checkout offers now, or None."""
+    for source in checkout_gifts:
+        offer = source.offer()
+        if offer is not None:
+            return offer
+    return None

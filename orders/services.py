@@ -143,8 +143,17 @@ def find_discount_code(code, kind, now):
     return discount
 
 
-def allocate_discount(discount, line_amounts):
-    """Split the order's discount over its lines, to the cent, never above a line's amount."""
+def allocate_discount(discount, line_amounts, discountable=None):
+    """Split the order's discount over its lines, to the cent, never above a line's amount.
+    Lines not `discountable` (a gift added to the order) take no share of it."""
+    if discountable is not None and not all(discountable):
+        eligible = [i for i, ok in enumerate(discountable) if ok]
+        shares = [Decimal("0.00")] * len(line_amounts)
+        for i, share in zip(
+            eligible, allocate_discount(discount, [line_amounts[i] for i in eligible]), strict=True
+        ):
+            shares[i] = share
+        return shares
     subtotal = sum(line_amounts, Decimal("0"))
     if discount is None or subtotal <= 0:
         return [Decimal("0.00")] * len(line_amounts)
@@ -240,7 +249,9 @@ class Totals:
         return self.subtotal - self.discount
 
 
-def order_totals(lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC):
+def order_totals(
+    lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC, discountable=None
+):
     """Totals of `lines` [(tax_category, unit_price, quantity, place_of_supply)] with
     `discount` (a DiscountCode or None), a delivery charge and the province the delivered
     goods are supplied in.
@@ -251,7 +262,7 @@ def order_totals(lines, *, discount=None, shipping=Decimal("0.00"), tax_province
     with goods shipped to Ontario pays GST and QST while the goods pay HST.
     """
     gross = [unit_price * quantity for _category, unit_price, quantity, _where in lines]
-    discounts = allocate_discount(discount, gross)
+    discounts = allocate_discount(discount, gross, discountable)
     order_settings = OrderSettings.load()
     nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
     groups = {tax_province: []}
@@ -316,7 +327,13 @@ def quote(
             )
     except NotAvailable as exc:
         raise OrderError(str(exc)) from exc
-    return order_totals(lines, discount=discount, shipping=shipping, tax_province=tax_province)
+    return order_totals(
+        lines,
+        discount=discount,
+        shipping=shipping,
+        tax_province=tax_province,
+        discountable=[s.item.discountable() for s in selections],
+    )
 
 
 @transaction.atomic
@@ -385,6 +402,7 @@ def place_order(
         discount=discount,
         shipping=shipping,
         tax_province=tax_province,
+        discountable=[s.item.discountable() for s, _price, _quotas in priced],
     )
     taxes, discounts = totals.taxes, totals.line_discounts
     shipping, subtotal, discount_total = totals.shipping, totals.subtotal, totals.discount
@@ -990,11 +1008,16 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
                 _("On ne peut pas rembourser plus que %(max)s.")
                 % {"max": format_cad(refundable, get_language())}
             )
-        payment = max(
-            order.payments.filter(state=PaymentState.PAID),
-            key=refundable_on,
-            default=None,
-        )
+        paid = order.payments.filter(state=PaymentState.PAID)
+        payment = max(paid.filter(provider=STRIPE), key=refundable_on, default=None)
+        if payment is None and paid.exists():
+            # A cheque or a transfer (an invoice): Stripe cannot give that money back.
+            raise OrderError(
+                _(
+                    "Cette commande a été payée par chèque ou virement : remboursez la personne "
+                    "vous-même, puis enregistrez ce remboursement (« Factures »)."
+                )
+            )
         if payment is None:
             raise OrderError(_("Cette commande n'a reçu aucun paiement."))
         if amount > refundable_on(payment):
@@ -1016,6 +1039,73 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
     from .tasks import execute_refund
 
     transaction.on_commit(lambda: execute_refund.delay(refund.pk), robust=True)
+    return refund
+
+
+STRIPE = "stripe"
+
+
+def record_manual_refund(order, amount, *, reference, reason, user, now=None):
+    """Money given back outside Stripe (a cheque sent back for an invoice paid by cheque or
+    transfer): recorded as done, with who, when and the reference of what was sent. The
+    caller checks who may do it. Like any settled refund, the buyer is told, the order is
+    marked refunded when nothing is left of what it received, and a gift's receipt is voided
+    (donations watches refunds). It does not cancel: places stay taken until staff cancel."""
+    now = now or timezone.now()
+    amount = quantize(Decimal(amount))
+    reference = (reference or "").strip()
+    reason = (reason or "").strip()
+    if amount <= 0:
+        raise OrderError(_("Le montant à rembourser doit être positif."))
+    if not reference:
+        raise OrderError(
+            _("Indiquez la référence du remboursement (numéro du chèque ou du virement).")
+        )
+    if not reason:
+        raise OrderError(_("Indiquez le motif du remboursement."))
+    with transaction.atomic():
+        order = lock(order)
+        if order.state not in (OrderState.PAID, OrderState.REFUNDED, OrderState.CANCELLED):
+            raise OrderError(
+                _("Une commande « %(state)s » n'a rien à rembourser.")
+                % {"state": order.get_state_display()}
+            )
+        payment = max(
+            order.payments.filter(state=PaymentState.PAID).exclude(provider=STRIPE),
+            key=refundable_on,
+            default=None,
+        )
+        if payment is None:
+            raise OrderError(_("Cette commande n'a reçu aucun paiement par chèque ou virement."))
+        most = min(refundable_on(payment), order.balance - pending_refunds(order))
+        if amount > most:
+            raise OrderError(
+                _("On ne peut pas rembourser plus que %(max)s.")
+                % {"max": format_cad(most, get_language())}
+            )
+        count = order.refunds.count() + 1
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount=amount,
+            reason=f"{reason} ({reference})"[:300],
+            source=Refund.Source.STAFF,
+            state=RefundState.SUCCEEDED,
+            settled_at=now,
+            created_by=user,
+            created_at=now,
+            idempotency_key=f"manual-refund:{order.code}:{count}",
+        )
+        log(
+            order,
+            "manual_refund_recorded",
+            f"{amount} — {reference} — {reason}",
+            user=user,
+            refund=refund.pk,
+            reference=reference,
+            amount=str(amount),
+        )
+        refund_settled(refund)
     return refund
 
 
@@ -1176,6 +1266,8 @@ def execute_refund(refund_id):
     what Stripe answers: a refund may be done at once, or pending for days, or fail."""
     refund = Refund.objects.select_related("order", "payment").get(pk=refund_id)
     if refund.state != RefundState.PENDING or refund.stripe_refund_id:
+        return False
+    if refund.payment.provider != STRIPE:  # never sent: money given back by hand is recorded
         return False
     try:
         stripe_refund = stripe_gateway.create_refund(refund)

@@ -77,6 +77,13 @@ def order_detail(request, code, token):
         "order_settings": OrderSettings.load(request_or_site=request),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
+        # A card hold ends today (its time says it); a hold kept for an invoice ends on a date.
+        "held_until": date_format(
+            timezone.localtime(order.expires_at),
+            "TIME_FORMAT"
+            if timezone.localdate(order.expires_at) == timezone.localdate()
+            else "DATETIME_FORMAT",
+        ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": services.buyer_can_cancel(order),
         "ticket_links": [

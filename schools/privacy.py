@@ -54,6 +54,34 @@ def _erase(bookings, scrub):
     return erased
 
 
+def _order_invoices(email, orders):
+    """Invoices of orders that are no workshop's (a school group registered for a public
+    activity), who they bill being kept on the invoice itself."""
+    from .models import Invoice
+
+    query = Q(order__in=orders)
+    if email:
+        query |= Q(billing_email__iexact=email)
+    return Invoice.objects.filter(query, booking__isnull=True).order_by("pk")
+
+
+def _erase_invoices(found):
+    """The contact's name and the billing address go (the school, the amounts and the number
+    stay for the accounting); the PDF kept is drawn again without them."""
+    from . import invoices
+
+    erased = 0
+    for invoice in found:
+        if invoice.contact_name == REDACTED and invoice.billing_email == ERASED_EMAIL:
+            continue
+        invoice.contact_name = REDACTED
+        invoice.billing_email = ERASED_EMAIL
+        invoice.pdf = invoices.render_pdf(invoice)
+        invoice.save(update_fields=["contact_name", "billing_email", "pdf"])
+        erased += 1
+    return erased
+
+
 class SchoolsPersonalData(PersonalDataProvider):
     name = "schools"
     order = 60
@@ -104,7 +132,20 @@ class SchoolsPersonalData(PersonalDataProvider):
                     "invoice": getattr(getattr(b, "invoice", None), "number", None),
                 }
                 for b in _bookings(email, orders)
-            ]
+            ],
+            "invoices": [
+                {
+                    "number": i.number,
+                    "order": i.order.code,
+                    "school": i.school,
+                    "school_board": i.school_board,
+                    "contact_name": i.contact_name,
+                    "billing_email": i.billing_email,
+                    "purchase_order_number": i.purchase_order_number,
+                    "issued_at": i.issued_at,
+                }
+                for i in _order_invoices(email, orders)
+            ],
         }
 
     def names(self, email, orders):
@@ -113,14 +154,23 @@ class SchoolsPersonalData(PersonalDataProvider):
             for b in _bookings(email, orders)
             for word in (b.contact_name, b.email, b.phone)
             if word and word != REDACTED
+        } | {
+            word
+            for i in _order_invoices(email, orders)
+            for word in (i.contact_name, i.billing_email)
+            if word and word not in (REDACTED, ERASED_EMAIL)
         }
 
     def erase_orders(self, orders, scrub):
-        return {"workshop_bookings": _erase(_bookings(None, orders), scrub)}
+        return {
+            "workshop_bookings": _erase(_bookings(None, orders), scrub),
+            "invoices": _erase_invoices(_order_invoices(None, orders)),
+        }
 
     def erase_email(self, email, scrub):
         return {
-            "workshop_bookings": _erase(WorkshopBooking.objects.filter(email__iexact=email), scrub)
+            "workshop_bookings": _erase(WorkshopBooking.objects.filter(email__iexact=email), scrub),
+            "invoices": _erase_invoices(_order_invoices(email, [])),
         }
 
     def finished_orders(self, cutoff):

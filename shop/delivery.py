@@ -238,9 +238,11 @@ def place(
     language,
     discount_code="",
     client_key="",
+    gift=None,
 ):
-    """Place the cart's one order (products and tickets together) and, for products, the
-    fulfilment saying how they reach the buyer, in one transaction.
+    """Place the cart's one order (products and tickets together, and the buyer's `gift`, a
+    Selection from orders.gift, if any) and, for products, the fulfilment saying how they
+    reach the buyer, in one transaction.
 
     `address` holds the shipping address fields (recipient, address, address_2, city,
     postal_code, phone). When the buyer's address already holds an unpaid order for a date
@@ -256,6 +258,7 @@ def place(
             language=language,
             discount_code=discount_code,
             client_key=client_key,
+            gift=gift,
         )
     except orders.AlreadyHolding as exc:
         orders.remind_pending_order(exc.order)
@@ -264,7 +267,16 @@ def place(
 
 @transaction.atomic
 def _place(
-    cart, *, destination, address, buyer_name, buyer_email, language, discount_code, client_key
+    cart,
+    *,
+    destination,
+    address,
+    buyer_name,
+    buyer_email,
+    language,
+    discount_code,
+    client_key,
+    gift=None,
 ):
     if not cart.products:
         destination = Destination()
@@ -276,7 +288,8 @@ def _place(
         buyer_name=buyer_name,
         buyer_email=buyer_email,
         language=language,
-        selections=cart.selections(product_details=destination.line_details()),
+        selections=cart.selections(product_details=destination.line_details())
+        + ([gift] if gift is not None else []),
         discount_code=discount_code,
         client_key=client_key,
         shipping=summary.shipping,

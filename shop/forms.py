@@ -50,16 +50,33 @@ class ContactForm(forms.Form):
     website = forms.CharField(required=False, label=_("Ne pas remplir"))
 
     def __init__(self, *args, **kwargs):
+        from orders import gift
+
         super().__init__(*args, **kwargs)
+        # An optional gift added to the order (orders/gift.py).
+        gift.add_fields(self)
         guard_text_fields(self)
 
     def clean(self):
+        from orders import gift
+
         data = super().clean()
         if data.get("website"):
             raise forms.ValidationError(
                 _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
             )
+        gift.clean(self, data)
         return data
+
+    def gift_fields(self):
+        from orders import gift
+
+        return gift.fields_of(self) if self.gift_offer else []
+
+    def gift_selection(self):
+        from orders import gift
+
+        return gift.selection(self, donor_name=self.cleaned_data["buyer_name"])
 
 
 class DeliveryForm(forms.Form):

@@ -139,11 +139,18 @@ def _back_to_cart(request, cart):
 
 
 def _typed_contact(data):
-    return {
+    from orders.gift import ADDRESS_FIELDS
+
+    typed = {
         "buyer_name": data.get("buyer_name", "")[:200],
         "buyer_email": data.get("buyer_email", "")[:254],
         "consent": data.get("consent") == "on",
     }
+    # The gift chosen stays chosen when the totals are recalculated.
+    for name in ("gift_amount", "gift_other", *ADDRESS_FIELDS):
+        if data.get(name):
+            typed[name] = data.get(name, "")[:200]
+    return typed
 
 
 def _place(request, cart, delivery_form, contact_form):
@@ -159,6 +166,7 @@ def _place(request, cart, delivery_form, contact_form):
             language=translation.get_language(),
             discount_code=delivery_form.discount_code_value(),
             client_key=ratelimit.client_key(request),
+            gift=contact_form.gift_selection() if contact_form.gift_offer else None,
         )
     except orders.OrderError as exc:
         # Nothing was sold: the transaction was rolled back. When units or places went to

@@ -23,6 +23,9 @@ def page_kinds():
         slug="atelier-consommation-equitable", locale__language_code="fr"
     )
     english = activity.get_translations().get().specific
+    # A school session: its form offers the payment by invoice (and the gift).
+    school = EventPage.objects.get(slug="animation-droits-enfants", locale__language_code="fr")
+    school_en = school.get_translations().get().specific
     product = ProductPage.objects.live().filter(locale__language_code="fr").first()
     product_en = product.get_translations().get()
     producer = Producer.objects.filter(locale__language_code="fr").first()
@@ -82,6 +85,11 @@ def page_kinds():
         ("month", "/activites/?vue=mois", "/en/activities/?vue=mois"),
         ("activity", activity.url, english.url),
         ("registration", activity.url + "inscription/", english.url + "register/"),
+        (
+            "school registration, by invoice",
+            school.url + "inscription/",
+            school_en.url + "register/",
+        ),
         ("waiting list", activity.url + "liste-attente/", english.url + "waiting-list/"),
         ("receipt", order.get_absolute_url(), "/en" + order.get_absolute_url()),
         ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),

@@ -3,6 +3,8 @@ public activity (which has no booking to hold its actions), with the payments st
 recording a cheque or a transfer, and reversing one (administrators), go through the same
 services as a workshop's (schools/services.py)."""
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -239,7 +241,71 @@ class ReverseInvoicePaymentView(InvoiceActionView):
         return _("Le paiement est annulé ; la facture est de nouveau à payer.")
 
 
-INVOICE_ACTIONS = [RecordInvoicePaymentView, ReverseInvoicePaymentView]
+class ManualRefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant remboursé"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+    )
+    reference = forms.CharField(
+        label=_("Référence"),
+        max_length=100,
+        help_text=_("Numéro du chèque ou du virement envoyé à l'école."),
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=200)
+
+
+class ManualRefundView(InvoiceActionView):
+    """An administrator records money given back by cheque or transfer for an invoice paid
+    so (Stripe cannot refund it): who, when, the reference and the reason, in the order's
+    log. The places stay taken; cancelling the order is its own step."""
+
+    name = "manual_refund"
+    page_title = _("Enregistrer un remboursement")
+    extra_permission = "schools.reverse_invoicepayment"
+    form_class = ManualRefundForm
+    submit_label = _("Enregistrer le remboursement")
+    destructive = True
+
+    @classmethod
+    def is_available(cls, invoice):
+        order = invoice.order
+        return (
+            live_payment(invoice) is not None
+            and order.state
+            in (
+                OrderState.PAID,
+                OrderState.REFUNDED,
+                OrderState.CANCELLED,
+            )
+            and order.balance > 0
+        )
+
+    def get_initial(self):
+        return {"amount": self.object.order.balance}
+
+    def intro(self):
+        return _(
+            "Remboursez d'abord l'école vous-même (chèque ou virement), puis enregistrez-le "
+            "ici : il est inscrit au journal de la commande avec votre nom, et l'école en est "
+            "avisée. Il n'annule pas l'inscription."
+        )
+
+    def perform(self, form):
+        data = form.cleaned_data
+        refund = services.orders.record_manual_refund(
+            self.object.order,
+            data["amount"],
+            reference=data["reference"],
+            reason=data["reason"],
+            user=self.request.user,
+        )
+        return _("Remboursement de %(amount)s $ enregistré.") % {"amount": refund.amount}
+
+
+INVOICE_ACTIONS = [RecordInvoicePaymentView, ReverseInvoicePaymentView, ManualRefundView]
 
 
 def invoice_state(invoice):

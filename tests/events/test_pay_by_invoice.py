@@ -323,3 +323,19 @@ def test_staff_find_the_invoice_in_the_admin_and_record_the_transfer(client, bil
 def test_editors_see_no_invoice(client):
     client.force_login(get_user_model().objects.get(username="redaction"))
     assert client.get("/admin/factures/").status_code in (302, 403)
+
+
+def test_law_25_the_billing_contact_is_exported_and_erased(billed):
+    from orders import privacy
+    from orders.privacy.base import REDACTED
+
+    data = privacy.export_person("awa@example.org")
+    [invoice_data] = data["invoices"]
+    assert invoice_data["billing_email"] == "secretariat@cite.example"
+    admin = get_user_model().objects.get(username="admin")
+    privacy.erase_person("awa@example.org", user=admin)
+    invoice = Invoice.objects.get(order=billed)
+    assert invoice.contact_name == REDACTED
+    assert "secretariat" not in invoice.billing_email
+    assert invoice.school == "École secondaire de la Cité"  # the school and amounts stay
+    assert b"Awa Diallo" not in bytes(invoice.pdf)

@@ -1,0 +1,89 @@
+"""An invoice paid by cheque or transfer is refunded by hand: an administrator records the
+cheque sent back (who, when, reference); Stripe is never asked, and a Stripe refund of such
+an order is refused with the way to do it."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from orders import services as orders
+from orders.models import OrderLogEntry, OrderState, OutboxEmail, RefundState
+from schools import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid_by_cheque(invoiced, staff):
+    booking = invoiced(price="180.00")
+    services.record_payment(
+        booking.invoice,
+        method="cheque",
+        reference="CHQ-1",
+        amount=booking.order.total,
+        received_on=date(2026, 12, 1),
+        user=staff["billetterie"],
+    )
+    booking.refresh_from_db()
+    return booking
+
+
+def test_an_administrator_records_the_cheque_sent_back(client, paid_by_cheque, staff):
+    invoice = paid_by_cheque.invoice
+    url = reverse("invoice:manual_refund", args=[invoice.pk])
+    client.force_login(staff["administration"])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"amount": "180,00", "reference": "CHQ-CESIQ-88", "reason": "Animation annulée"}
+    )
+    assert response.status_code == 302
+    order = paid_by_cheque.order
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED
+    assert order.balance == Decimal("0.00")
+    [refund] = order.refunds.all()
+    assert refund.state == RefundState.SUCCEEDED and refund.stripe_refund_id is None
+    assert refund.created_by == staff["administration"] and refund.settled_at is not None
+    entry = OrderLogEntry.objects.get(order=order, action="manual_refund_recorded")
+    assert entry.user == staff["administration"]
+    assert entry.data["reference"] == "CHQ-CESIQ-88"
+    assert OutboxEmail.objects.filter(key=f"refund_issued:{order.code}:{refund.pk}").exists()
+    # Nothing is left to give back.
+    with pytest.raises(orders.OrderError):
+        orders.record_manual_refund(
+            order, "1.00", reference="X", reason="encore", user=staff["administration"]
+        )
+
+
+def test_the_ticketing_team_cannot_record_a_refund(client, paid_by_cheque, staff):
+    invoice = paid_by_cheque.invoice
+    client.force_login(staff["billetterie"])
+    detail = client.get(reverse("invoice:inspect", args=[invoice.pk])).content.decode()
+    assert "Enregistrer un remboursement" not in detail
+    url = reverse("invoice:manual_refund", args=[invoice.pk])
+    response = client.post(url, {"amount": "180,00", "reference": "X", "reason": "Y"})
+    assert response.status_code in (302, 403)
+    assert not paid_by_cheque.order.refunds.exists()
+
+
+def test_no_more_than_was_paid_and_a_reference_is_required(paid_by_cheque, staff):
+    order = paid_by_cheque.order
+    admin = staff["administration"]
+    with pytest.raises(orders.OrderError, match="plus que"):
+        orders.record_manual_refund(order, "200.00", reference="C-2", reason="R", user=admin)
+    with pytest.raises(orders.OrderError, match="référence"):
+        orders.record_manual_refund(order, "20.00", reference=" ", reason="R", user=admin)
+    refund = orders.record_manual_refund(order, "30.00", reference="C-3", reason="R", user=admin)
+    order.refresh_from_db()
+    assert refund.amount == Decimal("30.00") and order.state == OrderState.PAID
+    assert order.balance == Decimal("150.00")
+
+
+def test_a_stripe_refund_of_a_cheque_paid_order_is_refused_clearly(paid_by_cheque, staff):
+    with pytest.raises(orders.OrderError, match="payée par chèque ou virement"):
+        orders.refund(
+            paid_by_cheque.order, Decimal("10.00"), reason="geste", user=staff["administration"]
+        )
+    assert not paid_by_cheque.order.refunds.exists()
