@@ -44,8 +44,8 @@ def amount_error(requested, minimum, maximum):
     language = get_language() or "fr"
     if amount is None:
         return _("Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).")
-    if amount != quantize(amount):
-        return _("Le montant ne peut pas avoir plus de deux décimales.")
+    # Bounds first: rounding "1e26" to the cent is past Decimal's precision (an error, not an
+    # amount), and nothing above the maximum needs rounding to be refused.
     if amount < minimum:
         return _("Le don minimum en ligne est de %(min)s.") % {"min": format_cad(minimum, language)}
     if amount > maximum:
@@ -53,6 +53,8 @@ def amount_error(requested, minimum, maximum):
             "Le don maximum en ligne est de %(max)s. Pour un don plus important, "
             "communiquez avec nous."
         ) % {"max": format_cad(maximum, language)}
+    if amount != quantize(amount):
+        return _("Le montant ne peut pas avoir plus de deux décimales.")
     return None
 
 

@@ -19,6 +19,8 @@ from orders.privacy.base import ANONYMOUS_NAME, REDACTED
 from .models import Donation
 
 RECEIPT_KEEP_YEARS = 2
+# What a gift's order line keeps about the donor (donations/forms.py, orders/gift.py).
+LINE_PERSONAL_KEYS = {"donor_name", "street_address", "city", "postal_code", "tribute_name"}
 
 
 def keep_until_year(donation):
@@ -110,6 +112,7 @@ class DonationsPersonalData(PersonalDataProvider):
         )
 
     def erase_orders(self, orders, scrub):
+        """Erased with the order, unless the CRA still needs the receipt as issued."""
         this_year = timezone.localdate().year
         changed = kept = 0
         for donation in Donation.objects.filter(order__in=orders).prefetch_related("receipts"):
@@ -128,5 +131,13 @@ class DonationsPersonalData(PersonalDataProvider):
             donation.street_address = donation.city = donation.postal_code = ""
             donation.tribute_name = ""
             donation.save()
+            # The order's line keeps what the form asked (the receipt was made from it).
+            line = donation.order_line
+            line.details = {
+                key: value
+                for key, value in (line.details or {}).items()
+                if key not in LINE_PERSONAL_KEYS
+            }
+            line.save(update_fields=["details"])
             changed += 1
         return {"donations": changed, "receipts_kept": kept}

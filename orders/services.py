@@ -721,10 +721,13 @@ def expire_stale_orders(now=None):
 
 def buyer_cancellation_deadline(order):
     """Until when the buyer may cancel this order themselves: the earliest of its lines'
-    deadlines; None when a line cannot be cancelled by the buyer."""
+    deadlines; None when a line cannot be cancelled by the buyer. A line that no discount
+    reduces (a gift added at checkout) has no deadline of its own: it follows the rest of the
+    order, and cancelling the order gives it back with the rest (its receipt voided)."""
     deadlines = [
         line.item.buyer_cancellation_deadline(line)
         for line in order.lines.select_related("content_type")
+        if line.item.discountable()
     ]
     if not deadlines or None in deadlines:
         return None

@@ -154,6 +154,21 @@ def test_no_gift_chosen_means_no_gift_line(activity, pay):
             "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
             "communiquez avec nous.",
         ),
+        # Past Decimal's precision once rounded to the cent: refused, not a server error.
+        (
+            {"gift_amount": "autre", "gift_other": "1e26"},
+            "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
+            "communiquez avec nous.",
+        ),
+        (
+            {"gift_amount": "autre", "gift_other": "1e999"},
+            "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
+            "communiquez avec nous.",
+        ),
+        (
+            {"gift_amount": "autre", "gift_other": "Infinity"},
+            "Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).",
+        ),
         ({"gift_amount": "13.00"}, "Choisissez un montant proposé ou indiquez le vôtre."),
         (
             {"gift_amount": "25.00", "gift_street": ""},
@@ -293,3 +308,17 @@ def test_the_shop_checkout_refuses_a_bad_gift_and_sells_nothing(client, add_to_c
     assert response.status_code == 400
     assert "Le don minimum en ligne est de 5,00 $." in errors(response)
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_a_gift_does_not_take_away_the_right_to_cancel_online(activity, pay):
+    """The activity lets buyers cancel until its deadline; a gift added to the order has no
+    deadline of its own and follows the order (cancelling gives it back, receipt voided)."""
+    order, _session = pay(
+        register_url(activity), with_gift(activity, gift_amount="25.00", **ADDRESS)
+    )
+    assert regular(activity).buyer_cancellation_deadline(order.lines.first()) is not None
+    assert services.buyer_can_cancel(order)
+    services.cancel_by_buyer(order)
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert Receipt.objects.get(donation__order=order).status == Receipt.Status.VOID

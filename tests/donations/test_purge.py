@@ -67,6 +67,10 @@ def test_a_receipted_gift_past_the_cra_years_is_purged_but_its_accounting_stays(
     assert receipt.serial == serial and receipt.data["amount"] == "80.00"
     assert receipt.data["donor_name"] != "Awa Diallo" and receipt.data["donor_address"] == []
     assert OrderLogEntry.objects.filter(order=donation.order, action="personal_data_purged")
+    # The order's line kept what the form asked: gone too, the province (no one's) stays.
+    details = donation.order_line.details
+    assert not {"donor_name", "street_address", "city", "postal_code"} & set(details)
+    assert "Awa" not in str(details) and "Érables" not in str(details)
 
 
 def test_a_receipted_gift_still_under_the_cra_obligation_is_kept_as_issued(page):

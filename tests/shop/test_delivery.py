@@ -321,3 +321,20 @@ def test_stripe_checkout_lines_add_up_to_a_shipped_order_total(client, basket, t
     assert any(name.startswith("TVH (13 %, ON)") for name in names)
     charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in items)
     assert charged == to_cents(order.total) == 4253
+
+
+def test_a_gift_beside_shipped_goods_leaves_the_delivery_taxed(client, basket, taxes_on):  # noqa: F811
+    """The delivery's HST follows the goods in the parcel, not a gift added to the order:
+    counted in the split, an exempt 500 $ gift made most of the 16,00 $ delivery untaxed."""
+    gift = {
+        "gift_amount": "autre",
+        "gift_other": "500",
+        "gift_street": "100, rue Queen",
+        "gift_city": "Ottawa",
+        "gift_province": "ON",
+        "gift_postal_code": "K1P 1J9",
+    }
+    response = client.post(CHECKOUT, checkout_data(**ONTARIO, **gift))
+    assert response.status_code == 302, errors(response)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert (order.shipping, order.hst, order.total) == (D("16.00"), D("2.13"), D("542.53"))
