@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders import services as orders
-from orders.models import Order, OrderKind, OrderState, Payment, PaymentState
+from orders.models import Order, OrderKind, OrderState, Payment, PaymentState, RefundState
 from orders.money import quantize
 from orders.outbox import queue_email
 
@@ -490,6 +490,13 @@ def reverse_payment(recorded, *, user, reason, now=None):
         recorded = InvoicePayment.objects.select_for_update().get(pk=recorded.pk)
         if recorded.reversed_at is not None:
             raise BookingError(_("Ce paiement est déjà annulé."))
+        if recorded.payment.refunds.exclude(state=RefundState.FAILED).exists():
+            raise BookingError(
+                _(
+                    "Des remboursements ont été enregistrés sur ce paiement : il ne peut plus "
+                    "être annulé. Si le chèque est sans provision, réclamez la somme à l'école."
+                )
+            )
         if order.state != OrderState.PAID:
             raise BookingError(
                 _("Une commande « %(state)s » ne peut pas revenir en attente de paiement.")
