@@ -377,3 +377,22 @@ def test_cancelling_a_date_cancels_an_invoice_paid_by_cheque_and_flags_its_refun
     )
     billed.refresh_from_db()
     assert billed.balance == Decimal("0.00")
+
+
+def test_choosing_the_invoice_for_an_order_a_code_made_free_confirms_it_as_free(
+    client, invoice_activity
+):
+    from orders.models import DiscountCode
+
+    DiscountCode.objects.create(code="OFFERT", kind="percent", value=100, scope="both")
+    invoice_activity.confirm_free_by_email = True
+    invoice_activity.save_revision().publish()
+    invoices = Invoice.objects.count()
+    data = invoice_data(invoice_activity, discount_code="OFFERT")
+    response = client.post(register_url(invoice_activity), data)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert response.status_code == 302, errors(response)
+    assert response["Location"] == order.get_absolute_url()
+    # No invoice for 0 $: the free registration waits for the emailed link, as any other.
+    assert order.total == Decimal("0.00") and order.state == OrderState.PENDING
+    assert Invoice.objects.count() == invoices
