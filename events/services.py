@@ -97,7 +97,9 @@ def _register(
         + ([gift] if gift is not None else []),
         client_key=client_key,
     )
-    if invoice is not None and order.state == OrderState.PENDING:
+    # Nothing to pay (a code took it all): the free order goes its own way (confirmed, or by
+    # the link emailed when the activity asks for it), with no invoice for 0 $.
+    if invoice is not None and order.state == OrderState.PENDING and order.total > 0:
         # Billed to the school: places kept until paid or cancelled by staff, not for the
         # half-hour of a card payment (see schools.services.invoice_order).
         from .registry import invoicer

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders import availability, services
-from orders.models import Order, OrderState, OutboxEmail
+from orders.models import Order, OrderState, OutboxEmail, PaymentState
+from orders.money import format_cad
 from orders.outbox import queue_email
 from orders.services import OrderError
 
@@ -168,11 +169,26 @@ def _cancel_registration(date, order, *, user, message):
         order = services.lock(order)
         before = set(order.refunds.values_list("pk", flat=True))
         reason = _("Date annulée par l'équipe : %(date)s") % {"date": _when(date.start)}
-        services.cancel_order(order, user=user, reason=reason, refund=True, notify=False)
+        # An invoice paid by cheque or transfer cannot be refunded through Stripe: the order
+        # is cancelled all the same (tickets void, places released) and flagged for staff to
+        # send the money back by hand (`record_manual_refund`).
+        by_hand = (
+            order.payments.filter(state=PaymentState.PAID).exclude(provider=services.STRIPE)
+        ).exists()
+        services.cancel_order(order, user=user, reason=reason, refund=not by_hand, notify=False)
         refunded = sum(
             order.refunds.exclude(pk__in=before).values_list("amount", flat=True),
             Decimal("0.00"),
         )
+        manual_refund = Decimal("0.00")
+        if by_hand:
+            manual_refund = order.balance - services.pending_refunds(order)
+            if manual_refund > 0:
+                services.flag(
+                    order,
+                    _("Date annulée : rembourser %(amount)s à la main (chèque ou virement).")
+                    % {"amount": format_cad(manual_refund, settings.LANGUAGE_CODE)},
+                )
         services.log(order, "date_cancelled", message, user=user, date=date.pk)
         emailed = _email_registrant(
             date,
@@ -182,6 +198,7 @@ def _cancel_registration(date, order, *, user, message):
             subject=gettext_lazy("Activité annulée : %(title)s"),
             message=message,
             refunded=refunded,
+            manual_refund=manual_refund,
         )
     # cancel_order also closed any open Checkout page (after commit).
     return refunded, emailed

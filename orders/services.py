@@ -1086,7 +1086,14 @@ def record_manual_refund(order, amount, *, reference, reason, user, now=None):
                 _("On ne peut pas rembourser plus que %(max)s.")
                 % {"max": format_cad(most, get_language())}
             )
-        count = order.refunds.count() + 1
+        # One reference, one refund: a form submitted twice records it once (the order's
+        # lock serializes the two, the unique key settles any other race).
+        key = f"manual-refund:{order.code}:{reference.casefold()}"[:100]
+        if Refund.objects.filter(idempotency_key=key).exists():
+            raise OrderError(
+                _("Le remboursement %(reference)s est déjà enregistré pour cette commande.")
+                % {"reference": reference}
+            )
         refund = Refund.objects.create(
             order=order,
             payment=payment,
@@ -1097,7 +1104,7 @@ def record_manual_refund(order, amount, *, reference, reason, user, now=None):
             settled_at=now,
             created_by=user,
             created_at=now,
-            idempotency_key=f"manual-refund:{order.code}:{count}",
+            idempotency_key=key,
         )
         log(
             order,

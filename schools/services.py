@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders import services as orders
-from orders.models import Order, OrderKind, OrderState, Payment, PaymentState
+from orders.models import Order, OrderKind, OrderState, Payment, PaymentState, RefundState
 from orders.money import quantize
 from orders.outbox import queue_email
 
@@ -334,10 +334,30 @@ def invoice_order(
         raise BookingError(_("Seule une commande en attente de paiement peut être facturée."))
     if Invoice.objects.filter(order=order).exists():
         raise BookingError(_("Cette commande a déjà une facture."))
+    # Places are held unpaid for months: no more than one unpaid invoice per billing address
+    # for the same places (under the quotas' lock the order was just placed with). The order
+    # keeps its `client_key`, so its places still count against the connection's cap on
+    # unpaid holds (`orders.services.check_holds`).
+    quotas = order.lines.values("quotas")
+    if (
+        Invoice.objects.filter(
+            billing_email__iexact=email,
+            order__state=OrderState.PENDING,
+            order__lines__quotas__in=quotas,
+        )
+        .exclude(order=order)
+        .exists()
+    ):
+        raise BookingError(
+            _(
+                "Une facture non payée à l'adresse %(email)s réserve déjà des places pour "
+                "cette date. Payez-la ou demandez-nous de l'annuler avant d'en demander une "
+                "autre."
+            )
+            % {"email": email}
+        )
     order.expires_at = max(order.expires_at, now + PAYMENT_WINDOW)
-    # No longer an anonymous visitor's unpaid hold (counted per connection): a billed school.
-    order.client_key = ""
-    order.save(update_fields=["expires_at", "client_key"])
+    order.save(update_fields=["expires_at"])
     number = invoices.next_number(timezone.localtime(now).year)
     invoice = Invoice(
         number=number,
@@ -470,6 +490,13 @@ def reverse_payment(recorded, *, user, reason, now=None):
         recorded = InvoicePayment.objects.select_for_update().get(pk=recorded.pk)
         if recorded.reversed_at is not None:
             raise BookingError(_("Ce paiement est déjà annulé."))
+        if recorded.payment.refunds.exclude(state=RefundState.FAILED).exists():
+            raise BookingError(
+                _(
+                    "Des remboursements ont été enregistrés sur ce paiement : il ne peut plus "
+                    "être annulé. Si le chèque est sans provision, réclamez la somme à l'école."
+                )
+            )
         if order.state != OrderState.PAID:
             raise BookingError(
                 _("Une commande « %(state)s » ne peut pas revenir en attente de paiement.")

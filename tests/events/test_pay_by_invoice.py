@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from events import checkin
-from events.models import Attendee
+from events import checkin, staff
+from events.models import Attendee, EventDate
 from orders import services as orders
 from orders.models import Order, OrderLogEntry, OrderState, OutboxEmail
 from schools import services as schools
@@ -339,3 +339,60 @@ def test_law_25_the_billing_contact_is_exported_and_erased(billed):
     assert "secretariat" not in invoice.billing_email
     assert invoice.school == "École secondaire de la Cité"  # the school and amounts stay
     assert b"Awa Diallo" not in bytes(invoice.pdf)
+
+
+def test_cancelling_a_date_cancels_an_invoice_paid_by_cheque_and_flags_its_refund(
+    billed, billetterie, django_capture_on_commit_callbacks
+):
+    invoice = Invoice.objects.get(order=billed)
+    schools.record_payment(
+        invoice,
+        method="cheque",
+        reference="CHQ-5",
+        amount=Decimal("75.00"),
+        received_on=date(2026, 12, 1),
+        user=billetterie,
+    )
+    date_ = EventDate.of_line(billed.lines.get())
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = staff.cancel_date(date_, user=billetterie, message="La salle est inondée.")
+    assert billed.code not in outcome.failed
+    billed.refresh_from_db()
+    # Cancelled like the others: tickets void, places given back; Stripe never asked.
+    assert billed.state == OrderState.CANCELLED
+    assert not checkin.expected(date_).filter(order_line__order=billed).exists()
+    assert not Attendee.objects.filter(order_line__order=billed, cancelled_at=None).exists()
+    assert not billed.refunds.exists()
+    # Staff see it among the orders to handle: the money goes back by hand.
+    assert plain(billed.attention) == (
+        "Date annulée : rembourser 75,00 $ à la main (chèque ou virement)."
+    )
+    # The buyer is told, as everyone else.
+    email = OutboxEmail.objects.get(key=f"date_cancelled:{date_.pk}:{billed.code}")
+    assert "Votre inscription (commande" in email.body_text
+    assert "vous sera remboursé en entier par chèque ou virement" in plain(email.body_text)
+    # The refund recorded by hand settles it.
+    orders.record_manual_refund(
+        billed, "75.00", reference="CHQ-CESIQ-1", reason="Date annulée", user=billetterie
+    )
+    billed.refresh_from_db()
+    assert billed.balance == Decimal("0.00")
+
+
+def test_choosing_the_invoice_for_an_order_a_code_made_free_confirms_it_as_free(
+    client, invoice_activity
+):
+    from orders.models import DiscountCode
+
+    DiscountCode.objects.create(code="OFFERT", kind="percent", value=100, scope="both")
+    invoice_activity.confirm_free_by_email = True
+    invoice_activity.save_revision().publish()
+    invoices = Invoice.objects.count()
+    data = invoice_data(invoice_activity, discount_code="OFFERT")
+    response = client.post(register_url(invoice_activity), data)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert response.status_code == 302, errors(response)
+    assert response["Location"] == order.get_absolute_url()
+    # No invoice for 0 $: the free registration waits for the emailed link, as any other.
+    assert order.total == Decimal("0.00") and order.state == OrderState.PENDING
+    assert Invoice.objects.count() == invoices

@@ -87,3 +87,39 @@ def test_a_stripe_refund_of_a_cheque_paid_order_is_refused_clearly(paid_by_chequ
             paid_by_cheque.order, Decimal("10.00"), reason="geste", user=staff["administration"]
         )
     assert not paid_by_cheque.order.refunds.exists()
+
+
+def test_a_refund_form_submitted_twice_records_the_refund_once(client, paid_by_cheque, staff):
+    url = reverse("invoice:manual_refund", args=[paid_by_cheque.invoice.pk])
+    client.force_login(staff["administration"])
+    data = {"amount": "90,00", "reference": "CHQ-88", "reason": "Annulée en partie"}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert (
+        "Le remboursement CHQ-88 est déjà enregistré pour cette commande." in again.content.decode()
+    )
+    order = paid_by_cheque.order
+    order.refresh_from_db()
+    assert order.refunds.count() == 1
+    assert order.balance == Decimal("90.00") and order.state == OrderState.PAID
+    # Another cheque, another reference: recorded.
+    orders.record_manual_refund(
+        order, "10.00", reference="CHQ-89", reason="R", user=staff["administration"]
+    )
+    assert order.refunds.count() == 2
+
+
+def test_a_payment_with_a_refund_recorded_against_it_cannot_be_reversed(paid_by_cheque, staff):
+    order = paid_by_cheque.order
+    admin = staff["administration"]
+    orders.record_manual_refund(
+        order, "50.00", reference="R1", reason="Un élève absent", user=admin
+    )
+    recorded = paid_by_cheque.invoice.payments.get()
+    with pytest.raises(services.BookingError, match="Des remboursements ont été enregistrés"):
+        services.reverse_payment(recorded, user=admin, reason="chèque sans provision")
+    order.refresh_from_db()
+    recorded.refresh_from_db()
+    assert recorded.reversed_at is None
+    assert order.state == OrderState.PAID and order.balance == Decimal("130.00")
