@@ -59,28 +59,30 @@ def add_fields(form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     if offer.receipts:
+        # Labels of their own: beside a delivery address, two fields read « Adresse » (WCAG
+        # 2.4.6), and a screen reader could not tell which is which.
         from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
         form.fields["gift_street"] = forms.CharField(
-            label=gettext_lazy("Adresse"),
+            label=gettext_lazy("Adresse pour le reçu"),
             max_length=200,
             required=False,
             widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
         )
         form.fields["gift_city"] = forms.CharField(
-            label=gettext_lazy("Ville"),
+            label=gettext_lazy("Ville pour le reçu"),
             max_length=100,
             required=False,
             widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
         )
         form.fields["gift_province"] = CAProvinceField(
-            label=gettext_lazy("Province ou territoire"),
+            label=gettext_lazy("Province ou territoire pour le reçu"),
             widget=CAProvinceSelect,
             initial="QC",
             required=False,
         )
         form.fields["gift_postal_code"] = CAPostalCodeField(
-            label=gettext_lazy("Code postal"),
+            label=gettext_lazy("Code postal pour le reçu"),
             required=False,
             error_messages={
                 "invalid": gettext_lazy("Saisissez un code postal canadien (A1A 1A1).")
