@@ -25,33 +25,32 @@ from .. import services
 from ..models import BookingStatus, InvoicePayment, WorkshopBooking
 
 
-class BookingActionView(
-    PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView
-):
-    model = WorkshopBooking
+class StaffActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView):
+    """A form on its own page that staff reach from an object's detail (a booking, an
+    invoice) and that calls one service; an OrderError is shown on the form and changes
+    nothing. Subclasses name the object (`label`, `subtitle`) and where its pages are."""
+
     permission_required = "change"
     # A Django permission the action needs besides the viewset's (e.g. reversing a payment).
     extra_permission = None
-    template_name = "schools/admin/booking_action.html"
-    header_icon = "group"
     index_url_name = None
     inspect_url_name = None
+    unavailable_message = ""
     name = ""
     page_title = ""
-    button_icon = "form"
     submit_label = ""
     destructive = False
 
     @classmethod
-    def is_available(cls, booking):
+    def is_available(cls, obj):
         return True
 
     @classmethod
     def allowed(cls, user):
         return cls.extra_permission is None or user.has_perm(cls.extra_permission)
 
-    def get_page_subtitle(self):
-        return f"{self.object.reference} — {self.object.school}"
+    def label(self):
+        raise NotImplementedError
 
     def get_inspect_url(self):
         return reverse(self.inspect_url_name, args=[self.object.pk])
@@ -61,9 +60,9 @@ class BookingActionView(
             *self.breadcrumbs_items,
             {
                 "url": reverse(self.index_url_name),
-                "label": capfirst(WorkshopBooking._meta.verbose_name_plural),
+                "label": capfirst(self.model._meta.verbose_name_plural),
             },
-            {"url": self.get_inspect_url(), "label": self.object.reference},
+            {"url": self.get_inspect_url(), "label": self.label()},
             {"url": "", "label": self.get_page_title()},
         ]
 
@@ -71,7 +70,7 @@ class BookingActionView(
         if not self.user_has_permission(self.permission_required) or not self.allowed(request.user):
             raise PermissionDenied
         if not self.is_available(self.object):
-            messages.error(request, _("Cette action n'est pas possible pour cette animation."))
+            messages.error(request, self.unavailable_message)
             return redirect(self.get_inspect_url())
         return super().dispatch(request, *args, **kwargs)
 
@@ -81,7 +80,6 @@ class BookingActionView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            booking=self.object,
             intro=self.intro(),
             submit_label=self.submit_label,
             destructive=self.destructive,
@@ -101,6 +99,23 @@ class BookingActionView(
 
     def perform(self, form):
         raise NotImplementedError
+
+
+class BookingActionView(StaffActionView):
+    model = WorkshopBooking
+    template_name = "schools/admin/booking_action.html"
+    header_icon = "group"
+    button_icon = "form"
+    unavailable_message = _("Cette action n'est pas possible pour cette animation.")
+
+    def label(self):
+        return self.object.reference
+
+    def get_page_subtitle(self):
+        return f"{self.object.reference} — {self.object.school}"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(booking=self.object, **kwargs)
 
 
 # --- propose ---

@@ -7,21 +7,16 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from orders.admin.formats import cad, local_datetime
@@ -29,7 +24,7 @@ from orders.models import OrderState
 
 from .. import services
 from ..models import Invoice, InvoicePayment
-from .actions import RecordPaymentForm, ReversePaymentForm
+from .actions import RecordPaymentForm, ReversePaymentForm, StaffActionView
 
 PAYABLE = (OrderState.PENDING, OrderState.EXPIRED)
 
@@ -113,71 +108,19 @@ class InvoiceInspectView(generic.InspectView):
         return context
 
 
-class InvoiceActionView(
-    PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView
-):
+class InvoiceActionView(StaffActionView):
     model = Invoice
-    permission_required = "change"
-    extra_permission = None
     template_name = "schools/admin/invoice_action.html"
     header_icon = "doc-full"
-    name = ""
-    page_title = ""
-    submit_label = ""
-    destructive = False
+    index_url_name = "invoice:index"
+    inspect_url_name = "invoice:inspect"
+    unavailable_message = _("Cette action n'est pas possible pour cette facture.")
 
-    @classmethod
-    def is_available(cls, invoice):
-        return True
-
-    @classmethod
-    def allowed(cls, user):
-        return cls.extra_permission is None or user.has_perm(cls.extra_permission)
+    def label(self):
+        return self.object.number
 
     def get_page_subtitle(self):
         return f"{self.object.number} — {self.object.billed_school}"
-
-    def get_inspect_url(self):
-        return reverse("invoice:inspect", args=[self.object.pk])
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("invoice:index"), "label": capfirst(Invoice._meta.verbose_name_plural)},
-            {"url": self.get_inspect_url(), "label": self.object.number},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.user_has_permission(self.permission_required) or not self.allowed(request.user):
-            raise PermissionDenied
-        if not self.is_available(self.object):
-            messages.error(request, _("Cette action n'est pas possible pour cette facture."))
-            return redirect(self.get_inspect_url())
-        return super().dispatch(request, *args, **kwargs)
-
-    def intro(self):
-        return ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            intro=self.intro(),
-            submit_label=self.submit_label,
-            destructive=self.destructive,
-            cancel_url=self.get_inspect_url(),
-            action_url=self.request.path,
-        )
-        return context
-
-    def form_valid(self, form):
-        try:
-            message = self.perform(form)
-        except services.orders.OrderError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        messages.success(self.request, message)
-        return redirect(self.get_inspect_url())
 
 
 class RecordInvoicePaymentView(InvoiceActionView):
