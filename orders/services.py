@@ -911,24 +911,28 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
     return True
 
 
-def fulfil_late_payment(order, payment, now):
-    """A payment for a hold that ran out: confirmed if everything it bought is still there,
-    otherwise refunded. Its places and its discount code's uses were given back when the hold
-    expired, so both are checked again against everyone who bought since (pretix does the same)."""
+def reserve_again(order, now):
+    """Check, under the quotas' locks, that an order whose hold ran out can still have
+    everything it bought. Its places and its discount code's uses were given back when the
+    hold expired, so both are checked again against everyone who bought since (pretix does the
+    same). Raises NotAvailable with the reason, or availability.Busy."""
     if discount_used_up_since(order):
-        refuse_late_payment(
-            order,
-            payment,
+        raise NotAvailable(
             _("Le code de rabais « %(code)s » a été utilisé entre-temps le nombre de fois permis.")
-            % {"code": order.discount_code.code},
+            % {"code": order.discount_code.code}
         )
-        return
     lines = list(order.lines.select_related("content_type").prefetch_related("quotas"))
+    # The expired hold no longer counts, so this checks against everyone else.
+    availability.reserve(
+        [(line.description, list(line.quotas.all()), line.quantity) for line in lines], now
+    )
+
+
+def fulfil_late_payment(order, payment, now):
+    """A payment for a hold that ran out: confirmed if everything it bought is still there
+    (`reserve_again`), otherwise refunded."""
     try:
-        # The expired hold no longer counts, so this checks against everyone else.
-        availability.reserve(
-            [(line.description, list(line.quotas.all()), line.quantity) for line in lines], now
-        )
+        reserve_again(order, now)
     except availability.Busy:
         raise  # many buyers right now, not "sold out": Stripe retries the event later
     except NotAvailable as exc:

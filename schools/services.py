@@ -20,9 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orders import availability
 from orders import services as orders
 from orders.models import Order, OrderKind, OrderState, Payment, PaymentState, RefundState
 from orders.money import quantize
+from orders.purchasable import NotAvailable
 from orders.outbox import queue_email
 
 from . import invoices
@@ -433,6 +435,22 @@ def record_payment(invoice, *, method, reference, amount, received_on, user, now
                 _("Le montant reçu (%(amount)s) doit être celui de la facture (%(total)s).")
                 % {"amount": amount, "total": order.total}
             )
+        if order.state == OrderState.EXPIRED or order.expires_at <= now:
+            # Unpaid past its hold (a year): its places were given back and may have been
+            # sold since. Paid only if they are still free, as a card payment that comes late.
+            try:
+                orders.reserve_again(order, now)
+            except availability.Busy as exc:
+                raise BookingError(str(exc)) from exc
+            except NotAvailable as exc:
+                raise BookingError(
+                    _(
+                        "La commande a expiré et ce qu'elle réservait n'est plus disponible "
+                        "(%(reason)s) : le paiement n'est pas enregistré. Retournez le chèque "
+                        "ou remboursez le virement, puis annulez la commande."
+                    )
+                    % {"reason": exc}
+                ) from exc
         attempt = order.payments.count() + 1
         payment = Payment.objects.create(
             order=order,

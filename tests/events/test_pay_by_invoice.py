@@ -15,6 +15,7 @@ from events import checkin, staff
 from events.models import Attendee, EventDate
 from orders import services as orders
 from orders.models import Order, OrderLogEntry, OrderState, OutboxEmail
+from orders.services import Selection
 from schools import services as schools
 from schools.models import Invoice
 from tests.conftest import plain
@@ -396,3 +397,61 @@ def test_choosing_the_invoice_for_an_order_a_code_made_free_confirms_it_as_free(
     # No invoice for 0 $: the free registration waits for the emailed link, as any other.
     assert order.total == Decimal("0.00") and order.state == OrderState.PENDING
     assert Invoice.objects.count() == invoices
+
+
+def test_a_cheque_for_an_invoice_whose_hold_ran_out_is_refused_once_the_places_are_sold(
+    invoice_activity, billed, billetterie
+):
+    # An activity booked more than a year ahead, the invoice still unpaid: the hold ran out
+    # (a year, `PAYMENT_WINDOW`) and its places went back on sale, and were taken.
+    Order.objects.filter(pk=billed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    later = timezone.now()
+    orders.expire_stale_orders(now=later)
+    billed.refresh_from_db()
+    assert billed.state == OrderState.EXPIRED
+    date_ = Attendee.objects.filter(order_line__order=billed).first().date
+    for buyer in ("a", "b"):
+        orders.place_order(
+            kind="tickets",
+            buyer_name="Autre école",
+            buyer_email=f"{buyer}@example.org",
+            language="fr",
+            selections=[Selection(item=regular(invoice_activity), quantity=9, option=date_)],
+            now=later,
+        )
+    invoice = Invoice.objects.get(order=billed)
+    with pytest.raises(
+        schools.BookingError, match="n'est plus disponible.*Il ne reste que 2 place"
+    ):
+        schools.record_payment(
+            invoice,
+            method="cheque",
+            reference="CHQ-9",
+            amount=billed.total,
+            received_on=date(2027, 12, 5),
+            user=billetterie,
+            now=later,
+        )
+    billed.refresh_from_db()
+    assert billed.state == OrderState.EXPIRED
+    assert invoice.payments.count() == 0 and billed.payments.count() == 0
+
+
+def test_a_cheque_for_an_invoice_whose_hold_ran_out_confirms_it_while_places_are_free(
+    billed, billetterie
+):
+    Order.objects.filter(pk=billed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    later = timezone.now()
+    orders.expire_stale_orders(now=later)
+    invoice = Invoice.objects.get(order=billed)
+    schools.record_payment(
+        invoice,
+        method="cheque",
+        reference="CHQ-10",
+        amount=billed.total,
+        received_on=date(2027, 12, 5),
+        user=billetterie,
+        now=later,
+    )
+    billed.refresh_from_db()
+    assert billed.state == OrderState.PAID
