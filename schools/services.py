@@ -24,8 +24,8 @@ from orders import availability
 from orders import services as orders
 from orders.models import Order, OrderKind, OrderState, Payment, PaymentState, RefundState
 from orders.money import quantize
-from orders.purchasable import NotAvailable
 from orders.outbox import queue_email
+from orders.purchasable import NotAvailable
 
 from . import invoices
 from .models import (
