@@ -74,4 +74,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/cesiq_site/healthcheck.py", "web"]
 
 # Migrations run in their own one-off job (see docker-compose.yml), never at web start.
-CMD ["sh", "-c", "exec gunicorn cesiq_site.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'"]
+# Process model: gthread workers, one process per core (WEB_CONCURRENCY, default 2) with
+# WEB_THREADS threads each (default 4). A request spends much of its time waiting (PostgreSQL,
+# the row lock of a popular date, Redis, Stripe's API while the registration creates the
+# Checkout Session): a sync worker would sit idle meanwhile, a thread lets its process serve
+# another request. Measured by bench/checkout_http.py (see bench/README.md).
+CMD ["sh", "-c", "exec gunicorn cesiq_site.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-2} --worker-class gthread --threads ${WEB_THREADS:-4} --access-logfile - --forwarded-allow-ips='*'"]

@@ -76,10 +76,37 @@ def bump():
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
+class _BumpAtCommit:
+    """The bump one transaction asked for; knows once it has run."""
+
+    def __init__(self):
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        bump()
+
+
 def bump_on_commit(**kwargs):
     """Signal receiver: bump once the change is committed (a page rendered meanwhile from the
-    old data keeps the old generation, so it is never served after the bump)."""
-    transaction.on_commit(bump, robust=True)
+    old data keeps the old generation, so it is never served after the bump).
+
+    Once per transaction: a payment saves its order, then its lines, and each save asks; one
+    bump at the commit says it all (a call to the cache spared for each). A bump already
+    asked and not yet run counts only if every savepoint it was asked in is still open:
+    undoing any of them would undo this change too. Otherwise (asked in a savepoint since
+    released or rolled back) this change asks again."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        open_savepoints = set(connection.savepoint_ids)
+        for savepoints, callback, _robust in connection.run_on_commit:
+            if (
+                isinstance(callback, _BumpAtCommit)
+                and not callback.done
+                and savepoints <= open_savepoints
+            ):
+                return
+    transaction.on_commit(_BumpAtCommit(), robust=True)
 
 
 def current_generation():

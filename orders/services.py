@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -387,10 +387,12 @@ def place_order(
             selection.item.check_sale(selection.quantity, selection.option, now)
         for rule, wanted in rules:
             check_holds(rule, wanted, buyer_email=buyer_email, client_key=client_key, now=now)
-        # Count under the locks, the selections sharing a quota together (two ticket types
-        # for one date).
+        # Count under the locks (taken above, on these very quotas), the selections sharing a
+        # quota together (two ticket types for one date).
         availability.reserve(
-            [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced], now
+            [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced],
+            now,
+            locked=True,
         )
     except NotAvailable as exc:
         raise OrderError(str(exc)) from exc
@@ -859,9 +861,10 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
     refunded automatically and the buyer told.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own: an error undoes the caller's whole transaction (or savepoint).
+    with transaction.atomic(savepoint=False):
         # Always the order first, then its payment: the same order as expire_order.
-        order = lock(payment.order)
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.state == PaymentState.PAID:
             return False
@@ -1394,11 +1397,8 @@ def handle_stripe_event(event):
             stripe_gateway.API_VERSION,
         )
     with transaction.atomic():
-        record, created = StripeEvent.objects.get_or_create(
-            event_id=event["id"][:255],
-            defaults={"type": event_type[:100], "api_version": api_version},
-        )
-        if not created:
+        record = _record_event(event["id"][:255], event_type[:100], api_version)
+        if record is None:
             return "replay"
         handler = EVENT_HANDLERS.get(event_type)
         if handler is None or not isinstance(obj, dict):
@@ -1407,6 +1407,33 @@ def handle_stripe_event(event):
             return "ignored"
         outcome = _run_handler(record, handler, obj)
     return outcome
+
+
+def _record_event(event_id, event_type, api_version):
+    """Record a first delivery of the event and return its row; None if it was recorded
+    before (a replay). One statement, ``INSERT … ON CONFLICT DO NOTHING``, for both: the
+    unique event id decides. A copy delivered at the same time as the first waits on the
+    unique index until the first one's transaction ends, then finds the row (a replay), or
+    records it itself if the first one rolled back."""
+    record = StripeEvent(event_id=event_id, type=event_type, api_version=api_version)
+    fields = [f for f in StripeEvent._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(StripeEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    placeholders = ", ".join(["%s"] * len(fields))
+    unique = connection.ops.quote_name(StripeEvent._meta.get_field("event_id").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 — names from the model
+            f"ON CONFLICT ({unique}) DO NOTHING RETURNING {connection.ops.quote_name('id')}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    return record
 
 
 def _run_handler(record, handler, obj):
@@ -1529,7 +1556,9 @@ def _payment_for_session(session):
     return payment
 
 
-@transaction.atomic
+# Within the event's own savepoint (`_run_handler`), which undoes it all on an error: no
+# savepoint of its own (each is two more round trips to the database).
+@transaction.atomic(savepoint=False)
 def on_session_completed(session):
     payment = _payment_for_session(session)
     if payment is None:
@@ -1543,7 +1572,8 @@ def on_session_completed(session):
             currency=_text(session, "currency"),
             payment_intent=intent,
         )
-        payment.refresh_from_db()
+        # What apply_payment stored: this intent, or the one the payment already had.
+        payment.stripe_payment_intent_id = intent or payment.stripe_payment_intent_id
         _payment_intent_known(payment)
         return "paid"
     if status == "no_payment_required":

@@ -435,3 +435,30 @@ def test_wagtail_frontend_cache_is_off_unless_the_environment_names_one():
         CLOUDFLARE_ZONE_ID="zone-for-test",
     )
     assert "CloudflareBackend" in config and "zone-for-test" in config
+
+
+def test_a_transaction_bumps_the_generation_once_however_many_rows_it_saves(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    from cesiq_site import pagecache
+
+    # A payment saves its order, then its lines: one bump at the commit is enough.
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        pagecache.bump_on_commit()
+        pagecache.bump_on_commit()
+    assert len([c for c in callbacks if isinstance(c, pagecache._BumpAtCommit)]) == 1
+
+    # A bump asked in a savepoint that rolls back goes with it: a later change asks again.
+    before = pagecache.current_generation()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                pagecache.bump_on_commit()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        pagecache.bump_on_commit()
+    assert len([c for c in callbacks if isinstance(c, pagecache._BumpAtCommit)]) == 1
+    assert pagecache.current_generation() != before

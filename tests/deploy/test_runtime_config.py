@@ -122,3 +122,15 @@ def test_compose_watches_beat_and_restarts_the_worker():
     assert "restart: unless-stopped" in service("worker")
     assert "healthcheck:" in service("worker")
     assert "disable: true" in service("migrate")
+
+
+def test_the_web_runs_threaded_workers_sized_from_the_environment():
+    """The production process model (bench/checkout_http.py measures it): gthread workers,
+    their number and their threads from the environment, the same defaults in compose."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    command = re.search(r"^CMD (.*)$", dockerfile, re.M).group(1)
+    assert "--worker-class gthread" in command
+    assert "--workers ${WEB_CONCURRENCY:-2}" in command
+    assert "--threads ${WEB_THREADS:-4}" in command
+    assert "WEB_CONCURRENCY: ${WEB_CONCURRENCY:-2}" in COMPOSE
+    assert "WEB_THREADS: ${WEB_THREADS:-4}" in COMPOSE

@@ -436,3 +436,42 @@ def test_reconciliation_expires_an_abandoned_checkout(
         assert services.reconcile_pending_payments() == 1
     order.refresh_from_db()
     assert order.state == OrderState.EXPIRED
+
+
+def test_the_paid_webhook_records_the_payment_and_leaves_the_confirmation_to_the_worker(
+    client,
+    place,
+    item,
+    checkout,
+    fake_stripe,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    order = place((item, 1))
+    status, _location = press(checkout(order), "pay")
+    assert status == 303
+    event = last_event(fake_stripe, "checkout.session.completed")
+
+    # The webhook records the payment (and the tickets it makes valid) in a few statements,
+    # and queues the rest for after the commit.
+    with django_capture_on_commit_callbacks() as after_commit, django_assert_num_queries(17):
+        response = post_webhook(client, event)
+    assert response.status_code == 200 and response.content == b"paid"
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert order.confirmation_queued_at is None
+    assert not OutboxEmail.objects.filter(order=order).exists()
+    assert not [m for m in mail.outbox if order.code in m.subject]
+
+    # The worker builds the confirmation, once (tasks run in process in the tests).
+    for callback in after_commit:
+        callback()
+    order.refresh_from_db()
+    assert order.confirmation_queued_at is not None
+    assert OutboxEmail.objects.filter(order=order, key=f"order_confirmed:{order.code}").count() == 1
+
+    # A replay is one statement (between the savepoint's two: the test runs in a transaction),
+    # and changes nothing.
+    with django_assert_num_queries(3):
+        assert post_webhook(client, event).content == b"replay"
+    assert order.log_entries.filter(action="payment_received").count() == 1

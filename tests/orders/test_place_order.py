@@ -159,3 +159,21 @@ def test_an_amount_stripe_cannot_charge_is_refused(place, make_item):
     with pytest.raises(OrderError, match="au moins 0,50"):
         place(Selection(item=film, quantity=1, requested_price=D("0.25")))
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_an_order_locks_its_places_once(place, item):
+    """The quota rows are locked once per order, and every check made under that lock: each
+    statement under it makes every other buyer of the date wait."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        place((item, 2))
+    locks = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"orders_quota"' in q["sql"] and "FOR UPDATE" in q["sql"]
+    ]
+    assert len(locks) == 1
