@@ -75,6 +75,12 @@ def test_an_article_is_written_approved_published_and_translated(browser_page, s
     paragraph.click()
     paragraph.press_sequentially(PARAGRAPH)  # typed: the rich text editor reads key strokes
     expect(paragraph).to_have_text(PARAGRAPH)
+    # Draftail writes what was typed into the form's field a moment after the last key stroke;
+    # the preview posts the form, so it is opened once the text is there (opened sooner, it
+    # shows the article without it and waits for the next automatic refresh).
+    expect(page.locator("input[name='body-0-value']")).to_have_value(
+        re.compile(re.escape("par nos organismes membres."))
+    )
     page.get_by_role("listbox", name="Thèmes").select_option(label=THEME)
 
     # The preview panel shows the article as the site will.
@@ -103,6 +109,7 @@ def test_an_article_is_written_approved_published_and_translated(browser_page, s
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text(CHAPEAU)).to_be_visible()
+    expect(page.get_by_text(PARAGRAPH)).to_be_visible()
     expect(page.get_by_role("link", name=THEME)).to_be_visible()
     french_url = page.url
     assert axe_violations(page) == [], french_url
