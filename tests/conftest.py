@@ -4,7 +4,9 @@ developer's machine, and fails in CI (CI=true) so that a missing service never h
 import os
 
 import pytest
-from django.core.management import call_command
+from django.test import TransactionTestCase
+
+from tests import seeded_db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -19,10 +21,47 @@ def service_missing(reason):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo content once per test database. Tests in a transaction roll back to it;
-    pytest-django runs transactional tests (which flush the database) after the others, and
-    those seed again themselves (see tests/browser/conftest.py)."""
+    tests that commit start from it too (`committed_demo_site`): on PostgreSQL it is copied
+    once into a snapshot that is put back after each of them (tests/seeded_db.py), elsewhere
+    they seed again."""
     with django_db_blocker.unblock():
-        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        seeded_db.seed()
+        if not seeded_db.can_snapshot():
+            yield
+            return
+        seeded_db.take_snapshot()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _restore_or_flush)
+        yield
+
+
+_flush = TransactionTestCase._fixture_teardown
+
+
+def _restore_or_flush(test_case):
+    """After a test that committed from the snapshot, put the snapshot back (a fraction of a
+    second) instead of Django's flush (seconds, and the next test would have to seed again).
+    Other tests that commit are flushed as Django does."""
+    if seeded_db.restore_after_test:
+        seeded_db.restore_after_test = False
+        seeded_db.restore_snapshot()
+    else:
+        _flush(test_case)
+
+
+@pytest.fixture
+def committed_demo_site(transactional_db):
+    """The demo content exactly as seeded, committed so that the live server's thread or a
+    worker sees it; what the test commits is undone after it."""
+    from wagtail.models import Site
+
+    if seeded_db.has_snapshot():
+        # An earlier test that committed without this fixture was flushed: put it back.
+        seeded_db.restore_snapshot()
+        seeded_db.restore_after_test = True
+    else:
+        seeded_db.seed()
+    return Site.objects.get(is_default_site=True)
 
 
 @pytest.fixture(autouse=True)

@@ -71,18 +71,9 @@ def phone_page(chromium):
 
 
 @pytest.fixture
-def site_url(live_server, transactional_demo_site):
+def site_url(live_server, committed_demo_site):
+    """The live server, serving the demo content exactly as seeded (tests/conftest.py)."""
     return live_server.url
-
-
-@pytest.fixture
-def transactional_demo_site(transactional_db):
-    """The demo content, committed so that the live server's thread sees it."""
-    from django.core.management import call_command
-    from wagtail.models import Site
-
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    return Site.objects.get(is_default_site=True)
 
 
 AXE_SOURCE = None

@@ -8,11 +8,9 @@ yet written, on their paid orders. Redis comes back, a real worker starts, beat'
 confirmations are written and sent.
 """
 
-import os
 import time
 
 import pytest
-from django.core.management import call_command
 
 from events.models import EventPage
 from orders.models import Order, OrderState, OutboxEmail
@@ -33,9 +31,8 @@ QUICK = 3.0
 
 
 @pytest.fixture
-def seeded(transactional_db):
+def seeded(committed_demo_site):
     """The demo site, committed (the worker reads it)."""
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import threading
 import time
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 
 from orders.models import Order, OrderState, OutboxEmail
@@ -30,8 +29,8 @@ celery_on = faults.celery_on
 
 
 @pytest.fixture
-def seeded(transactional_db):
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+def seeded(committed_demo_site):
+    """The demo site, committed (the worker reads it)."""
 
 
 class OrderLockedElsewhere:
