@@ -1,0 +1,139 @@
+"""`make run` from a fresh clone to a served page, then `make run` again.
+
+Clones this repository (its committed HEAD) into a temporary folder, runs `make run` there on
+a free port and times it until the French home page answers 200; stops it, runs `make run`
+again in the same clone and times that too. Each line `make` prints is shown with the time
+since the start, which shows where the time goes (install, catalogues, migrations, seed,
+first page). Exit code 1 if the fresh clone took longer than the goal (2 minutes).
+
+    .venv/bin/python bench/make_run.py                 # no download cache, as a new machine
+    # options: --goal 120 --with-cache --keep --timeout 900
+
+Without --with-cache, pip's and uv's caches are off (PIP_NO_CACHE_DIR, UV_NO_CACHE): every
+package is downloaded again. CPU time is that of `make` and all it started (children), which
+reads the same on a busy machine; wall time grows with the machine's load (printed).
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load():
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def served(url):
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=5) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def make_run(clone, env, label, timeout):
+    """Start `make run`, echo its output with timestamps, return seconds to a served page."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    print(f"\n== {label}: make run PORT={port} (load {load()})", flush=True)
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=clone,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+    def echo():
+        for line in proc.stdout:
+            print(f"  {time.monotonic() - start:6.1f}s  {line.rstrip()}", flush=True)
+
+    reader = threading.Thread(target=echo, daemon=True)
+    reader.start()
+    try:
+        while time.monotonic() - start < timeout:
+            if proc.poll() is not None:
+                raise SystemExit(f"make run stopped (exit code {proc.returncode})")
+            if served(url):
+                elapsed = time.monotonic() - start
+                print(f"  {elapsed:6.1f}s  {url} answered 200", flush=True)
+                return elapsed
+            time.sleep(0.5)
+        raise SystemExit(f"no page after {timeout} s")
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(timeout=5)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--goal", type=float, default=120, help="seconds (default 120)")
+    parser.add_argument("--with-cache", action="store_true", help="keep pip's and uv's caches")
+    parser.add_argument("--keep", action="store_true", help="keep the clone")
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="cesiq-make-run-"))
+    clone = workdir / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.pop("REDIS_URL", None)
+    env.pop("VIRTUAL_ENV", None)
+    if not args.with_cache:
+        env.update(PIP_NO_CACHE_DIR="1", UV_NO_CACHE="1")
+    try:
+        cpu = children_cpu()
+        fresh = make_run(clone, env, "fresh clone", args.timeout)
+        fresh_cpu = children_cpu() - cpu
+        cpu = children_cpu()
+        again = make_run(clone, env, "second run", args.timeout)
+        again_cpu = children_cpu() - cpu
+    finally:
+        if args.keep:
+            print(f"clone kept in {clone}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"\nload average now: {load()} on {os.cpu_count()} CPUs")
+    print(f"fresh clone → served page: {fresh:6.1f} s wall, {fresh_cpu:6.1f} s CPU")
+    print(f"second make run:           {again:6.1f} s wall, {again_cpu:6.1f} s CPU")
+    if fresh > args.goal:
+        print(f"slower than the goal ({args.goal:.0f} s)")
+        return 1
+    print(f"within the goal ({args.goal:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
