@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
@@ -293,6 +294,13 @@ class Command(BaseCommand):
         """Each staff group with exactly the permissions `home.permissions.TEAMS` lists."""
         permissions.apply_teams(demo_content.STAFF_GROUPS)
 
+    def demo_password_hash(self):
+        """The demo password hashed once per seed for the five demo accounts: each PBKDF2 hash
+        costs about a second of CPU, and this password is public anyway."""
+        if not hasattr(self, "_demo_password_hash"):
+            self._demo_password_hash = make_password(DEMO_PASSWORD)
+        return self._demo_password_hash
+
     def seed_admin(self):
         User = get_user_model()
         user, created = User.objects.get_or_create(
@@ -301,7 +309,7 @@ class Command(BaseCommand):
         )
         user.is_staff = user.is_superuser = True
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = self.demo_password_hash()
         user.save()
         user.groups.add(Group.objects.get(name="Administration"))
 
@@ -320,7 +328,7 @@ class Command(BaseCommand):
             )
             user.is_staff = user.is_superuser = False
             if created:
-                user.set_password(DEMO_PASSWORD)
+                user.password = self.demo_password_hash()
             user.save()
             user.groups.set([Group.objects.get(name=group_name)])
 
