@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
@@ -29,6 +30,7 @@ from wagtail.models import (
     Page,
     Site,
 )
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from devtools.demo import checkin as checkin_demo
 from devtools.demo import content as demo_content
@@ -123,8 +125,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         refuse_outside_demo()
+        # Wagtail updates the reference index ("usage" of each image, page, snippet) at every
+        # save; the seed saves each page three times or more (created, revision, published),
+        # so it is built once at the end, as `rebuild_references_index` does.
         with transaction.atomic():
-            self.seed()
+            with disable_reference_index_auto_update():
+                self.seed()
+            call_command("rebuild_references_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
 
     def seed(self):
