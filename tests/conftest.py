@@ -10,6 +10,12 @@ from tests import seeded_db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The tests start Python processes (Celery workers, over twenty of them in the worker-kill
+# tests; manage.py; gunicorn). With PYTHONDONTWRITEBYTECODE set (as on these machines) each one
+# compiled Django, Wagtail and the project again, 7 s of CPU per start instead of 3: let them
+# keep their bytecode (in .venv and in __pycache__ folders, which git and Docker ignore).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 def service_missing(reason):
     """Skip locally, fail in CI."""

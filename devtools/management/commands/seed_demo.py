@@ -15,8 +15,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
@@ -28,6 +30,7 @@ from wagtail.models import (
     Page,
     Site,
 )
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from devtools.demo import checkin as checkin_demo
 from devtools.demo import content as demo_content
@@ -122,8 +125,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         refuse_outside_demo()
+        # Wagtail updates the reference index ("usage" of each image, page, snippet) at every
+        # save; the seed saves each page three times or more (created, revision, published),
+        # so it is built once at the end, as `rebuild_references_index` does.
         with transaction.atomic():
-            self.seed()
+            with disable_reference_index_auto_update():
+                self.seed()
+            call_command("rebuild_references_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
 
     def seed(self):
@@ -293,6 +301,13 @@ class Command(BaseCommand):
         """Each staff group with exactly the permissions `home.permissions.TEAMS` lists."""
         permissions.apply_teams(demo_content.STAFF_GROUPS)
 
+    def demo_password_hash(self):
+        """The demo password hashed once per seed for the five demo accounts: each PBKDF2 hash
+        costs about a second of CPU, and this password is public anyway."""
+        if not hasattr(self, "_demo_password_hash"):
+            self._demo_password_hash = make_password(DEMO_PASSWORD)
+        return self._demo_password_hash
+
     def seed_admin(self):
         User = get_user_model()
         user, created = User.objects.get_or_create(
@@ -301,7 +316,7 @@ class Command(BaseCommand):
         )
         user.is_staff = user.is_superuser = True
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = self.demo_password_hash()
         user.save()
         user.groups.add(Group.objects.get(name="Administration"))
 
@@ -320,7 +335,7 @@ class Command(BaseCommand):
             )
             user.is_staff = user.is_superuser = False
             if created:
-                user.set_password(DEMO_PASSWORD)
+                user.password = self.demo_password_hash()
             user.save()
             user.groups.set([Group.objects.get(name=group_name)])
 
