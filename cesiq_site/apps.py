@@ -51,7 +51,7 @@ class CesiqSiteConfig(AppConfig):
             unpublished,
         )
 
-        from . import checks, pagecache  # noqa: F401  (checks registers the system checks)
+        from . import checks, pagecache, request_memo  # noqa: F401  (checks registers the system checks)
 
         # The page cache's exact invalidation (cesiq_site/pagecache.py).
         for name, signal in [
@@ -66,3 +66,14 @@ class CesiqSiteConfig(AppConfig):
             signal.connect(pagecache.bump_on_commit, dispatch_uid=f"pagecache:{name}")
         post_save.connect(invalidate_pages, dispatch_uid="pagecache:post_save")
         post_delete.connect(invalidate_pages, dispatch_uid="pagecache:post_delete")
+
+        # What a request asks many times, asked once (cesiq_site/request_memo.py).
+        request_memo.memoize_wagtail_lookups()
+        for name, signal in [
+            ("post_save", post_save),
+            ("post_delete", post_delete),
+            ("published", page_published),
+            ("unpublished", page_unpublished),
+            ("moved", post_page_move),
+        ]:
+            signal.connect(request_memo.forget, dispatch_uid=f"request_memo:{name}")

@@ -426,7 +426,13 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
+        # Ticket types are read by several of the methods below: once for the page.
+        models.prefetch_related_objects([self.source], "ticket_types")
+        # Places left on every date in one query.
+        found = availability.usage([date.quota_id for date in self.upcoming_dates], now)
+        context["dates"] = [
+            (date, max(found[date.quota_id].left, 0)) for date in self.upcoming_dates
+        ]
         bookable = [left for date, left in context["dates"] if date.on_sale(now)]
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
@@ -1198,7 +1204,6 @@ def event_json_ld(page, request):
     import json
 
     from django.utils.html import _json_script_escapes
-    from wagtail.models import Site
 
     from cesiq_site import seo
     from home.models import SiteSettings
@@ -1216,8 +1221,7 @@ def event_json_ld(page, request):
     now = timezone.now()
     url = request.build_absolute_uri(page.url)
     location = _event_location(page, url)
-    site = Site.find_for_request(request)
-    home = site.root_page.localized if site else None
+    home = seo.localized_home(request)
     home_url = request.build_absolute_uri(home.get_url(request) if home else "/")
     organisers = page.organisers.strip()
     organizer = {"@type": "Organization", "name": "CÉSIQ", "url": home_url}
