@@ -14,7 +14,8 @@ request (a Celery task, a management command), there is no memo: every call comp
 `RequestMemoMiddleware` opens the memo; it sits just after the page cache, before anything
 that may ask. Two of Wagtail's lookups go through it (see `memoize_wagtail_lookups`):
 `Locale.objects.get_for_language` (behind `Locale.get_active()`, `get_default()` and every
-`.localized`) and the private sections behind every `.public()` queryset.
+`.localized`), the private sections behind every `.public()` queryset and the view
+restrictions checked before a page is served.
 """
 
 from contextvars import ContextVar
@@ -59,6 +60,45 @@ def memoize_wagtail_lookups():
     rows Wagtail would have read; a row saved or deleted empties the memo."""
     _memoize_locales()
     _memoize_private_sections()
+    _memoize_view_restrictions()
+
+
+def restricted_pages():
+    """The pages that carry a view restriction (private sections), once per request."""
+    from wagtail.models import PageViewRestriction
+
+    return memoized(
+        "restricted pages",
+        lambda: [r.page for r in PageViewRestriction.objects.select_related("page")],
+    )
+
+
+def _memoize_view_restrictions():
+    """Serving a page reads its ancestors, then the restrictions on them and on itself
+    (`Page.get_view_restrictions`, two queries). Within a request, answer from the private
+    sections (read once, shared with `.public()`) and the page's ancestors (read once, shared
+    with the breadcrumbs): when none of them is restricted, that is no restriction, and no
+    query. Otherwise, or when an alias is involved, ask Wagtail."""
+    from wagtail.models import Page, PageViewRestriction
+
+    if getattr(Page.get_view_restrictions, "memoized", False):
+        return
+    uncached = Page.get_view_restrictions
+
+    def get_view_restrictions(self):
+        if _memo.get() is None or self.pk is None or self.alias_of_id:
+            return uncached(self)
+        from cesiq_site.seo import ancestors
+
+        if any(page.alias_of_id for page in ancestors(self)):
+            return uncached(self)
+        if any(self.path.startswith(page.path) for page in restricted_pages()):
+            return uncached(self)
+        return PageViewRestriction.objects.none()
+
+    get_view_restrictions.memoized = True
+    get_view_restrictions.__doc__ = uncached.__doc__
+    Page.get_view_restrictions = get_view_restrictions
 
 
 def _memoize_private_sections():
@@ -74,14 +114,8 @@ def _memoize_private_sections():
     def private_q(self):
         if _memo.get() is None:
             return uncached(self)
-        from wagtail.models import PageViewRestriction
-
-        restricted = memoized(
-            "restricted pages",
-            lambda: [r.page for r in PageViewRestriction.objects.select_related("page")],
-        )
         q = Q()
-        for page in restricted:
+        for page in restricted_pages():
             q |= self.descendant_of_q(page, inclusive=True)
         # do not match any page if no private section exists (as Wagtail does).
         return q if q else Q(pk__in=[])

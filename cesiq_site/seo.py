@@ -65,9 +65,9 @@ def _routed_suffix(page, request):
     return path, None
 
 
-def home_page(request, locale):
+def home_page(request, locale, page=None):
     """The requested site's home page in `locale` (None if untranslated), looked up once per
-    request (cesiq_site/request_memo.py)."""
+    request (cesiq_site/request_memo.py); among `page`'s ancestors when it is there."""
     from wagtail.models import Site
 
     from cesiq_site.request_memo import memoized
@@ -80,6 +80,14 @@ def home_page(request, locale):
         root = site.root_page
         if root.locale_id == locale.pk:
             return root
+        if isinstance(page, Page) and page.pk is not None:
+            for row in [*ancestors(page), page]:
+                if (
+                    row.depth == root.depth
+                    and row.translation_key == root.translation_key
+                    and row.locale_id == locale.pk
+                ):
+                    return row
         return root.get_translation_or_none(locale)
 
     return memoized(("home", site.pk, locale.pk), find)
@@ -180,7 +188,11 @@ def _image_of(page):
             return image
     gallery = getattr(page, "gallery_images", None)
     if gallery is not None:
-        first = gallery.select_related("image").first()
+        prefetched = getattr(page, "_prefetched_objects_cache", {}).get("gallery_images")
+        if prefetched is not None:  # read already, with their images (shop.models)
+            first = next(iter(prefetched), None)
+        else:
+            first = gallery.select_related("image").first()
         if first is not None:
             return first.image
     return None

@@ -12,8 +12,8 @@ from cesiq_site import seo
 register = template.Library()
 
 
-def _home_for_locale(request, locale):
-    return seo.home_page(request, locale)
+def _home_for_locale(request, locale, page=None):
+    return seo.home_page(request, locale, page)
 
 
 @register.simple_tag(takes_context=True)
@@ -23,7 +23,7 @@ def main_menu(context):
     request = context.get("request")
     current = context.get("page")
     try:
-        home = _home_for_locale(request, Locale.get_active()) if request else None
+        home = _home_for_locale(request, Locale.get_active(), current) if request else None
     except Locale.DoesNotExist:
         home = None
     if home is None:
@@ -42,7 +42,9 @@ def main_menu(context):
 def home_url(context):
     request = context.get("request")
     try:
-        home = _home_for_locale(request, Locale.get_active()) if request else None
+        home = (
+            _home_for_locale(request, Locale.get_active(), context.get("page")) if request else None
+        )
     except Locale.DoesNotExist:
         home = None
     return home.url if home else "/"
