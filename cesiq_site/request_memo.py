@@ -55,6 +55,32 @@ def forget(**kwargs):
         memo.clear()
 
 
+def locale_of(obj):
+    """The Locale of a translatable object (a page, a snippet) without reading its row again:
+    the one read with it, else from all the locales, read once per request."""
+    if "locale" in obj._state.fields_cache or _memo.get() is None:
+        return obj.locale
+    from wagtail.models import Locale
+
+    for locale in _all_locales(Locale.objects).values():
+        if locale.pk == obj.locale_id:
+            return locale
+    return obj.locale
+
+
+def language_code(obj):
+    """The language code of a translatable object (see `locale_of`)."""
+    return locale_of(obj).language_code
+
+
+def _all_locales(manager):
+    """{language code: Locale}, all of them in one query, once per request (there are as many
+    as the site's languages)."""
+    return memoized(
+        ("locales", manager.model), lambda: {row.language_code: row for row in manager.all()}
+    )
+
+
 def memoize_wagtail_lookups():
     """Wagtail asks these without any cache; within a request, ask once. The answers are the
     rows Wagtail would have read; a row saved or deleted empties the memo."""
@@ -137,10 +163,7 @@ def _memoize_locales():
     def get_for_language(self, language_code):
         if _memo.get() is None:
             return uncached(self, language_code)
-        # All locales in one query (there are as many as the site's languages).
-        locales = memoized(
-            ("locales", self.model), lambda: {row.language_code: row for row in self.all()}
-        )
+        locales = _all_locales(self)
         try:
             return locales[get_supported_content_language_variant(language_code)]
         except KeyError:

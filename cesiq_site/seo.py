@@ -139,7 +139,9 @@ def language_of(page):
     for code, version in versions(page).items():
         if version.pk == page.pk:
             return code
-    return page.locale.language_code
+    from cesiq_site.request_memo import language_code
+
+    return language_code(page)
 
 
 def alternates(request, page):

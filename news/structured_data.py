@@ -50,7 +50,7 @@ def article_json_ld(page, request):
         "dateModified": modified.isoformat(),
         "author": [author],
         "publisher": publisher,
-        "inLanguage": page.locale.language_code,
+        "inLanguage": seo.language_of(page),
     }
     image = seo.share_image(request, page) or seo.share_image(
         request, None, SiteSettings.for_request(request)

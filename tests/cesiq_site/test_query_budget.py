@@ -22,8 +22,10 @@ pytestmark = pytest.mark.django_db
 BUDGET = 15
 
 # Page kinds that still cost more than the budget, with what they cost today: they may not
-# cost more, and their budget test is expected to fail (strict: once a page is under budget,
-# take it off this list).
+# cost more, and their budget test is expected to fail (once a page is under budget, take it
+# off this list). Not a strict xfail: on a database seeded in an earlier run (--reuse-db) the
+# demo's image files are gone from the tests' in-memory storage, so no rendition can be made
+# and each image costs one more query (a rendition lookup) than on a fresh one.
 OVER_BUDGET = {
     "home/fr": 17,
     "home/en": 21,
@@ -131,9 +133,7 @@ def budget_case(case):
     if case in OVER_BUDGET:
         return pytest.param(
             case,
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"{OVER_BUDGET[case]} queries, over the budget"
-            ),
+            marks=pytest.mark.xfail(reason=f"{OVER_BUDGET[case]} queries, over the budget"),
         )
     return case
 
