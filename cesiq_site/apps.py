@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Model
 
 # What a public page may show: a save or delete of any of these apps' rows may change a page
 # (pages, snippets such as venues, themes and producers, site settings, images, documents).
@@ -35,6 +36,26 @@ def invalidate_pages(sender, **kwargs):
 
     if changes_public_pages(sender, **kwargs):
         pagecache.bump_on_commit()
+
+
+# Rows a public request writes that change nothing a request remembers (a rendition made, a
+# search counted for editors, a session): writing them keeps the request's memo.
+MEMO_KEPT = NOT_CONTENT | {
+    "wagtailsearchpromotions.query",
+    "wagtailsearchpromotions.querydailyhits",
+    "sessions.session",
+}
+
+
+def forget_memo(sender, **kwargs):
+    """What a request remembered (cesiq_site/request_memo.py) may be stale after any other
+    write."""
+    from . import request_memo
+
+    if not (isinstance(sender, type) and issubclass(sender, Model)) or (
+        sender._meta.label_lower not in MEMO_KEPT
+    ):
+        request_memo.forget()
 
 
 class CesiqSiteConfig(AppConfig):
@@ -76,4 +97,4 @@ class CesiqSiteConfig(AppConfig):
             ("unpublished", page_unpublished),
             ("moved", post_page_move),
         ]:
-            signal.connect(request_memo.forget, dispatch_uid=f"request_memo:{name}")
+            signal.connect(forget_memo, dispatch_uid=f"request_memo:{name}")
