@@ -27,7 +27,6 @@ BUDGET = 15
 # demo's image files are gone from the tests' in-memory storage, so no rendition can be made
 # and each image costs one more query (a rendition lookup) than on a fresh one.
 OVER_BUDGET = {
-    "home/fr": 17,
     "home/en": 21,
     "activity list/fr": 18,
     "activity list/en": 22,
@@ -42,7 +41,6 @@ OVER_BUDGET = {
     "shop catalogue, filters/en": 20,
     "product/fr": 20,
     "product/en": 23,
-    "news list/fr": 20,
     "news list/en": 22,
     "article/fr": 24,
     "article/en": 29,
@@ -53,7 +51,6 @@ OVER_BUDGET = {
     "resource/en": 31,
     "network directory/fr": 20,
     "network directory/en": 22,
-    "workshop request/en": 16,
     "search/fr": 20,
     "search/en": 22,
 }
@@ -195,4 +192,7 @@ def test_the_cost_does_not_grow_with_200_activities_and_200_products(warm):
     add_activities(200)
     add_products(200)
     after = {case: queries_for(warm, url) for case, url in urls.items()}
-    assert after == before
+    # Not more. (Fewer is possible: the new activities, sooner than the demo's, take their
+    # place in "next activities" and have no image to look up.)
+    grew = {case: (before[case], after[case]) for case in urls if after[case] > before[case]}
+    assert grew == {}
