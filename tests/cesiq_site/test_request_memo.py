@@ -1,6 +1,5 @@
 """What a request remembers (cesiq_site/request_memo.py) answers as Wagtail would: a private
-section stays private, for its pages and those below them, in both languages, and a page
-listed with `.public()` leaves it out."""
+section stays private, for its pages and those below them, and only that section."""
 
 import pytest
 from wagtail.models import PageViewRestriction
@@ -28,18 +27,3 @@ def test_a_private_section_and_the_pages_below_it_ask_for_a_login(client, privat
 def test_pages_outside_it_are_served(client, private_activities):
     assert client.get("/mission/").status_code == 200
     assert client.get("/en/activities/").status_code == 200  # the English section is not private
-
-
-def found_activities(client):
-    response = client.get("/recherche/", {"q": "atelier"})
-    assert response.status_code == 200
-    return {pk for _kind, pk in response.context["search_results"].object_list} & set(
-        EventPage.objects.values_list("pk", flat=True)
-    )
-
-
-def test_public_listings_leave_it_out(client, demo_site):
-    assert found_activities(client)  # activities are found while their section is public
-    index = EventIndexPage.objects.get(locale__language_code="fr")
-    PageViewRestriction.objects.create(page=index, restriction_type=PageViewRestriction.LOGIN)
-    assert found_activities(client) == set()
