@@ -18,9 +18,12 @@ Exit code 1 if a page is below `--goal` (0.5) or was not served from the cache.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cesiq REDIS_URL=redis://127.0.0.1:6379/6 \\
         .venv/bin/python bench/page_cache.py            # wrk -t2 -c16 -d10s per URL
 
-`--uncached` also measures every page with the page cache off (PAGE_CACHE_SECONDS=0), for
-comparison. Without wrk, PostgreSQL or Redis it says what is missing and exits 0 (2 with
-CI=true).
+`--uncached` also measures every page with the page cache off (PAGE_CACHE_SECONDS=0), and
+the CPU time gunicorn's processes spent per request (from /proc, over 20 requests one at a
+time after wrk ran on the page);
+exit code 1 also if an uncached page is below `--uncached-goal` (0.018, issue 13's goal 2) or
+above `--cpu-goal` ms of CPU per request (20). Without wrk, PostgreSQL or Redis it says what
+is missing and exits 0 (2 with CI=true).
 """
 
 import argparse
@@ -50,6 +53,18 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--goal", type=float, default=0.5, help="lowest ratio accepted (0.5)")
     parser.add_argument("--uncached", action="store_true", help="measure without the cache too")
+    parser.add_argument(
+        "--uncached-goal",
+        type=float,
+        default=0.018,
+        help="lowest ratio accepted for an uncached page, with --uncached (0.018)",
+    )
+    parser.add_argument(
+        "--cpu-goal",
+        type=float,
+        default=20,
+        help="most CPU ms per request accepted for an uncached page, with --uncached (20)",
+    )
     parser.add_argument(
         "--database", default="cesiq_bench_pages", help="throwaway database, dropped at the end"
     )
@@ -157,7 +172,47 @@ def wrk(url, args):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{result.stdout}")
-    return float(rate.group(1))
+    return float(rate.group(1)), int(re.search(r"(\d+) requests in", result.stdout).group(1))
+
+
+def cpu_seconds(group):
+    """CPU time (user + system) used so far by the processes of a process group (gunicorn's
+    master and workers), from /proc; None where /proc is not readable."""
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, pgrp, … utime (14th field of stat), stime (15th).
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+CPU_REQUESTS = 20
+
+
+def timed_wrk(server, url, args):
+    """(requests per second, CPU milliseconds the server spent per request). The CPU time is
+    measured over CPU_REQUESTS requests made one after the other once wrk is done (under wrk,
+    requests still running when it stops would be counted without being answered)."""
+    rate, _requests = wrk(url, args)
+    before = cpu_seconds(server.process.pid)
+    for _ in range(CPU_REQUESTS):
+        fetch(url)
+    after = cpu_seconds(server.process.pid)
+    cpu_ms = None
+    if before is not None and after is not None:
+        cpu_ms = (after - before) * 1000 / CPU_REQUESTS
+    return rate, cpu_ms
 
 
 def pages_to_measure(base):
@@ -165,7 +220,11 @@ def pages_to_measure(base):
     _status, _headers, home = fetch(base + "/")
     css = re.search(r'href="(/static/css/site[^"]*\.css)"', home).group(1)
     _status, _headers, activities = fetch(base + "/activites/")
-    activity = re.search(r'href="(/activites/[a-z0-9-]+/)"', activities).group(1)
+    activity = next(
+        path
+        for path in re.findall(r'href="(/activites/[a-z0-9-]+/)"', activities)
+        if path != "/activites/calendrier/"  # the iCalendar feed, not an activity
+    )
     _status, _headers, shop = fetch(base + "/boutique/")
     products = re.findall(r'href="(/boutique/[a-z0-9-]+/)"', shop)
     product = next(p for p in products if not p.startswith("/boutique/producteurs/"))
@@ -192,9 +251,9 @@ def measure(server, args, cached=True):
             _status, headers, _body = fetch(server.base + path)
             if headers.get("X-Page-Cache") != "hit":
                 failures.append(f"{name} ({path}) was not served from the cache")
-    static_before = wrk(server.base + css, args)
-    rates = [(name, path, wrk(server.base + path, args)) for name, path in pages]
-    static_after = wrk(server.base + css, args)
+    static_before = wrk(server.base + css, args)[0]
+    rates = [(name, path, *timed_wrk(server, server.base + path, args)) for name, path in pages]
+    static_after = wrk(server.base + css, args)[0]
     static = (static_before + static_after) / 2
     return css, static_before, static_after, static, rates, failures
 
@@ -202,9 +261,10 @@ def measure(server, args, cached=True):
 def report(title, css, static_before, static_after, static, rates):
     print(f"\n{title}")
     print(f"static file {css}: {static_before:.0f} req/s before, {static_after:.0f} after")
-    print(f"{'page':<26} {'path':<44} {'req/s':>8} {'ratio':>6}")
-    for name, path, rate in rates:
-        print(f"{name:<26} {path:<44} {rate:>8.0f} {rate / static:>6.3f}")
+    print(f"{'page':<26} {'path':<44} {'req/s':>8} {'ratio':>6} {'CPU ms/req':>10}")
+    for name, path, rate, cpu_ms in rates:
+        cpu = f"{cpu_ms:>10.1f}" if cpu_ms is not None else f"{'?':>10}"
+        print(f"{name:<26} {path:<44} {rate:>8.0f} {rate / static:>6.3f} {cpu}")
 
 
 def main(argv=None):
@@ -283,13 +343,30 @@ def main(argv=None):
                 for failure in failures:
                     print(f"FAIL: {failure}")
                     status = 1
-                for name, _path, rate in rates:
+                for name, _path, rate, _cpu in rates:
                     ratio = rate / static
                     if ratio < args.goal:
                         print(f"FAIL: {name} at {ratio:.3f}× the static file (< {args.goal})")
                         status = 1
+            else:
+                for name, _path, rate, cpu_ms in rates:
+                    ratio = rate / static
+                    if ratio < args.uncached_goal:
+                        print(
+                            f"FAIL: uncached {name} at {ratio:.3f}× the static file "
+                            f"(< {args.uncached_goal})"
+                        )
+                        status = 1
+                    if cpu_ms is not None and cpu_ms > args.cpu_goal:
+                        print(f"FAIL: uncached {name} uses {cpu_ms:.1f} ms CPU (> {args.cpu_goal})")
+                        status = 1
         if status == 0:
             print(f"\nevery cached page at or above {args.goal}× the static file")
+            if args.uncached:
+                print(
+                    f"every uncached page at or above {args.uncached_goal}× the static file, "
+                    f"at most {args.cpu_goal} ms CPU"
+                )
     finally:
         for server in servers:
             server.stop()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Model
 
 # What a public page may show: a save or delete of any of these apps' rows may change a page
 # (pages, snippets such as venues, themes and producers, site settings, images, documents).
@@ -37,6 +38,26 @@ def invalidate_pages(sender, **kwargs):
         pagecache.bump_on_commit()
 
 
+# Rows a public request writes that change nothing a request remembers (a rendition made, a
+# search counted for editors, a session): writing them keeps the request's memo.
+MEMO_KEPT = NOT_CONTENT | {
+    "wagtailsearchpromotions.query",
+    "wagtailsearchpromotions.querydailyhits",
+    "sessions.session",
+}
+
+
+def forget_memo(sender, **kwargs):
+    """What a request remembered (cesiq_site/request_memo.py) may be stale after any other
+    write."""
+    from . import request_memo
+
+    if not (isinstance(sender, type) and issubclass(sender, Model)) or (
+        sender._meta.label_lower not in MEMO_KEPT
+    ):
+        request_memo.forget()
+
+
 class CesiqSiteConfig(AppConfig):
     name = "cesiq_site"
     verbose_name = "CÉSIQ"
@@ -51,7 +72,7 @@ class CesiqSiteConfig(AppConfig):
             unpublished,
         )
 
-        from . import checks, pagecache  # noqa: F401  (checks registers the system checks)
+        from . import checks, pagecache, request_memo  # noqa: F401  (checks registers the system checks)
 
         # The page cache's exact invalidation (cesiq_site/pagecache.py).
         for name, signal in [
@@ -66,3 +87,14 @@ class CesiqSiteConfig(AppConfig):
             signal.connect(pagecache.bump_on_commit, dispatch_uid=f"pagecache:{name}")
         post_save.connect(invalidate_pages, dispatch_uid="pagecache:post_save")
         post_delete.connect(invalidate_pages, dispatch_uid="pagecache:post_delete")
+
+        # What a request asks many times, asked once (cesiq_site/request_memo.py).
+        request_memo.memoize_wagtail_lookups()
+        for name, signal in [
+            ("post_save", post_save),
+            ("post_delete", post_delete),
+            ("published", page_published),
+            ("unpublished", page_unpublished),
+            ("moved", post_page_move),
+        ]:
+            signal.connect(forget_memo, dispatch_uid=f"request_memo:{name}")

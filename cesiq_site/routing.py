@@ -15,7 +15,9 @@ def base_route_name(name):
 
 class LocalizedRoutesMixin:
     def reverse_subpage(self, name, args=None, kwargs=None):
-        language = (self.locale.language_code or "")[:2]
+        from cesiq_site.request_memo import language_code
+
+        language = (language_code(self) or "")[:2]
         name = base_route_name(name)
         try:
             return super().reverse_subpage(f"{name}__{language}", args, kwargs)

@@ -65,6 +65,85 @@ def _routed_suffix(page, request):
     return path, None
 
 
+def home_page(request, locale, page=None):
+    """The requested site's home page in `locale` (None if untranslated), looked up once per
+    request (cesiq_site/request_memo.py); among `page`'s ancestors when it is there."""
+    from wagtail.models import Site
+
+    from cesiq_site.request_memo import memoized
+
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+
+    def find():
+        root = site.root_page
+        if root.locale_id == locale.pk:
+            return root
+        if isinstance(page, Page) and page.pk is not None:
+            for row in [*ancestors(page), page]:
+                if (
+                    row.depth == root.depth
+                    and row.translation_key == root.translation_key
+                    and row.locale_id == locale.pk
+                ):
+                    return row
+        return root.get_translation_or_none(locale)
+
+    return memoized(("home", site.pk, locale.pk), find)
+
+
+def localized_home(request):
+    """What `site.root_page.localized` answers (the home page in the active language if it is
+    live, else the site's root page), without asking twice in a request."""
+    from wagtail.models import Locale, Site
+
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    try:
+        home = home_page(request, Locale.get_active())
+    except (Locale.DoesNotExist, LookupError):
+        home = None
+    return home if home is not None and home.live else site.root_page
+
+
+def ancestors(page):
+    """The page's ancestors, root first, as plain pages: one query per request, shared by the
+    visible breadcrumbs and their structured data."""
+    from cesiq_site.request_memo import memoized
+
+    if page.pk is None:
+        return []
+    return memoized(("ancestors", page.pk), lambda: list(page.get_ancestors()))
+
+
+def versions(page):
+    """{language code: the page's row in that language} for each of its translations, its own
+    language included (the saved row, live or not: a preview shows a draft). One query, once
+    per request (cesiq_site/request_memo.py)."""
+    from cesiq_site.request_memo import memoized
+
+    if page.pk is None:
+        return {}
+
+    def find():
+        rows = type(page).objects.filter(translation_key=page.translation_key)
+        return {row.locale.language_code: row for row in rows.select_related("locale")}
+
+    return memoized(("versions", type(page), page.pk), find)
+
+
+def language_of(page):
+    """The page's language code, without asking the database again."""
+    for code, version in versions(page).items():
+        if version.pk == page.pk:
+            return code
+    from cesiq_site.request_memo import language_code
+
+    return language_code(page)
+
+
 def alternates(request, page):
     """[(language code, absolute address)] of this page in every language it is live in, its
     own included, French first. Views that are not pages use their translated URL patterns."""
@@ -73,12 +152,16 @@ def alternates(request, page):
         path, suffix = _routed_suffix(page, request)
         if suffix is None:
             return []
-        versions = [page, *page.get_translations().live().select_related("locale")]
         by_code = {}
-        for version in versions:
-            version_path = page_path(version, request) if version is not page else path
+        own = language_of(page)
+        for code, version in versions(page).items():
+            if code == own or not version.live:
+                continue
+            version_path = page_path(version, request)
             if version_path:
-                by_code[version.locale.language_code] = absolute(request, version_path + suffix)
+                by_code[code] = absolute(request, version_path + suffix)
+        if path:
+            by_code[own] = absolute(request, path + suffix)
         found = [(code, by_code[code]) for code, _name in settings.LANGUAGES if code in by_code]
     else:
         for code, _name in settings.LANGUAGES:
@@ -107,7 +190,11 @@ def _image_of(page):
             return image
     gallery = getattr(page, "gallery_images", None)
     if gallery is not None:
-        first = gallery.select_related("image").first()
+        prefetched = getattr(page, "_prefetched_objects_cache", {}).get("gallery_images")
+        if prefetched is not None:  # read already, with their images (shop.models)
+            first = next(iter(prefetched), None)
+        else:
+            first = gallery.select_related("image").first()
         if first is not None:
             return first.image
     return None

@@ -22,7 +22,10 @@ def breadcrumb_list(request, page, extra=None):
     None for the home page itself, which is no trail."""
     if not isinstance(page, Page):
         return None
-    trail = [p for p in page.get_ancestors(inclusive=True).specific() if p.depth >= 2]
+    # The ancestors below the root as plain pages (a title and an address is all a crumb
+    # needs), then the page itself.
+    ancestors = [p for p in seo.ancestors(page) if p.depth >= 2]
+    trail = [*ancestors, page] if page.depth >= 2 else []
     items = []
     for position, crumb in enumerate(trail, start=1):
         path = seo.page_path(crumb, request)

@@ -46,6 +46,7 @@ class ActivityFilterForm(forms.Form):
     )
 
     def __init__(self, *args, locale=None, **kwargs):
+        """`locale`: a Locale or its id."""
         super().__init__(*args, **kwargs)
         # Themes are named in the page's language and matched across languages by their
         # translation key, since dates and tickets live on the French pages. Only published
@@ -163,6 +164,15 @@ def listing_title(index_page, form, *, archive=False, month=None, page_number=1)
     return title
 
 
+def source_of(index_page):
+    """The French index (its activities hold the dates and tickets): the page itself when it
+    is French, without asking the database."""
+    default = Locale.get_default()
+    if index_page.locale_id == default.pk:
+        return index_page
+    return index_page.get_translation_or_none(default) or index_page
+
+
 def activity_listing(index_page, request):
     """Filter and order the French (source) pages, which hold dates and tickets, then show
     each in the visitor's language where a translation exists. A constant number of queries.
@@ -174,8 +184,8 @@ def activity_listing(index_page, request):
         return activity_month(index_page, request)
     now = timezone.now()
     archive = request.GET.get("archives") == "1"
-    form = ActivityFilterForm(request.GET or None, locale=index_page.locale)
-    source_index = index_page.get_translation_or_none(Locale.get_default()) or index_page
+    form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
+    source_index = source_of(index_page)
     pages = EventPage.objects.live().public().child_of(source_index)
     if archive:
         pages = pages.annotate(last_end=Max("dates__end")).filter(last_end__lte=now)
@@ -263,10 +273,10 @@ def activity_month(index_page, request):
     month_end = timezone.make_aware(datetime.combine(following, datetime.min.time()))
     in_month = Q(start__gte=month_start, start__lt=month_end)
 
-    form = ActivityFilterForm(request.GET or None, locale=index_page.locale)
+    form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     for name in ("start", "end"):  # the month is the date range here
         del form.fields[name]
-    source_index = index_page.get_translation_or_none(Locale.get_default()) or index_page
+    source_index = source_of(index_page)
     pages = (
         EventPage.objects.live()
         .public()
@@ -334,7 +344,7 @@ def feed_pages(index_page, request):
     from .models import EventPage
 
     now = timezone.now()
-    source_index = index_page.get_translation_or_none(Locale.get_default()) or index_page
+    source_index = source_of(index_page)
     pages = (
         EventPage.objects.live()
         .public()

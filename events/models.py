@@ -426,12 +426,18 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        context["dates"] = [(date, date.seats_left(now)) for date in self.upcoming_dates]
+        # Ticket types are read by several of the methods below: once for the page.
+        models.prefetch_related_objects([self.source], "ticket_types")
+        # Places left on every date in one query.
+        found = availability.usage([date.quota_id for date in self.upcoming_dates], now)
+        context["dates"] = [
+            (date, max(found[date.quota_id].left, 0)) for date in self.upcoming_dates
+        ]
         bookable = [left for date, left in context["dates"] if date.on_sale(now)]
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
         context["member_tickets"] = self.member_ticket_types()
-        context["json_ld"] = event_json_ld(self, request)
+        context["json_ld"] = event_json_ld(self, request, now, found)
         from .tickets import google_calendar_url
 
         url = request.build_absolute_uri(self.url)
@@ -505,6 +511,27 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         if source.registration_closes_at and now > source.registration_closes_at:
             return False
         return bool(self.bookable_dates) and bool(self.public_ticket_types())
+
+
+def with_sources(pages):
+    """The activity pages, each with its French source set and the sources' dates read: two
+    queries for any number of pages (a related-activities list reads `next_date` on each)."""
+    pages = list(pages)
+    default = Locale.get_default()
+    translated = [page for page in pages if page.locale_id != default.pk]
+    if translated:
+        sources = {
+            source.translation_key: source
+            for source in EventPage.objects.filter(
+                translation_key__in=[page.translation_key for page in translated],
+                locale=default,
+            )
+        }
+        for page in translated:
+            # What `EventPage.source` would answer, one page at a time.
+            page.__dict__["source"] = sources.get(page.translation_key, page)
+    models.prefetch_related_objects([page.source for page in pages], "dates")
+    return pages
 
 
 def discount_code_is_usable(code):
@@ -1191,14 +1218,14 @@ def _offers(page, date, tickets, url, left_by_quota, now):
     return offers
 
 
-def event_json_ld(page, request):
+def event_json_ld(page, request, now=None, usage=None):
     """schema.org Event data, one Event per upcoming date, escaped for a
     <script type="application/ld+json">. Availability comes from orders' availability
-    service (the one place that counts places)."""
+    service (the one place that counts places); `usage`, what it answered at `now` for the
+    page's dates, is not asked again."""
     import json
 
     from django.utils.html import _json_script_escapes
-    from wagtail.models import Site
 
     from cesiq_site import seo
     from home.models import SiteSettings
@@ -1213,11 +1240,10 @@ def event_json_ld(page, request):
         AttendanceMode.ONLINE: SCHEMA + "OnlineEventAttendanceMode",
         AttendanceMode.MIXED: SCHEMA + "MixedEventAttendanceMode",
     }[page.attendance_mode]
-    now = timezone.now()
+    now = now or timezone.now()
     url = request.build_absolute_uri(page.url)
     location = _event_location(page, url)
-    site = Site.find_for_request(request)
-    home = site.root_page.localized if site else None
+    home = seo.localized_home(request)
     home_url = request.build_absolute_uri(home.get_url(request) if home else "/")
     organisers = page.organisers.strip()
     organizer = {"@type": "Organization", "name": "CÉSIQ", "url": home_url}
@@ -1239,9 +1265,13 @@ def event_json_ld(page, request):
         own_ids.setdefault(link.ticket_type_id, {})[link.date_id] = link.quota_id
     for ticket in tickets:
         ticket.own_quota_ids = own_ids.get(ticket.pk, {})
-    left_by_quota = availability.usage(
-        [d.quota_id for d in dates] + [q for t in own_ids.values() for q in t.values()], now
-    )
+    # Places left on the dates (read already by the page, at `now`) and the tickets' own
+    # quotas.
+    wanted = [d.quota_id for d in dates] + [q for t in own_ids.values() for q in t.values()]
+    left_by_quota = dict(usage or {})
+    missing = [quota for quota in wanted if quota not in left_by_quota]
+    if missing:
+        left_by_quota.update(availability.usage(missing, now))
     events = []
     for date in dates:
         status = statuses[date.shown_status]
@@ -1262,7 +1292,7 @@ def event_json_ld(page, request):
             "eventAttendanceMode": mode,
             "location": location,
             "organizer": organizer,
-            "inLanguage": page.locale.language_code,
+            "inLanguage": seo.language_of(page),
             "offers": _offers(page, date, tickets, url, left_by_quota, now),
         }
         if image:

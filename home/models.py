@@ -90,6 +90,10 @@ class StandardPage(Page):
 class SiteSettings(BaseSiteSetting):
     """Contact details and links shown in the footer, editable by administrators."""
 
+    # Read with the settings: every page's footer links the privacy page, and a page without
+    # an image of its own is shared with the default image.
+    select_related = ["privacy_page", "share_image"]
+
     organisation_name = models.CharField(
         _("nom de l'organisme"),
         max_length=200,

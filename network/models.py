@@ -254,8 +254,10 @@ class NetworkDirectoryPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         verbose_name_plural = _("répertoires du réseau")
 
     def organisations(self, today=None):
+        from cesiq_site.request_memo import locale_of
+
         found = (
-            visible_in(self.locale, today)
+            visible_in(locale_of(self), today)
             .select_related("logo", "locale")
             .prefetch_related("themes")
         )
@@ -265,10 +267,11 @@ class NetworkDirectoryPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         """{theme translation key: its name in this page's language (else French)}."""
         from events.models import Theme
 
+        default = Locale.get_default()
+        themes = Theme.objects.filter(locale_id__in={default.pk, self.locale_id})
         names = {}
-        for theme in Theme.objects.filter(locale=Locale.get_default()):
-            names[theme.translation_key] = theme.name
-        for theme in Theme.objects.filter(locale=self.locale):
+        # French first, then this page's language over it (one query).
+        for theme in sorted(themes, key=lambda theme: theme.locale_id == self.locale_id):
             names[theme.translation_key] = theme.name
         return names
 

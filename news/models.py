@@ -16,7 +16,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from cesiq_site.routing import LocalizedRoutesMixin
@@ -87,7 +87,7 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         from events.models import Theme
 
         return Theme.objects.filter(
-            locale=self.locale, live=True, articles__in=self.articles()
+            locale_id=self.locale_id, live=True, articles__in=self.articles()
         ).distinct()
 
     def get_context(self, request, *args, **kwargs):
@@ -220,13 +220,32 @@ class ArticlePage(Page):
         return [theme.localized for theme in self.themes.all() if theme.live]
 
     def shown_activities(self):
-        """The related activities in this page's language, live ones only."""
+        """The related activities in this page's language, live ones only. Each is shown in
+        the active language where its translation there is live (as `.localized` says), in
+        a constant number of queries."""
+        from events.models import EventPage, with_sources
+
+        related = list(self.related_activities.all())
+        if not related:
+            return []
+        active = Locale.get_active()
+        translations = {
+            page.translation_key: page
+            for page in EventPage.objects.filter(
+                translation_key__in=[
+                    a.translation_key for a in related if a.locale_id != active.pk
+                ],
+                locale=active,
+                live=True,
+            )
+        }
         found = []
-        for activity in self.related_activities.all():
-            activity = activity.localized
+        for activity in related:
+            if activity.locale_id != active.pk:
+                activity = translations.get(activity.translation_key, activity)
             if activity.live and activity.locale_id == self.locale_id:
-                found.append(activity.specific)
-        return found
+                found.append(activity)
+        return with_sources(found)
 
     def get_context(self, request, *args, **kwargs):
         from .structured_data import article_json_ld
@@ -316,8 +335,10 @@ class CampaignPage(Page):
                 {"cta_page": _("Choisissez une page ou une adresse pour le bouton.")}
             )
 
-    @property
+    @cached_property
     def cta_href(self):
+        """The button's address (the page's translation in the visitor's language); the
+        template asks twice."""
         if self.cta_page is not None:
             return self.cta_page.localized.url
         return self.cta_url
@@ -331,7 +352,7 @@ class CampaignPage(Page):
         (or today, if later) to its end, soonest first."""
         from datetime import datetime, time
 
-        from events.models import EventPage
+        from events.models import EventPage, with_sources
 
         if not self.theme_keys:
             return []
@@ -351,8 +372,10 @@ class CampaignPage(Page):
             .distinct()
         )
         keys = list(sources.values_list("translation_key", flat=True))
-        pages = (
-            EventPage.objects.live().public().filter(translation_key__in=keys, locale=self.locale)
+        pages = with_sources(
+            EventPage.objects.live()
+            .public()
+            .filter(translation_key__in=keys, locale_id=self.locale_id)
         )
         shown = [page for page in pages if page.next_date is not None]
         shown.sort(key=lambda page: page.next_date.start)

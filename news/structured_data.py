@@ -5,7 +5,6 @@ from datetime import datetime, time
 
 from django.templatetags.static import static
 from django.utils import timezone
-from wagtail.models import Site
 
 from cesiq_site import seo
 from cesiq_site.structured_data import dumps
@@ -23,8 +22,7 @@ def _published(page):
 def article_json_ld(page, request):
     from home.models import SiteSettings
 
-    site = Site.find_for_request(request)
-    home = site.root_page.localized if site else None
+    home = seo.localized_home(request)
     home_url = request.build_absolute_uri(home.get_url(request) if home else "/")
     url = request.build_absolute_uri(page.url)
     published = _published(page)
@@ -52,7 +50,7 @@ def article_json_ld(page, request):
         "dateModified": modified.isoformat(),
         "author": [author],
         "publisher": publisher,
-        "inLanguage": page.locale.language_code,
+        "inLanguage": seo.language_of(page),
     }
     image = seo.share_image(request, page) or seo.share_image(
         request, None, SiteSettings.for_request(request)

@@ -77,7 +77,7 @@ def listing_title(index_page, form, page_number):
 
 
 def resource_listing(index_page, request):
-    form = ResourceFilterForm(request.GET, locale=index_page.locale)
+    form = ResourceFilterForm(request.GET, locale=index_page.locale_id)
     filters = form.valid_filters()
     resources = apply_filters(index_page.resources(), filters)
     paginator = Paginator(resources.prefetch_related("themes"), PER_PAGE)

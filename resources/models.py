@@ -187,7 +187,7 @@ class ResourcePage(Page):
         """Upcoming activities in this page's language sharing a theme, soonest first, a
         cancelled one left out (a teacher plans with these). Dates live on the French pages:
         select there, show the translation."""
-        from events.models import EventPage, EventStatus
+        from events.models import EventPage, EventStatus, with_sources
 
         if not self.theme_keys:
             return []
@@ -200,8 +200,10 @@ class ResourcePage(Page):
             .distinct()
         )
         keys = list(sources.values_list("translation_key", flat=True))
-        pages = (
-            EventPage.objects.live().public().filter(translation_key__in=keys, locale=self.locale)
+        pages = with_sources(
+            EventPage.objects.live()
+            .public()
+            .filter(translation_key__in=keys, locale_id=self.locale_id)
         )
         shown = [page for page in pages if page.next_date is not None]
         shown.sort(key=lambda page: page.next_date.start)

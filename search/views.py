@@ -23,10 +23,12 @@ class SearchForm(forms.Form):
     )
 
 
-def promotions(query, locale):
+def promotions(query, locale, found=None):
     """Editors' promoted results for this query (Recherche > Résultats mis en avant), each
-    page shown in the visitor's language when it has a live translation."""
-    found = Query.objects.filter(query_string=normalise_query_string(query)).first()
+    page shown in the visitor's language when it has a live translation. `found`: the query's
+    row, when the caller has it already."""
+    if found is None:
+        found = Query.objects.filter(query_string=normalise_query_string(query)).first()
     if found is None:
         return []
     shown = []
@@ -97,9 +99,11 @@ def search(request):
         paginator = Paginator(outcome.ordered, PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         first_page = page_obj.number == 1
+        counted = None
         if first_page and kind is None:
             # Query statistics for editors (Recherche > Résultats mis en avant > Statistiques).
-            Query.get(query).add_hit()
+            counted = Query.get(query)
+            counted.add_hit()
         context.update(
             {
                 "search_results": page_obj,
@@ -126,7 +130,7 @@ def search(request):
                     for k in engine.KINDS
                 ],
                 "page_query": urlencode({"q": query, **({"type": kind} if kind else {})}),
-                "promoted": promotions(query, locale) if first_page and kind is None else [],
+                "promoted": promotions(query, locale, counted) if counted else [],
             }
         )
         if not outcome.ordered:

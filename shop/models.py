@@ -207,13 +207,18 @@ class ProductPage(Page):
         from .forms import AddToCartForm
 
         context = super().get_context(request, *args, **kwargs)
+        # The gallery is read three times (the page, its JSON-LD, its sharing image): once.
+        models.prefetch_related_objects(
+            [self],
+            models.Prefetch("gallery_images", ProductImage.objects.select_related("image")),
+        )
         variants = list(self.source.variants.all())
         left = stock_left(variants)
         context["variants"] = [(variant, left[variant.pk]) for variant in variants]
         context["sold_out"] = bool(variants) and all(left[v.pk] <= 0 for v in variants)
         context["add_form"] = AddToCartForm(variants=[v for v in variants if left[v.pk] > 0])
         context["json_ld"] = product_json_ld(self, request, context["variants"])
-        context["gallery"] = list(self.gallery_images.select_related("image"))
+        context["gallery"] = list(self.gallery_images.all())
         return context
 
 

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a stored page is answered before anything else runs (cesiq_site/pagecache.py).
     "cesiq_site.pagecache.PageCacheMiddleware",
+    # Then a memo for what a request asks many times (cesiq_site/request_memo.py).
+    "cesiq_site.request_memo.RequestMemoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cesiq_site.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

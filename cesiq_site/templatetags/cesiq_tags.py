@@ -5,16 +5,15 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.translation import get_language_info
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page
+
+from cesiq_site import seo
 
 register = template.Library()
 
 
-def _home_for_locale(request, locale):
-    site = Site.find_for_request(request)
-    if site is None:
-        return None
-    return site.root_page.get_translation_or_none(locale)
+def _home_for_locale(request, locale, page=None):
+    return seo.home_page(request, locale, page)
 
 
 @register.simple_tag(takes_context=True)
@@ -24,7 +23,7 @@ def main_menu(context):
     request = context.get("request")
     current = context.get("page")
     try:
-        home = _home_for_locale(request, Locale.get_active()) if request else None
+        home = _home_for_locale(request, Locale.get_active(), current) if request else None
     except Locale.DoesNotExist:
         home = None
     if home is None:
@@ -43,7 +42,9 @@ def main_menu(context):
 def home_url(context):
     request = context.get("request")
     try:
-        home = _home_for_locale(request, Locale.get_active()) if request else None
+        home = (
+            _home_for_locale(request, Locale.get_active(), context.get("page")) if request else None
+        )
     except Locale.DoesNotExist:
         home = None
     return home.url if home else "/"
@@ -61,20 +62,25 @@ def language_links(context):
     page = context.get("page")
     current = translation.get_language()
     links = []
+    versions = seo.versions(page) if isinstance(page, Page) else {}
+    page_url = page.get_url(request) if isinstance(page, Page) else None
     for code, _name in settings.LANGUAGES:
         url = None
-        locale = Locale.objects.filter(language_code=code).first()
+        try:
+            locale = Locale.objects.get_for_language(code)
+        except (Locale.DoesNotExist, LookupError):
+            locale = None
         if isinstance(page, Page) and locale is not None:
-            translated = page.get_translation_or_none(locale)
+            translated = versions.get(code)
             if translated is not None and translated.live:
                 # Keep a routable page's sub-path (an activity's registration form).
                 here = request.path if request is not None else ""
-                suffix = here[len(page.url) :] if page.url and here.startswith(page.url) else ""
+                suffix = here[len(page_url) :] if page_url and here.startswith(page_url) else ""
                 # …named in the other language ("inscription/" ↔ "register/").
                 specific = page.specific
                 if suffix and hasattr(specific, "translate_subpage"):
                     suffix = specific.translate_subpage(suffix, translated.specific) or suffix
-                url = translated.url + suffix
+                url = translated.get_url(request) + suffix
                 # Filters, month, search words: the same view in the other language.
                 query = request.GET.urlencode() if request is not None else ""
                 if query:
@@ -95,6 +101,13 @@ def language_links(context):
             }
         )
     return links
+
+
+@register.simple_tag
+def page_ancestors(page):
+    """{% page_ancestors page as ancestors %}: the page's ancestors, root first (one query per
+    request, shared with the breadcrumbs' structured data)."""
+    return seo.ancestors(page) if isinstance(page, Page) else []
 
 
 @register.filter
