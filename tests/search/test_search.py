@@ -269,3 +269,23 @@ def test_the_search_page_describes_itself_in_each_language(client, demo_site):
         "Search CÉSIQ's activities, news, resources and products."
     )
     assert page.select_one('meta[name="robots"]')["content"] == "noindex, follow"
+
+
+def test_a_private_section_is_not_searched(client):
+    """Pages under a section restricted to logged-in visitors are not found (nor their titles
+    shown), in full-text search and in the fallback alike."""
+    from wagtail.models import PageViewRestriction
+
+    from events.models import EventIndexPage, EventPage
+
+    index = EventIndexPage.objects.get(locale__language_code="fr")
+    hidden = EventPage.objects.descendant_of(index).live().order_by("path").first()
+    _html, found = results(client, hidden.title)
+    assert hidden.url in [r["href"] for r in found]
+
+    PageViewRestriction.objects.create(page=index, restriction_type=PageViewRestriction.LOGIN)
+    private = {page.url for page in EventPage.objects.descendant_of(index)}
+    for q in (hidden.title, "atelier", "conférence"):
+        _html, found = results(client, q)
+        shown = {r["href"] for r in found} & private
+        assert shown == set(), (q, shown)
