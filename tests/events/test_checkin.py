@@ -4,13 +4,11 @@ everyone registered, once."""
 
 import csv
 import io
-import os
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, Permission
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -161,12 +159,12 @@ def test_search_finds_attendees_by_name_and_nameless_tickets_by_buyer(registered
 
 
 @pytest.fixture
-def scanners_on_postgres():
+def scanners_on_postgres(request):
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for concurrent check-ins")
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    request.getfixturevalue("committed_demo_site")  # the demo as seeded, committed
 
 
 @pytest.mark.postgres

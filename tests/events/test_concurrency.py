@@ -4,10 +4,7 @@ Real threads with their own PostgreSQL connections, released together; two ticke
 share the date's places, so the lock must be the date's row, not the ticket type's.
 """
 
-import os
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from events import services
@@ -20,12 +17,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def workshop():
+def workshop(request):
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    request.getfixturevalue("committed_demo_site")  # the demo as seeded, committed
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     date = page.upcoming_dates[0]
     date.capacity = 5

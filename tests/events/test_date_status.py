@@ -3,13 +3,11 @@ page, the list, the month view, the structured data (schema.org eventStatus per 
 calendar files (STATUS with a higher SEQUENCE, so calendars that imported it update)."""
 
 import json
-import os
 import threading
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone, translation
 from wagtail.models import Locale
@@ -266,7 +264,9 @@ def test_the_waiting_list_of_a_cancelled_or_postponed_date_gets_no_offer(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_registration_that_checked_the_date_before_it_was_cancelled_is_refused(monkeypatch):
+def test_a_registration_that_checked_the_date_before_it_was_cancelled_is_refused(
+    monkeypatch, request
+):
     """The buyer's sale rules pass, then staff cancel the date (and its registrations) before
     the buyer takes the places: once the places are locked the rules are read again, so the
     buyer is refused instead of keeping a place on a cancelled date."""
@@ -278,7 +278,7 @@ def test_a_registration_that_checked_the_date_before_it_was_cancelled_is_refused
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    request.getfixturevalue("committed_demo_site")  # the demo as seeded, committed
     page = EventPage.objects.get(slug="webinaire-decroissance", locale__language_code="fr")
     ticket = page.ticket_types.get()
     [date] = page.upcoming_dates

@@ -5,11 +5,9 @@ numbered without a gap or a repeat.
 Real threads with their own PostgreSQL connections, released together.
 """
 
-import os
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -24,12 +22,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def workshop():
+def workshop(request):
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    request.getfixturevalue("committed_demo_site")  # the demo as seeded, committed
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     page.allow_invoice = True
     page.save_revision().publish()

@@ -4,10 +4,7 @@ Real threads with their own PostgreSQL connections, released together, each plac
 order the way the checkout does; the variant's quota row is the lock they queue on.
 """
 
-import os
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from orders import services
@@ -19,12 +16,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def last_five():
+def last_five(request):
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    request.getfixturevalue("committed_demo_site")  # the demo as seeded, committed
     from shop.models import ProductVariant
 
     variant = ProductVariant.objects.get(sku="CAF-PER-1KG")
