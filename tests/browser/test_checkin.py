@@ -208,11 +208,12 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
     # Then on B: Fatou was already in, by A; B let her in as well: a conflict staff see.
     context_b.set_offline(False)
     b.wait_for_selector("#checkin-sync[data-synced='1']")
-    assert "Conflit : Fatou Diallo était déjà entré·e" in b.locator("#checkin-sync").inner_text()
     conflicts = b.locator("#checkin-conflicts")
     conflicts.wait_for()
     assert "1 conflit à vérifier" in conflicts.inner_text()
     assert "Fatou Diallo" in conflicts.inner_text()
+    # The sync's message stays once the phone's ticket list has been refreshed after it.
+    assert "Conflit : Fatou Diallo était déjà entré·e" in b.locator("#checkin-sync").inner_text()
     assert CheckInScan.objects.filter(conflict=True).count() == 1
     assert axe_violations(b) == [], "conflict shown"
 

@@ -182,7 +182,8 @@
         return kept;
     }
 
-    function loadTickets() {
+    // After a sync, `keepMessage`: what the sync said (conflicts above all) stays on screen.
+    function loadTickets(keepMessage) {
         return fetch(root.getAttribute("data-tickets-url"), {
             credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"
         }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
@@ -190,7 +191,7 @@
             var kept = keep(data);
             root.setAttribute("data-offline-ready", data.tickets.length);
             showCounts(localCounts(kept));
-            updateStatus(fill(T.offline_ready, {n: data.tickets.length}));
+            updateStatus(keepMessage ? undefined : fill(T.offline_ready, {n: data.tickets.length}));
         }).catch(function () { updateStatus(); });
     }
 
@@ -395,7 +396,7 @@
                 fetch(window.location.pathname, {credentials: "same-origin"})
                     .then(function (r) { return r.text(); }).then(swapFrom).catch(function () {});
             }
-            loadTickets();
+            loadTickets(true);
         }).catch(function () { syncing = false; updateStatus(); });
     }
 
