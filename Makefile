@@ -38,8 +38,11 @@ LOCALE_PO := $(wildcard cesiq_site/locale/*/LC_MESSAGES/*.po)
 LOCALE_MO := $(LOCALE_PO:.po=.mo)
 messages: $(LOCALE_MO)
 
+# One run compiles what changed; every .mo is then marked as up to date with every .po (the
+# command skips a catalogue whose .po did not change, and make compares each .mo to all .po).
 $(LOCALE_MO): $(LOCALE_PO) | $(STAMP)
 	$(PY) manage.py compile_translations
+	touch $(LOCALE_MO)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput

@@ -114,7 +114,8 @@ def ancestors(page):
     from cesiq_site.request_memo import memoized
 
     if page.pk is None:
-        return []
+        # A new page in the admin's preview: Wagtail gave it its place in the tree (a path).
+        return list(page.get_ancestors()) if page.path else []
     return memoized(("ancestors", page.pk), lambda: list(page.get_ancestors()))
 
 

@@ -1805,7 +1805,9 @@ def reconcile_pending_payments(now=None, min_age=timedelta(minutes=10)):
             logger.warning("reconcile: %s: %s", payment.stripe_session_id, exc)
             continue
         try:
-            handled += _reconcile_session(payment, session)
+            # Its own transaction (or savepoint): a failure undoes this payment's work only.
+            with transaction.atomic():
+                handled += _reconcile_session(payment, session)
         except Exception:
             # One payment in trouble must not stop the others: log it and go on.
             logger.exception("reconcile: %s failed", payment.stripe_session_id)

@@ -63,3 +63,17 @@ def test_the_next_test_that_commits_starts_from_the_seed(snapshot):
     assert seeded_db.differences() == []
     assert cache.get("seeded-db-test") is None
     assert not default_storage.exists("tests/leaky.txt")
+
+
+def test_a_test_that_commits_changes_again(snapshot):
+    change_everything(snapshot)
+
+
+def test_what_it_changed_is_undone_after_it(transactional_db):
+    """Without the fixture (no restore at the start of this test): the restore that followed
+    the test above is what put the seed back."""
+    if not seeded_db.has_snapshot():
+        service_missing("needs PostgreSQL (DATABASE_URL): the seeded snapshot is PostgreSQL's")
+    assert seeded_db.differences() == []
+    assert cache.get("seeded-db-test") is None
+    assert not default_storage.exists("tests/leaky.txt")

@@ -24,7 +24,13 @@ from devtools.fake_stripe import FakeStripe, StateFileBusy
 # What decides the demo content: the seed's own code and data. A change to any of them, or
 # any migration applied, runs the seed again (it is idempotent: it brings the content up to
 # date). `make seed` runs it unconditionally.
-SEED_SOURCES = ("devtools/demo/*.py", "devtools/management/commands/seed_demo.py")
+# What the seed reads: its data, its command, and the teams' permissions it gives the demo
+# accounts (home/permissions.py, which no migration carries).
+SEED_SOURCES = (
+    "devtools/demo/*.py",
+    "devtools/management/commands/seed_demo.py",
+    "home/permissions.py",
+)
 
 
 def unapplied_migrations(connection):
