@@ -51,7 +51,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,8 +59,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
+from support import PYTHON, ROOT, admin_sql, free_port, manage, skip, with_database
+
 WEBHOOK_PATH = "/payments/stripe/webhook/"
 STRIPE_KEY = "sk_test_bench_checkout"  # the fake Stripe's test key, not a secret
 WEBHOOK_SECRET = "whsec_bench_checkout"  # noqa: S105 — signs the fake Stripe's events here only
@@ -91,35 +90,6 @@ def parse_args(argv=None):
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--slug", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def skip(reason):
-    print(f"skipped: {reason}")
-    return 2 if os.environ.get("CI", "").lower() == "true" else 0
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def with_database(url, name):
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(server_url, *statements):
-    import psycopg
-
-    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def manage(env, *args):
-    subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
 
 
 def percentile(sorted_values, fraction):

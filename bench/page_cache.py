@@ -32,17 +32,15 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
+from support import PYTHON, ROOT, admin_sql, free_port, manage, skip, with_database
 
 
 def parse_args(argv=None):
@@ -70,39 +68,6 @@ def parse_args(argv=None):
     )
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     return parser.parse_args(argv)
-
-
-def skip(reason):
-    print(f"skipped: {reason}")
-    return 2 if os.environ.get("CI", "").lower() == "true" else 0
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def with_database(url, name):
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(server_url, *statements):
-    import psycopg
-
-    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def manage(env, *args, quiet=True):
-    subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL if quiet else None,
-    )
 
 
 def fetch(url, headers=None):
