@@ -48,6 +48,15 @@ def log_in(page, site_url, username):
     expect(page).to_have_url(site_url + "/admin/")
 
 
+def field_errors(page):
+    """What the admin said is wrong with the form, field by field (empty when it was saved)."""
+    texts = [
+        " ".join(field.inner_text().split())
+        for field in page.locator(".w-field--error, .help-critical, .error-message").all()
+    ]
+    return [text[:300] for text in texts if text]
+
+
 def footer_action(page, name):
     footer = page.get_by_role("navigation", name="Actions (pied de page)")
     footer.get_by_role("button", name="Plus d'actions").click()
@@ -90,8 +99,16 @@ def test_an_article_is_written_approved_published_and_translated(browser_page, s
     expect(preview.get_by_text(PARAGRAPH)).to_be_visible()
     expect(preview.get_by_role("link", name=THEME)).to_be_visible()
 
+    # Wagtail autosaves the new article as a draft (the address becomes the draft's): the
+    # editor submits that draft. Submitted while the autosave that creates it is on its way,
+    # the form would create the article a second time (its slug then taken: "erreurs de
+    # validation").
+    expect(page).to_have_url(re.compile(r"/admin/pages/\d+/edit/"))
+
     # Submitted to the coordination: not public yet.
     footer_action(page, "Soumettre à Approbation de la coordination")
+    page.wait_for_load_state()
+    assert field_errors(page) == []
     expect(page.get_by_role("status").first).to_contain_text(
         re.compile(re.escape(TITLE) + r".*soumise\s+pour\s+modération")
     )
