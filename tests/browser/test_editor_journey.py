@@ -63,7 +63,12 @@ def footer_action(page, name):
     footer.get_by_role("button", name=name, exact=True).click()
 
 
-def test_an_article_is_written_approved_published_and_translated(browser_page, site_url):
+def test_an_article_is_written_approved_published_and_translated(browser_page, site_url, settings):
+    # Wagtail 8 autosaves a new page as a draft now and then; a submission made while that
+    # autosave is on its way creates the page a second time and is refused (its slug is
+    # taken). Wagtail's race, not this journey's: autosave is off here (the live server runs
+    # in this process, so the setting reaches it).
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
     page = browser_page
     page.set_viewport_size({"width": 1400, "height": 1000})
 
@@ -98,12 +103,6 @@ def test_an_article_is_written_approved_published_and_translated(browser_page, s
     expect(preview.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(preview.get_by_text(PARAGRAPH)).to_be_visible()
     expect(preview.get_by_role("link", name=THEME)).to_be_visible()
-
-    # Wagtail autosaves the new article as a draft (the address becomes the draft's): the
-    # editor submits that draft. Submitted while the autosave that creates it is on its way,
-    # the form would create the article a second time (its slug then taken: "erreurs de
-    # validation").
-    expect(page).to_have_url(re.compile(r"/admin/pages/\d+/edit/"))
 
     # Submitted to the coordination: not public yet.
     footer_action(page, "Soumettre à Approbation de la coordination")
