@@ -399,15 +399,32 @@ def test_choosing_the_invoice_for_an_order_a_code_made_free_confirms_it_as_free(
     assert Invoice.objects.count() == invoices
 
 
+def run_out_hold(order):
+    """An activity booked more than a year ahead, the invoice still unpaid: its hold ran out
+    (`PAYMENT_WINDOW`) and the expiry job released its places. Returns the moment after."""
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    now = timezone.now()
+    orders.expire_stale_orders(now=now)
+    order.refresh_from_db()
+    return now
+
+
+def pay_by_cheque(order, user, reference, now):
+    return schools.record_payment(
+        Invoice.objects.get(order=order),
+        method="cheque",
+        reference=reference,
+        amount=order.total,
+        received_on=date(2027, 12, 5),
+        user=user,
+        now=now,
+    )
+
+
 def test_a_cheque_for_an_invoice_whose_hold_ran_out_is_refused_once_the_places_are_sold(
     invoice_activity, billed, billetterie
 ):
-    # An activity booked more than a year ahead, the invoice still unpaid: the hold ran out
-    # (a year, `PAYMENT_WINDOW`) and its places went back on sale, and were taken.
-    Order.objects.filter(pk=billed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    later = timezone.now()
-    orders.expire_stale_orders(now=later)
-    billed.refresh_from_db()
+    later = run_out_hold(billed)  # its places went back on sale, and were taken
     assert billed.state == OrderState.EXPIRED
     date_ = Attendee.objects.filter(order_line__order=billed).first().date
     for buyer in ("a", "b"):
@@ -423,15 +440,7 @@ def test_a_cheque_for_an_invoice_whose_hold_ran_out_is_refused_once_the_places_a
     with pytest.raises(
         schools.BookingError, match="n'est plus disponible.*Il ne reste que 2 place"
     ):
-        schools.record_payment(
-            invoice,
-            method="cheque",
-            reference="CHQ-9",
-            amount=billed.total,
-            received_on=date(2027, 12, 5),
-            user=billetterie,
-            now=later,
-        )
+        pay_by_cheque(billed, billetterie, "CHQ-9", later)
     billed.refresh_from_db()
     assert billed.state == OrderState.EXPIRED
     assert invoice.payments.count() == 0 and billed.payments.count() == 0
@@ -440,18 +449,6 @@ def test_a_cheque_for_an_invoice_whose_hold_ran_out_is_refused_once_the_places_a
 def test_a_cheque_for_an_invoice_whose_hold_ran_out_confirms_it_while_places_are_free(
     billed, billetterie
 ):
-    Order.objects.filter(pk=billed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    later = timezone.now()
-    orders.expire_stale_orders(now=later)
-    invoice = Invoice.objects.get(order=billed)
-    schools.record_payment(
-        invoice,
-        method="cheque",
-        reference="CHQ-10",
-        amount=billed.total,
-        received_on=date(2027, 12, 5),
-        user=billetterie,
-        now=later,
-    )
+    pay_by_cheque(billed, billetterie, "CHQ-10", run_out_hold(billed))
     billed.refresh_from_db()
     assert billed.state == OrderState.PAID
