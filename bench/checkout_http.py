@@ -142,12 +142,15 @@ def answers(port, path, timeout=2):
         connection.close()
 
 
+PARTS = {"web": "gunicorn", "worker": "Celery worker", "stripe": "fake Stripe"}
+
+
 def cpu_seconds(sessions, database):
     """CPU time (user + system) used so far by the processes of these sessions (gunicorn and
     its workers, the Celery worker, the fake Stripe) and by the PostgreSQL backends serving
     `database`: what the machine spends, whatever else shares it."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = {"site": 0.0, "database": 0.0}
+    total = {"site": 0.0, "database": 0.0, "web": 0.0, "worker": 0.0, "stripe": 0.0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -161,6 +164,10 @@ def cpu_seconds(sessions, database):
         used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         if int(fields[3]) in sessions:  # the session id
             total["site"] += used
+            kind = (
+                "worker" if "celery" in command else "stripe" if "fake_stripe" in command else "web"
+            )
+            total[kind] += used
         elif command.startswith("postgres:") and f" {database} " in command:
             total["database"] += used
     return total
@@ -624,11 +631,11 @@ def main(argv=None):
             str(args.workers),
             "--worker-class",
             args.worker_class,
-            "--threads",
-            str(args.threads),
             "--log-level",
             "warning",
         ]
+        if args.worker_class == "gthread":  # gunicorn turns sync workers with threads into gthread
+            gunicorn += ["--threads", str(args.threads)]
         web_env = dict(production)
         if args.profile:
             web_env["CESIQ_BENCH_PROFILE"] = args.profile
@@ -695,6 +702,10 @@ def main(argv=None):
                 f"{site_cpu / len(paid) * 1000:.0f} ms; PostgreSQL {db_cpu / len(paid) * 1000:.0f}"
                 f" ms), refused buyers included: 2 idle cores would sell "
                 f"{2 / per_order:.1f} orders/s"
+            )
+            share = {k: (cpu_after[k] - cpu_before[k]) / len(paid) * 1000 for k in PARTS}
+            print(
+                "  of which:          " + ", ".join(f"{PARTS[k]} {share[k]:.0f} ms" for k in PARTS)
             )
         for _outcome, _s, detail in errors[:5]:
             print(f"ERROR: {detail}")

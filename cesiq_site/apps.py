@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.db.models import Model
+from django.db.models.signals import post_delete
+from django.utils import timezone
 
 # What a public page may show: a save or delete of any of these apps' rows may change a page
 # (pages, snippets such as venues, themes and producers, site settings, images, documents).
@@ -13,28 +17,120 @@ CONTENT_APPS = {
     "wagtaildocs",
     "taggit",
 }
-# Rows written while a public page is rendered, or that no public page shows.
-NOT_CONTENT = {"wagtailimages.rendition", "wagtailcore.pagelogentry", "wagtailcore.modellogentry"}
+# Rows written while a public page is rendered, or that no public page shows: who registered,
+# who came in at the door, who waits for a place, what was shipped (staff pages and emails
+# show them; the places they stand for are counted from order lines and holds).
+NOT_CONTENT = {
+    "wagtailimages.rendition",
+    "wagtailcore.pagelogentry",
+    "wagtailcore.modellogentry",
+    "events.attendee",
+    "events.checkinscan",
+    "events.waitinglistentry",
+    "shop.fulfilment",
+}
 # Order fields that change what is counted as sold or held (orders.availability).
 COUNTED_ORDER_FIELDS = {"state", "expires_at"}
+# What a save or delete does to the places counted as sold or held.
+TAKES, MAY_GIVE_BACK = "takes", "may give back"
+# Order state changes that can only take places: paid while held, or paid late (the late
+# payment rule takes its places again, orders.services.reserve_again).
+TAKING_STATES = {("pending", "paid"), ("expired", "paid")}
+HELD_MARGIN = timedelta(minutes=1)
+
+
+def order_change(order, created, update_fields):
+    """What this save of an order does to the places counted: TAKES if it can only take
+    places (placed, or paid or its hold made longer after its hold ran out), None if nothing
+    counted changed (paid, or its hold made longer, while it held its places anyway),
+    MAY_GIVE_BACK otherwise (cancelled, expired, refunded, its hold shortened, or what it was
+    before is not known). `Order.from_db` remembers what the order counted as when read."""
+    if created:
+        return TAKES
+    fields = COUNTED_ORDER_FIELDS & set(update_fields or COUNTED_ORDER_FIELDS)
+    if not fields:
+        return None
+    before = getattr(order, "counted_as", None)
+    if before is None:
+        return MAY_GIVE_BACK
+    state, expires_at = before
+    if "state" in fields and order.state != state and (state, order.state) not in TAKING_STATES:
+        return MAY_GIVE_BACK
+    if (
+        "expires_at" in fields
+        and order.state == "pending"
+        and (expires_at is None or order.expires_at < expires_at)
+    ):
+        return MAY_GIVE_BACK
+    # Paid or held longer: it took places only if it did not hold them already. A hold that
+    # runs out within the margin may run out before this commits: counted as taking.
+    held = state == "pending" and expires_at and expires_at > timezone.now() + HELD_MARGIN
+    if state in ("paid", "refunded") or held:
+        return None
+    return TAKES
+
+
+def places_change(sender, instance, created=False, update_fields=None, deleted=False):
+    """What a save or delete of an order, an order line or a hold does to the places counted
+    (None, TAKES or MAY_GIVE_BACK); anything that may change a quota's size gives back."""
+    label = sender._meta.label_lower
+    if deleted:
+        return MAY_GIVE_BACK
+    if label == "orders.order":
+        change = order_change(instance, created, update_fields)
+        instance.counted_as = (instance.state, instance.expires_at)
+        return change
+    if label == "orders.orderline":
+        if created:
+            return TAKES
+        if update_fields is not None and set(update_fields) <= {"fulfilled"}:
+            return None
+        return MAY_GIVE_BACK
+    if label == "orders.quotahold":
+        return TAKES if created else MAY_GIVE_BACK
+    if label == "orders.quota":
+        return MAY_GIVE_BACK
+    return None
 
 
 def changes_public_pages(sender, update_fields=None, **kwargs):
-    """Does this save or delete change what a public page may show?"""
+    """Does this save or delete of content change what a public page may show? (Orders, lines,
+    holds and quotas: `places_change`.)"""
     meta = sender._meta
     if meta.label_lower in NOT_CONTENT:
         return False
-    if meta.app_label in CONTENT_APPS:
-        return True
-    if meta.label_lower == "orders.order":
-        return update_fields is None or bool(COUNTED_ORDER_FIELDS & set(update_fields))
-    return meta.label_lower in {"orders.orderline", "orders.quota", "orders.quotahold"}
+    return meta.app_label in CONTENT_APPS
 
 
-def invalidate_pages(sender, **kwargs):
+def invalidate_pages(sender, instance=None, created=False, update_fields=None, **kwargs):
     from . import pagecache
 
-    if changes_public_pages(sender, **kwargs):
+    if changes_public_pages(sender):
+        pagecache.bump_on_commit()
+        return
+    deleted = kwargs.get("signal") is post_delete
+    change = places_change(sender, instance, created, update_fields, deleted=deleted)
+    if change == MAY_GIVE_BACK:
+        pagecache.bump_on_commit()
+    elif change == TAKES:
+        if sender._meta.label_lower == "orders.quotahold":
+            pagecache.places_taken_on_commit(quotas=[instance.quota_id])
+        else:
+            order = instance.pk if sender._meta.label_lower == "orders.order" else instance.order_id
+            pagecache.places_taken_on_commit(orders=[order])
+
+
+def invalidate_pages_for_line_quotas(sender, instance, action, reverse, pk_set, **kwargs):
+    """A line's quotas are linked after the line is saved: linking takes places, unlinking
+    may give some back."""
+    from . import pagecache
+
+    if action == "post_add" and pk_set:
+        if reverse:  # quota.order_lines.add(line)
+            pagecache.places_taken_on_commit(quotas=[instance.pk])
+        else:
+            pagecache.places_taken_on_commit(orders=[instance.order_id], quotas=pk_set)
+    elif action in {"post_remove", "post_clear"}:
         pagecache.bump_on_commit()
 
 
@@ -63,7 +159,7 @@ class CesiqSiteConfig(AppConfig):
     verbose_name = "CÉSIQ"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_save
         from wagtail.signals import (
             page_published,
             page_unpublished,
@@ -87,6 +183,13 @@ class CesiqSiteConfig(AppConfig):
             signal.connect(pagecache.bump_on_commit, dispatch_uid=f"pagecache:{name}")
         post_save.connect(invalidate_pages, dispatch_uid="pagecache:post_save")
         post_delete.connect(invalidate_pages, dispatch_uid="pagecache:post_delete")
+        from orders.models import OrderLine
+
+        m2m_changed.connect(
+            invalidate_pages_for_line_quotas,
+            sender=OrderLine.quotas.through,
+            dispatch_uid="pagecache:line_quotas",
+        )
 
         # What a request asks many times, asked once (cesiq_site/request_memo.py).
         request_memo.memoize_wagtail_lookups()

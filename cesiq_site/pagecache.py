@@ -19,12 +19,14 @@ random token in the cache, replaced (after commit) whenever something a public p
 have changed: a page published, unpublished, moved or deleted (translations are pages),
 a theme, venue or producer published or unpublished,
 any save or delete of content models (home, events, shop: venues, themes, producers, site
-settings; images and documents), and any change to what counts as sold or held (an order
-placed, paid, cancelled, expired or refunded; a quota's size; a waiting-list hold). See
-`cesiq_site/apps.py` for the signals. One global generation rather than per-page keys: a sale
-changes the list, the month view, the activity page, the home page's "next activities" and
-the structured data at once, and publishing changes menus on every page; exactness matters
-more than keeping other pages warm.
+settings; images and documents), and any change to what counts as sold or held that a page
+may show: anything that may give places back (an order cancelled, expired or refunded, a hold
+shortened, a quota's size) always; a sale (an order placed or paid, a hold made longer, places
+offered to a waiting list) only once few enough places are left that pages say how many
+(`places_taken_on_commit`). See `cesiq_site/apps.py` for the signals. One global generation
+rather than per-page keys: a sale changes the list, the month view, the activity page, the
+home page's "next activities" and the structured data at once, and publishing changes menus
+on every page; exactness matters more than keeping other pages warm.
 
 Time. A hold that runs out frees its places without any write (`orders.availability`), so no
 signal can announce it. Each entry therefore lives at most until the earliest expiry of a hold
@@ -76,15 +78,51 @@ def bump():
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
-class _BumpAtCommit:
-    """The bump one transaction asked for; knows once it has run."""
+class _AtCommit:
+    """What one transaction asked to run after its commit; knows once it has run."""
 
     def __init__(self):
         self.done = False
 
     def __call__(self):
         self.done = True
+        self.run()
+
+
+class _BumpAtCommit(_AtCommit):
+    def run(self):
         bump()
+
+
+class _PlacesAtCommit(_AtCommit):
+    """Places or units one transaction took: bump only if few enough are left to be shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.orders, self.quotas = set(), set()
+
+    def run(self):
+        try:
+            shown = places_shown(self.orders, self.quotas)
+        except Exception:  # the database gone after the commit: be exact rather than fast
+            logger.exception("page cache: could not count the places left; bumping")
+            shown = True
+        if shown:
+            bump()
+
+
+def _asked(kind):
+    """The callback of this kind the current transaction already asked for, if it still
+    covers a change made now: only if every savepoint it was asked in is still open (undoing
+    any of them would undo this change too). Asked in a savepoint since released or rolled
+    back, it does not count: this change asks again."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        open_savepoints = set(connection.savepoint_ids)
+        for savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, kind) and not callback.done and savepoints <= open_savepoints:
+                return callback
+    return None
 
 
 def bump_on_commit(**kwargs):
@@ -92,21 +130,68 @@ def bump_on_commit(**kwargs):
     old data keeps the old generation, so it is never served after the bump).
 
     Once per transaction: a payment saves its order, then its lines, and each save asks; one
-    bump at the commit says it all (a call to the cache spared for each). A bump already
-    asked and not yet run counts only if every savepoint it was asked in is still open:
-    undoing any of them would undo this change too. Otherwise (asked in a savepoint since
-    released or rolled back) this change asks again."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        open_savepoints = set(connection.savepoint_ids)
-        for savepoints, callback, _robust in connection.run_on_commit:
-            if (
-                isinstance(callback, _BumpAtCommit)
-                and not callback.done
-                and savepoints <= open_savepoints
-            ):
-                return
-    transaction.on_commit(_BumpAtCommit(), robust=True)
+    bump at the commit says it all (a call to the cache spared for each)."""
+    if _asked(_BumpAtCommit) is None:
+        transaction.on_commit(_BumpAtCommit(), robust=True)
+
+
+def places_taken_on_commit(orders=(), quotas=()):
+    """Places or units were taken and none given back (an order placed, a held order paid, a
+    hold made longer, places offered to a waiting list): the places left went down or stayed.
+
+    Public pages say nothing about the places left while many are (no badge, schema.org
+    "InStock"); they say how many only from `shown_below` places down ("Plus que 3 places",
+    "LimitedAvailability", "Complet", "Épuisé"). So after the commit the generation is bumped
+    only if one of the quotas touched is now at or below that line. That is exact: a page
+    stored while many were left said nothing that a sale leaving many changes, and a hold that
+    runs out later only gives places back (still many) or was already running when the page
+    was stored (the page's lifetime ends when it runs out, see `_lifetime`). Anything that may
+    give places back (a cancellation, an expiry, a refund, a shorter hold) bumps always.
+    During a sale, the activity page, the list and the home page stay cached until few places
+    are left, instead of being rendered again for every buyer."""
+    if _asked(_BumpAtCommit) is not None:
+        return  # this transaction bumps anyway
+    check = _asked(_PlacesAtCommit)
+    if check is None:
+        check = _PlacesAtCommit()
+        check.orders.update(orders)
+        check.quotas.update(quotas)
+        # Outside a transaction this runs now, hence the ids first.
+        transaction.on_commit(check, robust=True)
+    else:
+        check.orders.update(orders)
+        check.quotas.update(quotas)
+
+
+def shown_below(size, low_stock_threshold=0):
+    """From how many places left a public page says how many are left: the activity page's
+    badge (5), schema.org's LimitedAvailability (5, or a fifth of the places), a product's
+    low-stock line (its variant's threshold); "Complet" and "Épuisé" from 0."""
+    from events.models import LIMITED_PLACES, LIMITED_SHARE
+
+    return max(LIMITED_PLACES, size * LIMITED_SHARE, low_stock_threshold)
+
+
+def places_shown(orders, quotas):
+    """Is any quota of these orders' lines, or any of these quotas, now at or below the number
+    of places left that public pages show?"""
+    from orders.availability import usage
+    from orders.models import Quota
+    from shop.models import ProductVariant
+
+    ids = set(quotas)
+    if orders:
+        ids.update(Quota.objects.filter(order_lines__order__in=orders).values_list("pk", flat=True))
+    found = usage(ids)
+    thresholds = dict(
+        ProductVariant.objects.filter(quota_id__in=found).values_list(
+            "quota_id", "low_stock_threshold"
+        )
+    )
+    return any(
+        used.left <= shown_below(used.size, thresholds.get(quota, 0))
+        for quota, used in found.items()
+    )
 
 
 def current_generation():

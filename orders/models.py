@@ -157,6 +157,19 @@ class Order(models.Model):
     def get_absolute_url(self):
         return reverse("orders:detail", kwargs={"code": self.code, "token": self.token})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        # What counted places when the order was read: the page cache tells a change that can
+        # only take places from one that may give some back (cesiq_site.apps.order_change).
+        order.counted_as = (order.__dict__.get("state"), order.__dict__.get("expires_at"))
+        return order
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:
+            self.counted_as = (self.__dict__.get("state"), self.__dict__.get("expires_at"))
+
     def can_become(self, state):
         return state in ORDER_TRANSITIONS[OrderState(self.state)]
 

@@ -72,12 +72,12 @@ def places_badge(client, page):
     return badge.get_text(strip=True) if badge else ""
 
 
-def place(page, quantity, now=None, state=None):
+def place(page, quantity, now=None, state=None, email="awa@example.org"):
     ticket = page.ticket_types.first()
     order = services.place_order(
         kind="tickets",
         buyer_name="Awa Diallo",
-        buyer_email="awa@example.org",
+        buyer_email=email,
         language="fr",
         selections=[
             Selection(item=ticket, quantity=quantity, option=page.upcoming_dates[0]),
@@ -336,8 +336,9 @@ def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client
     order = committed(place, page, 2)
     assert places_badge(client, page) == "Plus que 1 place"
 
+    # Paid while held: the same places counted, nothing to render again.
     committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
-    assert get(client, page.url)["X-Page-Cache"] == "miss"  # paid: the page was rendered again
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
     assert places_badge(client, page) == "Plus que 1 place"
 
     committed(place, page, 1)
@@ -359,6 +360,15 @@ def test_a_hold_that_runs_out_shows_on_the_next_request(client, committed):
     time.sleep(1.6)
     assert Order.objects.get(pk=order.pk).state == OrderState.PENDING  # nothing wrote anything
     assert places_badge(client, page) == "Plus que 3 places"
+
+
+def test_an_order_paid_after_its_hold_ran_out_shows_on_the_next_request(client, committed):
+    page = activity()  # 3 places
+    order = committed(place, page, 2, now=timezone.now() - services.hold_duration())
+    assert places_badge(client, page) == "Plus que 3 places"  # its hold ran out
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+    committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
+    assert places_badge(client, page) == "Plus que 1 place"
 
 
 def test_an_order_that_is_expired_shows_on_the_next_request(client, committed):
@@ -461,4 +471,134 @@ def test_a_transaction_bumps_the_generation_once_however_many_rows_it_saves(
             pass
         pagecache.bump_on_commit()
     assert len([c for c in callbacks if isinstance(c, pagecache._BumpAtCommit)]) == 1
+    assert pagecache.current_generation() != before
+
+
+# --- sales that leave many places keep the pages -------------------------------------------------
+
+
+def place_many(page, quantity):
+    """Orders of at most 10 places (the most one order may take on a date) until `quantity`."""
+    for buyer in range((quantity + 9) // 10):
+        place(page, min(quantity - buyer * 10, 10), email=f"buyer{buyer}@example.org")
+
+
+def availability_offered(client, page):
+    """The schema.org availability of the page's first offer, as a search engine reads it."""
+    import json
+
+    html = BeautifulSoup(get(client, page.url).content, "html.parser")
+    for script in html.select('script[type="application/ld+json"]'):
+        data = json.loads(script.string)
+        for item in data if isinstance(data, list) else [data]:
+            if item.get("@type") == "Event" and item.get("offers"):
+                return item["offers"][0]["availability"].rsplit("/", 1)[1]
+    return None
+
+
+def test_a_sale_that_leaves_many_places_keeps_the_pages_until_few_are_left(client, committed):
+    page = activity("conference-justice-climatique")  # 80 places: shown from 16 left (a fifth)
+    urls = [page.url, "/activites/", "/"]
+    for url in urls:
+        assert served_from_cache(client, url)
+    assert availability_offered(client, page) == "InStock"
+
+    committed(place_many, page, 63)  # free: registered at once; 17 left, not said
+    for url in urls:
+        assert get(client, url)["X-Page-Cache"] == "hit", url
+    assert places_badge(client, page) == ""
+
+    committed(place, page, 1)  # 16 left: a fifth of the places, "limited" from now
+    assert get(client, page.url)["X-Page-Cache"] == "miss"
+    assert availability_offered(client, page) == "LimitedAvailability"
+
+    committed(place_many, page, 11)  # 5 left: every sale shows from now on
+    assert places_badge(client, page) == "Plus que 5 places"
+    committed(place, page, 1)
+    assert places_badge(client, page) == "Plus que 4 places"
+
+
+def test_a_held_order_paid_with_many_places_left_keeps_the_pages(client, committed):
+    page = activity("atelier-consommation-equitable")  # 20 places a date
+    committed(place, page, 4, email="kim@example.org")
+    order = committed(place, page, 10)  # 6 left
+    assert served_from_cache(client, page.url)
+    committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+    assert places_badge(client, page) == ""
+    committed(place, page, 1, email="lea@example.org")
+    assert places_badge(client, page) == "Plus que 5 places"
+
+
+def test_a_hold_made_shorter_shows_on_the_next_request(client, committed):
+    # Places given back early (a Checkout session that failed) may change the pages although
+    # many places are left: a page stored meanwhile may have to say more places again.
+    page = activity("atelier-consommation-equitable")  # 20 places a date
+    order = committed(place, page, 10)  # 10 left, held
+    assert places_badge(client, page) == ""
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+    order = Order.objects.get(pk=order.pk)
+    order.expires_at = timezone.now() + timedelta(seconds=30)
+    committed(order.save, update_fields=["expires_at"])
+    assert get(client, page.url)["X-Page-Cache"] == "miss"
+
+
+def test_a_hold_made_longer_keeps_the_pages(client, committed):
+    page = activity("atelier-consommation-equitable")
+    order = committed(place, page, 2)
+    assert served_from_cache(client, page.url)
+    order = Order.objects.get(pk=order.pk)
+    order.expires_at += timedelta(minutes=30)
+    committed(order.save, update_fields=["expires_at"])
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+
+
+def test_stock_taken_above_the_low_stock_line_keeps_the_product_page(client, committed):
+    from orders import availability
+
+    coffee = variant("CAF-PER-340")
+    coffee.stock, coffee.low_stock_threshold = 40, 10
+    committed(coffee.save)
+    url = coffee.page.url
+    assert served_from_cache(client, url)
+    until = timezone.now() + timedelta(hours=1)
+    committed(availability.hold, coffee.quota, 29, until=until)  # 11 left
+    assert get(client, url)["X-Page-Cache"] == "hit"
+    assert "en stock" not in get(client, url).content.decode()
+    committed(availability.hold, coffee.quota, 1, until=until)  # 10 left: the variant's line
+    assert "Plus que 10 en stock" in get(client, url).content.decode()
+
+
+def test_places_taken_in_a_savepoint_rolled_back_are_not_counted(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    from cesiq_site import pagecache
+
+    quota = activity().upcoming_dates[0].quota_id
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                pagecache.places_taken_on_commit(quotas=[quota])
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    # Asked twice in one transaction: one check of both at the commit.
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        pagecache.places_taken_on_commit(quotas=[quota])
+        pagecache.places_taken_on_commit(orders=[1])
+    assert len(callbacks) == 1 and callbacks[0].quotas == {quota} and callbacks[0].orders == {1}
+
+
+def test_places_counted_after_the_commit_bump_if_the_database_cannot_say(monkeypatch, committed):
+    from cesiq_site import pagecache
+
+    def fails(orders, quotas):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(pagecache, "places_shown", fails)
+    before = pagecache.current_generation()
+    committed(pagecache.places_taken_on_commit, quotas=[1])
     assert pagecache.current_generation() != before
