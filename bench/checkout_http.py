@@ -242,11 +242,15 @@ class Browser:
                 if header.lower() == "set-cookie":
                     name, _, rest = value.partition("=")
                     self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.page_cache = response.getheader("X-Page-Cache")
         return response.status, response.getheader("Location"), content.decode(errors="replace")
 
     def close(self):
         for connection in self.connections.values():
             connection.close()
+
+
+ACTIVITY_PAGE_CACHE = []  # X-Page-Cache of each buyer's first request (list.append: thread-safe)
 
 
 def buyer(number, base, activity_path):
@@ -256,6 +260,7 @@ def buyer(number, base, activity_path):
     started = time.perf_counter()
     try:
         status, _loc, _page = browser.request("GET", base + activity_path)
+        ACTIVITY_PAGE_CACHE.append(browser.page_cache)
         if status != 200:
             return "error", 0, f"activity page answered {status}"
         register = base + activity_path + "inscription/"
@@ -693,6 +698,8 @@ def main(argv=None):
         print(f"buyer p50:            {p50 * 1000:.0f} ms")
         print(f"buyer p95:            {p95 * 1000:.0f} ms")
         print(f"landed before paid:   {waiting} (the page said « en attente »)")
+        hits = ACTIVITY_PAGE_CACHE.count("hit")
+        print(f"activity page cached: {hits} of {len(ACTIVITY_PAGE_CACHE)} buyers")
         site_cpu = cpu_after["site"] - cpu_before["site"]
         db_cpu = cpu_after["database"] - cpu_before["database"]
         if paid:

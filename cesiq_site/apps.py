@@ -1,17 +1,18 @@
-from datetime import timedelta
-
 from django.apps import AppConfig
 from django.db.models import Model
 from django.db.models.signals import post_delete
-from django.utils import timezone
 
 # What a public page may show: a save or delete of any of these apps' rows may change a page
-# (pages, snippets such as venues, themes and producers, site settings, images, documents).
+# (pages, snippets such as venues, themes and producers, site settings, images, documents;
+# members and their membership periods, which decide who the network directory lists).
 CONTENT_APPS = {
     "home",
     "events",
     "shop",
     "news",
+    "memberships",
+    "network",
+    "resources",
     "wagtailcore",
     "wagtailimages",
     "wagtaildocs",
@@ -36,15 +37,15 @@ TAKES, MAY_GIVE_BACK = "takes", "may give back"
 # Order state changes that can only take places: paid while held, or paid late (the late
 # payment rule takes its places again, orders.services.reserve_again).
 TAKING_STATES = {("pending", "paid"), ("expired", "paid")}
-HELD_MARGIN = timedelta(minutes=1)
 
 
 def order_change(order, created, update_fields):
     """What this save of an order does to the places counted: TAKES if it can only take
-    places (placed, or paid or its hold made longer after its hold ran out), None if nothing
-    counted changed (paid, or its hold made longer, while it held its places anyway),
-    MAY_GIVE_BACK otherwise (cancelled, expired, refunded, its hold shortened, or what it was
-    before is not known). `Order.from_db` remembers what the order counted as when read."""
+    places (placed, or paid late); (TAKES, until) if it takes places only if its hold, which
+    ran until `until`, has run out by the commit (paid, or its hold made longer: while held,
+    its places were counted anyway); None if nothing counted changed; MAY_GIVE_BACK otherwise
+    (cancelled, expired, refunded, its hold shortened, or what it was before is not known).
+    `Order.from_db` remembers what the order counted as when read."""
     if created:
         return TAKES
     fields = COUNTED_ORDER_FIELDS & set(update_fields or COUNTED_ORDER_FIELDS)
@@ -62,12 +63,11 @@ def order_change(order, created, update_fields):
         and (expires_at is None or order.expires_at < expires_at)
     ):
         return MAY_GIVE_BACK
-    # Paid or held longer: it took places only if it did not hold them already. A hold that
-    # runs out within the margin may run out before this commits: counted as taking.
-    held = state == "pending" and expires_at and expires_at > timezone.now() + HELD_MARGIN
-    if state in ("paid", "refunded") or held:
+    # Paid or held longer: it took places only if it did not hold them already, which the
+    # check after the commit decides (its hold may run out before the commit).
+    if state in ("paid", "refunded"):
         return None
-    return TAKES
+    return (TAKES, expires_at) if state == "pending" else TAKES
 
 
 def places_change(sender, instance, created=False, update_fields=None, deleted=False):
@@ -112,6 +112,8 @@ def invalidate_pages(sender, instance=None, created=False, update_fields=None, *
     change = places_change(sender, instance, created, update_fields, deleted=deleted)
     if change == MAY_GIVE_BACK:
         pagecache.bump_on_commit()
+    elif isinstance(change, tuple):  # (TAKES, until): only if its hold ran out by the commit
+        pagecache.places_taken_on_commit(held={instance.pk: change[1]})
     elif change == TAKES:
         if sender._meta.label_lower == "orders.quotahold":
             pagecache.places_taken_on_commit(quotas=[instance.quota_id])

@@ -51,11 +51,13 @@ A cache that is down (Redis stopped) is a miss: pages are rendered as if there w
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
@@ -99,11 +101,22 @@ class _PlacesAtCommit(_AtCommit):
 
     def __init__(self):
         super().__init__()
-        self.orders, self.quotas = set(), set()
+        self.orders, self.quotas, self.held = set(), set(), {}
+
+    def add(self, orders, quotas, held):
+        self.orders.update(orders)
+        self.quotas.update(quotas)
+        for order, until in held.items():
+            self.held[order] = min(until, self.held.get(order, until))
 
     def run(self):
+        # An order paid (or held longer) took places only if its hold had run out by now.
+        now = timezone.now()
+        orders = self.orders | {order for order, until in self.held.items() if until <= now}
+        if not orders and not self.quotas:
+            return
         try:
-            shown = places_shown(self.orders, self.quotas)
+            shown = places_shown(orders, self.quotas)
         except Exception:  # the database gone after the commit: be exact rather than fast
             logger.exception("page cache: could not count the places left; bumping")
             shown = True
@@ -135,9 +148,11 @@ def bump_on_commit(**kwargs):
         transaction.on_commit(_BumpAtCommit(), robust=True)
 
 
-def places_taken_on_commit(orders=(), quotas=()):
-    """Places or units were taken and none given back (an order placed, a held order paid, a
+def places_taken_on_commit(orders=(), quotas=(), held=None):
+    """Places or units were taken and none given back (an order placed, an order paid or its
     hold made longer, places offered to a waiting list): the places left went down or stayed.
+    `held` maps orders to when their hold ran until: paid or held longer while held, they
+    took nothing; they count as taking only if that time has passed at the commit.
 
     Public pages say nothing about the places left while many are (no badge, schema.org
     "InStock"); they say how many only from `shown_below` places down ("Plus que 3 places",
@@ -149,18 +164,16 @@ def places_taken_on_commit(orders=(), quotas=()):
     give places back (a cancellation, an expiry, a refund, a shorter hold) bumps always.
     During a sale, the activity page, the list and the home page stay cached until few places
     are left, instead of being rendered again for every buyer."""
-    if _asked(_BumpAtCommit) is not None:
-        return  # this transaction bumps anyway
+    if not enabled() or _asked(_BumpAtCommit) is not None:
+        return  # no page cache, or this transaction bumps anyway
     check = _asked(_PlacesAtCommit)
     if check is None:
         check = _PlacesAtCommit()
-        check.orders.update(orders)
-        check.quotas.update(quotas)
+        check.add(orders, quotas, held or {})
         # Outside a transaction this runs now, hence the ids first.
         transaction.on_commit(check, robust=True)
     else:
-        check.orders.update(orders)
-        check.quotas.update(quotas)
+        check.add(orders, quotas, held or {})
 
 
 def shown_below(size, low_stock_threshold=0):
@@ -213,12 +226,13 @@ def cache_key(request):
 
 
 def _lifetime(now):
-    """Seconds a page rendered now may be served: until the earliest running hold expires,
-    at most PAGE_CACHE_SECONDS."""
+    """Seconds a page whose rendering started at `now` may be served: until the earliest
+    hold running at that moment expires (one that ran out while the page rendered may have
+    been counted), at most PAGE_CACHE_SECONDS."""
     from orders.availability import next_expiry
 
     seconds = max_seconds()
-    expiry = next_expiry()
+    expiry = next_expiry(datetime.fromtimestamp(now, tz=UTC))
     if expiry is not None:
         seconds = min(seconds, int(expiry.timestamp() - now))
     return seconds

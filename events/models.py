@@ -433,6 +433,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         context["dates"] = [
             (date, max(found[date.quota_id].left, 0)) for date in self.upcoming_dates
         ]
+        context["few_places"] = LIMITED_PLACES  # from how many the page says how many are left
         bookable = [left for date, left in context["dates"] if date.on_sale(now)]
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()

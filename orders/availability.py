@@ -1,8 +1,8 @@
 """How many places or units are left: the one place that counts.
 
 A quota's places are taken by the lines of paid orders (refunded but not cancelled ones keep
-theirs, less the units returned line by line), by the lines of pending orders whose hold has
-not run out, and by live holds (places offered to a waiting list). Nothing is ever
+theirs), by the lines of pending orders whose hold has not run out, less the units returned
+line by line, and by live holds (places offered to a waiting list). Nothing is ever
 decremented, so an expired hold stops counting by itself and correctness never waits for a
 periodic job. Public pages, structured data, the
 admin, reports and the waiting list all ask `usage` or `left`; buyers go through `reserve`,
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,37 +46,48 @@ class Usage:
         return self.size - self.taken
 
 
-def _sum(queryset, field):
-    return Coalesce(
-        Subquery(
-            queryset.values(group=Value(1)).annotate(n=Sum(field)).values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
+# Three sums per quota in one statement. Written in SQL because it is asked on every sale
+# (under the date's lock, while other buyers wait) and every activity page: the ORM's version
+# (three correlated subqueries) cost more to build in Python than to run (5 ms against 0.3).
+USAGE_SQL = """
+SELECT q.id, q.size,
+    COALESCE((SELECT SUM(l.quantity - l.returned_quantity) FROM {line} l
+        JOIN {link} k ON k.orderline_id = l.id JOIN {order} o ON o.id = l.order_id
+        WHERE k.quota_id = q.id AND o.state IN (%s, %s)), 0),
+    COALESCE((SELECT SUM(l.quantity - l.returned_quantity) FROM {line} l
+        JOIN {link} k ON k.orderline_id = l.id JOIN {order} o ON o.id = l.order_id
+        WHERE k.quota_id = q.id AND o.state = %s AND o.expires_at > %s), 0),
+    COALESCE((SELECT SUM(h.quantity) FROM {hold} h
+        WHERE h.quota_id = q.id AND h.released_at IS NULL AND h.expires_at > %s), 0)
+FROM {quota} q WHERE q.id IN ({ids})
+"""
 
 
 def usage(quotas, now=None):
-    """{quota id: Usage} for the given quotas (or ids), in one query."""
+    """{quota id: Usage} for the given quotas (or ids), in one query: lines of paid (or
+    refunded) orders and of pending orders whose hold runs, less the units given back line by
+    line (a pending order may carry some: paid, a line returned, then its payment reversed),
+    and live holds."""
     now = now or timezone.now()
-    ids = {getattr(q, "pk", q) for q in quotas if q is not None}
+    ids = sorted({getattr(q, "pk", q) for q in quotas if q is not None})
     if not ids:
         return {}
-    lines = OrderLine.objects.filter(quotas=OuterRef("pk"))
-    sold = lines.filter(order__state__in=[OrderState.PAID, OrderState.REFUNDED])
-    held = lines.filter(order__state=OrderState.PENDING, order__expires_at__gt=now)
-    offered = QuotaHold.objects.filter(
-        quota=OuterRef("pk"), released_at__isnull=True, expires_at__gt=now
+    sql = USAGE_SQL.format(
+        line=OrderLine._meta.db_table,
+        link=OrderLine.quotas.through._meta.db_table,
+        order=Order._meta.db_table,
+        hold=QuotaHold._meta.db_table,
+        quota=Quota._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
     )
-    rows = Quota.objects.filter(pk__in=ids).annotate(
-        # Units given back from a paid line (a per-line refund) are free again.
-        n_sold=_sum(sold, F("quantity") - F("returned_quantity")),
-        n_held=_sum(held, "quantity"),
-        n_offered=_sum(offered, "quantity"),
-    )
+    moment = connection.ops.adapt_datetimefield_value(now)
+    params = [OrderState.PAID.value, OrderState.REFUNDED.value, OrderState.PENDING.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, moment, moment, *ids])
+        rows = cursor.fetchall()
     return {
-        row.pk: Usage(size=row.size, sold=row.n_sold, held=row.n_held, offered=row.n_offered)
-        for row in rows.only("pk", "size")
+        pk: Usage(size=size, sold=int(sold), held=int(held), offered=int(offered))
+        for pk, size, sold, held, offered in rows
     }
 
 

@@ -429,6 +429,8 @@ def place_order(
         discount_code=discount,
         client_key=client_key[:32],
     )
+    # In bulk (no signals): the order's own save above tells the page cache that places were
+    # taken, and its check reads these lines' quotas after the commit (cesiq_site/apps.py).
     lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

@@ -31,6 +31,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def page_cache(settings, demo_site):
     settings.PAGE_CACHE_SECONDS = 300
+    # The demo's pending orders hold their places for 30 minutes from the seed: a hold that
+    # runs out during a test would end the stored pages' lifetime. Held all day instead.
+    Order.objects.filter(state=OrderState.PENDING).update(
+        expires_at=timezone.now() + timedelta(days=1)
+    )
     cache.clear()
     yield
     cache.clear()
@@ -518,13 +523,18 @@ def test_a_sale_that_leaves_many_places_keeps_the_pages_until_few_are_left(clien
     assert places_badge(client, page) == "Plus que 4 places"
 
 
-def test_a_held_order_paid_with_many_places_left_keeps_the_pages(client, committed):
+def test_a_held_order_paid_with_many_places_left_keeps_the_pages(client, committed, monkeypatch):
+    from cesiq_site import pagecache
+
     page = activity("atelier-consommation-equitable")  # 20 places a date
     committed(place, page, 4, email="kim@example.org")
     order = committed(place, page, 10)  # 6 left
     assert served_from_cache(client, page.url)
+    # Paid while held: no count changed, so the places left are not even counted again.
+    monkeypatch.setattr(pagecache, "places_shown", lambda orders, quotas: True)
     committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
     assert get(client, page.url)["X-Page-Cache"] == "hit"
+    monkeypatch.undo()
     assert places_badge(client, page) == ""
     committed(place, page, 1, email="lea@example.org")
     assert places_badge(client, page) == "Plus que 5 places"
@@ -543,10 +553,13 @@ def test_a_hold_made_shorter_shows_on_the_next_request(client, committed):
     assert get(client, page.url)["X-Page-Cache"] == "miss"
 
 
-def test_a_hold_made_longer_keeps_the_pages(client, committed):
+def test_a_hold_made_longer_keeps_the_pages(client, committed, monkeypatch):
+    from cesiq_site import pagecache
+
     page = activity("atelier-consommation-equitable")
     order = committed(place, page, 2)
     assert served_from_cache(client, page.url)
+    monkeypatch.setattr(pagecache, "places_shown", lambda orders, quotas: True)  # never asked
     order = Order.objects.get(pk=order.pk)
     order.expires_at += timedelta(minutes=30)
     committed(order.save, update_fields=["expires_at"])
@@ -601,4 +614,62 @@ def test_places_counted_after_the_commit_bump_if_the_database_cannot_say(monkeyp
     monkeypatch.setattr(pagecache, "places_shown", fails)
     before = pagecache.current_generation()
     committed(pagecache.places_taken_on_commit, quotas=[1])
+    assert pagecache.current_generation() != before
+
+
+def test_a_unit_given_back_shows_on_the_next_request(client, committed):
+    page = activity()  # 3 places
+    order = committed(place, page, 2)
+    committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
+    assert places_badge(client, page) == "Plus que 1 place"
+    line = Order.objects.get(pk=order.pk).lines.get()
+    line.returned_quantity = 1
+    committed(line.save, update_fields=["returned_quantity"])
+    assert places_badge(client, page) == "Plus que 2 places"
+
+
+def test_who_registered_or_came_in_is_on_no_public_page(client, committed):
+    from events.models import Attendee
+
+    page = activity()
+    order = committed(place, page, 1)
+    committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
+    attendee = Attendee.objects.filter(order_line__order=order).first()
+    assert attendee is not None
+    assert served_from_cache(client, page.url)
+    attendee.name = "Fatou Sow"
+    committed(attendee.save)
+    assert get(client, page.url)["X-Page-Cache"] == "hit"
+
+
+def test_linking_a_line_to_a_quota_takes_places_and_unlinking_gives_back(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    from cesiq_site import pagecache
+
+    page = activity()
+    order = place(page, 1)
+    line = order.lines.get()
+    quota = line.quotas.get()
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        line.quotas.remove(quota)
+    assert [type(c) for c in callbacks] == [pagecache._BumpAtCommit]
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        line.quotas.add(quota)
+    assert [type(c) for c in callbacks] == [pagecache._PlacesAtCommit]
+    assert callbacks[0].orders == {order.pk} and callbacks[0].quotas == {quota.pk}
+
+
+def test_a_membership_paid_shows_in_the_network_directory(committed):
+    # Who the directory lists depends on members' membership periods.
+    from cesiq_site import pagecache
+    from memberships.models import MembershipPeriod
+
+    period = MembershipPeriod.objects.first()
+    assert period is not None  # the demo has members
+    before = pagecache.current_generation()
+    period.end = period.end + timedelta(days=365)
+    committed(period.save)
     assert pagecache.current_generation() != before

@@ -98,6 +98,36 @@ def test_everyone_reads_the_same_count(activity):
     assert fill.taken == 3
 
 
+def test_each_order_and_hold_counts_as_the_rule_says(activity):
+    """Paid and refunded lines count less what was given back, pending ones while their hold
+    runs, holds while live and not released; nothing else counts."""
+    date = activity.upcoming_dates[0]
+    ticket = activity.ticket_types.filter(hidden_until_code=False).first()
+    now = timezone.now()
+
+    def order(quantity, email, **fields):
+        placed = register(activity, date.pk, ticket, quantity, email=f"{email}@example.org")
+        Order.objects.filter(pk=placed.pk).update(**fields)
+        return placed
+
+    order(2, "paid", state="paid")
+    refunded = order(3, "refunded", state="refunded")
+    OrderLine.objects.filter(order=refunded).update(returned_quantity=1)
+    order(1, "held")
+    order(2, "ran-out", expires_at=now - timedelta(seconds=1))
+    order(1, "cancelled", state="cancelled")
+    order(1, "expired", state="expired")
+    availability.hold(date.quota, 1, until=now + timedelta(hours=1))
+    availability.hold(date.quota, 2, until=now + timedelta(hours=1)).release()
+    availability.hold(date.quota, 3, until=now - timedelta(seconds=1))
+
+    found = availability.usage([date.quota_id, date.quota, 999999, None], now)
+    assert list(found) == [date.quota_id]  # unknown ids are left out
+    used = found[date.quota_id]
+    assert (used.size, used.sold, used.held, used.offered) == (date.capacity, 4, 1, 1)
+    assert availability.left(date.quota_id, now) == date.capacity - 6
+
+
 def test_a_ticket_types_own_limit_is_a_quota_per_date(activity):
     date = activity.upcoming_dates[0]
     student = activity.ticket_types.filter(hidden_until_code=False).order_by("pk").last()

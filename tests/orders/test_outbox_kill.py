@@ -40,6 +40,7 @@ smtp_sink = faults.smtp_sink
 
 BATCH = 40
 KILLS = 20
+KILLS_DEADLINE = 300  # seconds
 LEASE_SECONDS = 3
 SEED = 20261202
 PHASES = ("data", "stored", "answered")
@@ -145,8 +146,10 @@ def test_killing_workers_20_times_loses_no_email(redis_server, celery_on, smtp_s
             replace_the_dead()
             if batch().filter(state=OutboxEmail.State.PENDING).count() < 10:
                 queued = queue_batch(queued)  # keep the workers busy until the last kill
-            if time.monotonic() - started > 90:
-                pytest.fail(f"only {len(killer.kills)} kills in 90 s\n{output()}")
+            # A guard against a hang, not a speed check: each kill waits for a new worker to
+            # start, which takes several seconds on a loaded machine (14 kills in 90 s seen).
+            if time.monotonic() - started > KILLS_DEADLINE:
+                pytest.fail(f"only {len(killer.kills)} kills in {KILLS_DEADLINE} s\n{output()}")
             time.sleep(0.05)
 
         # Let the survivors finish; the sweep sends what the dead held once their leases expire.
