@@ -1,8 +1,35 @@
 """Test mode (`make test`): SQLite or DATABASE_URL, in-memory email, fast hashing."""
 
 import os
+import re
+import sys
+from urllib.parse import urlsplit, urlunsplit
 
-from .base import *  # noqa: F401,F403
+# `make test` runs the suite in several processes (pytest-xdist workers gw0, gw1, …): each has
+# its own test database (pytest-django adds the worker's name to it) and needs its own Redis
+# databases too, or one worker's `cache.clear()`, rate-limit counters and Celery tasks would
+# reach the other's. Worker N uses REDIS_URL's database + 2N for its broker and the next for its
+# cache (…/0 and …/1 for gw0, …/2 and …/3 for gw1). Only the pytest worker itself shifts: the
+# processes it starts (Celery workers, manage.py: no pytest in them) inherit its environment,
+# the shifted REDIS_URL included, or are given their own.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if (
+    "pytest" in sys.modules
+    and re.fullmatch(r"gw\d+", _xdist_worker)
+    and os.environ.get("REDIS_URL")
+):
+    # Not base's helpers: importing base here would read REDIS_URL before it is shifted.
+    _url = urlsplit(os.environ["REDIS_URL"])
+    _first_db = int(_url.path.strip("/") or 0)
+    _broker_db = _first_db + 2 * int(_xdist_worker[2:])
+    if _broker_db + 1 > 15:
+        raise RuntimeError(
+            f"Redis has databases 0 to 15: too many test workers for REDIS_URL "
+            f"{os.environ['REDIS_URL']} (worker {_xdist_worker} would need {_broker_db + 1})"
+        )
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_broker_db}"))
+
+from .base import *  # noqa: E402,F401,F403
 
 DEBUG = False
 TESTING = True

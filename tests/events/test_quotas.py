@@ -198,16 +198,13 @@ def test_listing_dates_counts_in_one_query(activity, django_assert_num_queries):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @override_settings(CAPACITY_LOCK_TIMEOUT_SECONDS=0.5)
-def test_a_buyer_waits_at_most_the_lock_timeout():
+def test_a_buyer_waits_at_most_the_lock_timeout(committed_demo_site):
     """Someone holds the date's lock (a long transaction): the next buyer is told to try again
     in a moment instead of waiting with a hung request, and nothing is written."""
-    from django.core.management import call_command
-
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for lock timeouts")
-    call_command("seed_demo", verbosity=0)
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     date = page.upcoming_dates[0]
     ticket = page.ticket_types.filter(hidden_until_code=False).first()
@@ -227,16 +224,13 @@ def test_a_buyer_waits_at_most_the_lock_timeout():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @override_settings(CAPACITY_LOCK_TIMEOUT_SECONDS=0.5)
-def test_a_buyer_waits_at_most_the_lock_timeout_for_a_busy_discount_code():
+def test_a_buyer_waits_at_most_the_lock_timeout_for_a_busy_discount_code(committed_demo_site):
     """Every buyer of a popular code locks its row: the wait is bounded the same way."""
-    from django.core.management import call_command
-
     from orders.models import DiscountCode
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for lock timeouts")
-    call_command("seed_demo", verbosity=0)
     code = DiscountCode.objects.create(code="POPULAIRE", kind="percent", value=10, scope="both")
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
     date = page.upcoming_dates[0]
