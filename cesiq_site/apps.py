@@ -170,7 +170,7 @@ class CesiqSiteConfig(AppConfig):
             unpublished,
         )
 
-        from . import checks, pagecache, request_memo  # noqa: F401  (checks registers the system checks)
+        from . import checks, pagecache, render_cache, request_memo  # noqa: F401  (checks registers the system checks)
 
         # The page cache's exact invalidation (cesiq_site/pagecache.py).
         for name, signal in [
@@ -195,6 +195,8 @@ class CesiqSiteConfig(AppConfig):
 
         # What a request asks many times, asked once (cesiq_site/request_memo.py).
         request_memo.memoize_wagtail_lookups()
+        # ...and what every request reads the same way, once per process (render_cache.py).
+        render_cache.share_wagtail_lookups()
         for name, signal in [
             ("post_save", post_save),
             ("post_delete", post_delete),

@@ -35,6 +35,10 @@ class RequestMemoMiddleware:
             _memo.reset(token)
 
 
+def in_request():
+    return _memo.get() is not None
+
+
 def memoized(key, compute):
     """compute(), once per request for this key (every time outside a request). An exception
     is not remembered."""
@@ -76,8 +80,12 @@ def language_code(obj):
 def _all_locales(manager):
     """{language code: Locale}, all of them in one query, once per request (there are as many
     as the site's languages)."""
+    from .render_cache import shared
+
+    key = ("locales", manager.model)
+    # Kept across requests too (render_cache.py): Locale rows are only read.
     return memoized(
-        ("locales", manager.model), lambda: {row.language_code: row for row in manager.all()}
+        key, lambda: shared(key, lambda: {row.language_code: row for row in manager.all()})
     )
 
 
@@ -93,10 +101,13 @@ def restricted_pages():
     """The pages that carry a view restriction (private sections), once per request."""
     from wagtail.models import PageViewRestriction
 
-    return memoized(
-        "restricted pages",
-        lambda: [r.page for r in PageViewRestriction.objects.select_related("page")],
-    )
+    from .render_cache import shared
+
+    def find():
+        return [r.page for r in PageViewRestriction.objects.select_related("page")]
+
+    # Kept across requests too (render_cache.py): only their paths are read.
+    return memoized("restricted pages", lambda: shared("restricted pages", find))
 
 
 def _memoize_view_restrictions():

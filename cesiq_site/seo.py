@@ -90,7 +90,11 @@ def home_page(request, locale, page=None):
                     return row
         return root.get_translation_or_none(locale)
 
-    return memoized(("home", site.pk, locale.pk), find)
+    from cesiq_site.render_cache import shared
+
+    key = ("home", site.pk, locale.pk)
+    # Kept across requests too (render_cache.py): the home page is only read (URL, menu).
+    return memoized(key, lambda: shared(key, find))
 
 
 def localized_home(request):
@@ -116,7 +120,11 @@ def ancestors(page):
     if page.pk is None:
         # A new page in the admin's preview: Wagtail gave it its place in the tree (a path).
         return list(page.get_ancestors()) if page.path else []
-    return memoized(("ancestors", page.pk), lambda: list(page.get_ancestors()))
+    from cesiq_site.render_cache import shared
+
+    key = ("ancestors", page.pk)
+    # Kept across requests too (render_cache.py): the rows are only read (paths, titles).
+    return memoized(key, lambda: shared(key, lambda: list(page.get_ancestors())))
 
 
 def versions(page):
@@ -132,7 +140,11 @@ def versions(page):
         rows = type(page).objects.filter(translation_key=page.translation_key)
         return {row.locale.language_code: row for row in rows.select_related("locale")}
 
-    return memoized(("versions", type(page), page.pk), find)
+    from cesiq_site.render_cache import shared
+
+    key = ("versions", type(page), page.pk)
+    # Kept across requests too (render_cache.py): the rows are only read (URL, live).
+    return memoized(key, lambda: shared(key, find))
 
 
 def language_of(page):

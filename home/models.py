@@ -94,6 +94,27 @@ class SiteSettings(BaseSiteSetting):
     # an image of its own is shared with the default image.
     select_related = ["privacy_page", "share_image"]
 
+    @classmethod
+    def for_request(cls, request):
+        """Wagtail's, with the row kept across requests (cesiq_site/render_cache.py): every
+        page shows it. Each request gets its own copy (Wagtail sets `_request` on it)."""
+        import copy
+
+        from wagtail.models import Site
+
+        from cesiq_site.render_cache import shared
+
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name):
+            return getattr(request, attr_name)
+        site = Site.find_for_request(request)
+        if site is None:
+            return super().for_request(request)
+        site_settings = copy.copy(shared(("site settings", site.pk), lambda: cls.for_site(site)))
+        site_settings._request = request
+        setattr(request, attr_name, site_settings)
+        return site_settings
+
     organisation_name = models.CharField(
         _("nom de l'organisme"),
         max_length=200,

@@ -207,6 +207,10 @@ else:
 # PAGE_CACHE_SHARED_SECONDS: sales do not purge a CDN, so that is how late it may show one.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 PAGE_CACHE_SHARED_SECONDS = int(os.environ.get("PAGE_CACHE_SHARED_SECONDS", "60"))
+# What every page reads the same way (menus, site, routing…), kept per process for as long as
+# the page cache's content generation lasts (cesiq_site/render_cache.py); on even when the
+# page cache is off.
+RENDER_CACHE = env_bool("RENDER_CACHE", True)
 # Wagtail's frontend cache invalidation, off unless WAGTAIL_FRONTEND_CACHE names a backend:
 # "http" (Varnish, nginx… purged with PURGE requests at WAGTAIL_FRONTEND_CACHE_LOCATION),
 # "cloudflare" (CLOUDFLARE_BEARER_TOKEN, CLOUDFLARE_ZONE_ID) or "cloudfront"

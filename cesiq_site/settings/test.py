@@ -60,6 +60,9 @@ DEMO_PAYMENTS = True
 # Off in tests (the database rolls back between tests, a stored page would not); the page
 # cache's own tests turn it on (tests/cesiq_site/test_page_cache.py).
 PAGE_CACHE_SECONDS = 0
+# Likewise (a write rolled back leaves the generation as it was); its tests and the query
+# budget's turn it on (tests/cesiq_site/test_render_cache.py).
+RENDER_CACHE = False
 # Tasks run in process; the worker tests switch this off and start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 

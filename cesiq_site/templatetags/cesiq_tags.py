@@ -28,7 +28,11 @@ def main_menu(context):
         home = None
     if home is None:
         return []
-    items = home.get_children().live().in_menu()
+    from cesiq_site.render_cache import shared
+
+    # The same for every page of the language: kept across requests (render_cache.py); the
+    # pages are only read (title, URL).
+    items = shared(("main menu", home.pk), lambda: list(home.get_children().live().in_menu()))
     return [
         {
             "page": item,

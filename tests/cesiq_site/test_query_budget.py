@@ -27,32 +27,8 @@ BUDGET = 15
 # demo's image files are gone from the tests' in-memory storage, so no rendition can be made
 # and each image costs one more query (a rendition lookup) than on a fresh one.
 OVER_BUDGET = {
-    "home/en": 21,
-    "activity list/fr": 18,
-    "activity list/en": 22,
-    "activity list, filters/fr": 18,
-    "activity list, filters/en": 22,
-    "month view/en": 19,
-    "activity/fr": 22,
-    "activity/en": 26,
-    "shop catalogue/fr": 18,
-    "shop catalogue/en": 20,
-    "shop catalogue, filters/fr": 18,
-    "shop catalogue, filters/en": 20,
-    "product/fr": 20,
-    "product/en": 23,
-    "news list/en": 22,
-    "article/fr": 24,
-    "article/en": 29,
-    "campaign/fr": 25,
-    "campaign/en": 30,
-    "resources/en": 17,
-    "resource/fr": 24,
-    "resource/en": 31,
-    "network directory/fr": 20,
-    "network directory/en": 22,
-    "search/fr": 20,
-    "search/en": 22,
+    "article/en": 17,
+    "campaign/en": 17,
 }
 
 # (name, page type, query string); the page is the first live one of its type in each
@@ -119,11 +95,22 @@ def queries_for(client, url):
 
 
 @pytest.fixture
-def warm(client, demo_site):
+def warm(client, demo_site, settings):
+    # As in production: what every page reads the same way is kept across requests for one
+    # content generation (cesiq_site/render_cache.py), so the second request of a page is
+    # counted with it kept; test_render_cache.py shows a change is never missed.
+    from django.core.cache import cache
+
+    from cesiq_site import render_cache
+
+    settings.RENDER_CACHE = True
+    cache.clear()
+    render_cache.clear()
     # Both languages once: per-process caches an earlier test may have left cold.
     client.get("/")
     client.get("/en/")
-    return client
+    yield client
+    render_cache.clear()
 
 
 def budget_case(case):
@@ -186,7 +173,10 @@ def add_products(n):
         index.add_child(instance=page)
 
 
-def test_the_cost_does_not_grow_with_200_activities_and_200_products(warm):
+def test_the_cost_does_not_grow_with_200_activities_and_200_products(warm, settings):
+    # Adding them in the test's transaction (never committed) leaves a bump pending, so what
+    # the render cache keeps is read afresh after it: compare without it on both sides.
+    settings.RENDER_CACHE = False
     urls = {case: url_of(case) for case in CASES}
     before = {case: queries_for(warm, url) for case, url in urls.items()}
     add_activities(200)
