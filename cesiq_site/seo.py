@@ -6,6 +6,8 @@ crawler) used, which production restricts with ALLOWED_HOSTS; the Wagtail Site's
 (often "localhost") is never used for them.
 """
 
+import copy
+
 from django.conf import settings
 from django.urls import translate_url
 from wagtail.images.models import SourceImageIOError
@@ -79,6 +81,9 @@ def home_page(request, locale, page=None):
     def find():
         root = site.root_page
         if root.locale_id == locale.pk:
+            # Kept for other requests: not with what serving it left on it (its `.specific`).
+            root = copy.copy(root)
+            root.__dict__.pop("specific", None)
             return root
         if isinstance(page, Page) and page.pk is not None:
             for row in [*ancestors(page), page]:

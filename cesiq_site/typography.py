@@ -34,9 +34,14 @@ _TOKENS = re.compile(
 )
 
 
+# Every rule needs a digit or one of these signs: a text without any (most text nodes of a
+# page: the blanks between tags) is left as it is without running the rules.
+_TOUCHED = re.compile(r"[\d:;?!«»]")
+
+
 def french_text(text):
     """The rules on plain text (a subject, a plain-text email, one HTML text node)."""
-    if not text:
+    if not text or not _TOUCHED.search(text):
         return text
     text = _ZERO_MINUTES.sub(r"\1 h", text)
     text = _HOUR_MINUTES.sub(lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text)

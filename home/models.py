@@ -115,6 +115,19 @@ class SiteSettings(BaseSiteSetting):
         setattr(request, attr_name, site_settings)
         return site_settings
 
+    def localized_privacy_page(self):
+        """The privacy page in the active language (`privacy_page.localized`), read once per
+        content generation: every footer and consent box links it."""
+        from django.utils import translation
+
+        from cesiq_site.render_cache import shared
+
+        page = self.privacy_page
+        if page is None:
+            return None
+        key = ("localized privacy page", page.pk, translation.get_language())
+        return shared(key, lambda: page.localized)
+
     organisation_name = models.CharField(
         _("nom de l'organisme"),
         max_length=200,

@@ -250,9 +250,15 @@ class ArticlePage(Page):
     def get_context(self, request, *args, **kwargs):
         from .structured_data import article_json_ld
 
+        from cesiq_site.seo import ancestors
+
         context = super().get_context(request, *args, **kwargs)
-        context["index"] = self.get_parent().specific
-        context["json_ld"] = article_json_ld(self, request)
+        # The list's address only: the parent as read with the breadcrumbs, no query.
+        context["index"] = ancestors(self)[-1]
+        # Read once for the page and its structured data.
+        context["themes"] = themes = self.shown_themes()
+        context["tags"] = tags = list(self.tags.all())
+        context["json_ld"] = article_json_ld(self, request, themes, tags)
         return context
 
 

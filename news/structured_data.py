@@ -19,7 +19,8 @@ def _published(page):
     return timezone.make_aware(datetime.combine(page.date, time(9)))
 
 
-def article_json_ld(page, request):
+def article_json_ld(page, request, themes=None, tags=None):
+    """`themes` and `tags`: what the page shows, when the caller has read them already."""
     from home.models import SiteSettings
 
     home = seo.localized_home(request)
@@ -57,7 +58,9 @@ def article_json_ld(page, request):
     )
     if image:
         data["image"] = [image[0]]
-    keywords = [theme.name for theme in page.shown_themes()] + [t.name for t in page.tags.all()]
+    themes = page.shown_themes() if themes is None else themes
+    tags = page.tags.all() if tags is None else tags
+    keywords = [theme.name for theme in themes] + [t.name for t in tags]
     if keywords:
         data["keywords"] = ", ".join(keywords)
     return dumps(data)

@@ -738,9 +738,12 @@ def buyer_cancellation_deadline(order):
     return min(deadlines)
 
 
-def buyer_can_cancel(order, now=None):
+def buyer_can_cancel(order, now=None, *, deadline=None):
+    """`deadline`: the order's `buyer_cancellation_deadline`, when the caller has it already
+    (the order page shows it too)."""
     now = now or timezone.now()
-    deadline = buyer_cancellation_deadline(order)
+    if deadline is None:
+        deadline = buyer_cancellation_deadline(order)
     return (
         order.state in (OrderState.PENDING, OrderState.PAID)
         and deadline is not None

@@ -69,6 +69,8 @@ def order_detail(request, code, token):
     order = _order_for(code, token)
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
+    # Read once (each line's item, dates and activity), shown and used for "can cancel".
+    cancellation_deadline = services.buyer_cancellation_deadline(order)
     context = {
         "order": order,
         "lines": order.lines.all(),
@@ -85,11 +87,11 @@ def order_detail(request, code, token):
             else "DATETIME_FORMAT",
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
-        "can_cancel": services.buyer_can_cancel(order),
+        "can_cancel": services.buyer_can_cancel(order, deadline=cancellation_deadline),
         "ticket_links": [
             link for line in order.lines.all() for link in line.item.receipt_links(line)
         ],
-        "cancellation_deadline": services.buyer_cancellation_deadline(order),
+        "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
     }
     # No automatic reload while the payment is being confirmed (WCAG 2.2.1, failure F41): the

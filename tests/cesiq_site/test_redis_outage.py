@@ -45,6 +45,8 @@ def site_on_redis(seeded, settings, redis_server, celery_on, fake_stripe):
     settings.CACHES = redis_caches(redis_server.url(1))
     settings.CACHES["default"]["OPTIONS"]["DOWN_SECONDS"] = 0.5
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # As in production: what pages share is kept per content generation, read from Redis.
+    settings.RENDER_CACHE = True
     return redis_server
 
 

@@ -199,3 +199,15 @@ def test_pages_render_when_the_cache_is_down(client, monkeypatch):
     assert ("Lu sans le cache", standard().url) in menu(client, "/")
     html(client, "/en/")
     html(client, standard().url)
+
+
+def test_the_footer_form_kept_across_pages_carries_each_page_s_own_moment(client, clock):
+    from cesiq_site.antispam import TIME_FIELD, stamp
+
+    def time_trap(url):
+        return html(client, url).select_one(f'footer input[name="{TIME_FIELD}"]')["value"]
+
+    assert time_trap("/") == stamp("newsletter")
+    clock.advance(60)
+    assert time_trap(standard().url) == stamp("newsletter") != stamp("newsletter", clock.now - 60)
+    assert time_trap("/en/") == stamp("newsletter")
