@@ -248,9 +248,9 @@ class ArticlePage(Page):
         return with_sources(found)
 
     def get_context(self, request, *args, **kwargs):
-        from .structured_data import article_json_ld
-
         from cesiq_site.seo import ancestors
+
+        from .structured_data import article_json_ld
 
         context = super().get_context(request, *args, **kwargs)
         # The list's address only: the parent as read with the breadcrumbs, no query.

@@ -23,9 +23,10 @@ BUDGET = 15
 
 # Page kinds that still cost more than the budget, with what they cost today (none since the
 # render cache of 3 December): they may not cost more, and their budget test is expected to
-# fail (once a page is under budget, take it off this list). Not a strict xfail: on a database seeded in an earlier run (--reuse-db) the
-# demo's image files are gone from the tests' in-memory storage, so no rendition can be made
-# and each image costs one more query (a rendition lookup) than on a fresh one.
+# fail (once a page is under budget, take it off this list). Not a strict xfail: on a
+# database seeded in an earlier run (--reuse-db) the demo's image files are gone from the
+# tests' in-memory storage, so no rendition can be made and each image costs one more query
+# (a rendition lookup) than on a fresh one.
 OVER_BUDGET = {}
 
 # (name, page type, query string); the page is the first live one of its type in each
