@@ -20,16 +20,25 @@ When the answer is computed afresh:
   committed).
 
 The answers live in this process only (no network round trip, no pickling) and are dropped
-as soon as a request brings a newer generation. Values are shared between requests and
+as soon as a request brings a newer generation, and at the latest after MAX_AGE_SECONDS:
+what no signal announces (an `update()` in a shell, renditions purged by a command) shows
+within that time, as with the page cache. Values are shared between requests and
 threads: callers treat them as read-only (see each use).
 """
+
+import time
 
 from django.conf import settings
 from django.db import transaction
 
 MAX_ENTRIES = 5000  # a bound against made-up URLs; dropping everything is always correct
+MAX_AGE_SECONDS = 300
 
-_store = {"generation": None, "values": {}}
+_store = {"generation": None, "since": 0.0, "values": {}}
+
+
+def clock():
+    return time.monotonic()
 
 
 def enabled():
@@ -74,8 +83,9 @@ def shared(key, compute):
     if current is None or change_pending():
         return compute()
     store = _store
-    if store["generation"] != current:
-        store = {"generation": current, "values": {}}
+    now = clock()
+    if store["generation"] != current or now - store["since"] > MAX_AGE_SECONDS:
+        store = {"generation": current, "since": now, "values": {}}
         _store = store
     values = store["values"]
     try:
@@ -92,7 +102,7 @@ def shared(key, compute):
 def clear():
     """Forget everything (tests)."""
     global _store
-    _store = {"generation": None, "values": {}}
+    _store = {"generation": None, "since": 0.0, "values": {}}
 
 
 def _copy(instance):

@@ -211,3 +211,14 @@ def test_the_footer_form_kept_across_pages_carries_each_page_s_own_moment(client
     clock.advance(60)
     assert time_trap(standard().url) == stamp("newsletter") != stamp("newsletter", clock.now - 60)
     assert time_trap("/en/") == stamp("newsletter")
+
+
+def test_what_no_signal_announces_shows_within_five_minutes(client, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(render_cache, "clock", lambda: now[0])
+    html(client, "/")
+    page = standard()
+    StandardPage.objects.filter(pk=page.pk).update(title="Changé sans signal")
+    assert ("Changé sans signal", page.url) not in menu(client, "/")
+    now[0] += render_cache.MAX_AGE_SECONDS + 1
+    assert ("Changé sans signal", page.url) in menu(client, "/")
