@@ -6,8 +6,10 @@ Wagtail's routing, every `.localized`), its translations twice (the language lin
 hreflang alternates), its language's home page three times. Each answer is the same for the
 whole request, so `memoized(key, compute)` computes it once per request.
 
-Nothing is kept across requests: what a memo holds cannot outlive an edit made by another
-request. Within a request, any save or delete of a row, and a page published, unpublished or
+Nothing is kept across requests here: what a memo holds cannot outlive an edit made by
+another request. (What is also the same from one request to the next, for as long as the page
+cache's content generation lasts, is kept per process by `render_cache.py`, underneath some
+of these memos.) Within a request, any save or delete of a row, and a page published, unpublished or
 moved, empties the memo (the admin saves and renders in the same request). Outside a
 request (a Celery task, a management command), there is no memo: every call computes.
 
