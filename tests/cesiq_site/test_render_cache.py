@@ -93,6 +93,7 @@ def test_pages_are_the_same_with_and_without_it(client, settings):
             [(a.get_text(), a.get("href")) for a in page.select("header a, footer a")],
             [(link.get("hreflang"), link["href"]) for link in page.select("link[rel=alternate]")],
             page.select_one("main").get_text(" ", strip=True),
+            [str(picture) for picture in page.select("picture")],
         )
 
     kept = {url: (seen(url), seen(url)) for url in urls}
@@ -222,3 +223,23 @@ def test_what_no_signal_announces_shows_within_five_minutes(client, monkeypatch)
     assert ("Changé sans signal", page.url) not in menu(client, "/")
     now[0] += render_cache.MAX_AGE_SECONDS + 1
     assert ("Changé sans signal", page.url) in menu(client, "/")
+
+
+def test_an_image_changed_shows_in_its_pictures_on_the_next_request(client, committed, settings):
+    from news.models import ArticlePage
+
+    article = ArticlePage.objects.filter(locale__language_code="fr", image__isnull=False).first()
+    image = article.image
+
+    def pictures():
+        return [str(p) for p in html(client, "/actualites/").select("picture")]
+
+    kept = pictures()
+    assert kept and pictures() == kept
+    image.focal_point_x, image.focal_point_y = 10, 10
+    image.focal_point_width = image.focal_point_height = 20
+    committed(image.save)
+    shown = pictures()
+    settings.RENDER_CACHE = False
+    assert shown == pictures()  # as rendered afresh: the new crop's renditions
+    assert shown != kept
