@@ -41,17 +41,6 @@ def page_cache(settings, demo_site):
     cache.clear()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a change and what runs after its commit (the cache's invalidation among them)."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, url

@@ -32,17 +32,6 @@ def render_cache_on(settings, demo_site):
     cache.clear()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a change and what runs after its commit (the generation's bump among them)."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def html(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, url
