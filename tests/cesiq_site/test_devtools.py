@@ -127,3 +127,17 @@ def test_a_seeded_payment_can_be_refunded_after_a_restart(
         refund = order.refunds.get()
         assert refund.state == RefundState.SUCCEEDED
         assert refund.stripe_refund_id in restarted.refunds
+
+
+def test_rundemo_says_so_when_the_fake_stripe_port_is_taken(settings):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings.DEBUG, settings.DEMO_PAYMENTS = True, True
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+        settings.FAKE_STRIPE_STATE_FILE = None
+        with pytest.raises(CommandError, match=f"127.0.0.1:{port}.*STRIPE_API_BASE"):
+            call_command("rundemo", "127.0.0.1:0")

@@ -105,6 +105,12 @@ class Command(BaseCommand):
             fake.start(tick=2)
         except StateFileBusy as exc:
             raise CommandError(str(exc)) from None
+        except OSError as exc:  # its port is taken: another demo, or something else
+            raise CommandError(
+                f"Le faux Stripe ne peut pas écouter sur {stripe_host}:{stripe_port} "
+                f"({exc.strerror}). Un autre « make run » tourne-t-il ? Arrêtez-le, ou choisissez "
+                "un autre port avec STRIPE_API_BASE=http://127.0.0.1:12112 make run."
+            ) from None
         self.stdout.write(f"Faux Stripe (MODE DÉMO — aucun paiement réel) : {fake.url}/")
         try:
             # No autoreloader: it would start a second fake Stripe in its child process.
