@@ -2,6 +2,7 @@
 developer's machine, and fails in CI (CI=true) so that a missing service never hides."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.test import TransactionTestCase
@@ -15,6 +16,24 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # compiled Django, Wagtail and the project again, 7 s of CPU per start instead of 3: let them
 # keep their bytecode (in .venv and in __pycache__ folders, which git and Docker ignore).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+# Before pytest-django's own sorting, which keeps this order within each of its groups (tests
+# in a transaction first, then the tests that commit and are flushed or restored after).
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The longest tests first: the slow ones, then the browser journeys, then the rest, each
+    group in its usual order. pytest-xdist hands the first tests out in turn to each process
+    and the rest to whichever is free, so both finish within a few seconds of each other; a
+    slow test handed out last would keep one process busy alone for minutes."""
+    browser = Path(__file__).parent / "browser"
+
+    def rank(item):
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if Path(str(item.fspath)).parent == browser else 2
+
+    items.sort(key=rank)
 
 
 def service_missing(reason):
@@ -32,6 +51,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     they seed again."""
     with django_db_blocker.unblock():
         seeded_db.seed()
+        seeded_db.make_renditions()
         if not seeded_db.can_snapshot():
             yield
             return
@@ -70,13 +90,26 @@ def committed_demo_site(transactional_db):
     return Site.objects.get(is_default_site=True)
 
 
+class _StillClock:
+    """The rate limits' clock in tests: 30 s into a window of every period they use (60 s and
+    600 s), and standing still."""
+
+    @staticmethod
+    def time():
+        return 3_600_000 + 30
+
+
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
+def fresh_rate_limits(monkeypatch):
     """Every test starts with no request counted against the rate limits (all its requests
-    come from the same test address)."""
+    come from the same test address), and their clock stands still: a test whose eleventh
+    request must be refused would otherwise, now and then on a busy machine, see a new window
+    begin after its tenth and the count start again. A test about windows passing sets the
+    clock itself."""
     from cesiq_site import ratelimit
 
     ratelimit.reset()
+    monkeypatch.setattr(ratelimit, "time", _StillClock)
 
 
 @pytest.fixture

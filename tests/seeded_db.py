@@ -47,6 +47,23 @@ def seed():
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
+def make_renditions():
+    """Make every image rendition the public pages show, once, right after the seed: each
+    test that renders a page with pictures would otherwise make them again inside its own
+    transaction and roll them back (a second or more for the home page or the shop, every
+    time). Visiting each live page once is the one sure way to ask for exactly the sizes and
+    formats its templates use."""
+    from django.test import Client
+    from wagtail.models import Page
+
+    client = Client()
+    for page in Page.objects.live().public().exclude(depth=1).specific():
+        url = page.url
+        if url:
+            client.get(url)
+    clear_caches()
+
+
 def take_snapshot():
     """Copy every table of the (seeded) database into the snapshot schema; remember the
     sequences' values and the media files."""

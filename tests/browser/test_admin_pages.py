@@ -15,6 +15,7 @@ from tests.browser.conftest import axe_violations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.slow
 def test_staff_pages_show_their_tables_and_pass_axe(browser_page, site_url, django_user_model):
     django_user_model.objects.create_superuser("direction-vp", "direction@example.org", "pw")
     page = browser_page

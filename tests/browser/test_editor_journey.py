@@ -63,6 +63,7 @@ def footer_action(page, name):
     footer.get_by_role("button", name=name, exact=True).click()
 
 
+@pytest.mark.slow
 def test_an_article_is_written_approved_published_and_translated(browser_page, site_url, settings):
     # Wagtail 8 autosaves a new page as a draft now and then; a submission made while that
     # autosave is on its way creates the page a second time and is refused (its slug is

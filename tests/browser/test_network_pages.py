@@ -9,6 +9,7 @@ from tests.network.test_markup import network_pages
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.slow
 def test_network_pages_pass_wcag_aa(browser_page, site_url):
     page = browser_page
     found = {}

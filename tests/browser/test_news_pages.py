@@ -24,6 +24,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.slow
 def test_editorial_pages_pass_wcag_22_aa(browser_page, site_url):
     page = browser_page
     found = {}

@@ -25,6 +25,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.slow
 def test_resource_pages_pass_wcag_aa(browser_page, site_url):
     page = browser_page
     found = {}

@@ -53,6 +53,7 @@ def test_filter_add_two_products_check_out_and_pay(browser_page, site_url, demo_
     check_accessibility(page)
 
 
+@pytest.mark.slow
 def test_shop_pages_in_english_are_accessible(browser_page, site_url):
     page = browser_page
     page.goto(site_url + "/en/shop/")

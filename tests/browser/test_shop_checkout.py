@@ -31,6 +31,7 @@ def summary(page):
     return page.locator("#checkout-summary").inner_text().replace("\xa0", " ")
 
 
+@pytest.mark.slow
 def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
     browser_page,
     site_url,

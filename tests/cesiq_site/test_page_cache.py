@@ -426,6 +426,7 @@ def frontend_cache_setting(**env):
     return result.stdout.splitlines()[-2:]  # after "N objects imported automatically"
 
 
+@pytest.mark.slow
 def test_wagtail_frontend_cache_is_off_unless_the_environment_names_one():
     assert frontend_cache_setting() == ["None", "False"]
     config, installed = frontend_cache_setting(

@@ -171,6 +171,7 @@ def add_products(n):
         index.add_child(instance=page)
 
 
+@pytest.mark.slow
 def test_the_cost_does_not_grow_with_200_activities_and_200_products(warm, settings):
     # Adding them in the test's transaction (never committed) leaves a bump pending, so what
     # the render cache keeps is read afresh after it: compare without it on both sides.

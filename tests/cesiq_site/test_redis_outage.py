@@ -69,6 +69,7 @@ def register(client, activity, **quantities):
     return timed(client.post, activity.url + "inscription/", data)
 
 
+@pytest.mark.slow
 def test_a_redis_outage_keeps_the_site_up_and_the_outbox_catches_up(
     site_on_redis, client, fake_stripe, tmp_path
 ):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -163,6 +165,7 @@ def test_uploads_stay_on_the_local_filesystem_by_default():
     assert production_value("getattr(s, 'WAGTAILDOCS_SERVE_METHOD', None)") == "None"
 
 
+@pytest.mark.slow
 def test_uploads_go_to_object_storage_when_a_bucket_is_given():
     env = {
         "S3_BUCKET": "cesiq-media",

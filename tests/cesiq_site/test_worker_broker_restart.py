@@ -33,6 +33,7 @@ def send(task, *args):
     pytest.fail("could not dispatch the task to the restarted Redis")
 
 
+@pytest.mark.slow
 def test_the_worker_survives_a_redis_restart_mid_task(redis_server, celery_on, tmp_path):
     redis_server.start()
     worker = start_worker(

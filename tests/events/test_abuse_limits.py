@@ -66,6 +66,7 @@ def mails_to(address):
 
 
 @pytest.mark.parametrize("rate_limited", [True, False], ids=["with-rate-limit", "hold-cap-alone"])
+@pytest.mark.slow
 def test_a_hundred_posts_from_one_client_hold_no_more_than_the_cap(
     client, training, fake_stripe, settings, rate_limited
 ):
@@ -90,6 +91,7 @@ def test_a_hundred_posts_from_one_client_hold_no_more_than_the_cap(
 
 
 @pytest.mark.parametrize("rate_limited", [True, False], ids=["with-rate-limit", "hold-cap-alone"])
+@pytest.mark.slow
 def test_the_free_webinar_cannot_be_emptied_by_one_client(
     client, webinar, settings, django_capture_on_commit_callbacks, rate_limited
 ):

@@ -70,6 +70,7 @@ def waiting_for_a_lock():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_a_worker_killed_while_writing_the_confirmation_loses_nothing(
     seeded, client, redis_server, celery_on, fake_stripe, tmp_path
 ):

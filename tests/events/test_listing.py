@@ -75,6 +75,7 @@ def test_bad_filter_values_are_ignored_with_a_message(client, demo_site):
     assert len(titles(response)) == 10  # every upcoming activity, unfiltered
 
 
+@pytest.mark.slow
 def test_the_list_renders_in_a_constant_number_of_queries(client, activity):
     from datetime import timedelta
 

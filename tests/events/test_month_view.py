@@ -268,6 +268,7 @@ def test_the_switch_between_list_and_month_keeps_the_filters(client, demo_site):
     assert not listing.select(".month__grid")
 
 
+@pytest.mark.slow
 def test_the_month_renders_in_a_constant_number_of_queries(client, activity):
     from events.models import EventDate, EventPage, TicketType
 

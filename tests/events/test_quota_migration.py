@@ -23,6 +23,7 @@ def migrate(targets=None):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.slow
 def test_existing_lines_are_linked_to_their_dates_places():
     old = migrate(BEFORE)
     try:

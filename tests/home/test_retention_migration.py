@@ -43,6 +43,7 @@ def default_site(apps):
     return Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
 
 
+@pytest.mark.slow
 def test_the_chosen_retention_period_moves_to_the_order_settings():
     old = migrate(BEFORE)
     try:

@@ -114,6 +114,7 @@ class Killer:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_killing_workers_20_times_loses_no_email(redis_server, celery_on, smtp_sink, tmp_path):
     require_postgresql()
     rng = random.Random(SEED)  # the plan is the same on every run

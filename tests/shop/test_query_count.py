@@ -49,6 +49,7 @@ def add_products(index, n, image):
         page.save()
 
 
+@pytest.mark.slow
 def test_catalogue_queries_do_not_grow_with_the_number_of_products(
     client, shop_fr, shop_en, django_assert_max_num_queries
 ):
