@@ -79,18 +79,26 @@ def site_url(live_server, committed_demo_site):
 AXE_SOURCE = None
 
 
+def load_axe(page):
+    """Put axe-core in the page, unless it is there already (the same page checked at
+    another width)."""
+    global AXE_SOURCE
+    if page.evaluate("typeof axe !== 'undefined'"):
+        return
+    if AXE_SOURCE is None:
+        import axe_playwright_python
+
+        AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    page.evaluate(AXE_SOURCE)
+
+
 def axe_violations(page, tags=WCAG_21_AA):
     """Run axe-core in the page and return its WCAG 2.1 A/AA violations, readable.
 
     axe-core comes bundled in the `axe-playwright-python` wheel (the same axe-core that the npm
     registry serves), so the lock file pins it and no npm install is needed.
     """
-    global AXE_SOURCE
-    if AXE_SOURCE is None:
-        import axe_playwright_python
-
-        AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-    page.evaluate(AXE_SOURCE)
+    load_axe(page)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
     )
@@ -105,12 +113,7 @@ def axe_wcag22_violations(page):
     """WCAG 2.2 A/AA, axe's experimental rules included: those (label-content-name-mismatch
     for 2.5.3, for one) run only when named, so every rule tagged with a WCAG 2.2 A/AA
     criterion is named."""
-    global AXE_SOURCE
-    if AXE_SOURCE is None:
-        import axe_playwright_python
-
-        AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-    page.evaluate(AXE_SOURCE)
+    load_axe(page)
     result = page.evaluate(
         """tags => axe.run(document, {runOnly: {
              type: "rule", values: axe.getRules(tags).map(rule => rule.ruleId)}})""",
