@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Page
 
+from devtools.indexing import indexes_updated_at_the_end
+
 pytestmark = pytest.mark.django_db
 
 BUDGET = 15
@@ -135,19 +137,20 @@ def add_activities(n):
 
     index = EventIndexPage.objects.get(locale__language_code="fr")
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
-    for i in range(n):
-        page = EventPage(
-            title=f"Atelier d'essai {i:03d}",
-            slug=f"atelier-essai-{i:03d}",
-            summary="Un atelier pour compter.",
-            audience="adultes",
-            format="atelier",
-        )
-        for day in (i % 60, i % 60 + 7):  # two dates each, many in the month shown
-            begins = start + timedelta(days=day)
-            page.dates.add(EventDate(start=begins, end=begins + timedelta(hours=2)))
-        page.ticket_types.add(TicketType(name="Billet", price=Decimal("5.00")))
-        index.add_child(instance=page)
+    with indexes_updated_at_the_end():
+        for i in range(n):
+            page = EventPage(
+                title=f"Atelier d'essai {i:03d}",
+                slug=f"atelier-essai-{i:03d}",
+                summary="Un atelier pour compter.",
+                audience="adultes",
+                format="atelier",
+            )
+            for day in (i % 60, i % 60 + 7):  # two dates each, many in the month shown
+                begins = start + timedelta(days=day)
+                page.dates.add(EventDate(start=begins, end=begins + timedelta(hours=2)))
+            page.ticket_types.add(TicketType(name="Billet", price=Decimal("5.00")))
+            index.add_child(instance=page)
 
 
 def add_products(n):
@@ -155,20 +158,21 @@ def add_products(n):
 
     index = ProductIndexPage.objects.get(locale__language_code="fr")
     image = ProductPage.objects.child_of(index).first().gallery_images.first().image
-    for i in range(n):
-        page = ProductPage(
-            title=f"Café d'essai {i:03d}",
-            slug=f"cafe-essai-{i:03d}",
-            summary="Un café pour compter.",
-            category="cafe",
-        )
-        page.gallery_images.add(ProductImage(image=image))
-        page.variants.add(
-            ProductVariant(
-                sku=f"ESSAI-{i:03d}", label="340 g", price=Decimal("10.00") + i, stock=i % 3
+    with indexes_updated_at_the_end():
+        for i in range(n):
+            page = ProductPage(
+                title=f"Café d'essai {i:03d}",
+                slug=f"cafe-essai-{i:03d}",
+                summary="Un café pour compter.",
+                category="cafe",
             )
-        )
-        index.add_child(instance=page)
+            page.gallery_images.add(ProductImage(image=image))
+            page.variants.add(
+                ProductVariant(
+                    sku=f"ESSAI-{i:03d}", label="340 g", price=Decimal("10.00") + i, stock=i % 3
+                )
+            )
+            index.add_child(instance=page)
 
 
 @pytest.mark.slow

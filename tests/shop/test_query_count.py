@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devtools.indexing import indexes_updated_at_the_end
 from shop.models import ProductImage, ProductPage, ProductVariant
 
 pytestmark = pytest.mark.django_db
@@ -29,24 +30,25 @@ def queries_for(client, url):
 
 
 def add_products(index, n, image):
-    for i in range(n):
-        page = ProductPage(
-            title=f"Café d'essai {i:03d}",
-            slug=f"cafe-essai-{i:03d}",
-            summary="Un café pour mesurer.",
-            category="cafe",
-        )
-        index.add_child(instance=page)
-        page.gallery_images.add(ProductImage(image=image))
-        page.variants.add(
-            ProductVariant(
-                sku=f"ESSAI-{i:03d}",
-                label="340 g",
-                price=Decimal("10.00") + i,
-                stock=i % 3,  # a third sold out
+    with indexes_updated_at_the_end():
+        for i in range(n):
+            page = ProductPage(
+                title=f"Café d'essai {i:03d}",
+                slug=f"cafe-essai-{i:03d}",
+                summary="Un café pour mesurer.",
+                category="cafe",
             )
-        )
-        page.save()
+            index.add_child(instance=page)
+            page.gallery_images.add(ProductImage(image=image))
+            page.variants.add(
+                ProductVariant(
+                    sku=f"ESSAI-{i:03d}",
+                    label="340 g",
+                    price=Decimal("10.00") + i,
+                    stock=i % 3,  # a third sold out
+                )
+            )
+            page.save()
 
 
 @pytest.mark.slow

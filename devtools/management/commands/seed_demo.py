@@ -18,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
@@ -30,7 +29,6 @@ from wagtail.models import (
     Page,
     Site,
 )
-from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from devtools.demo import checkin as checkin_demo
 from devtools.demo import content as demo_content
@@ -44,6 +42,7 @@ from devtools.demo import schools as schools_demo
 from devtools.demo import shop as shop_demo
 from devtools.demo import supporters as supporters_demo
 from devtools.fake_stripe import FakeStripe, StateFileBusy
+from devtools.indexing import indexes_updated_at_the_end
 from events import services as events_services
 from home import permissions
 from home.models import HomePage, SiteSettings, StandardPage
@@ -125,13 +124,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         refuse_outside_demo()
-        # Wagtail updates the reference index ("usage" of each image, page, snippet) at every
-        # save; the seed saves each page three times or more (created, revision, published),
-        # so it is built once at the end, as `rebuild_references_index` does.
-        with transaction.atomic():
-            with disable_reference_index_auto_update():
-                self.seed()
-            call_command("rebuild_references_index", verbosity=0)
+        # The search and reference indexes are built once at the end, not at every save.
+        with transaction.atomic(), indexes_updated_at_the_end():
+            self.seed()
         self.stdout.write(self.style.SUCCESS("Contenu de démonstration prêt."))
 
     def seed(self):
