@@ -36,6 +36,7 @@ from .models import (
 from .money import format_cad, from_cents, quantize
 from .outbox import queue_email
 from .purchasable import NotAvailable
+from .registry import sections_of
 from .taxes import QUEBEC, TaxResult, compute_taxes
 
 logger = logging.getLogger(__name__)
@@ -643,12 +644,16 @@ def email_confirmation(order, key_suffix=""):
         for line in order.lines.select_related("content_type")
         if (extra := line.item.confirmation_extras(line, order.language))
     ]
+    with translation.override(order.language):
+        # Read once for both parts of the email (each section is a query or more).
+        sections = sections_of(order)
     return email_buyer(
         order,
         "order_confirmed",
         gettext_lazy("Confirmation de votre commande %(code)s"),
         key_suffix=key_suffix,
         extras=extras,
+        sections=sections,
         attachments=[a for extra in extras for a in extra.get("attachments", ())],
     )
 
