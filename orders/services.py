@@ -728,15 +728,15 @@ def expire_stale_orders(now=None):
     return sum(expire_order(order, now) for order in stale[:500])
 
 
-def buyer_cancellation_deadline(order):
+def buyer_cancellation_deadline(order, *, lines=None):
     """Until when the buyer may cancel this order themselves: the earliest of its lines'
     deadlines; None when a line cannot be cancelled by the buyer. A line that no discount
     reduces (a gift added at checkout) has no deadline of its own: it follows the rest of the
     order, and cancelling the order gives it back with the rest (its receipt voided)."""
+    if lines is None:  # or the order's lines, with their content type, the caller read
+        lines = order.lines.select_related("content_type")
     deadlines = [
-        line.item.buyer_cancellation_deadline(line)
-        for line in order.lines.select_related("content_type")
-        if line.item.discountable()
+        line.item.buyer_cancellation_deadline(line) for line in lines if line.item.discountable()
     ]
     if not deadlines or None in deadlines:
         return None
@@ -827,7 +827,10 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
-        current = order.payments.filter(state=PaymentState.CREATED).last()
+        # Every attempt so far, in one read (the order's lock keeps others from adding one).
+        attempts = list(order.payments.all())
+        created = [p for p in attempts if p.state == PaymentState.CREATED]
+        current = created[-1] if created else None
         if current is not None and current.stripe_session_id:
             return current.checkout_url
         if current is not None and current.created_at > now - timedelta(minutes=1):
@@ -837,10 +840,10 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
         if expires_at > order.expires_at:
             order.expires_at = expires_at
             order.save(update_fields=["expires_at"])
-        order.payments.filter(state=PaymentState.CREATED, stripe_session_id__isnull=True).update(
-            state=PaymentState.FAILED
-        )
-        attempt = order.payments.count() + 1
+        abandoned = [p.pk for p in created if p.stripe_session_id is None]
+        if abandoned:
+            Payment.objects.filter(pk__in=abandoned).update(state=PaymentState.FAILED)
+        attempt = len(attempts) + 1
         payment = Payment.objects.create(
             order=order,
             amount=order.total,
