@@ -18,7 +18,7 @@ leaves), with Django's test client, DEBUG off, the cache and broker on Redis:
 CPU is this thread's (`time.thread_time`, the median over buyers): the fake Stripe runs in
 another thread of this process and is left out (its own CPU is printed apart). Queries are
 those of the last buyer. `--profile STEP` prints where that step's CPU goes (cProfile; SORT,
-LINES, and CALLERS=pattern for who calls what).
+LINES; CALLERS=pattern: who calls them, CALLEES=pattern: what they call).
 
     DJANGO_SETTINGS_MODULE=cesiq_site.settings.dev \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cesiq_bench_checkout \\
@@ -229,6 +229,8 @@ def main():
         stats.print_stats(int(os.environ.get("LINES", "60")))
         if os.environ.get("CALLERS"):  # who calls the functions matching this
             stats.print_callers(os.environ["CALLERS"])
+        if os.environ.get("CALLEES"):  # what the functions matching this call
+            stats.print_callees(os.environ["CALLEES"])
         return
     print(f"{args.buyers} buyers, one process; CPU of the site's thread, median per buyer")
     print(f"{'step':16} {'CPU ms':>7} {'queries':>7}")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -607,6 +608,9 @@ def write_confirmation(order_id, now=None):
         if order is None or order.paid_at is None or order.confirmation_queued_at is not None:
             return False
         if order.state in (OrderState.PAID, OrderState.REFUNDED):
+            # Read once, under the order's lock, for the emails' parts and sections.
+            lines = OrderLine.objects.select_related("content_type")
+            prefetch_related_objects([order], Prefetch("lines", queryset=lines))
             email_confirmation(order)
             notify_staff(order)
         order.confirmation_queued_at = now or timezone.now()
@@ -636,12 +640,20 @@ def sweep_confirmations(older_than=timedelta(minutes=2), limit=200):
     return written
 
 
+def _lines_with_types(order):
+    """The order's lines with their content types: those prefetched (write_confirmation),
+    else read now."""
+    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
+        return order.lines.all()
+    return order.lines.select_related("content_type")
+
+
 def email_confirmation(order, key_suffix=""):
     """The buyer's confirmation: the receipt plus what each line adds (tickets with their QR
     codes, calendar files)."""
     extras = [
         extra
-        for line in order.lines.select_related("content_type")
+        for line in _lines_with_types(order)
         if (extra := line.item.confirmation_extras(line, order.language))
     ]
     with translation.override(order.language):
@@ -678,7 +690,7 @@ def notify_staff(order):
     with translation.override(settings.LANGUAGE_CODE):
         extras = [
             extra
-            for line in order.lines.select_related("content_type")
+            for line in _lines_with_types(order)
             if line.item is not None and (extra := line.item.staff_notice_extras(line))
         ]
     for address in addresses:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
-from .models import Order, OrderSettings, OrderState, PaymentState, RefundState
+from .models import Order, OrderState, PaymentState, RefundState
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,6 @@ def order_detail(request, code, token):
         "refunded_amount": refunded_amount,
         # What would be refunded on cancelling (Order.balance), said only where one can.
         "balance": paid_amount - refunded_amount - order.disputed_amount if can_cancel else None,
-        "order_settings": OrderSettings.load(request_or_site=request),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
         # A card hold ends today (its time says it); a hold kept for an invoice ends on a date.
