@@ -95,3 +95,37 @@ def test_the_registration_page_is_unchanged_for_the_buyer(client, asking_activit
         django = client.get(url).content.decode()
     strip = __import__("re").compile(r'name="csrfmiddlewaretoken" value="[^"]*"|nonce="[^"]*"')
     assert strip.sub("", fast) == strip.sub("", django)
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_field_tags_write_what_the_field_includes_write(asking_activity, bound):
+    """`{% form_field %}` and `{% field_errors %}` (events/templatetags/registration_fields.py)
+    against the includes they stand for, for every field, required mark or not, with and
+    without errors."""
+    from django.template import Context, Template
+
+    ticket = asking_activity.ticket_types.first()
+    data = None
+    if bound:
+        data = registration_data(
+            asking_activity,
+            **{f"quantity_{ticket.pk}": "2", "buyer_email": "x<y", "consent": ""},
+        )
+    form = RegistrationForm(data, page=asking_activity)
+    if bound:
+        assert not form.is_valid()
+    includes = Template(
+        '{% include "events/includes/field.html" with field=field star=star %}|'
+        '{% include "events/includes/errors.html" with field=field %}'
+    )
+    tags = Template(
+        "{% load registration_fields %}{% form_field field star %}|{% field_errors field %}"
+    )
+    errors_seen = 0
+    for field in form:
+        for star in (False, True):
+            context = {"field": field, "star": star}
+            expected = includes.render(Context(context))
+            assert tags.render(Context(context)) == expected, (field.name, star)
+            errors_seen += "field__error" in expected
+    assert errors_seen >= (4 if bound else 0)
