@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site import form_renderer
 from cesiq_site.validation import guard_text_fields, printable_or_empty
 
 from .models import TicketKind
@@ -67,6 +68,9 @@ def question_field(question, required=None):
 
 
 class RegistrationForm(forms.Form):
+    # Its inputs written without a template each (the page every buyer loads).
+    default_renderer = form_renderer.renderer
+
     date = date_field()
     buyer_name = name_field()
     buyer_email = email_field(_("Pour vous envoyer la confirmation et vos billets."))

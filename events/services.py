@@ -62,9 +62,12 @@ def _register(
     if any(ticket.members_only for ticket, _q, _a in tickets) and not member:
         raise OrderError(_("Ce tarif est réservé aux membres en règle."))
     try:
-        date = page.dates.filter(pk=int(date_id)).first()
+        wanted = int(date_id)
     except (TypeError, ValueError):
-        date = None
+        wanted = None
+    # From the dates the view read (events.views.register), or the database. Whether it is
+    # still on sale is read again from the database under its places' lock (check_sale).
+    date = next((d for d in page.dates.all() if d.pk == wanted), None)
     if date is None:
         raise OrderError(_("Cette date n'existe pas pour cette activité."))
     if not date.on_sale():

@@ -9,17 +9,28 @@ import qrcode.image.svg
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+# Any of the eight mask patterns gives a valid code that every reader decodes; the library
+# otherwise draws all eight to score them and keep the "best" (a small gain in contrast for a
+# short code shown on a screen or printed), which is most of a ticket's CPU in the worker.
+MASK_PATTERN = 0
+
+
+def _qr(code, **options):
+    qr = qrcode.QRCode(mask_pattern=MASK_PATTERN, **options)
+    qr.add_data(code)
+    return qr
+
 
 def qr_svg(code):
     """An SVG QR code of the ticket code, for the ticket page (scales, prints sharply)."""
-    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    image = _qr(code, box_size=10).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode")
 
 
 def qr_png(code):
     """A PNG QR code of the ticket code, inline in emails (mail clients show PNG best)."""
     buffer = io.BytesIO()
-    qrcode.make(code, box_size=6, border=2).save(buffer, format="PNG")
+    _qr(code, box_size=6, border=2).make_image().save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -49,6 +50,16 @@ def _member(request, page, code):
 
 
 def register(request, page):
+    # The activity's dates, tickets and questions, read once: the checks, the form, its gift
+    # and invoice fields and the page each ask for them again (events.models.EventPage).
+    from .models import EventDate
+
+    prefetch_related_objects(
+        [page.source],
+        Prefetch("dates", queryset=EventDate.objects.select_related("quota")),
+        "ticket_types",
+        "questions",
+    )
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
     if request.method == "POST":

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -36,6 +37,7 @@ from .models import (
 from .money import format_cad, from_cents, quantize
 from .outbox import queue_email
 from .purchasable import NotAvailable
+from .registry import sections_of
 from .taxes import QUEBEC, TaxResult, compute_taxes
 
 logger = logging.getLogger(__name__)
@@ -606,6 +608,9 @@ def write_confirmation(order_id, now=None):
         if order is None or order.paid_at is None or order.confirmation_queued_at is not None:
             return False
         if order.state in (OrderState.PAID, OrderState.REFUNDED):
+            # Read once, under the order's lock, for the emails' parts and sections.
+            lines = OrderLine.objects.select_related("content_type")
+            prefetch_related_objects([order], Prefetch("lines", queryset=lines))
             email_confirmation(order)
             notify_staff(order)
         order.confirmation_queued_at = now or timezone.now()
@@ -635,20 +640,32 @@ def sweep_confirmations(older_than=timedelta(minutes=2), limit=200):
     return written
 
 
+def _lines_with_types(order):
+    """The order's lines with their content types: those prefetched (write_confirmation),
+    else read now."""
+    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
+        return order.lines.all()
+    return order.lines.select_related("content_type")
+
+
 def email_confirmation(order, key_suffix=""):
     """The buyer's confirmation: the receipt plus what each line adds (tickets with their QR
     codes, calendar files)."""
     extras = [
         extra
-        for line in order.lines.select_related("content_type")
+        for line in _lines_with_types(order)
         if (extra := line.item.confirmation_extras(line, order.language))
     ]
+    with translation.override(order.language):
+        # Read once for both parts of the email (each section is a query or more).
+        sections = sections_of(order)
     return email_buyer(
         order,
         "order_confirmed",
         gettext_lazy("Confirmation de votre commande %(code)s"),
         key_suffix=key_suffix,
         extras=extras,
+        sections=sections,
         attachments=[a for extra in extras for a in extra.get("attachments", ())],
     )
 
@@ -673,7 +690,7 @@ def notify_staff(order):
     with translation.override(settings.LANGUAGE_CODE):
         extras = [
             extra
-            for line in order.lines.select_related("content_type")
+            for line in _lines_with_types(order)
             if line.item is not None and (extra := line.item.staff_notice_extras(line))
         ]
     for address in addresses:
@@ -723,15 +740,15 @@ def expire_stale_orders(now=None):
     return sum(expire_order(order, now) for order in stale[:500])
 
 
-def buyer_cancellation_deadline(order):
+def buyer_cancellation_deadline(order, *, lines=None):
     """Until when the buyer may cancel this order themselves: the earliest of its lines'
     deadlines; None when a line cannot be cancelled by the buyer. A line that no discount
     reduces (a gift added at checkout) has no deadline of its own: it follows the rest of the
     order, and cancelling the order gives it back with the rest (its receipt voided)."""
+    if lines is None:  # or the order's lines, with their content type, the caller read
+        lines = order.lines.select_related("content_type")
     deadlines = [
-        line.item.buyer_cancellation_deadline(line)
-        for line in order.lines.select_related("content_type")
-        if line.item.discountable()
+        line.item.buyer_cancellation_deadline(line) for line in lines if line.item.discountable()
     ]
     if not deadlines or None in deadlines:
         return None
@@ -822,7 +839,10 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
-        current = order.payments.filter(state=PaymentState.CREATED).last()
+        # Every attempt so far, in one read (the order's lock keeps others from adding one).
+        attempts = list(order.payments.all())
+        created = [p for p in attempts if p.state == PaymentState.CREATED]
+        current = created[-1] if created else None
         if current is not None and current.stripe_session_id:
             return current.checkout_url
         if current is not None and current.created_at > now - timedelta(minutes=1):
@@ -832,10 +852,10 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
         if expires_at > order.expires_at:
             order.expires_at = expires_at
             order.save(update_fields=["expires_at"])
-        order.payments.filter(state=PaymentState.CREATED, stripe_session_id__isnull=True).update(
-            state=PaymentState.FAILED
-        )
-        attempt = order.payments.count() + 1
+        abandoned = [p.pk for p in created if p.stripe_session_id is None]
+        if abandoned:
+            Payment.objects.filter(pk__in=abandoned).update(state=PaymentState.FAILED)
+        attempt = len(attempts) + 1
         payment = Payment.objects.create(
             order=order,
             amount=order.total,

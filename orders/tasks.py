@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
 
 from . import outbox, privacy, services
 
@@ -32,8 +33,14 @@ def send_outbox_email(self, email_id):
 
 @shared_task(name="orders.write_confirmation", **RETRY)
 def write_confirmation(order_id):
-    """Build a paid order's confirmation and staff notification into the outbox (once)."""
-    return services.write_confirmation(order_id)
+    """Build a paid order's confirmation and staff notification into the outbox (once), then
+    send them from this task (not a task each: see `outbox.sent_by_caller`)."""
+    with outbox.sent_by_caller() as email_ids:
+        written = services.write_confirmation(order_id)
+    # Its transaction has committed (on_commit runs at once outside a transaction; in an
+    # eager task inside one, after it commits, as the tasks per email would have been).
+    transaction.on_commit(lambda: outbox.send_queued(email_ids), robust=True)
+    return written
 
 
 @shared_task(name="orders.sweep_outbox")

@@ -1,6 +1,7 @@
 """Thin views: the Stripe webhook and the buyer's order page (receipt)."""
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
-from .models import Order, OrderSettings, OrderState, PaymentState
+from .models import Order, OrderState, PaymentState, RefundState
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,9 @@ def stripe_webhook(request):
     return HttpResponse(outcome, content_type="text/plain")
 
 
-def _order_for(code, token):
-    order = get_object_or_404(Order.objects.prefetch_related("lines"), code=code.upper())
+def _order_for(code, token, lines=True):
+    orders = Order.objects.prefetch_related("lines") if lines else Order.objects.all()
+    order = get_object_or_404(orders, code=code.upper())
     if not constant_time_compare(order.token, token):
         raise Http404
     return order
@@ -66,17 +68,29 @@ def _order_for(code, token):
 @require_http_methods(["GET", "HEAD"])
 def order_detail(request, code, token):
     """The buyer's receipt: no account needed, the link's secret token is the key."""
-    order = _order_for(code, token)
+    order = _order_for(code, token, lines=False)  # read below, with their items
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
-    # Read once (each line's item, dates and activity), shown and used for "can cancel".
-    cancellation_deadline = services.buyer_cancellation_deadline(order)
+    # The lines and their items read once: shown, and used for the tickets and "can cancel".
+    lines = list(order.lines.select_related("content_type"))
+    cancellation_deadline = services.buyer_cancellation_deadline(order, lines=lines)
+    can_cancel = services.buyer_can_cancel(order, deadline=cancellation_deadline)
+    # The amounts from the rows shown (Order.paid_amount and refunded_amount ask again).
+    payments = list(order.payments.filter(state=PaymentState.PAID))
+    refunds = list(order.refunds.all())
+    paid_amount = sum((p.amount for p in payments), Decimal("0.00"))
+    refunded_amount = sum(
+        (r.amount for r in refunds if r.state == RefundState.SUCCEEDED), Decimal("0.00")
+    )
     context = {
         "order": order,
-        "lines": order.lines.all(),
-        "payments": order.payments.filter(state=PaymentState.PAID),
-        "refunds": order.refunds.all(),
-        "order_settings": OrderSettings.load(request_or_site=request),
+        "lines": lines,
+        "payments": payments,
+        "refunds": refunds,
+        "paid_amount": paid_amount,
+        "refunded_amount": refunded_amount,
+        # What would be refunded on cancelling (Order.balance), said only where one can.
+        "balance": paid_amount - refunded_amount - order.disputed_amount if can_cancel else None,
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
         # A card hold ends today (its time says it); a hold kept for an invoice ends on a date.
@@ -87,10 +101,8 @@ def order_detail(request, code, token):
             else "DATETIME_FORMAT",
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
-        "can_cancel": services.buyer_can_cancel(order, deadline=cancellation_deadline),
-        "ticket_links": [
-            link for line in order.lines.all() for link in line.item.receipt_links(line)
-        ],
+        "can_cancel": can_cancel,
+        "ticket_links": [link for line in lines for link in line.item.receipt_links(line)],
         "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
     }

@@ -446,5 +446,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # The stripe library logs two lines for every API call; the order's own log says
+        # what was asked of Stripe (checkout_started, refunds) and errors are warnings.
+        "stripe": {"level": "WARNING"},
     },
 }

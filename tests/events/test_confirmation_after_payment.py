@@ -185,3 +185,67 @@ def test_an_order_cancelled_before_its_confirmation_is_written_gets_none(
     assert confirmations(order) == []
     order.refresh_from_db()
     assert order.confirmation_queued_at is not None  # settled: the sweep leaves it alone
+
+
+def test_the_confirmation_task_sends_its_emails_itself(
+    client, paid_on_stripe, django_capture_on_commit_callbacks
+):
+    """One task for a paid order: its emails are written, then sent by it after its commit,
+    not handed to a task each (a task costs the worker more than building the email)."""
+    from orders.tasks import send_outbox_email
+
+    order, event = paid_on_stripe
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        post_webhook(client, event)
+    with (
+        mock.patch.object(send_outbox_email, "delay") as email_task,
+        mock.patch.object(send_outbox_email, "apply_async") as email_task_later,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        write_confirmation.delay(order.pk)
+    email_task.assert_not_called()
+    email_task_later.assert_not_called()
+    assert len(confirmations(order)) == 1
+    assert len(staff_notices(order)) == 1
+    assert OutboxEmail.objects.filter(order=order, state=OutboxEmail.State.SENT).count() == 2
+
+
+def test_an_email_the_server_refuses_is_retried_by_its_own_task(
+    client, paid_on_stripe, django_capture_on_commit_callbacks
+):
+    """The mail server refuses: the confirmation stays written and pending, with the error
+    and its backoff recorded, and its own task is queued for when the backoff is over."""
+    from orders import outbox
+    from orders.tasks import send_outbox_email
+
+    order, event = paid_on_stripe
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        post_webhook(client, event)
+    refused = mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionRefusedError("mail server down"),
+    )
+    with (
+        refused,
+        mock.patch.object(send_outbox_email, "apply_async") as retry,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        write_confirmation.delay(order.pk)
+    order.refresh_from_db()
+    assert order.confirmation_queued_at is not None  # written once, whatever the server said
+    pending = OutboxEmail.objects.filter(order=order, state=OutboxEmail.State.PENDING)
+    assert pending.count() == 2
+    assert all("mail server down" in email.last_error for email in pending)
+    assert sorted(call.args[0][0] for call in retry.call_args_list) == sorted(
+        pending.values_list("pk", flat=True)
+    )
+    assert {call.kwargs["countdown"] for call in retry.call_args_list} == {outbox.backoff(1)}
+
+    # The retry (here run at once, its lease expired) sends each one, once.
+    OutboxEmail.objects.filter(order=order).update(claimed_until=None)
+    for email in pending:
+        send_outbox_email.run(email.pk)
+    assert len(confirmations(order)) == 1
+    assert len(staff_notices(order)) == 1
