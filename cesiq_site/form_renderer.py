@@ -6,7 +6,7 @@ registration form (a dozen fields, radio buttons, hidden attendee fields) that w
 fifth of the page's CPU, on the page every buyer loads at least twice. This renderer writes
 exactly what those two templates write (same attributes, same order, same escaping), and hands
 every other template (select, textarea, error lists, the form's own layouts) to Django's.
-`tests/cesiq_site/test_form_renderer.py` checks the markup is the same character for
+`tests/events/test_form_markup.py` checks the markup is the same character for
 character, field by field.
 """
 
