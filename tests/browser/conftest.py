@@ -79,6 +79,17 @@ def site_url(live_server, committed_demo_site):
 AXE_SOURCE = None
 
 
+def at_each_width(page, url, widths=(1280, 320)):
+    """Load `url` once, then resize the page to each width in turn (yielding it). The public
+    pages run no script that depends on the width: at another width they are the same page
+    laid out again by their CSS media queries, checked without loading it again."""
+    page.set_viewport_size({"width": widths[0], "height": 900})
+    page.goto(url)
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        yield width
+
+
 def load_axe(page):
     """Put axe-core in the page, unless it is there already (the same page checked at
     another width)."""

@@ -4,7 +4,7 @@ a desktop (1280 px): axe-core with its experimental WCAG rules finds nothing."""
 import pytest
 
 from tests.a11y_pages import page_kinds
-from tests.browser.conftest import axe_wcag22_violations
+from tests.browser.conftest import at_each_width, axe_wcag22_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,12 +15,7 @@ def test_every_page_kind_passes_wcag_22_aa(browser_page, site_url):
     found = {}
     for name, french, english_path in page_kinds():
         for path in (french, english_path):
-            # The public pages have no script: the layout at another width is the same page
-            # resized (CSS media queries), checked without loading it again.
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.goto(site_url + path)
-            for width in (1280, 320):
-                page.set_viewport_size({"width": width, "height": 900})
+            for width in at_each_width(page, site_url + path):
                 violations = axe_wcag22_violations(page)
                 if violations:
                     found[f"{name} {path} @{width}"] = violations
