@@ -9,16 +9,19 @@ from tests.browser.conftest import at_each_width, axe_wcag22_violations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# One test per language: two tests of a minute or more, which the two test processes can
+# run side by side, rather than one of two or three minutes.
 @pytest.mark.slow
-def test_every_page_kind_passes_wcag_22_aa(browser_page, site_url):
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_page_kind_passes_wcag_22_aa(browser_page, site_url, language):
     page = browser_page
     found = {}
     for name, french, english_path in page_kinds():
-        for path in (french, english_path):
-            for width in at_each_width(page, site_url + path):
-                violations = axe_wcag22_violations(page)
-                if violations:
-                    found[f"{name} {path} @{width}"] = violations
+        path = french if language == "fr" else english_path
+        for width in at_each_width(page, site_url + path):
+            violations = axe_wcag22_violations(page)
+            if violations:
+                found[f"{name} {path} @{width}"] = violations
     assert found == {}, "\n".join(f"{where}: {found[where]}" for where in found)
 
 
