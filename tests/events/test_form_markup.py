@@ -83,8 +83,9 @@ def test_a_refused_form_with_values_errors_and_hidden_blocks_is_the_same(asking_
         assert fast[name] == django[name], name
 
 
-def test_the_registration_page_is_unchanged_for_the_buyer(client, asking_activity):
-    """The whole page, rendered with the fast renderer and with Django's, is the same."""
+def test_the_registration_page_is_unchanged_for_the_buyer(client, asking_activity, clock):
+    """The whole page, rendered with the fast renderer and with Django's, is the same (the
+    spam trap's clock stands still: its signed time is in the page)."""
     from unittest import mock
 
     url = asking_activity.url + "inscription/"
