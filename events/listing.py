@@ -329,6 +329,7 @@ def activity_month(index_page, request):
         "month_param": first.strftime("%Y-%m"),
         "weekdays": [(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in SUNDAY_FIRST],
         "weeks": weeks,
+        "today": today,
         "month_activity_count": len(sources),
         "previous_month": previous,
         "previous_query": month_query(previous),
