@@ -51,12 +51,19 @@ class ActivityFilterForm(forms.Form):
         # Themes are named in the page's language and matched across languages by their
         # translation key, since dates and tickets live on the French pages. Only published
         # themes are offered (a draft theme appears once someone publishes it).
-        themes = Theme.objects.filter(live=True)
-        if locale:
-            themes = themes.filter(locale=locale)
-        self.fields["theme"].choices = [("", _("Tous"))] + [
-            (str(t.translation_key), t.name) for t in themes
-        ]
+        from cesiq_site.render_cache import shared
+
+        def theme_choices():
+            themes = Theme.objects.filter(live=True)
+            if locale:
+                themes = themes.filter(locale=locale)
+            return [(str(t.translation_key), t.name) for t in themes]
+
+        # The same for every visitor until a theme is saved: kept (cesiq_site/render_cache.py).
+        locale_id = getattr(locale, "pk", locale)
+        self.fields["theme"].choices = [("", _("Tous"))] + shared(
+            ("activity themes", locale_id), theme_choices
+        )
 
     def chosen(self):
         """The filters in use, as the visitor chose them ("Adultes", "Gratuit", "du 1 décembre
@@ -167,10 +174,16 @@ def listing_title(index_page, form, *, archive=False, month=None, page_number=1)
 def source_of(index_page):
     """The French index (its activities hold the dates and tickets): the page itself when it
     is French, without asking the database."""
+    from cesiq_site.render_cache import shared
+
     default = Locale.get_default()
     if index_page.locale_id == default.pk:
         return index_page
-    return index_page.get_translation_or_none(default) or index_page
+    # Kept across requests (cesiq_site/render_cache.py): only its path and locale are read.
+    return shared(
+        ("activity source index", index_page.pk),
+        lambda: index_page.get_translation_or_none(default) or index_page,
+    )
 
 
 def activity_listing(index_page, request):
@@ -201,7 +214,8 @@ def activity_listing(index_page, request):
     pages = (
         pages.distinct()
         .select_related("image", "venue")
-        .prefetch_related("dates", "ticket_types", "themes")
+        # Each card shows its next date and lowest price (themes are not shown).
+        .prefetch_related("dates", "ticket_types")
     )
 
     paginator = Paginator(pages, PER_PAGE)
