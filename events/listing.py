@@ -290,38 +290,56 @@ def activity_month(index_page, request):
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     for name in ("start", "end"):  # the month is the date range here
         del form.fields[name]
-    source_index = source_of(index_page)
-    pages = (
-        EventPage.objects.live()
-        .public()
-        .child_of(source_index)
-        .filter(pk__in=EventDate.objects.filter(in_month).values("page_id"))
-    )
-    if form.is_valid():
-        pages = apply_filters(pages, form.cleaned_data)
-    pages = pages.distinct().prefetch_related(
-        Prefetch(
-            "dates",
-            queryset=EventDate.objects.filter(in_month).order_by("start"),
-            to_attr="month_dates",
-        )
-    )
-    sources = list(pages)
-    shown = in_visitor_language(sources, index_page, source_index)
+    filters = form.cleaned_data if form.is_valid() else {}
 
-    days = {}
-    weeks = []
-    for week in calendar.Calendar(firstweekday=calendar.SUNDAY).monthdatescalendar(
-        first.year, first.month
-    ):
-        row = [Day(d, d.month == first.month, d == today) for d in week]
-        days.update((day.date, day) for day in row if day.in_month)
-        weeks.append(row)
-    for source, page in zip(sources, shown, strict=True):
-        for event_date in source.month_dates:
-            days[timezone.localtime(event_date.start).date()].entries.append((event_date, page))
-    for day in days.values():
-        day.entries.sort(key=lambda entry: (entry[0].start, entry[1].title))
+    def month_of_activities():
+        source_index = source_of(index_page)
+        pages = (
+            EventPage.objects.live()
+            .public()
+            .child_of(source_index)
+            .filter(pk__in=EventDate.objects.filter(in_month).values("page_id"))
+        )
+        pages = apply_filters(pages, filters).distinct()
+        pages = pages.prefetch_related(
+            Prefetch(
+                "dates",
+                queryset=EventDate.objects.filter(in_month).order_by("start"),
+                to_attr="month_dates",
+            )
+        )
+        sources = list(pages)
+        shown = in_visitor_language(sources, index_page, source_index)
+
+        days = {}
+        weeks = []
+        for week in calendar.Calendar(firstweekday=calendar.SUNDAY).monthdatescalendar(
+            first.year, first.month
+        ):
+            row = [Day(d, d.month == first.month, d == today) for d in week]
+            days.update((day.date, day) for day in row if day.in_month)
+            weeks.append(row)
+        for source, page in zip(sources, shown, strict=True):
+            for event_date in source.month_dates:
+                day = days[timezone.localtime(event_date.start).date()]
+                day.entries.append((event_date, page))
+        for day in days.values():
+            day.entries.sort(key=lambda entry: (entry[0].start, entry[1].title))
+        return len(sources), weeks
+
+    # A month shows every date in it, however many: computed once per month, filters and day
+    # for the content generation (cesiq_site/render_cache.py; it shows no places left, only
+    # saved content and today) and only read by the template.
+    from cesiq_site.render_cache import shared
+
+    key = (
+        "activity month",
+        index_page.pk,
+        first,
+        today,
+        tuple(sorted((name, str(value)) for name, value in filters.items())),
+    )
+    activity_count, weeks = shared(key, month_of_activities)
 
     previous = shift_month(first, -1)
     this_month = today.replace(day=1)
@@ -344,7 +362,7 @@ def activity_month(index_page, request):
         "weekdays": [(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in SUNDAY_FIRST],
         "weeks": weeks,
         "today": today,
-        "month_activity_count": len(sources),
+        "month_activity_count": activity_count,
         "previous_month": previous,
         "previous_query": month_query(previous),
         "next_month": following,
