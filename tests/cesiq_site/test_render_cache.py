@@ -432,3 +432,38 @@ def test_a_fragment_that_asks_for_a_csrf_token_is_never_kept(rf):
         # Each request's own token, and the response will set its cookie.
         assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
         assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+
+
+def test_the_breadcrumb_data_shows_a_renamed_page_on_the_next_request(client, committed):
+    import json
+
+    page = standard()
+
+    def trail():
+        for script in html(client, page.url).select('script[type="application/ld+json"]'):
+            data = json.loads(script.string)
+            if data.get("@type") == "BreadcrumbList":
+                return [item["name"] for item in data["itemListElement"]]
+        return None
+
+    assert trail() == trail() and page.title in trail()
+    page.title = "Mission renommée"
+    committed(lambda: page.save_revision().publish())
+    assert trail()[-1] == "Mission renommée"
+
+
+def test_campaign_partners_show_an_edit_on_the_next_request(client, committed):
+    from news.models import CampaignPage
+
+    campaign = CampaignPage.objects.filter(locale__language_code="fr").live().first()
+
+    def partners():
+        section = html(client, campaign.url).select_one(".campaign__partners")
+        return [li.get_text() for li in section.select("li")] if section else []
+
+    shown = partners()
+    assert shown and partners() == shown
+    partner = campaign.partners.first()
+    partner.name = "Partenaire renommé"
+    committed(partner.save)
+    assert "Partenaire renommé" in partners()
