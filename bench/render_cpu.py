@@ -6,6 +6,9 @@ cache the environment names (DATABASE_URL, REDIS_URL: the seeded demo, `make see
 `manage.py seed_demo`). Each URL is asked once to warm per-process caches and renditions,
 then `--requests` times: CPU is `time.process_time()` per request (the median), queries are
 those of the last request. `--profile URL` prints where one URL's CPU goes (cProfile).
+`--calls` adds the Python function calls per request (cProfile's count over 5 more requests):
+unlike CPU time it does not depend on the machine's load, so it compares two versions fairly
+on a busy machine.
 
     DJANGO_SETTINGS_MODULE=cesiq_site.settings.dev DATABASE_URL=postgres://…/cesiq \
         REDIS_URL=redis://127.0.0.1:6379/8 .venv/bin/python bench/render_cpu.py
@@ -95,11 +98,24 @@ def measure(client, url, requests):
     return statistics.median(times), len(captured)
 
 
+def calls_per_request(client, url, requests=5):
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        client.get(url)
+    profile.disable()
+    return pstats.Stats(profile).total_calls // requests
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--profile", metavar="URL")
     parser.add_argument("--only", help="measure the URLs whose name contains this")
+    parser.add_argument("--calls", action="store_true", help="also count function calls")
     args = parser.parse_args()
 
     import django
@@ -126,12 +142,14 @@ def main():
             int(os.environ.get("LINES", "60"))
         )
         return
-    print(f"{'page':28} {'CPU ms':>7} {'queries':>7}  path")
+    calls_title = f" {'calls':>7}" if args.calls else ""
+    print(f"{'page':28} {'CPU ms':>7} {'queries':>7}{calls_title}  path")
     for name, url in urls():
         if args.only and args.only not in name:
             continue
         cpu, queries = measure(client, url, args.requests)
-        print(f"{name:28} {cpu:7.1f} {queries:7d}  {url}")
+        calls = f" {calls_per_request(client, url):7d}" if args.calls else ""
+        print(f"{name:28} {cpu:7.1f} {queries:7d}{calls}  {url}", flush=True)
 
 
 if __name__ == "__main__":

@@ -231,3 +231,61 @@ def _share_pictures():
 
     render.shared = True
     PictureNode.render = render
+
+
+class _NotKept(Exception):
+    """A fragment that asked for a CSRF token while rendering: given to this request only."""
+
+    def __init__(self, html):
+        self.html = html
+
+
+def _key_part(value):
+    """A model row by its table and id (its content is the generation's business); anything
+    else must be hashable as it is, so that two different values never share a key."""
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        return (value._meta.label_lower, value.pk)
+    hash(value)  # a TypeError here is a template asking to key on something unkeyable
+    return value
+
+
+def keep_html(request, key, render):
+    """render() (a piece of HTML), kept per language for the content generation like the rest.
+
+    `key` must name everything the HTML shows that is not content saved in the database
+    (which the generation covers): the page or row shown, and whatever time or a hold that
+    runs out can change without a save (the next date of an activity, "Épuisé"). What
+    depends on the visitor (cart, user, search words, a CSRF token, the CSP nonce) must stay
+    outside: as a guard, a fragment that asked for a CSRF token is never kept."""
+    from django.utils import translation
+
+    if request is not None and getattr(request, "is_preview", False):
+        return render()  # a draft shown to its editor: same page, other content
+
+    def compute():
+        if request is None:
+            return render()
+        # Django's get_token() sets this flag each time it hands out a token: cleared while
+        # the fragment renders to see whether the fragment asked for one, then put back.
+        asked_before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        try:
+            html = render()
+            asked = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        finally:
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = asked_before or request.META.get(
+                "CSRF_COOKIE_NEEDS_UPDATE", False
+            )
+        if asked:
+            raise _NotKept(html)
+        return html
+
+    # The address asked for: links and absolute URLs are written for the requested site.
+    where = (request.scheme, request.get_host()) if request is not None else None
+    full_key = ("html", translation.get_language(), where, *(_key_part(part) for part in key))
+    try:
+        return shared(full_key, compute)
+    except _NotKept as not_kept:
+        return not_kept.html

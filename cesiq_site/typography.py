@@ -24,7 +24,7 @@ _BEFORE_OTHERS = re.compile(rf"(?:(?<=\S)|^){_SPACES}+(?=[;?!])")
 _AFTER_GUILLEMET = re.compile(rf"«{_SPACES}+")
 _ZERO_MINUTES = re.compile(rf"\b(\d{{1,2}}){_SPACES}h{_SPACES}00\b")
 _HOUR_MINUTES = re.compile(rf"\b(\d{{1,2}}){_SPACES}h(?:{_SPACES}(\d\d)\b)?(?![\w])")
-_NUMBER_UNIT = re.compile(rf"(?<=\d){_SPACES}(?=(?:\$|%|km\b|kg\b|g\b|mL\b|ml\b|L\b|min\b))")
+_NUMBER_UNIT = re.compile(rf"(\d){_SPACES}(?=(?:\$|%|km\b|kg\b|g\b|mL\b|ml\b|L\b|min\b))")
 
 # Elements whose text is not prose (or is the visitor's own input, sent back as typed).
 _RAW = ("script", "style", "pre", "code", "textarea")
@@ -39,27 +39,58 @@ _TOKENS = re.compile(
 _TOUCHED = re.compile(r"[\d:;?!«»]")
 
 
+# The rules on numbers all need a digit followed by a space. Python's regular expressions
+# scan quickly for a first character class, not for a pattern that starts with a word
+# boundary (about 30 µs for a 150-character node each): each rule only runs when the text
+# has what it needs, which this and plain `in` tests tell far faster.
+_DIGIT_SPACE = re.compile(rf"\d{_SPACES}")
+_DIGIT_HOUR = re.compile(rf"\d{_SPACES}h")
+
+
 def french_text(text):
     """The rules on plain text (a subject, a plain-text email, one HTML text node)."""
     if not text or not _TOUCHED.search(text):
         return text
-    text = _ZERO_MINUTES.sub(r"\1 h", text)
-    text = _HOUR_MINUTES.sub(lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text)
-    text = _NUMBER_UNIT.sub(NBSP, text)
-    text = _BEFORE_COLON.sub(NBSP, text)
-    text = _BEFORE_OTHERS.sub(NNBSP, text)
-    return _AFTER_GUILLEMET.sub("«" + NBSP, text)
+    if _DIGIT_SPACE.search(text):
+        if _DIGIT_HOUR.search(text):
+            text = _ZERO_MINUTES.sub(r"\1 h", text)
+            text = _HOUR_MINUTES.sub(
+                lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text
+            )
+        text = _NUMBER_UNIT.sub(rf"\1{NBSP}", text)
+    if ":" in text or "»" in text:
+        text = _BEFORE_COLON.sub(NBSP, text)
+    if ";" in text or "?" in text or "!" in text:
+        text = _BEFORE_OTHERS.sub(NNBSP, text)
+    if "«" in text:
+        text = _AFTER_GUILLEMET.sub("«" + NBSP, text)
+    return text
+
+
+# Comments and the elements left alone, whole (a handful per page)...
+_SKIPPED = re.compile(
+    r"(<!--.*?-->|<(" + "|".join(_RAW) + r")\b[^>]*>.*?</\2\s*>)",
+    re.DOTALL | re.IGNORECASE,
+)
+# ...and between them, each text node (from a ">" or the start to a "<" or the end) that has
+# something to change: the hundreds of tags and blank nodes of a page are skipped by the
+# regular expression engine rather than visited one by one in Python.
+_TEXT_NODE = re.compile(r"(?<![^>])[^<]*?[\d:;?!«»][^<]*")
+
+
+def _french_node(match):
+    return french_text(match[0])
 
 
 def french_html(html):
     """The rules on the text of an HTML document or fragment, markup untouched."""
     if not html:
         return html
-    parts = _TOKENS.split(html)
+    parts = _SKIPPED.split(html)
     out = []
-    # re.split with two groups yields: text, token, inner-group, text, token, inner-group…
+    # re.split with two groups yields: text, skipped, inner-group, text, skipped, inner-group…
     for index in range(0, len(parts), 3):
-        out.append(french_text(parts[index]))
+        out.append(_TEXT_NODE.sub(_french_node, parts[index]))
         if index + 1 < len(parts):
             out.append(parts[index + 1])
     return "".join(out)

@@ -51,12 +51,19 @@ class ActivityFilterForm(forms.Form):
         # Themes are named in the page's language and matched across languages by their
         # translation key, since dates and tickets live on the French pages. Only published
         # themes are offered (a draft theme appears once someone publishes it).
-        themes = Theme.objects.filter(live=True)
-        if locale:
-            themes = themes.filter(locale=locale)
-        self.fields["theme"].choices = [("", _("Tous"))] + [
-            (str(t.translation_key), t.name) for t in themes
-        ]
+        from cesiq_site.render_cache import shared
+
+        def theme_choices():
+            themes = Theme.objects.filter(live=True)
+            if locale:
+                themes = themes.filter(locale=locale)
+            return [(str(t.translation_key), t.name) for t in themes]
+
+        # The same for every visitor until a theme is saved: kept (cesiq_site/render_cache.py).
+        locale_id = getattr(locale, "pk", locale)
+        self.fields["theme"].choices = [("", _("Tous"))] + shared(
+            ("activity themes", locale_id), theme_choices
+        )
 
     def chosen(self):
         """The filters in use, as the visitor chose them ("Adultes", "Gratuit", "du 1 décembre
@@ -167,10 +174,16 @@ def listing_title(index_page, form, *, archive=False, month=None, page_number=1)
 def source_of(index_page):
     """The French index (its activities hold the dates and tickets): the page itself when it
     is French, without asking the database."""
+    from cesiq_site.render_cache import shared
+
     default = Locale.get_default()
     if index_page.locale_id == default.pk:
         return index_page
-    return index_page.get_translation_or_none(default) or index_page
+    # Kept across requests (cesiq_site/render_cache.py): only its path and locale are read.
+    return shared(
+        ("activity source index", index_page.pk),
+        lambda: index_page.get_translation_or_none(default) or index_page,
+    )
 
 
 def activity_listing(index_page, request):
@@ -201,7 +214,8 @@ def activity_listing(index_page, request):
     pages = (
         pages.distinct()
         .select_related("image", "venue")
-        .prefetch_related("dates", "ticket_types", "themes")
+        # Each card shows its next date and lowest price (themes are not shown).
+        .prefetch_related("dates", "ticket_types")
     )
 
     paginator = Paginator(pages, PER_PAGE)
@@ -276,38 +290,56 @@ def activity_month(index_page, request):
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     for name in ("start", "end"):  # the month is the date range here
         del form.fields[name]
-    source_index = source_of(index_page)
-    pages = (
-        EventPage.objects.live()
-        .public()
-        .child_of(source_index)
-        .filter(pk__in=EventDate.objects.filter(in_month).values("page_id"))
-    )
-    if form.is_valid():
-        pages = apply_filters(pages, form.cleaned_data)
-    pages = pages.distinct().prefetch_related(
-        Prefetch(
-            "dates",
-            queryset=EventDate.objects.filter(in_month).order_by("start"),
-            to_attr="month_dates",
-        )
-    )
-    sources = list(pages)
-    shown = in_visitor_language(sources, index_page, source_index)
+    filters = form.cleaned_data if form.is_valid() else {}
 
-    days = {}
-    weeks = []
-    for week in calendar.Calendar(firstweekday=calendar.SUNDAY).monthdatescalendar(
-        first.year, first.month
-    ):
-        row = [Day(d, d.month == first.month, d == today) for d in week]
-        days.update((day.date, day) for day in row if day.in_month)
-        weeks.append(row)
-    for source, page in zip(sources, shown, strict=True):
-        for event_date in source.month_dates:
-            days[timezone.localtime(event_date.start).date()].entries.append((event_date, page))
-    for day in days.values():
-        day.entries.sort(key=lambda entry: (entry[0].start, entry[1].title))
+    def month_of_activities():
+        source_index = source_of(index_page)
+        pages = (
+            EventPage.objects.live()
+            .public()
+            .child_of(source_index)
+            .filter(pk__in=EventDate.objects.filter(in_month).values("page_id"))
+        )
+        pages = apply_filters(pages, filters).distinct()
+        pages = pages.prefetch_related(
+            Prefetch(
+                "dates",
+                queryset=EventDate.objects.filter(in_month).order_by("start"),
+                to_attr="month_dates",
+            )
+        )
+        sources = list(pages)
+        shown = in_visitor_language(sources, index_page, source_index)
+
+        days = {}
+        weeks = []
+        for week in calendar.Calendar(firstweekday=calendar.SUNDAY).monthdatescalendar(
+            first.year, first.month
+        ):
+            row = [Day(d, d.month == first.month, d == today) for d in week]
+            days.update((day.date, day) for day in row if day.in_month)
+            weeks.append(row)
+        for source, page in zip(sources, shown, strict=True):
+            for event_date in source.month_dates:
+                day = days[timezone.localtime(event_date.start).date()]
+                day.entries.append((event_date, page))
+        for day in days.values():
+            day.entries.sort(key=lambda entry: (entry[0].start, entry[1].title))
+        return len(sources), weeks
+
+    # A month shows every date in it, however many: computed once per month, filters and day
+    # for the content generation (cesiq_site/render_cache.py; it shows no places left, only
+    # saved content and today) and only read by the template.
+    from cesiq_site.render_cache import shared
+
+    key = (
+        "activity month",
+        index_page.pk,
+        first,
+        today,
+        tuple(sorted((name, str(value)) for name, value in filters.items())),
+    )
+    activity_count, weeks = shared(key, month_of_activities)
 
     previous = shift_month(first, -1)
     this_month = today.replace(day=1)
@@ -329,7 +361,8 @@ def activity_month(index_page, request):
         "month_param": first.strftime("%Y-%m"),
         "weekdays": [(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in SUNDAY_FIRST],
         "weeks": weeks,
-        "month_activity_count": len(sources),
+        "today": today,
+        "month_activity_count": activity_count,
         "previous_month": previous,
         "previous_query": month_query(previous),
         "next_month": following,

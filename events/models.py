@@ -171,7 +171,9 @@ class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         audience and theme filters (the ones the feed understands)."""
         from django.utils.http import urlencode
 
-        path = self.url + self.FEED_PATHS.get(self.locale.language_code, "calendrier/")
+        from cesiq_site.request_memo import language_code
+
+        path = self.url + self.FEED_PATHS.get(language_code(self), "calendrier/")
         kept = {k: request.GET[k] for k in ("audience", "theme") if request.GET.get(k)}
         return path + ("?" + urlencode(kept) if kept else "")
 

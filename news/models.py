@@ -398,7 +398,7 @@ class CampaignPage(Page):
             ArticlePage.objects.live()
             .public()
             .filter(
-                locale=self.locale,
+                locale_id=self.locale_id,  # not `locale`: that reads the Locale row first
                 themes__translation_key__in=self.theme_keys,
                 date__gte=self.start_date - timedelta(days=31),
                 date__lte=self.end_date,

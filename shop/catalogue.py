@@ -150,9 +150,18 @@ def attach_variants(products):
 
 
 def catalogue(index_page, request, producer=None):
+    from cesiq_site.render_cache import shared
+
     from .models import Producer, ProductImage
 
-    producers = Producer.objects.filter(locale_id=index_page.locale_id, live=True).order_by("name")
+    # The same for every visitor until a producer is saved: kept (cesiq_site/render_cache.py);
+    # only read (names, countries, certifications).
+    producers = shared(
+        ("producers", index_page.locale_id),
+        lambda: list(
+            Producer.objects.filter(locale_id=index_page.locale_id, live=True).order_by("name")
+        ),
+    )
     form = CatalogueFilterForm(request.GET or None, producers=producers)
     data = dict(form.cleaned_data) if form.is_valid() else {}
     data["producers"] = form.producers

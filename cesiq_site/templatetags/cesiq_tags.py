@@ -118,3 +118,31 @@ def page_ancestors(page):
 def get_item(mapping, key):
     """{{ mapping|get_item:key }}: a dict lookup with a variable key."""
     return mapping.get(key) if mapping else None
+
+
+class KeepNode(template.Node):
+    def __init__(self, nodelist, parts):
+        self.nodelist = nodelist
+        self.parts = parts
+
+    def render(self, context):
+        from cesiq_site.render_cache import keep_html
+
+        key = [part.resolve(context) for part in self.parts]
+        return keep_html(context.get("request"), key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def keep(parser, token):
+    """{% keep "activity card" activity date %}…{% endkeep %}: the HTML between, rendered once
+    per language, key and content generation and kept in the process
+    (cesiq_site/render_cache.keep_html). The key (a name, then rows or plain values) must name
+    everything the HTML shows besides saved content: what changes with time or with a hold
+    running out. Never around anything that depends on the visitor (cart, user, search words,
+    CSRF token, CSP nonce)."""
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("{% keep %} needs a name, then what it depends on")
+    nodelist = parser.parse(("endkeep",))
+    parser.delete_first_token()
+    return KeepNode(nodelist, [parser.compile_filter(bit) for bit in bits])

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import translation
+from wagtail.models import Page
 
 from cesiq_site import seo
 
@@ -46,17 +47,26 @@ def structured_data(context):
     page = context.get("page")
     if request is None or page is None:
         return []
+    from cesiq_site.render_cache import keep_html
     from home.models import HomePage, SiteSettings
 
-    found = []
     # A routed view showing one item (a producer, an organisation of the network) ends the trail.
     item = context.get("producer") or context.get("organisation")
-    extra = (item.name, seo.canonical(request, page)) if item is not None else None
-    trail = data.breadcrumb_list(request, page, extra)
-    if trail:
-        found.append(data.dumps(trail))
-    if isinstance(page, HomePage):
-        found.append(
-            data.dumps(data.organization(request, SiteSettings.for_request(request), page))
-        )
-    return found
+
+    def blocks():
+        found = []
+        extra = (item.name, seo.canonical(request, page)) if item is not None else None
+        trail = data.breadcrumb_list(request, page, extra)
+        if trail:
+            found.append(data.dumps(trail))
+        if isinstance(page, HomePage):
+            found.append(
+                data.dumps(data.organization(request, SiteSettings.for_request(request), page))
+            )
+        return tuple(found)
+
+    # Saved content and the address only (the nonce is added by the template): kept per page,
+    # path and item like the HTML fragments (cesiq_site/render_cache.py).
+    if not isinstance(page, Page):
+        return list(blocks())
+    return list(keep_html(request, ("structured data", page, request.path, item), blocks))

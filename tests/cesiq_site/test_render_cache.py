@@ -71,6 +71,16 @@ def test_pages_are_the_same_with_and_without_it(client, settings):
         activity.url,
         activity.url + "inscription/",  # a routable page's sub-route
         "/activites/?vue=mois",
+        # Listings, their cards and filter forms ({% keep %}).
+        "/activites/",
+        "/activites/?audience=adultes&price=payant",
+        "/en/activities/",
+        "/en/activities/?vue=mois",
+        "/boutique/",
+        "/boutique/?categorie=cafe&tri=prix",
+        "/en/shop/",
+        "/actualites/",
+        "/reseau/",
     ]
 
     def seen(url):
@@ -82,6 +92,8 @@ def test_pages_are_the_same_with_and_without_it(client, settings):
             [(a.get_text(), a.get("href")) for a in page.select("header a, footer a")],
             [(link.get("hreflang"), link["href"]) for link in page.select("link[rel=alternate]")],
             page.select_one("main").get_text(" ", strip=True),
+            str(page.select_one("main")),
+            [str(meta) for meta in page.select("head meta, head link")],
             [str(picture) for picture in page.select("picture")],
         )
 
@@ -232,3 +244,226 @@ def test_an_image_changed_shows_in_its_pictures_on_the_next_request(client, comm
     settings.RENDER_CACHE = False
     assert shown == pictures()  # as rendered afresh: the new crop's renditions
     assert shown != kept
+
+
+# Kept HTML fragments ({% keep %}, render_cache.keep_html): a listing's cards, its filter form,
+# the <head>, the header's menu, the footer, a page's body, the month grid.
+
+
+def text(element):
+    """An element's text with Québec typography's non-breaking spaces as plain ones (titles
+    compared with the database's)."""
+    return element.get_text().replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def first_activity_card(client, url="/activites/"):
+    return html(client, url).select_one(".activity-list .card")
+
+
+def test_an_activity_card_shows_an_edited_title_on_the_next_request(client, committed):
+    card = first_activity_card(client)
+    assert first_activity_card(client).get_text() == card.get_text()  # kept
+    slug = card.select_one("a")["href"].rstrip("/").rsplit("/", 1)[-1]
+    page = EventPage.objects.get(slug=slug, locale__language_code="fr")
+    page.title = "Atelier renommé"
+    committed(lambda: page.save_revision().publish())
+    assert first_activity_card(client).select_one(".card__title").get_text() == "Atelier renommé"
+
+
+def test_an_activity_card_shows_its_next_date_once_a_date_is_over_without_any_save(client):
+    """Time passing changes no generation: the card is kept per date shown."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.models import EventDate
+
+    def shown_dates():
+        return {
+            text(card.select_one(".card__title")): card.select_one("time")["datetime"]
+            for card in html(client, "/activites/").select(".activity-list .card")
+            if card.select_one("time")
+        }
+
+    before = shown_dates()
+    page = next(
+        p
+        for p in EventPage.objects.filter(locale__language_code="fr").live()
+        if p.title in before and len(p.upcoming_dates) > 1
+    )
+    first, second = page.upcoming_dates[:2]
+    past = timezone.now() - timedelta(days=1)
+    EventDate.objects.filter(pk=first.pk).update(start=past - timedelta(hours=2), end=past)
+    after = shown_dates()
+    assert before[page.title] != after[page.title]
+    assert after[page.title] == timezone.localtime(second.start).isoformat()
+
+
+def test_a_product_card_says_sold_out_as_soon_as_its_stock_is_gone_without_any_save(client):
+    """A hold running out gives stock back without a write: the card is kept per "Épuisé"."""
+    from orders.models import Quota
+    from shop.models import ProductPage
+
+    def cards():
+        return {
+            text(card.select_one(".card__title")): "Épuisé" in card.get_text()
+            for card in html(client, "/boutique/").select(".product-list .card")
+        }
+
+    before = cards()
+    assert cards() == before
+    product = next(
+        p
+        for p in ProductPage.objects.filter(locale__language_code="fr").live()
+        if before.get(p.title) is False
+    )
+    Quota.objects.filter(pk__in=[v.quota_id for v in product.variants.all()]).update(size=0)
+    after = cards()
+    assert after[product.title] is True
+    assert {t: s for t, s in after.items() if t != product.title} == {
+        t: s for t, s in before.items() if t != product.title
+    }
+
+
+def test_the_filter_form_shows_each_query_s_choices_and_a_new_theme(client, committed):
+    from events.models import Theme
+
+    def chosen(url):
+        form = html(client, url).select_one("form.filters")
+        return {
+            select["name"]: select.select_one("option[selected]")["value"]
+            for select in form.select("select")
+            if select.select_one("option[selected]")
+            and select.select_one("option[selected]")["value"]
+        }
+
+    assert chosen("/activites/?audience=adultes") == {"audience": "adultes"}
+    assert chosen("/activites/?audience=jeunesse") == {"audience": "jeunesse"}
+    assert chosen("/activites/") == {}
+    assert chosen("/activites/?audience=adultes") == {"audience": "adultes"}
+    theme = Theme.objects.filter(locale__language_code="fr").first()
+    theme.name = "Thème renommé"
+    committed(lambda: theme.save_revision().publish())
+    options = html(client, "/activites/").select('select[name="theme"] option')
+    assert "Thème renommé" in [option.get_text() for option in options]
+
+
+def test_the_head_shows_an_edited_description_on_the_next_request(client, committed):
+    page = standard()
+
+    def description():
+        return html(client, page.url).select_one('meta[name="description"]')["content"]
+
+    assert description() == description()
+    page.search_description = "Une description revue pour les moteurs de recherche."
+    committed(lambda: page.save_revision().publish())
+    assert description() == "Une description revue pour les moteurs de recherche."
+
+
+def test_the_menu_marks_each_page_s_own_section(client):
+    def current(url):
+        return [a["href"] for a in html(client, url).select('.site-nav a[aria-current="page"]')]
+
+    mission = standard()
+    assert current(mission.url) == current(mission.url) == [mission.url]
+    assert current("/activites/") == ["/activites/"]
+    assert current("/") == []
+
+
+def test_a_page_body_shows_an_edit_on_the_next_request(client, committed):
+    page = standard()
+    assert (
+        html(client, page.url).select_one("main").get_text()
+        == html(client, page.url).select_one("main").get_text()
+    )
+    page.body = [("paragraph", "<p>Un paragraphe tout neuf.</p>")]
+    committed(lambda: page.save_revision().publish())
+    assert "Un paragraphe tout neuf." in html(client, page.url).select_one("main").get_text()
+
+
+def test_an_article_card_shows_an_edited_title_on_the_next_request(client, committed):
+    from news.models import ArticlePage
+
+    article = (
+        ArticlePage.objects.filter(locale__language_code="fr").live().order_by("-date").first()
+    )
+
+    def titles(url):
+        return [text(h) for h in html(client, url).select(".news-card .card__title")]
+
+    assert article.title in titles("/actualites/") == titles("/actualites/")
+    article.title = "Article renommé"
+    committed(lambda: article.save_revision().publish())
+    assert "Article renommé" in titles("/actualites/")
+    assert "Article renommé" in titles("/")
+
+
+def test_the_month_grid_shows_an_edited_title_on_the_next_request(client, committed):
+    def titles():
+        return [text(a) for a in html(client, "/activites/?vue=mois").select(".month__link")]
+
+    shown = titles()
+    assert shown and titles() == shown
+    page = EventPage.objects.get(title=shown[0], locale__language_code="fr")
+    page.title = "Séance renommée"
+    committed(lambda: page.save_revision().publish())
+    assert "Séance renommée" in titles()
+
+
+def test_a_fragment_that_asks_for_a_csrf_token_is_never_kept(rf):
+    import re
+
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.template import engines
+
+    from cesiq_site import request_memo
+
+    template = engines["django"].from_string(
+        "{% load cesiq_tags %}{% keep 'form' %}{% csrf_token %}{% endkeep %}"
+    )
+    for _ in range(2):
+        request = rf.get("/")
+        memo = request_memo._memo.set({})  # as in a request (the middleware's memo)
+        try:
+            rendered = template.render({}, request)
+        finally:
+            request_memo._memo.reset(memo)
+        token = re.search(r'value="([^"]+)"', rendered)[1]
+        # Each request's own token, and the response will set its cookie.
+        assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+        assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+
+
+def test_the_breadcrumb_data_shows_a_renamed_page_on_the_next_request(client, committed):
+    import json
+
+    page = standard()
+
+    def trail():
+        for script in html(client, page.url).select('script[type="application/ld+json"]'):
+            data = json.loads(script.string)
+            if data.get("@type") == "BreadcrumbList":
+                return [item["name"] for item in data["itemListElement"]]
+        return None
+
+    assert trail() == trail() and page.title in trail()
+    page.title = "Mission renommée"
+    committed(lambda: page.save_revision().publish())
+    assert trail()[-1] == "Mission renommée"
+
+
+def test_campaign_partners_show_an_edit_on_the_next_request(client, committed):
+    from news.models import CampaignPage
+
+    campaign = CampaignPage.objects.filter(locale__language_code="fr").live().first()
+
+    def partners():
+        section = html(client, campaign.url).select_one(".campaign__partners")
+        return [li.get_text() for li in section.select("li")] if section else []
+
+    shown = partners()
+    assert shown and partners() == shown
+    partner = campaign.partners.first()
+    partner.name = "Partenaire renommé"
+    committed(partner.save)
+    assert "Partenaire renommé" in partners()
