@@ -44,39 +44,10 @@ WEBHOOK_SECRET = "whsec_bench_checkout_cpu"  # noqa: S105 — signs events in th
 
 
 def make_activity(capacity):
-    from datetime import timedelta
-    from decimal import Decimal
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from checkout_http import bench_activity
 
-    from django.utils import timezone
-
-    from events.models import EventDate, EventIndexPage, EventPage, TicketType
-
-    index = EventIndexPage.objects.filter(locale__language_code="fr").first().specific
-    start = timezone.now().replace(microsecond=0) + timedelta(days=20)
-    page = EventPage(
-        title="Atelier mesuré",
-        slug=f"bench-cpu-{int(time.time())}",
-        summary="Une activité très demandée, pour mesurer la vente en ligne.",
-        audience="adultes",
-        format="atelier",
-        attendance_mode="presentiel",
-        max_places_per_order=10,
-        body=[("paragraph", "<p>Une activité très demandée.</p>")],
-    )
-    index.add_child(instance=page)
-    page.dates.add(EventDate(start=start, end=start + timedelta(hours=2), capacity=capacity))
-    page.ticket_types.add(
-        TicketType(
-            name="Régulier",
-            name_en="Regular",
-            kind="fixed",
-            price=Decimal("25.00"),
-            max_per_order=10,
-        )
-    )
-    page.save()
-    page.save_revision().publish()
-    return page
+    return bench_activity(f"bench-cpu-{int(time.time())}", "Atelier mesuré", capacity)
 
 
 def form_fields(html):

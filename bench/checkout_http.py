@@ -369,54 +369,60 @@ def django_setup():
     django.setup()
 
 
+def bench_activity(slug, title, capacity):
+    """A published activity with one date of `capacity` places and one 25 $ ticket, in 20
+    days (Django set up). `checkout_cpu.py` uses it too."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from events.models import EventDate, EventIndexPage, EventPage, TicketType
+
+    index = EventIndexPage.objects.filter(locale__language_code="fr").first().specific
+    start = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    page = EventPage(
+        title=title,
+        slug=slug,
+        summary="Une activité très demandée, pour mesurer la vente en ligne.",
+        audience="adultes",
+        format="atelier",
+        attendance_mode="presentiel",
+        max_places_per_order=10,
+        body=[("paragraph", "<p>Une activité très demandée.</p>")],
+    )
+    index.add_child(instance=page)
+    page.dates.add(EventDate(start=start, end=start + timedelta(hours=2), capacity=capacity))
+    page.ticket_types.add(
+        TicketType(
+            name="Régulier",
+            name_en="Regular",
+            kind="fixed",
+            price=Decimal("25.00"),
+            max_per_order=10,
+        )
+    )
+    page.save()
+    page.save_revision().publish()
+    return page
+
+
 def phase_fixture(args):
     """Two activities made for this run, and `--events` orders paid at a fake Stripe whose
     events are kept (not sent) for the webhook phase. Writes what the bench needs to --out."""
     django_setup()
     import logging
-    from datetime import timedelta
-    from decimal import Decimal
 
     from django.test import override_settings
-    from django.utils import timezone
 
     from devtools.fake_stripe import FakeStripe
-    from events.models import EventDate, EventIndexPage, EventPage, TicketType
     from orders import services
     from orders.services import Selection
 
     logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per request otherwise
-    index = EventIndexPage.objects.filter(locale__language_code="fr").first().specific
-    start = timezone.now().replace(microsecond=0) + timedelta(days=20)
 
-    def activity(slug, title, capacity):
-        page = EventPage(
-            title=title,
-            slug=slug,
-            summary="Une activité très demandée, pour mesurer la vente en ligne.",
-            audience="adultes",
-            format="atelier",
-            attendance_mode="presentiel",
-            max_places_per_order=10,
-            body=[("paragraph", "<p>Une activité très demandée.</p>")],
-        )
-        index.add_child(instance=page)
-        page.dates.add(EventDate(start=start, end=start + timedelta(hours=2), capacity=capacity))
-        page.ticket_types.add(
-            TicketType(
-                name="Régulier",
-                name_en="Regular",
-                kind="fixed",
-                price=Decimal("25.00"),
-                max_per_order=10,
-            )
-        )
-        page.save()
-        page.save_revision().publish()
-        return page
-
-    sale = activity(f"{args.slug}-vente", "Atelier très demandé", args.capacity)
-    hooks = activity(f"{args.slug}-webhooks", "Atelier des webhooks", args.events + 10)
+    sale = bench_activity(f"{args.slug}-vente", "Atelier très demandé", args.capacity)
+    hooks = bench_activity(f"{args.slug}-webhooks", "Atelier des webhooks", args.events + 10)
     date, ticket = hooks.dates.get(), hooks.ticket_types.get()
 
     fake = FakeStripe(api_key_prefix="sk_test_").start()  # no webhook_url: events kept
