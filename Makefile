@@ -66,9 +66,11 @@ run: messages
 
 # Two pytest-xdist processes share the suite (one per core here), each with its own test
 # database and Redis databases (cesiq_site/settings/test.py). TEST_WORKERS=0 runs it in one.
+# loadgroup: tests marked with one xdist_group run in order in the same process (the seeded
+# database's own tests); every other test goes to whichever process is free.
 TEST_WORKERS ?= 2
 test: messages
-	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Every kind of page, FR/EN, at 390 and 1366 px, from the demo database (needs Chromium).
 screenshots: messages seed

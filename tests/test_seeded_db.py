@@ -9,7 +9,13 @@ from django.core.files.storage import default_storage
 from tests import seeded_db
 from tests.conftest import service_missing
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# These tests follow one another in one process (`make test` runs pytest-xdist with
+# --dist loadgroup): the last checks what the restore after the one before it left.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("seeded_db"),
+]
 
 
 @pytest.fixture
