@@ -50,6 +50,14 @@ def make_activity(capacity):
     return bench_activity(f"bench-cpu-{int(time.time())}", "Atelier mesuré", capacity)
 
 
+def registration_fields(html, number):
+    """The form's fields as buyer `number` fills them (checkout_http.py's buyers do the same)."""
+    fields = form_fields(html)
+    from checkout_http import fill_registration
+
+    return fill_registration(fields, number)
+
+
 def form_fields(html):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from checkout_http import FormParser
@@ -108,16 +116,7 @@ class Steps:
         register = self.page_url + "inscription/"
         response = self.measure("form", lambda: client.get(register), prof("form"))
         assert response.status_code == 200, response.status_code
-        fields = form_fields(response.content.decode())
-        quantities = sorted(name for name in fields if name.startswith("quantity_"))
-        fields.update(dict.fromkeys(quantities, "0"))
-        fields[quantities[0]] = "1"
-        fields.update(
-            buyer_name=f"Acheteuse {number}",
-            buyer_email=f"acheteuse{number}@example.org",
-            consent="on",
-            website="",
-        )
+        fields = registration_fields(response.content.decode(), number)
         response = self.measure("register", lambda: client.post(register, fields), prof("register"))
         assert response.status_code == 302, (response.status_code, response.content[:500])
         checkout = urlsplit(response["Location"])

@@ -274,16 +274,7 @@ def buyer(number, base, activity_path):
         fields = dict(parser.fields)
         for name, value in parser.radios.items():
             fields.setdefault(name, value)  # the date, the payment (card comes first)
-        quantities = sorted(name for name in fields if name.startswith("quantity_"))
-        for name in quantities:
-            fields[name] = "0"
-        fields[quantities[0]] = "1"
-        fields.update(
-            buyer_name=f"Acheteuse {number}",
-            buyer_email=f"acheteuse{number}@example.org",
-            consent="on",
-            website="",
-        )
+        fill_registration(fields, number)
         status, location, page = browser.request(
             "POST", register, urlencode(fields), {"Origin": base, "Referer": register}
         )
@@ -367,6 +358,21 @@ def django_setup():
     import django
 
     django.setup()
+
+
+def fill_registration(fields, number):
+    """The registration form's fields as buyer `number` fills them: one place of the first
+    ticket, a name, an address and the consent (the spam trap's field left empty)."""
+    quantities = sorted(name for name in fields if name.startswith("quantity_"))
+    fields.update(dict.fromkeys(quantities, "0"))
+    fields[quantities[0]] = "1"
+    fields.update(
+        buyer_name=f"Acheteuse {number}",
+        buyer_email=f"acheteuse{number}@example.org",
+        consent="on",
+        website="",
+    )
+    return fields
 
 
 def bench_activity(slug, title, capacity):
