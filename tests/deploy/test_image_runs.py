@@ -138,7 +138,9 @@ def healthcheck(image, port, **env):
 
 
 def status_with_host(port, host):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    # The port opens before the worker has imported Django (gunicorn loads the application
+    # after forking): on a busy machine the first answer took more than 10 s.
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.request("GET", "/healthz", headers={"Host": host, "X-Forwarded-Proto": "https"})
     status = connection.getresponse().status
     connection.close()
