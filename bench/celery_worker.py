@@ -7,7 +7,9 @@ starts a worker as production does (`settings.production`, the broker on REDIS_U
 database), queues `orders.write_confirmation` for `--orders` paid orders of the database
 DATABASE_URL names (a kept `checkout_http.py --keep` database: its webhook orders), waits
 until every confirmation is written and sent, and prints the CPU (user + system) of the
-worker's processes per task:
+worker's processes per task, and how many PostgreSQL connections were opened meanwhile
+(`pg_stat_database.sessions`: a backend that started and exited within the round is not in
+the PostgreSQL CPU figure, which reads the live backends' CPU):
 
 - `real`: each order's confirmation and outbox rows are removed first, so the task builds and
   sends both emails again, as after a payment;
@@ -98,9 +100,20 @@ def done(order_ids, broker):
     return written == len(order_ids) and unsent == 0
 
 
+def connections_made():
+    """PostgreSQL sessions opened on this database so far (pg_stat_database.sessions)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def run_round(order_ids, sessions, database, broker):
     from orders.tasks import write_confirmation
 
+    opened = connections_made()
     before = cpu_seconds(sessions, database)
     start = time.monotonic()
     for order_id in order_ids:
@@ -113,7 +126,8 @@ def run_round(order_ids, sessions, database, broker):
     after = cpu_seconds(sessions, database)
     worker = (after["worker"] - before["worker"]) / len(order_ids)
     database_cpu = (after["database"] - before["database"]) / len(order_ids)
-    return worker, database_cpu, elapsed
+    time.sleep(1)  # PostgreSQL's statistics are written at most once a second
+    return worker, database_cpu, elapsed, connections_made() - opened
 
 
 def main(argv=None):
@@ -169,10 +183,13 @@ def main(argv=None):
         for kind in args.kinds.split(",") * args.repeat:
             if kind == "real":
                 reset(order_ids)
-            cpu, db_cpu, elapsed = run_round(order_ids, {worker.process.pid}, database, broker)
+            cpu, db_cpu, elapsed, opened = run_round(
+                order_ids, {worker.process.pid}, database, broker
+            )
             print(
                 f"{kind:6} {len(order_ids)} tasks in {elapsed:5.1f} s: worker {cpu * 1000:5.1f} ms"
-                f" per task, PostgreSQL {db_cpu * 1000:4.1f} ms"
+                f" per task, PostgreSQL {db_cpu * 1000:4.1f} ms (its live connections);"
+                f" {opened} PostgreSQL connections opened"
             )
         load = os.getloadavg()
         print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")

@@ -765,7 +765,9 @@ def main(argv=None):
         cpu_drained = cpu_seconds(sessions, args.database)
 
         def per_event(start, end):
-            return sum(end.values()) - sum(start.values())
+            # "site" is already gunicorn + worker + fake Stripe: summing every key counted
+            # them twice (the figures before 3 December 2026, evening, were double).
+            return (end["site"] + end["database"]) - (start["site"] + start["database"])
 
         first_cpu = per_event(cpu_before, cpu_first) / len(events)
         replay_cpu = per_event(cpu_first, cpu_replays) / len(events)
