@@ -255,6 +255,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "America/Toronto"
+# Celery's Django fixup closes every database connection before and after every task unless
+# this is set (then only every 2 × N tasks): a new PostgreSQL connection per task. The
+# worker keeps them as web processes do instead (CONN_MAX_AGE, health checks): see
+# `cesiq_site.celery.close_old_connections`, which does what Django does around a request.
+CELERY_DB_REUSE_MAX = 10**9
 # A worker keeps trying to reach the broker for as long as it takes (a Redis restart, an
 # outage): it never gives up and exits.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -134,3 +134,10 @@ def test_the_web_runs_threaded_workers_sized_from_the_environment():
     assert "--threads ${WEB_THREADS:-4}" in command
     assert "WEB_CONCURRENCY: ${WEB_CONCURRENCY:-2}" in COMPOSE
     assert "WEB_THREADS: ${WEB_THREADS:-4}" in COMPOSE
+
+
+def test_the_worker_yields_the_cpu_to_the_web_processes():
+    """The worker runs below the web in CPU priority where they share a machine (measured by
+    bench/checkout_http.py, which starts its worker the same way)."""
+    command = re.search(r"^    command: (\[.*\])$", service("worker"), re.M).group(1)
+    assert command.startswith('["nice", "-n", "10", "celery", "-A", "cesiq_site", "worker"')

@@ -14,3 +14,17 @@ def touch(path, seconds=0):
     time.sleep(seconds)
     Path(path).write_text("done")
     return path
+
+
+@shared_task(name="testshop.database_backend", autoretry_for=(Exception,), max_retries=3)
+def database_backend(path):
+    """Write the PostgreSQL backend's pid that served this task's query to `path`: the test
+    sees whether the worker kept its connection from one task to the next. A failed query
+    is retried later, as the project's tasks are."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    Path(path).write_text(str(pid))
+    return pid
