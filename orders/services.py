@@ -391,7 +391,7 @@ def place_order(
             check_holds(rule, wanted, buyer_email=buyer_email, client_key=client_key, now=now)
         # Count under the locks (taken above, on these very quotas), the selections sharing a
         # quota together (two ticket types for one date).
-        availability.reserve(
+        moved = availability.reserve(
             [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced],
             now,
             locked=True,
@@ -411,7 +411,7 @@ def place_order(
     taxes, discounts = totals.taxes, totals.line_discounts
     shipping, subtotal, discount_total = totals.shipping, totals.subtotal, totals.discount
     order_settings = totals.settings
-    order = Order.objects.create(
+    order = Order(
         kind=kind,
         buyer_name=buyer_name.strip(),
         buyer_email=buyer_email.strip(),
@@ -431,8 +431,12 @@ def place_order(
         discount_code=discount,
         client_key=client_key[:32],
     )
-    # In bulk (no signals): the order's own save above tells the page cache that places were
-    # taken, and its check reads these lines' quotas after the commit (cesiq_site/apps.py).
+    # The places left on each quota before and after this order, counted under the locks:
+    # the order's save tells the page cache, which starts a new generation after the commit
+    # only if what public pages say about them changed (cesiq_site/apps.py).
+    order.places_moved = moved
+    order.save(force_insert=True)
+    # In bulk (no signals): the order's own save above told the page cache what they take.
     lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
