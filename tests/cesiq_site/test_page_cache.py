@@ -342,6 +342,28 @@ def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client
     assert places_badge(client, page) == "Plus que 2 places"
 
 
+def test_the_form_of_a_full_activity_says_so_and_is_served_from_the_cache(client, committed):
+    page = activity()  # 3 places
+    form_url = page.url + "inscription/"
+    assert "csrfmiddlewaretoken" in get(client, form_url).content.decode()
+    order = committed(place, page, 3)
+
+    response = get(Client(), form_url)
+    html = BeautifulSoup(response.content, "html.parser")
+    assert "Toutes les places sont prises pour le moment" in html.get_text()
+    assert html.select_one(".registration-full strong").get_text() == "Complet"
+    waiting = html.find("a", string="Rejoindre la liste d'attente")
+    assert waiting["href"] == page.url + "liste-attente/"
+    assert not html.select("form.registration-form") and "csrfmiddlewaretoken" not in str(html)
+    assert get(Client(), form_url)["X-Page-Cache"] == "hit"
+
+    # A place given back: the form is back on the next request.
+    committed(services.cancel_order, Order.objects.get(pk=order.pk), reason="Test", refund=False)
+    response = get(Client(), form_url)
+    assert response.get("X-Page-Cache") != "hit"
+    assert "csrfmiddlewaretoken" in response.content.decode()
+
+
 def test_a_hold_that_runs_out_shows_on_the_next_request(client, committed):
     page = activity()
     hold = services.hold_duration()
