@@ -467,6 +467,10 @@ def place_order(
             request_email_confirmation(order)
         else:
             confirm(order, message=_("Commande gratuite confirmée sans paiement"))
+    else:
+        # What `start_checkout` needs of an order this very call placed, as written: nobody
+        # else knows its code yet, so it has no payment attempt to read nor lock to take.
+        order.placed_lines = lines
     return order
 
 
@@ -837,14 +841,20 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
     abandoned. Its expiry matches the hold, which is extended if Stripe needs a longer one.
     """
     now = now or timezone.now()
+    # An order `place_order` just returned (its first attempt, right after it was placed, in
+    # the same request): its code has not left this request, so no other attempt exists or
+    # can start meanwhile; its lines are those it was written with. Once only.
+    lines = getattr(order, "placed_lines", None)
+    order.placed_lines = None
     with transaction.atomic():
-        order = lock(order)
+        if lines is None:
+            order = lock(order)
         if not order.hold_is_active:
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
         # Every attempt so far, in one read (the order's lock keeps others from adding one).
-        attempts = list(order.payments.all())
+        attempts = [] if lines is not None else list(order.payments.all())
         created = [p for p in attempts if p.state == PaymentState.CREATED]
         current = created[-1] if created else None
         if current is not None and current.stripe_session_id:
@@ -867,7 +877,12 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
         )
     try:
         session = stripe_gateway.create_checkout_session(
-            order, payment, success_url=success_url, cancel_url=cancel_url, expires_at=expires_at
+            order,
+            payment,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=expires_at,
+            lines=lines,
         )
     except stripe_gateway.StripeError as exc:
         logger.warning("checkout for %s failed: %s", order.code, exc)
