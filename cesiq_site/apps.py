@@ -118,7 +118,8 @@ def invalidate_pages(sender, instance=None, created=False, update_fields=None, *
         moved = getattr(instance, "places_moved", None) if created else None
         if moved is not None and sender._meta.label_lower == "orders.order":
             # Placed: what it took was counted under the quotas' locks (orders.services).
-            pagecache.places_taken_on_commit(moved=moved)
+            counted_at, quotas = moved
+            pagecache.places_taken_on_commit(moved=quotas, counted_at=counted_at)
         elif sender._meta.label_lower == "orders.quotahold":
             pagecache.places_taken_on_commit(quotas=[instance.quota_id])
         else:

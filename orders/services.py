@@ -431,10 +431,10 @@ def place_order(
         discount_code=discount,
         client_key=client_key[:32],
     )
-    # The places left on each quota before and after this order, counted under the locks:
-    # the order's save tells the page cache, which starts a new generation after the commit
-    # only if what public pages say about them changed (cesiq_site/apps.py).
-    order.places_moved = moved
+    # The places left on each quota before and after this order, counted under the locks at
+    # `now`: the order's save tells the page cache, which starts a new generation after the
+    # commit only if what public pages say about them changed (cesiq_site/apps.py).
+    order.places_moved = (now, moved)
     order.save(force_insert=True)
     # In bulk (no signals): the order's own save above told the page cache what they take.
     lines = OrderLine.objects.bulk_create(

@@ -567,6 +567,25 @@ def test_a_sale_renders_the_pages_again_only_when_what_they_say_changes(client, 
     assert availability_offered(client, page) == "SoldOut"
 
 
+def test_a_hold_that_ran_out_between_the_count_and_the_commit_renders_again(committed):
+    """The places left before and after a sale are counted under the lock, at the order's
+    time: a hold that ran out after that (while the buyer waited for the lock, or before the
+    commit) gave places back that the count did not see."""
+    from cesiq_site import pagecache
+
+    page = activity()  # paid places: held until paid
+    held = committed(place, page, 2)
+    assert held.state == OrderState.PENDING
+    quota = page.upcoming_dates[0].quota_id
+    moved = {quota: (80, 60, 59)}  # as if "many" before and after: nothing said changed
+    expiry = held.expires_at
+    second = timedelta(seconds=1)
+    assert not pagecache.shown_text_changed(moved, expiry - 2 * second, now=expiry - second)
+    assert pagecache.shown_text_changed(moved, expiry - second, now=expiry + second)
+    limited = {quota: (80, 17, 16)}  # "many", then "limited"
+    assert pagecache.shown_text_changed(limited, expiry - 3 * second, now=expiry - 2 * second)
+
+
 def test_a_ticket_type_with_its_own_places_renders_again_once_few_are_left(client, committed):
     """The structured data gives a ticket type with its own places on a date whichever of its
     own and the date's places has fewer left: the date's text may stay "limited" while the
