@@ -115,7 +115,12 @@ def invalidate_pages(sender, instance=None, created=False, update_fields=None, *
     elif isinstance(change, tuple):  # (TAKES, until): only if its hold ran out by the commit
         pagecache.places_taken_on_commit(held={instance.pk: change[1]})
     elif change == TAKES:
-        if sender._meta.label_lower == "orders.quotahold":
+        moved = getattr(instance, "places_moved", None) if created else None
+        if moved is not None and sender._meta.label_lower == "orders.order":
+            # Placed: what it took was counted under the quotas' locks (orders.services).
+            counted_at, quotas = moved
+            pagecache.places_taken_on_commit(moved=quotas, counted_at=counted_at)
+        elif sender._meta.label_lower == "orders.quotahold":
             pagecache.places_taken_on_commit(quotas=[instance.quota_id])
         else:
             order = instance.pk if sender._meta.label_lower == "orders.order" else instance.order_id

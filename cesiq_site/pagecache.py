@@ -22,8 +22,9 @@ any save or delete of content models (home, events, shop: venues, themes, produc
 settings; images and documents), and any change to what counts as sold or held that a page
 may show: anything that may give places back (an order cancelled, expired or refunded, a hold
 shortened, a quota's size) always; a sale (an order placed or paid, a hold made longer, places
-offered to a waiting list) only once few enough places are left that pages say how many
-(`places_taken_on_commit`). See `cesiq_site/apps.py` for the signals. One global generation
+offered to a waiting list) only once few enough places are left that pages say how many, and
+for an order placed only when what they say changes (`places_taken_on_commit`). See
+`cesiq_site/apps.py` for the signals. One global generation
 rather than per-page keys: a sale changes the list, the month view, the activity page, the
 home page's "next activities" and the structured data at once, and publishing changes menus
 on every page; exactness matters more than keeping other pages warm.
@@ -101,22 +102,32 @@ class _PlacesAtCommit(_AtCommit):
 
     def __init__(self):
         super().__init__()
-        self.orders, self.quotas, self.held = set(), set(), {}
+        self.orders, self.quotas, self.held, self.moved = set(), set(), {}, {}
+        self.counted_at = None
 
-    def add(self, orders, quotas, held):
+    def add(self, orders, quotas, held, moved, counted_at=None):
         self.orders.update(orders)
         self.quotas.update(quotas)
         for order, until in held.items():
             self.held[order] = min(until, self.held.get(order, until))
+        for quota, (size, before, after) in moved.items():
+            # Two orders in one transaction, one after the other under the same lock: from
+            # what was left before the first to what is left after the last.
+            first = self.moved.get(quota)
+            self.moved[quota] = (size, first[1] if first else before, after)
+        if counted_at is not None:
+            self.counted_at = min(counted_at, self.counted_at or counted_at)
 
     def run(self):
         # An order paid (or held longer) took places only if its hold had run out by now.
         now = timezone.now()
         orders = self.orders | {order for order, until in self.held.items() if until <= now}
-        if not orders and not self.quotas:
+        if not orders and not self.quotas and not self.moved:
             return
         try:
-            shown = places_shown(orders, self.quotas)
+            shown = (bool(orders or self.quotas) and places_shown(orders, self.quotas)) or (
+                bool(self.moved) and shown_text_changed(self.moved, self.counted_at, now)
+            )
         except Exception:  # the database gone after the commit: be exact rather than fast
             logger.exception("page cache: could not count the places left; bumping")
             shown = True
@@ -148,7 +159,7 @@ def bump_on_commit(**kwargs):
         transaction.on_commit(_BumpAtCommit(), robust=True)
 
 
-def places_taken_on_commit(orders=(), quotas=(), held=None):
+def places_taken_on_commit(orders=(), quotas=(), held=None, moved=None, counted_at=None):
     """Places or units were taken and none given back (an order placed, an order paid or its
     hold made longer, places offered to a waiting list): the places left went down or stayed.
     `held` maps orders to when their hold ran until: paid or held longer while held, they
@@ -163,17 +174,27 @@ def places_taken_on_commit(orders=(), quotas=(), held=None):
     was stored (the page's lifetime ends when it runs out, see `_lifetime`). Anything that may
     give places back (a cancellation, an expiry, a refund, a shorter hold) bumps always.
     During a sale, the activity page, the list and the home page stay cached until few places
-    are left, instead of being rendered again for every buyer."""
+    are left, instead of being rendered again for every buyer.
+
+    `moved` ({quota id: (size, left before, left after)}, an order placed: counted under the
+    quotas' locks at `counted_at`, so each sale's "before" is exactly the one before's "after",
+    holds running out since excepted, which bump) is more
+    exact still: the generation is bumped only if what pages say about those places changed
+    (`shown_text`), so that a sale of the last fifth of the places no longer renders every
+    page again for each buyer, only when "LimitedAvailability", "Plus que 5 places"… or
+    "Complet" appears or changes. Pages stored under the current generation said what
+    was shown when it began (each change of the text since bumped it), and places only went
+    down since (anything giving some back bumps, a hold running out ends the page's life)."""
     if not enabled() or _asked(_BumpAtCommit) is not None:
         return  # no page cache, or this transaction bumps anyway
     check = _asked(_PlacesAtCommit)
     if check is None:
         check = _PlacesAtCommit()
-        check.add(orders, quotas, held or {})
+        check.add(orders, quotas, held or {}, moved or {}, counted_at)
         # Outside a transaction this runs now, hence the ids first.
         transaction.on_commit(check, robust=True)
     else:
-        check.add(orders, quotas, held or {})
+        check.add(orders, quotas, held or {}, moved or {}, counted_at)
 
 
 def shown_below(size, low_stock_threshold=0):
@@ -183,6 +204,80 @@ def shown_below(size, low_stock_threshold=0):
     from events.models import LIMITED_PLACES, LIMITED_SHARE
 
     return max(LIMITED_PLACES, size * LIMITED_SHARE, low_stock_threshold)
+
+
+def shown_text(left, size, low_stock_threshold=0):
+    """What public pages say about `left` places of `size`: nothing while many are left,
+    "limited" (schema.org's LimitedAvailability) from a fifth, and the exact number from
+    LIMITED_PLACES or a product's low-stock line ("Plus que 3 places", "Complet")."""
+    from events.models import LIMITED_PLACES
+
+    left = max(left, 0)
+    if left <= max(LIMITED_PLACES, low_stock_threshold):
+        return left
+    if left <= shown_below(size, low_stock_threshold):
+        return "limited"
+    return "many"
+
+
+# For each quota: a product's low-stock line, and whether it shares what a page says with
+# another quota (a ticket type's own places on a date: the structured data shows whichever
+# of the two has fewer left, so the text of one alone does not say what changed).
+QUOTA_SHOWN_SQL = """
+SELECT q.id,
+    COALESCE((SELECT MAX(v.low_stock_threshold) FROM {variant} v WHERE v.quota_id = q.id), 0),
+    EXISTS(SELECT 1 FROM {ticket_quota} t WHERE t.quota_id = q.id)
+    OR EXISTS(SELECT 1 FROM {ticket_quota} t JOIN {date} d ON d.id = t.date_id
+        WHERE d.quota_id = q.id),
+    EXISTS(SELECT 1 FROM {line} l JOIN {link} k ON k.orderline_id = l.id
+        JOIN {order} o ON o.id = l.order_id
+        WHERE k.quota_id = q.id AND o.state = %s AND o.expires_at > %s AND o.expires_at <= %s)
+    OR EXISTS(SELECT 1 FROM {hold} h WHERE h.quota_id = q.id AND h.released_at IS NULL
+        AND h.expires_at > %s AND h.expires_at <= %s)
+FROM {quota} q WHERE q.id IN ({ids})
+"""
+
+
+def shown_text_changed(moved, counted_at, now=None):
+    """Did an order that took places {quota: (size, left before, left after)}, counted at
+    `counted_at`, change what a public page says? A quota that shares its text with another
+    one: as `places_shown`, whenever few are left after. A hold on the quota that ran out
+    between the count and now (a buyer waiting for the lock, the commit) gave places back
+    that the count did not see: as any give-back, that bumps."""
+    from django.db import connection
+
+    from events.models import EventDate, TicketQuota
+    from orders.models import Order, OrderLine, OrderState, Quota, QuotaHold
+    from shop.models import ProductVariant
+
+    ids = sorted(moved)
+    sql = QUOTA_SHOWN_SQL.format(
+        variant=ProductVariant._meta.db_table,
+        ticket_quota=TicketQuota._meta.db_table,
+        date=EventDate._meta.db_table,
+        line=OrderLine._meta.db_table,
+        link=OrderLine.quotas.through._meta.db_table,
+        order=Order._meta.db_table,
+        hold=QuotaHold._meta.db_table,
+        quota=Quota._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
+    )
+    since = connection.ops.adapt_datetimefield_value(counted_at)
+    until = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [OrderState.PENDING.value, since, until, since, until, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for quota, threshold, shared, ran_out in rows:
+        size, before, after = moved[quota]
+        if ran_out:
+            return True
+        if shared:
+            if after <= shown_below(size, threshold):
+                return True
+        elif shown_text(before, size, threshold) != shown_text(after, size, threshold):
+            return True
+    return False
 
 
 def places_shown(orders, quotas):

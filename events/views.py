@@ -49,6 +49,16 @@ def _member(request, page, code):
     return False, ""
 
 
+def _all_full(page):
+    """Every date open to registration has no place left (one query), as the activity page
+    says it (« Complet », the waiting list instead of « S'inscrire »)."""
+    from orders.availability import usage
+
+    dates = page.bookable_dates
+    found = usage([date.quota_id for date in dates])
+    return all(date.quota_id in found and found[date.quota_id].left <= 0 for date in dates)
+
+
 def register(request, page):
     # The activity's dates, tickets and questions, read once: the checks, the form, its gift
     # and invoice fields and the page each ask for them again (events.models.EventPage).
@@ -67,6 +77,11 @@ def register(request, page):
         if limited:
             return ratelimit.too_many(request, limited)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
+    if request.method == "GET" and offer is None and _all_full(page):
+        # Nothing to fill in: says so, with the waiting list, and holds no CSRF token, so
+        # that the page cache serves it to everyone coming after the last place (a place
+        # given back starts a new generation: the form is back on the next request).
+        return TemplateResponse(request, "events/register_full.html", {"page": page})
     code = printable_or_empty(
         request.POST.get("discount_code") if request.method == "POST" else request.GET.get("code"),
         40,

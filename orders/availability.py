@@ -166,6 +166,10 @@ def reserve(demands, now=None, *, locked=False):
     locked here, unless the caller says it holds their locks already in this transaction
     (`locked`): taking them again would cost five more statements while every other buyer
     of the date waits.
+
+    Returns what it counted: {quota id: (size, places left before, places left after these
+    demands)}, exact under the locks (the page cache compares what public pages say before
+    and after, `cesiq_site.pagecache.places_taken_on_commit`).
     """
     now = now or timezone.now()
     needed = Counter()
@@ -189,6 +193,11 @@ def reserve(demands, now=None, *, locked=False):
             _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
             % {"left": remaining, "item": item}
         )
+    counted = {quota_id: current[quota_id] for quota_id in needed}
+    return {
+        quota_id: (found.size, found.left, found.left - needed[quota_id])
+        for quota_id, found in counted.items()
+    }
 
 
 def keep_own_quota(instance, size, name):

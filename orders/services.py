@@ -391,7 +391,7 @@ def place_order(
             check_holds(rule, wanted, buyer_email=buyer_email, client_key=client_key, now=now)
         # Count under the locks (taken above, on these very quotas), the selections sharing a
         # quota together (two ticket types for one date).
-        availability.reserve(
+        moved = availability.reserve(
             [(s.item.display_name(), quotas, s.quantity) for s, _price, quotas in priced],
             now,
             locked=True,
@@ -411,7 +411,7 @@ def place_order(
     taxes, discounts = totals.taxes, totals.line_discounts
     shipping, subtotal, discount_total = totals.shipping, totals.subtotal, totals.discount
     order_settings = totals.settings
-    order = Order.objects.create(
+    order = Order(
         kind=kind,
         buyer_name=buyer_name.strip(),
         buyer_email=buyer_email.strip(),
@@ -431,8 +431,12 @@ def place_order(
         discount_code=discount,
         client_key=client_key[:32],
     )
-    # In bulk (no signals): the order's own save above tells the page cache that places were
-    # taken, and its check reads these lines' quotas after the commit (cesiq_site/apps.py).
+    # The places left on each quota before and after this order, counted under the locks at
+    # `now`: the order's save tells the page cache, which starts a new generation after the
+    # commit only if what public pages say about them changed (cesiq_site/apps.py).
+    order.places_moved = (now, moved)
+    order.save(force_insert=True)
+    # In bulk (no signals): the order's own save above told the page cache what they take.
     lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -463,6 +467,10 @@ def place_order(
             request_email_confirmation(order)
         else:
             confirm(order, message=_("Commande gratuite confirmée sans paiement"))
+    else:
+        # What `start_checkout` needs of an order this very call placed, as written: nobody
+        # else knows its code yet, so it has no payment attempt to read nor lock to take.
+        order.placed_lines = lines
     return order
 
 
@@ -833,14 +841,20 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
     abandoned. Its expiry matches the hold, which is extended if Stripe needs a longer one.
     """
     now = now or timezone.now()
+    # An order `place_order` just returned (its first attempt, right after it was placed, in
+    # the same request): its code has not left this request, so no other attempt exists or
+    # can start meanwhile; its lines are those it was written with. Once only.
+    lines = getattr(order, "placed_lines", None)
+    order.placed_lines = None
     with transaction.atomic():
-        order = lock(order)
+        if lines is None:
+            order = lock(order)
         if not order.hold_is_active:
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
         # Every attempt so far, in one read (the order's lock keeps others from adding one).
-        attempts = list(order.payments.all())
+        attempts = [] if lines is not None else list(order.payments.all())
         created = [p for p in attempts if p.state == PaymentState.CREATED]
         current = created[-1] if created else None
         if current is not None and current.stripe_session_id:
@@ -863,7 +877,12 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
         )
     try:
         session = stripe_gateway.create_checkout_session(
-            order, payment, success_url=success_url, cancel_url=cancel_url, expires_at=expires_at
+            order,
+            payment,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=expires_at,
+            lines=lines,
         )
     except stripe_gateway.StripeError as exc:
         logger.warning("checkout for %s failed: %s", order.code, exc)

@@ -51,7 +51,7 @@ def session_expiry(order_expires_at, now=None):
     return min(max(order_expires_at, now + SESSION_MIN_LIFETIME), now + SESSION_MAX_LIFETIME)
 
 
-def checkout_line_items(order):
+def checkout_line_items(order, lines=None):
     """Lines as Stripe shows them, with the delivery charge and each tax (GST and QST, or
     HST) as separate lines: they add up to the order's total to the cent, which is what the
     payment is checked against when it arrives.
@@ -60,7 +60,7 @@ def checkout_line_items(order):
     folded into the name) so that the lines add up exactly to the order's total.
     """
     items = []
-    for line in order.lines.all():
+    for line in order.lines.all() if lines is None else lines:
         if line.discount:
             name = f"{line.quantity} × {line.description}"
             amount, quantity = to_cents(line.net), 1
@@ -106,9 +106,10 @@ def _price_data(name, unit_amount, quantity=1):
     }
 
 
-def create_checkout_session(order, payment, *, success_url, cancel_url, expires_at):
+def create_checkout_session(order, payment, *, success_url, cancel_url, expires_at, lines=None):
+    """`lines`: the order's lines when the caller has them in hand (read otherwise)."""
     with override(order.language):
-        line_items = checkout_line_items(order)
+        line_items = checkout_line_items(order, lines)
     session = client().v1.checkout.sessions.create(
         params={
             "mode": "payment",

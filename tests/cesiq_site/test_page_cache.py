@@ -342,6 +342,28 @@ def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client
     assert places_badge(client, page) == "Plus que 2 places"
 
 
+def test_the_form_of_a_full_activity_says_so_and_is_served_from_the_cache(client, committed):
+    page = activity()  # 3 places
+    form_url = page.url + "inscription/"
+    assert "csrfmiddlewaretoken" in get(client, form_url).content.decode()
+    order = committed(place, page, 3)
+
+    response = get(Client(), form_url)
+    html = BeautifulSoup(response.content, "html.parser")
+    assert "Toutes les places sont prises pour le moment" in html.get_text()
+    assert html.select_one(".registration-full strong").get_text() == "Complet"
+    waiting = html.find("a", string="Rejoindre la liste d'attente")
+    assert waiting["href"] == page.url + "liste-attente/"
+    assert not html.select("form.registration-form") and "csrfmiddlewaretoken" not in str(html)
+    assert get(Client(), form_url)["X-Page-Cache"] == "hit"
+
+    # A place given back: the form is back on the next request.
+    committed(services.cancel_order, Order.objects.get(pk=order.pk), reason="Test", refund=False)
+    response = get(Client(), form_url)
+    assert response.get("X-Page-Cache") != "hit"
+    assert "csrfmiddlewaretoken" in response.content.decode()
+
+
 def test_a_hold_that_runs_out_shows_on_the_next_request(client, committed):
     page = activity()
     hold = services.hold_duration()
@@ -511,6 +533,90 @@ def test_a_sale_that_leaves_many_places_keeps_the_pages_until_few_are_left(clien
     assert places_badge(client, page) == "Plus que 5 places"
     committed(place, page, 1)
     assert places_badge(client, page) == "Plus que 4 places"
+
+
+def test_a_sale_renders_the_pages_again_only_when_what_they_say_changes(client, committed):
+    page = activity("conference-justice-climatique")  # 80 places: "limited" from 16 left
+    urls = [page.url, "/activites/", "/"]
+    committed(place_many, page, 60)  # 20 left
+    for url in urls:
+        assert served_from_cache(client, url)
+    committed(place, page, 4)  # 16 left: "limited" from now
+    assert get(client, page.url)["X-Page-Cache"] == "miss"
+    assert availability_offered(client, page) == "LimitedAvailability"
+    for url in urls:
+        assert served_from_cache(client, url)
+
+    # 15, then 6 left: still "limited", no number said; the stored pages stay right.
+    committed(place, page, 1, email="kim@example.org")
+    for url in urls:
+        assert get(client, url)["X-Page-Cache"] == "hit", url
+    committed(place_many, page, 9)
+    for url in urls:
+        assert get(client, url)["X-Page-Cache"] == "hit", url
+    assert places_badge(client, page) == ""
+    assert availability_offered(client, page) == "LimitedAvailability"
+
+    # 5 left: the badge appears; from then on each sale changes the number shown.
+    committed(place, page, 1, email="lea@example.org")
+    assert places_badge(client, page) == "Plus que 5 places"
+    committed(place, page, 2, email="noor@example.org")
+    assert places_badge(client, page) == "Plus que 3 places"
+    committed(place, page, 3, email="sam@example.org")
+    assert places_badge(client, page) == "Complet"
+    assert availability_offered(client, page) == "SoldOut"
+
+
+def test_a_hold_that_ran_out_between_the_count_and_the_commit_renders_again(committed):
+    """The places left before and after a sale are counted under the lock, at the order's
+    time: a hold that ran out after that (while the buyer waited for the lock, or before the
+    commit) gave places back that the count did not see."""
+    from cesiq_site import pagecache
+
+    page = activity()  # paid places: held until paid
+    held = committed(place, page, 2)
+    assert held.state == OrderState.PENDING
+    quota = page.upcoming_dates[0].quota_id
+    moved = {quota: (80, 60, 59)}  # as if "many" before and after: nothing said changed
+    expiry = held.expires_at
+    second = timedelta(seconds=1)
+    assert not pagecache.shown_text_changed(moved, expiry - 2 * second, now=expiry - second)
+    assert pagecache.shown_text_changed(moved, expiry - second, now=expiry + second)
+    limited = {quota: (80, 17, 16)}  # "many", then "limited"
+    assert pagecache.shown_text_changed(limited, expiry - 3 * second, now=expiry - 2 * second)
+
+
+def test_a_ticket_type_with_its_own_places_renders_again_once_few_are_left(client, committed):
+    """The structured data gives a ticket type with its own places on a date whichever of its
+    own and the date's places has fewer left: the date's text may stay "limited" while the
+    offer goes from the ticket's "InStock" to the date's "LimitedAvailability". For such
+    quotas any sale once few are left renders the pages again."""
+    from events.models import TicketType
+
+    page = activity("conference-justice-climatique")  # 80 places, "limited" from 16 left
+    own = page.ticket_types.first()  # the first offer of the structured data
+    own.places_per_date = 20  # "limited" from 5 of its own left
+    committed(own.save)
+    other = committed(TicketType.objects.create, page=page, name="Solidaire", kind="free", price=0)
+    date = page.upcoming_dates[0]
+
+    def sell(ticket, quantity, email):
+        for n in range(0, quantity, 10):
+            services.place_order(
+                kind="tickets",
+                buyer_name="Awa Diallo",
+                buyer_email=f"{email}{n}@example.org",
+                language="fr",
+                selections=[Selection(item=ticket, quantity=min(10, quantity - n), option=date)],
+            )
+
+    committed(sell, own, 10, "own")  # 10 of its own 20 left, 70 of the date's
+    committed(sell, other, 59, "other")  # the date: 11 left, "limited"; the ticket's 10 fewer
+    assert availability_offered(client, page) == "InStock"
+    assert served_from_cache(client, page.url)
+    committed(sell, other, 2, "more")  # the date: 9 left, still "limited", now fewer
+    assert get(client, page.url)["X-Page-Cache"] == "miss"
+    assert availability_offered(client, page) == "LimitedAvailability"
 
 
 def test_a_held_order_paid_with_many_places_left_keeps_the_pages(client, committed, monkeypatch):

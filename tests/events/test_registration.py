@@ -92,6 +92,38 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(client, activity, ov
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 
+def test_paid_registration_reads_nothing_back_before_the_checkout_page(
+    client, activity, fake_stripe
+):
+    """The order just placed goes to Stripe as written: no lock taken again on it, no payment
+    attempt or line read back (each statement is CPU of every buyer's POST); pressing « Payer »
+    again from the order page still finds the same Checkout page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    regular = ticket(activity, "Régulier")
+    data = registration_data(activity, **{f"quantity_{regular.pk}": 2})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(register_url(activity), data)
+    assert response.status_code == 302
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in statements if q.startswith("SELECT") and '"orders_payment"' in q]
+    assert not [q for q in statements if '"orders_order"' in q and "FOR UPDATE" in q]
+    assert not [q for q in statements if q.startswith('SELECT "orders_orderline"."id"')]
+    order = Order.objects.get(buyer_email="awa@example.org")
+    payment = order.payments.get()
+    assert response["Location"] == payment.checkout_url
+    first = fake_stripe.line_items[payment.stripe_session_id][0]
+    assert first["quantity"] == 2 and first["description"].endswith("Régulier")
+    assert fake_stripe.sessions[payment.stripe_session_id]["amount_total"] == int(order.total * 100)
+    from orders import services
+
+    again = services.start_checkout(
+        Order.objects.get(pk=order.pk), success_url="http://x/", cancel_url="http://x/"
+    )
+    assert again == payment.checkout_url and order.payments.count() == 1
+
+
 def test_quantity_above_the_maximum_per_order(client, activity):
     regular = ticket(activity, "Régulier")
     response = client.post(
