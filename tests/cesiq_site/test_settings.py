@@ -6,22 +6,38 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_manage(*args, **env):
+def clean_env(**env):
+    """This process's environment without the site's own variables, then `env`."""
     base = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "STRIPE_", "CESIQ_", "S3_", "REDIS_"))
     }
     base.update(env)
+    return base
+
+
+def run_manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=base,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def print_settings(code, **env):
+    """Run `code` in a new Python process with `s` as the settings `env` makes: the settings
+    module alone is loaded (no app is, unlike `manage.py shell`: 0.3 s of CPU instead of 3.4)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings as s; " + code],
+        cwd=ROOT,
+        env=clean_env(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -73,16 +89,13 @@ def test_production_refuses_demo_payments_and_a_fake_stripe_address():
 
 
 def test_production_security_headers():
-    result = run_manage(
-        "shell",
-        "-c",
-        "from django.conf import settings as s; "
+    result = print_settings(
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_PROXY_SSL_HEADER, s.DEBUG)",
         **production_env(),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == (
+    assert result.stdout.strip() == (
         "True True True True ('HTTP_X_FORWARDED_PROTO', 'https') False"
     )
 
@@ -105,17 +118,14 @@ def test_check_deploy_warns_when_stripe_is_not_configured():
 
 
 def redis_settings(url, **extra):
-    result = run_manage(
-        "shell",
-        "-c",
-        "from django.conf import settings; "
-        "print(settings.CELERY_BROKER_URL); print(settings.CACHES['default']['LOCATION'])",
+    result = print_settings(
+        "print(s.CELERY_BROKER_URL); print(s.CACHES['default']['LOCATION'])",
         DJANGO_SETTINGS_MODULE="cesiq_site.settings.test",
         REDIS_URL=url,
         **extra,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.split()[-2:]  # after "N objects imported automatically"
+    return result.stdout.split()
 
 
 def test_two_sites_on_one_redis_keep_their_keys_and_tasks_apart():
@@ -147,14 +157,12 @@ def test_check_deploy_warns_when_each_process_would_keep_its_own_cache():
 
 def production_value(expression, **env):
     """A value of the production settings computed from `env`, printed by repr()."""
-    result = run_manage(
-        "shell",
-        "-c",
-        f"from django.conf import settings as s; print(repr({expression}))",
+    result = print_settings(
+        f"print(repr({expression}))",
         **production_env(**env),
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return result.stdout.strip()
 
 
 def test_uploads_stay_on_the_local_filesystem_by_default():
@@ -165,7 +173,6 @@ def test_uploads_stay_on_the_local_filesystem_by_default():
     assert production_value("getattr(s, 'WAGTAILDOCS_SERVE_METHOD', None)") == "None"
 
 
-@pytest.mark.slow
 def test_uploads_go_to_object_storage_when_a_bucket_is_given():
     env = {
         "S3_BUCKET": "cesiq-media",
