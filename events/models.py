@@ -485,6 +485,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
         context["member_tickets"] = self.member_ticket_types()
+        context["member_ticket_ids"] = tuple(t.pk for t in context["member_tickets"])
         context["json_ld"] = event_json_ld(self, request, now, found, parts["json_ld"])
         from .tickets import google_calendar_url
 
