@@ -74,8 +74,12 @@ def change_pending():
     )
 
 
-def shared(key, compute):
-    """compute(), kept for every request of the same content generation (see above)."""
+def shared(key, compute, still_true=None):
+    """compute(), kept for every request of the same content generation (see above).
+
+    `still_true(value)`, when given, says whether a kept value still holds (what time alone
+    changes: a listing until its next date starts or ends); if not, it is computed afresh and
+    kept in its place."""
     global _store
     if not enabled():
         return compute()
@@ -89,9 +93,12 @@ def shared(key, compute):
         _store = store
     values = store["values"]
     try:
-        return values[key]
+        value = values[key]
     except KeyError:
         pass
+    else:
+        if still_true is None or still_true(value):
+            return value
     value = compute()
     if len(values) >= MAX_ENTRIES:
         values.clear()

@@ -186,11 +186,24 @@ def source_of(index_page):
     )
 
 
+def time_changes_after(source_index, now):
+    """The first moment after `now` when a date of an activity of this list starts or ends
+    (None: never): until then, time alone changes nothing the list shows."""
+    from .models import EventDate, EventPage
+
+    found = EventDate.objects.filter(page__in=EventPage.objects.child_of(source_index)).aggregate(
+        start=Min("start", filter=Q(start__gt=now)), end=Min("end", filter=Q(end__gt=now))
+    )
+    return min(filter(None, found.values()), default=None)
+
+
 def activity_listing(index_page, request):
     """Filter and order the French (source) pages, which hold dates and tickets, then show
     each in the visitor's language where a translation exists. A constant number of queries.
 
     `?vue=mois` asks for the month view instead (see `activity_month`)."""
+    from cesiq_site.render_cache import shared
+
     from .models import EventPage
 
     if request.GET.get("vue") == MONTH_VIEW:
@@ -199,28 +212,49 @@ def activity_listing(index_page, request):
     archive = request.GET.get("archives") == "1"
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     source_index = source_of(index_page)
-    pages = EventPage.objects.live().public().child_of(source_index)
-    if archive:
-        pages = pages.annotate(last_end=Max("dates__end")).filter(last_end__lte=now)
-        pages = pages.order_by("-last_end")
-    else:
-        pages = pages.annotate(next_start=Min("dates__start", filter=Q(dates__end__gt=now))).filter(
-            next_start__isnull=False
+    filters = form.cleaned_data if form.is_valid() else {}
+
+    def listed():
+        pages = EventPage.objects.live().public().child_of(source_index)
+        if archive:
+            pages = pages.annotate(last_end=Max("dates__end")).filter(last_end__lte=now)
+            pages = pages.order_by("-last_end")
+        else:
+            pages = pages.annotate(
+                next_start=Min("dates__start", filter=Q(dates__end__gt=now))
+            ).filter(next_start__isnull=False)
+            pages = pages.order_by("next_start")
+
+        if filters:
+            pages = apply_filters(pages, filters)
+        pages = (
+            pages.distinct()
+            .select_related("image", "venue")
+            # Each card shows its next date and lowest price (themes are not shown).
+            .prefetch_related("dates", "ticket_types")
         )
-        pages = pages.order_by("next_start")
 
-    if form.is_valid():
-        pages = apply_filters(pages, form.cleaned_data)
-    pages = (
-        pages.distinct()
-        .select_related("image", "venue")
-        # Each card shows its next date and lowest price (themes are not shown).
-        .prefetch_related("dates", "ticket_types")
+        paginator = Paginator(pages, PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        page_obj.object_list = in_visitor_language(list(page_obj), index_page, source_index)
+        for activity in page_obj.object_list:
+            activity.display_date  # noqa: B018 (read now: its dates, as of `now`)
+        return paginator, page_obj, time_changes_after(source_index, now)
+
+    # Which activities, in which order, with which dates shown changes only with a save (a new
+    # content generation) or when one of their dates starts or ends: kept for the generation
+    # until then, per list, filters and page asked for (cesiq_site/render_cache.py), and only
+    # read. (Nothing on a card depends on places left.)
+    key = (
+        "activity list",
+        index_page.pk,
+        archive,
+        tuple(sorted((name, str(value)) for name, value in filters.items())),
+        request.GET.get("page"),
     )
-
-    paginator = Paginator(pages, PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    page_obj.object_list = in_visitor_language(list(page_obj), index_page, source_index)
+    paginator, page_obj, _until = shared(
+        key, listed, still_true=lambda kept: kept[2] is None or now < kept[2]
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return {

@@ -425,11 +425,56 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         prices = [t.price for t in self.visible_ticket_types() if t.kind != TicketKind.FREE]
         return min(prices) if prices else Decimal("0")
 
+    def _saved_parts(self, request):
+        """What this page shows that only a save can change: its French source with its
+        dates and ticket types read, its venue, its themes, its structured data's fixed
+        parts."""
+        import copy
+
+        source = self.source if self.source is not self else copy.copy(self)
+        models.prefetch_related_objects([source], "dates", "ticket_types")
+        if self.source is self:
+            self._prefetched_objects_cache = dict(source._prefetched_objects_cache)
+        return {
+            "source": source,
+            "venue": self.venue,
+            "themes": self.shown_themes(),
+            "json_ld": event_json_ld_parts(self, request),
+        }
+
+    def read_saved_parts(self, request):
+        """_saved_parts(), kept for the content generation per page, language and address
+        (cesiq_site/render_cache.py) and only read: what time and places left change (which
+        dates are upcoming, what is left on them) is worked out for each request."""
+        import copy
+
+        from django.utils import translation
+
+        from cesiq_site.render_cache import shared
+
+        if getattr(request, "is_preview", False):  # a draft: its own content
+            return self._saved_parts(request)
+        key = (
+            "activity page",
+            self.pk,
+            translation.get_language(),
+            request.scheme,
+            request.get_host(),
+        )
+        parts = shared(key, lambda: self._saved_parts(request))
+        if self.locale_id == parts["source"].locale_id:
+            self._prefetched_objects_cache = dict(parts["source"]._prefetched_objects_cache)
+        else:
+            self.__dict__["source"] = copy.copy(parts["source"])
+        self._state.fields_cache["venue"] = parts["venue"]
+        return parts
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        # Ticket types are read by several of the methods below: once for the page.
-        models.prefetch_related_objects([self.source], "ticket_types")
+        # Dates, ticket types, venue, themes: read once per content generation.
+        parts = self.read_saved_parts(request)
+        context["themes"] = parts["themes"]
         # Places left on every date in one query.
         found = availability.usage([date.quota_id for date in self.upcoming_dates], now)
         context["dates"] = [
@@ -440,7 +485,8 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
         context["member_tickets"] = self.member_ticket_types()
-        context["json_ld"] = event_json_ld(self, request, now, found)
+        context["member_ticket_ids"] = tuple(t.pk for t in context["member_tickets"])
+        context["json_ld"] = event_json_ld(self, request, now, found, parts["json_ld"])
         from .tickets import google_calendar_url
 
         url = request.build_absolute_uri(self.url)
@@ -1174,7 +1220,7 @@ def _event_location(page, url):
     return location[0] if len(location) == 1 else location
 
 
-def _offers(page, date, tickets, url, left_by_quota, now):
+def _offers(page, date, tickets, url, left_by_quota, now, own_ids):
     """One Offer per ticket type on sale for a scheduled date, named in the page's language,
     with its availability from the places really left (the date's, and the ticket type's own
     quota when it has one). A partner's activity: one offer pointing to the partner's page."""
@@ -1201,7 +1247,7 @@ def _offers(page, date, tickets, url, left_by_quota, now):
         if ticket.sales_end and now > ticket.sales_end:
             continue
         left, size = (date_usage.left, date_usage.size) if date_usage else (0, 0)
-        own = ticket.own_quota_ids.get(date.pk)
+        own = own_ids.get(ticket.pk, {}).get(date.pk)
         if own in left_by_quota:
             own_usage = left_by_quota[own]
             if own_usage.left < left:
@@ -1221,31 +1267,14 @@ def _offers(page, date, tickets, url, left_by_quota, now):
     return offers
 
 
-def event_json_ld(page, request, now=None, usage=None):
-    """schema.org Event data, one Event per upcoming date, escaped for a
-    <script type="application/ld+json">. Availability comes from orders' availability
-    service (the one place that counts places); `usage`, what it answered at `now` for the
-    page's dates, is not asked again."""
-    import json
-
-    from django.utils.html import _json_script_escapes
-
+def event_json_ld_parts(page, request):
+    """What the structured data of `page` shows that only a save can change (its place,
+    organiser, image, the tickets' own quotas on each date): the activity page keeps it for
+    the content generation (see EventPage.get_context)."""
     from cesiq_site import seo
     from home.models import SiteSettings
 
-    statuses = {
-        EventStatus.SCHEDULED: SCHEMA + "EventScheduled",
-        EventStatus.CANCELLED: SCHEMA + "EventCancelled",
-        EventStatus.POSTPONED: SCHEMA + "EventPostponed",
-    }
-    mode = {
-        AttendanceMode.IN_PERSON: SCHEMA + "OfflineEventAttendanceMode",
-        AttendanceMode.ONLINE: SCHEMA + "OnlineEventAttendanceMode",
-        AttendanceMode.MIXED: SCHEMA + "MixedEventAttendanceMode",
-    }[page.attendance_mode]
-    now = now or timezone.now()
     url = request.build_absolute_uri(page.url)
-    location = _event_location(page, url)
     home = seo.localized_home(request)
     home_url = request.build_absolute_uri(home.get_url(request) if home else "/")
     organisers = page.organisers.strip()
@@ -1260,17 +1289,61 @@ def event_json_ld(page, request, now=None, usage=None):
         or seo.share_image(request, page.source)
         or seo.share_image(request, None, SiteSettings.for_request(request))
     )
+    own_ids = {}
+    tickets = page.visible_ticket_types()
+    if tickets:
+        links = TicketQuota.objects.filter(
+            ticket_type__in=tickets, date__in=list(page.source.dates.all())
+        )
+        for link in links:
+            own_ids.setdefault(link.ticket_type_id, {})[link.date_id] = link.quota_id
+    return {
+        "url": url,
+        "location": _event_location(page, url),
+        "organizer": organizer,
+        "image": image,
+        "own_ids": own_ids,
+        "language": seo.language_of(page),
+    }
+
+
+def event_json_ld(page, request, now=None, usage=None, parts=None):
+    """schema.org Event data, one Event per upcoming date, escaped for a
+    <script type="application/ld+json">. Availability comes from orders' availability
+    service (the one place that counts places); `usage`, what it answered at `now` for the
+    page's dates, is not asked again. `parts`: event_json_ld_parts(page, request), when
+    kept."""
+    import json
+
+    from django.utils.html import _json_script_escapes
+
+    statuses = {
+        EventStatus.SCHEDULED: SCHEMA + "EventScheduled",
+        EventStatus.CANCELLED: SCHEMA + "EventCancelled",
+        EventStatus.POSTPONED: SCHEMA + "EventPostponed",
+    }
+    mode = {
+        AttendanceMode.IN_PERSON: SCHEMA + "OfflineEventAttendanceMode",
+        AttendanceMode.ONLINE: SCHEMA + "OnlineEventAttendanceMode",
+        AttendanceMode.MIXED: SCHEMA + "MixedEventAttendanceMode",
+    }[page.attendance_mode]
+    now = now or timezone.now()
+    parts = parts or event_json_ld_parts(page, request)
+    url, location, organizer, image = (
+        parts["url"],
+        parts["location"],
+        parts["organizer"],
+        parts["image"],
+    )
+    own_ids = parts["own_ids"]
     dates = page.upcoming_dates
     tickets = page.visible_ticket_types()
-    own = TicketQuota.objects.filter(ticket_type__in=tickets, date__in=dates)
-    own_ids = {}
-    for link in own:
-        own_ids.setdefault(link.ticket_type_id, {})[link.date_id] = link.quota_id
-    for ticket in tickets:
-        ticket.own_quota_ids = own_ids.get(ticket.pk, {})
+    upcoming = {date.pk for date in dates}
     # Places left on the dates (read already by the page, at `now`) and the tickets' own
     # quotas.
-    wanted = [d.quota_id for d in dates] + [q for t in own_ids.values() for q in t.values()]
+    wanted = [d.quota_id for d in dates] + [
+        quota for by_date in own_ids.values() for date, quota in by_date.items() if date in upcoming
+    ]
     left_by_quota = dict(usage or {})
     missing = [quota for quota in wanted if quota not in left_by_quota]
     if missing:
@@ -1295,8 +1368,8 @@ def event_json_ld(page, request, now=None, usage=None):
             "eventAttendanceMode": mode,
             "location": location,
             "organizer": organizer,
-            "inLanguage": seo.language_of(page),
-            "offers": _offers(page, date, tickets, url, left_by_quota, now),
+            "inLanguage": parts["language"],
+            "offers": _offers(page, date, tickets, url, left_by_quota, now, own_ids),
         }
         if image:
             event["image"] = [image[0]]

@@ -10,7 +10,7 @@ import json
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Min, OuterRef, Prefetch, Subquery
+from django.db.models import F, Min, OuterRef, Prefetch, Subquery
 from django.utils.html import _json_script_escapes
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
@@ -125,34 +125,75 @@ def keys_in_stock(pages, default_locale):
     return {key for quota, key in variants if quota in found and found[quota].left > 0}
 
 
-def attach_variants(products):
-    """Give each product (in any language) its French variants with their stock: two queries
-    for the whole page of results. Sets `product.shop_variants` [(variant, left)] and
-    `product.sold_out`."""
-    from .models import ProductVariant, stock_left
+def source_variants(products):
+    """{translation key: [French variant]} for these products (any language), in one query."""
+    from .models import ProductVariant
 
     keys = [p.translation_key for p in products]
-    variants = list(
+    variants = (
         ProductVariant.objects.filter(
             page__locale=Locale.get_default(), page__translation_key__in=keys
         )
-        .select_related("page")
+        .annotate(source_key=F("page__translation_key"))
         .order_by("sort_order", "pk")
     )
-    left = stock_left(variants)
     by_key = {}
     for variant in variants:
-        by_key.setdefault(variant.page.translation_key, []).append((variant, left[variant.pk]))
+        by_key.setdefault(variant.source_key, []).append(variant)
+    return by_key
+
+
+def with_stock(products, variants_by_key):
+    """Set `product.shop_variants` [(variant, left)] and `product.sold_out` on each product
+    from the stock left now (one query for them all)."""
+    from .models import stock_left
+
+    left = stock_left([v for variants in variants_by_key.values() for v in variants])
     for product in products:
-        product.shop_variants = by_key.get(product.translation_key, [])
+        product.shop_variants = [
+            (variant, left[variant.pk])
+            for variant in variants_by_key.get(product.translation_key, [])
+        ]
         product.sold_out = all(n <= 0 for _v, n in product.shop_variants)
     return products
 
 
+def attach_variants(products):
+    """Give each product (in any language) its French variants with their stock: two queries
+    for the whole page of results. Sets `product.shop_variants` [(variant, left)] and
+    `product.sold_out`."""
+    products = list(products)
+    return with_stock(products, source_variants(products))
+
+
+def _results(index_page, request, data, producer):
+    """The page of results asked for: (paginator, page, {translation key: French variants}),
+    the products with their producer, gallery and its renditions read."""
+    from .models import ProductImage
+
+    images = ProductImage.objects.select_related("image").prefetch_related(
+        Prefetch(
+            "image__renditions",
+            queryset=get_image_model().get_rendition_model().objects.all(),
+        )
+    )
+    pages = filtered_products(index_page, data, producer=producer).prefetch_related(
+        Prefetch("gallery_images", queryset=images)
+    )
+    paginator = Paginator(pages, PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    page_obj.object_list = list(page_obj.object_list)
+    return paginator, page_obj, source_variants(page_obj.object_list)
+
+
 def catalogue(index_page, request, producer=None):
+    import copy
+
+    from django.core.paginator import Page
+
     from cesiq_site.render_cache import shared
 
-    from .models import Producer, ProductImage
+    from .models import Producer
 
     # The same for every visitor until a producer is saved: kept (cesiq_site/render_cache.py);
     # only read (names, countries, certifications).
@@ -165,18 +206,31 @@ def catalogue(index_page, request, producer=None):
     form = CatalogueFilterForm(request.GET or None, producers=producers)
     data = dict(form.cleaned_data) if form.is_valid() else {}
     data["producers"] = form.producers
-    images = ProductImage.objects.select_related("image").prefetch_related(
-        Prefetch(
-            "image__renditions",
-            queryset=get_image_model().get_rendition_model().objects.all(),
+    if data.get("en_stock"):
+        # Which products are listed depends on the stock left now: read afresh.
+        paginator, page_obj, variants = _results(index_page, request, data, producer)
+        products = page_obj.object_list
+    else:
+        # Which products, in which order, with which prices and pictures only changes with a
+        # save (a new content generation): kept for the generation per list, filters and
+        # page asked for (cesiq_site/render_cache.py), and only read. The stock left
+        # ("Épuisé") is read for every request, and set on copies.
+        filters = tuple(
+            sorted((name, str(value)) for name, value in data.items() if name != "producers")
         )
-    )
-    pages = filtered_products(index_page, data, producer=producer).prefetch_related(
-        Prefetch("gallery_images", queryset=images)
-    )
-    paginator = Paginator(pages, PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    attach_variants(page_obj.object_list)
+        key = (
+            "catalogue",
+            index_page.pk,
+            getattr(producer, "pk", None),
+            filters,
+            request.GET.get("page"),
+        )
+        paginator, kept, variants = shared(
+            key, lambda: _results(index_page, request, data, producer)
+        )
+        products = [copy.copy(product) for product in kept.object_list]
+        page_obj = Page(products, kept.number, paginator)
+    with_stock(products, variants)
     query = request.GET.copy()
     query.pop("page", None)
     return {

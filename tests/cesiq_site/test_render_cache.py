@@ -8,6 +8,8 @@ transaction made and has not committed is read afresh; the English pages never g
 French menu; pages render when the cache is down. And it is what saves the queries.
 """
 
+from decimal import Decimal
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
@@ -70,6 +72,7 @@ def test_pages_are_the_same_with_and_without_it(client, settings):
         standard(language="en").url,
         activity.url,
         activity.url + "inscription/",  # a routable page's sub-route
+        activity.get_translation(Locale.objects.get(language_code="en")).url,
         "/activites/?vue=mois",
         # Listings, their cards and filter forms ({% keep %}).
         "/activites/",
@@ -78,6 +81,9 @@ def test_pages_are_the_same_with_and_without_it(client, settings):
         "/en/activities/?vue=mois",
         "/boutique/",
         "/boutique/?categorie=cafe&tri=prix",
+        "/boutique/?page=2",
+        "/boutique/?en_stock=on",
+        "/activites/?archives=1",
         "/en/shop/",
         "/actualites/",
         "/reseau/",
@@ -270,33 +276,68 @@ def test_an_activity_card_shows_an_edited_title_on_the_next_request(client, comm
     assert first_activity_card(client).select_one(".card__title").get_text() == "Atelier renommé"
 
 
-def test_an_activity_card_shows_its_next_date_once_a_date_is_over_without_any_save(client):
-    """Time passing changes no generation: the card is kept per date shown."""
+def shown_dates(client, url="/activites/"):
+    """{activity title: the date its card shows} on the activity list."""
+    return {
+        text(card.select_one(".card__title")): card.select_one("time")["datetime"]
+        for card in html(client, url).select(".activity-list .card")
+        if card.select_one("time")
+    }
+
+
+def test_an_activity_card_shows_its_next_date_once_a_date_is_over_without_any_save(
+    client, monkeypatch
+):
+    """Time passing changes no generation: the list is kept until a date of its activities
+    starts or ends, and each card per date shown."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from events.models import EventDate
-
-    def shown_dates():
-        return {
-            text(card.select_one(".card__title")): card.select_one("time")["datetime"]
-            for card in html(client, "/activites/").select(".activity-list .card")
-            if card.select_one("time")
-        }
-
-    before = shown_dates()
+    before = shown_dates(client)
+    assert shown_dates(client) == before  # kept
     page = next(
         p
         for p in EventPage.objects.filter(locale__language_code="fr").live()
-        if p.title in before and len(p.upcoming_dates) > 1
+        if p.title in before
+        and len(p.upcoming_dates) > 1
+        and p.upcoming_dates[0].end < p.upcoming_dates[1].start
     )
     first, second = page.upcoming_dates[:2]
-    past = timezone.now() - timedelta(days=1)
-    EventDate.objects.filter(pk=first.pk).update(start=past - timedelta(hours=2), end=past)
-    after = shown_dates()
+    moment = first.end + timedelta(seconds=1)  # the first date is over, the second to come
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    after = shown_dates(client)
     assert before[page.title] != after[page.title]
     assert after[page.title] == timezone.localtime(second.start).isoformat()
+    assert shown_dates(client) == after
+
+
+def test_an_activity_list_shows_a_date_moved_on_the_next_request(client, committed):
+    """The list (which activities, in which order, with which date) is kept: a date saved
+    shows on the next request, in both languages."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    english = Locale.objects.get(language_code="en")
+    before = shown_dates(client)
+    before_en = shown_dates(client, "/en/activities/")
+    assert shown_dates(client) == before and shown_dates(client, "/en/activities/") == before_en
+    page = next(
+        p
+        for p in EventPage.objects.filter(locale__language_code="fr").live()
+        if p.title in before
+        and len(p.upcoming_dates) == 1
+        and p.get_translation(english).title in before_en
+    )
+    date = page.upcoming_dates[0]
+    date.start += timedelta(days=300)
+    date.end += timedelta(days=300)
+    committed(date.save)
+    moved = timezone.localtime(date.start).isoformat()
+    assert before[page.title] != moved
+    assert shown_dates(client)[page.title] == moved
+    assert shown_dates(client, "/en/activities/")[page.get_translation(english).title] == moved
 
 
 def test_a_product_card_says_sold_out_as_soon_as_its_stock_is_gone_without_any_save(client):
@@ -467,3 +508,134 @@ def test_campaign_partners_show_an_edit_on_the_next_request(client, committed):
     partner.name = "Partenaire renommé"
     committed(partner.save)
     assert "Partenaire renommé" in partners()
+
+
+def product_cards(client, url="/boutique/"):
+    """{product title: its card's text} on a page of the catalogue."""
+    return {
+        text(card.select_one(".card__title")): text(card)
+        for card in html(client, url).select(".product-list .card")
+    }
+
+
+def test_the_catalogue_shows_a_price_edit_and_an_unpublished_product_on_the_next_request(
+    client, committed
+):
+    """The page of results (which products, in which order, at which price) is kept per
+    generation: a variant's price saved and a product unpublished show on the next request,
+    in both languages and on each page of results."""
+    from shop.models import ProductPage
+
+    english = Locale.objects.get(language_code="en")
+    before = product_cards(client)
+    assert product_cards(client) == before
+    product = next(
+        p
+        for p in ProductPage.objects.filter(locale__language_code="fr").live()
+        if p.title in before and p.variants.count() == 1
+    )
+    title_en = product.get_translation(english).title
+    assert title_en in product_cards(client, "/en/shop/")
+    variant = product.variants.get()
+    variant.price = Decimal("77.50")
+    committed(variant.save)
+    assert "77,50" in product_cards(client)[product.title]
+    assert "77.50" in product_cards(client, "/en/shop/")[title_en]
+
+    second_page = product_cards(client, "/boutique/?page=2")
+    assert second_page and not set(second_page) & set(before)
+    committed(product.unpublish)
+    after = product_cards(client)
+    assert product.title not in after
+    # The first product of page 2 moves up to page 1.
+    assert set(second_page) <= set(after)
+
+
+def test_an_activity_page_shows_edits_on_the_next_request(client, committed):
+    """What the activity page keeps per generation (its dates, tickets, venue, themes,
+    structured data's fixed parts): a ticket's name, the venue's name, a theme's name and a
+    date saved show on the next request, in both languages."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    english = Locale.objects.get(language_code="en")
+    page = next(
+        p
+        for p in EventPage.objects.filter(locale__language_code="fr").live()
+        if p.venue and p.upcoming_dates and p.visible_ticket_types() and p.themes.exists()
+    )
+    translation = page.get_translation(english)
+
+    def seen(url):
+        found = html(client, url)
+        data = json.loads(found.select_one('script[type="application/ld+json"]').string)
+        return text(found.select_one("main")), data
+
+    for url in (page.url, translation.url):
+        assert seen(url) == seen(url)
+    ticket = page.visible_ticket_types()[0]
+    ticket.name = "Billet renommé"
+    committed(ticket.save)
+    venue = page.venue
+    venue.name = "Salle renommée"
+    committed(lambda: venue.save_revision().publish())
+    theme = page.themes.filter(live=True).first()
+    theme.name = "Thème renommé"
+    committed(lambda: theme.save_revision().publish())
+    date = page.upcoming_dates[0]
+    date.start += timedelta(days=3)
+    date.end += timedelta(days=3)
+    committed(date.save)
+    main, data = seen(page.url)
+    assert "Billet renommé" in main
+    assert "Salle renommée" in main
+    assert "Thème renommé" in main
+    starts = [event["startDate"] for event in data]
+    assert timezone.localtime(date.start).isoformat() in starts
+    assert "Billet renommé" in json.dumps(data, ensure_ascii=False)
+    assert "Salle renommée" in json.dumps(data, ensure_ascii=False)
+    main_en, data_en = seen(translation.url)
+    assert timezone.localtime(date.start).isoformat() in [e["startDate"] for e in data_en]
+
+
+def test_an_activity_page_shows_places_taken_and_dates_over_without_any_save(client, monkeypatch):
+    """Places left and which dates are to come are read for every request, not kept: a
+    sale's places (here the quota made full without any signal) and a date that is over show
+    at once."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import Quota
+
+    page = next(
+        p
+        for p in EventPage.objects.filter(locale__language_code="fr").live()
+        if len(p.bookable_dates) > 1
+        and p.registration_open()
+        and not p.external_registration_url
+        and p.upcoming_dates[0].end < p.upcoming_dates[1].start
+    )
+
+    def seen():
+        found = html(client, page.url)
+        data = json.loads(found.select_one('script[type="application/ld+json"]').string)
+        dates = [text(li) for li in found.select(".activity__dates li")]
+        return dates, data
+
+    dates, data = seen()
+    assert seen() == (dates, data)
+    assert not any("Complet" in shown for shown in dates)
+    first, second = page.upcoming_dates[:2]
+    Quota.objects.filter(pk=first.quota_id).update(size=0)
+    dates, data = seen()
+    assert "Complet" in dates[0]
+    assert {offer["availability"] for offer in data[0]["offers"]} == {"https://schema.org/SoldOut"}
+    moment = first.end + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    dates, data = seen()
+    assert data[0]["startDate"] == timezone.localtime(second.start).isoformat()
+    assert len(dates) == len(page.upcoming_dates) - 1
