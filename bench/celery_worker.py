@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from checkout_http import Process, cpu_seconds  # noqa: E402
-from support import PYTHON, skip  # noqa: E402
+from support import celery_worker_command, skip  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cesiq_site.settings.dev")
 
@@ -57,23 +57,13 @@ def parse_args(argv=None):
 
 def worker_command(args):
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-    command = [
-        PYTHON,
-        *profile,
-        "-m",
-        "celery",
-        "--quiet",
-        "-A",
-        "cesiq_site",
-        "worker",
+    return celery_worker_command(
         f"--pool={args.pool}",
         f"--concurrency={args.concurrency}",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
         *args.extra.split(),
-    ]
-    return ["nice", "-n", str(args.nice), *command] if args.nice else command
+        nice=args.nice,
+        python_options=profile,
+    )
 
 
 def reset(order_ids):

@@ -60,7 +60,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from support import PYTHON, ROOT, admin_sql, free_port, manage, skip, with_database
+from support import (
+    PYTHON,
+    ROOT,
+    admin_sql,
+    celery_worker_command,
+    free_port,
+    manage,
+    skip,
+    with_database,
+)
 
 WEBHOOK_PATH = "/payments/stripe/webhook/"
 STRIPE_KEY = "sk_test_bench_checkout"  # the fake Stripe's test key, not a secret
@@ -681,24 +690,10 @@ def main(argv=None):
         processes.append(
             Process("gunicorn", gunicorn, web_env, ready=lambda: answers(site_port, "/healthz"))
         )
-        nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
         processes.append(
             Process(
                 "celery worker",
-                [
-                    *nice,
-                    PYTHON,
-                    "-m",
-                    "celery",
-                    "--quiet",
-                    "-A",
-                    "cesiq_site",
-                    "worker",
-                    "--concurrency=1",
-                    "--loglevel=WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                celery_worker_command("--concurrency=1", nice=args.worker_nice),
                 production,
             )
         )

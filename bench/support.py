@@ -46,3 +46,23 @@ def manage(env, *args, quiet=True):
         check=True,
         stdout=subprocess.DEVNULL if quiet else None,
     )
+
+
+def celery_worker_command(*options, nice=0, python_options=()):
+    """A Celery worker of the site, as production starts it (docker-compose.yml: quiet, no
+    gossip nor mingle, `nice -n N` when N is not 0), with the given worker options."""
+    command = [
+        PYTHON,
+        *python_options,
+        "-m",
+        "celery",
+        "--quiet",
+        "-A",
+        "cesiq_site",
+        "worker",
+        *options,
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    return ["nice", "-n", str(nice), *command] if nice else command

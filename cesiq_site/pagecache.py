@@ -247,19 +247,16 @@ def shown_text_changed(moved, counted_at, now=None):
     from django.db import connection
 
     from events.models import EventDate, TicketQuota
-    from orders.models import Order, OrderLine, OrderState, Quota, QuotaHold
+    from orders.availability import quota_tables
+    from orders.models import OrderState
     from shop.models import ProductVariant
 
     ids = sorted(moved)
     sql = QUOTA_SHOWN_SQL.format(
+        **quota_tables(),
         variant=ProductVariant._meta.db_table,
         ticket_quota=TicketQuota._meta.db_table,
         date=EventDate._meta.db_table,
-        line=OrderLine._meta.db_table,
-        link=OrderLine.quotas.through._meta.db_table,
-        order=Order._meta.db_table,
-        hold=QuotaHold._meta.db_table,
-        quota=Quota._meta.db_table,
         ids=", ".join(["%s"] * len(ids)),
     )
     since = connection.ops.adapt_datetimefield_value(counted_at)

@@ -63,6 +63,18 @@ FROM {quota} q WHERE q.id IN ({ids})
 """
 
 
+def quota_tables():
+    """The table names the raw SQL on quotas and their usage is written with ({line},
+    {link}, {order}, {hold}, {quota}): here and in cesiq_site.pagecache."""
+    return {
+        "line": OrderLine._meta.db_table,
+        "link": OrderLine.quotas.through._meta.db_table,
+        "order": Order._meta.db_table,
+        "hold": QuotaHold._meta.db_table,
+        "quota": Quota._meta.db_table,
+    }
+
+
 def usage(quotas, now=None):
     """{quota id: Usage} for the given quotas (or ids), in one query: lines of paid (or
     refunded) orders and of pending orders whose hold runs, less the units given back line by
@@ -72,14 +84,7 @@ def usage(quotas, now=None):
     ids = sorted({getattr(q, "pk", q) for q in quotas if q is not None})
     if not ids:
         return {}
-    sql = USAGE_SQL.format(
-        line=OrderLine._meta.db_table,
-        link=OrderLine.quotas.through._meta.db_table,
-        order=Order._meta.db_table,
-        hold=QuotaHold._meta.db_table,
-        quota=Quota._meta.db_table,
-        ids=", ".join(["%s"] * len(ids)),
-    )
+    sql = USAGE_SQL.format(**quota_tables(), ids=", ".join(["%s"] * len(ids)))
     moment = connection.ops.adapt_datetimefield_value(now)
     params = [OrderState.PAID.value, OrderState.REFUNDED.value, OrderState.PENDING.value]
     with connection.cursor() as cursor:
