@@ -1,6 +1,8 @@
-"""Teaching resources in Chromium: axe-core (WCAG 2.1 and 2.2 A/AA) finds nothing on the list,
-a filtered list with a value it ignores, an empty list and a resource, in French and English,
-on a phone and a desktop; and the filters work with JavaScript turned off."""
+"""Teaching resources in Chromium: axe-core (WCAG 2.1 and 2.2 A/AA) finds nothing on a list
+filtered with an audience it does not know and on a filtered list with no result, in French
+and English, on a phone and a desktop (the list, other filters and the resources themselves are
+page kinds of tests/a11y_pages.py, checked by test_wcag22.py); and the filters work with
+JavaScript turned off."""
 
 import pytest
 
@@ -8,8 +10,9 @@ from tests.browser.conftest import at_each_width, axe_wcag22_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# The list, a resource and other filters are page kinds of tests/a11y_pages.py, checked by
+# test_wcag22.py; here, an unknown audience and a search that finds nothing.
 PAGES = [
-    ("/ressources-pedagogiques/", "/en/teaching-resources/"),
     (
         "/ressources-pedagogiques/?audience=martiens&level=cegep",
         "/en/teaching-resources/?audience=martiens&level=cegep",
@@ -17,10 +20,6 @@ PAGES = [
     (
         "/ressources-pedagogiques/?audience=adultes&level=primaire-1",
         "/en/teaching-resources/?audience=adultes&level=primaire-1",
-    ),
-    (
-        "/ressources-pedagogiques/fiche-consommer-moins/",
-        "/en/teaching-resources/fiche-consommer-moins/",
     ),
 ]
 
