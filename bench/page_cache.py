@@ -66,6 +66,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--database", default="cesiq_bench_pages", help="throwaway database, dropped at the end"
     )
+    parser.add_argument(
+        "--only", help="only the page kinds whose name holds this (e.g. 'activity')"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     return parser.parse_args(argv)
 
@@ -180,22 +183,39 @@ def timed_wrk(server, url, args):
     return rate, cpu_ms
 
 
-def pages_to_measure(base):
-    """The public page kinds, found from the demo site's own links."""
+def first_link(base, path, prefix, skip=()):
+    """The first link under `prefix` on the page at `path` (an item of a listing)."""
+    _status, _headers, html = fetch(base + path)
+    pattern = r'href="(' + re.escape(prefix) + r'[a-z0-9-]+/)"'
+    return next(link for link in re.findall(pattern, html) if link not in skip)
+
+
+# The demo's English pages keep their French slugs under translated section paths.
+ENGLISH_SECTIONS = [
+    ("/activites/", "/en/activities/"),
+    ("/boutique/", "/en/shop/"),
+    ("/actualites/", "/en/news/"),
+    ("/ressources-pedagogiques/", "/en/teaching-resources/"),
+    ("/reseau/", "/en/network/"),
+    ("/", "/en/"),
+]
+
+
+def english(path):
+    """The English translation of the French page at `path`, with the same filters."""
+    french, english_path = next(pair for pair in ENGLISH_SECTIONS if path.startswith(pair[0]))
+    return english_path + path[len(french) :]
+
+
+def pages_to_measure(base, only=None):
+    """Every public page kind in both languages, found from the demo site's own links."""
     _status, _headers, home = fetch(base + "/")
     css = re.search(r'href="(/static/css/site[^"]*\.css)"', home).group(1)
-    _status, _headers, activities = fetch(base + "/activites/")
-    activity = next(
-        path
-        for path in re.findall(r'href="(/activites/[a-z0-9-]+/)"', activities)
-        if path != "/activites/calendrier/"  # the iCalendar feed, not an activity
-    )
-    _status, _headers, shop = fetch(base + "/boutique/")
-    products = re.findall(r'href="(/boutique/[a-z0-9-]+/)"', shop)
-    product = next(p for p in products if not p.startswith("/boutique/producteurs/"))
-    pages = [
-        ("home (fr)", "/"),
-        ("home (en)", "/en/"),
+    # the iCalendar and RSS feeds and the producers are links of the listings, not items
+    activity = first_link(base, "/activites/", "/activites/", skip={"/activites/calendrier/"})
+    product = first_link(base, "/boutique/", "/boutique/", skip={"/boutique/producteurs/"})
+    french = [
+        ("home", "/"),
         ("standard page", "/mission/"),
         ("activity list", "/activites/"),
         ("activity list, filtered", "/activites/?audience=adultes"),
@@ -203,12 +223,29 @@ def pages_to_measure(base):
         ("activity page", activity),
         ("shop catalogue", "/boutique/"),
         ("product page", product),
+        ("news list", "/actualites/"),
+        (
+            "news article",
+            first_link(base, "/actualites/", "/actualites/", skip={"/actualites/rss/"}),
+        ),
+        ("resource list", "/ressources-pedagogiques/"),
+        (
+            "resource",
+            first_link(base, "/ressources-pedagogiques/", "/ressources-pedagogiques/"),
+        ),
+        ("network directory", "/reseau/"),
     ]
+    pages = []
+    for name, path in french:
+        if only and only not in name:
+            continue
+        pages.append((f"{name} (fr)", path))
+        pages.append((f"{name} (en)", english(path)))
     return css, pages
 
 
 def measure(server, args, cached=True):
-    css, pages = pages_to_measure(server.base)
+    css, pages = pages_to_measure(server.base, args.only)
     failures = []
     if cached:
         for name, path in pages:
@@ -226,10 +263,10 @@ def measure(server, args, cached=True):
 def report(title, css, static_before, static_after, static, rates):
     print(f"\n{title}")
     print(f"static file {css}: {static_before:.0f} req/s before, {static_after:.0f} after")
-    print(f"{'page':<26} {'path':<44} {'req/s':>8} {'ratio':>6} {'CPU ms/req':>10}")
+    print(f"{'page':<29} {'path':<52} {'req/s':>8} {'ratio':>6} {'CPU ms/req':>10}")
     for name, path, rate, cpu_ms in rates:
         cpu = f"{cpu_ms:>10.1f}" if cpu_ms is not None else f"{'?':>10}"
-        print(f"{name:<26} {path:<44} {rate:>8.0f} {rate / static:>6.3f} {cpu}")
+        print(f"{name:<29} {path:<52} {rate:>8.0f} {rate / static:>6.3f} {cpu}")
 
 
 def main(argv=None):
