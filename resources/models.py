@@ -187,11 +187,15 @@ class ResourcePage(Page):
         """Upcoming activities in this page's language sharing a theme, soonest first, a
         cancelled one left out (a teacher plans with these). Dates live on the French pages:
         select there, show the translation."""
+        return self._related_activities(now or timezone.now())[0]
+
+    def _related_activities(self, now):
+        """(the activities, the first moment after `now` when one of their dates starts or
+        ends: until then, time alone changes nothing in the list; None: never)."""
         from events.models import EventPage, EventStatus, with_sources
 
         if not self.theme_keys:
-            return []
-        now = now or timezone.now()
+            return [], None
         sources = (
             EventPage.objects.live()
             .public()
@@ -207,10 +211,32 @@ class ResourcePage(Page):
         )
         shown = [page for page in pages if page.next_date is not None]
         shown.sort(key=lambda page: page.next_date.start)
-        return shown[:RELATED_LIMIT]
+        moments = [
+            moment
+            for page in pages
+            for date in page.source.dates.all()
+            for moment in (date.start, date.end)
+            if moment > now
+        ]
+        return shown[:RELATED_LIMIT], min(moments, default=None)
+
+    def kept_related_activities(self, request):
+        """related_activities(), kept per content generation until one of the activities'
+        dates starts or ends (cesiq_site/render_cache.py); a preview reads them afresh. Only
+        read: the same pages are shown to every request of the generation."""
+        from cesiq_site.render_cache import shared
+
+        if getattr(request, "is_preview", False):
+            return self.related_activities()
+        activities, _until = shared(
+            ("resource related activities", self.pk),
+            lambda: self._related_activities(timezone.now()),
+            still_true=lambda kept: kept[1] is None or timezone.now() < kept[1],
+        )
+        return activities
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["index"] = self.get_parent().specific
-        context["activities"] = self.related_activities()
+        context["activities"] = self.kept_related_activities(request)
         return context
