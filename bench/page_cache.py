@@ -67,7 +67,7 @@ def parse_args(argv=None):
         "--database", default="cesiq_bench_pages", help="throwaway database, dropped at the end"
     )
     parser.add_argument(
-        "--only", help="only the page kinds whose name holds this (e.g. 'activity')"
+        "--only", help="only the page kinds whose name holds one of these (e.g. 'activity,shop')"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     return parser.parse_args(argv)
@@ -208,10 +208,11 @@ def english(path):
 
 
 def pages_to_measure(base, only=None):
-    """Every public page kind in both languages, found from the demo site's own links."""
+    """Every public page kind in both languages, on the demo site (an activity and a product
+    found from the listings' links)."""
     _status, _headers, home = fetch(base + "/")
     css = re.search(r'href="(/static/css/site[^"]*\.css)"', home).group(1)
-    # the iCalendar and RSS feeds and the producers are links of the listings, not items
+    # the iCalendar feed and the producers are links of the listings, not items
     activity = first_link(base, "/activites/", "/activites/", skip={"/activites/calendrier/"})
     product = first_link(base, "/boutique/", "/boutique/", skip={"/boutique/producteurs/"})
     french = [
@@ -224,10 +225,8 @@ def pages_to_measure(base, only=None):
         ("shop catalogue", "/boutique/"),
         ("product page", product),
         ("news list", "/actualites/"),
-        (
-            "news article",
-            first_link(base, "/actualites/", "/actualites/", skip={"/actualites/rss/"}),
-        ),
+        ("news article", "/actualites/justice-climatique-militantes-du-sud/"),
+        ("campaign", "/actualites/12-jours-action-violence-femmes/"),
         ("resource list", "/ressources-pedagogiques/"),
         (
             "resource",
@@ -237,7 +236,7 @@ def pages_to_measure(base, only=None):
     ]
     pages = []
     for name, path in french:
-        if only and only not in name:
+        if only and not any(part.strip() in name for part in only.split(",")):
             continue
         pages.append((f"{name} (fr)", path))
         pages.append((f"{name} (en)", english(path)))
