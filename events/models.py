@@ -583,6 +583,39 @@ def with_sources(pages):
     return pages
 
 
+def soonest_first(pages, limit):
+    """The activity pages (read by `with_sources`) that have a date to come, soonest first, at
+    most `limit`, and the first moment after now when one of their dates starts or ends
+    (None: never): until then, time alone changes nothing in that list."""
+    now = timezone.now()
+    shown = [page for page in pages if page.next_date is not None]
+    shown.sort(key=lambda page: page.next_date.start)
+    moments = [
+        moment
+        for page in pages
+        for date in page.source.dates.all()
+        for moment in (date.start, date.end)
+        if moment > now
+    ]
+    return shown[:limit], min(moments, default=None)
+
+
+def kept_related_activities(page, request, related):
+    """`related()` (a page's related activities: `soonest_first`'s pair), kept per content
+    generation and page until one of their dates starts or ends (cesiq_site/render_cache.py);
+    a preview reads them afresh. Only read: the same pages go to every request."""
+    from cesiq_site.render_cache import shared
+
+    if getattr(request, "is_preview", False):
+        return related()[0]
+    activities, _until = shared(
+        ("related activities", page.pk),
+        related,
+        still_true=lambda kept: kept[1] is None or timezone.now() < kept[1],
+    )
+    return activities
+
+
 def discount_code_is_usable(code):
     from cesiq_site.validation import has_control_characters
     from orders.models import DiscountCode

@@ -353,16 +353,17 @@ class CampaignPage(Page):
     def theme_keys(self):
         return [t.translation_key for t in self.themes.all()]
 
-    def related_activities(self, now=None):
+    def related_activities(self):
         """Activities in this language sharing a theme, with a date from the campaign's start
-        (or today, if later) to its end, soonest first."""
+        (or today, if later) to its end, soonest first, and the first moment one of their
+        dates starts or ends (events.models.soonest_first)."""
         from datetime import datetime, time
 
-        from events.models import EventPage, with_sources
+        from events.models import EventPage, soonest_first, with_sources
 
         if not self.theme_keys:
-            return []
-        now = now or timezone.now()
+            return [], None
+        now = timezone.now()
         start = timezone.make_aware(datetime.combine(self.start_date, time.min))
         end = timezone.make_aware(datetime.combine(self.end_date, time.max))
         start = max(start, now)
@@ -383,9 +384,7 @@ class CampaignPage(Page):
             .public()
             .filter(translation_key__in=keys, locale_id=self.locale_id)
         )
-        shown = [page for page in pages if page.next_date is not None]
-        shown.sort(key=lambda page: page.next_date.start)
-        return shown[:RELATED_LIMIT]
+        return soonest_first(pages, RELATED_LIMIT)
 
     def related_news(self):
         """Articles in this language sharing a theme, from a month before the campaign to its
@@ -414,6 +413,8 @@ class CampaignPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["activities"] = self.related_activities()
+        from events.models import kept_related_activities
+
+        context["activities"] = kept_related_activities(self, request, self.related_activities)
         context["news"] = self.related_news()
         return context

@@ -183,23 +183,19 @@ class ResourcePage(Page):
     def theme_keys(self):
         return [theme.translation_key for theme in self.themes.all()]
 
-    def related_activities(self, now=None):
+    def related_activities(self):
         """Upcoming activities in this page's language sharing a theme, soonest first, a
-        cancelled one left out (a teacher plans with these). Dates live on the French pages:
-        select there, show the translation."""
-        return self._related_activities(now or timezone.now())[0]
-
-    def _related_activities(self, now):
-        """(the activities, the first moment after `now` when one of their dates starts or
-        ends: until then, time alone changes nothing in the list; None: never)."""
-        from events.models import EventPage, EventStatus, with_sources
+        cancelled one left out (a teacher plans with these), and the first moment one of
+        their dates starts or ends (events.models.soonest_first). Dates live on the French
+        pages: select there, show the translation."""
+        from events.models import EventPage, EventStatus, soonest_first, with_sources
 
         if not self.theme_keys:
             return [], None
         sources = (
             EventPage.objects.live()
             .public()
-            .filter(themes__translation_key__in=self.theme_keys, dates__end__gt=now)
+            .filter(themes__translation_key__in=self.theme_keys, dates__end__gt=timezone.now())
             .exclude(status=EventStatus.CANCELLED)
             .distinct()
         )
@@ -209,34 +205,12 @@ class ResourcePage(Page):
             .public()
             .filter(translation_key__in=keys, locale_id=self.locale_id)
         )
-        shown = [page for page in pages if page.next_date is not None]
-        shown.sort(key=lambda page: page.next_date.start)
-        moments = [
-            moment
-            for page in pages
-            for date in page.source.dates.all()
-            for moment in (date.start, date.end)
-            if moment > now
-        ]
-        return shown[:RELATED_LIMIT], min(moments, default=None)
-
-    def kept_related_activities(self, request):
-        """related_activities(), kept per content generation until one of the activities'
-        dates starts or ends (cesiq_site/render_cache.py); a preview reads them afresh. Only
-        read: the same pages are shown to every request of the generation."""
-        from cesiq_site.render_cache import shared
-
-        if getattr(request, "is_preview", False):
-            return self.related_activities()
-        activities, _until = shared(
-            ("resource related activities", self.pk),
-            lambda: self._related_activities(timezone.now()),
-            still_true=lambda kept: kept[1] is None or timezone.now() < kept[1],
-        )
-        return activities
+        return soonest_first(pages, RELATED_LIMIT)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["index"] = self.get_parent().specific
-        context["activities"] = self.kept_related_activities(request)
+        from events.models import kept_related_activities
+
+        context["activities"] = kept_related_activities(self, request, self.related_activities)
         return context

@@ -641,7 +641,7 @@ def test_an_activity_page_shows_places_taken_and_dates_over_without_any_save(cli
     assert len(dates) == len(page.upcoming_dates) - 1
 
 
-def related_on_resource(client, url):
+def related_on_page(client, url):
     """[(activity title, its date shown)] under "Activités sur les mêmes thèmes"."""
     return [
         (text(item.select_one("a")), item.select_one("time")["datetime"])
@@ -649,40 +649,32 @@ def related_on_resource(client, url):
     ]
 
 
-def test_a_resource_shows_its_related_activities_afresh_after_a_save_or_a_date_over(
-    client, committed, monkeypatch
+@pytest.mark.parametrize("model", ["resources.ResourcePage", "news.CampaignPage"])
+def test_related_activities_show_a_save_or_a_date_over_at_once(
+    client, committed, monkeypatch, model
 ):
-    """A teaching resource's related activities are kept per generation: a date moved shows
-    on the next request; a date that is over shows at once, without any save."""
+    """A teaching resource's or a campaign's related activities are kept per generation: a
+    date moved shows on the next request; a date that starts or ends shows at once, without
+    any save."""
     from datetime import timedelta
 
+    from django.apps import apps
     from django.utils import timezone
 
-    from resources.models import ResourcePage
-
+    Model = apps.get_model(model)
     resource = next(
         page
-        for page in ResourcePage.objects.live().filter(locale__language_code="fr")
-        if page.related_activities()
+        for page in Model.objects.live().filter(locale__language_code="fr")
+        if page.related_activities()[0]
     )
-    before = related_on_resource(client, resource.url)
-    assert before and related_on_resource(client, resource.url) == before  # kept
-    title, _shown = before[0]
-    page = EventPage.objects.get(title=title, locale__language_code="fr")
-
-    first = page.upcoming_dates[0]
-    first.start += timedelta(days=400)
-    first.end += timedelta(days=400)
-    committed(first.save)
-    moved = dict(related_on_resource(client, resource.url)).get(title)
-    assert moved != dict(before)[title]
+    kept = related_on_page(client, resource.url)
+    assert kept and related_on_page(client, resource.url) == kept  # kept
 
     # Time passing: the first moment a date of a listed activity starts or ends that changes
     # the list (an activity gone, another date shown) shows at once.
-    kept = related_on_resource(client, resource.url)
     moments = sorted(
         moment + timedelta(seconds=1)
-        for listed in resource.related_activities()
+        for listed in resource.related_activities()[0]
         for date in listed.source.dates.all()
         for moment in (date.start, date.end)
         if moment > timezone.now()
@@ -693,11 +685,24 @@ def test_a_resource_shows_its_related_activities_afresh_after_a_save_or_a_date_o
         monkeypatch.setattr(timezone, "now", lambda: moment)
         return [
             (listed.title, timezone.localtime(listed.next_date.start).isoformat())
-            for listed in ResourcePage.objects.get(pk=resource.pk).related_activities()
+            for listed in Model.objects.get(pk=resource.pk).related_activities()[0]
         ]
 
     moment = next(m for m in moments if listed_at(m) != kept)
     monkeypatch.setattr(timezone, "now", real_now)
-    assert related_on_resource(client, resource.url) == kept  # still kept before then
+    assert related_on_page(client, resource.url) == kept  # still kept before then
     expected = listed_at(moment)
-    assert related_on_resource(client, resource.url) == expected != kept
+    assert related_on_page(client, resource.url) == expected != kept
+    monkeypatch.setattr(timezone, "now", real_now)
+
+    # A save (a date moved): a new content generation, read afresh on the next request (what
+    # was kept at that later moment included).
+    title, _shown = kept[0]
+    page = EventPage.objects.get(title=title, locale__language_code="fr")
+
+    first = page.upcoming_dates[0]
+    first.start += timedelta(days=400)
+    first.end += timedelta(days=400)
+    committed(first.save)
+    moved = dict(related_on_page(client, resource.url)).get(title)
+    assert moved != dict(kept)[title]
