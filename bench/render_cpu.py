@@ -36,6 +36,7 @@ KINDS = [
     ("news list", "news.NewsIndexPage", ""),
     ("article", "news.ArticlePage", ""),
     ("campaign", "news.CampaignPage", ""),
+    ("resource list", "resources.ResourceIndexPage", ""),
     ("resource", "resources.ResourcePage", ""),
     ("network directory", "network.NetworkDirectoryPage", ""),
 ]

@@ -439,6 +439,39 @@ def test_an_article_card_shows_an_edited_title_on_the_next_request(client, commi
     assert "Article renommé" in titles("/")
 
 
+def test_a_resource_card_shows_an_edit_and_a_new_file_on_the_next_request(client, committed):
+    from django.utils import translation
+    from wagtail.documents import get_document_model
+
+    from home.templatetags.home_tags import document_size
+    from resources.models import ResourcePage
+
+    resource = next(
+        page
+        for page in ResourcePage.objects.live().filter(locale__language_code="fr")
+        if page.document_id
+    )
+
+    def cards():
+        return [
+            text(card)
+            for card in html(client, "/ressources-pedagogiques/").select(".resource-card")
+        ]
+
+    before = cards()
+    assert cards() == before  # kept
+    resource.title = "Ressource renommée"
+    committed(lambda: resource.save_revision().publish())
+    assert any("Ressource renommée" in card for card in cards())
+    document = get_document_model().objects.get(pk=resource.document_id)
+    with translation.override("fr"):
+        size = " ".join(document_size(7_654_321).split())  # "7,3 Mo"
+    assert not any(size in card for card in before)
+    document.file_size = 7_654_321
+    committed(document.save)
+    assert any("Ressource renommée" in card and size in card for card in cards())
+
+
 def test_the_month_grid_shows_an_edited_title_on_the_next_request(client, committed):
     def titles():
         return [text(a) for a in html(client, "/activites/?vue=mois").select(".month__link")]
