@@ -90,29 +90,49 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             locale_id=self.locale_id, live=True, articles__in=self.articles()
         ).distinct()
 
-    def get_context(self, request, *args, **kwargs):
+    def listing(self, request):
+        """The articles of the page asked for (a list), the filters chosen, the themes in use
+        and the latest campaigns: all of it saved content, with nothing that time changes."""
         from django.utils.http import urlencode
 
-        context = super().get_context(request, *args, **kwargs)
         articles, theme, tag = self.filtered(request)
         paginator = Paginator(articles, ARTICLES_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
         kept = {}
         if theme is not None:
             kept["theme"] = str(theme.translation_key)
         if tag is not None:
             kept["tag"] = tag["slug"]
-        context.update(
-            {
-                "articles": paginator.get_page(request.GET.get("page")),
-                "paginator": paginator,
-                "chosen_theme": theme,
-                "chosen_tag": tag,
-                "themes": self.themes_in_use(),
-                "query_string": urlencode(kept),
-                "campaigns": self.campaigns()[:3],
-                "feeds": self.feed_links(request),
-            }
-        )
+        return {
+            "articles": page,
+            "paginator": paginator,
+            "chosen_theme": theme,
+            "chosen_tag": tag,
+            "themes": list(self.themes_in_use()),
+            "query_string": urlencode(kept),
+            "campaigns": list(self.campaigns()[:3]),
+        }
+
+    def get_context(self, request, *args, **kwargs):
+        from cesiq_site.render_cache import shared
+
+        context = super().get_context(request, *args, **kwargs)
+        if getattr(request, "is_preview", False):
+            listing = self.listing(request)
+        else:
+            # Kept per content generation, list, filters and page asked for
+            # (cesiq_site/render_cache.py), and only read.
+            key = (
+                "news list",
+                self.pk,
+                _theme_key(request.GET.get("theme")),
+                (request.GET.get("tag") or "").strip()[:100],
+                request.GET.get("page"),
+            )
+            listing = shared(key, lambda: self.listing(request))
+        context.update(listing)
+        context["feeds"] = self.feed_links(request)
         return context
 
     def feed_links(self, request):

@@ -472,6 +472,62 @@ def test_a_resource_card_shows_an_edit_and_a_new_file_on_the_next_request(client
     assert any("Ressource renommée" in card and size in card for card in cards())
 
 
+def test_a_campaign_card_shows_edited_dates_on_the_next_request(client, committed):
+    from datetime import date
+
+    from news.models import CampaignPage
+
+    def cards():
+        return [text(card) for card in html(client, "/actualites/").select(".campaign-card")]
+
+    campaign = CampaignPage.objects.live().filter(locale__language_code="fr").first()
+    before = cards()
+    assert any(campaign.title in card for card in before) and cards() == before  # kept
+    campaign.title = "Campagne renommée"
+    campaign.start_date, campaign.end_date = date(2031, 3, 8), date(2031, 3, 9)
+    committed(lambda: campaign.save_revision().publish())
+    assert any("Campagne renommée" in card and "2031" in card for card in cards())
+
+
+def test_the_news_list_shows_an_unpublished_article_gone_on_the_next_request(
+    client, committed, settings
+):
+    """The news list (which articles, filters, themes, campaigns) is kept per generation:
+    an article unpublished leaves it on the next request, filtered by theme and by tag too,
+    in both languages; what is kept is the same as what a fresh render shows."""
+    from news.models import ArticlePage
+
+    article = next(
+        page
+        for page in ArticlePage.objects.live().filter(locale__language_code="fr").order_by("-date")
+        if page.themes.exists() and page.tags.exists()
+    )
+    english = article.get_translations().live().get()
+    theme = article.themes.first().translation_key
+    tag = article.tags.first().slug
+    urls = ["/actualites/", f"/actualites/?theme={theme}", f"/actualites/?tag={tag}"]
+
+    def titles(url):
+        return [text(h) for h in html(client, url).select(".news-list .card__title")]
+
+    for url in urls:
+        assert article.title in titles(url) and titles(url) == titles(url), url
+    assert english.title in titles("/en/news/")
+    kept = {url: titles(url) for url in urls}
+    settings.RENDER_CACHE = False
+    fresh = {url: titles(url) for url in urls}
+    settings.RENDER_CACHE = True
+    assert kept == fresh  # kept or not, the same lists
+    assert fresh[urls[0]] != fresh[urls[1]] and fresh[urls[0]] != fresh[urls[2]]  # filtered
+
+    committed(article.unpublish)
+    for url in urls:
+        assert article.title not in titles(url), url
+    assert english.title in titles("/en/news/")  # its translation stays published
+    committed(english.unpublish)
+    assert english.title not in titles("/en/news/")
+
+
 def test_the_month_grid_shows_an_edited_title_on_the_next_request(client, committed):
     def titles():
         return [text(a) for a in html(client, "/activites/?vue=mois").select(".month__link")]
