@@ -62,17 +62,21 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def campaigns(self):
         return CampaignPage.objects.live().public().child_of(self).order_by("-start_date")
 
+    @staticmethod
+    def asked_filters(request):
+        """(theme translation key or None, tag slug or "") from the list's ?theme= and ?tag=."""
+        return _theme_key(request.GET.get("theme")), (request.GET.get("tag") or "").strip()[:100]
+
     def filtered(self, request):
         """(articles, chosen theme, chosen tag) for the list's ?theme= and ?tag=."""
         from events.models import Theme
 
         articles = self.articles()
         theme = tag = None
-        key = _theme_key(request.GET.get("theme"))
+        key, slug = self.asked_filters(request)
         if key is not None:
             theme = Theme.objects.filter(translation_key=key, locale=self.locale, live=True).first()
             articles = articles.filter(themes__translation_key=key)
-        slug = (request.GET.get("tag") or "").strip()[:100]
         if slug:
             tag = (
                 ArticlePageTag.objects.filter(tag__slug=slug, content_object__in=self.articles())
@@ -123,13 +127,7 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         else:
             # Kept per content generation, list, filters and page asked for
             # (cesiq_site/render_cache.py), and only read.
-            key = (
-                "news list",
-                self.pk,
-                _theme_key(request.GET.get("theme")),
-                (request.GET.get("tag") or "").strip()[:100],
-                request.GET.get("page"),
-            )
+            key = ("news list", self.pk, *self.asked_filters(request), request.GET.get("page"))
             listing = shared(key, lambda: self.listing(request))
         context.update(listing)
         context["feeds"] = self.feed_links(request)
