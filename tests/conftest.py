@@ -44,6 +44,15 @@ def service_missing(reason):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+    """Test databases are copied from one migrated database (tests/migrated_template.py)."""
+    from tests import migrated_template
+
+    with django_db_blocker.unblock():
+        migrated_template.use_for_test_databases()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo content once per test database. Tests in a transaction roll back to it;
     tests that commit start from it too (`committed_demo_site`): on PostgreSQL it is copied

@@ -5,28 +5,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrated_template import database_at, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("events", "0004_hidden_ticket_types"), ("orders", "0002_orderline_details")]
 
 
-def migrate(targets=None):
-    """Migrate to `targets`, or back to the latest state of every app (None)."""
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.slow
 def test_existing_lines_are_linked_to_their_dates_places():
-    old = migrate(BEFORE)
-    try:
+    with database_at(BEFORE) as old:
         ContentType = old.get_model("contenttypes", "ContentType")
         Page = old.get_model("wagtailcore", "Page")
         EventPage = old.get_model("events", "EventPage")
@@ -73,7 +63,7 @@ def test_existing_lines_are_linked_to_their_dates_places():
             subtotal=Decimal("30"),
             total=Decimal("30"),
         )
-        ticket_type = ContentType.objects.get(app_label="events", model="tickettype")
+        ticket_type = ContentType.objects.get_for_model(TicketType)
         for item, quantity, stored_date in [(ticket, 2, date.pk), (limited, 1, str(date.pk))]:
             OrderLine.objects.create(
                 order=order,
@@ -85,18 +75,17 @@ def test_existing_lines_are_linked_to_their_dates_places():
                 tax_category="taxable",
                 details={"date": stored_date, "attendees": ["Awa"]},
             )
-    finally:
         new = migrate()
 
-    from orders import availability
+        from orders import availability
 
-    NewDate = new.get_model("events", "EventDate")
-    NewLine = new.get_model("orders", "OrderLine")
-    migrated = NewDate.objects.get(pk=date.pk)
-    used = availability.usage([migrated.quota_id], now)[migrated.quota_id]
-    assert (used.size, used.sold, used.left) == (10, 3, 7)
-    TicketQuota = new.get_model("events", "TicketQuota")
-    own = TicketQuota.objects.get(ticket_type_id=limited.pk, date_id=date.pk)
-    assert availability.usage([own.quota_id], now)[own.quota_id].left == 2
-    for line in NewLine.objects.filter(order_id=order.pk):
-        assert line.details == {"attendees": ["Awa"]}
+        NewDate = new.get_model("events", "EventDate")
+        NewLine = new.get_model("orders", "OrderLine")
+        migrated = NewDate.objects.get(pk=date.pk)
+        used = availability.usage([migrated.quota_id], now)[migrated.quota_id]
+        assert (used.size, used.sold, used.left) == (10, 3, 7)
+        TicketQuota = new.get_model("events", "TicketQuota")
+        own = TicketQuota.objects.get(ticket_type_id=limited.pk, date_id=date.pk)
+        assert availability.usage([own.quota_id], now)[own.quota_id].left == 2
+        for line in NewLine.objects.filter(order_id=order.pk):
+            assert line.details == {"attendees": ["Awa"]}

@@ -3,8 +3,8 @@ settings, where the Law 25 purge (orders.privacy) reads it: the value an adminis
 carried over, and back again if the migration is reversed."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrated_template import database_at, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -12,18 +12,8 @@ BEFORE = [("home", "0002_attendee_data_retention"), ("orders", "0005_personal_da
 AFTER = [("home", "0003_retention_moved_to_orders")]
 
 
-def migrate(targets=None):
-    """Migrate to `targets`, or forward to the latest state of every app (None)."""
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 def default_site(apps):
-    """The default site, made (with a root page) if earlier tests flushed the one Wagtail's
-    migrations create."""
+    """The default site (Wagtail's migrations make one), made with a root page if missing."""
     Site = apps.get_model("wagtailcore", "Site")
     site = Site.objects.filter(is_default_site=True).first()
     if site:
@@ -45,8 +35,7 @@ def default_site(apps):
 
 @pytest.mark.slow
 def test_the_chosen_retention_period_moves_to_the_order_settings():
-    old = migrate(BEFORE)
-    try:
+    with database_at(BEFORE) as old:
         site = default_site(old)
         SiteSettings = old.get_model("home", "SiteSettings")
         SiteSettings.objects.update_or_create(
@@ -61,5 +50,3 @@ def test_the_chosen_retention_period_moves_to_the_order_settings():
         old = migrate(BEFORE)
         settings = old.get_model("home", "SiteSettings").objects.get(site_id=site.pk)
         assert settings.attendee_data_retention_months == 9
-    finally:
-        migrate()
