@@ -27,13 +27,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from support import free_port
+from support import free_port, load
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def load():
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def group_cpu(pgid):

@@ -18,6 +18,11 @@ def skip(reason):
     return 2 if os.environ.get("CI", "").lower() == "true" else 0
 
 
+def load():
+    """The load average, as printed beside every figure."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
