@@ -83,6 +83,8 @@ def main():
     subprocess.run(["git", "clone", "--quiet", args.repo, str(clone)], check=True)
     (clone / "var").mkdir(exist_ok=True)
     (clone / "var/ci-node").symlink_to(REPO / "var/ci-node")
+    if (REPO.parent / "shared").is_dir():  # Stripe's API description, as beside a checkout
+        (workdir / "shared").symlink_to(REPO.parent / "shared")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VIRTUAL_ENV"))}
     env.update(
         CI="true",
