@@ -27,7 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from support import free_port, load
+from support import free_port, load, within_goal
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -141,11 +141,7 @@ def main():
     print(f"\nload average now: {load()} on {os.cpu_count()} CPUs")
     print(f"fresh clone → served page: {fresh:6.1f} s wall, {fresh_cpu:6.1f} s CPU")
     print(f"second make run:           {again:6.1f} s wall, {again_cpu:6.1f} s CPU")
-    if fresh > args.goal:
-        print(f"slower than the goal ({args.goal:.0f} s)")
-        return 1
-    print(f"within the goal ({args.goal:.0f} s)")
-    return 0
+    return within_goal(fresh, args.goal)
 
 
 if __name__ == "__main__":

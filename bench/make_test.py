@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from support import admin_sql, load, skip, with_database
+from support import admin_sql, load, skip, with_database, within_goal
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = "cesiq_migrated_"  # tests/migrated_template.py's PREFIX
@@ -122,11 +122,7 @@ def main():
     if proc.returncode != 0:
         print("make test failed")
         return 1
-    if elapsed > args.goal:
-        print(f"slower than the goal ({args.goal:.0f} s)")
-        return 1
-    print(f"within the goal ({args.goal:.0f} s)")
-    return 0
+    return within_goal(elapsed, args.goal)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,15 @@ def load():
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def within_goal(seconds, goal):
+    """Print whether `seconds` met the goal; the exit code (1 when it did not)."""
+    if seconds > goal:
+        print(f"slower than the goal ({goal:.0f} s)")
+        return 1
+    print(f"within the goal ({goal:.0f} s)")
+    return 0
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
