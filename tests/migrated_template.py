@@ -10,8 +10,8 @@ copy of the files: about a second) and Django's `migrate` finds nothing left to 
 runs, so a migration the digest did not see would still be applied, never skipped.
 
 The first process to need it builds it while the others wait (an advisory lock); it is kept
-for the next run of the same code and replaced when any of those files change. Older ones are
-dropped when a new one is built. On SQLite nothing changes.
+for the next run of the same code, and another is built when any of those files change. One
+that no run has used for a day is dropped. On SQLite nothing changes.
 """
 
 import contextlib
@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +30,8 @@ PREFIX = "cesiq_migrated_"
 # Any fixed number: both test processes (and other runs on the same server) take this lock.
 LOCK_KEY = 4_815_162_342
 ROOT = Path(settings.BASE_DIR)
+USED = "CESIQ migrated test database, last used at"  # then seconds since 1970
+UNUSED_FOR = 24 * 3600
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 
 
@@ -74,6 +77,8 @@ def use_for_test_databases():
         try:
             if not _exists(server, name):
                 _build(server, name)
+            server.execute(f"COMMENT ON DATABASE \"{name}\" IS '{USED} {time.time():.0f}'")
+            _drop_unused(server, name)
         finally:
             server.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     connection.settings_dict["TEST"]["TEMPLATE"] = name
@@ -108,14 +113,22 @@ def _build(server, name):
         check=True,
     )
     server.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-    # The other code's: nobody's test database is being copied from them any more (a run of
-    # other code at this very second may hold one; it stays until the next build).
-    for (old,) in server.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+
+
+def _drop_unused(server, name):
+    """Drop the migrated databases of other code that no run has used for a day (another
+    branch's, used today, stays: a run may be about to copy it), and any build left unfinished
+    by a killed run (builds happen under the lock: none is under way)."""
+    for other, comment in server.execute(
+        """SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
+           WHERE datname LIKE %s AND datname <> %s""",
         [PREFIX + "%", name],
     ).fetchall():
-        with contextlib.suppress(Exception):  # in use by another run: the next build drops it
-            server.execute(f'DROP DATABASE "{old}"')
+        used = (comment or "").removeprefix(USED).strip()
+        if used.isdigit() and time.time() - int(used) < UNUSED_FOR:
+            continue
+        with contextlib.suppress(Exception):  # in use after all: dropped another time
+            server.execute(f'DROP DATABASE "{other}"')
 
 
 def _database_env(database):

@@ -40,3 +40,36 @@ def test_a_changed_migration_or_a_module_it_imports_makes_another_template(monke
         lambda name: str(purchasable) if name == "orders.purchasable" else real(name),
     )
     assert migrated_template.digest() not in {before, after_migration}
+
+
+def test_migrated_databases_unused_for_a_day_and_unfinished_builds_are_dropped():
+    if connection.vendor != "postgresql":
+        pytest.skip("the template is PostgreSQL's")
+    import time
+
+    prefix = migrated_template.PREFIX + "test_"
+    now = time.time()
+    made = {
+        prefix + "old": now - 2 * 24 * 3600,
+        prefix + "recent": now - 3600,
+        prefix + "x_building": None,  # a build killed midway: no comment
+    }
+    with migrated_template._server() as server:
+        try:
+            for name, used in made.items():
+                server.execute(f'CREATE DATABASE "{name}"')
+                if used:
+                    comment = f"{migrated_template.USED} {used:.0f}"
+                    server.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
+            current = migrated_template.PREFIX + migrated_template.digest()
+            migrated_template._drop_unused(server, current)
+            left = {
+                name
+                for (name,) in server.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"]
+                ).fetchall()
+            }
+            assert left == {prefix + "recent"}
+        finally:
+            for name in made:
+                server.execute(f'DROP DATABASE IF EXISTS "{name}"')
