@@ -587,9 +587,16 @@ def soonest_first(pages, limit):
     """The activity pages (read by `with_sources`) that have a date to come, soonest first, at
     most `limit`, and the first moment after now when one of their dates starts or ends
     (None: never): until then, time alone changes nothing in that list."""
-    now = timezone.now()
     shown = [page for page in pages if page.next_date is not None]
     shown.sort(key=lambda page: page.next_date.start)
+    return shown[:limit], next_change(pages)
+
+
+def next_change(pages):
+    """The first moment after now when a date of one of the activity pages (read by
+    `with_sources`) starts or ends (None: never): what they show of their dates holds until
+    then."""
+    now = timezone.now()
     moments = [
         moment
         for page in pages
@@ -597,7 +604,7 @@ def soonest_first(pages, limit):
         for moment in (date.start, date.end)
         if moment > now
     ]
-    return shown[:limit], min(moments, default=None)
+    return min(moments, default=None)
 
 
 def kept_related_activities(page, request, related):

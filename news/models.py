@@ -238,14 +238,16 @@ class ArticlePage(Page):
         return [theme.localized for theme in self.themes.all() if theme.live]
 
     def shown_activities(self):
-        """The related activities in this page's language, live ones only. Each is shown in
+        """The related activities in this page's language, live ones only, and the first
+        moment after now when one of their dates starts or ends (None: never; until then time
+        alone changes nothing in what the list shows: each one's next date). Each is shown in
         the active language where its translation there is live (as `.localized` says), in
         a constant number of queries."""
-        from events.models import EventPage, with_sources
+        from events.models import EventPage, next_change, with_sources
 
         related = list(self.related_activities.all())
         if not related:
-            return []
+            return [], None
         active = Locale.get_active()
         translations = {
             page.translation_key: page
@@ -263,10 +265,12 @@ class ArticlePage(Page):
                 activity = translations.get(activity.translation_key, activity)
             if activity.live and activity.locale_id == self.locale_id:
                 found.append(activity)
-        return with_sources(found)
+        found = with_sources(found)
+        return found, next_change(found)
 
     def get_context(self, request, *args, **kwargs):
         from cesiq_site.seo import ancestors
+        from events.models import kept_related_activities
 
         from .structured_data import article_json_ld
 
@@ -277,6 +281,7 @@ class ArticlePage(Page):
         context["themes"] = themes = self.shown_themes()
         context["tags"] = tags = list(self.tags.all())
         context["json_ld"] = article_json_ld(self, request, themes, tags)
+        context["activities"] = kept_related_activities(self, request, self.shown_activities)
         return context
 
 

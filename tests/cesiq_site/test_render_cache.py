@@ -731,30 +731,40 @@ def test_an_activity_page_shows_places_taken_and_dates_over_without_any_save(cli
 
 
 def related_on_page(client, url):
-    """[(activity title, its date shown)] under "Activités sur les mêmes thèmes"."""
+    """[(activity title, its date shown or None)] under the page's related activities."""
     return [
-        (text(item.select_one("a")), item.select_one("time")["datetime"])
+        (text(item.select_one("a")), (item.select_one("time") or {}).get("datetime"))
         for item in html(client, url).select(".related__list li")
     ]
 
 
-@pytest.mark.parametrize("model", ["resources.ResourcePage", "news.CampaignPage"])
+# Each page kind's own list of related activities: (list, the first moment time changes it).
+RELATED = {
+    "resources.ResourcePage": "related_activities",
+    "news.CampaignPage": "related_activities",
+    "news.ArticlePage": "shown_activities",
+}
+
+
+@pytest.mark.parametrize("model", sorted(RELATED))
 def test_related_activities_show_a_save_or_a_date_over_at_once(
     client, committed, monkeypatch, model
 ):
-    """A teaching resource's or a campaign's related activities are kept per generation: a
-    date moved shows on the next request; a date that starts or ends shows at once, without
-    any save."""
+    """A teaching resource's, a campaign's or an article's related activities are kept per
+    generation: a date moved shows on the next request; a date that starts or ends shows at
+    once, without any save."""
     from datetime import timedelta
 
     from django.apps import apps
     from django.utils import timezone
 
     Model = apps.get_model(model)
+
+    def related(page):
+        return getattr(page, RELATED[model])()[0]
+
     resource = next(
-        page
-        for page in Model.objects.live().filter(locale__language_code="fr")
-        if page.related_activities()[0]
+        page for page in Model.objects.live().filter(locale__language_code="fr") if related(page)
     )
     kept = related_on_page(client, resource.url)
     assert kept and related_on_page(client, resource.url) == kept  # kept
@@ -763,7 +773,7 @@ def test_related_activities_show_a_save_or_a_date_over_at_once(
     # the list (an activity gone, another date shown) shows at once.
     moments = sorted(
         moment + timedelta(seconds=1)
-        for listed in resource.related_activities()[0]
+        for listed in related(resource)
         for date in listed.source.dates.all()
         for moment in (date.start, date.end)
         if moment > timezone.now()
@@ -773,8 +783,11 @@ def test_related_activities_show_a_save_or_a_date_over_at_once(
     def listed_at(moment):
         monkeypatch.setattr(timezone, "now", lambda: moment)
         return [
-            (listed.title, timezone.localtime(listed.next_date.start).isoformat())
-            for listed in Model.objects.get(pk=resource.pk).related_activities()[0]
+            (
+                listed.title,
+                listed.next_date and timezone.localtime(listed.next_date.start).isoformat(),
+            )
+            for listed in related(Model.objects.get(pk=resource.pk))
         ]
 
     moment = next(m for m in moments if listed_at(m) != kept)
