@@ -76,12 +76,31 @@ def listing_title(index_page, form, page_number):
     return title
 
 
-def resource_listing(index_page, request):
-    form = ResourceFilterForm(request.GET, locale=index_page.locale_id)
-    filters = form.valid_filters()
+def resources_page(index_page, filters, number):
+    """(the page of resources asked for, its paginator), both read now: saved content only,
+    nothing that time changes."""
     resources = apply_filters(index_page.resources(), filters)
     paginator = Paginator(resources.prefetch_related("themes"), PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
+    page_obj = paginator.get_page(number)
+    page_obj.object_list = list(page_obj.object_list)
+    paginator.count  # noqa: B018 — counted now, with the page
+    return page_obj, paginator
+
+
+def resource_listing(index_page, request):
+    from cesiq_site.render_cache import shared
+
+    form = ResourceFilterForm(request.GET, locale=index_page.locale_id)
+    filters = form.valid_filters()
+    number = request.GET.get("page")
+    if getattr(request, "is_preview", False):
+        page_obj, paginator = resources_page(index_page, filters, number)
+    else:
+        # Kept per content generation, list, valid filters and page asked for
+        # (cesiq_site/render_cache.py), and only read. The form is the request's own: it
+        # shows what was asked, an ignored value included.
+        key = ("resource list", index_page.pk, tuple(sorted(filters.items())), number)
+        page_obj, paginator = shared(key, lambda: resources_page(index_page, filters, number))
     query = request.GET.copy()
     for key in list(query):
         if key not in filters:  # the page number, unknown or ignored parameters

@@ -528,6 +528,47 @@ def test_the_news_list_shows_an_unpublished_article_gone_on_the_next_request(
     assert english.title not in titles("/en/news/")
 
 
+def test_the_resource_list_shows_an_unpublished_resource_gone_on_the_next_request(
+    client, committed, settings
+):
+    """The teaching resources list (which resources, on which page) is kept per generation
+    and valid filters: a resource unpublished leaves it on the next request, filtered too; a
+    filter value that is not a choice is still said beside its field; what is kept is the same
+    as what a fresh render shows."""
+    from resources.models import ResourcePage
+
+    resource = next(
+        page
+        for page in ResourcePage.objects.live().filter(locale__language_code="fr")
+        if page.themes.exists()
+    )
+    theme = resource.themes.first().translation_key
+    urls = [
+        "/ressources-pedagogiques/",
+        f"/ressources-pedagogiques/?theme={theme}",
+        f"/ressources-pedagogiques/?audience={resource.audience}",
+    ]
+
+    def titles(url):
+        return [text(h) for h in html(client, url).select(".resource-list .card__title")]
+
+    for url in urls:
+        assert resource.title in titles(url) and titles(url) == titles(url), url
+    kept = {url: titles(url) for url in urls}
+    settings.RENDER_CACHE = False
+    fresh = {url: titles(url) for url in urls}
+    settings.RENDER_CACHE = True
+    assert kept == fresh  # kept or not, the same lists
+    assert fresh[urls[0]] != fresh[urls[1]]  # filtered
+    ignored = html(client, "/ressources-pedagogiques/?audience=nope")
+    assert "Ce choix n’existe pas" in text(ignored.select_one(".filters"))
+    assert [text(h) for h in ignored.select(".resource-list .card__title")] == kept[urls[0]]
+
+    committed(resource.unpublish)
+    for url in urls:
+        assert resource.title not in titles(url), url
+
+
 def test_the_month_grid_shows_an_edited_title_on_the_next_request(client, committed):
     def titles():
         return [text(a) for a in html(client, "/activites/?vue=mois").select(".month__link")]
