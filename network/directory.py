@@ -24,9 +24,39 @@ def _with_count(label, count):
     return f"{label} ({count})"
 
 
-def directory_context(page, request):
-    organisations = page.organisations()
+def directory_listing(page, today=None):
+    """(the organisations shown on `today`, each with its themes named in the page's language,
+    {theme key: name}): saved content and the day's memberships, nothing else."""
+    organisations = page.organisations(today)
     names = page.theme_names()
+    for organisation in organisations:
+        organisation.shown_themes = sorted(
+            (
+                {"key": str(t.translation_key), "name": names.get(t.translation_key, t.name)}
+                for t in organisation.themes.all()
+            ),
+            key=lambda t: folded(t["name"]),
+        )
+        organisation.in_page_language = organisation.locale_id == page.locale_id
+    return organisations, names
+
+
+def kept_directory_listing(page, request):
+    """`directory_listing`, kept per content generation, directory and day (a membership
+    starts or ends with the day: cesiq_site/render_cache.py), and only read; a preview reads
+    it afresh."""
+    from django.utils import timezone
+
+    from cesiq_site.render_cache import shared
+
+    if getattr(request, "is_preview", False):
+        return directory_listing(page)
+    today = timezone.localdate()
+    return shared(("network directory", page.pk, today), lambda: directory_listing(page, today))
+
+
+def directory_context(page, request):
+    organisations, names = kept_directory_listing(page, request)
     themes_of = {o.pk: {t.translation_key for t in o.themes.all()} for o in organisations}
 
     # What was asked: a theme key of this site and a known region, else cleared.
@@ -85,15 +115,6 @@ def directory_context(page, request):
         chosen.append(names.get(_key(theme), ""))
     if region:
         chosen.append(str(Region(region).label))
-    for organisation in shown:
-        organisation.shown_themes = sorted(
-            (
-                {"key": str(t.translation_key), "name": names.get(t.translation_key, t.name)}
-                for t in organisation.themes.all()
-            ),
-            key=lambda t: folded(t["name"]),
-        )
-        organisation.in_page_language = organisation.locale_id == page.locale_id
     title = page.seo_title or page.title
     if chosen:
         # A title of its own for each filtered list (WCAG 2.4.2), as the activities have.

@@ -569,6 +569,53 @@ def test_the_resource_list_shows_an_unpublished_resource_gone_on_the_next_reques
         assert resource.title not in titles(url), url
 
 
+def test_the_network_directory_drops_a_lapsed_member_the_next_day(client, committed, monkeypatch):
+    """The network directory (which organisations, their themes) is kept per generation and
+    day: a member whose membership ends today is listed today and gone tomorrow without any
+    save; an organisation unpublished is gone on the next request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from memberships.models import Member, MembershipCategory, MembershipPeriod
+    from network.models import MemberOrganisation
+    from network.services import listing_for
+
+    def names(url="/reseau/"):
+        return [text(a) for a in html(client, url).select(".network-card h3 a")]
+
+    def join():
+        member = Member.objects.create(
+            kind="organisation", name="Awa", organisation="Collectif Saint-Roch", email="sr@x.org"
+        )
+        today = timezone.localdate()
+        MembershipPeriod.objects.create(
+            member=member,
+            category=MembershipCategory.objects.filter(kind="organisation").first(),
+            start=today - timedelta(days=364),
+            end=today,
+            amount=50,
+        )
+        return listing_for(member)
+
+    entry = committed(join)
+    listed = names()
+    assert "Collectif Saint-Roch" in listed and names() == listed  # kept
+    assert "Collectif Saint-Roch" in names("/en/network/")  # in French until translated
+
+    tomorrow = timezone.now() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    assert "Collectif Saint-Roch" not in names()
+    assert "Collectif Saint-Roch" not in names("/en/network/")
+    monkeypatch.undo()
+
+    other = MemberOrganisation.objects.filter(live=True, locale__language_code="fr").first()
+    assert other.name in names()
+    committed(other.unpublish)
+    assert other.name not in names()
+    assert entry.name in names()  # today again
+
+
 def test_the_month_grid_shows_an_edited_title_on_the_next_request(client, committed):
     def titles():
         return [text(a) for a in html(client, "/activites/?vue=mois").select(".month__link")]
