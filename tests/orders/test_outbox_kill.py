@@ -98,10 +98,13 @@ class Killer:
         if pid is None:
             return
         os.killpg(pid, signal.SIGKILL)
-        while os.path.exists(f"/proc/{pid}/stat"):  # dead: a zombie until the test reaps it
-            with open(f"/proc/{pid}/stat") as stat:
-                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    break
+        while True:  # dead: a zombie until the test reaps it, or already reaped
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+            except FileNotFoundError:  # reaped between two looks
+                break
             time.sleep(0.001)
         marked = (
             bool(message_id)
