@@ -18,6 +18,9 @@ CONTENT_APPS = {
     "wagtaildocs",
     "taggit",
 }
+# Rows of other apps that change what a public page or form shows: whether a gift gets an
+# official receipt (the registration form and the shop's checkout ask for the donor's address).
+CONTENT_MODELS = {"donations.charitysettings"}
 # Rows written while a public page is rendered, or that no public page shows: who registered,
 # who came in at the door, who waits for a place, what was shipped (staff pages and emails
 # show them; the places they stand for are counted from order lines and holds).
@@ -99,7 +102,7 @@ def changes_public_pages(sender, update_fields=None, **kwargs):
     meta = sender._meta
     if meta.label_lower in NOT_CONTENT:
         return False
-    return meta.app_label in CONTENT_APPS
+    return meta.app_label in CONTENT_APPS or meta.label_lower in CONTENT_MODELS
 
 
 def invalidate_pages(sender, instance=None, created=False, update_fields=None, **kwargs):

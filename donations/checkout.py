@@ -38,7 +38,18 @@ class GiftOffer:
 
 
 def offer():
-    """The gift offered at checkout, or None when the site has no live donation page."""
+    """The gift offered at checkout, or None when the site has no live donation page.
+
+    Read once per content generation (cesiq_site/render_cache.py): every registration form
+    and shop checkout, shown or sent, asks for it. Publishing the donation page and saving
+    the charity settings start a new generation (cesiq_site/apps.py); the offer and its page
+    are only read by the forms and the order they place."""
+    from cesiq_site.render_cache import shared
+
+    return shared("checkout gift offer", current_offer)
+
+
+def current_offer():
     from wagtail.models import Locale
 
     page = DonationPage.objects.live().filter(locale=Locale.get_default()).order_by("path").first()

@@ -896,3 +896,31 @@ def test_related_activities_show_a_save_or_a_date_over_at_once(
     committed(first.save)
     moved = dict(related_on_page(client, resource.url)).get(title)
     assert moved != dict(kept)[title]
+
+
+def test_the_gift_offer_is_read_once_and_a_charity_settings_change_shows_at_once(client, committed):
+    """Every registration form and shop checkout offers the gift (the donation page and the
+    charity settings): kept for the generation, and the receipt address fields come and go
+    with the settings on the next request."""
+    from donations.models import CharitySettings
+
+    activity = EventPage.objects.get(
+        slug="atelier-consommation-equitable", locale__language_code="fr"
+    )
+    url = activity.url + "inscription/"
+
+    def asks_for_the_address():
+        return html(client, url).find("input", {"name": "gift_street"}) is not None
+
+    charity = CharitySettings.load()
+    assert charity.issues_receipts
+    assert asks_for_the_address()
+    with CaptureQueriesContext(connection) as captured:
+        assert asks_for_the_address()
+    assert not any("donations_" in query["sql"] for query in captured), "read again"
+    charity.registered_charity = False
+    committed(charity.save)
+    assert not asks_for_the_address()
+    charity.registered_charity = True
+    committed(charity.save)
+    assert asks_for_the_address()
