@@ -214,6 +214,22 @@ class Order(models.Model):
         rate = hst_rate(self.tax_province)
         return "" if rate is None else format((rate * 100).normalize(), "f")
 
+    def lines_with_types(self):
+        """The lines with their content types: those the caller prefetched (the receipt page,
+        the confirmation), else read now."""
+        if "lines" in getattr(self, "_prefetched_objects_cache", {}):
+            return self.lines.all()
+        return self.lines.select_related("content_type")
+
+    def sells(self, model):
+        """Whether a line of this order sells a `model` (a product variant, a workshop): what
+        the receipt's sections ask before they look for their own rows. No query when the
+        lines are prefetched."""
+        content_type = ContentType.objects.get_for_model(model)
+        if "lines" in getattr(self, "_prefetched_objects_cache", {}):
+            return any(line.content_type_id == content_type.pk for line in self.lines.all())
+        return self.lines.filter(content_type=content_type).exists()
+
 
 class Quota(models.Model):
     """A number of places or units that can be sold: the places of an activity date, a ticket

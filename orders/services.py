@@ -648,20 +648,12 @@ def sweep_confirmations(older_than=timedelta(minutes=2), limit=200):
     return written
 
 
-def _lines_with_types(order):
-    """The order's lines with their content types: those prefetched (write_confirmation),
-    else read now."""
-    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
-        return order.lines.all()
-    return order.lines.select_related("content_type")
-
-
 def email_confirmation(order, key_suffix=""):
     """The buyer's confirmation: the receipt plus what each line adds (tickets with their QR
     codes, calendar files)."""
     extras = [
         extra
-        for line in _lines_with_types(order)
+        for line in order.lines_with_types()
         if (extra := line.item.confirmation_extras(line, order.language))
     ]
     with translation.override(order.language):
@@ -698,7 +690,7 @@ def notify_staff(order):
     with translation.override(settings.LANGUAGE_CODE):
         extras = [
             extra
-            for line in _lines_with_types(order)
+            for line in order.lines_with_types()
             if line.item is not None and (extra := line.item.staff_notice_extras(line))
         ]
     for address in addresses:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
-from .models import Order, OrderState, PaymentState, RefundState
+from .models import Order, OrderLine, OrderState, PaymentState, RefundState
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,12 @@ def stripe_webhook(request):
 
 
 def _order_for(code, token, lines=True):
-    orders = Order.objects.prefetch_related("lines") if lines else Order.objects.all()
+    """The order of a receipt link; with its lines (and their content types) read once, for
+    the page, its sections and its tickets."""
+    orders = Order.objects.all()
+    if lines:
+        with_types = OrderLine.objects.select_related("content_type")
+        orders = orders.prefetch_related(Prefetch("lines", queryset=with_types))
     order = get_object_or_404(orders, code=code.upper())
     if not constant_time_compare(order.token, token):
         raise Http404
@@ -68,11 +74,11 @@ def _order_for(code, token, lines=True):
 @require_http_methods(["GET", "HEAD"])
 def order_detail(request, code, token):
     """The buyer's receipt: no account needed, the link's secret token is the key."""
-    order = _order_for(code, token, lines=False)  # read below, with their items
+    order = _order_for(code, token)
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
-    # The lines and their items read once: shown, and used for the tickets and "can cancel".
-    lines = list(order.lines.select_related("content_type"))
+    # The lines read once: shown, and used for the sections, the tickets and "can cancel".
+    lines = list(order.lines.all())
     cancellation_deadline = services.buyer_cancellation_deadline(order, lines=lines)
     can_cancel = services.buyer_can_cancel(order, deadline=cancellation_deadline)
     # The amounts from the rows shown (Order.paid_amount and refunded_amount ask again).
@@ -120,7 +126,7 @@ def order_detail(request, code, token):
 def order_status(request, code, token):
     """The receipt page's quiet check while a payment is confirmed: the order's state and a
     sentence to announce, in the page's language (the script holds no text of its own)."""
-    order = _order_for(code, token)
+    order = _order_for(code, token, lines=False)
     waiting = order.state == OrderState.PENDING
     if waiting:
         message = _("Paiement toujours en attente de confirmation (vérifié à %(time)s).") % {

@@ -20,6 +20,8 @@ def workshop_section(order):
     """The workshop's date, animator and invoice, on its order's receipt and emails."""
     from .models import WorkshopBooking
 
+    if not order.sells(WorkshopBooking):  # its booking is its one line's item
+        return None
     booking = WorkshopBooking.objects.filter(order=order).first()
     if booking is None:
         return None

@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from orders import services as orders
 from orders.taxes import QUEBEC
 
-from .models import DeliveryMethod, Fulfilment, Province, ShopSettings, pickup_address
+from .models import (
+    DeliveryMethod,
+    Fulfilment,
+    ProductVariant,
+    Province,
+    ShopSettings,
+    pickup_address,
+)
 
 # Shipping zones of ShopSettings' flat rates.
 ZONES = {
@@ -331,6 +338,8 @@ def delivery_lines(order):
     """The delivery of `order` as lines of text in the active language, or None when it has
     no products to deliver. Read from its Fulfilment, or, while that is not yet written
     (a free order confirmed inside `place_order`), from its lines' details."""
+    if not order.sells(ProductVariant):  # tickets, a gift: nothing to deliver, no query
+        return None
     fulfilment = Fulfilment.objects.filter(order=order).select_related("pickup_date").first()
     if fulfilment is not None:
         method, date = fulfilment.method, fulfilment.pickup_date

@@ -57,6 +57,27 @@ def test_ticket_page_shows_the_qr_code(client, registered):
     assert "Talk: climate justice seen from the South" in english
 
 
+def test_the_receipt_of_tickets_reads_its_lines_once_and_no_delivery_or_workshop(
+    client, registered
+):
+    """The sections of the receipt (a shop order's delivery, a school's workshop) look at the
+    lines the page read before they look for rows of their own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(registered.get_absolute_url())
+    assert response.status_code == 200
+    assert registered.code in response.content.decode()
+    tables = [
+        query["sql"].split(" FROM ", 1)[1].split()[0]
+        for query in captured
+        if " FROM " in query["sql"]
+    ]
+    assert tables.count('"orders_orderline"') == 1, tables
+    assert not any(t in ('"shop_fulfilment"', '"schools_workshopbooking"') for t in tables), tables
+
+
 def test_online_link_only_in_the_registrants_email(
     client, demo_site, django_capture_on_commit_callbacks
 ):
