@@ -114,7 +114,7 @@ def invalidate_pages(sender, instance=None, created=False, update_fields=None, *
     deleted = kwargs.get("signal") is post_delete
     change = places_change(sender, instance, created, update_fields, deleted=deleted)
     if change == MAY_GIVE_BACK:
-        pagecache.bump_on_commit()
+        pagecache.places_given_back_on_commit()
     elif isinstance(change, tuple):  # (TAKES, until): only if its hold ran out by the commit
         pagecache.places_taken_on_commit(held={instance.pk: change[1]})
     elif change == TAKES:
@@ -141,7 +141,7 @@ def invalidate_pages_for_line_quotas(sender, instance, action, reverse, pk_set, 
         else:
             pagecache.places_taken_on_commit(orders=[instance.order_id], quotas=pk_set)
     elif action in {"post_remove", "post_clear"}:
-        pagecache.bump_on_commit()
+        pagecache.places_given_back_on_commit()
 
 
 # Rows a public request writes that change nothing a request remembers (a rendition made, a

@@ -29,6 +29,14 @@ rather than per-page keys: a sale changes the list, the month view, the activity
 home page's "next activities" and the structured data at once, and publishing changes menus
 on every page; exactness matters more than keeping other pages warm.
 
+The generation has two parts, each a token of its own: the content (`bump`) and the places
+(`bump_places`: a sale once few are left, anything that may give places back). A stored page
+is served only while both are the ones it was rendered under. The render cache
+(cesiq_site/render_cache.py: routes, menus, kept fragments, listings) keys on the content
+part alone: nothing it keeps says how many places are left (pages count them for every
+request they render, as time alone changes them), so a sale renders the pages again without
+making every process read and render everything else again.
+
 Time. A hold that runs out frees its places without any write (`orders.availability`), so no
 signal can announce it. Each entry therefore lives at most until the earliest expiry of a hold
 that runs now (pending orders, waiting-list offers; `orders.availability.next_expiry`), and
@@ -63,7 +71,8 @@ from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "pagecache:generation"
+GENERATION_KEY = "pagecache:generation"  # content: pages, snippets, settings, images…
+PLACES_KEY = "pagecache:places"  # what pages say about places and stock left
 STORED_VIEW = "wagtail_serve"
 MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not stored
 
@@ -77,8 +86,16 @@ def enabled():
 
 
 def bump():
-    """A public page may show something else from now: stored pages stop being served."""
+    """A public page may show other content from now: stored pages stop being served, and
+    what the render cache kept is dropped (cesiq_site/render_cache.py)."""
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def bump_places():
+    """What a public page says about places or stock left may have changed: stored pages stop
+    being served. The render cache keeps what it holds: none of it shows places left, which
+    pages count for each request they render (time alone changes them: a hold runs out)."""
+    cache.set(PLACES_KEY, uuid.uuid4().hex, None)
 
 
 class _AtCommit:
@@ -95,6 +112,11 @@ class _AtCommit:
 class _BumpAtCommit(_AtCommit):
     def run(self):
         bump()
+
+
+class _PlacesBumpAtCommit(_AtCommit):
+    def run(self):
+        bump_places()
 
 
 class _PlacesAtCommit(_AtCommit):
@@ -132,7 +154,7 @@ class _PlacesAtCommit(_AtCommit):
             logger.exception("page cache: could not count the places left; bumping")
             shown = True
         if shown:
-            bump()
+            bump_places()
 
 
 def _asked(kind):
@@ -157,6 +179,14 @@ def bump_on_commit(**kwargs):
     bump at the commit says it all (a call to the cache spared for each)."""
     if _asked(_BumpAtCommit) is None:
         transaction.on_commit(_BumpAtCommit(), robust=True)
+
+
+def places_given_back_on_commit(**kwargs):
+    """Places or units may have been given back (an order cancelled, expired or refunded, a
+    hold shortened, a quota's size changed): once the change is committed, stored pages stop
+    being served (once per transaction; not at all if it bumps the content anyway)."""
+    if _asked(_BumpAtCommit) is None and _asked(_PlacesBumpAtCommit) is None:
+        transaction.on_commit(_PlacesBumpAtCommit(), robust=True)
 
 
 def places_taken_on_commit(orders=(), quotas=(), held=None, moved=None, counted_at=None):
@@ -185,7 +215,7 @@ def places_taken_on_commit(orders=(), quotas=(), held=None, moved=None, counted_
     "Complet" appears or changes. Pages stored under the current generation said what
     was shown when it began (each change of the text since bumped it), and places only went
     down since (anything giving some back bumps, a hold running out ends the page's life)."""
-    if not enabled() or _asked(_BumpAtCommit) is not None:
+    if not enabled() or _asked(_BumpAtCommit) or _asked(_PlacesBumpAtCommit):
         return  # no page cache, or this transaction bumps anyway
     check = _asked(_PlacesAtCommit)
     if check is None:
@@ -299,12 +329,23 @@ def places_shown(orders, quotas):
     )
 
 
+def _current(key):
+    value = cache.get(key)
+    if value is None:  # never set, or evicted: a new one (whoever adds first wins)
+        cache.add(key, uuid.uuid4().hex, None)
+        value = cache.get(key)
+    return value
+
+
 def current_generation():
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+    """The content generation (what the render cache keys on)."""
+    return _current(GENERATION_KEY)
+
+
+def page_generation(content=None, places=None):
+    """What a stored page was rendered under: the content generation and the places one.
+    Either read already (one round trip for the middleware) or read now."""
+    return f"{content or current_generation()}:{places or _current(PLACES_KEY)}"
 
 
 def personal(request):
@@ -381,10 +422,9 @@ class PageCacheMiddleware:
             return _private(self.get_response(request))
         generation, entry = None, None
         try:
-            found = cache.get_many([GENERATION_KEY, key])
-            generation, entry = found.get(GENERATION_KEY), found.get(key)
-            if generation is None:
-                generation = current_generation()
+            found = cache.get_many([GENERATION_KEY, PLACES_KEY, key])
+            entry = found.get(key)
+            generation = page_generation(found.get(GENERATION_KEY), found.get(PLACES_KEY))
         except Exception as exc:  # a broken cache is a miss, never an error
             logger.warning("page cache unavailable: %s", exc)
         now = time.time()

@@ -3,12 +3,14 @@ the locales, the site, the private sections, the main menu, the site settings, a
 translations, which page answers a URL.
 
 Keyed on the page cache's content generation (`pagecache.current_generation()`), which is
-replaced whenever anything a public page shows may have changed (a page published,
-unpublished, moved or saved, a snippet, the site settings, a sale…): an answer kept under a
+replaced whenever any content a public page shows may have changed (a page published,
+unpublished, moved or saved, a snippet, the site settings…): an answer kept under a
 generation is only ever given to a request that read that same generation, and it was
 computed after that generation was read, so it can never be older than what the page cache
-would serve. Unlike the page cache, it also serves the pages that can never be stored (a
-registration form with its CSRF token, a visitor with a cart).
+would serve. Sales and give-backs replace only the page cache's places generation: nothing
+kept here may say how many places or units are left (pages count them for each request).
+Unlike the page cache, it also serves the pages that can never be stored (a registration
+form with its CSRF token, a visitor with a cart).
 
 When the answer is computed afresh:
 - outside a request (a Celery task, a command) and when RENDER_CACHE is off (tests, except

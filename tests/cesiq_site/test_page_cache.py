@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import Locale
 
+from cesiq_site import render_cache
 from events.models import EventIndexPage, EventPage, Theme, Venue
 from home.models import StandardPage
 from orders import services
@@ -31,6 +32,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def page_cache(settings, demo_site):
     settings.PAGE_CACHE_SECONDS = 300
+    # As in production: the render cache on too (cesiq_site/render_cache.py), which a sale
+    # does not empty (nothing it keeps says how many places are left).
+    settings.RENDER_CACHE = True
+    render_cache.clear()
     # The demo's pending orders hold their places for 30 minutes from the seed: a hold that
     # runs out during a test would end the stored pages' lifetime. Held all day instead.
     Order.objects.filter(state=OrderState.PENDING).update(
@@ -38,6 +43,7 @@ def page_cache(settings, demo_site):
     )
     cache.clear()
     yield
+    render_cache.clear()
     cache.clear()
 
 
@@ -565,6 +571,41 @@ def test_a_sale_renders_the_pages_again_only_when_what_they_say_changes(client, 
     assert availability_offered(client, page) == "SoldOut"
 
 
+def test_a_sale_renders_the_pages_again_without_dropping_what_the_render_cache_keeps(
+    client, committed
+):
+    """A sale or a place given back starts a new places generation, not a content one: the
+    stored pages go, what each process keeps (routes, menus, fragments) stays, and the pages
+    rendered again say the new count (they count places for each request they render)."""
+    from cesiq_site import pagecache
+
+    page = activity("conference-justice-climatique")  # 80 places
+    committed(place_many, page, 74)  # 6 left: "limited", no number
+    form = page.url + "inscription/"
+    for url in (page.url, "/activites/", form):
+        get(client, url)
+    content, pages = pagecache.current_generation(), pagecache.page_generation()
+    kept = dict(render_cache._store["values"])
+    assert kept, "the pages kept nothing"
+
+    committed(place, page, 1)  # 5 left: the badge appears
+    assert pagecache.page_generation() != pages
+    assert pagecache.current_generation() == content
+    assert places_badge(client, page) == "Plus que 5 places"
+    assert render_cache._store["generation"] == content
+    assert all(render_cache._store["values"].get(key) is value for key, value in kept.items())
+
+    order = committed(place, page, 5)  # none left: the form says so
+    assert places_badge(client, page) == "Complet"
+    full = BeautifulSoup(get(client, form).content, "html.parser")
+    assert full.select_one("form.registration-form") is None
+    committed(services.cancel_order, Order.objects.get(pk=order.pk), reason="Annulée")  # gives back
+    assert places_badge(client, page) == "Plus que 5 places"
+    again = BeautifulSoup(client.get(form).content, "html.parser")
+    assert again.select_one("form.registration-form") is not None
+    assert pagecache.current_generation() == content
+
+
 def test_a_hold_that_ran_out_between_the_count_and_the_commit_renders_again(committed):
     """The places left before and after a sale are counted under the lock, at the order's
     time: a hold that ran out after that (while the buyer waited for the lock, or before the
@@ -706,9 +747,9 @@ def test_places_counted_after_the_commit_bump_if_the_database_cannot_say(monkeyp
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(pagecache, "places_shown", fails)
-    before = pagecache.current_generation()
+    before = pagecache.page_generation()
     committed(pagecache.places_taken_on_commit, quotas=[1])
-    assert pagecache.current_generation() != before
+    assert pagecache.page_generation() != before
 
 
 def test_a_unit_given_back_shows_on_the_next_request(client, committed):
@@ -749,7 +790,7 @@ def test_linking_a_line_to_a_quota_takes_places_and_unlinking_gives_back(
     quota = line.quotas.get()
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         line.quotas.remove(quota)
-    assert [type(c) for c in callbacks] == [pagecache._BumpAtCommit]
+    assert [type(c) for c in callbacks] == [pagecache._PlacesBumpAtCommit]
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         line.quotas.add(quota)
     assert [type(c) for c in callbacks] == [pagecache._PlacesAtCommit]
