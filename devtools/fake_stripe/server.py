@@ -75,6 +75,7 @@ class FakeStripe(ApiMixin, HostedPageMixin, WebhookMixin, ScenarioMixin):
         # What went over the wire.
         self.deliveries: list[dict] = []
         self.requests: collections.deque = collections.deque(maxlen=10_000)
+        self.connections = 0  # TCP connections accepted (a client that keeps one open: 1)
         # How events are sent (see webhooks).
         self._holding = False
         self.held: list[dict] = []
@@ -157,6 +158,11 @@ class FakeStripe(ApiMixin, HostedPageMixin, WebhookMixin, ScenarioMixin):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the library's HTTP client expects
     server_version = "FakeStripe/1.0"
+
+    def setup(self):
+        super().setup()
+        with self.server.fake.lock:
+            self.server.fake.connections += 1
 
     def do_GET(self):
         self._dispatch("GET")

@@ -63,6 +63,20 @@ def test_paid_registration_goes_to_stripe_checkout(client, activity, fake_stripe
     assert date.seats_left() == 18
 
 
+def test_buyers_checkouts_go_to_stripe_over_one_kept_connection(client, activity, fake_stripe):
+    """The site keeps one Stripe client per process, whose connection stays open: no new TCP
+    (and, with the real Stripe, TLS) handshake for each buyer's Checkout Session."""
+    regular = ticket(activity, "Régulier")
+    for n in range(3):
+        data = registration_data(activity, **{f"quantity_{regular.pk}": 1})
+        data["buyer_email"] = f"personne{n}@example.org"
+        response = client.post(register_url(activity), data)
+        assert response.status_code == 302
+        assert response["Location"].startswith(fake_stripe.url + "/checkout/")
+    assert len(fake_stripe.sessions) == 3
+    assert fake_stripe.connections == 1
+
+
 def test_english_registration_uses_the_same_places(client, english, activity, fake_stripe):
     regular = ticket(activity, "Régulier")
     data = registration_data(english, **{f"quantity_{regular.pk}": 3})
