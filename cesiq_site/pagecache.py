@@ -344,8 +344,13 @@ def current_generation():
 
 def page_generation(content=None, places=None):
     """What a stored page was rendered under: the content generation and the places one.
-    Either read already (one round trip for the middleware) or read now."""
-    return f"{content or current_generation()}:{places or _current(PLACES_KEY)}"
+    Either read already (one round trip for the middleware) or read now. None when the cache
+    cannot say (it is down): nothing is then stored nor served, and pages go out private."""
+    content = content or current_generation()
+    places = places or _current(PLACES_KEY)
+    if content is None or places is None:
+        return None
+    return f"{content}:{places}"
 
 
 def personal(request):

@@ -200,6 +200,19 @@ def test_a_post_is_never_served_from_the_cache(client):
     assert response.get("X-Page-Cache") is None
 
 
+def test_with_the_cache_down_pages_are_neither_stored_nor_shared(client, settings):
+    """A Redis outage is a miss (cesiq_site/cache.py): the page is rendered, and sent private,
+    since no generation can tell a CDN or a later request when it stops being true."""
+    from cesiq_site.settings.base import redis_caches
+
+    settings.CACHES = redis_caches("redis://127.0.0.1:1/0")  # nothing listens there
+    for _ in range(2):
+        response = get(client, standard().url)
+        assert "X-Page-Cache" not in response
+        assert "no-store" in response["Cache-Control"]
+        assert "public" not in response["Cache-Control"]
+
+
 def test_the_page_cache_can_be_switched_off(client, settings):
     settings.PAGE_CACHE_SECONDS = 0
     get(client, "/")
