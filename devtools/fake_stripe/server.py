@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,6 +78,7 @@ class FakeStripe(ApiMixin, HostedPageMixin, WebhookMixin, ScenarioMixin):
         self.deliveries: list[dict] = []
         self.requests: collections.deque = collections.deque(maxlen=10_000)
         self.connections = 0  # TCP connections accepted (a client that keeps one open: 1)
+        self._open = set()  # the sockets of those still open (closed by stop(), as Stripe would)
         # How events are sent (see webhooks).
         self._holding = False
         self.held: list[dict] = []
@@ -128,6 +131,13 @@ class FakeStripe(ApiMixin, HostedPageMixin, WebhookMixin, ScenarioMixin):
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            # A server that goes away closes its kept-alive connections too: without this,
+            # their handler threads would go on answering for a stopped fake.
+            with self.lock:
+                still_open, self._open = list(self._open), set()
+            for sock in still_open:
+                with contextlib.suppress(OSError):  # closed by the client meanwhile
+                    sock.shutdown(socket.SHUT_RDWR)
             self._thread.join()
             self._server = self._thread = None
         if self.state is not None:
@@ -163,6 +173,12 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with self.server.fake.lock:
             self.server.fake.connections += 1
+            self.server.fake._open.add(self.connection)
+
+    def finish(self):
+        with self.server.fake.lock:
+            self.server.fake._open.discard(self.connection)
+        super().finish()
 
     def do_GET(self):
         self._dispatch("GET")

@@ -77,6 +77,32 @@ def test_buyers_checkouts_go_to_stripe_over_one_kept_connection(client, activity
     assert fake_stripe.connections == 1
 
 
+def test_a_checkout_after_stripe_restarted_opens_a_new_connection(client, activity, settings):
+    """The kept connection is gone when Stripe's end closes it (a restart, an idle timeout):
+    the next buyer's Checkout Session is made over a new one, not refused."""
+    from devtools.fake_stripe import FakeStripe
+
+    regular = ticket(activity, "Régulier")
+
+    def register(n):
+        data = registration_data(activity, **{f"quantity_{regular.pk}": 1})
+        data["buyer_email"] = f"personne{n}@example.org"
+        return client.post(register_url(activity), data)
+
+    first = FakeStripe().start()
+    url, port = first.url, int(first.url.rsplit(":", 1)[1])
+    settings.STRIPE_API_BASE, settings.STRIPE_SECRET_KEY = url, "sk_test_cesiq"
+    try:
+        assert register(1)["Location"].startswith(url + "/checkout/")
+    finally:
+        first.stop()
+    with FakeStripe(port=port) as again:  # the same address, as after a restart
+        response = register(2)
+        assert response.status_code == 302
+        assert response["Location"].startswith(url + "/checkout/")
+        assert len(again.sessions) == 1
+
+
 def test_english_registration_uses_the_same_places(client, english, activity, fake_stripe):
     regular = ticket(activity, "Régulier")
     data = registration_data(english, **{f"quantity_{regular.pk}": 3})
