@@ -181,11 +181,16 @@ def bump_on_commit(**kwargs):
         transaction.on_commit(_BumpAtCommit(), robust=True)
 
 
+def _bump_asked():
+    """This transaction already asked for a bump (content or places) at its commit."""
+    return _asked(_BumpAtCommit) is not None or _asked(_PlacesBumpAtCommit) is not None
+
+
 def places_given_back_on_commit(**kwargs):
     """Places or units may have been given back (an order cancelled, expired or refunded, a
     hold shortened, a quota's size changed): once the change is committed, stored pages stop
     being served (once per transaction; not at all if it bumps the content anyway)."""
-    if _asked(_BumpAtCommit) is None and _asked(_PlacesBumpAtCommit) is None:
+    if not _bump_asked():
         transaction.on_commit(_PlacesBumpAtCommit(), robust=True)
 
 
@@ -215,7 +220,7 @@ def places_taken_on_commit(orders=(), quotas=(), held=None, moved=None, counted_
     "Complet" appears or changes. Pages stored under the current generation said what
     was shown when it began (each change of the text since bumped it), and places only went
     down since (anything giving some back bumps, a hold running out ends the page's life)."""
-    if not enabled() or _asked(_BumpAtCommit) or _asked(_PlacesBumpAtCommit):
+    if not enabled() or _bump_asked():
         return  # no page cache, or this transaction bumps anyway
     check = _asked(_PlacesAtCommit)
     if check is None:

@@ -214,10 +214,14 @@ class Order(models.Model):
         rate = hst_rate(self.tax_province)
         return "" if rate is None else format((rate * 100).normalize(), "f")
 
+    @property
+    def _lines_prefetched(self):
+        return "lines" in getattr(self, "_prefetched_objects_cache", {})
+
     def lines_with_types(self):
         """The lines with their content types: those the caller prefetched (the receipt page,
         the confirmation), else read now."""
-        if "lines" in getattr(self, "_prefetched_objects_cache", {}):
+        if self._lines_prefetched:
             return self.lines.all()
         return self.lines.select_related("content_type")
 
@@ -226,7 +230,7 @@ class Order(models.Model):
         the receipt's sections ask before they look for their own rows. No query when the
         lines are prefetched."""
         content_type = ContentType.objects.get_for_model(model)
-        if "lines" in getattr(self, "_prefetched_objects_cache", {}):
+        if self._lines_prefetched:
             return any(line.content_type_id == content_type.pk for line in self.lines.all())
         return self.lines.filter(content_type=content_type).exists()
 
