@@ -38,24 +38,48 @@ InvalidRequestError = stripe.InvalidRequestError
 SignatureVerificationError = stripe.SignatureVerificationError
 
 
-_client = (None, None)  # ((secret key, API address), its client)
+_client = (None, None)  # ((secret key, API address, retry delay), its client)
 
 
 def client():
     """One client per process for the configured key and address, as Stripe recommends: its
     HTTP client keeps one session per thread, so each thread keeps its connection to Stripe
-    open (no new TCP and TLS handshake for every Checkout Session). A new key or address
-    (tests point it at a fake Stripe of their own) gets a new client."""
+    open (no new TCP and TLS handshake for every Checkout Session). A new key, address or
+    retry delay (tests point it at a fake Stripe of their own) gets a new client."""
     global _client
-    configured = (settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    configured = (
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        getattr(settings, "STRIPE_RETRY_DELAY", None),
+    )
     kept_for, kept = _client
     if kept_for != configured:
         options = {"max_network_retries": 2}
+        http_client = _http_client()
+        if http_client is not None:
+            options["http_client"] = http_client
         if settings.STRIPE_API_BASE:
             options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
         kept = stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
         _client = (configured, kept)
     return kept
+
+
+def _http_client():
+    """None (the library's own HTTP client and its backoff: half a second before the first
+    retry, then twice as long), or, where `STRIPE_RETRY_DELAY` is set (the test settings), the
+    same client waiting that many seconds before each retry: the retries still happen, the
+    tests of a failing Stripe do not sleep through them."""
+    delay = getattr(settings, "STRIPE_RETRY_DELAY", None)
+    if delay is None:
+        return None
+    library_client = type(stripe.new_default_http_client())
+    quick = type(
+        "Quick" + library_client.__name__,
+        (library_client,),
+        {"_sleep_time_seconds": lambda self, num_retries: delay},
+    )
+    return quick()
 
 
 def session_expiry(order_expires_at, now=None):

@@ -50,6 +50,10 @@ if os.environ.get("CESIQ_TEST_SMTP_PORT"):
 # The worker-kill test shortens the outbox lease so that a dead worker's email is taken over
 # within the test.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("CESIQ_TEST_OUTBOX_LEASE_SECONDS", "300"))
+# The stripe library still retries a failed call twice, without its backoff of half a second
+# and more before each retry (orders/stripe_gateway.py): the tests of Stripe failing slept
+# through about a second each.
+STRIPE_RETRY_DELAY = 0.01
 STORAGES = {
     # One memory for the whole run, whatever a test does to STORAGES (devtools/storage.py).
     "default": {"BACKEND": "devtools.storage.SharedInMemoryStorage"},

@@ -367,6 +367,27 @@ def test_stripe_down_gives_a_clear_message_and_changes_nothing(place, item, sett
     assert order.payments.get().state == PaymentState.FAILED
 
 
+@pytest.mark.parametrize("delay", [0.01, None], ids=["tests", "production"])
+def test_a_call_stripe_does_not_answer_is_tried_three_times(place, item, settings, delay):
+    """The stripe library retries a call twice; production keeps its backoff (half a second
+    and more before each retry), the test settings wait STRIPE_RETRY_DELAY instead."""
+    import stripe._http_client
+
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_RETRY_DELAY = delay
+    waits = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stripe._http_client.time, "sleep", waits.append)
+        with pytest.raises(services.OrderError, match="ne répond pas"):
+            services.start_checkout(place((item, 1)), success_url="http://x/", cancel_url="x")
+    assert len(waits) == 2
+    if delay is None:
+        assert 0.5 <= waits[0] <= waits[1]
+    else:
+        assert waits == [delay, delay]
+
+
 def test_a_full_refund_without_cancelling_keeps_the_places(
     place, item, checkout, fake_stripe, deliver, admin_user, django_capture_on_commit_callbacks
 ):
