@@ -94,6 +94,11 @@ def page_kinds():
         ("receipt", order.get_absolute_url(), "/en" + order.get_absolute_url()),
         ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),
         ("search", "/recherche/?q=climat", "/en/search/?q=climate"),
+        (
+            "search, one kind of result",
+            "/recherche/?q=femmes&type=activites",
+            "/en/search/?q=women&type=activites",
+        ),
         ("no result", "/recherche/?q=zzzxqy", "/en/search/?q=zzzxqy"),
         ("network", "/reseau/", "/en/network/"),
         (

@@ -1,8 +1,6 @@
-"""A visitor's first steps on the site, in a real browser, and an accessibility check."""
+"""A visitor's first steps on the site, in a real browser."""
 
 import pytest
-
-from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,12 +48,5 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_the_content(browser_page
     assert page.evaluate("location.hash") == "#main"
 
 
-@pytest.mark.parametrize("path", ["/", "/en/", "/mission/", "/en/mission/", "/nope/"])
-@pytest.mark.parametrize("width", [1280, 320])
-def test_pages_have_no_wcag_21_aa_violation(browser_page, site_url, path, width):
-    page = browser_page
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(site_url + path)
-    assert axe_violations(page) == []
-    # Nothing overflows sideways on a small phone.
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+# The accessibility and reflow checks of every page kind, the not-found page included, at both
+# widths and in both languages: tests/browser/test_wcag22.py.

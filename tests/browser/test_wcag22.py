@@ -1,5 +1,6 @@
 """WCAG 2.2 A/AA on every public page kind, in French and in English, on a phone (320 px) and
-a desktop (1280 px): axe-core with its experimental WCAG rules finds nothing."""
+a desktop (1280 px): axe-core with its experimental WCAG rules finds nothing, and nothing is
+wider than the window (WCAG 1.4.10, reflow)."""
 
 import pytest
 
@@ -20,6 +21,10 @@ def test_every_page_kind_passes_wcag_22_aa(browser_page, site_url, language):
         path = french if language == "fr" else english_path
         for width in at_each_width(page, site_url + path):
             violations = axe_wcag22_violations(page)
+            # Nothing overflows sideways, on a small phone included.
+            overflow = page.evaluate("document.documentElement.scrollWidth") - width
+            if overflow > 0:
+                violations.append(f"the page is {overflow} px wider than the window")
             if violations:
                 found[f"{name} {path} @{width}"] = violations
     assert found == {}, "\n".join(f"{where}: {found[where]}" for where in found)
