@@ -36,6 +36,51 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)
 
 
+class NoDatabaseFirst:
+    """After pytest-django's sorting: the tests that need no database first. In `make test`
+    the demo is seeded meanwhile, once, by a process of its own (tests/seeded_template.py)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        def uses_database(item):
+            fixtures = set(getattr(item, "fixturenames", ()))
+            test_class = getattr(item, "cls", None)
+            return bool(
+                item.get_closest_marker("django_db")
+                or fixtures & {"db", "transactional_db", "live_server"}
+                or (isinstance(test_class, type) and issubclass(test_class, TransactionTestCase))
+            )
+
+        items.sort(key=uses_database)
+
+
+def pytest_configure(config):
+    """pytest's main process, with several test processes and PostgreSQL: the demo is seeded
+    once, while they start (tests/seeded_template.py)."""
+    from django.conf import settings
+
+    config.pluginmanager.register(NoDatabaseFirst())
+    if (
+        hasattr(config, "workerinput")
+        or not getattr(config.option, "numprocesses", None)
+        or getattr(config.option, "dist", "no") == "no"
+        or (config.getoption("reuse_db") and not config.getoption("create_db"))
+        or "postgresql" not in settings.DATABASES["default"]["ENGINE"]
+    ):
+        return
+    from tests import seeded_template
+
+    config._cesiq_seeded_builder = seeded_template.start(config)
+
+
+def pytest_unconfigure(config):
+    builder = getattr(config, "_cesiq_seeded_builder", None)
+    if builder is not None:
+        from tests import seeded_template
+
+        seeded_template.finish(builder)
+
+
 def service_missing(reason):
     """Skip locally, fail in CI."""
     if IN_CI:
@@ -46,10 +91,16 @@ def service_missing(reason):
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
     """Test databases are copied from one migrated database (tests/migrated_template.py)."""
-    from tests import migrated_template
+    from django.db import connection
+
+    from tests import migrated_template, seeded_template
 
     with django_db_blocker.unblock():
-        migrated_template.use_for_test_databases()
+        seeded = seeded_template.wait()
+        if seeded:
+            connection.settings_dict["TEST"]["TEMPLATE"] = seeded
+        else:
+            migrated_template.use_for_test_databases()
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +109,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     tests that commit start from it too (`committed_demo_site`): on PostgreSQL it is copied
     once into a snapshot that is put back after each of them (tests/seeded_db.py), elsewhere
     they seed again."""
+    from django.db import connection
+
+    from tests import seeded_template
+
     with django_db_blocker.unblock():
-        seeded_db.seed()
-        seeded_db.make_renditions()
+        seeded = os.environ.get(seeded_template.NAME)
+        if seeded and connection.settings_dict["TEST"].get("TEMPLATE") == seeded:
+            seeded_template.load_media()  # the database came seeded
+            seeded_db.clear_caches()
+        else:
+            seeded_db.seed()
+            seeded_db.make_renditions()
         if not seeded_db.can_snapshot():
             yield
             return

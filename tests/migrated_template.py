@@ -71,6 +71,11 @@ def use_for_test_databases():
 
     if connection.vendor != "postgresql":
         return
+    connection.settings_dict["TEST"]["TEMPLATE"] = ensure()
+
+
+def ensure():
+    """The migrated database's name, once it exists (built now if need be)."""
     name = PREFIX + digest()
     with _server() as server:
         server.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
@@ -81,7 +86,7 @@ def use_for_test_databases():
             _drop_unused(server, name)
         finally:
             server.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-    connection.settings_dict["TEST"]["TEMPLATE"] = name
+    return name
 
 
 def _server():
