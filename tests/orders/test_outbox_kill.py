@@ -97,6 +97,7 @@ class Killer:
         pid = process_with_local_port(client_port, [w.pid for w in self.workers])
         if pid is None:
             return
+        name = next(w.database_name for w in self.workers if w.pid == pid)
         os.killpg(pid, signal.SIGKILL)
         while True:  # dead: a zombie until the test reaps it, or already reaped
             try:
@@ -106,6 +107,18 @@ class Killer:
             except FileNotFoundError:  # reaped between two looks
                 break
             time.sleep(0.001)
+        # The worker may have sent its COMMIT just before it died: PostgreSQL still applies
+        # it. Whether the row was marked is only known once its connections are gone.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                    [name],
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+            time.sleep(0.005)
         marked = (
             bool(message_id)
             and batch().filter(message_id=message_id, state=OutboxEmail.State.SENT).exists()
@@ -129,8 +142,17 @@ def test_killing_workers_20_times_loses_no_email(redis_server, celery_on, smtp_s
         CESIQ_TEST_SMTP_PORT=smtp_sink.port,
         CESIQ_TEST_OUTBOX_LEASE_SECONDS=LEASE_SECONDS,
     )
-    logs = iter(str(tmp_path / f"worker-{n}.log") for n in range(KILLS + 10))
-    workers = [start_worker(env, log=next(logs)), start_worker(env, log=next(logs))]
+    logs = iter(range(KILLS + 10))
+
+    def new_worker():
+        """A worker whose database connections carry its own name (PGAPPNAME)."""
+        n = next(logs)
+        name = f"cesiq-outbox-kill-{os.getpid()}-{n}"
+        worker = start_worker({**env, "PGAPPNAME": name}, log=str(tmp_path / f"worker-{n}.log"))
+        worker.database_name = name
+        return worker
+
+    workers = [new_worker(), new_worker()]
     dead = []
     killer = smtp_sink.on_event = Killer(plan, workers)
     started = time.monotonic()
@@ -139,7 +161,7 @@ def test_killing_workers_20_times_loses_no_email(redis_server, celery_on, smtp_s
         for slot, worker in enumerate(workers):
             if worker.poll() is not None:
                 dead.append(worker)
-                workers[slot] = start_worker(env, log=next(logs))
+                workers[slot] = new_worker()
                 sweep.delay(0)  # what beat does every two minutes (0: however young the row)
 
     def output():
