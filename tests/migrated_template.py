@@ -181,6 +181,15 @@ def database_at(targets):
             server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def latest(*apps):
+    """The last migration of each of `apps`: a target that leaves the other apps where they are
+    (only what those migrations depend on is applied with them)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return [node for node in MigrationLoader(connection).graph.leaf_nodes() if node[0] in apps]
+
+
 def migrate(targets=None):
     """Migrate the default connection's database to `targets`, or to the latest state of every
     app (None); returns the apps as they are there."""
