@@ -55,8 +55,12 @@ def test_the_worker_survives_a_redis_restart_mid_task(redis_server, celery_on, t
         send(touch, slow, 4)  # acknowledged late: unacked while it runs
         wait_for(lambda: (tmp_path / "slow.started").exists(), 30, "the slow task never began")
         redis_server.stop()
-        time.sleep(3)  # the worker notices, and tries to reconnect
-        assert alive()
+        wait_for(  # the worker notices, and tries to reconnect
+            lambda: alive() and noticed(worker_output(worker)),
+            30,
+            lambda: "the worker never noticed Redis was gone:\n" + worker_output(worker),
+            interval=0.1,
+        )
         redis_server.start()
 
         send(touch, after)
@@ -71,5 +75,9 @@ def test_the_worker_survives_a_redis_restart_mid_task(redis_server, celery_on, t
     finally:
         stop_worker(worker)
     log = worker_output(worker)
-    assert "Connection to broker lost" in log or "Cannot connect to redis" in log, log
+    assert noticed(log), log
     assert "Unrecoverable error" not in log, log
+
+
+def noticed(log):
+    return "Connection to broker lost" in log or "Cannot connect to redis" in log
