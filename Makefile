@@ -41,7 +41,7 @@ messages: $(LOCALE_MO)
 # One run compiles what changed; every .mo is then marked as up to date with every .po (the
 # command skips a catalogue whose .po did not change, and make compares each .mo to all .po).
 $(LOCALE_MO): $(LOCALE_PO) | $(STAMP)
-	$(PY) manage.py compile_translations
+	$(PY) -m cesiq_site.catalogues
 	touch $(LOCALE_MO)
 
 migrate: $(STAMP)
