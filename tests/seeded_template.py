@@ -146,6 +146,21 @@ def _write_media(folder):
     walk("")
 
 
+def drop_stale(server, older_than=6 * 3600):
+    """Drop the seeded databases that runs killed before their end left behind (their names
+    say when they were made); a run's own is long copied by then."""
+    import contextlib
+    import re
+
+    for (database,) in server.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s", [PREFIX + "%"]
+    ).fetchall():
+        made = re.fullmatch(re.escape(PREFIX) + r"\d+_(\d+)(?:_building)?", database)
+        if made and time.time() - int(made[1]) > older_than:
+            with contextlib.suppress(Exception):  # in use after all: dropped another time
+                server.execute(f'DROP DATABASE "{database}"')
+
+
 def build(name, folder):
     """The builder process: the migrated database, copied and seeded as `name`."""
     import django
@@ -158,6 +173,7 @@ def build(name, folder):
     migrated = migrated_template.ensure()
     building = name + "_building"  # renamed once complete
     with migrated_template._server() as server:
+        drop_stale(server)
         server.execute(f'CREATE DATABASE "{building}" TEMPLATE "{migrated}"')
         connection.settings_dict["NAME"] = building
         seeded_db.seed()

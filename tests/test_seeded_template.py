@@ -61,3 +61,32 @@ def test_media_files_go_to_a_folder_and_come_back(tmp_path, monkeypatch):
         assert not default_storage.exists("left/by/a/test.txt")
     finally:
         seeded_db._restore_media(before)
+
+
+@pytest.mark.postgres
+def test_seeded_databases_left_by_killed_runs_are_dropped():
+    import time
+
+    from tests.migrated_template import _server
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the seeded databases are PostgreSQL's")
+    now = int(time.time())
+    old = f"{seeded_template.PREFIX}1_{now - 7 * 3600}"  # a killed run's, seven hours ago
+    recent = f"{seeded_template.PREFIX}1_{now}"
+    with _server() as server:
+        try:
+            for name in (old, old + "_building", recent):
+                server.execute(f'CREATE DATABASE "{name}"')
+            seeded_template.drop_stale(server)
+            left = {
+                row[0]
+                for row in server.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                    [seeded_template.PREFIX + "1\\_%"],
+                ).fetchall()
+            }
+            assert left == {recent}
+        finally:
+            for name in (old, old + "_building", recent):
+                server.execute(f'DROP DATABASE IF EXISTS "{name}"')
