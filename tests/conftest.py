@@ -55,8 +55,8 @@ class NoDatabaseFirst:
 
 
 def pytest_configure(config):
-    """pytest's main process, with several test processes and PostgreSQL: the demo is seeded
-    once, while they start (tests/seeded_template.py)."""
+    """The tests that need no database run first; in pytest's main process, with several test
+    processes and PostgreSQL, the demo is seeded meanwhile, once (tests/seeded_template.py)."""
     from django.conf import settings
 
     config.pluginmanager.register(NoDatabaseFirst())
@@ -70,7 +70,7 @@ def pytest_configure(config):
         return
     from tests import seeded_template
 
-    config._cesiq_seeded_builder = seeded_template.start(config)
+    config._cesiq_seeded_builder = seeded_template.start()
 
 
 def pytest_unconfigure(config):

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WAIT_AT_MOST = 900  # seconds: the builder is stuck, or killed without a word
 
 
-def start(config):
+def start():
     """In pytest's main process: start the builder, and tell the test processes (started
     next, with this environment) where to find what it makes. Returns the builder process."""
     folder = Path(tempfile.mkdtemp(prefix="cesiq-seeded-"))
