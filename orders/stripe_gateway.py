@@ -47,17 +47,13 @@ def client():
     open (no new TCP and TLS handshake for every Checkout Session). A new key, address or
     retry delay (tests point it at a fake Stripe of their own) gets a new client."""
     global _client
-    configured = (
-        settings.STRIPE_SECRET_KEY,
-        settings.STRIPE_API_BASE,
-        getattr(settings, "STRIPE_RETRY_DELAY", None),
-    )
+    retry_delay = getattr(settings, "STRIPE_RETRY_DELAY", None)
+    configured = (settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, retry_delay)
     kept_for, kept = _client
     if kept_for != configured:
         options = {"max_network_retries": 2}
-        http_client = _http_client()
-        if http_client is not None:
-            options["http_client"] = http_client
+        if retry_delay is not None:
+            options["http_client"] = _quick_retries(retry_delay)
         if settings.STRIPE_API_BASE:
             options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
         kept = stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
@@ -65,14 +61,11 @@ def client():
     return kept
 
 
-def _http_client():
-    """None (the library's own HTTP client and its backoff: half a second before the first
-    retry, then twice as long), or, where `STRIPE_RETRY_DELAY` is set (the test settings), the
-    same client waiting that many seconds before each retry: the retries still happen, the
-    tests of a failing Stripe do not sleep through them."""
-    delay = getattr(settings, "STRIPE_RETRY_DELAY", None)
-    if delay is None:
-        return None
+def _quick_retries(delay):
+    """The library's own HTTP client, waiting `delay` seconds before each retry instead of its
+    backoff (half a second before the first, then twice as long): `STRIPE_RETRY_DELAY`, set by
+    the test settings only, so that the tests of a failing Stripe do not sleep through the
+    retries, which still happen."""
     library_client = type(stripe.new_default_http_client())
     quick = type(
         "Quick" + library_client.__name__,
