@@ -23,6 +23,16 @@ from tests.conftest import service_missing
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def running(pid):
+    """Whether process `pid` still runs: a dead child not yet reaped is a zombie (Linux's
+    /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:  # gone, reaped
+        return False
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -82,10 +82,12 @@ def wait():
     name, folder = os.environ.get(NAME), os.environ.get(FOLDER)
     if not name or not folder:
         return None
+    from tests.faults import running
+
     status = Path(folder) / "status"
     deadline = time.monotonic() + WAIT_AT_MOST
     while not status.exists():
-        if not _running(int(os.environ[BUILDER])) or time.monotonic() > deadline:
+        if not running(int(os.environ[BUILDER])) or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     if status.exists() and status.read_text() == "ok":
@@ -96,21 +98,6 @@ def wait():
         + (output.read_text(errors="replace") if output.exists() else "")
     )
     return None
-
-
-def _running(pid):
-    """Whether the builder still runs (a dead child not yet reaped is a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the process itself
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True
 
 
 def load_media():

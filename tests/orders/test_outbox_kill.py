@@ -27,6 +27,7 @@ from tests import faults
 from tests.faults import (
     process_with_local_port,
     require_postgresql,
+    running,
     start_worker,
     stop_worker,
     wait_for,
@@ -100,13 +101,7 @@ class Killer:
             return
         name = next(w.database_name for w in self.workers if w.pid == pid)
         os.killpg(pid, signal.SIGKILL)
-        while True:  # dead: a zombie until the test reaps it, or already reaped
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        break
-            except FileNotFoundError:  # reaped between two looks
-                break
+        while running(pid):  # until dead: a zombie until the test reaps it, or reaped
             time.sleep(0.001)
         # The worker may have sent its COMMIT just before it died: PostgreSQL still applies
         # it. Whether the row was marked is only known once its connections are gone.
