@@ -896,57 +896,78 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
     lands after its hold expired is fulfilled if everything is still available, otherwise
     refunded automatically and the buyer told.
     """
-    now = now or timezone.now()
     # No savepoint of its own: an error undoes the caller's whole transaction (or savepoint).
     with transaction.atomic(savepoint=False):
-        # Always the order first, then its payment: the same order as expire_order.
-        order = Order.objects.select_for_update().get(pk=payment.order_id)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.state == PaymentState.PAID:
-            return False
-        payment.state = PaymentState.PAID
-        payment.amount = amount
-        payment.currency = currency.upper()
-        payment.paid_at = now
-        payment.stripe_payment_intent_id = payment_intent or payment.stripe_payment_intent_id
-        payment.save()
-        log(order, "payment_received", f"{amount} {currency.upper()}", payment=payment.pk)
+        order, payment = lock_payment(Payment.objects.filter(pk=payment.pk))
+        return _apply_to_locked(
+            order, payment, amount=amount, currency=currency, payment_intent=payment_intent, now=now
+        )
 
-        if payment.currency != order.currency or amount != order.total:
-            flag(
-                order,
-                _("Montant reçu (%(amount)s %(currency)s) différent du total dû.")
-                % {"amount": amount, "currency": payment.currency},
-            )
-            if amount > 0 and (payment.currency != order.currency or amount < order.total):
-                # Not what was due: give the money back rather than keep it in limbo.
-                request_refund(
-                    order,
-                    amount,
-                    payment=payment,
-                    source=Refund.Source.AUTOMATIC,
-                    reason=_("Montant reçu différent du total dû"),
-                )
-                return True
 
-        if order.state == OrderState.PENDING and order.expires_at > now:
-            confirm(order, message=_("Paiement reçu"))
-        elif order.state in (OrderState.PENDING, OrderState.EXPIRED):
-            fulfil_late_payment(order, payment, now)
-        else:
-            # Paid twice, or paid after a cancellation: give this payment back.
-            flag(
-                order,
-                _("Paiement reçu pour une commande déjà « %(state)s ».")
-                % {"state": order.get_state_display()},
-            )
+def lock_payment(payments):
+    """The order and the payment of `payments` (a query for one payment), both locked for
+    update, in the caller's transaction; (None, None) if there is no such payment. Always the
+    order first, then its payment, as everywhere (expire_order…): the order is found through
+    its payment by a subquery, so that each statement locks its own table's row only."""
+    order = Order.objects.select_for_update().filter(pk__in=payments.values("order_id")).first()
+    if order is None:
+        return None, None
+    payment = payments.select_for_update().get()
+    payment.order = order
+    return order, payment
+
+
+def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now=None):
+    """apply_payment, in the caller's transaction, the order and its payment locked
+    (`lock_payment`)."""
+    now = now or timezone.now()
+    if payment.state == PaymentState.PAID:
+        return False
+    payment.state = PaymentState.PAID
+    payment.amount = amount
+    payment.currency = currency.upper()
+    payment.paid_at = now
+    payment.stripe_payment_intent_id = payment_intent or payment.stripe_payment_intent_id
+    payment.save(
+        update_fields=["state", "amount", "currency", "paid_at", "stripe_payment_intent_id"]
+    )
+    log(order, "payment_received", f"{amount} {currency.upper()}", payment=payment.pk)
+
+    if payment.currency != order.currency or amount != order.total:
+        flag(
+            order,
+            _("Montant reçu (%(amount)s %(currency)s) différent du total dû.")
+            % {"amount": amount, "currency": payment.currency},
+        )
+        if amount > 0 and (payment.currency != order.currency or amount < order.total):
+            # Not what was due: give the money back rather than keep it in limbo.
             request_refund(
                 order,
                 amount,
                 payment=payment,
                 source=Refund.Source.AUTOMATIC,
-                reason=_("Paiement en double"),
+                reason=_("Montant reçu différent du total dû"),
             )
+            return True
+
+    if order.state == OrderState.PENDING and order.expires_at > now:
+        confirm(order, message=_("Paiement reçu"))
+    elif order.state in (OrderState.PENDING, OrderState.EXPIRED):
+        fulfil_late_payment(order, payment, now)
+    else:
+        # Paid twice, or paid after a cancellation: give this payment back.
+        flag(
+            order,
+            _("Paiement reçu pour une commande déjà « %(state)s ».")
+            % {"state": order.get_state_display()},
+        )
+        request_refund(
+            order,
+            amount,
+            payment=payment,
+            source=Refund.Source.AUTOMATIC,
+            reason=_("Paiement en double"),
+        )
     return True
 
 
@@ -1423,35 +1444,40 @@ def handle_stripe_event(event):
         return "ignored: not an event"
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
+    event_id = event["id"][:255]
     event_type = event.get("type") if isinstance(event.get("type"), str) else ""
     api_version = str(event.get("api_version") or "")[:40]
     if api_version and api_version != stripe_gateway.API_VERSION:
         logger.warning(
             "Stripe event %s has API version %s; this site is written for %s",
-            event["id"],
+            event_id,
             api_version,
             stripe_gateway.API_VERSION,
         )
-    with transaction.atomic():
-        record = _record_event(event["id"][:255], event_type[:100], api_version)
-        if record is None:
-            return "replay"
-        handler = EVENT_HANDLERS.get(event_type)
-        if handler is None or not isinstance(obj, dict):
-            record.status, record.outcome = StripeEvent.Status.IGNORED, "not used"
-            record.save(update_fields=["status", "outcome"])
-            return "ignored"
-        outcome = _run_handler(record, handler, obj)
-    return outcome
+    record = StripeEvent(event_id=event_id, type=event_type[:100], api_version=api_version)
+    handler = EVENT_HANDLERS.get(event_type)
+    if handler is None or not isinstance(obj, dict):
+        record.status, record.outcome = StripeEvent.Status.IGNORED, "not used"
+        return "ignored" if _record_event(record) else "replay"
+    try:
+        # The event's row and its effect in one transaction, without a savepoint (each is two
+        # more round trips): a failure undoes both, and is then recorded on its own.
+        with transaction.atomic():
+            if not _record_event(record):
+                return "replay"
+            return _run_handler(record, handler, obj)
+    except HandlerFailed as failure:
+        _remember(record, failure.status, failure.outcome, obj)
+        _record_event(record)  # a copy delivered meanwhile may have recorded it: same outcome
+        return failure.answer
 
 
-def _record_event(event_id, event_type, api_version):
-    """Record a first delivery of the event and return its row; None if it was recorded
-    before (a replay). One statement, ``INSERT … ON CONFLICT DO NOTHING``, for both: the
-    unique event id decides. A copy delivered at the same time as the first waits on the
-    unique index until the first one's transaction ends, then finds the row (a replay), or
-    records it itself if the first one rolled back."""
-    record = StripeEvent(event_id=event_id, type=event_type, api_version=api_version)
+def _record_event(record):
+    """Record a first delivery of the event (an unsaved StripeEvent) and return True; False if
+    it was recorded before (a replay). One statement, ``INSERT … ON CONFLICT DO NOTHING``, for
+    both: the unique event id decides. A copy delivered at the same time as the first waits
+    on the unique index until the first one's transaction ends, then finds the row (a replay),
+    or records it itself if the first one rolled back."""
     fields = [f for f in StripeEvent._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(StripeEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -1466,51 +1492,59 @@ def _record_event(event_id, event_type, api_version):
         )
         row = cursor.fetchone()
     if row is None:
-        return None
+        return False
     record.pk = row[0]
     record._state.adding = False
-    return record
+    return True
+
+
+class HandlerFailed(Exception):
+    """A handler could not apply its event. Raised out of the event's transaction, which rolls
+    back what the handler did; the event is then recorded with this status and outcome."""
+
+    def __init__(self, status, outcome, answer):
+        super().__init__(outcome)
+        self.status, self.outcome, self.answer = status, outcome, answer
+
+
+def _remember(record, status, outcome, obj):
+    """Set what the event's row keeps: a deferred event keeps its object, to be applied later."""
+    record.status, record.outcome = status, str(outcome)[:100]
+    if status == StripeEvent.Status.DEFERRED:
+        record.payload = obj
+        record.payment_intent = _payment_intent_of(obj)[:255]
 
 
 def _run_handler(record, handler, obj):
-    """Run `handler` in a savepoint: a malformed object is recorded as ignored (and logged)
-    rather than answered with an error Stripe would retry for days."""
+    """Run `handler` and record its outcome on the event's row, in the caller's transaction.
+
+    A malformed object is to be recorded as ignored (and logged) rather than answered with an
+    error Stripe would retry for days: HandlerFailed says so, and the caller's transaction
+    rolls back whatever the handler had done."""
     try:
-        with transaction.atomic():
-            outcome = handler(obj) or "ok"
+        outcome = handler(obj) or "ok"
     except (MalformedEvent, KeyError, TypeError, ValueError, ArithmeticError) as exc:
         logger.warning("Stripe event %s (%s) not usable: %r", record.event_id, record.type, exc)
-        record.status, record.outcome = StripeEvent.Status.IGNORED, "malformed"
-        record.save(update_fields=["status", "outcome"])
-        return "ignored: malformed"
+        raise HandlerFailed(StripeEvent.Status.IGNORED, "malformed", "ignored: malformed") from exc
     except OrderError as exc:
         # A rule refused what the event asks (say, refunding more than was paid): keep the
         # event, answer Stripe, and let staff see it in the log.
         logger.warning("Stripe event %s (%s) refused: %s", record.event_id, record.type, exc)
-        record.status, record.outcome = StripeEvent.Status.IGNORED, f"refused: {exc}"[:100]
-        record.save(update_fields=["status", "outcome"])
-        return "ignored: refused"
+        outcome = f"refused: {exc}"[:100]
+        raise HandlerFailed(StripeEvent.Status.IGNORED, outcome, "ignored: refused") from exc
     except DatabaseError:
         raise  # transient: the whole event rolls back and Stripe's retry applies it
     except Exception as exc:
-        # A fault of ours (say, an activity date deleted under a pending order). The savepoint
-        # undid the event's effect; keep it with its payload so the periodic sweep tries it
-        # again once someone has looked, and answer Stripe so it does not retry for days.
+        # A fault of ours (say, an activity date deleted under a pending order). Its effect is
+        # undone; keep the event with its payload so the periodic sweep tries it again once
+        # someone has looked, and answer Stripe so it does not retry for days.
         logger.exception(
             "Stripe event %s (%s) failed; kept for retry", record.event_id, record.type
         )
-        record.status, record.outcome = StripeEvent.Status.DEFERRED, f"error: {exc!r}"[:100]
-        record.payload = obj
-        record.payment_intent = _payment_intent_of(obj)[:255]
-        record.save(update_fields=["status", "outcome", "payload", "payment_intent"])
-        return "deferred: error"
-    if outcome == DEFER:
-        record.status = StripeEvent.Status.DEFERRED
-        record.payload = obj
-        record.payment_intent = _payment_intent_of(obj)[:255]
-    else:
-        record.status = StripeEvent.Status.APPLIED
-    record.outcome = str(outcome)[:100]
+        outcome = f"error: {exc!r}"[:100]
+        raise HandlerFailed(StripeEvent.Status.DEFERRED, outcome, "deferred: error") from exc
+    status = StripeEvent.Status.DEFERRED if outcome == DEFER else StripeEvent.Status.APPLIED
+    _remember(record, status, outcome, obj)
     record.save(update_fields=["status", "outcome", "payload", "payment_intent"])
     return str(outcome)
 
@@ -1527,13 +1561,17 @@ def apply_deferred_events(payment_intent=None):
     applied = 0
     pks = list(deferred.order_by("-received_at", "-pk").values_list("pk", flat=True)[:500])
     for pk in reversed(pks):
-        with transaction.atomic():
-            record = StripeEvent.objects.select_for_update().get(pk=pk)
-            handler = EVENT_HANDLERS.get(record.type)
-            if record.status != StripeEvent.Status.DEFERRED or handler is None:
-                continue
-            outcome = _run_handler(record, handler, record.payload or {})
-            applied += outcome != DEFER
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.select_for_update().get(pk=pk)
+                handler = EVENT_HANDLERS.get(record.type)
+                if record.status != StripeEvent.Status.DEFERRED or handler is None:
+                    continue
+                applied += _run_handler(record, handler, record.payload or {}) != DEFER
+        except HandlerFailed as failure:
+            StripeEvent.objects.filter(pk=pk, status=StripeEvent.Status.DEFERRED).update(
+                status=failure.status, outcome=failure.outcome
+            )
     return applied
 
 
@@ -1592,26 +1630,36 @@ def _payment_for_session(session):
     return payment
 
 
-# Within the event's own savepoint (`_run_handler`), which undoes it all on an error: no
-# savepoint of its own (each is two more round trips to the database).
+# Within the event's own transaction (`handle_stripe_event`), which undoes it all on an error:
+# no savepoint of its own (each is two more round trips to the database).
 @transaction.atomic(savepoint=False)
 def on_session_completed(session):
-    payment = _payment_for_session(session)
-    if payment is None:
-        return "ignored: unknown session"
     status = session.get("payment_status")
     intent = _payment_intent_of(session)
     if status == "paid":
-        apply_payment(
+        # The usual case in two statements: the payment found by its session and locked with
+        # its order (rather than read, then locked).
+        by_session = Payment.objects.filter(stripe_session_id=_text(session, "id"))
+        order, payment = lock_payment(by_session)
+        if payment is None:
+            payment = _payment_for_session(session)
+            if payment is None:
+                return "ignored: unknown session"
+            order, payment = lock_payment(Payment.objects.filter(pk=payment.pk))
+        _apply_to_locked(
+            order,
             payment,
             amount=_cents(session, "amount_total"),
             currency=_text(session, "currency"),
             payment_intent=intent,
         )
-        # What apply_payment stored: this intent, or the one the payment already had.
+        # What was stored: this intent, or the one the payment already had.
         payment.stripe_payment_intent_id = intent or payment.stripe_payment_intent_id
         _payment_intent_known(payment)
         return "paid"
+    payment = _payment_for_session(session)
+    if payment is None:
+        return "ignored: unknown session"
     if status == "no_payment_required":
         # This site never sends a free order to Stripe: nothing was paid, look at it.
         flag(lock(payment.order), _("Stripe signale une session sans paiement requis."))

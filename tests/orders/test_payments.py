@@ -475,7 +475,7 @@ def test_the_paid_webhook_records_the_payment_and_leaves_the_confirmation_to_the
 
     # The webhook records the payment (and the tickets it makes valid) in a few statements,
     # and queues the rest for after the commit.
-    with django_capture_on_commit_callbacks() as after_commit, django_assert_num_queries(17):
+    with django_capture_on_commit_callbacks() as after_commit, django_assert_num_queries(14):
         response = post_webhook(client, event)
     assert response.status_code == 200 and response.content == b"paid"
     order.refresh_from_db()

@@ -191,6 +191,57 @@ def test_a_dispute_before_the_payment_is_kept_too(
     assert Dispute.objects.filter(order=order).count() == 1
 
 
+def test_a_handler_failing_halfway_leaves_nothing_and_the_event_is_kept_for_the_sweep(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks, monkeypatch
+):
+    """No savepoint around the handler: the event's transaction rolls back whole, and the
+    event is then recorded on its own, with its payload, for the sweep to apply later."""
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+
+    def broken_confirm(order, message=""):
+        raise RuntimeError(message)  # after the payment was marked paid and logged
+
+    monkeypatch.setattr(services, "confirm", broken_confirm)
+    response = deliver(completed)
+    assert response.status_code == 200 and response.content == b"deferred: error"
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    assert order.payments.get().state == PaymentState.CREATED
+    assert not order.log_entries.filter(action="payment_received").exists()
+    kept = StripeEvent.objects.get(event_id=completed["id"])
+    assert kept.status == "deferred" and kept.outcome.startswith("error: RuntimeError")
+    assert kept.payload == completed["data"]["object"]
+    assert deliver(completed).content == b"replay"
+
+    # Still broken when the sweep comes: kept, with the new error.
+    monkeypatch.setattr(services, "confirm", lambda order, message="": broken_confirm(order, "2"))
+    assert services.apply_deferred_events() == 0
+    kept.refresh_from_db()
+    assert kept.status == "deferred" and kept.outcome == "error: RuntimeError('2')"
+    assert order.payments.get().state == PaymentState.CREATED
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.apply_deferred_events() == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert order.log_entries.filter(action="payment_received").count() == 1
+    assert StripeEvent.objects.get(event_id=completed["id"]).status == "applied"
+
+
+def test_a_malformed_event_is_recorded_as_ignored_once_and_changes_nothing(
+    place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    completed["data"]["object"]["amount_total"] = "50.00"  # Stripe sends cents, as an integer
+    assert deliver(completed).content == b"ignored: malformed"
+    recorded = StripeEvent.objects.get(event_id=completed["id"])
+    assert (recorded.status, recorded.outcome, recorded.payload) == ("ignored", "malformed", None)
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING and order.payments.get().state == PaymentState.CREATED
+    assert deliver(completed).content == b"replay"
+
+
 # --- finding 4: a payment still clearing ---------------------------------------------------------
 
 
