@@ -7,11 +7,19 @@ visitor is never served a stored page, and what they see is never stored.
 
 Which responses are stored. Only pages Wagtail serves (home, standard pages, the activity
 list and month view with any query string, activities, the shop's catalogue and products,
-their routable sub-pages), answered 200, without a cookie set, not marked private or
-no-cache, and whose rendering asked for no CSRF token. That last rule is what keeps forms
-safe: a page that renders `{% csrf_token %}` (a registration form, the checkout) is never
-stored. The product page's "add to cart" form carries no token on purpose, so that product
-pages can be cached; `shop.views.cart_add` checks the request's origin instead (see there).
+their routable sub-pages), answered 200, without a cookie set (but the CSRF cookie), not
+marked private or no-cache.
+
+Forms: the visitor's own token. A page with a form that carries a CSRF token (an activity's
+registration form) is stored with every token of the visitor's CSRF secret replaced by a
+placeholder (found by unmasking, wherever it is in the page), and each visitor it is served to
+gets a token of their own, made at that moment: of their cookie's secret, or of a new one
+sent with its cookie, as Django's CSRF middleware does for a rendered form. Such a page is sent
+`private, no-store`: a shared cache (a CDN) cannot fill it in. Forms with the time trap
+(cesiq_site/antispam.py) carry the stamp of when the page was rendered, as before: older,
+never younger, so a person is never "too fast". The product page's "add to cart" form carries
+no token at all, so that product pages are public; `shop.views.cart_add` checks the request's
+origin instead.
 
 Exact invalidation by generation. Every entry records the "content generation" it was
 rendered under; a hit is served only if that is still the current one. The generation is a
@@ -58,6 +66,7 @@ A cache that is down (Redis stopped) is a miss: pages are rendered as if there w
 """
 
 import logging
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -66,6 +75,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware import csrf
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -75,6 +85,9 @@ GENERATION_KEY = "pagecache:generation"  # content: pages, snippets, settings, i
 PLACES_KEY = "pagecache:places"  # what pages say about places and stock left
 STORED_VIEW = "wagtail_serve"
 MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not stored
+# Where a visitor's own CSRF token goes in a stored page: no word a page could hold by chance.
+TOKEN_PLACEHOLDER = b"[[cesiq-csrf-token-5f0c2e]]"
+CSRF_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % csrf.CSRF_TOKEN_LENGTH)
 
 
 def max_seconds():
@@ -387,7 +400,7 @@ def storable(request, response):
     match = getattr(request, "resolver_match", None)
     if match is None or match.url_name != STORED_VIEW:
         return False
-    if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+    if set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
         return False
     cache_control = response.get("Cache-Control", "")
     if any(word in cache_control for word in ("private", "no-cache", "no-store")):
@@ -401,6 +414,13 @@ def _private(response):
         "text/html"
     ):
         patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _theirs_only(response):
+    """A page holding a visitor's own values: for them alone, never kept by any cache."""
+    response.headers.pop("Cache-Control", None)
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
@@ -439,21 +459,26 @@ class PageCacheMiddleware:
             logger.warning("page cache unavailable: %s", exc)
         now = time.time()
         if entry and generation and entry["generation"] == generation and entry["until"] > now:
-            return self._hit(entry, now)
+            return self._hit(entry, now, request)
 
         response = self.get_response(request)
         if generation is None or not storable(request, response):
             return _private(response)
         seconds = _lifetime(now)
+        content, with_token = _without_token(request, response)
         if seconds <= 0:
-            return _public(response, 0)
-        _public(response, seconds)
+            return _theirs_only(response) if with_token else _public(response, 0)
+        if with_token:
+            _theirs_only(response)
+        else:
+            _public(response, seconds)
         entry = {
             "generation": generation,
             "until": now + seconds,
             "status": response.status_code,
             "headers": list(response.items()),
-            "content": response.content,
+            "content": content,
+            "token": with_token,
         }
         try:
             cache.set(key, entry, seconds)
@@ -462,10 +487,40 @@ class PageCacheMiddleware:
         response["X-Page-Cache"] = "miss"
         return response
 
-    def _hit(self, entry, now):
-        response = HttpResponse(entry["content"], status=entry["status"])
+    def _hit(self, entry, now, request):
+        content = entry["content"]
+        if entry.get("token"):
+            content = content.replace(TOKEN_PLACEHOLDER, _token_for(request).encode())
+        response = HttpResponse(content, status=entry["status"])
         for name, value in entry["headers"]:
             response[name] = value
-        _public(response, entry["until"] - now)
+        if entry.get("token"):
+            # The CSRF cookie, set or renewed as the CSRF middleware does for a rendered form.
+            csrf.CsrfViewMiddleware(self.get_response).process_response(request, response)
+        else:
+            _public(response, entry["until"] - now)
         response["X-Page-Cache"] = "hit"
         return response
+
+
+def _without_token(request, response):
+    """The page's content with the visitor's CSRF tokens replaced by the placeholder, and
+    whether it asked for one (the CSRF middleware then set its cookie)."""
+    if settings.CSRF_COOKIE_NAME not in response.cookies:
+        return response.content, False
+    secret = request.META.get("CSRF_COOKIE")
+
+    def token(match):
+        # Django's own unmasking: a random run of letters never unmasks to the secret.
+        if secret and csrf._unmask_cipher_token(match.group().decode()) == secret:
+            return TOKEN_PLACEHOLDER
+        return match.group()
+
+    return CSRF_TOKEN.sub(token, response.content), True
+
+
+def _token_for(request):
+    """A CSRF token of the visitor's secret: their cookie's, or a new one (its cookie then goes
+    with the response), as the CSRF middleware and `{% csrf_token %}` make it."""
+    csrf.CsrfViewMiddleware(lambda request: None).process_request(request)
+    return csrf.get_token(request)

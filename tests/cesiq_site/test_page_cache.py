@@ -1,10 +1,11 @@
 """The page cache for anonymous visitors (cesiq_site/pagecache.py).
 
 Public pages are stored and served again to visitors without a session; a visitor with a
-cart, a message or a login never gets a stored page; a page that renders a form token is
-never stored. Each change a page may show (publishing, unpublishing, moving, deleting,
-translating a page; editing or publishing a venue, theme or producer; an order placed, paid,
-cancelled or run out; places or stock changed) shows on the very next request.
+cart, a message or a login never gets a stored page; a page with a form token is stored
+without it, and each visitor gets a token of their own. Each change a page may show
+(publishing, unpublishing, moving, deleting, translating a page; editing or publishing a
+venue, theme or producer; an order placed, paid, cancelled or run out; places or stock
+changed) shows on the very next request.
 """
 
 import time
@@ -12,12 +13,14 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.core.cache import cache
+from django.middleware import csrf
 from django.test import Client
 from django.utils import timezone
 from wagtail.models import Locale
 
-from cesiq_site import render_cache
+from cesiq_site import pagecache, render_cache
 from events.models import EventIndexPage, EventPage, Theme, Venue
 from home.models import StandardPage
 from orders import services
@@ -185,13 +188,61 @@ def test_a_logged_in_editor_is_never_served_nor_stored(client, django_user_model
     assert "wagtail-userbar" not in get(Client(), "/").content.decode()
 
 
-def test_a_page_with_a_form_token_is_never_stored(client):
+def form_token(response):
+    field = BeautifulSoup(response.content, "html.parser").select_one(
+        "form.registration-form input[name=csrfmiddlewaretoken]"
+    )
+    return field["value"]
+
+
+def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_their_own():
     url = activity("atelier-consommation-equitable").url + "inscription/"
-    first = get(client, url)
-    assert "csrfmiddlewaretoken" in first.content.decode()
-    second = Client().get(url)
-    assert second.get("X-Page-Cache") is None
-    assert "private" in second["Cache-Control"]
+    first_visitor = Client(enforce_csrf_checks=True)
+    first = get(first_visitor, url)
+    assert first["X-Page-Cache"] == "miss"
+    first_token = form_token(first)
+    first_secret = first_visitor.cookies[settings.CSRF_COOKIE_NAME].value
+    assert csrf._unmask_cipher_token(first_token) == first_secret
+    # For this visitor alone: no shared cache may keep it, and what is stored holds no token.
+    assert first["Cache-Control"] == "private, no-store"
+    stored = cache.get(pagecache.cache_key(first.wsgi_request))["content"]
+    assert first_token.encode() not in stored and pagecache.TOKEN_PLACEHOLDER in stored
+
+    # A new visitor: served from the cache, with a token of their own and its cookie.
+    newcomer = Client(enforce_csrf_checks=True)
+    second = get(newcomer, url)
+    assert second["X-Page-Cache"] == "hit"
+    assert second["Cache-Control"] == "private, no-store"
+    second_secret = newcomer.cookies[settings.CSRF_COOKIE_NAME].value
+    assert second_secret != first_secret
+    second_token = form_token(second)
+    assert csrf._unmask_cipher_token(second_token) == second_secret
+    assert pagecache.TOKEN_PLACEHOLDER not in second.content
+    # The rest of the page is the one rendered for the first visitor.
+    assert second.content.replace(second_token.encode(), b"") == first.content.replace(
+        first_token.encode(), b""
+    )
+
+    # The token works (the empty form is checked: 400 with its errors); another's is refused.
+    assert newcomer.post(url, {"csrfmiddlewaretoken": second_token}).status_code == 400
+    stranger = Client(enforce_csrf_checks=True)
+    stranger.cookies[settings.CSRF_COOKIE_NAME] = "x" * 32
+    assert stranger.post(url, {"csrfmiddlewaretoken": second_token}).status_code == 403
+
+    # A visitor coming back keeps their secret: a new token of it, the cookie renewed.
+    again = get(first_visitor, url)
+    assert again["X-Page-Cache"] == "hit"
+    assert form_token(again) != first_token
+    assert csrf._unmask_cipher_token(form_token(again)) == first_secret
+    assert first_visitor.cookies[settings.CSRF_COOKIE_NAME].value == first_secret
+
+    # A bad cookie is replaced, as the CSRF middleware does.
+    broken = Client(enforce_csrf_checks=True)
+    broken.cookies[settings.CSRF_COOKIE_NAME] = "not a secret!"
+    response = get(broken, url)
+    assert response["X-Page-Cache"] == "hit"
+    secret = broken.cookies[settings.CSRF_COOKIE_NAME].value
+    assert len(secret) == 32 and csrf._unmask_cipher_token(form_token(response)) == secret
 
 
 def test_a_post_is_never_served_from_the_cache(client):
