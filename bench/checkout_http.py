@@ -286,6 +286,7 @@ class Browser:
 
 
 ACTIVITY_PAGE_CACHE = []  # X-Page-Cache of each buyer's first request (list.append: thread-safe)
+FORM_PAGE_CACHE = []  # and of their registration form
 
 
 def buyer(number, base, activity_path):
@@ -300,6 +301,7 @@ def buyer(number, base, activity_path):
             return "error", 0, f"activity page answered {status}"
         register = base + activity_path + "inscription/"
         status, _loc, page = browser.request("GET", register)
+        FORM_PAGE_CACHE.append(browser.page_cache)
         parser = FormParser()
         parser.feed(page)
         if status == 200 and "csrfmiddlewaretoken" not in parser.fields:
@@ -745,6 +747,8 @@ def main(argv=None):
         print(f"landed before paid:   {waiting} (the page said « en attente »)")
         hits = ACTIVITY_PAGE_CACHE.count("hit")
         print(f"activity page cached: {hits} of {len(ACTIVITY_PAGE_CACHE)} buyers")
+        hits = FORM_PAGE_CACHE.count("hit")
+        print(f"form page cached:     {hits} of {len(FORM_PAGE_CACHE)} buyers")
         site_cpu = cpu_after["site"] - cpu_before["site"]
         db_cpu = cpu_after["database"] - cpu_before["database"]
         if paid:

@@ -749,9 +749,11 @@ class EventDate(Orderable):
         return gettext("Cette date n'accepte plus d'inscriptions.")
 
     @classmethod
-    def of_line(cls, line):
-        """The date an order line's tickets are for, read from the places it takes."""
-        return cls.objects.get(quota__order_lines=line)
+    def of_line(cls, line, with_page=False):
+        """The date an order line's tickets are for, read from the places it takes; with its
+        activity page read in the same query when asked."""
+        dates = cls.objects.select_related("page") if with_page else cls.objects
+        return dates.get(quota__order_lines=line)
 
     def lines(self):
         """Order lines taking places on this date, whatever their order's state."""
@@ -1028,8 +1030,8 @@ class TicketType(Purchasable, Orderable):
         """Buyers may cancel until `cancellation_hours` before the date starts."""
         from datetime import timedelta
 
-        date = EventDate.of_line(line)
-        return date.start - timedelta(hours=self.page.specific.cancellation_hours)
+        date = EventDate.of_line(line, with_page=True)  # the page of this ticket type too
+        return date.start - timedelta(hours=date.page.cancellation_hours)
 
     def confirmation_extras(self, line, language):
         """Each attendee's ticket (QR code inline), the date's .ics, and the online link."""
@@ -1038,8 +1040,8 @@ class TicketType(Purchasable, Orderable):
 
         from .tickets import calendar, qr_png, vevent
 
-        date = EventDate.of_line(line)
-        page = self.page.specific
+        date = EventDate.of_line(line, with_page=True)  # the page of this ticket type too
+        page = date.page
         site_url = settings.WAGTAILADMIN_BASE_URL
         with translation.override(language):
             shown = page.localized.specific

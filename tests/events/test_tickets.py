@@ -78,6 +78,23 @@ def test_the_receipt_of_tickets_reads_its_lines_once_and_no_delivery_or_workshop
     assert not any(t in ('"shop_fulfilment"', '"schools_workshopbooking"') for t in tables), tables
 
 
+def test_the_cancellation_deadline_reads_the_date_and_its_page_at_once(
+    registered, django_assert_num_queries
+):
+    """The receipt asks each ticket line until when its buyer may cancel: the line's date and
+    its activity page (the hours before it starts) are one query, not two."""
+    from datetime import timedelta
+
+    from events.models import EventDate
+
+    line = registered.lines.get()
+    ticket = line.item
+    date = EventDate.objects.get(quota__order_lines=line)
+    with django_assert_num_queries(1):
+        deadline = ticket.buyer_cancellation_deadline(line)
+    assert deadline == date.start - timedelta(hours=date.page.cancellation_hours)
+
+
 def test_online_link_only_in_the_registrants_email(
     client, demo_site, django_capture_on_commit_callbacks
 ):
