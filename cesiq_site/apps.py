@@ -19,8 +19,9 @@ CONTENT_APPS = {
     "taggit",
 }
 # Rows of other apps that change what a public page or form shows: whether a gift gets an
-# official receipt (the registration form and the shop's checkout ask for the donor's address).
-CONTENT_MODELS = {"donations.charitysettings"}
+# official receipt (the registration form and the shop's checkout ask for the donor's address),
+# whether orders collect taxes (the totals shown and charged; the tax numbers on receipts).
+CONTENT_MODELS = {"donations.charitysettings", "orders.ordersettings"}
 # Rows written while a public page is rendered, or that no public page shows: who registered,
 # who came in at the door, who waits for a place, what was shipped (staff pages and emails
 # show them; the places they stand for are counted from order lines and holds).

@@ -251,6 +251,15 @@ class Totals:
         return self.subtotal - self.discount
 
 
+def current_settings():
+    """The order settings, read once per content generation in a request (every order placed
+    and every checkout page asks for them; saving them starts a new generation: see
+    cesiq_site/apps.py). Read-only: the same object serves every request of the process."""
+    from cesiq_site.render_cache import shared
+
+    return shared("order settings", OrderSettings.load)
+
+
 def order_totals(
     lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC, discountable=None
 ):
@@ -265,7 +274,7 @@ def order_totals(
     """
     gross = [unit_price * quantity for _category, unit_price, quantity, _where in lines]
     discounts = allocate_discount(discount, gross, discountable)
-    order_settings = OrderSettings.load()
+    order_settings = current_settings()
     nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
     groups = {tax_province: []}
     for (category, _p, _q, where), net in zip(lines, nets, strict=True):

@@ -924,3 +924,37 @@ def test_the_gift_offer_is_read_once_and_a_charity_settings_change_shows_at_once
     charity.registered_charity = True
     committed(charity.save)
     assert asks_for_the_address()
+
+
+def test_the_order_settings_are_read_once_and_a_tax_change_applies_to_the_next_order(
+    client, committed, fake_stripe
+):
+    """Every order placed reads whether taxes are collected: kept for the generation (no
+    `orders_ordersettings` read for the second buyer), and saving the settings applies to
+    the very next order."""
+    from orders.models import Order, OrderSettings
+    from tests.events.conftest import registration_data
+
+    activity = EventPage.objects.get(
+        slug="atelier-consommation-equitable", locale__language_code="fr"
+    )
+    regular = activity.source.ticket_types.get(name="Régulier")
+
+    def register(email):
+        data = registration_data(activity, **{f"quantity_{regular.pk}": 1}, buyer_email=email)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(activity.url + "inscription/", data).status_code == 302
+        reads = [q for q in captured if 'FROM "orders_ordersettings"' in q["sql"]]
+        return Order.objects.get(buyer_email=email), reads
+
+    settings_row = OrderSettings.load()
+    assert not settings_row.taxes_enabled
+    first, _reads = register("une@example.org")
+    assert (first.gst, first.qst, first.total) == (0, 0, 25)
+    second, reads = register("deux@example.org")
+    assert not reads, "read again"
+
+    settings_row.taxes_enabled = True
+    committed(settings_row.save)
+    third, _reads = register("trois@example.org")
+    assert third.gst > 0 and third.qst > 0 and third.total > 25
