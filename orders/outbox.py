@@ -3,12 +3,13 @@ causes it, and sent by Celery only after that transaction commits.
 
 - `queue_email` is idempotent on its key, so one business event queues one email.
 - `send_now` claims the row with a lease in its own committed transaction (no other worker
-  takes it while the lease runs), sends it with a Message-ID that is the same on every
-  attempt, and marks it sent in its own committed transaction as soon as the server has
-  accepted it. A worker killed before the server's acceptance loses nothing: the lease
-  expires and the email is sent again. Killed between the acceptance and the mark, the email
-  is sent twice, with the same Message-ID, so a duplicate can be recognised; that window is a
-  couple of database round trips long.
+  takes it while the lease runs; a row written inside `sent_by_caller` is leased to its
+  writer from the start, which sends it without that claim), sends it with a Message-ID that
+  is the same on every attempt (made of the row's id and key), and marks it sent in its own
+  committed transaction as soon as the server has accepted it. A worker killed before the
+  server's acceptance loses nothing: the lease expires and the email is sent again. Killed
+  between the acceptance and the mark, the email is sent twice, with the same Message-ID, so
+  a duplicate can be recognised; that window is a couple of database round trips long.
 - `sweep_outbox`, run periodically, sends rows left pending: the broker was down when they
   were written, a worker died holding them (expired lease), or a send failed and its backoff
   is over. After MAX_ATTEMPTS the row is given up ("failed") so that staff see it.
@@ -49,44 +50,46 @@ class SendFailed(Exception):
         self.retry_in = retry_in
 
 
-# Inside `sent_by_caller()`: the ids of the emails queued, which the caller sends itself once
-# its transaction has committed, instead of one Celery task per email.
+# Inside `sent_by_caller()`: the emails queued, leased to the caller, which sends them itself
+# once its transaction has committed, instead of one Celery task per email.
 _sent_by_caller = contextvars.ContextVar("outbox_sent_by_caller", default=None)
 
 
 @contextlib.contextmanager
 def sent_by_caller():
-    """Emails queued inside this block are not handed to Celery: their ids are collected in
-    the list this yields, for the caller to pass to `send_queued` after its commit. A task
-    that writes emails (a paid order's confirmation) sends them in the same task: a Celery
-    task per email costs the worker more CPU than building the email does. Nothing is lost
-    if the caller dies before sending: the rows are pending, and the sweep sends them."""
-    ids = []
-    token = _sent_by_caller.set(ids)
+    """Inside this block, `queue_email` leaves the dispatching to the caller: it appends each
+    row to the list this yields, for the caller to pass to `send_queued` after its commit. A
+    task that writes emails (a paid order's confirmation) sends them in the same task: a
+    Celery task per email costs the worker more CPU than building the email does. The rows
+    are written with the caller's lease, so that sending them needs no claim of its own (a
+    transaction less per email). Nothing is lost if the caller dies before sending: the rows
+    are pending, and the sweep sends them once the lease has run out."""
+    emails = []
+    token = _sent_by_caller.set(emails)
     try:
-        yield ids
+        yield emails
     finally:
         _sent_by_caller.reset(token)
 
 
-def send_queued(email_ids):
-    """Send these committed outbox rows now (see `sent_by_caller`). A row the mail server
-    refused is retried by its own task after its backoff, as `send_outbox_email` would; any
-    other error (the database) hands the row to a task. Never raises."""
+def send_queued(emails):
+    """Send these committed outbox rows, leased to this caller, now (see `sent_by_caller`). A
+    row the mail server refused is retried by its own task after its backoff, as
+    `send_outbox_email` would; after any other error (the database), the sweep sends it once
+    its lease has run out. Never raises."""
     from .tasks import send_outbox_email
 
-    for email_id in email_ids:
+    for email in emails:
         try:
-            send_now(email_id)
+            send_claimed(email)
         except SendFailed as exc:
             logger.warning("outbox: %s; retried in %s s", exc, exc.retry_in)
             try:
-                send_outbox_email.apply_async((email_id,), countdown=exc.retry_in)
+                send_outbox_email.apply_async((email.pk,), countdown=exc.retry_in)
             except Exception as error:  # the broker is down: the sweep sends it later
-                logger.warning("outbox: email %s left for the sweep: %s", email_id, error)
+                logger.warning("outbox: email %s left for the sweep: %s", email.pk, error)
         except Exception as exc:
-            logger.warning("outbox: email %s not sent here (%s); dispatched", email_id, exc)
-            dispatch(email_id)
+            logger.warning("outbox: email %s left for the sweep: %s", email.pk, exc)
 
 
 def queue_email(
@@ -115,7 +118,16 @@ def queue_email(
         subject_text = french_text(subject_text)
         body_text = french_text(body_text)
         body_html = french_html(body_html)
+    caller_sends = _sent_by_caller.get()
+    lease = {}
+    if caller_sends is not None:
+        lease = {
+            "attempts": 1,
+            "claim_token": uuid.uuid4().hex,
+            "claimed_until": timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        }
     email = OutboxEmail.objects.create(
+        **lease,
         key=key,
         order=order,
         to=to,
@@ -134,9 +146,8 @@ def queue_email(
         ],
         headers=dict(headers or {}),
     )
-    sent_by_caller_ids = _sent_by_caller.get()
-    if sent_by_caller_ids is not None:
-        sent_by_caller_ids.append(email.pk)
+    if caller_sends is not None:
+        caller_sends.append(email)
     else:
         transaction.on_commit(lambda: dispatch(email.pk), robust=True)
     return email
@@ -217,6 +228,13 @@ def send_now(email_id):
     email = claim(email_id)
     if email is None:  # already sent, given up, or another worker holds the lease
         return False
+    return send_claimed(email)
+
+
+def send_claimed(email):
+    """Send a row this worker holds the lease of (`claim`, or written inside `sent_by_caller`);
+    True once the server accepted it, SendFailed otherwise (see `send_now`)."""
+    email.message_id = email.message_id or message_id_for(email)
     connection = get_connection()
     try:
         connection.open()  # opened here, so that send_messages leaves it open for QUIT below
@@ -229,12 +247,14 @@ def send_now(email_id):
         OutboxEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
             claimed_until=timezone.now() + timedelta(seconds=wait),
             last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            message_id=email.message_id,
         )
         raise SendFailed(email.pk, wait, exc) from exc
     # The server has accepted it: say so at once, in a transaction of its own (autocommit).
     marked = OutboxEmail.objects.filter(pk=email.pk, state=OutboxEmail.State.PENDING).update(
         state=OutboxEmail.State.SENT,
         sent_at=timezone.now(),
+        message_id=email.message_id,
         last_error="",
         claim_token="",
         claimed_until=None,

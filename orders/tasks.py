@@ -35,11 +35,11 @@ def send_outbox_email(self, email_id):
 def write_confirmation(order_id):
     """Build a paid order's confirmation and staff notification into the outbox (once), then
     send them from this task (not a task each: see `outbox.sent_by_caller`)."""
-    with outbox.sent_by_caller() as email_ids:
+    with outbox.sent_by_caller() as emails:
         written = services.write_confirmation(order_id)
     # Its transaction has committed (on_commit runs at once outside a transaction; in an
     # eager task inside one, after it commits, as the tasks per email would have been).
-    transaction.on_commit(lambda: outbox.send_queued(email_ids), robust=True)
+    transaction.on_commit(lambda: outbox.send_queued(emails), robust=True)
     return written
 
 

@@ -122,3 +122,56 @@ def test_the_celery_task_retries_a_refusal_after_the_backoff(email, settings, mo
     with pytest.raises(RuntimeError, match="retry scheduled"):
         send_outbox_email.run(email.pk)
     assert countdowns == [30]
+
+
+def queue_for_caller(key="test:caller"):
+    """An email queued by a caller that sends it itself (a confirmation task)."""
+    with outbox.sent_by_caller() as emails:
+        outbox.queue_email(
+            key=key,
+            to="awa@example.org",
+            language="fr",
+            template="order_expired",
+            context={"order": None},
+            subject=lambda: "Votre commande",
+        )
+    return emails
+
+
+def test_an_email_its_writer_sends_is_leased_to_it_and_sent_without_a_claim(
+    settings, django_assert_num_queries
+):
+    settings.OUTBOX_LEASE_SECONDS = 300
+    [email] = queue_for_caller()
+    row = OutboxEmail.objects.get(pk=email.pk)
+    assert row.attempts == 1 and row.claim_token == email.claim_token != ""
+    assert row.claimed_until > later(290)
+    # No one else takes it while its writer holds it.
+    assert outbox.send_now(email.pk) is False and mail.outbox == []
+
+    with django_assert_num_queries(1):  # the mark: no claim of its own
+        outbox.send_queued([email])
+    [sent] = mail.outbox
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.claim_token) == (OutboxEmail.State.SENT, 1, "")
+    assert sent.message()["Message-ID"] == row.message_id == outbox.message_id_for(row)
+
+
+def test_an_email_whose_writer_died_before_sending_is_sent_by_the_sweep_after_the_lease():
+    [email] = queue_for_caller()  # … and the worker dies here, before `send_queued`
+    assert outbox.sweep_outbox(older_than=timedelta(0)) == 0
+    OutboxEmail.objects.filter(pk=email.pk).update(claimed_until=timezone.now())  # time passes
+    assert outbox.sweep_outbox(older_than=timedelta(0)) == 1
+    row = OutboxEmail.objects.get(pk=email.pk)
+    assert (row.state, row.attempts) == (OutboxEmail.State.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_its_writer_could_not_hand_over_is_retried_after_its_backoff(settings):
+    settings.EMAIL_BACKEND = "tests.orders.test_outbox_lease.DisconnectingBackend"
+    [email] = queue_for_caller()
+    outbox.send_queued([email])  # refused: a task is queued for after the backoff
+    row = OutboxEmail.objects.get(pk=email.pk)
+    assert row.state == OutboxEmail.State.PENDING and "Connection" in row.last_error
+    assert row.claimed_until > later(outbox.backoff(1) - 5)
+    assert row.message_id == outbox.message_id_for(row)
