@@ -74,6 +74,12 @@ def celery_worker(redis_url, settings):
     )
     # Through Django's settings: Celery 5.6 reads CELERY_* settings before app.conf changes.
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Whatever broker connection an earlier test of this process left pooled (a fault test's
+    # own Redis) is dropped: the task goes to the broker the worker reads.
+    from cesiq_site.celery import app
+    from tests.faults import forget_connections
+
+    forget_connections(app)
     try:
         yield worker
     finally:
@@ -94,4 +100,6 @@ def test_real_worker_runs_a_task_from_redis(celery_worker):
         assert celery_worker.poll() is None, celery_worker.stdout.read().decode()
         time.sleep(0.2)
     else:
-        pytest.fail("the worker did not run the task within 60 s")
+        celery_worker.terminate()
+        output = celery_worker.communicate(timeout=20)[0].decode(errors="replace")
+        pytest.fail(f"the worker did not run the task within 60 s; it said:\n{output}")
