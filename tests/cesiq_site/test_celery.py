@@ -52,6 +52,18 @@ def redis_url():
 @pytest.fixture
 def celery_worker(redis_url, settings):
     """A real `celery worker` process on Redis, with the test settings."""
+    # Through Django's settings: Celery 5.6 reads CELERY_* settings before app.conf changes.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Whatever broker connection an earlier test of this process left pooled (a fault test's
+    # own Redis) is dropped: the task goes to the broker the worker reads. And the tasks that
+    # earlier tests of this process queued there with eager mode off (a confirmation, a
+    # waiting-list offer) are dropped: the worker would run them first, on a database it does
+    # not have (seen once: a minute of failing confirmations and their retries before the ping).
+    from cesiq_site.celery import app
+    from tests.faults import forget_connections
+
+    forget_connections(app)
+    app.control.purge()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="cesiq_site.settings.test")
     worker = subprocess.Popen(
         [
@@ -72,14 +84,6 @@ def celery_worker(redis_url, settings):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    # Through Django's settings: Celery 5.6 reads CELERY_* settings before app.conf changes.
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    # Whatever broker connection an earlier test of this process left pooled (a fault test's
-    # own Redis) is dropped: the task goes to the broker the worker reads.
-    from cesiq_site.celery import app
-    from tests.faults import forget_connections
-
-    forget_connections(app)
     try:
         yield worker
     finally:
