@@ -6,6 +6,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from cesiq_site import ratelimit
@@ -142,9 +143,14 @@ def register(request, page):
                 return redirect(order.get_absolute_url())
             return redirect(checkout_url)
     status = 400 if request.method == "POST" else 200
-    return TemplateResponse(
+    response = TemplateResponse(
         request, "events/register.html", {"page": page, "form": form}, status=status
     )
+    if offer is not None:
+        # A waiting-list offer's form is for the person offered, and for as long as the offer
+        # is open: never stored by the page cache (nothing announces its use to the cache).
+        patch_cache_control(response, private=True)
+    return response
 
 
 def ticket(request, code):

@@ -245,6 +245,29 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert len(secret) == 32 and csrf._unmask_cipher_token(form_token(response)) == secret
 
 
+def test_the_form_of_a_waiting_list_offer_is_never_stored():
+    """Its link is for the person offered, and its use is no change the cache hears of."""
+    from events.models import WaitingListEntry
+
+    page = activity("atelier-consommation-equitable")
+    entry = WaitingListEntry.objects.create(
+        date=page.source.upcoming_dates[0],
+        name="Awa Diallo",
+        email="awa@example.org",
+        language="fr",
+        places=1,
+        state=WaitingListEntry.State.OFFERED,
+        offered_at=timezone.now(),
+        offer_expires_at=timezone.now() + timedelta(hours=1),
+    )
+    url = page.url + f"inscription/?offre={entry.token}"
+    first = get(Client(), url)
+    assert entry.token in first.content.decode()  # the offer's form
+    assert "private" in first["Cache-Control"]
+    second = get(Client(), url)
+    assert second.get("X-Page-Cache") is None and "private" in second["Cache-Control"]
+
+
 def test_a_post_is_never_served_from_the_cache(client):
     assert served_from_cache(client, "/")
     response = client.post("/", {})
