@@ -146,9 +146,10 @@ def register(request, page):
     response = TemplateResponse(
         request, "events/register.html", {"page": page, "form": form}, status=status
     )
-    if offer is not None:
-        # A waiting-list offer's form is for the person offered, and for as long as the offer
-        # is open: never stored by the page cache (nothing announces its use to the cache).
+    if offer is not None or code:
+        # A waiting-list offer's form is for the person offered, for as long as the offer is
+        # open; a code's (a discount, a member's prices) for as long as the code is good:
+        # never stored by the page cache (nothing announces their use to the cache).
         patch_cache_control(response, private=True)
     return response
 

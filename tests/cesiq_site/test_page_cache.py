@@ -245,8 +245,9 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert len(secret) == 32 and csrf._unmask_cipher_token(form_token(response)) == secret
 
 
-def test_the_form_of_a_waiting_list_offer_is_never_stored():
-    """Its link is for the person offered, and its use is no change the cache hears of."""
+def test_the_form_of_a_waiting_list_offer_or_of_a_code_is_never_stored():
+    """Its link is for the person offered (or who has the code), and its use is no change the
+    cache hears of."""
     from events.models import WaitingListEntry
 
     page = activity("atelier-consommation-equitable")
@@ -266,6 +267,11 @@ def test_the_form_of_a_waiting_list_offer_is_never_stored():
     assert "private" in first["Cache-Control"]
     second = get(Client(), url)
     assert second.get("X-Page-Cache") is None and "private" in second["Cache-Control"]
+
+    url = page.url + "inscription/?code=BIENVENUE"
+    get(Client(), url)
+    again = get(Client(), url)
+    assert again.get("X-Page-Cache") is None and "private" in again["Cache-Control"]
 
 
 def test_a_post_is_never_served_from_the_cache(client):
