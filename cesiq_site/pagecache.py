@@ -15,7 +15,9 @@ registration form) is stored with every token of the visitor's CSRF secret repla
 placeholder (found by unmasking, wherever it is in the page), and each visitor it is served to
 gets a token of their own, made at that moment: of their cookie's secret, or of a new one
 sent with its cookie, as Django's CSRF middleware does for a rendered form. Such a page is sent
-`private, no-store`: a shared cache (a CDN) cannot fill it in. Forms with the time trap
+`private, no-store`: a shared cache (a CDN) cannot fill it in. (A registration form opened
+from a waiting-list offer or with a code says `private` and is never stored: events/views.py.)
+Forms with the time trap
 (cesiq_site/antispam.py) carry the stamp of when the page was rendered, as before: older,
 never younger, so a person is never "too fast". The product page's "add to cart" form carries
 no token at all, so that product pages are public; `shop.views.cart_add` checks the request's
