@@ -87,8 +87,6 @@ GENERATION_KEY = "pagecache:generation"  # content: pages, snippets, settings, i
 PLACES_KEY = "pagecache:places"  # what pages say about places and stock left
 STORED_VIEW = "wagtail_serve"
 MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not stored
-# Where a visitor's own CSRF token goes in a stored page: no word a page could hold by chance.
-TOKEN_PLACEHOLDER = b"[[cesiq-csrf-token-5f0c2e]]"
 CSRF_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % csrf.CSRF_TOKEN_LENGTH)
 
 
@@ -466,11 +464,15 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if generation is None or not storable(request, response):
             return _private(response)
+        content, placeholder = response.content, None
+        if settings.CSRF_COOKIE_NAME in response.cookies:
+            content, placeholder = _without_token(request, response)
+            if placeholder is None:
+                return _private(response)
         seconds = _lifetime(now)
-        content, with_token = _without_token(request, response)
         if seconds <= 0:
-            return _theirs_only(response) if with_token else _public(response, 0)
-        if with_token:
+            return _theirs_only(response) if placeholder else _public(response, 0)
+        if placeholder:
             _theirs_only(response)
         else:
             _public(response, seconds)
@@ -480,7 +482,7 @@ class PageCacheMiddleware:
             "status": response.status_code,
             "headers": list(response.items()),
             "content": content,
-            "token": with_token,
+            "token": placeholder,
         }
         try:
             cache.set(key, entry, seconds)
@@ -492,7 +494,7 @@ class PageCacheMiddleware:
     def _hit(self, entry, now, request):
         content = entry["content"]
         if entry.get("token"):
-            content = content.replace(TOKEN_PLACEHOLDER, _token_for(request).encode())
+            content = content.replace(entry["token"], _token_for(request).encode())
         response = HttpResponse(content, status=entry["status"])
         for name, value in entry["headers"]:
             response[name] = value
@@ -506,19 +508,24 @@ class PageCacheMiddleware:
 
 
 def _without_token(request, response):
-    """The page's content with the visitor's CSRF tokens replaced by the placeholder, and
-    whether it asked for one (the CSRF middleware then set its cookie)."""
-    if settings.CSRF_COOKIE_NAME not in response.cookies:
-        return response.content, False
+    """The content of a page that asked for a CSRF token (the CSRF middleware then set its
+    cookie), with every token of the visitor's secret replaced by a placeholder of its own
+    (random: no text of the page can be it), and that placeholder; (content, None) when the
+    page holds no such token. A cookie set for another reason (a malformed one replaced) on a
+    page without a form says nothing about the page: it is then not stored at all."""
     secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return response.content, None
+    placeholder = f"[[csrf-token-{uuid.uuid4().hex}]]".encode()
 
     def token(match):
         # Django's own unmasking: a random run of letters never unmasks to the secret.
-        if secret and csrf._unmask_cipher_token(match.group().decode()) == secret:
-            return TOKEN_PLACEHOLDER
+        if csrf._unmask_cipher_token(match.group().decode()) == secret:
+            return placeholder
         return match.group()
 
-    return CSRF_TOKEN.sub(token, response.content), True
+    content = CSRF_TOKEN.sub(token, response.content)
+    return content, placeholder if placeholder in content else None
 
 
 def _token_for(request):

@@ -150,7 +150,7 @@ def register(request, page):
         # A waiting-list offer's form is for the person offered, for as long as the offer is
         # open; a code's (a discount, a member's prices) for as long as the code is good:
         # never stored by the page cache (nothing announces their use to the cache).
-        patch_cache_control(response, private=True)
+        patch_cache_control(response, private=True, no_store=True)
     return response
 
 

@@ -205,8 +205,9 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert csrf._unmask_cipher_token(first_token) == first_secret
     # For this visitor alone: no shared cache may keep it, and what is stored holds no token.
     assert first["Cache-Control"] == "private, no-store"
-    stored = cache.get(pagecache.cache_key(first.wsgi_request))["content"]
-    assert first_token.encode() not in stored and pagecache.TOKEN_PLACEHOLDER in stored
+    stored = cache.get(pagecache.cache_key(first.wsgi_request))
+    assert first_token.encode() not in stored["content"]
+    assert stored["token"].startswith(b"[[csrf-token-") and stored["token"] in stored["content"]
 
     # A new visitor: served from the cache, with a token of their own and its cookie.
     newcomer = Client(enforce_csrf_checks=True)
@@ -217,7 +218,7 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert second_secret != first_secret
     second_token = form_token(second)
     assert csrf._unmask_cipher_token(second_token) == second_secret
-    assert pagecache.TOKEN_PLACEHOLDER not in second.content
+    assert stored["token"] not in second.content
     # The rest of the page is the one rendered for the first visitor.
     assert second.content.replace(second_token.encode(), b"") == first.content.replace(
         first_token.encode(), b""
@@ -245,6 +246,20 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert len(secret) == 32 and csrf._unmask_cipher_token(form_token(response)) == secret
 
 
+def test_a_malformed_csrf_cookie_on_a_page_without_a_form_stores_nothing():
+    """Django replaces a malformed CSRF cookie on any page: that cookie says nothing about the
+    page, which is then neither stored (for this visitor) nor made private for others."""
+    odd = Client()
+    odd.cookies[settings.CSRF_COOKIE_NAME] = "x"
+    response = get(odd, "/")
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+    assert response["Cache-Control"] == "private, no-store"
+    assert cache.get(pagecache.cache_key(response.wsgi_request)) is None
+    first, second = get(Client(), "/"), get(Client(), "/")
+    assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
+    assert "public" in second["Cache-Control"] and not second.cookies
+
+
 def test_the_form_of_a_waiting_list_offer_or_of_a_code_is_never_stored():
     """Its link is for the person offered (or who has the code), and its use is no change the
     cache hears of."""
@@ -264,7 +279,7 @@ def test_the_form_of_a_waiting_list_offer_or_of_a_code_is_never_stored():
     url = page.url + f"inscription/?offre={entry.token}"
     first = get(Client(), url)
     assert entry.token in first.content.decode()  # the offer's form
-    assert "private" in first["Cache-Control"]
+    assert first["Cache-Control"] == "private, no-store"
     second = get(Client(), url)
     assert second.get("X-Page-Cache") is None and "private" in second["Cache-Control"]
 
