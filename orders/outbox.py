@@ -61,9 +61,10 @@ def sent_by_caller():
     row to the list this yields, for the caller to pass to `send_queued` after its commit. A
     task that writes emails (a paid order's confirmation) sends them in the same task: a
     Celery task per email costs the worker more CPU than building the email does. The rows
-    are written with the caller's lease, so that sending them needs no claim of its own (a
-    transaction less per email). Nothing is lost if the caller dies before sending: the rows
-    are pending, and the sweep sends them once the lease has run out."""
+    are written with the caller's lease, so that sending them needs no claim of its own, only
+    the lease renewed (`renew`: one statement instead of a transaction of two). Nothing is lost
+    if the caller dies before sending: the rows are pending, and the sweep sends them once the
+    lease has run out."""
     emails = []
     token = _sent_by_caller.set(emails)
     try:
@@ -81,7 +82,8 @@ def send_queued(emails):
 
     for email in emails:
         try:
-            send_claimed(email)
+            if renew(email):
+                send_claimed(email)
         except SendFailed as exc:
             logger.warning("outbox: %s; retried in %s s", exc, exc.retry_in)
             try:
@@ -229,6 +231,19 @@ def send_now(email_id):
     if email is None:  # already sent, given up, or another worker holds the lease
         return False
     return send_claimed(email)
+
+
+def renew(email, now=None):
+    """Whether the row is still pending and leased to this worker, its lease renewed from now
+    (one statement): written leased to its writer, it may wait a while to be sent (the rest of
+    the writer's work, the emails before it), and is not sent by a writer whose lease ran out
+    (the sweep may have it) or whose row was rolled back."""
+    until = (now or timezone.now()) + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    renewed = OutboxEmail.objects.filter(
+        pk=email.pk, claim_token=email.claim_token, state=OutboxEmail.State.PENDING
+    ).update(claimed_until=until)
+    email.claimed_until = until
+    return bool(renewed)
 
 
 def send_claimed(email):

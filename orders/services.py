@@ -908,6 +908,8 @@ def apply_payment(payment, *, amount, currency, payment_intent="", now=None):
     # No savepoint of its own: an error undoes the caller's whole transaction (or savepoint).
     with transaction.atomic(savepoint=False):
         order, payment = lock_payment(Payment.objects.filter(pk=payment.pk))
+        if payment is None:
+            raise Payment.DoesNotExist("the payment to apply no longer exists")
         return _apply_to_locked(
             order, payment, amount=amount, currency=currency, payment_intent=payment_intent, now=now
         )

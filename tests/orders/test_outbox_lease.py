@@ -149,7 +149,7 @@ def test_an_email_its_writer_sends_is_leased_to_it_and_sent_without_a_claim(
     # No one else takes it while its writer holds it.
     assert outbox.send_now(email.pk) is False and mail.outbox == []
 
-    with django_assert_num_queries(1):  # the mark: no claim of its own
+    with django_assert_num_queries(2):  # the lease renewed and the mark: no claim
         outbox.send_queued([email])
     [sent] = mail.outbox
     row.refresh_from_db()
@@ -175,3 +175,11 @@ def test_an_email_its_writer_could_not_hand_over_is_retried_after_its_backoff(se
     assert row.state == OutboxEmail.State.PENDING and "Connection" in row.last_error
     assert row.claimed_until > later(outbox.backoff(1) - 5)
     assert row.message_id == outbox.message_id_for(row)
+
+
+def test_a_writer_whose_lease_ran_out_leaves_the_email_to_whoever_took_it():
+    [email] = queue_for_caller()
+    OutboxEmail.objects.filter(pk=email.pk).update(claimed_until=timezone.now())  # time passes
+    assert outbox.sweep_outbox(older_than=timedelta(0)) == 1  # the sweep took it and sent it
+    outbox.send_queued([email])  # the writer, late: its lease is gone, it sends nothing
+    assert len(mail.outbox) == 1
