@@ -56,13 +56,13 @@ def _check_broker():
 
 
 def _outbox_backlog():
-    """Emails waiting to be sent, and paid orders whose confirmation is not written yet: a
-    backlog that grows says the worker or the mail server is down (information only; it never
-    changes the status code)."""
+    """Emails waiting to be sent, paid orders whose confirmation is not written yet, and Stripe
+    events recorded but not applied yet (payments among them): a backlog that grows says the
+    worker or the mail server is down (information only; it never changes the status code)."""
     from django.db.models import Min
     from django.utils import timezone
 
-    from orders.models import Order, OutboxEmail
+    from orders.models import Order, OutboxEmail, StripeEvent
 
     pending = OutboxEmail.objects.filter(state=OutboxEmail.State.PENDING).aggregate(
         count=models.Count("pk"), oldest=Min("created_at")
@@ -76,6 +76,9 @@ def _outbox_backlog():
         "pending": pending["count"],
         "oldest_pending_seconds": age,
         "confirmations_to_write": unwritten,
+        "stripe_events_to_apply": StripeEvent.objects.filter(
+            status=StripeEvent.Status.RECEIVED
+        ).count(),
     }
 
 

@@ -432,11 +432,13 @@ class Dispute(models.Model):
 
 
 class StripeEvent(models.Model):
-    """A webhook event received; recorded in the same transaction as its effect, so that a
+    """A webhook event received. The webhook records it, "received" with its payload, and
+    queues it; the worker applies it in one transaction with the row's new status, so that a
     replay changes nothing. An event about a payment not known yet (events arrive in any
     order) is kept as "deferred" with its payload, and applied once the payment is known."""
 
     class Status(models.TextChoices):
+        RECEIVED = "received", _("Reçu, à appliquer")
         APPLIED = "applied", _("Appliqué")
         IGNORED = "ignored", _("Ignoré")
         DEFERRED = "deferred", _("En attente du paiement")
@@ -453,6 +455,15 @@ class StripeEvent(models.Model):
     class Meta:
         verbose_name = _("événement Stripe")
         verbose_name_plural = _("événements Stripe")
+        indexes = [
+            # The sweep's and the health check's question (events still to apply), on the few
+            # rows that are not applied or ignored.
+            models.Index(
+                fields=["status", "received_at"],
+                condition=models.Q(status__in=["received", "deferred"]),
+                name="orders_stripeevent_waiting",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.type} {self.event_id}"

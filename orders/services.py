@@ -2,6 +2,8 @@
 locking and the state changes, and write the audit log and the outbox in the same transaction.
 """
 
+import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -599,11 +602,33 @@ def fulfil_before_payment(order, *, message=""):
     log(order, "fulfilled_before_payment", message)
 
 
+# Set by a task that writes the confirmations of the orders it pays itself, after its commit
+# (the worker's task applying a Stripe event): one task per payment instead of two.
+_confirmations_by_caller = contextvars.ContextVar("confirmations_by_caller", default=None)
+
+
+@contextlib.contextmanager
+def confirmations_written_by_caller():
+    """Inside this block, `dispatch_confirmation` queues no task: it appends the order's id to
+    the list this yields, for the caller to write (`tasks.write_confirmation`) after its
+    commit. Nothing is lost if the caller dies first: the sweep writes them."""
+    order_ids = []
+    token = _confirmations_by_caller.set(order_ids)
+    try:
+        yield order_ids
+    finally:
+        _confirmations_by_caller.reset(token)
+
+
 def dispatch_confirmation(order_id):
     """Queue the task that writes the confirmation. Never raises: it runs after the commit of a
     payment already recorded; when the broker is down, the sweep writes it later."""
     from .tasks import write_confirmation as task
 
+    written_by_caller = _confirmations_by_caller.get()
+    if written_by_caller is not None:
+        written_by_caller.append(order_id)
+        return True
     try:
         task.delay(order_id)
     except Exception as exc:
@@ -1435,24 +1460,33 @@ def _as_dict(obj):
 # --- Stripe webhooks ----------------------------------------------------------------------------
 #
 # Stripe sends events late, twice or out of order, and retries any non-2xx answer for days.
-# Each event is recorded with its effect in one transaction (a replay changes nothing). An
-# event about a payment this site does not know yet (a refund or a dispute arriving before
+# The webhook only records a verified event ("received", with its object: one statement) and
+# queues it; the worker applies it, the event's row and its effect in one transaction (a
+# replay changes nothing). When the broker cannot take the task, the webhook applies the event
+# itself, as it does in demo mode and in the tests (eager Celery); an event left "received"
+# (a task lost with a worker) is applied by the sweep, or again when Stripe delivers it again.
+# An event about a payment this site does not know yet (a refund or a dispute arriving before
 # the payment's own event) is kept, "deferred", and applied as soon as the payment is known:
 # we chose keeping over asking Stripe for the current state on every event because it needs
-# no network call inside the webhook and works the same in demo, tests and production.
+# no network call and works the same in demo, tests and production.
 
 DEFER = "deferred"
 DEFERRED_EVENT_LIFETIME = timedelta(days=14)
+# A recorded event still not applied this long after is queued again when Stripe delivers it
+# again, and applied by the sweep (`apply_received_events`).
+QUEUED_AGAIN_AFTER = timedelta(seconds=30)
 
 
 class MalformedEvent(Exception):
     """A signed event whose shape is not what its type promises."""
 
 
-def handle_stripe_event(event):
-    """Apply one verified Stripe event, exactly once. Returns a short outcome for the log."""
+def receive_stripe_event(event):
+    """Record one verified Stripe event, once. Returns (answer, pk): the pk of the event to
+    apply (`apply_stripe_event`), or None with the answer when there is nothing to apply: an
+    event this site does not use (recorded as ignored), or a replay of one already applied."""
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-        return "ignored: not an event"
+        return "ignored: not an event", None
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     event_id = event["id"][:255]
@@ -1466,29 +1500,81 @@ def handle_stripe_event(event):
             stripe_gateway.API_VERSION,
         )
     record = StripeEvent(event_id=event_id, type=event_type[:100], api_version=api_version)
-    handler = EVENT_HANDLERS.get(event_type)
-    if handler is None or not isinstance(obj, dict):
+    if EVENT_HANDLERS.get(event_type) is None or not isinstance(obj, dict):
         record.status, record.outcome = StripeEvent.Status.IGNORED, "not used"
-        return "ignored" if _record_event(record) else "replay"
+        return ("ignored" if _record_event(record) else "replay"), None
+    record.status, record.payload = StripeEvent.Status.RECEIVED, obj
+    if _record_event(record):
+        return "received", record.pk
+    # Delivered before. Still to apply a while later if its task was lost (a worker or this
+    # process died before queueing it, or applying it here failed): then queued again (it is
+    # applied once however often it is queued). Not sooner: the worker may just be busy.
+    waiting = StripeEvent.objects.filter(
+        event_id=event_id,
+        status=StripeEvent.Status.RECEIVED,
+        received_at__lte=timezone.now() - QUEUED_AGAIN_AFTER,
+    )
+    return "replay", waiting.values_list("pk", flat=True).first()
+
+
+def handle_stripe_event(event):
+    """Record one verified Stripe event and apply it now, exactly once (the demo's seed; the
+    webhook when the broker is down). Returns a short outcome for the log."""
+    answer, pk = receive_stripe_event(event)
+    return answer if pk is None else apply_stripe_event(pk)
+
+
+def dispatch_stripe_event(pk):
+    """Queue the recorded event `pk` for the worker and answer "queued"; apply it now, and
+    answer its outcome, when Celery runs tasks in the process (demo, tests) or when the broker
+    cannot take the task (Redis down: payments are still applied as they arrive)."""
+    from .tasks import apply_stripe_event as task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return apply_stripe_event(pk)
     try:
-        # The event's row and its effect in one transaction, without a savepoint (each is two
-        # more round trips): a failure undoes both, and is then recorded on its own.
+        task.delay(pk)
+    except Exception as exc:
+        logger.warning("Stripe event %s applied in the webhook: broker unreachable (%s)", pk, exc)
+        return apply_stripe_event(pk)
+    return "queued"
+
+
+def apply_stripe_event(pk):
+    """Apply the recorded event `pk` if it is still to apply, in one transaction with its new
+    status: run any number of times, at the same time too, it is applied once (its row is
+    locked). Returns its outcome, or "replay" if it was applied before."""
+    return _apply_recorded(pk, StripeEvent.Status.RECEIVED)
+
+
+def _apply_recorded(pk, status):
+    """Apply a recorded event whose status is still `status` (received or deferred)."""
+    try:
         with transaction.atomic():
-            if not _record_event(record):
+            record = StripeEvent.objects.select_for_update().filter(pk=pk, status=status).first()
+            if record is None:
                 return "replay"
-            return _run_handler(record, handler, obj)
+            handler = EVENT_HANDLERS.get(record.type)
+            if handler is None:
+                raise HandlerFailed(StripeEvent.Status.IGNORED, "not used", "ignored")
+            return _run_handler(record, handler, record.payload or {})
     except HandlerFailed as failure:
-        _remember(record, failure.status, failure.outcome, obj)
-        _record_event(record)  # a copy delivered meanwhile may have recorded it: same outcome
+        # Recorded with its outcome on its own: kept with its object for the sweep, or
+        # ignored without it.
+        kept = StripeEvent.objects.filter(pk=pk, status=status)
+        if failure.status == StripeEvent.Status.DEFERRED:
+            payload = kept.values_list("payload", flat=True).first() or {}
+            intent = _payment_intent_of(payload)[:255]
+            kept.update(status=failure.status, outcome=failure.outcome, payment_intent=intent)
+        else:
+            kept.update(status=failure.status, outcome=failure.outcome, payload=None)
         return failure.answer
 
 
 def _record_event(record):
     """Record a first delivery of the event (an unsaved StripeEvent) and return True; False if
     it was recorded before (a replay). One statement, ``INSERT … ON CONFLICT DO NOTHING``, for
-    both: the unique event id decides. A copy delivered at the same time as the first waits
-    on the unique index until the first one's transaction ends, then finds the row (a replay),
-    or records it itself if the first one rolled back."""
+    both: the unique event id decides."""
     fields = [f for f in StripeEvent._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(StripeEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -1518,14 +1604,6 @@ class HandlerFailed(Exception):
         self.status, self.outcome, self.answer = status, outcome, answer
 
 
-def _remember(record, status, outcome, obj):
-    """Set what the event's row keeps: a deferred event keeps its object, to be applied later."""
-    record.status, record.outcome = status, str(outcome)[:100]
-    if status == StripeEvent.Status.DEFERRED:
-        record.payload = obj
-        record.payment_intent = _payment_intent_of(obj)[:255]
-
-
 def _run_handler(record, handler, obj):
     """Run `handler` and record its outcome on the event's row, in the caller's transaction.
 
@@ -1544,7 +1622,7 @@ def _run_handler(record, handler, obj):
         outcome = f"refused: {exc}"[:100]
         raise HandlerFailed(StripeEvent.Status.IGNORED, outcome, "ignored: refused") from exc
     except DatabaseError:
-        raise  # transient: the whole event rolls back and Stripe's retry applies it
+        raise  # transient: the whole event rolls back and is applied again later
     except Exception as exc:
         # A fault of ours (say, an activity date deleted under a pending order). Its effect is
         # undone; keep the event with its payload so the periodic sweep tries it again once
@@ -1554,10 +1632,49 @@ def _run_handler(record, handler, obj):
         )
         outcome = f"error: {exc!r}"[:100]
         raise HandlerFailed(StripeEvent.Status.DEFERRED, outcome, "deferred: error") from exc
-    status = StripeEvent.Status.DEFERRED if outcome == DEFER else StripeEvent.Status.APPLIED
-    _remember(record, status, outcome, obj)
+    deferred = outcome == DEFER
+    record.status = StripeEvent.Status.DEFERRED if deferred else StripeEvent.Status.APPLIED
+    record.outcome = str(outcome)[:100]
+    # A deferred event keeps its object, to be applied later; an applied one keeps nothing of
+    # it (the object names the buyer).
+    record.payload = obj if deferred else None
+    record.payment_intent = _payment_intent_of(obj)[:255] if deferred else ""
     record.save(update_fields=["status", "outcome", "payload", "payment_intent"])
     return str(outcome)
+
+
+def apply_waiting_payment(order, older_than=timedelta(seconds=10)):
+    """The buyer waits on the receipt page for a payment Stripe reported over `older_than` ago
+    that no worker has applied (workers down, or far behind): apply it now, in their request,
+    rather than let them wait for the worker. Returns whether one was applied."""
+    sessions = order.payments.filter(stripe_session_id__isnull=False).values("stripe_session_id")
+    waiting = (
+        StripeEvent.objects.filter(
+            status=StripeEvent.Status.RECEIVED,
+            received_at__lte=timezone.now() - older_than,
+            type__startswith="checkout.session.",
+        )
+        .alias(session=KT("payload__id"))
+        .filter(session__in=sessions)
+    )
+    return any(apply_stripe_event(pk) != "replay" for pk in waiting.values_list("pk", flat=True))
+
+
+def apply_received_events(older_than=QUEUED_AGAIN_AFTER, limit=500):
+    """Apply the events recorded over `older_than` ago and still not applied: their task was
+    lost (a worker died with it) or never queued. Returns how many this run applied (or
+    deferred, or ignored)."""
+    waiting = StripeEvent.objects.filter(
+        status=StripeEvent.Status.RECEIVED, received_at__lte=timezone.now() - older_than
+    )
+    pks = list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+    applied = 0
+    for pk in pks:
+        try:
+            applied += apply_stripe_event(pk) != "replay"
+        except Exception:  # one event in trouble must not stop the others
+            logger.exception("Stripe event %s could not be applied", pk)
+    return applied
 
 
 def apply_deferred_events(payment_intent=None):
@@ -1569,21 +1686,12 @@ def apply_deferred_events(payment_intent=None):
         # Events for a payment this site never knew stop being retried after a while.
         stale = deferred.filter(received_at__lt=timezone.now() - DEFERRED_EVENT_LIFETIME)
         stale.update(status=StripeEvent.Status.IGNORED, outcome="deferred too long")
-    applied = 0
     pks = list(deferred.order_by("-received_at", "-pk").values_list("pk", flat=True)[:500])
-    for pk in reversed(pks):
-        try:
-            with transaction.atomic():
-                record = StripeEvent.objects.select_for_update().get(pk=pk)
-                handler = EVENT_HANDLERS.get(record.type)
-                if record.status != StripeEvent.Status.DEFERRED or handler is None:
-                    continue
-                applied += _run_handler(record, handler, record.payload or {}) != DEFER
-        except HandlerFailed as failure:
-            StripeEvent.objects.filter(pk=pk, status=StripeEvent.Status.DEFERRED).update(
-                status=failure.status, outcome=failure.outcome
-            )
-    return applied
+    # Those applied now: not kept again ("deferred…"), nor applied meanwhile ("replay").
+    return sum(
+        not _apply_recorded(pk, StripeEvent.Status.DEFERRED).startswith(("replay", DEFER))
+        for pk in reversed(pks)
+    )
 
 
 def _payment_intent_known(payment):
@@ -1641,7 +1749,7 @@ def _payment_for_session(session):
     return payment
 
 
-# Within the event's own transaction (`handle_stripe_event`), which undoes it all on an error:
+# Within the event's own transaction (`apply_stripe_event`), which undoes it all on an error:
 # no savepoint of its own (each is two more round trips to the database).
 @transaction.atomic(savepoint=False)
 def on_session_completed(session):

@@ -43,6 +43,29 @@ def write_confirmation(order_id):
     return written
 
 
+@shared_task(name="orders.apply_stripe_event", **RETRY)
+def apply_stripe_event(event_pk):
+    """Apply a Stripe event the webhook recorded (once, however often this runs), then write
+    the confirmation of the order it paid here too, rather than in a task of its own."""
+    with services.confirmations_written_by_caller() as paid:
+        outcome = services.apply_stripe_event(event_pk)
+    for order_id in paid:
+        try:
+            write_confirmation(order_id)
+        except Exception as exc:  # the payment is applied: its confirmation gets its own task
+            logger.warning("confirmation of order %s queued apart: %r", order_id, exc)
+            services.dispatch_confirmation(order_id)
+    return outcome
+
+
+@shared_task(name="orders.apply_waiting_stripe_events")
+def apply_waiting_stripe_events(older_than_seconds=30):
+    """Apply the Stripe events recorded and still not applied half a minute later (their task
+    was lost), then those kept for a payment that is now known."""
+    older_than = timedelta(seconds=older_than_seconds)
+    return services.apply_received_events(older_than) + services.apply_deferred_events()
+
+
 @shared_task(name="orders.sweep_outbox")
 def sweep_outbox(older_than_seconds=120):
     """Write the confirmations no task wrote, then send what the outbox still holds."""

@@ -30,13 +30,15 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Stripe's signed events.
+    """Stripe's signed events: recorded (one statement) and queued for the worker, which
+    applies them (`services.receive_stripe_event`, `dispatch_stripe_event`).
 
     Stripe retries any answer that is not 2xx, for up to three days. So: 400 for a missing,
     bad or out-of-tolerance signature (a forgery; Stripe itself never sends one, and its
-    retries of it are refused the same way); 2xx for every signed event, applied, already
-    applied, or ignored and logged when this site cannot use it; 503 only for a transient
-    failure (the database), so that Stripe's retry applies it later. Never 500 for input.
+    retries of it are refused the same way); 2xx for every signed event, queued, applied,
+    already applied, or ignored and logged when this site cannot use it; 503 only for a
+    transient failure (the database), so that Stripe's retry records or applies it later.
+    Never 500 for input.
     """
     payload = request.body
     if len(payload) > MAX_WEBHOOK_BYTES:
@@ -50,7 +52,9 @@ def stripe_webhook(request):
         logger.warning("stripe webhook: signed body is not JSON; ignored")
         return HttpResponse("ignored: not JSON", content_type="text/plain")
     try:
-        outcome = services.handle_stripe_event(event)
+        outcome, to_apply = services.receive_stripe_event(event)
+        if to_apply is not None:
+            outcome = services.dispatch_stripe_event(to_apply)
     except DatabaseError:
         logger.exception("stripe webhook: database error, Stripe will retry")
         return HttpResponse("retry later", status=503)
@@ -75,6 +79,8 @@ def _order_for(code, token, lines=True):
 def order_detail(request, code, token):
     """The buyer's receipt: no account needed, the link's secret token is the key."""
     order = _order_for(code, token)
+    if order.state == OrderState.PENDING and services.apply_waiting_payment(order):
+        order = _order_for(code, token)
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
     # The lines read once: shown, and used for the sections, the tickets and "can cancel".
@@ -127,6 +133,8 @@ def order_status(request, code, token):
     """The receipt page's quiet check while a payment is confirmed: the order's state and a
     sentence to announce, in the page's language (the script holds no text of its own)."""
     order = _order_for(code, token, lines=False)
+    if order.state == OrderState.PENDING and services.apply_waiting_payment(order):
+        order.refresh_from_db()
     waiting = order.state == OrderState.PENDING
     if waiting:
         message = _("Paiement toujours en attente de confirmation (vérifié à %(time)s).") % {

@@ -283,6 +283,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # counting by itself; these tell buyers, send what was left behind and catch missed webhooks.
 CELERY_BEAT_SCHEDULE = {
     "expire-orders": {"task": "orders.expire_orders", "schedule": 60.0},
+    "apply-stripe-events": {"task": "orders.apply_waiting_stripe_events", "schedule": 60.0},
     "sweep-outbox": {"task": "orders.sweep_outbox", "schedule": 120.0},
     "reconcile-payments": {"task": "orders.reconcile_payments", "schedule": 600.0},
     "retry-pending-refunds": {"task": "orders.retry_pending_refunds", "schedule": 600.0},

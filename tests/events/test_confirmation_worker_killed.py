@@ -1,11 +1,12 @@
-"""A worker killed while it writes a paid order's confirmation: the buyer still gets it, once.
+"""A worker killed while it applies a payment: the buyer's order is still paid, and the buyer
+gets the confirmation, once.
 
-A real Celery worker on a Redis of the test's own and the test's PostgreSQL database takes the
-confirmation task of an order that Stripe's webhook just marked paid. The test holds the
-order's row lock from another connection, so the task is caught in the middle (waiting to
-lock the order) when the test kills the worker with SIGKILL, as a container is killed. Its
-transaction dies with it: nothing is written. A new worker starts and beat's sweep runs: the
-confirmation is written and sent, exactly once.
+Stripe's webhook records the event and queues it on a Redis of the test's own; a real Celery
+worker on it and the test's PostgreSQL database takes the task. The test holds the order's row
+lock from another connection, so the task is caught in the middle (waiting to lock the order)
+when the test kills the worker with SIGKILL, as a container is killed. Its transaction dies
+with it: nothing is written, the event waits. A new worker starts and beat's sweep runs: the
+payment is applied and the confirmation written and sent, each exactly once.
 """
 
 import os
@@ -16,7 +17,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from orders.models import Order, OrderState, OutboxEmail
+from orders.models import Order, OrderState, OutboxEmail, StripeEvent
+from orders.tasks import apply_waiting_stripe_events as apply_waiting
 from orders.tasks import sweep_outbox as sweep
 from tests import faults
 from tests.conftest import post_webhook
@@ -71,7 +73,7 @@ def waiting_for_a_lock():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow
-def test_a_worker_killed_while_writing_the_confirmation_loses_nothing(
+def test_a_worker_killed_while_applying_a_payment_loses_nothing(
     seeded, client, redis_server, celery_on, fake_stripe, tmp_path
 ):
     require_postgresql()
@@ -89,13 +91,12 @@ def test_a_worker_killed_while_writing_the_confirmation_loses_nothing(
     order = Order.objects.get(buyer_email="awa@example.org")
     assert press(order.payments.get().checkout_url, "pay")[0] == 303
 
-    # The webhook commits the payment and queues the task on Redis (no worker runs yet).
-    assert (
-        post_webhook(client, last_event(fake_stripe, "checkout.session.completed")).status_code
-        == 200
-    )
+    # The webhook records the event and queues its task on Redis (no worker runs yet).
+    event = last_event(fake_stripe, "checkout.session.completed")
+    response = post_webhook(client, event)
+    assert response.status_code == 200 and response.content == b"queued"
     order.refresh_from_db()
-    assert order.state == OrderState.PAID and order.confirmation_queued_at is None
+    assert order.state == OrderState.PENDING
 
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -113,13 +114,16 @@ def test_a_worker_killed_while_writing_the_confirmation_loses_nothing(
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
     order.refresh_from_db()
-    assert order.confirmation_queued_at is None
+    assert order.state == OrderState.PENDING and order.confirmation_queued_at is None
+    assert StripeEvent.objects.get(event_id=event["id"]).status == "received"
     assert not OutboxEmail.objects.filter(order=order).exists()
 
-    # A new worker, and beat's sweep (twice, as if two beats overlapped): one confirmation.
+    # A new worker, and beat's sweeps (twice, as if two beats overlapped): the payment applied
+    # once, one confirmation.
     worker = start_worker(env)
     try:
-        sweep.delay(0)
+        apply_waiting.delay(0)
+        apply_waiting.delay(0)
         sweep.delay(0)
         buyer = OutboxEmail.objects.filter(order=order, to="awa@example.org")
         wait_for(
@@ -132,7 +136,9 @@ def test_a_worker_killed_while_writing_the_confirmation_loses_nothing(
     finally:
         stop_worker(worker)
     order.refresh_from_db()
-    assert order.confirmation_queued_at is not None
+    assert order.state == OrderState.PAID and order.confirmation_queued_at is not None
+    assert order.log_entries.filter(action="payment_received").count() == 1
+    assert StripeEvent.objects.get(event_id=event["id"]).status == "applied"
     assert buyer.count() == 1
     sent = [path.read_text() for path in mail_dir.iterdir()]
     to_buyer = [text for text in sent if "To: awa@example.org" in text and order.code in text]

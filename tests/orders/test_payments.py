@@ -459,40 +459,62 @@ def test_reconciliation_expires_an_abandoned_checkout(
     assert order.state == OrderState.EXPIRED
 
 
-def test_the_paid_webhook_records_the_payment_and_leaves_the_confirmation_to_the_worker(
+def test_the_paid_webhook_records_the_event_and_leaves_the_rest_to_the_worker(
     client,
     place,
     item,
     checkout,
     fake_stripe,
+    settings,
+    monkeypatch,
     django_assert_num_queries,
     django_capture_on_commit_callbacks,
 ):
+    from orders import tasks
+
     order = place((item, 1))
     status, _location = press(checkout(order), "pay")
     assert status == 303
     event = last_event(fake_stripe, "checkout.session.completed")
 
-    # The webhook records the payment (and the tickets it makes valid) in a few statements,
-    # and queues the rest for after the commit.
-    with django_capture_on_commit_callbacks() as after_commit, django_assert_num_queries(14):
+    # With a worker (not eager): the webhook records the event in one statement, queues it and
+    # answers; nothing of the order changes in its request.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(tasks.apply_stripe_event, "delay", queued.append)
+    with django_assert_num_queries(1):
         response = post_webhook(client, event)
-    assert response.status_code == 200 and response.content == b"paid"
+    assert response.status_code == 200 and response.content == b"queued"
+    recorded = StripeEvent.objects.get(event_id=event["id"])
+    assert queued == [recorded.pk] and recorded.status == "received"
+    assert recorded.payload == event["data"]["object"]
     order.refresh_from_db()
-    assert order.state == OrderState.PAID
-    assert order.confirmation_queued_at is None
+    assert order.state == OrderState.PENDING
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # what the worker queues, it runs here
+
+    # The worker applies it: the payment and the tickets it makes valid, in one transaction
+    # (between the savepoint's two: the test runs in a transaction), and queues the
+    # confirmation for after the commit.
+    with django_capture_on_commit_callbacks() as after_commit, django_assert_num_queries(14):
+        assert tasks.apply_stripe_event(recorded.pk) == "paid"
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and order.confirmation_queued_at is None
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.outcome, recorded.payload) == ("applied", "paid", None)
     assert not OutboxEmail.objects.filter(order=order).exists()
     assert not [m for m in mail.outbox if order.code in m.subject]
 
-    # The worker builds the confirmation, once (tasks run in process in the tests).
+    # Then the confirmation, once (tasks run in process in the tests).
     for callback in after_commit:
         callback()
     order.refresh_from_db()
     assert order.confirmation_queued_at is not None
     assert OutboxEmail.objects.filter(order=order, key=f"order_confirmed:{order.code}").count() == 1
 
-    # A replay is one statement (between the savepoint's two: the test runs in a transaction),
-    # and changes nothing.
-    with django_assert_num_queries(3):
+    # Applying it again, or a replay of it (two statements: recorded, not waiting), changes
+    # nothing and queues nothing.
+    assert tasks.apply_stripe_event(recorded.pk) == "replay"
+    with django_assert_num_queries(2):
         assert post_webhook(client, event).content == b"replay"
+    assert queued == [recorded.pk]
     assert order.log_entries.filter(action="payment_received").count() == 1
