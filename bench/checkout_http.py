@@ -316,7 +316,9 @@ def buyer(number, base, activity_path):
             "POST", register, urlencode(fields), {"Origin": base, "Referer": register}
         )
         if status != 302:
-            if status == 400 and ("est complet" in page or "Il ne reste que" in page):
+            if status == 400 and any(
+                s in page for s in ("Complet", "est complet", "Il ne reste que")
+            ):
                 return "refused", time.perf_counter() - started, "sold out"
             return "error", 0, f"registration POST answered {status}: {page[:300]}"
         if "/checkout/" not in location:

@@ -78,11 +78,20 @@ def register(request, page):
         if limited:
             return ratelimit.too_many(request, limited)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
-    if request.method == "GET" and offer is None and _all_full(page):
+    if offer is None and _all_full(page):
         # Nothing to fill in: says so, with the waiting list, and holds no CSRF token, so
         # that the page cache serves it to everyone coming after the last place (a place
-        # given back starts a new generation: the form is back on the next request).
-        return TemplateResponse(request, "events/register_full.html", {"page": page})
+        # given back starts a new generation: the form is back on the next request). A form
+        # sent after the last place went gets the same page, saying that nothing was held:
+        # none of it could be bought, and checking and showing it again cost more than the
+        # sale of a place.
+        taken_meanwhile = request.method == "POST"
+        return TemplateResponse(
+            request,
+            "events/register_full.html",
+            {"page": page, "taken_meanwhile": taken_meanwhile},
+            status=400 if taken_meanwhile else 200,
+        )
     code = printable_or_empty(
         request.POST.get("discount_code") if request.method == "POST" else request.GET.get("code"),
         40,

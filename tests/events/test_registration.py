@@ -314,3 +314,33 @@ def test_member_price_appears_only_with_a_valid_code(client, activity, fake_stri
         Decimal("1.80"),
         Decimal("16.20"),
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", "Les dernières places ont été prises pendant que vous remplissiez le formulaire"),
+        ("en", "The last places were taken while you were filling in the form"),
+    ],
+)
+def test_a_form_sent_after_the_last_place_went_says_so_and_holds_nothing(
+    client, demo_site, fake_stripe, language, words
+):
+    """Someone else took the last places while this buyer filled in the form: the answer is
+    the activity's "Complet" page with the waiting list, saying that nothing was held."""
+    page = EventPage.objects.get(slug="atelier-presque-complet", locale__language_code="fr")
+    only = page.source.ticket_types.get()
+    if language == "en":
+        page = page.get_translations().get().specific
+    form = registration_data(page, **{f"quantity_{only.pk}": 2})
+    taken = registration_data(page, buyer_email="first@example.org", **{f"quantity_{only.pk}": 3})
+    assert client.post(register_url(page), taken).status_code == 302
+
+    response = client.post(register_url(page), form)
+    assert response.status_code == 400
+    html = BeautifulSoup(response.content, "html.parser")
+    assert words in html.select_one("[role=alert]").get_text()
+    assert html.select_one(".registration-full") is not None
+    assert html.select_one("a[href$='liste-attente/'], a[href$='waiting-list/']") is not None
+    assert html.select_one("input[name=csrfmiddlewaretoken]") is None
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
