@@ -183,6 +183,7 @@ def ticket(request, code):
             "activity": page,
             "order": attendee.order_line.order,
             "qr_svg": qr_svg(attendee.ticket_code),
+            "private_address": True,  # the attendee's alone: nothing keyed on it is kept
         },
     )
     response["X-Robots-Tag"] = "noindex"

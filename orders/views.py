@@ -117,6 +117,8 @@ def order_detail(request, code, token):
         "ticket_links": [link for line in lines for link in line.item.receipt_links(line)],
         "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
+        # Its address is the buyer's alone: nothing keyed on it is kept (seo_head.html).
+        "private_address": True,
     }
     # No automatic reload while the payment is being confirmed (WCAG 2.2.1, failure F41): the
     # page asks `order_status` quietly and announces the change; without JavaScript, a "check

@@ -958,3 +958,27 @@ def test_the_order_settings_are_read_once_and_a_tax_change_applies_to_the_next_o
     committed(settings_row.save)
     third, _reads = register("trois@example.org")
     assert third.gst > 0 and third.qst > 0 and third.total > 25
+
+
+def test_a_receipt_keeps_nothing_keyed_on_its_address_and_still_links_its_languages(client):
+    """A receipt's address is its buyer's alone: a head or language links kept for it would
+    never be used again, only fill the process's store (and push out what pages share)."""
+    from events.services import register
+
+    talk = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
+    order = register(
+        talk.source,
+        date_id=talk.source.upcoming_dates[0].pk,
+        tickets=[(talk.source.ticket_types.get(), 1, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+    )
+    url = order.get_absolute_url()
+    for _ in range(2):
+        page = html(client, url)
+    kept = [key for key in render_cache._store["values"] if key[0] == "html"]
+    assert kept and not [key for key in kept if any(url in str(part) for part in key)]
+    assert page.select_one('link[rel="canonical"]')["href"].endswith(url)
+    english = page.select_one(".language-switcher a[hreflang=en]")["href"]
+    assert english.startswith("/en/") and order.code in english
