@@ -65,6 +65,23 @@ class OrderLockedElsewhere:
         self.thread.join(10)
 
 
+def paid_on_stripe(client):
+    """An order for a workshop place, paid on the fake Stripe's page (its event not sent)."""
+    from events.models import EventPage
+
+    activity = EventPage.objects.get(
+        slug="atelier-consommation-equitable", locale__language_code="fr"
+    )
+    regular = activity.ticket_types.get(name="Régulier")
+    client.post(
+        activity.url + "inscription/",
+        registration_data(activity, **{f"quantity_{regular.pk}": 1}),
+    )
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert press(order.payments.get().checkout_url, "pay")[0] == 303
+    return order
+
+
 def waiting_for_a_lock():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
@@ -77,19 +94,8 @@ def test_a_worker_killed_while_applying_a_payment_loses_nothing(
     seeded, client, redis_server, celery_on, fake_stripe, tmp_path
 ):
     require_postgresql()
-    from events.models import EventPage
-
     redis_server.start()
-    activity = EventPage.objects.get(
-        slug="atelier-consommation-equitable", locale__language_code="fr"
-    )
-    regular = activity.ticket_types.get(name="Régulier")
-    client.post(
-        activity.url + "inscription/",
-        registration_data(activity, **{f"quantity_{regular.pk}": 1}),
-    )
-    order = Order.objects.get(buyer_email="awa@example.org")
-    assert press(order.payments.get().checkout_url, "pay")[0] == 303
+    order = paid_on_stripe(client)
 
     # The webhook records the event and queues its task on Redis (no worker runs yet).
     event = last_event(fake_stripe, "checkout.session.completed")
@@ -143,3 +149,41 @@ def test_a_worker_killed_while_applying_a_payment_loses_nothing(
     sent = [path.read_text() for path in mail_dir.iterdir()]
     to_buyer = [text for text in sent if "To: awa@example.org" in text and order.code in text]
     assert len(to_buyer) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_real_worker_applies_the_payment_the_webhook_queued_and_confirms_it(
+    seeded, client, redis_server, celery_on, fake_stripe, tmp_path
+):
+    """The usual way, with real parts: the webhook answers "queued"; a Celery worker on Redis
+    applies the payment and sends the confirmation, in one task; a replay changes nothing."""
+    require_postgresql()
+    redis_server.start()
+    order = paid_on_stripe(client)
+
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    worker = start_worker(worker_env(redis_server.url(), CESIQ_TEST_EMAIL_DIR=mail_dir))
+    try:
+        event = last_event(fake_stripe, "checkout.session.completed")
+        response = post_webhook(client, event)
+        assert response.status_code == 200 and response.content == b"queued"
+        buyer = OutboxEmail.objects.filter(order=order, to="awa@example.org")
+        wait_for(
+            lambda: buyer.filter(state=OutboxEmail.State.SENT).exists(),
+            60,
+            lambda: "the confirmation was not sent within 60 s\n" + faults.worker_output(worker),
+            interval=0.1,
+        )
+        assert post_webhook(client, event).content == b"replay"
+        time.sleep(0.5)  # give a duplicate, if any, the time to arrive
+    finally:
+        stop_worker(worker)
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and order.confirmation_queued_at is not None
+    assert order.log_entries.filter(action="payment_received").count() == 1
+    assert StripeEvent.objects.get(event_id=event["id"]).status == "applied"
+    assert buyer.count() == 1
+    sent = [path.read_text() for path in mail_dir.iterdir()]
+    assert len([text for text in sent if "To: awa@example.org" in text]) == 1
