@@ -60,6 +60,17 @@ def _all_full(page):
     return all(date.quota_id in found and found[date.quota_id].left <= 0 for date in dates)
 
 
+def _holds_places(request, page):
+    """Whether the address in a sent form holds unpaid places of this activity (a form sent
+    twice, or again after going to Stripe)."""
+    from orders.availability import pending_order_of
+
+    email = request.POST.get("buyer_email", "") if request.method == "POST" else ""
+    if not email.strip():
+        return False
+    return any(pending_order_of(date.quota_id, email) for date in page.bookable_dates)
+
+
 def register(request, page):
     # The activity's dates, tickets and questions, read once: the checks, the form, its gift
     # and invoice fields and the page each ask for them again (events.models.EventPage).
@@ -78,13 +89,14 @@ def register(request, page):
         if limited:
             return ratelimit.too_many(request, limited)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
-    if offer is None and _all_full(page):
+    if offer is None and _all_full(page) and not _holds_places(request, page):
         # Nothing to fill in: says so, with the waiting list, and holds no CSRF token, so
         # that the page cache serves it to everyone coming after the last place (a place
         # given back starts a new generation: the form is back on the next request). A form
         # sent after the last place went gets the same page, saying that nothing was held:
         # none of it could be bought, and checking and showing it again cost more than the
-        # sale of a place.
+        # sale of a place. (Sent again by someone whose order holds places, it goes the
+        # usual way: they are sent the link to pay or confirm it.)
         taken_meanwhile = request.method == "POST"
         return TemplateResponse(
             request,

@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models import Prefetch, Value, prefetch_related_objects
 from django.db.models.fields.json import KT
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -1030,7 +1031,7 @@ def fulfil_late_payment(order, payment, now):
     try:
         reserve_again(order, now)
     except availability.Busy:
-        raise  # many buyers right now, not "sold out": Stripe retries the event later
+        raise  # many buyers right now, not "sold out": the event is tried again later
     except NotAvailable as exc:
         refuse_late_payment(order, payment, str(exc))
         return
@@ -1475,6 +1476,10 @@ DEFERRED_EVENT_LIFETIME = timedelta(days=14)
 # A recorded event still not applied this long after is queued again when Stripe delivers it
 # again, and applied by the sweep (`apply_received_events`).
 QUEUED_AGAIN_AFTER = timedelta(seconds=30)
+# A payment Stripe reported keeps its order's places held this long, for the worker to apply
+# it (a second or so, usually).
+REPORTED_PAYMENT_HOLD = timedelta(minutes=15)
+PAYING_SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
 
 class MalformedEvent(Exception):
@@ -1505,6 +1510,8 @@ def receive_stripe_event(event):
         return ("ignored" if _record_event(record) else "replay"), None
     record.status, record.payload = StripeEvent.Status.RECEIVED, obj
     if _record_event(record):
+        if event_type in PAYING_SESSION_EVENTS:
+            _keep_held_until_applied(obj)
         return "received", record.pk
     # Delivered before. Still to apply a while later if its task was lost (a worker or this
     # process died before queueing it, or applying it here failed): then queued again (it is
@@ -1515,6 +1522,22 @@ def receive_stripe_event(event):
         received_at__lte=timezone.now() - QUEUED_AGAIN_AFTER,
     )
     return "replay", waiting.values_list("pk", flat=True).first()
+
+
+def _keep_held_until_applied(session):
+    """Stripe reports a payment: its order's hold, if it still runs, is made to last until the
+    worker has applied it, so that a payment made in time is never treated as late (expired,
+    its places sold again) because the worker was busy. A hold that already ran out is left
+    alone: its places may be gone, and are checked again when the payment is applied
+    (`fulfil_late_payment`). One statement, the order found by the session's payment."""
+    session_id = session.get("id")
+    if not isinstance(session_id, str):
+        return
+    now = timezone.now()
+    by_session = Payment.objects.filter(stripe_session_id=session_id).values("order_id")
+    Order.objects.filter(pk__in=by_session, state=OrderState.PENDING, expires_at__gt=now).update(
+        expires_at=Greatest("expires_at", Value(now + REPORTED_PAYMENT_HOLD))
+    )
 
 
 def handle_stripe_event(event):
@@ -1551,7 +1574,10 @@ def _apply_recorded(pk, status):
     """Apply a recorded event whose status is still `status` (received or deferred)."""
     try:
         with transaction.atomic():
-            record = StripeEvent.objects.select_for_update().filter(pk=pk, status=status).first()
+            # Being applied by another process right now (the task, the sweep, a receipt
+            # page): theirs to finish; if they fail, it is still to apply and the sweep comes.
+            waiting = StripeEvent.objects.select_for_update(skip_locked=True)
+            record = waiting.filter(pk=pk, status=status).first()
             if record is None:
                 return "replay"
             handler = EVENT_HANDLERS.get(record.type)
@@ -1621,6 +1647,14 @@ def _run_handler(record, handler, obj):
         logger.warning("Stripe event %s (%s) refused: %s", record.event_id, record.type, exc)
         outcome = f"refused: {exc}"[:100]
         raise HandlerFailed(StripeEvent.Status.IGNORED, outcome, "ignored: refused") from exc
+    except (IntegrityError, DataError) as exc:
+        # Not the database being away: the same values would fail again. Kept as a fault of
+        # ours (below), rather than tried again and again as a transient error.
+        logger.exception(
+            "Stripe event %s (%s) refused by the database", record.event_id, record.type
+        )
+        outcome = f"error: {exc.__class__.__name__}"
+        raise HandlerFailed(StripeEvent.Status.DEFERRED, outcome, "deferred: error") from exc
     except DatabaseError:
         raise  # transient: the whole event rolls back and is applied again later
     except Exception as exc:
@@ -1657,7 +1691,14 @@ def apply_waiting_payment(order, older_than=timedelta(seconds=10)):
         .alias(session=KT("payload__id"))
         .filter(session__in=sessions)
     )
-    return any(apply_stripe_event(pk) != "replay" for pk in waiting.values_list("pk", flat=True))
+    pks = waiting.order_by("received_at", "pk").values_list("pk", flat=True)
+    try:
+        outcomes = [apply_stripe_event(pk) for pk in pks]
+    except DatabaseError:
+        # The page is still shown, as it is; the worker or the sweep will apply it.
+        logger.exception("the receipt page of %s could not apply its payment", order.code)
+        return False
+    return any(outcome != "replay" for outcome in outcomes)
 
 
 def apply_received_events(older_than=QUEUED_AGAIN_AFTER, limit=500):
@@ -1685,11 +1726,13 @@ def apply_deferred_events(payment_intent=None):
     if not payment_intent:
         # Events for a payment this site never knew stop being retried after a while.
         stale = deferred.filter(received_at__lt=timezone.now() - DEFERRED_EVENT_LIFETIME)
-        stale.update(status=StripeEvent.Status.IGNORED, outcome="deferred too long")
+        stale.update(status=StripeEvent.Status.IGNORED, outcome="deferred too long", payload=None)
     pks = list(deferred.order_by("-received_at", "-pk").values_list("pk", flat=True)[:500])
-    # Those applied now: not kept again ("deferred…"), nor applied meanwhile ("replay").
+    # Those applied now: not kept again ("deferred…"), ignored, nor applied meanwhile.
     return sum(
-        not _apply_recorded(pk, StripeEvent.Status.DEFERRED).startswith(("replay", DEFER))
+        not _apply_recorded(pk, StripeEvent.Status.DEFERRED).startswith(
+            ("replay", DEFER, "ignored")
+        )
         for pk in reversed(pks)
     )
 

@@ -344,3 +344,27 @@ def test_a_form_sent_after_the_last_place_went_says_so_and_holds_nothing(
     assert html.select_one("a[href$='liste-attente/'], a[href$='waiting-list/']") is not None
     assert html.select_one("input[name=csrfmiddlewaretoken]") is None
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
+def test_a_form_sent_again_by_the_buyer_who_took_the_last_places_is_not_told_nothing_is_held(
+    client, demo_site, fake_stripe, django_capture_on_commit_callbacks
+):
+    """A double click, or the form sent again after going to Stripe: the buyer's own order
+    holds the last places. They are told so and sent its link, not "nothing was held"."""
+    from orders.models import OutboxEmail
+
+    page = EventPage.objects.get(slug="atelier-presque-complet", locale__language_code="fr")
+    only = page.source.ticket_types.get()
+    form = registration_data(page, **{f"quantity_{only.pk}": 3})
+    assert client.post(register_url(page), form).status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(register_url(page), form)
+    assert response.status_code == 400
+    text = BeautifulSoup(response.content, "html.parser").get_text()
+    assert "Rien n'a été réservé" not in text and "awa@example.org" in text
+    assert OutboxEmail.objects.filter(
+        order=order, key__startswith="order_pending_reminder"
+    ).exists()
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 1

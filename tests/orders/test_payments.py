@@ -477,12 +477,13 @@ def test_the_paid_webhook_records_the_event_and_leaves_the_rest_to_the_worker(
     assert status == 303
     event = last_event(fake_stripe, "checkout.session.completed")
 
-    # With a worker (not eager): the webhook records the event in one statement, queues it and
-    # answers; nothing of the order changes in its request.
+    # With a worker (not eager): the webhook records the event in one statement, keeps the
+    # order's places held until it is applied (one more), queues it and answers; the order is
+    # not paid in its request.
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued = []
     monkeypatch.setattr(tasks.apply_stripe_event, "delay", queued.append)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         response = post_webhook(client, event)
     assert response.status_code == 200 and response.content == b"queued"
     recorded = StripeEvent.objects.get(event_id=event["id"])

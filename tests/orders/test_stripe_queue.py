@@ -176,3 +176,79 @@ def test_the_receipt_page_applies_a_waiting_payment_too(
     page = client.get(order.get_absolute_url(), {"retour": "paiement"}).content.decode()
     assert "Votre commande est confirmée" in page
     assert recorded(completed).status == "applied"
+
+
+def test_a_reported_payment_keeps_its_places_held_until_the_worker_applies_it(
+    client, place, item, fake_stripe, with_a_worker, django_capture_on_commit_callbacks
+):
+    """Paid a few seconds before the hold ran out, applied by a busy worker after: still a
+    payment made in time (not expired meanwhile, not refunded, its places never free)."""
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    now = timezone.now()
+    order.__class__.objects.filter(pk=order.pk).update(expires_at=now + timedelta(seconds=5))
+    assert post_webhook(client, completed).content == b"queued"
+    order.refresh_from_db()
+    assert order.expires_at >= now + timedelta(minutes=14)
+    assert services.expire_stale_orders(now=now + timedelta(minutes=1)) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.apply_stripe_event(with_a_worker.pop()) == "paid"
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and order.attention == ""
+    assert not order.refunds.exists()
+
+
+def test_a_hold_that_ran_out_before_the_payment_was_reported_is_not_brought_back(
+    client, place, item, fake_stripe, with_a_worker, django_capture_on_commit_callbacks
+):
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    ran_out = timezone.now() - timedelta(seconds=1)
+    order.__class__.objects.filter(pk=order.pk).update(expires_at=ran_out)
+    post_webhook(client, completed)
+    order.refresh_from_db()
+    assert order.expires_at == ran_out  # its places may be gone: checked when applied
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.apply_stripe_event(with_a_worker.pop())
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and "après l'expiration" in order.attention
+
+
+def test_what_the_database_refuses_is_kept_for_the_sweep_not_retried_as_transient(
+    client, place, item, fake_stripe, with_a_worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import IntegrityError
+
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    post_webhook(client, completed)
+
+    def refused(order, message=""):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "confirm", refused)
+    assert tasks.apply_stripe_event(with_a_worker.pop()) == "deferred: error"
+    kept = recorded(completed)
+    assert (kept.status, kept.outcome) == ("deferred", "error: IntegrityError")
+    assert kept.payload == completed["data"]["object"]
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+
+
+def test_the_receipt_page_is_shown_when_applying_the_waiting_payment_fails(
+    client, place, item, fake_stripe, with_a_worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    post_webhook(client, completed)
+    StripeEvent.objects.filter(pk=recorded(completed).pk).update(
+        received_at=timezone.now() - timedelta(seconds=11)
+    )
+
+    def database_away(pk):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "apply_stripe_event", database_away)
+    response = client.get(order.get_absolute_url(), {"retour": "paiement"})
+    assert response.status_code == 200
+    assert "Paiement en cours de confirmation" in response.content.decode()
+    assert client.get(order.get_absolute_url() + "etat/").json()["waiting"] is True
