@@ -124,8 +124,9 @@ def test_a_worker_killed_while_applying_a_payment_loses_nothing(
     assert StripeEvent.objects.get(event_id=event["id"]).status == "received"
     assert not OutboxEmail.objects.filter(order=order).exists()
 
-    # A new worker, and beat's sweeps (twice, as if two beats overlapped): the payment applied
-    # once, one confirmation.
+    # A new worker, and beat's sweeps (the payments' sweep twice, one after the other, as two
+    # beats would send it; the worker runs them in turn): the payment applied once, one
+    # confirmation.
     worker = start_worker(env)
     try:
         apply_waiting.delay(0)
