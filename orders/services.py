@@ -12,9 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
-from django.db.models import Prefetch, Value, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.fields.json import KT
-from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -1534,10 +1533,19 @@ def _keep_held_until_applied(session):
     if not isinstance(session_id, str):
         return
     now = timezone.now()
-    by_session = Payment.objects.filter(stripe_session_id=session_id).values("order_id")
-    Order.objects.filter(pk__in=by_session, state=OrderState.PENDING, expires_at__gt=now).update(
-        expires_at=Greatest("expires_at", Value(now + REPORTED_PAYMENT_HOLD))
+    now, until = (
+        connection.ops.adapt_datetimefield_value(t) for t in (now, now + REPORTED_PAYMENT_HOLD)
     )
+    # The statement written out, as `_record_event`'s: the ORM's own took half the webhook's
+    # CPU to build (a subquery, the later of two times). PostgreSQL and SQLite alike.
+    orders, payments = Order._meta.db_table, Payment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {orders} SET expires_at = CASE WHEN expires_at < %s THEN %s "  # noqa: S608 — names from the models
+            f"ELSE expires_at END WHERE state = %s AND expires_at > %s AND id = "
+            f"(SELECT order_id FROM {payments} WHERE stripe_session_id = %s)",
+            [until, until, OrderState.PENDING.value, now, session_id],
+        )
 
 
 def handle_stripe_event(event):
