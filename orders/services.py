@@ -1528,7 +1528,8 @@ def _keep_held_until_applied(session):
     worker has applied it, so that a payment made in time is never treated as late (expired,
     its places sold again) because the worker was busy. A hold that already ran out is left
     alone: its places may be gone, and are checked again when the payment is applied
-    (`fulfil_late_payment`). One statement, the order found by the session's payment."""
+    (`fulfil_late_payment`). One statement, the order found by the session's payment: a hold
+    is made to last at least REPORTED_PAYMENT_HOLD after the report."""
     session_id = session.get("id")
     if not isinstance(session_id, str):
         return
@@ -1537,14 +1538,15 @@ def _keep_held_until_applied(session):
         connection.ops.adapt_datetimefield_value(t) for t in (now, now + REPORTED_PAYMENT_HOLD)
     )
     # The statement written out, as `_record_event`'s: the ORM's own took half the webhook's
-    # CPU to build (a subquery, the later of two times). PostgreSQL and SQLite alike.
+    # CPU to build (a subquery). It writes only a hold that would end sooner (usually none:
+    # a payment comes minutes after its order, whose hold lasts half an hour or more).
     orders, payments = Order._meta.db_table, Payment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {orders} SET expires_at = CASE WHEN expires_at < %s THEN %s "  # noqa: S608 — names from the models
-            f"ELSE expires_at END WHERE state = %s AND expires_at > %s AND id = "
+            f"UPDATE {orders} SET expires_at = %s "  # noqa: S608 — names from the models
+            f"WHERE state = %s AND expires_at > %s AND expires_at < %s AND id = "
             f"(SELECT order_id FROM {payments} WHERE stripe_session_id = %s)",
-            [until, until, OrderState.PENDING.value, now, session_id],
+            [until, OrderState.PENDING.value, now, until, session_id],
         )
 
 

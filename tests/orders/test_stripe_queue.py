@@ -252,3 +252,14 @@ def test_the_receipt_page_is_shown_when_applying_the_waiting_payment_fails(
     assert response.status_code == 200
     assert "Paiement en cours de confirmation" in response.content.decode()
     assert client.get(order.get_absolute_url() + "etat/").json()["waiting"] is True
+
+
+def test_a_hold_that_lasts_long_enough_is_left_as_it_is(
+    client, place, item, fake_stripe, with_a_worker, django_capture_on_commit_callbacks
+):
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    later = timezone.now() + services.REPORTED_PAYMENT_HOLD + timedelta(minutes=5)
+    order.__class__.objects.filter(pk=order.pk).update(expires_at=later)
+    post_webhook(client, completed)
+    order.refresh_from_db()
+    assert order.expires_at == later
