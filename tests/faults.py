@@ -29,7 +29,9 @@ def running(pid):
     try:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:  # gone, reaped
+    except (FileNotFoundError, ProcessLookupError):
+        # Gone, reaped: before the open, or between the open and the read (ESRCH), as when
+        # another thread of the test reaps it meanwhile.
         return False
 
 
