@@ -82,6 +82,19 @@ def paid_on_stripe(client):
     return order
 
 
+def paid_and_confirmed_once(order, event, mail_dir):
+    """The payment applied once, the event marked applied, one confirmation in the outbox and
+    one sent to the buyer."""
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and order.confirmation_queued_at is not None
+    assert order.log_entries.filter(action="payment_received").count() == 1
+    assert StripeEvent.objects.get(event_id=event["id"]).status == "applied"
+    assert OutboxEmail.objects.filter(order=order, to="awa@example.org").count() == 1
+    sent = [path.read_text() for path in mail_dir.iterdir()]
+    to_buyer = [text for text in sent if "To: awa@example.org" in text and order.code in text]
+    assert len(to_buyer) == 1
+
+
 def waiting_for_a_lock():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
@@ -142,14 +155,7 @@ def test_a_worker_killed_while_applying_a_payment_loses_nothing(
         time.sleep(1)  # give a duplicate, if any, the time to arrive
     finally:
         stop_worker(worker)
-    order.refresh_from_db()
-    assert order.state == OrderState.PAID and order.confirmation_queued_at is not None
-    assert order.log_entries.filter(action="payment_received").count() == 1
-    assert StripeEvent.objects.get(event_id=event["id"]).status == "applied"
-    assert buyer.count() == 1
-    sent = [path.read_text() for path in mail_dir.iterdir()]
-    to_buyer = [text for text in sent if "To: awa@example.org" in text and order.code in text]
-    assert len(to_buyer) == 1
+    paid_and_confirmed_once(order, event, mail_dir)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,10 +187,4 @@ def test_a_real_worker_applies_the_payment_the_webhook_queued_and_confirms_it(
         time.sleep(0.5)  # give a duplicate, if any, the time to arrive
     finally:
         stop_worker(worker)
-    order.refresh_from_db()
-    assert order.state == OrderState.PAID and order.confirmation_queued_at is not None
-    assert order.log_entries.filter(action="payment_received").count() == 1
-    assert StripeEvent.objects.get(event_id=event["id"]).status == "applied"
-    assert buyer.count() == 1
-    sent = [path.read_text() for path in mail_dir.iterdir()]
-    assert len([text for text in sent if "To: awa@example.org" in text]) == 1
+    paid_and_confirmed_once(order, event, mail_dir)
