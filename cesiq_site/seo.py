@@ -240,3 +240,16 @@ def default_language_url(found):
         if code == default:
             return url
     return found[0][1] if found else None
+
+
+def private_address(response):
+    """Mark `response` as a page whose address is a secret (a receipt, a ticket, a link sent by
+    email): search engines are asked not to index it, and the browser sends its address as a
+    Referer to this site alone, never to another.
+
+    Not "no-referrer": with it the browser sends "Origin: null" with the page's forms (paying
+    again, confirming), and Django's CSRF check refuses them ("Origin checking failed").
+    """
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "same-origin"
+    return response

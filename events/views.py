@@ -10,6 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from cesiq_site import ratelimit
+from cesiq_site.seo import private_address
 from cesiq_site.validation import printable_or_empty, secret_or_empty
 from orders import services as orders
 
@@ -198,8 +199,7 @@ def ticket(request, code):
             "private_address": True,  # the attendee's alone: nothing keyed on it is kept
         },
     )
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    private_address(response)
     return response
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cesiq_site.seo import private_address
 from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
@@ -124,8 +125,7 @@ def order_detail(request, code, token):
     # page asks `order_status` quietly and announces the change; without JavaScript, a "check
     # again" link reloads it when the buyer chooses.
     response = render(request, "orders/order_detail.html", context)
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    private_address(response)
     return response
 
 
@@ -151,8 +151,7 @@ def order_status(request, code, token):
     if (translation.get_language() or "").startswith("fr"):
         message = french_text(message)  # as the page itself would show it
     response = JsonResponse({"state": order.state, "waiting": waiting, "message": message})
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    private_address(response)
     return response
 
 
@@ -229,6 +228,5 @@ def order_confirm_email(request, code, key):
         {"order": order, "error": error, "lines": order.lines.all()},
         status=status,
     )
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    private_address(response)
     return response

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from cesiq_site import antispam
+from cesiq_site.seo import private_address
 
 from . import services
 from .forms import ConfirmForm, WorkshopRequestForm
@@ -64,8 +65,7 @@ def confirm(request, token):
             {"reason": problem.reason, "booking": problem.booking},
             status=LINK_STATUS[problem.reason],
         )
-        response["X-Robots-Tag"] = "noindex"
-        response["Referrer-Policy"] = "no-referrer"
+        private_address(response)
         return response
     form = ConfirmForm(request.POST or None)
     status = 200
@@ -100,10 +100,7 @@ def confirm(request, token):
     response = TemplateResponse(
         request, "schools/confirm.html", {"booking": booking, "form": form}, status=status
     )
-    response["X-Robots-Tag"] = "noindex"
-    # Not "no-referrer": the browser would then send "Origin: null" with the form and Django's
-    # CSRF check would refuse it. "same-origin" still keeps the link's secret off other sites.
-    response["Referrer-Policy"] = "same-origin"
+    private_address(response)
     return response
 
 
@@ -121,6 +118,5 @@ def invoice_pdf(request, code, token):
         raise Http404
     response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice.filename}"'
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    private_address(response)
     return response

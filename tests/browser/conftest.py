@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.conftest import WEBHOOK_SECRET, service_missing
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in
 # a thread with a running loop unless told it is safe (the tests are single-threaded here).
@@ -68,6 +68,20 @@ def phone_page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo_checkout(live_server, settings):
+    """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
+    from devtools.fake_stripe import FakeStripe
+
+    with FakeStripe(
+        webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET
+    ) as fake:
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_SECRET_KEY = "sk_test_browser"
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        yield fake
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from wagtail.models import Locale
 
 from events.models import EventPage
 from orders.models import Order
-from tests.conftest import WEBHOOK_SECRET
 from tests.events.conftest import registration_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,20 +71,6 @@ class CSPWatch:
                 assert directives["script-src"] == "'self' 'unsafe-inline'", header
         found, self.violations = self.violations, []
         assert found == [], self.page.url
-
-
-@pytest.fixture
-def demo_checkout(live_server, settings):
-    """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
-    from devtools.fake_stripe import FakeStripe
-
-    with FakeStripe(
-        webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET
-    ) as fake:
-        settings.STRIPE_API_BASE = fake.url
-        settings.STRIPE_SECRET_KEY = "sk_test_browser"
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        yield fake
 
 
 @pytest.fixture

@@ -5,23 +5,9 @@ French and in English, with an accessibility check on every page of the journey.
 import pytest
 
 from tests.browser.conftest import axe_violations
-from tests.conftest import WEBHOOK_SECRET, plain
+from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo_checkout(live_server, settings):
-    """The fake Stripe, sending its signed webhooks to the live site as Stripe would."""
-    from devtools.fake_stripe import FakeStripe
-
-    with FakeStripe(
-        webhook_url=live_server.url + "/payments/stripe/webhook/", webhook_secret=WEBHOOK_SECRET
-    ) as fake:
-        settings.STRIPE_API_BASE = fake.url
-        settings.STRIPE_SECRET_KEY = "sk_test_browser"
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        yield fake
 
 
 def check_accessibility(page):

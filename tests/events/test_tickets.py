@@ -57,6 +57,22 @@ def test_ticket_page_shows_the_qr_code(client, registered):
     assert "Talk: climate justice seen from the South" in english
 
 
+def test_pages_at_a_secret_address_keep_it_from_other_sites_but_not_from_their_forms(
+    client, registered
+):
+    # "same-origin": the address goes to no other site as a Referer, and the browser still
+    # sends the page's origin with its forms ("no-referrer" made it "Origin: null", which
+    # Django's CSRF check refuses: tests/browser/test_private_pages.py).
+    attendee = Attendee.objects.filter(order_line__order=registered).first()
+    for url in (registered.get_absolute_url(), f"/billet/{attendee.ticket_code}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert (response["X-Robots-Tag"], response["Referrer-Policy"]) == (
+            "noindex",
+            "same-origin",
+        ), url
+
+
 def test_the_receipt_of_tickets_reads_its_lines_once_and_no_delivery_or_workshop(
     client, registered
 ):
