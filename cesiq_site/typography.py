@@ -6,6 +6,8 @@ as it leaves the site: pages, emails and the editors' rich text as rendered.
 - no line break between a number and its unit or « $ » (« 12,50 $ », « 5 % », « 3 h »);
 - times as « 18 h » and « 18 h 30 », never « 18 h 00 » (Django's formats cannot drop the
   minutes only when they are zero, so it is done here, once for every date and time shown).
+- the first day of a month as « 1er janvier », never « 1 janvier » (Django's « j » has no
+  ordinal in French either).
 
 Source strings keep plain spaces: translators and editors type what they know, and the rule
 lives in one place. Only spaces already there are changed (« Bonjour! » stays as typed), and
@@ -24,6 +26,8 @@ _BEFORE_OTHERS = re.compile(rf"(?:(?<=\S)|^){_SPACES}+(?=[;?!])")
 _AFTER_GUILLEMET = re.compile(rf"«{_SPACES}+")
 _ZERO_MINUTES = re.compile(rf"\b(\d{{1,2}}){_SPACES}h{_SPACES}00\b")
 _HOUR_MINUTES = re.compile(rf"\b(\d{{1,2}}){_SPACES}h(?:{_SPACES}(\d\d)\b)?(?![\w])")
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_FIRST_OF_MONTH = re.compile(rf"(?<![\d,.])1{_SPACES}(?=(?:{_MONTHS})\b)")
 _NUMBER_UNIT = re.compile(rf"(\d){_SPACES}(?=(?:\$|%|km\b|kg\b|g\b|mL\b|ml\b|L\b|min\b))")
 
 # Elements whose text is not prose (or is the visitor's own input, sent back as typed).
@@ -58,6 +62,8 @@ def french_text(text):
                 lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text
             )
         text = _NUMBER_UNIT.sub(rf"\1{NBSP}", text)
+        if "1" in text:
+            text = _FIRST_OF_MONTH.sub(f"1er{NBSP}", text)
     if ":" in text or "»" in text:
         text = _BEFORE_COLON.sub(NBSP, text)
     if ";" in text or "?" in text or "!" in text:

@@ -17,6 +17,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CONTROL_CHARACTERS_MESSAGE = _("Ce champ contient des caractères non permis.")
+# A consent box left empty: what to do, rather than "<the box's long label> : this field is
+# required" in the error summary.
+CONSENT_REQUIRED = _("Cochez la case pour accepter que le CÉSIQ conserve ces renseignements.")
 
 
 def has_control_characters(value, *, multiline=False):

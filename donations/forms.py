@@ -8,7 +8,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
-from cesiq_site.validation import guard_text_fields
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 from orders.money import format_cad, quantize
 
 from .models import Tribute
@@ -107,6 +107,7 @@ class DonationForm(forms.Form):
             "J'accepte que le CÉSIQ conserve ces renseignements pour traiter mon don et "
             "m'envoyer son reçu, comme le décrit sa politique de confidentialité."
         ),
+        error_messages={"required": CONSENT_REQUIRED},
     )
     website = forms.CharField(required=False, label=gettext_lazy("Ne pas remplir"))
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cesiq_site import form_renderer
-from cesiq_site.validation import guard_text_fields, printable_or_empty
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
 
 from .models import TicketKind
 from .waiting_list import max_places
@@ -18,7 +18,6 @@ DATE_REQUIRED = _("Choisissez une date.")
 NAME_REQUIRED = _("Indiquez votre nom.")
 EMAIL_REQUIRED = _("Indiquez votre courriel.")
 EMAIL_INVALID = _("Indiquez un courriel valide, comme nom@exemple.ca.")
-CONSENT_REQUIRED = _("Cochez la case pour accepter que le CÉSIQ conserve ces renseignements.")
 NO_TICKET = _("Choisissez au moins un billet.")
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cesiq_site.validation import guard_text_fields
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 from orders.money import format_cad
 
 from .models import MemberKind
@@ -40,6 +40,7 @@ class JoinForm(forms.Form):
             "J'accepte que le CÉSIQ conserve ces renseignements pour gérer mon adhésion, "
             "comme le décrit sa politique de confidentialité."
         ),
+        error_messages={"required": CONSENT_REQUIRED},
     )
     website = forms.CharField(required=False, label=gettext_lazy("Ne pas remplir"))
 

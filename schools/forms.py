@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from cesiq_site.antispam import SpamProtectionMixin
-from cesiq_site.validation import guard_text_fields
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
 
@@ -114,9 +114,7 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
             "J'accepte que le CÉSIQ conserve ces renseignements pour organiser l'animation, "
             "comme le décrit sa politique de confidentialité."
         ),
-        error_messages={
-            "required": _("Cochez la case pour accepter que le CÉSIQ conserve ces renseignements.")
-        },
+        error_messages={"required": CONSENT_REQUIRED},
     )
 
     def __init__(self, *args, now=None, **kwargs):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
-from cesiq_site.validation import guard_text_fields, printable_or_empty
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
 
 from .cart import MAX_QUANTITY
 from .delivery import postal_code_matches, postal_letters
@@ -45,6 +45,7 @@ class ContactForm(forms.Form):
             "J'accepte que le CÉSIQ conserve ces renseignements pour gérer ma commande, "
             "comme le décrit sa politique de confidentialité."
         ),
+        error_messages={"required": CONSENT_REQUIRED},
     )
     # Spam trap: hidden from people, filled in by naive robots.
     website = forms.CharField(required=False, label=_("Ne pas remplir"))

@@ -29,6 +29,17 @@ def test_times_and_units():
     assert french_text("3 heures") == "3 heures"
 
 
+def test_the_first_of_the_month_is_1er():
+    assert (
+        french_text("jusqu'au 1 janvier 2027, 9 h") == f"jusqu'au 1er{NBSP}janvier 2027, 9{NBSP}h"
+    )
+    assert french_text("du 1 mai au 31 mai") == f"du 1er{NBSP}mai au 31 mai"
+    # Other days, and numbers that only end in 1, stay as they are.
+    assert french_text("le 11 janvier et le 21 mars") == "le 11 janvier et le 21 mars"
+    assert french_text("1,1 mars") == "1,1 mars"
+    assert french_text("1 maison") == "1 maison"
+
+
 def test_markup_scripts_and_typed_text_are_left_alone():
     html = (
         '<p title="a : b"><strong>Date</strong> : demain</p>'

@@ -136,7 +136,7 @@ def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
         ({"amount": ""}, "Choisissez un montant ou indiquez le vôtre."),
         ({"tribute": "honour", "tribute_name": ""}, "Indiquez le nom de la personne"),
         ({"postal_code": "12345"}, "Saisissez un code postal canadien"),
-        ({"consent": ""}, "Champ requis."),
+        ({"consent": ""}, "Cochez la case pour accepter que le CÉSIQ conserve ces renseignements."),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(

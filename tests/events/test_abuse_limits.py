@@ -231,6 +231,8 @@ def test_a_free_registration_is_confirmed_only_through_the_emailed_link(
     assert date.usage().held == 1  # its place is kept meanwhile
     page = client.get(order.get_absolute_url()).content.decode()
     assert "Votre inscription n'est pas encore confirmée." in page
+    # Nothing to pay: its status says what it waits for.
+    assert "En attente de confirmation" in page and "En attente de paiement" not in page
     assert "Nous avons envoyé un lien à awa@example.org" in page
     assert "/confirmer/" not in page  # the link is in the mailbox only
     [request] = mails_to("awa@example.org")

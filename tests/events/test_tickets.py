@@ -151,3 +151,16 @@ def test_google_calendar_link_on_the_activity_page(client, activity):
     html = client.get(activity.url).content.decode()
     assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
     assert activity.url + "calendrier/" in html
+
+
+def test_english_sentences_ending_on_a_time_have_one_period(client, registered):
+    # Canadian English times end in "a.m." or "p.m.": a sentence must not put its own period
+    # after them ("until December 25, 2026, 10:00 a.m..").
+    from django.utils import translation
+
+    with translation.override("en"):
+        url = registered.get_absolute_url()
+    assert url.startswith("/en/")
+    html = client.get(url).content.decode()
+    assert "can cancel this order" in html
+    assert "m.." not in html

@@ -103,7 +103,7 @@ def test_filter_by_theme_without_javascript(client, demo_site):
     ]
     current = html.select_one('.news-filters a[aria-current="page"]')
     assert current.get_text(strip=True) == "Droits des femmes"
-    assert "Droits des femmes" in plain(html.title.get_text())
+    assert plain(html.title.get_text()).startswith("Actualités : Droits des femmes")
     # The same key filters the English list (themes are translations of each other).
     english = soup(client, INDEX["en"], theme=str(women.translation_key))
     assert card_titles(english) == [
@@ -112,6 +112,8 @@ def test_filter_by_theme_without_javascript(client, demo_site):
     assert english.select_one('.news-filters a[aria-current="page"]').get_text(strip=True) == (
         "Women's rights"
     )
+    # English punctuation in English: no space before the colon.
+    assert english.title.get_text().startswith("News: Women's rights")
 
 
 def test_filter_by_tag(client, demo_site):

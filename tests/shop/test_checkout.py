@@ -141,7 +141,7 @@ def test_english_checkout_gives_an_english_order(client, shop_fr, add_to_cart, f
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"consent": ""}, "Champ requis."),
+        ({"consent": ""}, "Cochez la case pour accepter que le CÉSIQ conserve ces renseignements."),
         ({"buyer_email": "pas-un-courriel"}, "Saisissez une adresse de courriel valide."),
         ({"delivery": "livraison"}, "Choisissez un mode de réception proposé."),
         ({"website": "http://spam.example"}, "réservé aux robots"),
