@@ -40,7 +40,11 @@ def cart_view(request):
     cart = carts.read(request)
     for problem in cart.problems:
         messages.warning(request, problem)
-    return TemplateResponse(request, "shop/cart.html", {"cart": cart})
+    return TemplateResponse(
+        request,
+        "shop/cart.html",
+        {"cart": cart, "taxes_enabled": orders.current_settings().taxes_enabled},
+    )
 
 
 @origin_checked  # product pages are cached and carry no token (cesiq_site/csrf.py)

@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 
 from tests.browser.conftest import axe_violations
-from tests.browser.test_registration import demo_checkout  # noqa: F401 — fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

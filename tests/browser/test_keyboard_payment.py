@@ -5,7 +5,6 @@ visible on the payment button and the confirmation announced in a status region.
 import pytest
 
 from tests.browser.conftest import axe_wcag22_violations
-from tests.browser.test_registration import demo_checkout  # noqa: F401  (fixture)
 from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ violation on the catalogue, product, cart and checkout pages, in French and in E
 import pytest
 
 from tests.browser.conftest import axe_violations
-from tests.browser.test_registration import demo_checkout  # noqa: F401 — fixture
 from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)

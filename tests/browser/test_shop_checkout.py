@@ -6,7 +6,6 @@ no WCAG 2.1 A/AA violation on the cart and checkout pages, in French and in Engl
 import pytest
 
 from tests.browser.conftest import axe_violations
-from tests.browser.test_registration import demo_checkout  # noqa: F401 — fixture
 from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db(transaction=True)

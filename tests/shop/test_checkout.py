@@ -299,3 +299,25 @@ def test_taxes_follow_each_products_category(client, shop_fr, taxes_on):
     assert order.gst == D("3.64")
     assert order.qst == D("4.78")
     assert order.total == D("96.30") + D("3.64") + D("4.78")
+
+
+@pytest.mark.parametrize("taxes", [False, True])
+def test_the_cart_and_checkout_speak_of_taxes_only_when_they_are_collected(
+    client, shop_fr, add_to_cart, taxes
+):
+    from orders.models import OrderSettings
+
+    settings = OrderSettings.load()
+    settings.taxes_enabled = taxes
+    settings.save()
+    add_to_cart("CAF-PER-340", 1)
+    cart = plain(BeautifulSoup(client.get("/panier/").content, "html.parser").get_text(" "))
+    checkout = plain(BeautifulSoup(client.get(CHECKOUT).content, "html.parser").get_text(" "))
+    mentions = [
+        "Les taxes applicables" in cart,
+        "TPS et TVQ" in checkout,
+        "taxes de la province de livraison" in checkout,
+        "Taxes du Québec" in checkout,
+    ]
+    assert mentions == [taxes] * 4
+    assert "Sans frais" in checkout and "Tarif fixe selon la province" in checkout
