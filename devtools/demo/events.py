@@ -256,7 +256,7 @@ ACTIVITIES = [
         "dates": [(40, 10, 8, 500)],
         "tickets": [],
         "external": "https://www.example.org/semaine-contre-le-racisme",
-        "organisers": "Partenaires du réseau",
+        "organisers": ("Partenaires du réseau", "Network partners"),
     },
     {
         "slug": "atelier-passe",
@@ -368,7 +368,7 @@ def seed(home, locales):
             "status": spec.get("status", "scheduled"),
             "external_registration_url": spec.get("external", ""),
             "online_link": spec.get("online_link", ""),
-            "organisers": spec.get("organisers", "CÉSIQ"),
+            "organisers": spec.get("organisers", ("CÉSIQ", "CÉSIQ"))[0],
             # A school group is a whole class.
             "max_places_per_order": spec.get(
                 "max_places", 40 if spec["audience"] == "scolaire" else 10
@@ -437,6 +437,7 @@ def seed(home, locales):
         english = english.specific
         english.title, english.summary = spec["en"]
         english.slug = spec["slug"]
+        english.organisers = spec.get("organisers", ("CÉSIQ", "CÉSIQ"))[1]
         english.body = [("paragraph", f"<p>{spec['en'][1]}</p>")]
         english.venue = (
             venues[spec["venue"]].get_translation(locales["en"]) if spec["venue"] else None

@@ -258,7 +258,9 @@ def test_a_partner_activity_offers_the_partner_page(client, demo_site):
     [offer] = offers(client, "/en/activities/semaine-contre-le-racisme/")
     assert offer["url"] == "https://www.example.org/semaine-contre-le-racisme"
     [event] = by_type(json_ld(client, "/en/activities/semaine-contre-le-racisme/"))["Event"]
-    assert event["organizer"]["name"] == "Partenaires du réseau"
+    assert event["organizer"]["name"] == "Network partners"
+    [french] = by_type(json_ld(client, "/activites/semaine-contre-le-racisme/"))["Event"]
+    assert french["organizer"]["name"] == "Partenaires du réseau"
 
 
 def test_postal_code_is_given_when_known(client, demo_site):
