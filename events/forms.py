@@ -422,7 +422,28 @@ class RegistrationForm(forms.Form):
                 % {"places": self.offer.places},
                 "offer_places",
             )
+        people = min(wanted, len(self.attendee_blocks))
+        if self.asks_attendees and not self.errors and people > self.blocks_seen():
+            # Without JavaScript the form showed fewer people than tickets asked for: the
+            # buyer could not name them (names may be optional). It comes back with a block
+            # for each, nothing reserved; the page's script keeps the count as it shows them.
+            raise forms.ValidationError(
+                _(
+                    "Vous demandez %(wanted)s billets : indiquez ci-dessous qui vient avec "
+                    "chacun, puis confirmez."
+                )
+                % {"wanted": wanted},
+                code="attendees_not_shown",
+            )
         return data
+
+    def blocks_seen(self):
+        """How many people's blocks the page that sent the form showed (its hidden field
+        `attendee_blocks_shown`); unknown (no limit) when it did not say."""
+        try:
+            return int(self.data.get("attendee_blocks_shown", ""))
+        except (TypeError, ValueError):
+            return self.MAX_ATTENDEE_BLOCKS
 
     # The error summary links these non-field errors to the first quantity field.
     TICKETS_ERROR_ID = "tickets-error"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from events import checkin
 from events.models import Attendee, AttendeeNames, EventPage, Question
 from orders.models import Order, OrderState
+from tests.conftest import plain
 from tests.events.conftest import registration_data
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,39 @@ def test_without_javascript_asking_for_three_tickets_brings_three_blocks_back(cl
         "Indiquez le nom de la personne 3.",
     ]
     assert not Order.objects.filter(buyer_email="trois@example.org").exists()
+
+
+def test_without_javascript_optional_names_are_asked_before_the_order_is_placed(
+    client, free_activity
+):
+    """The page without its script showed one person; two tickets are asked for: the form
+    comes back with two blocks (names are optional: no error on a field), nothing held; sent
+    again from that page, the order is placed with both names."""
+    page = free_activity.source
+    assert page.attendee_names == AttendeeNames.OPTIONAL
+    form = soup(client.get(free_activity.url + "inscription/"))
+    assert form.select_one("input[name=attendee_blocks_shown]")["value"] == "1"
+    data = registration_data(
+        free_activity,
+        buyer_email="sans-script@example.org",
+        **{f"quantity_{entry(free_activity).pk}": 2, "attendee_blocks_shown": "1"},
+    )
+    data["attendee_1_name"] = "Fatou Diallo"
+    response = post(client, free_activity, data)
+    assert response.status_code == 400
+    assert [plain(e) for e in error_texts(response)] == [
+        "Vous demandez 2 billets : indiquez ci-dessous qui vient avec chacun, puis confirmez."
+    ]
+    assert shown_blocks(response) == ["Personne 1", "Personne 2"]
+    assert soup(response).select_one("input[name=attendee_blocks_shown]")["value"] == "2"
+    assert not Order.objects.filter(buyer_email="sans-script@example.org").exists()
+
+    data.update(attendee_blocks_shown="2", attendee_2_name="Léa Tremblay")
+    assert post(client, free_activity, data).status_code == 302
+    names = Attendee.objects.filter(
+        order_line__order__buyer_email="sans-script@example.org"
+    ).order_by("pk")
+    assert [a.name for a in names] == ["Fatou Diallo", "Léa Tremblay"]
 
 
 def test_optional_names_may_be_left_empty_and_off_asks_none(client, free_activity):

@@ -10,6 +10,7 @@
     if (!form || !holder) { return; }
     var blocks = holder.querySelectorAll("[data-attendee-block]");
     var quantities = form.querySelectorAll("input[name^='quantity_']");
+    var seen = form.querySelector("input[name='attendee_blocks_shown']");
 
     function wanted() {
         var total = 0;
@@ -22,6 +23,9 @@
 
     function update() {
         var shown = wanted();
+        // Tells the server how many people the buyer was shown (without this script, a form
+        // asking for more tickets than it showed comes back with a block for each).
+        if (seen) { seen.value = String(Math.min(shown, blocks.length)); }
         Array.prototype.forEach.call(blocks, function (block, index) {
             var visible = index < shown;
             block.hidden = !visible;
