@@ -110,9 +110,7 @@ def at_each_width(page, url, widths=(1280, 320)):
 
 def load_axe(page):
     """Put axe-core in the page, unless it is there already (the same page checked at
-    another width, or a page of a tab that checked one before). The first check in a tab
-    sends it over (≈ 70 ms to send and compile its 570 kB) and asks Chromium to put it in
-    every page that tab opens next, where it comes from Chromium's code cache (≈ 0 ms)."""
+    another width)."""
     global AXE_SOURCE
     if page.evaluate("typeof axe !== 'undefined'"):
         return
@@ -120,9 +118,6 @@ def load_axe(page):
         import axe_playwright_python
 
         AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-    if not getattr(page.context, "cesiq_axe_in_every_page", False):
-        page.context.add_init_script(AXE_SOURCE)
-        page.context.cesiq_axe_in_every_page = True
     page.evaluate(AXE_SOURCE)
 
 
