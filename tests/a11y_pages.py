@@ -2,15 +2,13 @@
 validity checks (a browser's axe-core run and the Nu HTML Checker)."""
 
 
-def page_kinds():
-    """(name, French path, English path) of every kind of public page, with a real order."""
-    from events.models import Attendee, EventPage, Theme
+def a_free_registration():
+    """A paid-for-nothing order: one place at the demo's free talk, for Awa Diallo."""
+    from events.models import EventPage
     from events.services import register
-    from newsletter.models import Subscriber
-    from shop.models import Producer, ProductPage
 
     free = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
-    order = register(
+    return register(
         free.source,
         date_id=free.source.upcoming_dates[0].pk,
         tickets=[(free.source.ticket_types.get(), 1, None)],
@@ -18,6 +16,15 @@ def page_kinds():
         buyer_email="awa@example.org",
         language="fr",
     )
+
+
+def page_kinds():
+    """(name, French path, English path) of every kind of public page, with a real order."""
+    from events.models import Attendee, EventPage, Theme
+    from newsletter.models import Subscriber
+    from shop.models import Producer, ProductPage
+
+    order = a_free_registration()
     ticket = Attendee.objects.filter(order_line__order=order).first()
     activity = EventPage.objects.get(
         slug="atelier-consommation-equitable", locale__language_code="fr"

@@ -963,17 +963,9 @@ def test_the_order_settings_are_read_once_and_a_tax_change_applies_to_the_next_o
 def test_a_receipt_keeps_nothing_keyed_on_its_address_and_still_links_its_languages(client):
     """A receipt's address is its buyer's alone: a head or language links kept for it would
     never be used again, only fill the process's store (and push out what pages share)."""
-    from events.services import register
+    from tests.a11y_pages import a_free_registration
 
-    talk = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
-    order = register(
-        talk.source,
-        date_id=talk.source.upcoming_dates[0].pk,
-        tickets=[(talk.source.ticket_types.get(), 1, None)],
-        buyer_name="Awa Diallo",
-        buyer_email="awa@example.org",
-        language="fr",
-    )
+    order = a_free_registration()
     url = order.get_absolute_url()
     for _ in range(2):
         page = html(client, url)

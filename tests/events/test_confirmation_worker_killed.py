@@ -101,6 +101,17 @@ def waiting_for_a_lock():
         return cursor.fetchone()[0] > 0
 
 
+def wait_until_confirmed(order, worker, interval):
+    """Until the buyer's confirmation of `order` is sent (60 s at most)."""
+    buyer = OutboxEmail.objects.filter(order=order, to="awa@example.org")
+    wait_for(
+        lambda: buyer.filter(state=OutboxEmail.State.SENT).exists(),
+        60,
+        lambda: "the confirmation was not sent within 60 s\n" + faults.worker_output(worker),
+        interval=interval,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow
 def test_a_worker_killed_while_applying_a_payment_loses_nothing(
@@ -145,13 +156,7 @@ def test_a_worker_killed_while_applying_a_payment_loses_nothing(
         apply_waiting.delay(0)
         apply_waiting.delay(0)
         sweep.delay(0)
-        buyer = OutboxEmail.objects.filter(order=order, to="awa@example.org")
-        wait_for(
-            lambda: buyer.filter(state=OutboxEmail.State.SENT).exists(),
-            60,
-            lambda: "the confirmation was not sent within 60 s\n" + faults.worker_output(worker),
-            interval=0.2,
-        )
+        wait_until_confirmed(order, worker, interval=0.2)
         time.sleep(1)  # give a duplicate, if any, the time to arrive
     finally:
         stop_worker(worker)
@@ -176,13 +181,7 @@ def test_a_real_worker_applies_the_payment_the_webhook_queued_and_confirms_it(
         event = last_event(fake_stripe, "checkout.session.completed")
         response = post_webhook(client, event)
         assert response.status_code == 200 and response.content == b"queued"
-        buyer = OutboxEmail.objects.filter(order=order, to="awa@example.org")
-        wait_for(
-            lambda: buyer.filter(state=OutboxEmail.State.SENT).exists(),
-            60,
-            lambda: "the confirmation was not sent within 60 s\n" + faults.worker_output(worker),
-            interval=0.1,
-        )
+        wait_until_confirmed(order, worker, interval=0.1)
         assert post_webhook(client, event).content == b"replay"
         time.sleep(0.5)  # give a duplicate, if any, the time to arrive
     finally:
