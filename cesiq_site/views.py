@@ -5,9 +5,10 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -121,6 +122,16 @@ def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /django-admin/"]
     lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which feed readers, bookmark tools and some browsers ask for whatever the
+    page's <link rel="icon"> says: the site's icon rather than a Wagtail page lookup and a
+    « Page introuvable » page each time."""
+    response = HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def serve_document(request, document_id, document_filename):

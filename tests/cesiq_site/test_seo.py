@@ -232,3 +232,14 @@ def test_sitemap_leaves_out_drafts_and_private_pages(client, demo_site, home_fr)
 def test_robots_txt_points_to_the_sitemap_on_the_same_host(client, demo_site):
     response = client.get("/robots.txt", HTTP_HOST=HOST)
     assert f"Sitemap: http://{HOST}/sitemap.xml" in response.content.decode().splitlines()
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client, demo_site):
+    """Feed readers and some browsers ask for /favicon.ico whatever the page says."""
+    response = client.get("/favicon.ico", HTTP_HOST=HOST)
+    assert response.status_code == 301
+    assert response["Location"].endswith("/img/favicon.svg")
+    assert "max-age=86400" in response["Cache-Control"]
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("img/favicon.svg")
