@@ -133,6 +133,15 @@ class DonationPage(Purchasable, Page):
     allow_tribute = models.BooleanField(
         _("proposer « en mémoire de » et « en l'honneur de »"), default=True
     )
+    designation = models.CharField(
+        _("affectation"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Ce que finance un don fait sur cette page (ex. « Fonds d'urgence Haïti »), repris "
+            "sur la commande et le reçu : « Don — Fonds d'urgence Haïti ». Vide : « Don »."
+        ),
+    )
     thank_you = models.TextField(
         _("mot de remerciement"),
         blank=True,
@@ -150,6 +159,7 @@ class DonationPage(Purchasable, Page):
             ],
             heading=_("Montants"),
         ),
+        FieldPanel("designation"),
         FieldPanel("thank_you"),
     ]
 
@@ -200,15 +210,20 @@ class DonationPage(Purchasable, Page):
     # --- Purchasable -------------------------------------------------------------------------
 
     def describe(self, language, option):
+        """The order line: « Don », or « Don — » what the page's gifts fund (its title, often
+        « Faire un don », would repeat the word)."""
+        designation = self.localized(language).designation
         with translation.override(language):
-            return str(_("Don — %(title)s") % {"title": self.localized_title(language)})
+            if designation:
+                return str(_("Don — %(designation)s") % {"designation": designation})
+            return str(_("Don"))
 
-    def localized_title(self, language):
+    def localized(self, language):
         from wagtail.models import Locale
 
         locale = Locale.objects.filter(language_code=language).first()
         page = self.get_translation_or_none(locale) if locale else None
-        return (page or self).title
+        return page or self
 
     def price_for(self, requested, option):
         from .forms import amount_error

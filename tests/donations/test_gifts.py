@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from wagtail.models import Locale
 
 from donations.models import Donation, Receipt
 from orders.models import Order, OrderState
@@ -107,6 +108,21 @@ def test_receipts_in_english_for_an_english_gift(client, give):
     assert "Your official receipt for income tax purposes" in email.body
     [(_name, content, _mimetype)] = pdfs(email)
     assert b"Official receipt for income tax purposes" in content
+
+
+def test_the_order_line_says_what_the_gift_funds_once(client, give, page):
+    """« Don », not « Don — Faire un don »; « Don — » what the editor says the page funds."""
+    [line] = give(amount="50.00").lines.all()
+    assert line.description == "Don"
+    page.designation = "Fonds d'urgence Haïti"
+    page.save_revision().publish()
+    english = page.get_translation(Locale.objects.get(language_code="en"))
+    english.designation = "Haiti emergency fund"
+    english.save_revision().publish()
+    [line] = give(amount="50.00").lines.all()
+    assert line.description == "Don — Fonds d'urgence Haïti"
+    [line] = give(url="/en/give/", amount="50.00").lines.all()
+    assert line.description == "Donation — Haiti emergency fund"
 
 
 def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
