@@ -11,8 +11,8 @@ nothing loaded from a third party: a honeypot, a signed time trap and the rate l
   match (forged, or made for another form), is refused too. Forms shown on cached pages
   carry an older stamp, never a younger one, so the page cache cannot make a person "too
   fast"; the maximum age is far above the cache's lifetime.
-- The rate limits (cesiq_site/ratelimit.py) count every POST per client, accepted or not:
-  scopes "contact", "newsletter" and "form" (see `ratelimit.DEFAULT_LIMITS`).
+- The rate limits (cesiq_site/ratelimit.py) count every POST per client in the scope "posts",
+  and the forms accepted in "contact", "newsletter" and "form" (`ratelimit.DEFAULT_LIMITS`).
 
 A refused form shows a clear, translated message and saves nothing: the checks run in the
 form's `clean()`, so `is_valid()` is False and views save only valid forms. After a refusal
@@ -20,8 +20,9 @@ because the stamp was forged or too old, the re-rendered form carries a fresh st
 person can send it again.
 
 Use: subclass `SpamProtectedForm`, or mix `SpamProtectionMixin` into any form class (the
-Wagtail form builder's generated forms included), and call `rate_limited(request, scope)` at
-the top of the POST branch of the view.
+Wagtail form builder's generated forms included), and call `ratelimit.check(request, "posts")`
+at the top of the POST branch of the view and `ratelimit.check(request, scope)` once the form
+is valid.
 """
 
 import time
@@ -30,8 +31,6 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
-
-from cesiq_site import ratelimit
 
 HONEYPOT_FIELD = "site_web"
 TIME_FIELD = "form_started"
@@ -151,13 +150,3 @@ class SpamProtectionMixin:
 
 class SpamProtectedForm(SpamProtectionMixin, forms.Form):
     """A plain form with the honeypot and the time trap."""
-
-
-def rate_limited(request, scope):
-    """Count this request against `scope`; the 429 answer when over the limit, else None.
-
-    Call it for every POST of a public form, before validating: refused attempts count too."""
-    limited = ratelimit.hit(request, scope)
-    if limited is None:
-        return None
-    return ratelimit.too_many(request, limited)

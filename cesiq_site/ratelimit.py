@@ -1,6 +1,12 @@
 """Rate limits per client on what an anonymous visitor can repeat cheaply: registration
 POSTs, waiting-list joins, searches, the public forms (contact, newsletter, others).
 
+A form's scope counts the forms it accepts (an order placed, a message sent): a person
+correcting mistakes is not stopped by their own mistakes. Every POST of a public form, refused
+or not, also counts against one wider scope, "posts", which stops a robot flooding the forms
+or trying codes. Views call `check(request, "posts")` first, then `check(request, scope)` once
+the form is valid, before acting on it.
+
 The client is its address: REMOTE_ADDR, or when `CLIENT_IP_HEADER` is set (the site is behind
 a proxy that writes it, such as X-Forwarded-For), the address that proxy saw, counted
 `TRUSTED_PROXY_COUNT` entries from the right so that a client cannot choose its own address
@@ -31,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 # scope: (requests allowed, per this many seconds)
 DEFAULT_LIMITS = {
+    # Every POST of the public forms below, refused or not.
+    "posts": (50, 600),
+    # The forms each accepts.
     "register": (10, 600),
     "waiting_list": (10, 600),
     "search": (60, 60),
@@ -124,6 +133,12 @@ def hit(request, scope, now=None):
     if count <= allowed:
         return None
     return Limited(scope=scope, retry_after=max(int((window + 1) * period - now), 1))
+
+
+def check(request, scope):
+    """Count this request against `scope`: the 429 answer when it is over the limit, else None."""
+    limited = hit(request, scope)
+    return None if limited is None else too_many(request, limited)
 
 
 def too_many(request, limited):

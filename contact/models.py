@@ -26,7 +26,7 @@ from wagtail.contrib.forms.models import (
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 
 from cesiq_site import ratelimit
-from cesiq_site.antispam import HONEYPOT_FIELD, TIME_FIELD, SpamProtectionMixin, rate_limited
+from cesiq_site.antispam import HONEYPOT_FIELD, TIME_FIELD, SpamProtectionMixin
 from cesiq_site.validation import guard_text_fields
 
 MULTILINE_MAX_LENGTH = 5000
@@ -134,11 +134,12 @@ class ContactFormPage(AbstractForm):
     def serve(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().serve(request, *args, **kwargs)
-        limited = rate_limited(request, "contact")
-        if limited:
-            return limited
+        if refused := ratelimit.check(request, "posts"):
+            return refused
         form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
         if form.is_valid():
+            if refused := ratelimit.check(request, "contact"):
+                return refused
             submission = self.accept(form, request)
             return self.render_landing_page(request, submission, *args, **kwargs)
         context = self.get_context(request)

@@ -20,12 +20,12 @@ def donate(request, page):
         from django.http import HttpResponseNotAllowed
 
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    if request.method == "POST":
-        limited = ratelimit.hit(request, "donate")
-        if limited:
-            return ratelimit.too_many(request, limited)
+    if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
+        return refused
     form = DonationForm(request.POST or None, page=page)
     if request.method == "POST" and form.is_valid():
+        if refused := ratelimit.check(request, "donate"):
+            return refused
         data = form.cleaned_data
         try:
             order = orders.place_order(

@@ -85,10 +85,8 @@ def register(request, page):
     )
     if not page.registration_open():
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
-    if request.method == "POST":
-        limited = ratelimit.hit(request, "register")
-        if limited:
-            return ratelimit.too_many(request, limited)
+    if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
+        return refused
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
     if offer is None and _all_full(page) and not _holds_places(request, page):
         # Nothing to fill in: says so, with the waiting list, and holds no CSRF token, so
@@ -121,6 +119,8 @@ def register(request, page):
         member_code=member_code,
     )
     if request.method == "POST" and form.is_valid():
+        if refused := ratelimit.check(request, "register"):
+            return refused
         data = form.cleaned_data
         try:
             order = services.register(
@@ -207,15 +207,15 @@ def join_waiting_list(request, page):
     from .forms import WaitingListForm
     from .waiting_list import join
 
-    if request.method == "POST":
-        limited = ratelimit.hit(request, "waiting_list")
-        if limited:
-            return ratelimit.too_many(request, limited)
+    if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
+        return refused
     chosen = request.GET.get("date")
     form = WaitingListForm(
         request.POST or None, page=page, initial={"date": chosen} if chosen else None
     )
     if request.method == "POST" and form.is_valid():
+        if refused := ratelimit.check(request, "waiting_list"):
+            return refused
         data = form.cleaned_data
         try:
             join(

@@ -20,10 +20,8 @@ from .models import MembershipCategory
 def join(request, page):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    if request.method == "POST":
-        limited = ratelimit.hit(request, "register")
-        if limited:
-            return ratelimit.too_many(request, limited)
+    if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
+        return refused
     categories = list(MembershipCategory.objects.filter(active=True))
     initial = {}
     if request.GET.get("categorie", "").isdigit():
@@ -32,6 +30,8 @@ def join(request, page):
         initial.update(email=request.user.email, name=request.user.get_full_name())
     form = JoinForm(request.POST or None, categories=categories, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if refused := ratelimit.check(request, "register"):
+            return refused
         data = form.cleaned_data
         try:
             order = orders.place_order(

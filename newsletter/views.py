@@ -8,7 +8,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cesiq_site import ratelimit
-from cesiq_site.antispam import rate_limited
 from cesiq_site.csrf import origin_checked
 
 from . import services
@@ -26,12 +25,13 @@ def _language():
 def signup(request):
     if request.method == "GET":
         return TemplateResponse(request, "newsletter/signup.html", {"form": SignupForm()})
-    limited = rate_limited(request, "newsletter")
-    if limited:
-        return limited
+    if refused := ratelimit.check(request, "posts"):
+        return refused
     form = SignupForm(request.POST)
     if not form.is_valid():
         return TemplateResponse(request, "newsletter/signup.html", {"form": form}, status=400)
+    if refused := ratelimit.check(request, "newsletter"):
+        return refused
     services.request_subscription(
         form.cleaned_data["email"],
         _language(),

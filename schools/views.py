@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cesiq_site import antispam
+from cesiq_site import ratelimit
 from cesiq_site.seo import private_address
 
 from . import services
@@ -21,11 +21,12 @@ from .forms import ConfirmForm, WorkshopRequestForm
 def request_page(request, page):
     status = 200
     if request.method == "POST":
-        limited = antispam.rate_limited(request, RATE_LIMIT_SCOPE)
-        if limited:
-            return limited
+        if refused := ratelimit.check(request, "posts"):
+            return refused
         form = WorkshopRequestForm(request.POST)
         if form.is_valid():
+            if refused := ratelimit.check(request, RATE_LIMIT_SCOPE):
+                return refused
             booking = services.create_request(
                 data=form.booking_data(),
                 themes=form.cleaned_data["themes"],

@@ -8,7 +8,7 @@ from django import forms
 from django.test import RequestFactory
 from django.utils import translation
 
-from cesiq_site import antispam
+from cesiq_site import antispam, ratelimit
 
 
 class MessageForm(antispam.SpamProtectedForm):
@@ -138,14 +138,16 @@ def test_people_never_see_nor_reach_the_honeypot(clock):
     assert stamp["type"] == "hidden"
 
 
-@pytest.mark.parametrize(("scope", "allowed"), [("contact", 5), ("newsletter", 5), ("form", 10)])
+@pytest.mark.parametrize(
+    ("scope", "allowed"), [("contact", 5), ("newsletter", 5), ("form", 10), ("posts", 50)]
+)
 def test_each_form_scope_is_rate_limited(db, scope, allowed):
     factory = RequestFactory()
     for _ in range(allowed):
         request = factory.post("/", REMOTE_ADDR="192.0.2.44")
-        assert antispam.rate_limited(request, scope) is None
+        assert ratelimit.check(request, scope) is None
     request = factory.post("/", REMOTE_ADDR="192.0.2.44")
-    response = antispam.rate_limited(request, scope)
+    response = ratelimit.check(request, scope)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     response.render()
@@ -153,4 +155,4 @@ def test_each_form_scope_is_rate_limited(db, scope, allowed):
     assert "Rien n'a été enregistré." in text
     # Another client is not limited.
     other = factory.post("/", REMOTE_ADDR="192.0.2.45")
-    assert antispam.rate_limited(other, scope) is None
+    assert ratelimit.check(other, scope) is None

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 from wagtail.models import Locale
 
+from cesiq_site import ratelimit
 from donations.models import Donation, Receipt
 from orders.models import Order, OrderState
 from tests.conftest import plain
@@ -222,9 +223,18 @@ def test_a_full_refund_voids_the_receipt(give, admin_user, django_capture_on_com
     assert order.log_entries.filter(action="donation_receipt_voided").count() == 1
 
 
-def test_rate_limited(client, page, settings):
-    settings.RATE_LIMITS = {"donate": (2, 600)}
-    for _ in range(2):
+def test_rate_limited(client, page, give, settings):
+    settings.RATE_LIMITS = {"donate": (2, 600), "posts": (4, 600)}
+    # Mistakes corrected do not count as gifts; two gifts, and a third is refused.
+    assert client.post(PAGE, gift_data(amount="")).status_code == 400
+    give(amount="25.00")
+    give(amount="50.00")
+    response = client.post(PAGE, gift_data(amount="100.00"))
+    assert response.status_code == 429
+    assert not Order.objects.filter(kind="donation", total=D("100.00")).exists()
+    # Every POST counts against the wider limit: the fifth, refused or not, is stopped.
+    ratelimit.reset()
+    for _ in range(4):
         assert client.post(PAGE, gift_data(amount="")).status_code == 400
     assert client.post(PAGE, gift_data(amount="")).status_code == 429
 

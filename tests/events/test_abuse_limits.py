@@ -72,7 +72,10 @@ def test_a_hundred_posts_from_one_client_hold_no_more_than_the_cap(
 ):
     """The probe that held all 16 places with 2 POSTs, made 100 times with 100 addresses."""
     if not rate_limited:
-        settings.RATE_LIMITS = {"register": (1000, 600)}  # show the hold cap on its own
+        settings.RATE_LIMITS = {
+            "posts": (1000, 600),
+            "register": (1000, 600),
+        }  # show the hold cap on its own
     date = training.upcoming_dates[0]
     before = date.usage()  # the demo's own orders
     statuses = [post(client, training, 4, f"robot{n}@example.org").status_code for n in range(100)]
@@ -97,7 +100,7 @@ def test_the_free_webinar_cannot_be_emptied_by_one_client(
 ):
     """30 POSTs used to take all 300 places for good and send tickets to any address."""
     if not rate_limited:
-        settings.RATE_LIMITS = {"register": (1000, 600)}
+        settings.RATE_LIMITS = {"posts": (1000, 600), "register": (1000, 600)}
     date = webinar.upcoming_dates[0]
     for n in range(100):
         post(client, webinar, 2, f"robot{n}@example.org", django_capture_on_commit_callbacks)

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def invoice_activity(activity, settings):
-    settings.RATE_LIMITS = {"register": (1000, 600)}  # the hold caps on their own
+    settings.RATE_LIMITS = {
+        "posts": (1000, 600),
+        "register": (1000, 600),
+    }  # the hold caps on their own
     activity.allow_invoice = True
     activity.max_places_per_order = 4
     activity.save_revision().publish()

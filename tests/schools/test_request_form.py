@@ -138,9 +138,21 @@ def test_spam_is_refused_and_nothing_saved(client, request_page, clock, override
 
 
 def test_a_client_sending_too_many_requests_is_stopped(client, request_page, clock, settings):
-    settings.RATE_LIMITS = {"form": (2, 600)}
+    settings.RATE_LIMITS = {"posts": (2, 600)}
     clock.advance(30)
     for _ in range(2):
         assert client.post(request_page.url, form_data(site_web="x")).status_code == 400
     response = client.post(request_page.url, form_data())
     assert response.status_code == 429
+
+
+def test_requests_sent_count_apart_from_mistakes(client, request_page, clock, settings):
+    settings.RATE_LIMITS = {"form": (1, 600)}
+    mistaken, valid = form_data(school=""), form_data()
+    clock.advance(30)
+    before = WorkshopBooking.objects.count()
+    for _ in range(3):  # mistakes corrected are not requests sent
+        assert client.post(request_page.url, mistaken).status_code == 400
+    assert client.post(request_page.url, valid).status_code == 200
+    assert client.post(request_page.url, valid).status_code == 429
+    assert WorkshopBooking.objects.count() == before + 1
