@@ -792,6 +792,11 @@ class TicketKind(models.TextChoices):
     PAY_WHAT_YOU_CAN = "pwyc", _("Contribution volontaire")
 
 
+def ticket_number(number, total):
+    """« billet 2 sur 3 »: one of the tickets of one type in an order."""
+    return gettext("billet %(number)s sur %(total)s") % {"number": number, "total": total}
+
+
 class TicketType(Purchasable, Orderable):
     page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(_("nom"), max_length=100)
@@ -1015,15 +1020,19 @@ class TicketType(Purchasable, Orderable):
         transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
 
     def receipt_links(self, line):
+        """« Plein tarif — Awa Diallo », or for a ticket without a name « Plein tarif — billet
+        2 sur 3 » (its code means nothing to the buyer)."""
         from django.urls import reverse
 
+        attendees = list(line.attendees.all())
         return [
             (
-                f"{self.label} — {attendee.name or attendee.ticket_code}"
+                f"{self.label} — "
+                + (attendee.name or ticket_number(number, len(attendees)))
                 + (f" ({gettext('annulé')})" if attendee.cancelled_at else ""),
                 reverse("events:ticket", args=[attendee.ticket_code]),
             )
-            for attendee in line.attendees.all()
+            for number, attendee in enumerate(attendees, start=1)
         ]
 
     def buyer_cancellation_deadline(self, line):
@@ -1049,7 +1058,12 @@ class TicketType(Purchasable, Orderable):
             context = {
                 "page": shown,
                 "date": date,
-                "attendees": attendees,
+                # Numbered within their ticket type, which each says: « Plein tarif — billet 1
+                # sur 2 », then « Tarif étudiant » (a number alone restarted with each type).
+                "attendees": [
+                    (attendee, ticket_number(number, len(attendees)) if len(attendees) > 1 else "")
+                    for number, attendee in enumerate(attendees, start=1)
+                ],
                 "site_url": site_url,
                 "online_link": page.online_link,
                 "ticket_label": self.label,

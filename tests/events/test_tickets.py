@@ -164,3 +164,23 @@ def test_english_sentences_ending_on_a_time_have_one_period(client, registered):
     html = client.get(url).content.decode()
     assert "can cancel this order" in html
     assert "m.." not in html
+
+
+def test_tickets_are_numbered_within_their_type_by_name_or_number(client, registered):
+    """« Entrée libre — billet 2 sur 2 », never a number restarting without its type, nor the
+    ticket's code as its name."""
+    from bs4 import BeautifulSoup
+
+    attendees = list(Attendee.objects.filter(order_line__order=registered).order_by("pk"))
+    assert [a.name for a in attendees] == ["", ""]  # nobody named
+    message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    lines = message.body.splitlines()
+    assert "Entrée libre — billet 1 sur 2" in lines and "Entrée libre — billet 2 sur 2" in lines
+    html = message.alternatives[0][0]
+    assert "<strong>Entrée libre</strong> — billet 2 sur 2" in html
+
+    attendees[0].name = "Léa Tremblay"
+    attendees[0].save()
+    page = BeautifulSoup(client.get(registered.get_absolute_url()).content, "html.parser")
+    links = [a.get_text(strip=True) for a in page.select(".receipt__tickets a")]
+    assert links == ["Entrée libre — Léa Tremblay", "Entrée libre — billet 2 sur 2"]
