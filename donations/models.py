@@ -138,7 +138,7 @@ class DonationPage(Purchasable, Page):
         max_length=120,
         blank=True,
         help_text=_(
-            "Ce que finance un don fait sur cette page (ex. « Fonds d'urgence Haïti »), repris "
+            "Ce que financent les dons de cette page (ex. « Fonds d'urgence Haïti »), repris "
             "sur la commande et le reçu : « Don — Fonds d'urgence Haïti ». Vide : « Don »."
         ),
     )
@@ -212,13 +212,15 @@ class DonationPage(Purchasable, Page):
     def describe(self, language, option):
         """The order line: « Don », or « Don — » what the page's gifts fund (its title, often
         « Faire un don », would repeat the word)."""
-        designation = self.localized(language).designation
+        designation = self.translation_in(language).designation
         with translation.override(language):
             if designation:
                 return str(_("Don — %(designation)s") % {"designation": designation})
             return str(_("Don"))
 
-    def localized(self, language):
+    def translation_in(self, language):
+        """This page in `language`, or itself (not `localized`: Wagtail's own property, which
+        rich text links to this page ask for)."""
         from wagtail.models import Locale
 
         locale = Locale.objects.filter(language_code=language).first()

@@ -126,6 +126,17 @@ def test_the_order_line_says_what_the_gift_funds_once(client, give, page):
     assert line.description == "Donation — Haiti emergency fund"
 
 
+def test_rich_text_links_to_the_donation_page(client, page):
+    """Wagtail's link handler asks the linked page for `localized`: the page's own helpers
+    must not hide it (a news article linking to « Faire un don » answered 500)."""
+    page.body = f'<p>Merci ! <a linktype="page" id="{page.pk}">Donnez encore</a></p>'
+    page.save_revision().publish()
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    link = BeautifulSoup(response.content, "html.parser").find("a", string="Donnez encore")
+    assert link["href"] == PAGE
+
+
 def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
     client, give, not_a_charity
 ):
