@@ -1021,14 +1021,22 @@ class TicketType(Purchasable, Orderable):
 
     def receipt_links(self, line):
         """« Plein tarif — Awa Diallo », or for a ticket without a name « Plein tarif — billet
-        2 sur 3 » (its code means nothing to the buyer)."""
+        2 sur 3 » (its code means nothing to the buyer), « Plein tarif » when it is the only
+        one, as in the confirmation email."""
         from django.urls import reverse
 
         attendees = list(line.attendees.all())
+
+        def name(number, attendee):
+            if attendee.name:
+                return f"{self.label} — {attendee.name}"
+            if len(attendees) > 1:
+                return f"{self.label} — {ticket_number(number, len(attendees))}"
+            return self.label
+
         return [
             (
-                f"{self.label} — "
-                + (attendee.name or ticket_number(number, len(attendees)))
+                name(number, attendee)
                 + (f" ({gettext('annulé')})" if attendee.cancelled_at else ""),
                 reverse("events:ticket", args=[attendee.ticket_code]),
             )

@@ -115,7 +115,11 @@ def order_detail(request, code, token):
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": can_cancel,
-        "ticket_links": [link for line in lines for link in line.item.receipt_links(line)],
+        # Grouped by line: the same ticket type on two dates (or two activities' « Plein
+        # tarif ») numbers its tickets alike, and the line's description tells them apart.
+        "ticket_groups": [
+            (line.description, links) for line in lines if (links := line.item.receipt_links(line))
+        ],
         "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
         # Its address is the buyer's alone: nothing keyed on it is kept (seo_head.html).

@@ -184,3 +184,44 @@ def test_tickets_are_numbered_within_their_type_by_name_or_number(client, regist
     page = BeautifulSoup(client.get(registered.get_absolute_url()).content, "html.parser")
     links = [a.get_text(strip=True) for a in page.select(".receipt__tickets a")]
     assert links == ["Entrée libre — Léa Tremblay", "Entrée libre — billet 2 sur 2"]
+
+
+def test_tickets_of_two_types_each_numbered_within_their_type(
+    client, activity, fake_stripe, django_capture_on_commit_callbacks
+):
+    """Two « Régulier » and one « Étudiant·e » on one order: each type numbers its own, the
+    single one has no number, and the receipt groups the tickets under their line."""
+    from urllib.parse import urlsplit
+
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import post_webhook
+    from tests.orders.test_payments import last_event, press
+
+    regular = activity.source.ticket_types.get(name="Régulier")
+    student = activity.source.ticket_types.get(name="Étudiant·e")
+    data = registration_data(activity, **{f"quantity_{regular.pk}": 2, f"quantity_{student.pk}": 1})
+    response = client.post(activity.url + "inscription/", data)
+    assert response["Location"].startswith(fake_stripe.url + "/checkout/")
+    _status, location = press(response["Location"], "pay")
+    with django_capture_on_commit_callbacks(execute=True):
+        event = last_event(fake_stripe, "checkout.session.completed")
+        assert post_webhook(client, event).status_code == 200
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.state == "paid"
+
+    message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    lines = message.body.splitlines()
+    assert [line for line in lines if line.startswith(("Régulier", "Étudiant·e"))] == [
+        "Régulier — billet 1 sur 2",
+        "Régulier — billet 2 sur 2",
+        "Étudiant·e",
+    ]
+    page = BeautifulSoup(client.get(urlsplit(location).path).content, "html.parser")
+    groups = page.select(".receipt__tickets > ul > li")
+    assert len(groups) == 2
+    assert [[a.get_text(strip=True) for a in group.select("a")] for group in groups] == [
+        ["Régulier — billet 1 sur 2", "Régulier — billet 2 sur 2"],
+        ["Étudiant·e"],
+    ]
+    assert all("Atelier" in group.get_text() for group in groups)  # the line says which
