@@ -3,9 +3,11 @@ POSTs, waiting-list joins, searches, the public forms (contact, newsletter, othe
 
 A form's scope counts the forms it accepts (an order placed, a message sent): a person
 correcting mistakes is not stopped by their own mistakes. Every POST of a public form, refused
-or not, also counts against one wider scope, "posts", which stops a robot flooding the forms
-or trying codes. Views call `check(request, "posts")` first, then `check(request, scope)` once
-the form is valid, before acting on it.
+or not, also counts against one wider scope, "posts", which stops a robot flooding the forms.
+Views call `check(request, "posts")` first, then `check(request, scope)` once the form is
+valid, before acting on it. Every request that carries a discount or member code, accepted or
+not, counts against "codes": the answer says whether a code exists, so trying codes is what
+that limit stops.
 
 The client is its address: REMOTE_ADDR, or when `CLIENT_IP_HEADER` is set (the site is behind
 a proxy that writes it, such as X-Forwarded-For), the address that proxy saw, counted
@@ -39,8 +41,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIMITS = {
     # Every POST of the public forms below, refused or not.
     "posts": (50, 600),
+    # Every request carrying a discount or member code (registration, shop checkout).
+    "codes": (20, 600),
     # The forms each accepts.
     "register": (10, 600),
+    "checkout": (10, 600),  # the shop's orders
     "waiting_list": (10, 600),
     "search": (60, 60),
     # Public forms (cesiq_site/antispam.py): contact, newsletter sign-up, other forms.

@@ -107,6 +107,8 @@ def register(request, page):
         request.POST.get("discount_code") if request.method == "POST" else request.GET.get("code"),
         40,
     )
+    if code and (refused := ratelimit.check(request, "codes")):
+        return refused
     member, member_code = _member(request, page, code)
     if member is None:
         return ratelimit.too_many(request, member_code)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cesiq_site import ratelimit
 from cesiq_site.csrf import origin_checked
+from cesiq_site.validation import printable_or_empty
 from orders import services as orders
 
 from . import cart as carts
@@ -94,6 +95,12 @@ def checkout(request):
     if cart.problems or not cart:
         return _back_to_cart(request, cart)
     posted = request.method == "POST"
+    if posted and (refused := ratelimit.check(request, "posts")):
+        return refused
+    if printable_or_empty(request.POST.get("discount_code"), 40) and (
+        refused := ratelimit.check(request, "codes")
+    ):
+        return refused
     recalculating = posted and "recalculer" in request.POST
     delivery_form = DeliveryForm(
         request.POST if posted else None,
@@ -107,6 +114,8 @@ def checkout(request):
     else:
         contact_form = ContactForm(request.POST if posted else None)
     if posted and not recalculating and delivery_form.is_valid() and contact_form.is_valid():
+        if refused := ratelimit.check(request, "checkout"):
+            return refused
         response = _place(request, cart, delivery_form, contact_form)
         if response is not None:
             return response

@@ -84,6 +84,18 @@ def test_the_eleventh_registration_in_ten_minutes_gets_a_429(client, talk, fake_
     assert client.get(talk.url + "inscription/").status_code == 200
 
 
+def test_trying_codes_on_the_registration_form_is_limited(client, talk):
+    """The form shows hidden ticket types for a good code: twenty codes tried in ten
+    minutes, then a 429; the form without a code stays open."""
+    url = talk.url + "inscription/"
+    for n in range(20):
+        assert client.get(url, {"code": f"ESSAI{n}"}).status_code == 200
+    assert client.get(url, {"code": "MEMBRE"}).status_code == 429
+    data = registration_data(talk, discount_code="ESSAI99")
+    assert client.post(url, data).status_code == 429
+    assert client.get(url).status_code == 200
+
+
 def test_the_limit_page_speaks_english_on_the_english_site(client, talk, ten_posts):
     from wagtail.models import Locale
 

@@ -338,3 +338,20 @@ def test_a_gift_beside_shipped_goods_leaves_the_delivery_taxed(client, basket, t
     assert response.status_code == 302, errors(response)
     order = Order.objects.get(buyer_email="awa@example.org")
     assert (order.shipping, order.hst, order.total) == (D("16.00"), D("2.13"), D("542.53"))
+
+
+def test_trying_discount_codes_is_limited_but_recalculating_is_not(client, basket):
+    """The summary says whether a code exists: twenty tries in ten minutes, then a 429; the
+    totals can still be recalculated without a code, and another client is not limited."""
+    for n in range(20):
+        assert recalculate(client, discount_code=f"ESSAI{n}").status_code == 200
+    response = recalculate(client, discount_code="SOLIDAIRE")
+    assert response.status_code == 429
+    assert "Rien n'a été enregistré." in response.content.decode()
+    assert recalculate(client).status_code == 200
+    other = client.post(
+        CHECKOUT,
+        {**checkout_data(), "discount_code": "ESSAI", "recalculer": "1"},
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert other.status_code == 200
