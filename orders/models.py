@@ -75,6 +75,13 @@ class OrderQuerySet(models.QuerySet):
         )
 
 
+def money_sum(queryset, field="amount"):
+    """The sum of a money column, in cents: 0.00 for none, and never SQLite's « 74.7300000000000 »
+    (its SUM goes through a float; the staff's refund form showed it as typed)."""
+    total = queryset.aggregate(total=Sum(field))["total"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
+
+
 class Order(models.Model):
     code = models.CharField(_("code"), max_length=12, unique=True, default=new_order_code)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -179,19 +186,16 @@ class Order(models.Model):
 
     @property
     def paid_amount(self):
-        total = self.payments.filter(state=PaymentState.PAID).aggregate(s=Sum("amount"))["s"]
-        return total or Decimal("0.00")
+        return money_sum(self.payments.filter(state=PaymentState.PAID))
 
     @property
     def refunded_amount(self):
-        total = self.refunds.filter(state=RefundState.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
-        return total or Decimal("0.00")
+        return money_sum(self.refunds.filter(state=RefundState.SUCCEEDED))
 
     @property
     def disputed_amount(self):
         """Money taken back by the buyer's bank through a dispute that was lost."""
-        total = self.disputes.filter(status=Dispute.Status.LOST).aggregate(s=Sum("amount"))["s"]
-        return total or Decimal("0.00")
+        return money_sum(self.disputes.filter(status=Dispute.Status.LOST))
 
     @property
     def balance(self):

@@ -130,6 +130,23 @@ def test_partial_refund_through_the_admin_reaches_stripe(
     assert "Je confirme le remboursement de 30,00 $ à Awa Diallo" in page_text(response)
 
 
+def test_money_sums_are_in_cents_whatever_the_database_gives():
+    """SQLite (the demo) sums money through a float: the refund form showed
+    « 74,7300000000000 »."""
+    from orders.models import money_sum
+
+    class Payments:
+        def aggregate(self, **_expressions):
+            return {"total": Decimal("74.7300000000000")}
+
+    class NoPayments:
+        def aggregate(self, **_expressions):
+            return {"total": None}
+
+    assert str(money_sum(Payments())) == "74.73"
+    assert str(money_sum(NoPayments())) == "0.00"
+
+
 def test_refund_of_more_than_what_is_left_is_refused(
     admin_client, paid, django_capture_on_commit_callbacks
 ):
