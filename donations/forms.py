@@ -1,6 +1,7 @@
 """The donation form: an amount (suggested or one's own), a dedication, who gives and where
 they live (the address an official receipt must carry)."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -16,6 +17,9 @@ from .models import Tribute
 OTHER = "autre"
 
 
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")  # a minus sign: « minimum 5 $ »
+
+
 def parse_amount(value):
     """A typed amount, in the French or English way ("25", "25,50", "25.50 $"), or None."""
     if value is None:
@@ -28,13 +32,14 @@ def parse_amount(value):
     if "," in text and "." in text:
         text = text.replace(",", "")  # 1,250.00
     text = text.replace(",", ".")
+    # Digits and a decimal part only: Decimal also reads « 1e3 » (1 000 $ for someone who
+    # meant something else), « NaN » and « Infinity ».
+    if not AMOUNT_TEXT.fullmatch(text):
+        return None
     try:
-        amount = Decimal(text)
+        return Decimal(text)
     except (InvalidOperation, ValueError):
         return None
-    if not amount.is_finite():
-        return None
-    return amount
 
 
 def amount_error(requested, minimum, maximum):
@@ -44,8 +49,8 @@ def amount_error(requested, minimum, maximum):
     language = get_language() or "fr"
     if amount is None:
         return _("Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).")
-    # Bounds first: rounding "1e26" to the cent is past Decimal's precision (an error, not an
-    # amount), and nothing above the maximum needs rounding to be refused.
+    # Bounds first: nothing above the maximum needs rounding to the cent to be refused (and
+    # rounding a huge amount would be past Decimal's precision: an error, not an amount).
     if amount < minimum:
         return _("Le don minimum en ligne est de %(min)s.") % {"min": format_cad(minimum, language)}
     if amount > maximum:
@@ -147,6 +152,11 @@ class DonationForm(forms.Form):
             )
         if not data.get("tribute"):
             data["tribute_name"] = ""
+        from shop.delivery import postal_code_error
+
+        error = postal_code_error(data.get("postal_code"), data.get("province"))
+        if error:
+            self.add_error("postal_code", error)
         return data
 
     def details(self):

@@ -85,6 +85,21 @@ def postal_letters(province):
     return ", ".join(sorted(k for k, v in POSTAL_DISTRICTS.items() if province in v))
 
 
+def postal_code_error(postal_code, province):
+    """Why `postal_code` cannot be in `province` (translated), or None: an address that the
+    post, or the Canada Revenue Agency on an official receipt, would not accept."""
+    if not postal_code or not province or postal_code_matches(postal_code, province):
+        return None
+    return _(
+        "Le code postal %(code)s n'est pas un code de la province choisie (%(province)s) : "
+        "les codes postaux de cette province commencent par %(letters)s."
+    ) % {
+        "code": postal_code,
+        "province": Province(province).label,
+        "letters": postal_letters(province),
+    }
+
+
 def pickup_dates(now=None):
     """Upcoming activity dates where an order can be picked up: scheduled, not begun, held
     somewhere people come to (not online only), soonest first."""

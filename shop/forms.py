@@ -7,7 +7,7 @@ from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceS
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
 
 from .cart import MAX_QUANTITY
-from .delivery import postal_code_matches, postal_letters
+from .delivery import postal_code_error
 from .models import DeliveryMethod, Province
 
 
@@ -177,21 +177,9 @@ class DeliveryForm(forms.Form):
                 for name in self.ADDRESS_FIELDS:
                     if not data.get(name) and name not in self.errors:
                         self.add_error(name, _("Ce champ est requis pour une livraison."))
-            postal_code, province = data.get("postal_code"), data.get("province")
-            if postal_code and province and not postal_code_matches(postal_code, province):
-                self.add_error(
-                    "postal_code",
-                    _(
-                        "Le code postal %(code)s n'est pas un code de la province choisie "
-                        "(%(province)s) : les codes postaux de cette province commencent par "
-                        "%(letters)s."
-                    )
-                    % {
-                        "code": postal_code,
-                        "province": Province(province).label,
-                        "letters": postal_letters(province),
-                    },
-                )
+            error = postal_code_error(data.get("postal_code"), data.get("province"))
+            if error:
+                self.add_error("postal_code", error)
         return data
 
     def destination(self):

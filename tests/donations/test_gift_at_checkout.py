@@ -154,14 +154,18 @@ def test_no_gift_chosen_means_no_gift_line(activity, pay):
             "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
             "communiquez avec nous.",
         ),
-        # Past Decimal's precision once rounded to the cent: refused, not a server error.
+        # Not an amount written in dollars (Decimal reads them: 1e3 would be 1 000 $).
         (
             {"gift_amount": "autre", "gift_other": "1e26"},
-            "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
-            "communiquez avec nous.",
+            "Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).",
         ),
         (
             {"gift_amount": "autre", "gift_other": "1e999"},
+            "Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).",
+        ),
+        # Past Decimal's precision once rounded to the cent: refused, not a server error.
+        (
+            {"gift_amount": "autre", "gift_other": "999999999999999"},
             "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
             "communiquez avec nous.",
         ),

@@ -160,10 +160,19 @@ def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
         ),
         ({"amount": "autre", "other_amount": "25,555"}, "pas avoir plus de deux décimales"),
         ({"amount": "autre", "other_amount": "NaN"}, "Indiquez le montant de votre don en dollars"),
+        ({"amount": "autre", "other_amount": "1e3"}, "Indiquez le montant de votre don en dollars"),
+        (
+            {"amount": "autre", "other_amount": "Infinity"},
+            "Indiquez le montant de votre don en dollars",
+        ),
         ({"amount": "7.00"}, "Choisissez un montant proposé ou indiquez le vôtre."),
         ({"amount": ""}, "Choisissez un montant ou indiquez le vôtre."),
         ({"tribute": "honour", "tribute_name": ""}, "Indiquez le nom de la personne"),
         ({"postal_code": "12345"}, "Saisissez un code postal canadien"),
+        (
+            {"province": "ON"},
+            "Le code postal G1R 2B5 n'est pas un code de la province choisie (Ontario)",
+        ),
         ({"consent": ""}, "Cochez la case pour accepter que le CÉSIQ conserve ces renseignements."),
     ],
 )
