@@ -156,6 +156,20 @@ def test_search_finds_attendees_by_name_and_nameless_tickets_by_buyer(registered
     found = checkin.search(date, "côté")
     assert [checkin.attendee_name(a) for a in found] == ["Jean Côté"]
     assert checkin.search(date, "personne") == []
+    # Without its accents or in capitals, as people type at the door.
+    assert [checkin.attendee_name(a) for a in checkin.search(date, "LEA")] == ["Léa Tremblay"]
+    assert [checkin.attendee_name(a) for a in checkin.search(date, "cote")] == ["Jean Côté"]
+
+
+@pytest.mark.django_db
+def test_a_code_typed_in_capitals_checks_in(registered, door_manager):
+    date, _awa, jean = registered
+    (ticket,) = tickets_of(jean)
+    assert ticket.ticket_code == ticket.ticket_code.lower()
+    result = checkin.check_in(date, f"  {ticket.ticket_code.upper()} ", user=door_manager)
+    assert (result.status, result.attendee) == ("ok", ticket)
+    [found] = checkin.search(date, ticket.ticket_code.upper())
+    assert found == ticket
 
 
 @pytest.fixture

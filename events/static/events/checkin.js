@@ -208,6 +208,11 @@
 
     // --- checking a code in -------------------------------------------------------------------
 
+    // Without case or accents, as the server searches: « chloe » finds « Chloé ».
+    function folded(text) {
+        return (text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    }
+
     function checkOffline(code) {
         var kept = cache();
         if (!kept) {
@@ -216,7 +221,8 @@
             signal(false);
             return;
         }
-        var ticket = kept.tickets[code];
+        // As typed first (older codes have capitals), then in lower case (as the server).
+        var ticket = kept.tickets[code] || kept.tickets[code.toLowerCase()];
         var now = new Date().toISOString();
         var status, text, detail = "";
         if (!ticket) {
@@ -238,7 +244,8 @@
             }
         }
         var scans = queue();
-        scans.push({id: device() + "-" + Date.now().toString(36) + "-" + randomId(6), code: code,
+        scans.push({id: device() + "-" + Date.now().toString(36) + "-" + randomId(6),
+                    code: ticket ? ticket.code : code,
                     at: now, device: device(), admitted: status === "ok"});
         write(QUEUE_KEY, scans);
         showCounts(localCounts(kept));
@@ -248,6 +255,7 @@
 
     function markKept(code, status) {
         var kept = cache();
+        if (kept && !kept.tickets[code]) { code = code.toLowerCase(); }
         if (kept && kept.tickets[code] && (status === "ok" || status === "already") &&
                 !kept.tickets[code].checked_in_at) {
             kept.tickets[code].checked_in_at = new Date().toISOString();
@@ -318,19 +326,21 @@
         if (navigator.onLine) { return; }
         event.preventDefault();
         var kept = cache();
-        var query = document.getElementById("name-search").value.trim().toLowerCase();
+        var typed = document.getElementById("name-search").value.trim();
+        var query = folded(typed);
         var server = document.getElementById("search-results");
         if (server) { server.hidden = true; }
         found.textContent = "";
         found.hidden = false;
         if (!kept) { found.textContent = T.no_cache; return; }
         var hits = Object.keys(kept.tickets).map(function (c) { return kept.tickets[c]; }).filter(function (t) {
-            return query && (t.name.toLowerCase().indexOf(query) !== -1 ||
-                             t.buyer.toLowerCase().indexOf(query) !== -1 || t.code === query);
+            return query && (folded(t.name).indexOf(query) !== -1 ||
+                             folded(t.buyer).indexOf(query) !== -1 ||
+                             t.code === typed || t.code === typed.toLowerCase());
         });
         if (!hits.length) {
             var none = document.createElement("p");
-            none.textContent = fill(T.nobody, {query: query});
+            none.textContent = fill(T.nobody, {query: typed});
             found.appendChild(none);
             return;
         }
