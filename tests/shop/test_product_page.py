@@ -50,6 +50,15 @@ def test_product_page_offers_each_variant_with_its_sku_price_and_stock(client, s
         plain(label.get_text(strip=True)) for label in html.select(".add-to-cart .choice label")
     ]
     assert labels == ["340 g", "1 kg"]
+    # How it reaches the buyer, as the checkout offers it (it once said « pick-up only »).
+    text = plain(html.get_text(" ", strip=True))
+    assert "Livraison partout au Canada, ou récupération au bureau du CÉSIQ" in text
+    english = plain(
+        BeautifulSoup(
+            client.get(product("cafe-perou-biologique", "en").url).content, "html.parser"
+        ).get_text(" ", strip=True)
+    )
+    assert "Shipping anywhere in Canada, or pick-up at the CÉSIQ office" in english
 
 
 def test_sold_out_variant_is_out_of_stock_and_cannot_be_chosen(client, shop_fr):
