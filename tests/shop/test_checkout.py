@@ -112,6 +112,10 @@ def test_checkout_pays_on_stripe_and_confirms_with_pickup(
     ]
     assert variant("CAF-PER-340").left() == 38  # held while the buyer pays
     assert client.get("/panier/").context["cart"].count == 0  # the cart became the order
+    # Its page, before it is paid, speaks of the goods it holds (not of « places »).
+    pending = plain(client.get(order.get_absolute_url()).content.decode())
+    assert "Vos articles sont réservés jusqu'à" in pending
+    assert "Vos places" not in pending
 
     status, location = press(response["Location"], "pay")
     assert status == 303
