@@ -700,7 +700,10 @@ def email_confirmation(order, key_suffix=""):
         key_suffix=key_suffix,
         extras=extras,
         sections=sections,
-        attachments=[a for extra in extras for a in extra.get("attachments", ())],
+        # Once each: two lines of one date (two ticket types) bring the same calendar file.
+        attachments=list(
+            {a[0]: a for extra in extras for a in extra.get("attachments", ())}.values()
+        ),
     )
 
 

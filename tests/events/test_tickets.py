@@ -211,6 +211,9 @@ def test_tickets_of_two_types_each_numbered_within_their_type(
     assert order.state == "paid"
 
     message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    names = [part.get_filename() for part in message.message().walk() if part.get_filename()]
+    assert len([n for n in names if n.endswith(".ics")]) == 1  # one date, one calendar file
+    assert len([n for n in names if n.startswith("billet-")]) == 3
     lines = message.body.splitlines()
     assert [line for line in lines if line.startswith(("Régulier", "Étudiant·e"))] == [
         "Régulier — billet 1 sur 2",
