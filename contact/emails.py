@@ -1,6 +1,7 @@
 """The contact form's emails, through the outbox: a confirmation to the person, in their
 language, and a notification to each recipient, in French. Visitors' words are escaped in the
-HTML parts by the templates and never put in a header except the subject's page title."""
+HTML parts by the templates and never put in a header, but for the validated email address
+as the staff notification's Reply-To."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,4 +48,7 @@ def queue_for(page, submission):
             template="contact/email/staff",
             subject=lambda: _("Nouveau message : %(title)s") % {"title": page.title},
             context={**context, "submission": submission},
+            # « Répondre » writes to the person (an address the form validated: no line
+            # breaks can reach the header).
+            headers={"Reply-To": submission.email} if submission.email else None,
         )

@@ -89,6 +89,8 @@ def test_a_message_is_saved_confirmed_to_the_person_and_sent_to_the_recipients(
         "equipe@cesiq.example",
     ]
     assert "<script>" not in staff.first().body_html
+    # Staff answer the person with « Répondre ».
+    assert {email.headers["Reply-To"] for email in staff} == {"awa@example.org"}
     # Nobody was put on the newsletter: the box was not ticked.
     assert not Subscriber.objects.filter(email="awa@example.org").exists()
 
