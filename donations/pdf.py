@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import cm
 from reportlab.pdfgen import canvas
 
+from cesiq_site.pdf_fonts import BOLD, ITALIC, REGULAR, registered
 from orders.money import format_cad
 
 from .receipts import CRA_NAME_EN, CRA_NAME_FR, CRA_WEBSITE
@@ -27,21 +28,24 @@ def _date(iso):
 
 class _Page:
     def __init__(self, title):
+        registered()
         self.buffer = io.BytesIO()
-        self.canvas = canvas.Canvas(self.buffer, pagesize=LETTER, invariant=1, pageCompression=0)
+        self.canvas = canvas.Canvas(
+            self.buffer, pagesize=LETTER, invariant=1, pageCompression=0, initialFontName=REGULAR
+        )
         self.canvas.setTitle(title)
         self.canvas.setAuthor("CÉSIQ")
         self.y = LETTER[1] - 2 * cm
 
     def line(self, text, size=10, bold=False, gap=0.5):
-        self.canvas.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        self.canvas.setFont(BOLD if bold else REGULAR, size)
         self.canvas.drawString(2 * cm, self.y, str(text))
         self.y -= gap * cm + size * 0.35
 
     def pair(self, label, value, size=10):
-        self.canvas.setFont("Helvetica", size)
+        self.canvas.setFont(REGULAR, size)
         self.canvas.drawString(2 * cm, self.y, str(label))
-        self.canvas.setFont("Helvetica-Bold", size)
+        self.canvas.setFont(BOLD, size)
         self.canvas.drawString(9.5 * cm, self.y, str(value))
         self.y -= 0.5 * cm + size * 0.35
 
@@ -95,7 +99,7 @@ def render_receipt(data, *, void=False):
             label = _("En mémoire de") if data.get("tribute") == "memory" else _("En l'honneur de")
             page.pair(label, data["tribute_name"])
         page.space(1.2)
-        page.canvas.setFont("Helvetica-Oblique", 16)
+        page.canvas.setFont(ITALIC, 16)
         page.canvas.drawString(2 * cm, page.y, data["signer_name"])
         page.y -= 0.3 * cm
         page.canvas.line(2 * cm, page.y, 9 * cm, page.y)

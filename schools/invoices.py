@@ -64,13 +64,18 @@ def render_pdf(invoice):
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
+    from cesiq_site.pdf_fonts import registered
+
+    REGULAR, BOLD, _italic = registered()
     booking, order = invoice.booking, invoice.order
     language = invoice.billed_language
     org = organisation()
     buffer = io.BytesIO()
     with translation.override(language):
         title = _("Facture %(number)s") % {"number": invoice.number}
-        pdf = canvas.Canvas(buffer, pagesize=LETTER, pageCompression=0, invariant=1)
+        pdf = canvas.Canvas(
+            buffer, pagesize=LETTER, pageCompression=0, invariant=1, initialFontName=REGULAR
+        )
         pdf.setTitle(title)
         pdf.setAuthor(org["name"])
         pdf.setSubject(title)
@@ -79,7 +84,7 @@ def render_pdf(invoice):
         y = height - 22 * mm
 
         def text(x, value, size=10, bold=False, align="left"):
-            pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+            pdf.setFont(BOLD if bold else REGULAR, size)
             value = str(value).replace("\u202f", " ")
             if align == "right":
                 pdf.drawRightString(x, y, value)

@@ -102,6 +102,23 @@ def test_a_paid_gift_gets_its_official_receipt_by_email_once(client, give, fake_
     assert bytes(receipt.pdf) == content
 
 
+def test_the_receipt_draws_the_donors_name_as_written(client, give):
+    """« Nguyễn Thị Łucja » came out « Nguy■n Th■ ■ucja » in Helvetica (Latin-1 only): the
+    receipts embed a font that has every letter of it."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from cesiq_site.pdf_fonts import REGULAR, registered
+
+    name = "Nguyễn Thị Łucja Ørsted-Çelik"
+    give(amount="50.00", donor_name=name)
+    [(_name, content, _mimetype)] = pdfs(gift_emails()[0])
+    assert b"/Helvetica" not in content and b"DejaVuSans" in content
+    registered()
+    face = pdfmetrics.getFont(REGULAR).face
+    assert [c for c in name if ord(c) not in face.charToGlyph] == []
+    assert Receipt.objects.get().data["donor_name"] == name
+
+
 def test_receipts_in_english_for_an_english_gift(client, give):
     order = give(url="/en/give/", amount="50.00")
     assert order.language == "en"
