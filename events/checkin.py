@@ -367,6 +367,27 @@ def answers_of(attendee):
     return {**(attendee.order_line.details.get("answers") or {}), **(attendee.answers or {})}
 
 
+def answers_by_attendee(attendees):
+    """{attendee pk: answers} for a list: the registration's answers on its first ticket only,
+    then each person's own. Asked once, they are counted once: « végétarien » asked of a
+    registration of three read as three meals when every ticket repeated it."""
+    first = {}
+    for attendee in attendees:
+        order_id = attendee.order_line.order_id
+        first[order_id] = min(first.get(order_id, attendee.pk), attendee.pk)
+    return {
+        attendee.pk: {
+            **(
+                (attendee.order_line.details.get("answers") or {})
+                if first[attendee.order_line.order_id] == attendee.pk
+                else {}
+            ),
+            **(attendee.answers or {}),
+        }
+        for attendee in attendees
+    }
+
+
 def questions_of(attendees):
     """The questions answered on these registrations, in the order they first appear."""
     questions = {}

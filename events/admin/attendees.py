@@ -13,9 +13,13 @@ from ..registry import handovers_for
 from .base import DateMixin
 
 
-def attendee_row(attendee, questions):
+def attendee_rows(attendees, questions):
+    answers = checkin.answers_by_attendee(attendees)
+    return [attendee_row(a, questions, answers[a.pk]) for a in attendees]
+
+
+def attendee_row(attendee, questions, answers):
     order = attendee.order_line.order
-    answers = checkin.answers_of(attendee)
     return {
         "attendee": attendee,
         "code": attendee.ticket_code,
@@ -84,7 +88,7 @@ class AttendeesView(DateMixin, BaseListingView):
     def get_queryset(self):
         attendees = checkin.date_attendees(self.date)
         self.questions = checkin.questions_of(attendees)
-        return [attendee_row(a, self.questions) for a in attendees]
+        return attendee_rows(attendees, self.questions)
 
     def get_table(self, object_list):
         return AttendeesTable(

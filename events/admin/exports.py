@@ -11,7 +11,7 @@ from django.views.generic import View
 from cesiq_site import exports
 
 from .. import checkin
-from .attendees import attendee_row
+from .attendees import attendee_rows
 from .base import DateMixin
 
 
@@ -41,8 +41,7 @@ def export_table(date):
         _("Annulé"),
     ]
     rows = []
-    for attendee in attendees:
-        row = attendee_row(attendee, questions)
+    for row in attendee_rows(attendees, questions):
         rows.append(
             [
                 row["code"],

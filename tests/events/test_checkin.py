@@ -220,6 +220,12 @@ def test_the_attendee_list_shows_answers_and_counts(registered, staff_client):
     assert "3 vendues" in counts
     assert f"{date.capacity} places" in counts
     assert "0 / 3 entrées" in counts
+    # Asked once of Awa's registration of two, the answer is counted once (catering).
+    assert page.count("Végétarien") == 1
+    export = staff_client.get(reverse("events_staff:export", args=[date.pk, "csv"]))
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    awa_rows = [row for row in rows if row["Commande"] == awa.code]
+    assert sorted(row["Besoins alimentaires"] for row in awa_rows) == ["", "Végétarien"]
 
 
 def text_of(response, selector):
