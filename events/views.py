@@ -167,9 +167,14 @@ def register(request, page):
                 return redirect(order.get_absolute_url())
             return redirect(checkout_url)
     status = 400 if request.method == "POST" else 200
-    response = TemplateResponse(
-        request, "events/register.html", {"page": page, "form": form}, status=status
-    )
+    context = {"page": page, "form": form}
+    if request.method != "POST" and code:
+        # What the code box's « Appliquer » did, said at once (not at the final submit).
+        from .models import discount_code_is_usable
+
+        context["code_applied"] = code
+        context["code_known"] = bool(member_code) or discount_code_is_usable(code)
+    response = TemplateResponse(request, "events/register.html", context, status=status)
     if offer is not None or code:
         # A waiting-list offer's form is for the person offered, for as long as the offer is
         # open; a code's (a discount, a member's prices) for as long as the code is good:

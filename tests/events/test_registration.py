@@ -293,6 +293,25 @@ def test_two_ticket_types_in_one_order_cannot_oversell_a_date(client, activity):
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 
+def test_the_code_box_says_at_once_whether_the_code_is_good(client, activity, english):
+    def notice(url):
+        found = BeautifulSoup(client.get(url).content, "html.parser").select_one(".notice")
+        return plain(found.get_text(" ", strip=True)) if found else None
+
+    assert notice(register_url(activity)) is None
+    assert notice(register_url(activity) + "?code=FAUX") == (
+        "Le code « FAUX » n'est pas un code valide pour cette activité. Vérifiez-le, ou "
+        "inscrivez-vous sans code."
+    )
+    assert notice(register_url(activity) + "?code=membre") == (
+        "Le code « membre » sera appliqué à votre inscription."
+    )
+    assert notice(english.url + "register/?code=FAUX") == (
+        "The code “FAUX” is not a valid code for this activity. Check it, or register "
+        "without a code."
+    )
+
+
 def test_member_price_appears_only_with_a_valid_code(client, activity, fake_stripe):
     member = ticket(activity, "Tarif membre")
     assert "Tarif membre" not in client.get(register_url(activity)).content.decode()
