@@ -368,7 +368,18 @@ def pickup_address():
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         return ""
-    return SiteSettings.for_site(site).street_address
+    found = SiteSettings.for_site(site)
+    parts = [line.strip() for line in found.street_address.splitlines() if line.strip()]
+    city = " ".join(
+        part
+        for part in (
+            found.address_locality and f"{found.address_locality} (Québec)",
+            found.postal_code,
+        )
+        if part
+    )
+    # « 125, rue de la Solidarité, Québec (Québec) G1K 3A1 », as the footer says it.
+    return ", ".join(parts + ([city] if city else []))
 
 
 # --- delivery, fulfilment and stock keeping ------------------------------------------------------

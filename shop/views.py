@@ -136,7 +136,8 @@ def checkout(request):
             "contact_form": contact_form,
             "summary": summary,
             "pickup_address": _pickup_address(),
-            "office_hours": delivery.office_hours(),
+            # Ended by the sentence around them, whether typed with a period or not.
+            "office_hours": delivery.office_hours().strip().rstrip("."),
             "recalculated": recalculating,
         },
         status=status,

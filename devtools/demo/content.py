@@ -326,7 +326,10 @@ PAGES = [
 
 SITE_SETTINGS = {
     "organisation_name": "Carrefour d'éducation à la solidarité internationale de Québec",
-    "street_address": "Québec (Québec)\nCanada",
+    # A made-up street: the footer, the emails and the shop's pick-up at the office show it.
+    "street_address": "125, rue de la Solidarité",
+    "address_locality": "Québec",
+    "postal_code": "G1K 3A1",
     "email": "info@cesiq.example",
     "phone": "418 555-0100",
     "facebook_url": "https://www.facebook.com/",
