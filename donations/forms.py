@@ -9,6 +9,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
+from cesiq_site.postal import postal_code_error
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 from orders.money import format_cad, quantize
 
@@ -152,8 +153,6 @@ class DonationForm(forms.Form):
             )
         if not data.get("tribute"):
             data["tribute_name"] = ""
-        from shop.delivery import postal_code_error
-
         error = postal_code_error(data.get("postal_code"), data.get("province"))
         if error:
             self.add_error("postal_code", error)

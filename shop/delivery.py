@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cesiq_site.postal import Province, postal_code_matches  # noqa: F401 — named here too
 from orders import services as orders
 from orders.taxes import QUEBEC
 
@@ -25,7 +26,6 @@ from .models import (
     DeliveryMethod,
     Fulfilment,
     ProductVariant,
-    Province,
     ShopSettings,
     pickup_address,
 )
@@ -47,57 +47,8 @@ ZONES = {
     "NU": "north",
 }
 
-# The first letter of a Canadian postal code names its province or territory (Canada Post,
-# "Addressing guidelines", postal code: the first letter of the forward sortation area is the
-# postal district). X is shared by the Northwest Territories and Nunavut.
-POSTAL_DISTRICTS = {
-    "A": {"NL"},
-    "B": {"NS"},
-    "C": {"PE"},
-    "E": {"NB"},
-    "G": {"QC"},
-    "H": {"QC"},
-    "J": {"QC"},
-    "K": {"ON"},
-    "L": {"ON"},
-    "M": {"ON"},
-    "N": {"ON"},
-    "P": {"ON"},
-    "R": {"MB"},
-    "S": {"SK"},
-    "T": {"AB"},
-    "V": {"BC"},
-    "X": {"NT", "NU"},
-    "Y": {"YT"},
-}
-
 # How many upcoming activities the buyer may choose from for a pickup.
 MAX_PICKUP_DATES = 20
-
-
-def postal_code_matches(postal_code, province):
-    """True when `postal_code` (normalised, "G1R 2B5") belongs to `province` ("QC")."""
-    return province in POSTAL_DISTRICTS.get(postal_code[:1].upper(), set())
-
-
-def postal_letters(province):
-    """The first letters of `province`'s postal codes, for the error message ("G, H, J")."""
-    return ", ".join(sorted(k for k, v in POSTAL_DISTRICTS.items() if province in v))
-
-
-def postal_code_error(postal_code, province):
-    """Why `postal_code` cannot be in `province` (translated), or None: an address that the
-    post, or the Canada Revenue Agency on an official receipt, would not accept."""
-    if not postal_code or not province or postal_code_matches(postal_code, province):
-        return None
-    return _(
-        "Le code postal %(code)s n'est pas un code de la province choisie (%(province)s) : "
-        "les codes postaux de cette province commencent par %(letters)s."
-    ) % {
-        "code": postal_code,
-        "province": Province(province).label,
-        "letters": postal_letters(province),
-    }
 
 
 def pickup_dates(now=None):

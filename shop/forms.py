@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
+from cesiq_site.postal import postal_code_error
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
 
 from .cart import MAX_QUANTITY
-from .delivery import postal_code_error
 from .models import DeliveryMethod, Province
 
 

@@ -23,6 +23,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page, PreviewableMixin, TranslatableMixin
 from wagtail.search import index
 
+from cesiq_site.postal import Province  # noqa: F401 — the shop's provinces, named here too
 from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import BodyBlock
 from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
@@ -383,25 +384,6 @@ def pickup_address():
 
 
 # --- delivery, fulfilment and stock keeping ------------------------------------------------------
-
-
-class Province(models.TextChoices):
-    """Canadian provinces and territories, by their postal abbreviation (the codes of
-    django-localflavor's CAProvinceField)."""
-
-    AB = "AB", _("Alberta")
-    BC = "BC", _("Colombie-Britannique")
-    MB = "MB", _("Manitoba")
-    NB = "NB", _("Nouveau-Brunswick")
-    NL = "NL", _("Terre-Neuve-et-Labrador")
-    NS = "NS", _("Nouvelle-Écosse")
-    NT = "NT", _("Territoires du Nord-Ouest")
-    NU = "NU", _("Nunavut")
-    ON = "ON", _("Ontario")
-    PE = "PE", _("Île-du-Prince-Édouard")
-    QC = "QC", _("Québec")
-    SK = "SK", _("Saskatchewan")
-    YT = "YT", _("Yukon")
 
 
 @register_setting(icon="tag")

@@ -1,0 +1,75 @@
+"""Canadian provinces and postal codes: which province a postal code can be in, for every
+form that takes an address (the shop's delivery, a donor's official receipt)."""
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+class Province(models.TextChoices):
+    """Canadian provinces and territories, by their postal abbreviation (the codes of
+    django-localflavor's CAProvinceField)."""
+
+    AB = "AB", gettext_lazy("Alberta")
+    BC = "BC", gettext_lazy("Colombie-Britannique")
+    MB = "MB", gettext_lazy("Manitoba")
+    NB = "NB", gettext_lazy("Nouveau-Brunswick")
+    NL = "NL", gettext_lazy("Terre-Neuve-et-Labrador")
+    NS = "NS", gettext_lazy("Nouvelle-Écosse")
+    NT = "NT", gettext_lazy("Territoires du Nord-Ouest")
+    NU = "NU", gettext_lazy("Nunavut")
+    ON = "ON", gettext_lazy("Ontario")
+    PE = "PE", gettext_lazy("Île-du-Prince-Édouard")
+    QC = "QC", gettext_lazy("Québec")
+    SK = "SK", gettext_lazy("Saskatchewan")
+    YT = "YT", gettext_lazy("Yukon")
+
+
+# The first letter of a Canadian postal code names its province or territory (Canada Post,
+# "Addressing guidelines", postal code: the first letter of the forward sortation area is the
+# postal district). X is shared by the Northwest Territories and Nunavut.
+POSTAL_DISTRICTS = {
+    "A": {"NL"},
+    "B": {"NS"},
+    "C": {"PE"},
+    "E": {"NB"},
+    "G": {"QC"},
+    "H": {"QC"},
+    "J": {"QC"},
+    "K": {"ON"},
+    "L": {"ON"},
+    "M": {"ON"},
+    "N": {"ON"},
+    "P": {"ON"},
+    "R": {"MB"},
+    "S": {"SK"},
+    "T": {"AB"},
+    "V": {"BC"},
+    "X": {"NT", "NU"},
+    "Y": {"YT"},
+}
+
+
+def postal_code_matches(postal_code, province):
+    """True when `postal_code` (normalised, "G1R 2B5") belongs to `province` ("QC")."""
+    return province in POSTAL_DISTRICTS.get(postal_code[:1].upper(), set())
+
+
+def postal_letters(province):
+    """The first letters of `province`'s postal codes, for the error message ("G, H, J")."""
+    return ", ".join(sorted(k for k, v in POSTAL_DISTRICTS.items() if province in v))
+
+
+def postal_code_error(postal_code, province):
+    """Why `postal_code` cannot be in `province` (translated), or None: an address that the
+    post, or the Canada Revenue Agency on an official receipt, would not accept."""
+    if not postal_code or not province or postal_code_matches(postal_code, province):
+        return None
+    return _(
+        "Le code postal %(code)s n'est pas un code de la province choisie (%(province)s) : "
+        "les codes postaux de cette province commencent par %(letters)s."
+    ) % {
+        "code": postal_code,
+        "province": Province(province).label,
+        "letters": postal_letters(province),
+    }
