@@ -27,6 +27,7 @@ from .models import (
     DiscountCode,
     Dispute,
     Order,
+    OrderKind,
     OrderLine,
     OrderLogEntry,
     OrderSettings,
@@ -696,7 +697,7 @@ def email_confirmation(order, key_suffix=""):
     return email_buyer(
         order,
         "order_confirmed",
-        gettext_lazy("Confirmation de votre commande %(code)s"),
+        CONFIRMATION_SUBJECTS.get(order.kind, CONFIRMATION_SUBJECTS[None]),
         key_suffix=key_suffix,
         extras=extras,
         sections=sections,
@@ -705,6 +706,14 @@ def email_confirmation(order, key_suffix=""):
             {a[0]: a for extra in extras for a in extra.get("attachments", ())}.values()
         ),
     )
+
+
+# A gift or a membership is not « une commande » to the person who made it.
+CONFIRMATION_SUBJECTS = {
+    OrderKind.DONATION: gettext_lazy("Confirmation de votre don %(code)s"),
+    OrderKind.MEMBERSHIP: gettext_lazy("Confirmation de votre adhésion %(code)s"),
+    None: gettext_lazy("Confirmation de votre commande %(code)s"),
+}
 
 
 def email_buyer(order, template, subject, key_suffix="", attachments=(), **context):

@@ -82,7 +82,7 @@ def test_a_paid_gift_gets_its_official_receipt_by_email_once(client, give, fake_
     emails = gift_emails()
     assert len(emails) == 1
     email = emails[0]
-    assert order.code in email.subject
+    assert plain(email.subject) == f"Confirmation de votre don {order.code}"
     body = plain(email.body)
     assert f"Votre reçu officiel aux fins de l'impôt sur le revenu (n° {receipt.number})" in body
     assert "En mémoire de Rosa Luxemburg." in body

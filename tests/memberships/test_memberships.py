@@ -124,6 +124,7 @@ def test_joining_makes_a_member_for_a_year_with_a_code(join, individual):
     assert member.is_active()
     [email] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
     assert f"Votre code de membre : {member.code}" in plain(email.body)
+    assert plain(email.subject) == f"Confirmation de votre adhésion {order.code}"
 
 
 def test_renewing_before_expiry_adds_the_year_after(join, individual):
