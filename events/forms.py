@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from cesiq_site import form_renderer
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
@@ -496,5 +497,17 @@ class WaitingListForm(forms.Form):
         if data.get("website"):
             raise forms.ValidationError(
                 _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
+            )
+        date, places = self.dates.get(data.get("date")), data.get("places")
+        if date is not None and places and date.capacity and places > date.capacity:
+            # Waiting for more places than the date has would wait for ever.
+            self.add_error(
+                "places",
+                ngettext_lazy(
+                    "Cette date compte %(capacity)s place en tout.",
+                    "Cette date compte %(capacity)s places en tout.",
+                    "capacity",
+                )
+                % {"capacity": date.capacity},
             )
         return data

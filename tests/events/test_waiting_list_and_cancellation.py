@@ -206,3 +206,18 @@ def test_paid_cancellation_is_refunded_through_stripe(
     subjects = [m.subject for m in mail.outbox]
     assert f"Commande {order.code} annulée" in subjects
     assert f"Remboursement de votre commande {order.code}" in subjects
+
+
+def test_nobody_waits_for_more_places_than_the_date_has(full_page):
+    """A date of 2 places: waiting for 3 would wait for ever (10 were taken for 6)."""
+    from events.forms import WaitingListForm
+    from tests.conftest import plain
+
+    date = full_page.source.upcoming_dates[0]
+    type(date).objects.filter(pk=date.pk).update(capacity=2)
+    page = EventPage.objects.get(pk=full_page.pk)  # its dates read again
+    data = {"date": date.pk, "places": 3, "name": "Awa", "email": "awa@example.org"}
+    form = WaitingListForm({**data, "consent": "on"}, page=page)
+    assert not form.is_valid()
+    assert [plain(e) for e in form.errors["places"]] == ["Cette date compte 2 places en tout."]
+    assert WaitingListForm({**data, "places": 2, "consent": "on"}, page=page).is_valid()
