@@ -122,7 +122,10 @@ class RegistrationForm(forms.Form):
                 max_value=ticket.max_per_order,
                 initial=0,
                 required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                # The attendee blocks' script names each person's ticket type from it.
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "data-ticket": ticket.label}
+                ),
             )
             if ticket.kind == TicketKind.PAY_WHAT_YOU_CAN:
                 self.fields[f"amount_{ticket.pk}"] = forms.DecimalField(
@@ -319,17 +322,32 @@ class RegistrationForm(forms.Form):
         return total
 
     def attendee_rows(self):
-        """The blocks for the template, with their bound fields."""
+        """The blocks for the template, with their bound fields and, when the activity has
+        several ticket types and the form came back, the type of each person's ticket (the
+        people are handed the tickets in the form's order: `services.selections_with_names`)."""
+        types = self.block_ticket_types()
         return [
             {
                 **block,
+                "ticket_label": types[index] if index < len(types) else "",
                 "fields": [
                     {"field": self[name], "star": star}
                     for name, star in zip(block["fields"], block["stars"], strict=True)
                 ],
             }
-            for block in self.attendee_blocks
+            for index, block in enumerate(self.attendee_blocks)
         ]
+
+    def block_ticket_types(self):
+        """[ticket type label] for each ticket asked for, in order; [] with one type only."""
+        if len(self.ticket_types) < 2 or not self.is_bound:
+            return []
+        labels = []
+        for ticket in self.ticket_types:
+            raw = str(self.data.get(f"quantity_{ticket.pk}") or "").strip()
+            count = int(raw) if raw.isdigit() else 0
+            labels += [ticket.label] * min(count, len(self.attendee_blocks))
+        return labels
 
     def attendees(self, wanted):
         """[{"name", "answers"}] for the first `wanted` tickets, answers keyed in French."""

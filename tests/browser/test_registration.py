@@ -25,6 +25,7 @@ def check_accessibility(page):
                 "title": "Atelier : consommer équitable au quotidien",
                 "register": "S'inscrire",
                 "ticket": "Régulier",
+                "person": "Personne",
                 "name": "Votre nom",
                 "email": "Votre courriel",
                 "consent": "J'accepte",
@@ -43,6 +44,7 @@ def check_accessibility(page):
                 "title": "Workshop: fair-trade shopping every day",
                 "register": "Register",
                 "ticket": "Regular",
+                "person": "Person",
                 "name": "Your name",
                 "email": "Your email",
                 "consent": "I agree",
@@ -70,6 +72,11 @@ def test_buy_two_paid_tickets_through_the_demo_checkout(
 
     page.get_by_role("radio").first.check()
     page.get_by_label(words["ticket"]).fill("2")
+    # Each person's block says which ticket is theirs (several types here).
+    legends = page.locator("[data-attendee-block]:not([hidden]) legend")
+    assert [" ".join(t.split()) for t in legends.all_inner_texts()] == [
+        f"{words['person']} {n} — {words['ticket']}" for n in (1, 2)
+    ]
     page.get_by_label(words["name"]).fill("Awa Diallo")
     page.get_by_label(words["email"]).fill("awa@example.org")
     page.get_by_label(words["consent"]).check()

@@ -167,6 +167,31 @@ def test_without_javascript_optional_names_are_asked_before_the_order_is_placed(
     assert [a.name for a in names] == ["Fatou Diallo", "Léa Tremblay"]
 
 
+def test_each_person_is_shown_the_type_of_their_ticket(client, activity):
+    """Two « Régulier » and one « Étudiant·e »: the people are handed the tickets in the
+    form's order, and each block says which one (the page's script does the same live)."""
+    regular = activity.source.ticket_types.get(name="Régulier")
+    student = activity.source.ticket_types.get(name="Étudiant·e")
+    data = registration_data(
+        activity,
+        **{
+            f"quantity_{regular.pk}": 2,
+            f"quantity_{student.pk}": 1,
+            "attendee_blocks_shown": "1",
+        },
+    )
+    response = post(client, activity, data)
+    assert response.status_code == 400
+    legends = [b.select_one("legend") for b in soup(response).select("[data-attendee-block]")]
+    assert [plain(legend.get_text(" ", strip=True)) for legend in legends[:3]] == [
+        "Personne 1 — Régulier",
+        "Personne 2 — Régulier",
+        "Personne 3 — Étudiant·e",
+    ]
+    form = soup(response)
+    assert form.select_one(f"input[name=quantity_{student.pk}]")["data-ticket"] == "Étudiant·e"
+
+
 def test_optional_names_may_be_left_empty_and_off_asks_none(client, free_activity):
     page = free_activity.source
     assert page.attendee_names == AttendeeNames.OPTIONAL
