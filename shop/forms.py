@@ -176,7 +176,12 @@ class DeliveryForm(forms.Form):
             if not self.partial:
                 for name in self.ADDRESS_FIELDS:
                     if not data.get(name) and name not in self.errors:
-                        self.add_error(name, _("Ce champ est requis pour une livraison."))
+                        # Named: the summary at the top lists these four messages together.
+                        self.add_error(
+                            name,
+                            _("« %(field)s » est requis pour une livraison.")
+                            % {"field": self.fields[name].label},
+                        )
             error = postal_code_error(data.get("postal_code"), data.get("province"))
             if error:
                 self.add_error("postal_code", error)

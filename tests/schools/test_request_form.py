@@ -36,6 +36,14 @@ def test_the_page_shows_the_form_in_french_and_english(client, request_page, req
     assert "School board" in text and "Number of students" in text
 
 
+@pytest.mark.parametrize("phone", ["(418) 555-0199", "+1 418.555.0199 poste 12", "4185550199"])
+def test_phone_numbers_as_people_write_them(client, request_page, clock, phone):
+    data = form_data(phone=phone)
+    clock.advance(30)
+    assert client.post(request_page.url, data).status_code == 200
+    assert WorkshopBooking.objects.latest("pk").phone == phone
+
+
 def test_a_valid_request_is_saved_and_acknowledged(client, request_page, clock):
     data = form_data()
     clock.advance(30)
@@ -92,6 +100,11 @@ def test_a_request_in_english_gets_its_email_in_english(client, request_page_en,
         ({"message": "x" * 2001}, "Le message doit faire au plus 2 000 caractères."),
         ({"themes": ["999999"]}, "Choisissez des thèmes de la liste."),
         ({"school": "École\x00"}, "Ce champ contient des caractères non permis."),
+        ({"phone": "abc"}, "Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12)."),
+        (
+            {"phone": "555-0199"},
+            "Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12).",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_saves_nothing(

@@ -170,8 +170,8 @@ def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, bas
         ({"postal_code": "12345"}, "Entrez un code postal canadien, par exemple G1R 2B5."),
         ({"postal_code": "D1R 2B5"}, "Entrez un code postal canadien, par exemple G1R 2B5."),
         ({"province": "ZZ"}, "Choisissez une province ou un territoire du Canada."),
-        ({"city": ""}, "Ce champ est requis pour une livraison."),
-        ({"address": ""}, "Ce champ est requis pour une livraison."),
+        ({"city": ""}, "« Ville » est requis pour une livraison."),
+        ({"address": ""}, "« Adresse » est requis pour une livraison."),
         ({"delivery": "drone"}, "Choisissez un mode de réception proposé."),
         (
             {"delivery": "activity", "pickup_date": "999999"},
