@@ -8,7 +8,6 @@ from django.db import connection, models
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -128,8 +127,9 @@ def robots_txt(request):
 def favicon(request):
     """/favicon.ico, which feed readers, bookmark tools and some browsers ask for whatever the
     page's <link rel="icon"> says: the site's icon rather than a Wagtail page lookup and a
-    « Page introuvable » page each time."""
-    response = HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    « Page introuvable » page each time. To its name without the content hash (WhiteNoise
+    serves both): a redirect kept a day must not outlive the hashed file of an older deploy."""
+    response = HttpResponsePermanentRedirect(settings.STATIC_URL + "img/favicon.svg")
     patch_cache_control(response, public=True, max_age=86400)
     return response
 
