@@ -33,6 +33,15 @@ def _offer(page, token):
     return entry if entry and entry.offer_is_valid() else None
 
 
+def typed_in(data):
+    """What a visitor typed in a form sent back to them unchecked: its fields' values."""
+    return {
+        key: values if len(values) > 1 else values[0]
+        for key, values in data.lists()
+        if key not in ("csrfmiddlewaretoken", "appliquer")
+    }
+
+
 def _member(request, page, code):
     """(is a member, the member code that says so or "") for this visitor: by their account,
     or by the code typed in the code box when it is not a discount code. Codes tried on an
@@ -112,15 +121,20 @@ def register(request, page):
     member, member_code = _member(request, page, code)
     if member is None:
         return ratelimit.too_many(request, member_code)
+    # « Appliquer » on the code box, sent with the form by the page's script: the form comes
+    # back with the code applied and everything typed kept, checked and held nothing yet.
+    applying = request.method == "POST" and "appliquer" in request.POST
     form = RegistrationForm(
-        request.POST or None,
+        None if applying else (request.POST or None),
         page=page,
         offer=offer,
-        initial={"discount_code": printable_or_empty(request.GET.get("code"), 40)},
+        initial=typed_in(request.POST)
+        if applying
+        else {"discount_code": printable_or_empty(request.GET.get("code"), 40)},
         member=member,
         member_code=member_code,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not applying and form.is_valid():
         if refused := ratelimit.check(request, "register"):
             return refused
         data = form.cleaned_data
@@ -166,9 +180,9 @@ def register(request, page):
                 messages.error(request, str(exc))
                 return redirect(order.get_absolute_url())
             return redirect(checkout_url)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and not applying else 200
     context = {"page": page, "form": form}
-    if request.method != "POST" and code:
+    if (request.method != "POST" or applying) and code:
         # What the code box's « Appliquer » did, said at once (not at the final submit).
         from .models import discount_code_is_usable
 

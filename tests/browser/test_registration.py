@@ -162,3 +162,25 @@ def test_join_the_waiting_list_of_a_full_date(browser_page, site_url):
 
     entry = WaitingListEntry.objects.get(email="awa@example.org")
     assert (entry.places, entry.state) == (2, "waiting")
+
+
+def test_applying_a_code_after_filling_the_form_keeps_what_was_typed(browser_page, site_url):
+    """The newcomer filled the form, then typed a code at the top and pressed « Appliquer »:
+    the page came back empty. Now it comes back with the code's prices and all that was
+    typed."""
+    page = browser_page
+    page.goto(site_url + "/activites/atelier-consommation-equitable/inscription/")
+    assert page.locator("[data-apply-hint]").count() == 0  # the script keeps what is typed
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Régulier").fill("2")
+    page.get_by_label("Votre nom").fill("Léa Tremblay")
+    page.get_by_label("Vous avez un code de rabais ou de membre ?").fill("membre")
+    page.get_by_role("button", name="Appliquer").click()
+    page.wait_for_selector(".notice[role=status]")
+    assert "sera appliqué" in page.locator(".notice[role=status]").inner_text()
+    assert page.get_by_label("Votre nom").input_value() == "Léa Tremblay"
+    assert page.get_by_label("Régulier").input_value() == "2"
+    assert page.get_by_role("radio").first.is_checked()
+    assert page.get_by_label("Tarif membre").count() == 1
+    assert page.locator(".error-summary").count() == 0
+    check_accessibility(page)

@@ -312,6 +312,32 @@ def test_the_code_box_says_at_once_whether_the_code_is_good(client, activity, en
     )
 
 
+def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity):
+    """« Appliquer » sent with the form (the page's script does it): the code's prices appear,
+    what was typed comes back as typed, nothing is checked nor held."""
+    regular = ticket(activity, "Régulier")
+    data = registration_data(
+        activity,
+        buyer_name="Léa Tremblay",
+        buyer_email="",
+        discount_code="membre",
+        appliquer="1",
+        **{f"quantity_{regular.pk}": 2},
+    )
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 200
+    html = BeautifulSoup(response.content, "html.parser")
+    assert html.select_one("input[name=buyer_name]")["value"] == "Léa Tremblay"
+    assert html.select_one(f"input[name=quantity_{regular.pk}]")["value"] == "2"
+    assert html.select_one("input[name=date][checked]")["value"] == str(data["date"])
+    assert "Tarif membre" in html.get_text()  # the code's prices
+    assert plain(html.select_one(".notice").get_text(" ", strip=True)) == (
+        "Le code « membre » sera appliqué à votre inscription."
+    )
+    assert html.select_one(".error-summary") is None  # the empty email is not an error yet
+    assert not Order.objects.filter(buyer_name="Léa Tremblay").exists()
+
+
 def test_member_price_appears_only_with_a_valid_code(client, activity, fake_stripe):
     member = ticket(activity, "Tarif membre")
     assert "Tarif membre" not in client.get(register_url(activity)).content.decode()
