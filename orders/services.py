@@ -807,6 +807,11 @@ def buyer_can_cancel(order, now=None, *, deadline=None):
     now = now or timezone.now()
     if deadline is None:
         deadline = buyer_cancellation_deadline(order)
+    if deadline is None and order.state == OrderState.PENDING:
+        # Not paid yet, nothing with a deadline of its own (a shop order back from Stripe's
+        # « Annuler »): what it holds is let go now rather than at the end of its hold. Not
+        # an order billed by invoice, whose lines are valid already: staff handle those.
+        return order.expires_at > now and not order.lines.filter(fulfilled=True).exists()
     return (
         order.state in (OrderState.PENDING, OrderState.PAID)
         and deadline is not None

@@ -2,6 +2,7 @@
 Stripe over HTTP, a signed webhook), picked up at the CÉSIQ office. Units sold out between
 the cart and the payment are never sold; a cancelled or expired order gives its units back."""
 
+import urllib.request
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -135,6 +136,32 @@ def test_checkout_pays_on_stripe_and_confirms_with_pickup(
     assert "Heures : Du mardi au jeudi, de 10 h à 16 h" in plain(confirmation.body)
     assert confirmation.body.count("Réception des achats") == 1
     assert "Votre commande est confirmée" in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_an_unpaid_shop_order_can_be_cancelled_by_its_buyer(
+    client, shop_fr, add_to_cart, fake_stripe, django_capture_on_commit_callbacks
+):
+    """Back from Stripe's « Annuler », the order page offers to cancel: the goods are put
+    back on sale at once (not at the end of the hold), and its payment page closes."""
+    add_to_cart("CAF-PER-340", 2)
+    response = client.post(CHECKOUT, checkout_data())
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert variant("CAF-PER-340").left() == 38
+    page = plain(client.get(order.get_absolute_url()).content.decode())
+    assert "Vous n'avez pas encore payé : vous pouvez annuler cette commande" in page
+    confirm = plain(client.get(order.get_absolute_url() + "annuler/").content.decode())
+    assert "Les articles réservés seront remis en vente." in confirm
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(order.get_absolute_url() + "annuler/")
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert variant("CAF-PER-340").left() == 40
+    assert not order.refunds.exists()  # nothing was paid
+    # Its payment page at Stripe is closed: nobody pays for a cancelled order.
+    hosted = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with hosted.open(response["Location"], timeout=10) as answer:
+        assert "Cette session de paiement a expiré" in answer.read().decode()
+    assert "Annuler ma commande" not in client.get(order.get_absolute_url()).content.decode()
 
 
 def test_english_checkout_gives_an_english_order(client, shop_fr, add_to_cart, fake_stripe):
