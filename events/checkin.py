@@ -7,7 +7,6 @@ phone waits on the network.
 """
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from orders import services
 from orders.models import Order, OrderState, OutboxEmail
 from orders.outbox import queue_email
+from search.text import fold
 
 from .models import Attendee, CheckInScan, EventDate, WaitingListEntry
 
@@ -92,12 +92,6 @@ def ticket_codes(typed):
     return list(dict.fromkeys([typed, typed.lower()])) if typed else []
 
 
-def folded(text):
-    """`text` without case or accents: « chloe » finds « Chloé », « COTE » « Côté »."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def check_in(date, code, *, user, now=None):
     """Let the holder of ticket `code` in to `date`, once."""
     now = now or timezone.now()
@@ -157,13 +151,14 @@ def search(date, query):
     query = (query or "").strip()
     if not query:
         return []
-    wanted, codes = folded(query), ticket_codes(query)
+    # Without case or accents (search.text.fold): « chloe » finds « Chloé ».
+    wanted, codes = fold(query), ticket_codes(query)
     found = [
         attendee
         for attendee in _attendees().filter(SHOWN, date=date)
         if attendee.ticket_code in codes
         or any(
-            wanted in folded(text)
+            wanted in fold(text)
             for text in (
                 attendee.name,
                 attendee.order_line.order.buyer_name,
@@ -171,7 +166,7 @@ def search(date, query):
             )
         )
     ]
-    return sorted(found, key=lambda a: folded(attendee_name(a)))[:SEARCH_LIMIT]
+    return sorted(found, key=lambda a: fold(attendee_name(a)))[:SEARCH_LIMIT]
 
 
 def expected(date):
