@@ -118,8 +118,10 @@ def at_each_width(page, url, widths=(1280, 320)):
 
 def load_axe(page):
     """Put axe-core in the page, unless it is there already (the same page checked at
-    another width)."""
+    another width). A click that submits a form or follows a link returns once the next page
+    has started to arrive: wait for all of it, or axe checks half a page (or the old one)."""
     global AXE_SOURCE
+    page.wait_for_load_state()
     if page.evaluate("typeof axe !== 'undefined'"):
         return
     if AXE_SOURCE is None:

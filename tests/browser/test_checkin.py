@@ -8,6 +8,7 @@ import base64
 import pytest
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from events.models import Attendee, CheckInScan, EventPage
 from events.tickets import qr_png
@@ -60,9 +61,8 @@ def test_checking_in_on_a_phone_by_code_and_by_name(phone_page, site_url, door):
     code.fill(fatou.ticket_code)
     code.press("Enter")
     result = page.locator("#checkin-result")
-    result.wait_for()
+    expect(result).to_have_attribute("data-status", "ok")
     assert "Valide" in result.inner_text() and "Fatou Diallo" in result.inner_text()
-    assert result.get_attribute("data-status") == "ok"
     # Focus lands on the result (read out), and typing goes on into the code field.
     assert result.evaluate("el => document.activeElement === el")
     assert f"{before + 1} / {expected}" in counts.inner_text()
@@ -78,14 +78,15 @@ def test_checking_in_on_a_phone_by_code_and_by_name(phone_page, site_url, door):
     page.get_by_role("button", name="Chercher", exact=True).click()
     page.get_by_role("button", name="Faire entrer Léa Tremblay").click()
     result = page.locator("#checkin-result")
-    assert "Valide" in result.inner_text() and "Léa Tremblay" in result.inner_text()
-    assert f"{before + 2} / {expected}" in counts.inner_text()
+    expect(result).to_contain_text("Léa Tremblay")
+    assert "Valide" in result.inner_text()
+    expect(counts).to_contain_text(f"{before + 2} / {expected}")
     assert axe_violations(page) == [], page.url
 
     # Undo, from the result panel.
     page.get_by_role("button", name="Annuler l'entrée").first.click()
-    assert "Entrée annulée" in page.locator("#checkin-result").inner_text()
-    assert f"{before + 1} / {expected}" in counts.inner_text()
+    expect(page.locator("#checkin-result")).to_contain_text("Entrée annulée")
+    expect(counts).to_contain_text(f"{before + 1} / {expected}")
 
     fatou.refresh_from_db()
     lea.refresh_from_db()
@@ -177,8 +178,8 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
         page.get_by_label("Code du billet").fill(fatou.ticket_code)
         page.get_by_role("button", name="Valider").click()
         result = page.locator("#checkin-result[data-offline=true]")
-        assert result.get_attribute("data-status") == "ok"
-        assert "Valide — Fatou Diallo" in result.inner_text()
+        expect(result).to_have_attribute("data-status", "ok")
+        expect(result).to_contain_text("Valide — Fatou Diallo")
         assert result.evaluate("el => document.activeElement === el")
     a.get_by_label("Code du billet").fill(lea.ticket_code.upper())  # as a reader may give it
     a.get_by_label("Code du billet").press("Enter")
@@ -192,7 +193,7 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
     # A name search works from the phone's list too.
     a.get_by_label("Chercher un nom").fill("LEA")  # without its accent, as people type
     a.get_by_role("button", name="Chercher", exact=True).click()
-    assert "Léa Tremblay" in a.locator("#offline-found").inner_text()
+    expect(a.locator("#offline-found")).to_contain_text("Léa Tremblay")
     assert Attendee.objects.filter(checked_in_at__isnull=False).count() == 0
     assert axe_violations(a) == [], "offline result"
 

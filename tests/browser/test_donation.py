@@ -21,7 +21,8 @@ def test_a_visitor_gives_25_dollars_and_receives_the_receipt(
     page.goto(site_url + "/faire-un-don/")
     assert axe_violations(page) == []
     # Nothing chosen: the error summary says what to fix, nothing is created.
-    page.get_by_role("button", name="Donner").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Donner").click()
     assert page.get_by_role("alert").is_visible()
     assert "Choisissez un montant ou indiquez le vôtre." in page.content()
     assert axe_violations(page) == []

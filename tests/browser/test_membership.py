@@ -54,7 +54,8 @@ def test_a_visitor_joins_and_then_sees_the_member_price(
     page.goto(site_url + activity.url + "inscription/")
     assert "Prix membre" not in page.content()
     page.get_by_label("Vous avez un code de rabais ou de membre ?").fill(code)
-    page.get_by_role("button", name="Appliquer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Appliquer").click()
     assert "Prix membre" in page.content()
     assert "Vous êtes membre en règle" in page.content()
     assert axe_violations(page) == []

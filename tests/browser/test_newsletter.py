@@ -43,7 +43,8 @@ def test_subscribe_from_the_footer_then_write_through_the_contact_form(
     link = re.search(r"https?://\S+/infolettre/confirmer/\S+/", body).group(0)
     page.goto(site_url + "/infolettre/" + link.split("/infolettre/", 1)[1])
     check(page)
-    page.get_by_role("button", name="Je confirme mon inscription à l'infolettre").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Je confirme mon inscription à l'infolettre").click()
     assert "Inscription confirmée" in page.inner_text("main")
     check(page)
     assert Subscriber.objects.get(email="nadia@example.org").status == "confirmed"
@@ -53,6 +54,7 @@ def test_subscribe_from_the_footer_then_write_through_the_contact_form(
     page.get_by_label("Votre nom").fill("Nadia")
     page.get_by_label("Votre courriel", exact=False).first.fill("nadia@example.org")
     page.get_by_label("Votre message").fill("Bonjour, offrez-vous des ateliers au secondaire ?")
-    page.get_by_role("button", name="Envoyer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer").click()
     assert "Merci, votre message a bien été envoyé." in plain(page.inner_text("main"))
     check(page)

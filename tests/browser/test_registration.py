@@ -139,7 +139,8 @@ def test_register_for_a_free_activity_with_the_keyboard_alone(browser_page, site
 def test_registration_errors_are_announced_and_accessible(browser_page, site_url):
     page = browser_page
     page.goto(site_url + "/activites/atelier-consommation-equitable/inscription/")
-    page.get_by_role("button", name="Confirmer l'inscription").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirmer l'inscription").click()
     assert page.get_by_role("alert").is_visible() or page.locator(".field__error").count() > 0
     check_accessibility(page)
 

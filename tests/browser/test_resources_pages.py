@@ -51,7 +51,8 @@ def test_filters_work_without_javascript(chromium, site_url):
         assert titles == ["Jeu de rôle sur les migrations climatiques"]
         shown = page.locator(".result-count").inner_text().replace("\u00a0", " ")
         assert shown == "1 ressource"
-        page.get_by_role("link", name="Effacer les filtres").click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Effacer les filtres").click()
         assert page.locator(".resource-list .card__title").count() == 6
     finally:
         context.close()

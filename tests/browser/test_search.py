@@ -8,7 +8,8 @@ def test_search_from_the_header_box(browser_page, site_url):
     page.press("header input[name=q]", "Enter")
     page.wait_for_url("**/recherche/?q=equitable")
     assert page.locator("ul.search-results mark").first.inner_text().lower() == "équitable"
-    page.get_by_role("link", name="Produits").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Produits").click()
     assert page.locator("ul.search-results .badge").all_inner_texts() == ["Produit"] * len(
         page.locator("ul.search-results > li").all()
     )

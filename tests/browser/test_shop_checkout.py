@@ -40,7 +40,8 @@ def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
     page = browser_page
     page.goto(site_url + "/boutique/")
     page.get_by_label("Catégorie").select_option(label="Chocolat")
-    page.get_by_role("button", name="Appliquer", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Appliquer", exact=True).click()
     assert page.get_by_role("link", name="Café du Pérou biologique").count() == 0
     page.get_by_role("link", name="Tablette de chocolat noir 70 %").click()
     page.get_by_label("Quantité").fill("2")
@@ -120,7 +121,8 @@ def test_cart_and_checkout_in_english_are_accessible(browser_page, site_url):
     page.get_by_label("Shipping by mail").check()
     page.get_by_label("Province or territory", exact=True).select_option("BC")
     page.get_by_label("Postal code", exact=True).fill("G1R 2B5")
-    page.get_by_role("button", name="Pay", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Pay", exact=True).click()
     assert page.get_by_role("alert").is_visible()
     assert "postal codes of this province begin with V" in page.content()
     check_accessibility(page)
