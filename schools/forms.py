@@ -31,6 +31,7 @@ def date_field(label, required=True):
     return forms.DateField(
         label=label,
         required=required,
+        help_text=_("Un jour de classe, du lundi au vendredi."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Indiquez au moins deux dates souhaitées."),
@@ -163,6 +164,8 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
                 self.add_error(name, _("Choisissez une date à venir."))
             elif value > today + timedelta(days=MAX_DAYS_AHEAD):
                 self.add_error(name, _("Choisissez une date dans les 18 prochains mois."))
+            elif value.weekday() >= 5:  # the workshop is given in class
+                self.add_error(name, _("Choisissez un jour de classe, du lundi au vendredi."))
             elif value in seen:
                 self.add_error(name, _("Choisissez des dates différentes."))
             seen.add(value)

@@ -13,6 +13,7 @@ from orders.models import OrderState, OutboxEmail
 from schools.models import BookingStatus, WorkshopBooking
 from tests.browser.conftest import axe_violations
 from tests.conftest import plain
+from tests.schools.conftest import in_days
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,8 +43,8 @@ def test_a_teacher_books_a_workshop_paid_by_invoice(chromium, site_url, settings
     form.get_by_label("Téléphone").fill("418 555-0123")
     form.get_by_label("Niveau").select_option("secondaire-3")
     form.get_by_label("Nombre d'élèves").fill("29")
-    form.get_by_label("Première date souhaitée").fill((today + timedelta(days=30)).isoformat())
-    form.get_by_label("Deuxième date souhaitée").fill((today + timedelta(days=33)).isoformat())
+    form.get_by_label("Première date souhaitée").fill(in_days(30).isoformat())
+    form.get_by_label("Deuxième date souhaitée").fill(in_days(33).isoformat())
     form.locator("input[name=themes]").first.check()
     form.get_by_label("J'accepte", exact=False).check()
     form.get_by_role("button", name="Envoyer la demande").click()

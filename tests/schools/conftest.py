@@ -23,7 +23,9 @@ def request_page_en(request_page):
 
 
 def in_days(n):
-    return timezone.localdate() + timedelta(days=n)
+    """The first school day (Monday to Friday) at least `n` days from today."""
+    day = timezone.localdate() + timedelta(days=n)
+    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
 
 
 def form_data(**overrides):

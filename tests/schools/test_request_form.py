@@ -2,6 +2,8 @@
 saved and acknowledged by email; bad input gets clear messages and saves nothing; spam is
 refused; everything works without JavaScript (a plain form POST)."""
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -130,6 +132,20 @@ def test_the_same_date_twice_is_refused(client, request_page, clock):
     response = client.post(request_page.url, data)
     assert response.status_code == 400
     assert "Choisissez des dates différentes." in summary(response)
+
+
+def test_a_weekend_date_is_refused(client, request_page, clock):
+    """The workshop is given in class: a Saturday or a Sunday is no date for it."""
+    monday = in_days(30)
+    monday -= timedelta(days=monday.weekday())
+    before = WorkshopBooking.objects.count()
+    for weekend in (monday + timedelta(days=5), monday + timedelta(days=6)):
+        data = form_data(preferred_date_2=weekend.isoformat())
+        clock.advance(30)
+        response = client.post(request_page.url, data)
+        assert response.status_code == 400
+        assert "Choisissez un jour de classe, du lundi au vendredi." in summary(response)
+    assert WorkshopBooking.objects.count() == before
 
 
 @pytest.mark.parametrize(
