@@ -1019,6 +1019,24 @@ class TicketType(Purchasable, Orderable):
         date_id = EventDate.of_line(line).pk
         transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
 
+    def give_back(self, line, quantity):
+        """Tickets of a paid line were cancelled by staff (`events.staff.cancel_ticket` marks
+        which one before the line counts it returned): should a return reach here without
+        that, the line's last tickets not yet used are the ones cancelled. The freed places
+        go to the waiting list once this is committed."""
+        from django.db import transaction
+
+        from .waiting_list import offer_waiting_list
+
+        active = line.attendees.filter(cancelled_at__isnull=True)
+        extra = active.count() - (line.quantity - line.returned_quantity)
+        if extra > 0:
+            unused = active.filter(checked_in_at__isnull=True).order_by("-pk")
+            chosen = list(unused.values_list("pk", flat=True)[:extra])
+            Attendee.objects.filter(pk__in=chosen).update(cancelled_at=timezone.now())
+        date_id = EventDate.of_line(line).pk
+        transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
+
     def receipt_links(self, line):
         """« Plein tarif — Awa Diallo », or for a ticket without a name « Plein tarif — billet
         2 sur 3 » (its code means nothing to the buyer), « Plein tarif » when it is the only

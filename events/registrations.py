@@ -14,6 +14,7 @@ LOG_ACTIONS = {
     "check_in_undone": _("Entrée annulée"),
     "check_in_conflict": _("Conflit d'entrée (deux téléphones hors ligne)"),
     "date_cancelled": _("Date annulée"),
+    "ticket_cancelled": _("Billet annulé"),
     "date_postponed": _("Date reportée"),
     "date_message": _("Message aux participant·es"),
 }

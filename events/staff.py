@@ -1,4 +1,4 @@
-"""Staff actions on one activity date: cancel it or postpone it.
+"""Staff actions on one activity date: cancel it or postpone it, or cancel one ticket.
 
 Cancelling goes through `orders.services.cancel_order` for every registration, exactly as a
 buyer's own cancellation does (places released, payment refunded through Stripe after commit),
@@ -201,6 +201,97 @@ def _cancel_registration(date, order, *, user, message):
             manual_refund=manual_refund,
         )
     # cancel_order also closed any open Checkout page (after commit).
+    return refunded, emailed
+
+
+# --- one ticket -------------------------------------------------------------------------------
+
+
+REASON_MAX_LENGTH = 300
+
+
+def ticket_refund(attendee):
+    """What cancelling this ticket gives back to the buyer: its share of the line, its taxes
+    (and whatever is left of the order when it is the order's last thing)."""
+    line = attendee.order_line
+    order = line.order
+    if order.state not in (OrderState.PAID, OrderState.REFUNDED):
+        return Decimal("0.00")
+    return services.line_return_amount(order, line, 1)
+
+
+def cancel_ticket(attendee, *, user, reason, refund=True):
+    """Staff cancel one ticket of a confirmed order (the person cannot come, a duplicate):
+    the ticket stops being valid at the door, its place goes back on sale (and to the
+    waiting list), its share is refunded through Stripe unless `refund` is False, and the
+    buyer is told. The order's other tickets stay as they are. Returns (refund or None,
+    emailed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(_("Indiquez le motif de l'annulation."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise OrderError(
+            _("Le motif est trop long (%(max)s caractères au plus).") % {"max": REASON_MAX_LENGTH}
+        )
+    with transaction.atomic():
+        # The order's lock first, as every change to an order takes it.
+        order = services.lock(attendee.order_line.order)
+        attendee = (
+            Attendee.objects.select_for_update(of=("self",))
+            .select_related("order_line", "date__page", "ticket_type")
+            .get(pk=attendee.pk)
+        )
+        if attendee.cancelled_at or order.state == OrderState.CANCELLED:
+            raise OrderError(_("Ce billet est déjà annulé."))
+        if order.state not in (OrderState.PAID, OrderState.REFUNDED):
+            raise OrderError(
+                _(
+                    "Seuls les billets d'une commande confirmée s'annulent un à un : une "
+                    "commande en attente se gère depuis sa page."
+                )
+            )
+        if attendee.checked_in_at:
+            raise OrderError(
+                _(
+                    "Cette personne est déjà entrée : son billet ne s'annule plus (un geste se "
+                    "fait par un remboursement de la commande)."
+                )
+            )
+        attendee.cancelled_at = timezone.now()
+        attendee.save(update_fields=["cancelled_at"])
+        line, date = attendee.order_line, attendee.date
+        ticket = attendee.name or attendee.ticket_type.label
+        refunded = services.refund_line(
+            order,
+            line,
+            1,
+            reason=f"{ticket} — {reason}",
+            user=user,
+            pay_back=refund,
+            refund_reason=_("Billet annulé (%(ticket)s, %(date)s) : %(reason)s")
+            % {"ticket": ticket, "date": _when(date.start), "reason": reason},
+        )
+        services.log(
+            order,
+            "ticket_cancelled",
+            f"{attendee.ticket_code} — {ticket} — {reason}",
+            user=user,
+            attendee=attendee.pk,
+            refund=refunded.pk if refunded else None,
+        )
+        emailed = _email_registrant(
+            date,
+            order,
+            key=f"ticket_cancelled:{attendee.ticket_code}",
+            template="events/email/ticket_cancelled",
+            subject=gettext_lazy("Billet annulé : %(title)s"),
+            message=reason,
+            attendee=attendee,
+            refunded=refunded.amount if refunded else Decimal("0.00"),
+            others=Attendee.objects.filter(
+                order_line__order=order, cancelled_at__isnull=True
+            ).exists(),
+        )
     return refunded, emailed
 
 

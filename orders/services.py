@@ -1330,13 +1330,15 @@ def line_return_amount(order, line, quantity, lines=None):
     return min(quantize(amount), refundable)
 
 
-def refund_line(order, line, quantity, *, reason, user=None):
+def refund_line(order, line, quantity, *, reason, user=None, pay_back=True, refund_reason=None):
     """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
     at once (so the stock or places are free again: `orders.availability` stops counting
     them) and the money for them goes back through a refund, in one transaction under the
     order's lock. Stripe's answer decides whether the refund succeeds; a failed one flags the
     order as every refund does. Returns the Refund, or None when nothing was left to pay
-    back (a free line, an order already refunded as a gesture)."""
+    back (a free line, an order already refunded as a gesture) or `pay_back` is False (a
+    ticket cancelled under a no-refund policy). `refund_reason` words the refund for the
+    buyer when "returned" is not the word (a ticket cancelled)."""
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -1361,13 +1363,14 @@ def refund_line(order, line, quantity, *, reason, user=None):
                 _("On ne peut retourner que %(left)s unité(s) de « %(item)s ».")
                 % {"left": left, "item": line.description}
             )
-        amount = line_return_amount(order, line, quantity, lines)
+        amount = line_return_amount(order, line, quantity, lines) if pay_back else Decimal(0)
         refund = None
         if amount > 0:
             refund = request_refund(
                 order,
                 amount,
-                reason=_("%(quantity)s × %(item)s retourné(s) : %(reason)s")
+                reason=refund_reason
+                or _("%(quantity)s × %(item)s retourné(s) : %(reason)s")
                 % {"quantity": quantity, "item": line.description, "reason": reason},
                 user=user,
             )

@@ -4,7 +4,7 @@ public site (`events.staff`, `events.checkin`); an OrderError is shown on the fo
 service being atomic, nothing changes."""
 
 from django import forms
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from orders.admin.formats import cad
 from orders.services import OrderError
 
 from .. import checkin, staff
+from ..models import Attendee
 from .base import DateMixin, when
 from .permissions import CHECK_IN, MANAGE_DATES
 
@@ -163,6 +164,103 @@ class CancelDateView(DateActionView):
                 "Il ne reste aucune date à venir : pensez à passer l'activité au statut "
                 "« Annulée »."
             )
+        return text
+
+
+class CancelTicketForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif"),
+        help_text=gettext_lazy(
+            "Envoyé par courriel à la personne qui a payé, et noté dans le journal de la "
+            "commande et sur le remboursement."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=staff.REASON_MAX_LENGTH,
+    )
+    refund = forms.BooleanField(required=False, initial=True)
+    confirm = forms.BooleanField(
+        required=True,
+        label=gettext_lazy("Je confirme l'annulation de ce billet"),
+        error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'annulation.")},
+    )
+
+    def __init__(self, *args, amount, **kwargs):
+        super().__init__(*args, **kwargs)
+        if amount > 0:
+            self.fields["refund"].label = _("Rembourser %(amount)s par Stripe") % {
+                "amount": cad(amount)
+            }
+            self.fields["refund"].help_text = _(
+                "Décochez si le billet n'est pas remboursable (selon vos conditions)."
+            )
+        else:
+            del self.fields["refund"]
+
+
+class CancelTicketView(DateActionView):
+    """Cancel one ticket of a confirmed order: void at the door, its place back on sale and
+    offered to the waiting list, its share refunded (unless unticked), the buyer told."""
+
+    form_class = CancelTicketForm
+    submit_label = gettext_lazy("Annuler ce billet")
+    cancel_label = gettext_lazy("Retour aux participant·es")
+    destructive = True
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.summary = None  # about one ticket, not the whole date
+        self.attendee = get_object_or_404(
+            Attendee.objects.select_related("order_line__order", "ticket_type"),
+            pk=kwargs["attendee_id"],
+            date=self.date,
+        )
+        self.amount = staff.ticket_refund(self.attendee)
+
+    def get_page_title(self):
+        return _("Annuler un billet")
+
+    def get_success_url(self):
+        return reverse("events_staff:attendees", args=[self.date.pk])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "amount": self.amount}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cancel_label"] = self.cancel_label
+        return context
+
+    def explanation(self):
+        attendee, order = self.attendee, self.attendee.order_line.order
+        return [
+            _("Billet %(code)s — %(ticket)s%(name)s, commande %(order)s (%(buyer)s).")
+            % {
+                "code": attendee.ticket_code,
+                "ticket": attendee.ticket_type.label,
+                "name": f" — {attendee.name}" if attendee.name else "",
+                "order": order.code,
+                "buyer": order.buyer_email,
+            },
+            _(
+                "Le billet ne sera plus valide à l'entrée ; sa place est remise en vente et "
+                "offerte à la liste d'attente."
+            ),
+            _("Les autres billets de la commande restent valables."),
+            _("La personne qui a payé reçoit un courriel avec votre motif."),
+        ]
+
+    def act(self, data):
+        refund, _emailed = staff.cancel_ticket(
+            self.attendee,
+            user=self.request.user,
+            reason=data["reason"],
+            refund=data.get("refund", False),
+        )
+        text = _("Billet %(code)s annulé ; sa place est de nouveau en vente.") % {
+            "code": self.attendee.ticket_code
+        }
+        if refund:
+            text += " " + _("Remboursement de %(amount)s demandé.") % {"amount": cad(refund.amount)}
         return text
 
 

@@ -11,6 +11,7 @@ from wagtail.admin.views.generic.base import BaseListingView
 from .. import checkin
 from ..registry import handovers_for
 from .base import DateMixin
+from .permissions import can_manage_dates
 
 
 def attendee_rows(attendees, questions):
@@ -31,6 +32,10 @@ def attendee_row(attendee, questions, answers):
         "answers": [answers.get(q, "") for q in questions],
         "checked_in_at": attendee.checked_in_at,
         "cancelled": bool(attendee.cancelled_at) or order.state == "cancelled",
+        # Staff may cancel it alone: a confirmed ticket nobody has used yet.
+        "cancellable": not attendee.cancelled_at
+        and not attendee.checked_in_at
+        and order.state in ("paid", "refunded"),
     }
 
 
@@ -47,9 +52,9 @@ class CellColumn(Column):
         self.cell_template_name = f"events/admin/cells/{template}.html"
 
 
-def attendee_columns(questions):
+def attendee_columns(questions, *, actions=False):
     """The list's columns: one per question asked at registration, between the ticket type
-    and the arrival."""
+    and the arrival; with `actions`, a last one to cancel a ticket."""
     name = Column("name", label=_("Nom"))
     name.empty_value_display = "—"
     return [
@@ -64,6 +69,7 @@ def attendee_columns(questions):
         ),
         CellColumn("checked_in_at", "arrival", label=_("Arrivée")),
         CellColumn("cancelled", "attendee_state", label=_("État")),
+        *([CellColumn("actions", "attendee_actions", label=_("Actions"))] if actions else []),
     ]
 
 
@@ -92,7 +98,9 @@ class AttendeesView(DateMixin, BaseListingView):
 
     def get_table(self, object_list):
         return AttendeesTable(
-            attendee_columns(self.questions), object_list, attrs={"id": "attendees"}
+            attendee_columns(self.questions, actions=can_manage_dates(self.request.user)),
+            object_list,
+            attrs={"id": "attendees"},
         )
 
     def get_context_data(self, **kwargs):

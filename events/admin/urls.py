@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .actions import CancelDateView, DateMessageView, PostponeDateView
+from .actions import CancelDateView, CancelTicketView, DateMessageView, PostponeDateView
 from .attendees import AttendeesView, SignInSheetView
 from .checkin import CheckInCountsView, CheckInSyncView, CheckInTicketsView, CheckInView
 from .dates import ActivityDatesView, UpcomingDatesView
@@ -14,6 +14,11 @@ patterns = [
     path("date/<int:date_id>/annuler/", CancelDateView.as_view(), name="cancel"),
     path("date/<int:date_id>/reporter/", PostponeDateView.as_view(), name="postpone"),
     path("date/<int:date_id>/participants/", AttendeesView.as_view(), name="attendees"),
+    path(
+        "date/<int:date_id>/billet/<int:attendee_id>/annuler/",
+        CancelTicketView.as_view(),
+        name="cancel_ticket",
+    ),
     path("date/<int:date_id>/export.<str:fmt>", ExportView.as_view(), name="export"),
     path("date/<int:date_id>/emargement/", SignInSheetView.as_view(), name="sign_in_sheet"),
     path("date/<int:date_id>/message/", DateMessageView.as_view(), name="message"),

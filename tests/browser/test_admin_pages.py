@@ -1,6 +1,7 @@
 """The back-office pages staff read most, in a real browser: the dashboard, the next dates, an
 activity's dates, a date's attendees (one Wagtail table of dates and one of attendees), the
-sales report and the Law 25 screen. Each shows what it is about and passes axe (WCAG 2.1 A/AA).
+form to cancel one ticket, the sales report and the Law 25 screen. Each shows what it is
+about and passes axe (WCAG 2.1 A/AA).
 """
 
 from datetime import timedelta
@@ -44,6 +45,8 @@ def test_staff_pages_show_their_tables_and_pass_axe(browser_page, site_url, djan
         reverse("events_staff:upcoming"): activity.title,
         reverse("events_staff:dates", args=[activity.pk]): "Annuler cette date",
         reverse("events_staff:attendees", args=[date.pk]): attendee.ticket_code,
+        reverse("events_staff:cancel_ticket", args=[date.pk, attendee.pk]): "Je confirme "
+        "l'annulation de ce billet",
         reverse("orders_sales_report"): "Revenus par activité",
         reverse("privacy:search") + "?email=commande-payee@demo.cesiq.example": "Ce que le site "
         "conserve",

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 from wagtail.models import Locale
 
 from events.models import EventPage
@@ -64,3 +65,35 @@ def follow_confirmation_link(client, order, capture):
     assert response.status_code == 302, response.content.decode()[:1000]
     order.refresh_from_db()
     return order
+
+
+# --- staff (the admin's activity dates) ---------------------------------------------------------
+
+
+@pytest.fixture
+def director(django_user_model):
+    return django_user_model.objects.create_superuser(
+        "direction-dates", "direction-dates@example.org", "pw"
+    )
+
+
+@pytest.fixture
+def admin_client(client, director):
+    client.force_login(director)
+    return client
+
+
+@pytest.fixture
+def reception_client(client, django_user_model):
+    """Staff who may use the admin (and even view orders) but not change orders."""
+    group = Group.objects.create(name="Accueil (dates)")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_order"),
+    )
+    user = django_user_model.objects.create_user("accueil-dates", "accueil@example.org", "pw")
+    user.is_staff = True
+    user.save()
+    user.groups.add(group)
+    client.force_login(user)
+    return client

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,35 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def director(django_user_model):
-    return django_user_model.objects.create_superuser(
-        "direction-dates", "direction-dates@example.org", "pw"
-    )
-
-
-@pytest.fixture
-def admin_client(client, director):
-    client.force_login(director)
-    return client
-
-
-@pytest.fixture
-def reception_client(client, django_user_model):
-    """Staff who may use the admin (and even view orders) but not change orders."""
-    group = Group.objects.create(name="Accueil (dates)")
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        Permission.objects.get(codename="view_order"),
-    )
-    user = django_user_model.objects.create_user("accueil-dates", "accueil@example.org", "pw")
-    user.is_staff = True
-    user.save()
-    user.groups.add(group)
-    client.force_login(user)
-    return client
 
 
 def register(client, page, *, email, date, tickets, capture, language="fr"):

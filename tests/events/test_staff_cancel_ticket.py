@@ -1,0 +1,214 @@
+"""Staff cancel one ticket of a confirmed order (the person cannot come, a duplicate) from the
+date's list of attendees: that ticket is void at the door, its place goes back on sale and to
+the waiting list, its share is refunded through Stripe (or not, by choice), the buyer is
+told; the order's other tickets stay valid."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from events import checkin, staff
+from events.models import Attendee, WaitingListEntry
+from orders.models import OrderState
+from orders.services import OrderError
+from tests.conftest import plain
+from tests.events.test_staff_dates import (
+    active_attendees,
+    free_registration,
+    mails_to,
+    pay,
+    register,
+    text,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid_pair(client, activity, fake_stripe, django_capture_on_commit_callbacks):
+    """Awa paid two regular tickets (25 $ each) for the activity's first date, one in Léa's
+    name."""
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=date,
+        tickets={"Régulier": 2},
+        capture=capture,
+    )
+    order = pay(client, order, fake_stripe, capture)
+    first, second = Attendee.objects.filter(order_line__order=order).order_by("pk")
+    second.name = "Léa Tremblay"
+    second.save(update_fields=["name"])
+    return date, order, first, second
+
+
+def test_cancelling_one_ticket_refunds_its_share_frees_its_place_and_tells_the_buyer(
+    paid_pair, director, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date, order, awa, lea = paid_pair
+    assert order.total == 50
+    left = date.seats_left()
+
+    with capture(execute=True):
+        refund, emailed = staff.cancel_ticket(
+            lea, user=director, reason="Léa est malade ce jour-là."
+        )
+
+    assert emailed
+    refund.refresh_from_db()  # Stripe answered once the cancellation was committed
+    assert (refund.amount, refund.state, refund.created_by) == (25, "succeeded", director)
+    assert "Léa Tremblay" in refund.reason and "Léa est malade" in refund.reason
+    lea.refresh_from_db()
+    assert lea.cancelled_at is not None
+    assert list(active_attendees(order)) == [awa]
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID  # Awa still comes
+    assert order.balance == 25
+    assert order.log_entries.filter(action="ticket_cancelled", user=director).exists()
+    date.refresh_from_db()
+    assert date.seats_left() == left + 1
+    # Void at the door; Awa's ticket still lets her in.
+    assert checkin.check_in(date, lea.ticket_code, user=director).status != "ok"
+    awa.refresh_from_db()
+    assert checkin.is_valid(awa)
+    # The buyer is told why and how much comes back, then Stripe's refund is confirmed.
+    [message] = mails_to("awa@example.org", "Billet annulé")
+    body = plain(message.body)
+    assert plain(message.subject) == "Billet annulé : Atelier : consommer équitable au quotidien"
+    assert "« Régulier »" in body and "au nom de Léa Tremblay" in body
+    assert "Motif : Léa est malade ce jour-là." in body
+    assert "25,00 $ vous sera remboursé" in body
+    assert "Les autres billets de la commande restent valables." in body
+    assert mails_to("awa@example.org", f"Remboursement de votre commande {order.code}")
+
+    # Twice is refused and changes nothing more.
+    sent = len(mail.outbox)
+    with pytest.raises(OrderError, match="déjà annulé"):
+        staff.cancel_ticket(lea, user=director, reason="Encore.")
+    assert order.refunds.count() == 1 and len(mail.outbox) == sent
+
+    # The last ticket too: everything paid is back, the order is refunded.
+    with capture(execute=True):
+        refund, _ = staff.cancel_ticket(awa, user=director, reason="Awa non plus.")
+    assert refund.amount == 25
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED and order.balance == 0
+    [last] = mails_to("awa@example.org", "Billet annulé")[1:]
+    assert "restent valables" not in last.body
+
+
+def test_a_ticket_cancelled_without_refund_still_frees_its_place(
+    paid_pair, director, django_capture_on_commit_callbacks
+):
+    date, order, awa, lea = paid_pair
+    left = date.seats_left()
+    with django_capture_on_commit_callbacks(execute=True):
+        refund, _ = staff.cancel_ticket(
+            awa, user=director, reason="Billet non remboursable.", refund=False
+        )
+    assert refund is None and not order.refunds.exists()
+    date.refresh_from_db()
+    assert date.seats_left() == left + 1
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID and order.balance == 50
+    [message] = mails_to("awa@example.org", "Billet annulé")
+    assert "vous sera remboursé" not in plain(message.body)
+
+
+def test_the_freed_place_is_offered_to_the_waiting_list(
+    client, free_activity, director, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date, order = free_registration(client, free_activity, capture, places=2)
+    date.capacity = 2
+    date.save(update_fields=["capacity"])
+    assert date.seats_left() == 0
+    entry = WaitingListEntry.objects.create(
+        date=date, name="Léa", email="lea@example.org", language="fr", places=1
+    )
+    first = active_attendees(order).first()
+    with capture(execute=True):
+        refund, _ = staff.cancel_ticket(first, user=director, reason="Un doublon.")
+    assert refund is None  # a free ticket: nothing to pay back
+    entry.refresh_from_db()
+    assert entry.state == "offered"
+    assert any(m.to == ["lea@example.org"] for m in mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"),
+    [("", "Indiquez le motif"), ("x" * 301, "trop long")],
+)
+def test_a_cancellation_without_a_good_reason_changes_nothing(paid_pair, director, reason, error):
+    _date, order, awa, _lea = paid_pair
+    with pytest.raises(OrderError, match=error):
+        staff.cancel_ticket(awa, user=director, reason=reason)
+    awa.refresh_from_db()
+    assert awa.cancelled_at is None and not order.refunds.exists()
+
+
+def test_a_ticket_already_used_at_the_door_is_not_cancelled(paid_pair, director):
+    date, order, awa, _lea = paid_pair
+    assert checkin.check_in(date, awa.ticket_code, user=director).status == "ok"
+    with pytest.raises(OrderError, match="déjà entrée"):
+        staff.cancel_ticket(awa, user=director, reason="Trop tard.")
+    assert not order.refunds.exists()
+    assert active_attendees(order).count() == 2
+
+
+def test_staff_cancel_a_ticket_from_the_attendee_list(
+    admin_client, paid_pair, django_capture_on_commit_callbacks
+):
+    date, order, awa, lea = paid_pair
+    attendees = admin_client.get(reverse("events_staff:attendees", args=[date.pk]))
+    url = reverse("events_staff:cancel_ticket", args=[date.pk, lea.pk])
+    assert f'href="{url}"' in attendees.content.decode()
+
+    form = text(admin_client.get(url))
+    assert lea.ticket_code in form and "Léa Tremblay" in form and order.code in form
+    assert "Rembourser 25,00 $ par Stripe" in plain(form)
+
+    # Without the confirmation: the form says so, nothing changes.
+    response = admin_client.post(url, {"reason": "Malade.", "refund": "on"})
+    assert response.status_code == 200
+    assert "Cochez la case pour confirmer l'annulation." in text(response)
+    lea.refresh_from_db()
+    assert lea.cancelled_at is None and not order.refunds.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"reason": "Malade.", "refund": "on", "confirm": "on"})
+    assert response.status_code == 302
+    assert response.url == reverse("events_staff:attendees", args=[date.pk])
+    lea.refresh_from_db()
+    assert lea.cancelled_at is not None
+    assert order.refunds.get().amount == 25
+    listing = plain(text(admin_client.get(response.url)))
+    assert f"Billet {lea.ticket_code} annulé" in listing
+    assert "Remboursement de 25,00 $ demandé." in listing
+    # Its link is gone (already cancelled), Awa's is still there; asking again is refused.
+    page = admin_client.get(response.url).content.decode()
+    assert f'href="{url}"' not in page
+    assert reverse("events_staff:cancel_ticket", args=[date.pk, awa.pk]) in page
+    response = admin_client.post(url, {"reason": "Encore.", "refund": "on", "confirm": "on"})
+    assert response.status_code == 200 and "Ce billet est déjà annulé." in text(response)
+    assert order.refunds.count() == 1
+
+
+def test_a_ticket_of_another_date_is_not_found(admin_client, paid_pair, activity):
+    date, _order, awa, _lea = paid_pair
+    other = activity.source.upcoming_dates[1]
+    url = reverse("events_staff:cancel_ticket", args=[other.pk, awa.pk])
+    assert admin_client.get(url).status_code == 404
+
+
+def test_staff_who_cannot_change_orders_cannot_cancel_a_ticket(reception_client, paid_pair):
+    date, order, awa, _lea = paid_pair
+    url = reverse("events_staff:cancel_ticket", args=[date.pk, awa.pk])
+    response = reception_client.post(url, {"reason": "x", "refund": "on", "confirm": "on"})
+    assert response.status_code in (302, 403)
+    awa.refresh_from_db()
+    assert awa.cancelled_at is None and not order.refunds.exists()
