@@ -1061,6 +1061,20 @@ class TicketType(Purchasable, Orderable):
             for number, attendee in enumerate(attendees, start=1)
         ]
 
+    def staff_links(self, line):
+        """Each ticket, to its row on the date's list of attendees (where staff cancel it)."""
+        from django.urls import reverse
+
+        return [
+            (
+                " — ".join(filter(None, [attendee.ticket_code, attendee.name]))
+                + (f" ({gettext('annulé')})" if attendee.cancelled_at else ""),
+                reverse("events_staff:attendees", args=[attendee.date_id])
+                + f"#attendee-{attendee.pk}",
+            )
+            for attendee in line.attendees.all()
+        ]
+
     def buyer_cancellation_deadline(self, line):
         """Buyers may cancel until `cancellation_hours` before the date starts."""
         from datetime import timedelta

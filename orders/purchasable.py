@@ -104,6 +104,11 @@ class Purchasable:
         """(label, url) pairs the buyer's order page lists for this line (their tickets)."""
         return []
 
+    def staff_links(self, line):
+        """(label, url) pairs the admin's order page lists under this line: where staff see
+        and act on what it became (each ticket on its date's list of attendees)."""
+        return []
+
     def staff_notice_extras(self, line):
         """What the staff's notice of a new order should add for this line (what to prepare,
         how it leaves): {"html": ..., "text": ...}, or None. Written in the site's language."""

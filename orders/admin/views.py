@@ -100,7 +100,10 @@ class OrderInspectView(generic.InspectView):
         order = self.object
         context.update(
             order=order,
-            lines=order.lines.all(),
+            lines=[
+                (line, line.item.staff_links(line) if line.item is not None else [])
+                for line in order.lines.select_related("content_type")
+            ],
             payments=order.payments.all(),
             refunds=[
                 {

@@ -164,6 +164,10 @@ def test_staff_cancel_a_ticket_from_the_attendee_list(
     admin_client, paid_pair, django_capture_on_commit_callbacks
 ):
     date, order, awa, lea = paid_pair
+    # The order's admin page leads to each ticket's row on its date's list.
+    inspect = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
+    row = reverse("events_staff:attendees", args=[date.pk]) + f"#attendee-{lea.pk}"
+    assert f'href="{row}"' in inspect and "Léa Tremblay" in inspect
     attendees = admin_client.get(reverse("events_staff:attendees", args=[date.pk]))
     url = reverse("events_staff:cancel_ticket", args=[date.pk, lea.pk])
     assert f'href="{url}"' in attendees.content.decode()
@@ -196,6 +200,8 @@ def test_staff_cancel_a_ticket_from_the_attendee_list(
     response = admin_client.post(url, {"reason": "Encore.", "refund": "on", "confirm": "on"})
     assert response.status_code == 200 and "Ce billet est déjà annulé." in text(response)
     assert order.refunds.count() == 1
+    inspect = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
+    assert f"{lea.ticket_code} — Léa Tremblay (annulé)" in inspect
 
 
 def test_a_ticket_of_another_date_is_not_found(admin_client, paid_pair, activity):
