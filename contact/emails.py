@@ -1,7 +1,11 @@
 """The contact form's emails, through the outbox: a confirmation to the person, in their
 language, and a notification to each recipient, in French. Visitors' words are escaped in the
 HTML parts by the templates and never put in a header, but for the validated email address
-as the staff notification's Reply-To."""
+as the staff notification's Reply-To.
+
+The confirmation says the message arrived and repeats none of it: the address it goes to is
+whatever was typed, unverified, and a confirmation that echoed the message would let anyone
+send their own words, from the site's address, to anyone."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
