@@ -128,11 +128,6 @@ class MembershipCategory(Purchasable, models.Model):
 
         membership_cancelled(line)
 
-    def confirmation_extras(self, line, language):
-        from .services import confirmation_extras
-
-        return confirmation_extras(line, language)
-
 
 class MembershipPage(Page):
     """ "Devenir membre": the categories and their fees, one form to join or renew."""

@@ -1,5 +1,6 @@
 """What memberships adds to the registries of orders and events, from its `ready()`: the labels
-of the audit-log actions it writes, and the check events asks whether a visitor is a member
+of the audit-log actions it writes, the membership's section of its order's receipt and
+confirmation (valid until, member code), and the check events asks whether a visitor is a member
 (for members-only ticket prices), by their account or by a member code."""
 
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,9 @@ def register():
 
     registry.log_actions.register(LOG_ACTIONS)
     registry.personal_data.register(MembershipsPersonalData())
+    registry.order_sections.register(
+        registry.OrderSection(name="membership", collect=services.membership_section, order=40)
+    )
     events_registry.member_checks.register(
         events_registry.MemberCheck(
             name="memberships",

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -79,20 +78,35 @@ def membership_cancelled(line):
     log(line.order, "membership_cancelled", f"{period.member} {period.start}–{period.end}")
 
 
-def confirmation_extras(line, language):
+def membership_section(order):
+    """The membership an order bought, on its receipt page and its confirmation email: until
+    when it is valid, and the member code that gives members' prices."""
+    from .models import MembershipCategory
+
+    if not order.sells(MembershipCategory):
+        return None
     period = (
-        MembershipPeriod.objects.select_related("member", "category")
-        .filter(order_line=line)
+        MembershipPeriod.objects.select_related("member")
+        .filter(order_line__order=order, cancelled=False)
         .first()
     )
-    if period is None:
+    if period is None:  # not paid yet, or cancelled
         return None
-    with translation.override(language):
-        context = {"period": period, "member": period.member}
-        return {
-            "html": render_to_string("memberships/email/welcome.html", context),
-            "text": render_to_string("memberships/email/welcome.txt", context),
-        }
+    return {
+        "heading": _("Votre adhésion"),
+        "lines": [
+            _("Votre adhésion est valide du %(start)s au %(end)s.")
+            % {
+                "start": date_format(period.start, "DATE_FORMAT"),
+                "end": date_format(period.end, "DATE_FORMAT"),
+            },
+            _(
+                "Votre code de membre : %(code)s. Saisissez-le à l'inscription à une activité "
+                "pour obtenir le tarif membre."
+            )
+            % {"code": period.member.code},
+        ],
+    }
 
 
 # --- who is a member ---------------------------------------------------------------------------

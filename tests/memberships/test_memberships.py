@@ -113,7 +113,7 @@ def test_the_page_offers_each_category_and_its_yearly_fee(client, individual):
     assert client.get("/en/become-a-member/").status_code == 200
 
 
-def test_joining_makes_a_member_for_a_year_with_a_code(join, individual):
+def test_joining_makes_a_member_for_a_year_with_a_code(client, join, individual):
     order = join(individual)
     assert order.state == OrderState.PAID and order.total == D("25.00")
     assert order.gst == order.qst == D("0")
@@ -125,6 +125,13 @@ def test_joining_makes_a_member_for_a_year_with_a_code(join, individual):
     [email] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
     assert f"Votre code de membre : {member.code}" in plain(email.body)
     assert plain(email.subject) == f"Confirmation de votre adhésion {order.code}"
+    # The receipt page says it too (the email may be lost), once, with the dates.
+    receipt = plain(
+        BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").get_text(" ")
+    )
+    assert receipt.count(f"Votre code de membre : {member.code}") == 1
+    assert "Votre adhésion est valide du" in receipt
+    assert plain(email.body).count(member.code) == 1
 
 
 def test_renewing_before_expiry_adds_the_year_after(join, individual):
