@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cesiq_site.postal import Province, postal_code_matches  # noqa: F401 — named here too
 from orders import services as orders
+from orders.models import OrderState
 from orders.taxes import QUEBEC
 
 from .models import (
@@ -300,13 +301,15 @@ def _place(
 # --- what the receipt and emails say about it (orders.registry.order_sections) -----------------
 
 
-def delivery_lines(order):
+def delivery_lines(order, fulfilment=None):
     """The delivery of `order` as lines of text in the active language, or None when it has
-    no products to deliver. Read from its Fulfilment, or, while that is not yet written
-    (a free order confirmed inside `place_order`), from its lines' details."""
+    no products to deliver. Read from its Fulfilment (`fulfilment` when the caller read it),
+    or, while that is not yet written (a free order confirmed inside `place_order`), from its
+    lines' details."""
     if not order.sells(ProductVariant):  # tickets, a gift: nothing to deliver, no query
         return None
-    fulfilment = Fulfilment.objects.filter(order=order).select_related("pickup_date").first()
+    if fulfilment is None:
+        fulfilment = Fulfilment.objects.filter(order=order).select_related("pickup_date").first()
     if fulfilment is not None:
         method, date = fulfilment.method, fulfilment.pickup_date
     else:
@@ -354,10 +357,34 @@ def delivery_lines(order):
 
 
 def delivery_section(order):
-    lines = delivery_lines(order)
+    """How the goods reach the buyer and, once paid, where their preparation stands (with the
+    carrier's tracking page once shipped): the receipt page is where the buyer looks."""
+    if not order.sells(ProductVariant):
+        return None
+    fulfilment = Fulfilment.objects.filter(order=order).select_related("pickup_date").first()
+    lines = delivery_lines(order, fulfilment)
     if lines is None:
         return None
+    if fulfilment is not None and order.state == OrderState.PAID:
+        lines += progress_lines(fulfilment)
     return {"heading": _("Réception des achats"), "lines": lines}
+
+
+def progress_lines(fulfilment):
+    from orders.registry import SectionLink
+
+    from .fulfilment import carrier_name, tracking_url
+
+    lines = [_("État : %(status)s") % {"status": fulfilment.get_status_display()}]
+    if url := tracking_url(fulfilment):
+        lines.append(
+            SectionLink(
+                label=_("Suivre le colis (%(carrier)s, %(number)s)")
+                % {"carrier": carrier_name(fulfilment), "number": fulfilment.tracking_number},
+                url=url,
+            )
+        )
+    return lines
 
 
 def summary_for(cart, form):

@@ -105,6 +105,7 @@ class OrderInspectView(generic.InspectView):
                 for line in order.lines.select_related("content_type")
             ],
             payments=order.payments.all(),
+            sections=registry.sections_of(order),
             refunds=[
                 {
                     "refund": refund,

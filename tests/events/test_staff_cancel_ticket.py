@@ -46,7 +46,7 @@ def paid_pair(client, activity, fake_stripe, django_capture_on_commit_callbacks)
 
 
 def test_cancelling_one_ticket_refunds_its_share_frees_its_place_and_tells_the_buyer(
-    paid_pair, director, django_capture_on_commit_callbacks
+    client, paid_pair, director, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
     date, order, awa, lea = paid_pair
@@ -84,6 +84,10 @@ def test_cancelling_one_ticket_refunds_its_share_frees_its_place_and_tells_the_b
     assert "25,00 $ vous sera remboursé" in body
     assert "Les autres billets de la commande restent valables." in body
     assert mails_to("awa@example.org", f"Remboursement de votre commande {order.code}")
+    # The buyer's receipt page: that ticket marked cancelled, the line's count says so.
+    receipt = plain(text(client.get(order.get_absolute_url())))
+    assert "Régulier — Léa Tremblay (annulé)" in receipt
+    assert "dont 1 annulé ou retourné" in receipt
 
     # Twice is refused and changes nothing more.
     sent = len(mail.outbox)

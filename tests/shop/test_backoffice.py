@@ -197,6 +197,18 @@ def test_a_parcel_is_shipped_with_a_checked_tracking_number_and_link_in_english(
     )
     assert link in email.body_text and link in email.body_html
     assert "Canada Post" in email.body_text
+    # The buyer's receipt page says it too, with the same link, in their language.
+    from django.test import Client
+    from django.utils import translation
+
+    with translation.override("en"):  # the link of an English buyer's emails
+        url = order.get_absolute_url()
+    receipt = BeautifulSoup(Client().get(url).content, "html.parser")
+    section = receipt.find("h2", string="Getting the purchases").find_parent("section")
+    assert "Status: Shipped" in section.get_text(" ", strip=True)
+    assert section.find("a", href=link).get_text() == (
+        "Track the parcel (Postes Canada / Canada Post, 7023210039414604)"
+    )
 
 
 def test_an_activity_pickup_tells_the_activity_and_its_date(boutique):

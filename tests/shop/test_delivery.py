@@ -251,6 +251,7 @@ def test_shipped_order_receipt_and_emails_show_shipping_hst_and_address(
     basket,
     taxes_on,  # noqa: F811
     django_capture_on_commit_callbacks,
+    django_user_model,
 ):
     from orders import services
 
@@ -275,6 +276,15 @@ def test_shipped_order_receipt_and_emails_show_shipping_hst_and_address(
     [staff] = [m for m in mail.outbox if m.to == ["boutique@cesiq.example"]]
     staff.body = staff.body.replace("\xa0", " ")
     assert "TVH (13 %, ON) : 2,13 $" in staff.body and "Ottawa (ON) K1P 1J9" in staff.body
+    # The order's admin page shows how it leaves and where to, as the receipt does.
+    from django.urls import reverse
+
+    client.force_login(django_user_model.objects.create_superuser("dir-liv", "d@e.org", "pw"))
+    admin = BeautifulSoup(
+        client.get(reverse("order:inspect", args=[order.pk])).content, "html.parser"
+    )
+    shown = admin.get_text(" ", strip=True).replace("\xa0", " ")
+    assert "Livraison par la poste" in shown and "Ottawa (ON) K1P 1J9" in shown
 
 
 def test_a_shipping_address_is_exported_and_erased_for_law_25(client, basket, django_user_model):
