@@ -170,6 +170,7 @@ class CesiqSiteConfig(AppConfig):
     verbose_name = "CÉSIQ"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_save
         from wagtail.signals import (
             page_published,
@@ -180,6 +181,10 @@ class CesiqSiteConfig(AppConfig):
         )
 
         from . import checks, pagecache, render_cache, request_memo  # noqa: F401  (checks registers the system checks)
+        from .collation import add_to_sqlite
+
+        # SQLite gets the collation names are sorted with on PostgreSQL (cesiq_site/collation.py).
+        connection_created.connect(add_to_sqlite, dispatch_uid="collation:sqlite")
 
         # The page cache's exact invalidation (cesiq_site/pagecache.py).
         for name, signal in [

@@ -51,10 +51,11 @@ class ActivityFilterForm(forms.Form):
         # Themes are named in the page's language and matched across languages by their
         # translation key, since dates and tickets live on the French pages. Only published
         # themes are offered (a draft theme appears once someone publishes it).
+        from cesiq_site.collation import natural
         from cesiq_site.render_cache import shared
 
         def theme_choices():
-            themes = Theme.objects.filter(live=True)
+            themes = Theme.objects.filter(live=True).order_by(natural("name"))
             if locale:
                 themes = themes.filter(locale=locale)
             return [(str(t.translation_key), t.name) for t in themes]

@@ -88,11 +88,14 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         return articles.distinct(), theme, tag
 
     def themes_in_use(self):
+        from cesiq_site.collation import natural
         from events.models import Theme
 
-        return Theme.objects.filter(
-            locale_id=self.locale_id, live=True, articles__in=self.articles()
-        ).distinct()
+        return (
+            Theme.objects.filter(locale_id=self.locale_id, live=True, articles__in=self.articles())
+            .distinct()
+            .order_by(natural("name"))
+        )
 
     def listing(self, request):
         """The articles of the page asked for (a list), the filters chosen, the themes in use

@@ -6,6 +6,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site.collation import natural
 from events.models import Audience, Theme
 from schools.models import Level
 
@@ -29,6 +30,7 @@ class ResourceFilterForm(forms.Form):
         # Themes are named in the page's language and matched by their translation key, the
         # same in every language (an English link keeps working on the French list).
         themes = Theme.objects.filter(locale=locale) if locale else Theme.objects.all()
+        themes = themes.order_by(natural("name"))
         self.fields["theme"].choices = [("", _("Tous"))] + [
             (str(t.translation_key), t.name) for t in themes
         ]

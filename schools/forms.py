@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from cesiq_site.antispam import SpamProtectionMixin
+from cesiq_site.collation import natural
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
@@ -132,7 +133,7 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
         self.now = now or timezone.now()
         self.fields["themes"].queryset = Theme.objects.filter(
             locale=Locale.get_active(), live=True
-        ).order_by("name")
+        ).order_by(natural("name"))
         today = timezone.localdate(self.now)
         for name in ("preferred_date_1", "preferred_date_2", "preferred_date_3"):
             self.fields[name].widget.attrs.update(

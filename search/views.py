@@ -9,6 +9,7 @@ from wagtail.models import Locale
 from wagtail.search.utils import normalise_query_string
 
 from cesiq_site import ratelimit
+from cesiq_site.collation import natural
 from cesiq_site.validation import no_control_characters
 
 from . import engine
@@ -49,7 +50,11 @@ def suggestions(locale):
     from events.models import EventIndexPage, EventPage, Theme
 
     index = EventIndexPage.objects.live().filter(locale=locale).first()
-    themes = list(Theme.objects.filter(locale=locale, live=True)) if index else []
+    themes = (
+        list(Theme.objects.filter(locale=locale, live=True).order_by(natural("name")))
+        if index
+        else []
+    )
     keys = (
         EventPage.objects.live()
         .public()

@@ -17,6 +17,7 @@ from wagtail.images import get_image_model
 from wagtail.images.models import SourceImageIOError
 from wagtail.models import Locale
 
+from cesiq_site.collation import natural
 from orders import availability
 
 from .choices import Certification, Country, ProductCategory
@@ -108,7 +109,9 @@ def filtered_products(index_page, data, producer=None):
     if data.get("en_stock"):
         pages = pages.filter(translation_key__in=keys_in_stock(pages, default))
     field = SORTS.get(data.get("tri") or "nom", SORTS["nom"])[0]
-    return pages.order_by(field, "title", "pk")
+    if field == "title":
+        field = natural("title")  # « Écharpe » among the E's (cesiq_site/collation.py)
+    return pages.order_by(field, natural("title"), "pk")
 
 
 def keys_in_stock(pages, default_locale):
@@ -200,7 +203,9 @@ def catalogue(index_page, request, producer=None):
     producers = shared(
         ("producers", index_page.locale_id),
         lambda: list(
-            Producer.objects.filter(locale_id=index_page.locale_id, live=True).order_by("name")
+            Producer.objects.filter(locale_id=index_page.locale_id, live=True).order_by(
+                natural("name")
+            )
         ),
     )
     form = CatalogueFilterForm(request.GET or None, producers=producers)
