@@ -6,7 +6,8 @@ server of the test's own. Twelve times, at points chosen by a seeded RNG, the se
 worker it is talking to with SIGKILL, four times in each phase: when the worker says DATA
 (nothing accepted yet), right after accepting the message (before answering), or a moment after
 answering 250 (the worker may or may not have marked the row). The test starts a new worker
-each time, and the sweep (a task, as beat sends it) sends what the dead held once their lease
+each time (forked from a process that imported the site once: tests/worker_zygote.py), and
+the sweep (a task, as beat sends it) sends what the dead held once their lease
 runs out.
 """
 
@@ -25,10 +26,10 @@ from orders.outbox import queue_email
 from orders.tasks import sweep_outbox as sweep
 from tests import faults
 from tests.faults import (
+    WorkerZygote,
     process_with_local_port,
     require_postgresql,
     running,
-    start_worker,
     stop_worker,
     wait_for,
     worker_env,
@@ -143,12 +144,15 @@ def test_killing_workers_while_they_send_loses_no_email(
         CESIQ_TEST_OUTBOX_LEASE_SECONDS=LEASE_SECONDS,
     )
     logs = iter(range(KILLS + 10))
+    # Fourteen workers in all: forked from one process that imported Django and the tasks
+    # once, rather than each starting from nothing (tests/worker_zygote.py).
+    zygote = WorkerZygote(env, log=tmp_path / "zygote.log")
 
     def new_worker():
         """A worker whose database connections carry its own name (PGAPPNAME)."""
         n = next(logs)
         name = f"cesiq-outbox-kill-{os.getpid()}-{n}"
-        worker = start_worker({**env, "PGAPPNAME": name}, log=str(tmp_path / f"worker-{n}.log"))
+        worker = zygote.start(name, tmp_path / f"worker-{n}.log")
         worker.database_name = name
         return worker
 
@@ -192,6 +196,7 @@ def test_killing_workers_while_they_send_loses_no_email(
         smtp_sink.on_event = None
         for worker in workers:
             stop_worker(worker)
+        zygote.close()
     elapsed = time.monotonic() - started
 
     assert killer.errors == []
