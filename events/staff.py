@@ -91,7 +91,7 @@ def date_summary(date, now=None):
     """What the staff page shows about a date before they act on it."""
     now = now or timezone.now()
     registrations = date_registrations(date, now)
-    to_refund = sum((order.balance for order in registrations), Decimal("0.00"))
+    to_refund = sum((order.refundable_on_cancel for order in registrations), Decimal("0.00"))
     return {
         "date": date,
         "seats_taken": date.usage(now).taken,
@@ -182,7 +182,7 @@ def _cancel_registration(date, order, *, user, message):
         )
         manual_refund = Decimal("0.00")
         if by_hand:
-            manual_refund = order.balance - services.pending_refunds(order)
+            manual_refund = order.refundable_on_cancel - services.pending_refunds(order)
             if manual_refund > 0:
                 services.flag(
                     order,
@@ -261,6 +261,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
         attendee.save(update_fields=["cancelled_at"])
         line, date = attendee.order_line, attendee.date
         ticket = attendee.name or attendee.ticket_type.label
+        kept_before = order.kept_amount
         refunded = services.refund_line(
             order,
             line,
@@ -271,6 +272,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
             refund_reason=_("Billet annulé (%(ticket)s, %(date)s) : %(reason)s")
             % {"ticket": ticket, "date": _when(date.start), "reason": reason},
         )
+        order.refresh_from_db(fields=["kept_amount"])
         services.log(
             order,
             "ticket_cancelled",
@@ -288,6 +290,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
             message=reason,
             attendee=attendee,
             refunded=refunded.amount if refunded else Decimal("0.00"),
+            kept=order.kept_amount - kept_before,
             others=Attendee.objects.filter(
                 order_line__order=order, cancelled_at__isnull=True
             ).exists(),

@@ -120,6 +120,11 @@ class Order(models.Model):
         _("livraison"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    # What staff kept on purpose: the share of tickets or units taken back without a refund
+    # (a no-refund policy). Cancelling the rest of the order refunds the rest, not this.
+    kept_amount = models.DecimalField(
+        _("gardé sans remboursement"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
     currency = models.CharField(max_length=3, default="CAD", editable=False)
     gst_number = models.CharField(_("n° TPS"), max_length=40, blank=True)
     qst_number = models.CharField(_("n° TVQ"), max_length=40, blank=True)
@@ -201,6 +206,11 @@ class Order(models.Model):
     def balance(self):
         """What the buyer has paid and not been given back (by a refund or a lost dispute)."""
         return self.paid_amount - self.refunded_amount - self.disputed_amount
+
+    @property
+    def refundable_on_cancel(self):
+        """What cancelling the order gives back: the balance, less what staff kept."""
+        return max(self.balance - self.kept_amount, Decimal("0.00"))
 
     @property
     def is_fully_refunded(self):
@@ -316,6 +326,11 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.description}"
+
+    @property
+    def units_left(self):
+        """Units still held: the quantity bought, less those cancelled or returned."""
+        return self.quantity - self.returned_quantity
 
     @property
     def gross(self):

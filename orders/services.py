@@ -840,7 +840,7 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
         # payment (an activity's places billed to a school, `fulfil_before_payment`).
         for line in order.lines.filter(fulfilled=True).select_related("content_type"):
             line.item.release(line)
-        refundable = order.balance - pending_refunds(order)
+        refundable = order.refundable_on_cancel - pending_refunds(order)
         if refund and refundable > 0:
             request_refund(
                 order,
@@ -1324,7 +1324,7 @@ def line_return_amount(order, line, quantity, lines=None):
             + _taxes_on(order, pairs, shipping=order.shipping)
             - _taxes_on(order, pairs)
         )
-    refundable = max(order.balance - pending_refunds(order), Decimal("0.00"))
+    refundable = max(order.refundable_on_cancel - pending_refunds(order), Decimal("0.00"))
     if all(returned(other) >= other.quantity for other in lines):
         return refundable
     return min(quantize(amount), refundable)
@@ -1363,9 +1363,13 @@ def refund_line(order, line, quantity, *, reason, user=None, pay_back=True, refu
                 _("On ne peut retourner que %(left)s unité(s) de « %(item)s ».")
                 % {"left": left, "item": line.description}
             )
-        amount = line_return_amount(order, line, quantity, lines) if pay_back else Decimal(0)
+        amount = line_return_amount(order, line, quantity, lines)
         refund = None
-        if amount > 0:
+        if amount > 0 and not pay_back:
+            # Kept on purpose: a later cancellation of the rest does not give it back.
+            order.kept_amount += amount
+            order.save(update_fields=["kept_amount"])
+        elif amount > 0:
             refund = request_refund(
                 order,
                 amount,
@@ -1385,6 +1389,7 @@ def refund_line(order, line, quantity, *, reason, user=None, pay_back=True, refu
             quantity=quantity,
             amount=str(amount),
             refund=refund.pk if refund else None,
+            kept=not pay_back,
         )
         if line.item is not None:
             line.item.give_back(line, quantity)

@@ -102,8 +102,13 @@ def order_detail(request, code, token):
         "refunds": refunds,
         "paid_amount": paid_amount,
         "refunded_amount": refunded_amount,
-        # What would be refunded on cancelling (Order.balance), said only where one can.
-        "balance": paid_amount - refunded_amount - order.disputed_amount if can_cancel else None,
+        # What would be refunded on cancelling (Order.refundable_on_cancel), said only where
+        # one can.
+        "balance": (
+            max(paid_amount - refunded_amount - order.disputed_amount - order.kept_amount, 0)
+            if can_cancel
+            else None
+        ),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
         # A card hold ends today (its time says it); a hold kept for an invoice ends on a date.
@@ -191,7 +196,14 @@ def order_cancel(request, code, token):
     return render(
         request,
         "orders/order_cancel.html",
-        {"order": order, "deadline": services.buyer_cancellation_deadline(order)},
+        {
+            "order": order,
+            "deadline": services.buyer_cancellation_deadline(order),
+            # What cancelling gives back: not what staff kept, nor a refund under way.
+            "refund": max(
+                order.refundable_on_cancel - services.pending_refunds(order), Decimal("0.00")
+            ),
+        },
     )
 
 

@@ -105,9 +105,11 @@ def test_cancelling_one_ticket_refunds_its_share_frees_its_place_and_tells_the_b
     assert "restent valables" not in last.body
 
 
-def test_a_ticket_cancelled_without_refund_still_frees_its_place(
-    paid_pair, director, django_capture_on_commit_callbacks
+def test_a_ticket_cancelled_without_refund_frees_its_place_and_stays_unrefunded(
+    client, paid_pair, director, django_capture_on_commit_callbacks
 ):
+    """A no-refund policy holds: the buyer is told, and cancelling the rest of the order
+    later gives back the rest, not the ticket staff kept (the newcomer got all 40 $ back)."""
     date, order, awa, lea = paid_pair
     left = date.seats_left()
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,9 +120,24 @@ def test_a_ticket_cancelled_without_refund_still_frees_its_place(
     date.refresh_from_db()
     assert date.seats_left() == left + 1
     order.refresh_from_db()
-    assert order.state == OrderState.PAID and order.balance == 50
+    assert order.state == OrderState.PAID and order.balance == 50 and order.kept_amount == 25
     [message] = mails_to("awa@example.org", "Billet annulé")
-    assert "vous sera remboursé" not in plain(message.body)
+    body = plain(message.body)
+    assert "vous sera remboursé" not in body
+    assert "Ce billet n'est pas remboursé (25,00 $), selon les conditions de l'activité." in body
+    receipt = plain(text(client.get(order.get_absolute_url())))
+    assert "non remboursé (billets ou articles annulés sans remboursement) : 25,00 $" in receipt
+
+    # The buyer cancels what is left: 25 $ back, for Léa's ticket alone.
+    cancel_url = order.get_absolute_url() + "annuler/"
+    page = plain(text(client.get(cancel_url)))
+    assert "Un remboursement de 25,00 $ sera versé" in page
+    assert "1 × " in page and "2 × " not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(cancel_url)
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert [r.amount for r in order.refunds.all()] == [25]
 
 
 def test_the_freed_place_is_offered_to_the_waiting_list(
