@@ -93,19 +93,33 @@ class DonationForm(forms.Form):
         label=gettext_lazy("Votre nom complet"),
         max_length=200,
         help_text=gettext_lazy("Tel qu'il doit figurer sur le reçu."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     donor_email = forms.EmailField(
         label=gettext_lazy("Votre courriel"),
         max_length=254,
         help_text=gettext_lazy("Pour vous envoyer la confirmation et le reçu."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    street_address = forms.CharField(label=gettext_lazy("Adresse"), max_length=200)
-    city = forms.CharField(label=gettext_lazy("Ville"), max_length=100)
+    # autocomplete tokens (WCAG 1.3.5): browsers and assistive tools fill them in.
+    street_address = forms.CharField(
+        label=gettext_lazy("Adresse"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    city = forms.CharField(
+        label=gettext_lazy("Ville"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
     province = CAProvinceField(
-        label=gettext_lazy("Province ou territoire"), widget=CAProvinceSelect, initial="QC"
+        label=gettext_lazy("Province ou territoire"),
+        widget=CAProvinceSelect(attrs={"autocomplete": "address-level1"}),
+        initial="QC",
     )
     postal_code = CAPostalCodeField(
         label=gettext_lazy("Code postal"),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
         error_messages={"invalid": gettext_lazy("Saisissez un code postal canadien (A1A 1A1).")},
     )
     consent = forms.BooleanField(

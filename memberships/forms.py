@@ -20,16 +20,23 @@ class JoinForm(forms.Form):
             "invalid_choice": gettext_lazy("Choisissez une catégorie de membre proposée."),
         },
     )
-    name = forms.CharField(label=gettext_lazy("Votre nom"), max_length=200)
+    # autocomplete tokens (WCAG 1.3.5): browsers and assistive tools fill them in.
+    name = forms.CharField(
+        label=gettext_lazy("Votre nom"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     organisation = forms.CharField(
         label=gettext_lazy("Nom de l'organisation"),
         max_length=200,
         required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         help_text=gettext_lazy("Pour une adhésion d'organisation."),
     )
     email = forms.EmailField(
         label=gettext_lazy("Votre courriel"),
         max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=gettext_lazy(
             "Pour renouveler, utilisez l'adresse de votre adhésion : l'année s'ajoute à la "
             "précédente."

@@ -350,9 +350,12 @@ def delivery_lines(order, fulfilment=None):
                 f"{fulfilment.city} ({fulfilment.province}) {fulfilment.postal_code}",
                 *([fulfilment.phone] if fulfilment.phone else []),
             ]
-    lines.append(
-        _("Numéro de commande à présenter ou à rappeler : %(code)s") % {"code": order.code}
-    )
+    if method == DeliveryMethod.SHIPPING:  # nothing to show at a counter
+        lines.append(_("Numéro de commande à rappeler : %(code)s") % {"code": order.code})
+    else:
+        lines.append(
+            _("Numéro de commande à présenter ou à rappeler : %(code)s") % {"code": order.code}
+        )
     return lines
 
 

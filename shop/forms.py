@@ -34,11 +34,17 @@ class AddToCartForm(forms.Form):
 class ContactForm(forms.Form):
     """Who buys: the checkout's contact details and consent."""
 
-    buyer_name = forms.CharField(label=_("Votre nom"), max_length=200)
+    # autocomplete tokens (WCAG 1.3.5): browsers and assistive tools fill them in.
+    buyer_name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     buyer_email = forms.EmailField(
         label=_("Votre courriel"),
         help_text=_("Pour vous envoyer la confirmation et le reçu."),
         max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     consent = forms.BooleanField(
         label=_(

@@ -81,6 +81,9 @@ class OrderInspectView(generic.InspectView):
         return local_datetime(self.object.created_at)
 
     def get_expires_at_display_value(self):
+        # A hold means something while the order waits for its payment, not after.
+        if self.object.state != "pending":
+            return "—"
         return local_datetime(self.object.expires_at)
 
     def get_paid_at_display_value(self):

@@ -210,6 +210,7 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
             paid=order.state == OrderState.PAID,
             where=flow.email_context(fulfilment, translation.get_language()) if fulfilment else {},
             tracking_url=flow.tracking_url(fulfilment) if fulfilment else "",
+            carrier=flow.carrier_name(fulfilment) if fulfilment else "",
             packing_slip_url=reverse("shop_staff:packing_slip", args=[order.pk]),
             order_url=(
                 reverse("order:inspect", args=[order.pk])
