@@ -105,7 +105,7 @@ class DonationForm(forms.Form):
     street_address = forms.CharField(
         label=gettext_lazy("Adresse"),
         max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     city = forms.CharField(
         label=gettext_lazy("Ville"),
