@@ -18,6 +18,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Order, OrderLine, OrderState, Quota, QuotaHold
 from .purchasable import NotAvailable
@@ -195,7 +196,11 @@ def reserve(demands, now=None, *, locked=False):
         if remaining <= 0:
             raise NotAvailable(_("« %(item)s » est complet.") % {"item": item})
         raise NotAvailable(
-            _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
+            ngettext(
+                "Il ne reste qu'une place pour « %(item)s ».",
+                "Il ne reste que %(left)s places pour « %(item)s ».",
+                remaining,
+            )
             % {"left": remaining, "item": item}
         )
     counted = {quota_id: current[quota_id] for quota_id in needed}

@@ -180,7 +180,7 @@ def test_sold_out_date_is_refused_with_the_places_left(client, demo_site, fake_s
         register_url(page), registration_data(page, **{f"quantity_{only.pk}": 4})
     )
     assert response.status_code == 400
-    assert any("Il ne reste que 3 place(s)" in e for e in errors(response))
+    assert any("Il ne reste que 3 places" in e for e in errors(response))
     response = client.post(
         register_url(page), registration_data(page, **{f"quantity_{only.pk}": 3})
     )
@@ -288,7 +288,7 @@ def test_two_ticket_types_in_one_order_cannot_oversell_a_date(client, activity):
     data = registration_data(activity, **{f"quantity_{regular.pk}": 3, f"quantity_{student.pk}": 3})
     response = client.post(register_url(activity), data)
     assert response.status_code == 400
-    assert any("Il ne reste que 3 place(s)" in e for e in errors(response)), errors(response)
+    assert any("Il ne reste que 3 places" in e for e in errors(response)), errors(response)
     assert date.usage().taken == 0
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from orders import services
 from orders.models import (
@@ -214,7 +215,11 @@ def test_concurrent_buyers_of_two_places_with_seven_left(make_item, now):
         outcomes,
         messages_by_language(
             lambda: (
-                _("Il ne reste que %(left)s place(s) pour « %(item)s ».")
+                ngettext(
+                    "Il ne reste qu'une place pour « %(item)s ».",
+                    "Il ne reste que %(left)s places pour « %(item)s ».",
+                    1,
+                )
                 % {"left": 1, "item": item}
             )
         ),
