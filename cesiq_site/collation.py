@@ -27,6 +27,8 @@ def sort_key(text):
     text = text or ""
     decomposed = unicodedata.normalize("NFKD", text)
     letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Ligatures sort as their letters (« Œuvre » between « Oeuf » and « Ombre »).
+    letters = letters.replace("œ", "oe").replace("æ", "ae")
     return (letters, text.casefold(), text.swapcase())
 
 

@@ -1072,7 +1072,7 @@ class TicketType(Purchasable, Orderable):
                 reverse("events_staff:attendees", args=[attendee.date_id])
                 + f"#attendee-{attendee.pk}",
             )
-            for attendee in line.attendees.all()
+            for attendee in line.attendees.order_by("pk")
         ]
 
     def buyer_cancellation_deadline(self, line):

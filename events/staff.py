@@ -220,12 +220,20 @@ def ticket_refund(attendee):
     return services.line_return_amount(order, line, 1)
 
 
-def cancel_ticket(attendee, *, user, reason, refund=True):
+def paid_by_hand(order):
+    """An invoice paid by cheque or transfer: Stripe cannot give that money back."""
+    paid = order.payments.filter(state=PaymentState.PAID)
+    return paid.exclude(provider=services.STRIPE).exists()
+
+
+def cancel_ticket(attendee, *, user, reason, refund=True, now=None):
     """Staff cancel one ticket of a confirmed order (the person cannot come, a duplicate):
     the ticket stops being valid at the door, its place goes back on sale (and to the
-    waiting list), its share is refunded through Stripe unless `refund` is False, and the
-    buyer is told. The order's other tickets stay as they are. Returns (refund or None,
-    emailed)."""
+    waiting list), its share is refunded unless `refund` is False (through Stripe; for an
+    order paid by cheque or transfer, the order is flagged for staff to send it back by
+    hand), and the buyer is told. The order's other tickets stay as they are. Returns
+    (refund or None, emailed)."""
+    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise OrderError(_("Indiquez le motif de l'annulation."))
@@ -257,11 +265,26 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
                     "fait par un remboursement de la commande)."
                 )
             )
-        attendee.cancelled_at = timezone.now()
+        if attendee.date.end <= now:
+            raise OrderError(
+                _(
+                    "Cette date est passée : ses billets ne s'annulent plus (un geste se fait "
+                    "par un remboursement de la commande)."
+                )
+            )
+        attendee.cancelled_at = now
         attendee.save(update_fields=["cancelled_at"])
         line, date = attendee.order_line, attendee.date
         ticket = attendee.name or attendee.ticket_type.label
         kept_before = order.kept_amount
+        by_hand = refund and paid_by_hand(order)
+        manual_refund = services.line_return_amount(order, line, 1) if by_hand else 0
+        with translation.override(order.language):  # the refund's reason is the buyer's
+            refund_reason = _("Billet annulé (%(ticket)s, %(date)s) : %(reason)s") % {
+                "ticket": ticket,
+                "date": _when(date.start),
+                "reason": reason,
+            }
         refunded = services.refund_line(
             order,
             line,
@@ -269,8 +292,8 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
             reason=f"{ticket} — {reason}",
             user=user,
             pay_back=refund,
-            refund_reason=_("Billet annulé (%(ticket)s, %(date)s) : %(reason)s")
-            % {"ticket": ticket, "date": _when(date.start), "reason": reason},
+            by_hand=by_hand,
+            refund_reason=refund_reason,
         )
         order.refresh_from_db(fields=["kept_amount"])
         services.log(
@@ -291,6 +314,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True):
             attendee=attendee,
             refunded=refunded.amount if refunded else Decimal("0.00"),
             kept=order.kept_amount - kept_before,
+            manual_refund=manual_refund,
             others=Attendee.objects.filter(
                 order_line__order=order, cancelled_at__isnull=True
             ).exists(),

@@ -647,7 +647,7 @@ def write_confirmation(order_id, now=None):
     True when this call wrote it.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        order = Order.objects.select_for_update(no_key=True).filter(pk=order_id).first()
         if order is None or order.paid_at is None or order.confirmation_queued_at is not None:
             return False
         if order.state in (OrderState.PAID, OrderState.REFUNDED):
@@ -759,7 +759,10 @@ def notify_staff(order):
 
 
 def lock(order):
-    return Order.objects.select_for_update().get(pk=order.pk)
+    """The order's row, locked for this transaction. FOR NO KEY UPDATE: it blocks every other
+    change to the order, not the foreign-key checks of rows that point to it (a check-in's log
+    entry at the door, while staff cancel that ticket, would otherwise deadlock)."""
+    return Order.objects.select_for_update(no_key=True).get(pk=order.pk)
 
 
 def expire_order(order, now=None):
@@ -834,13 +837,18 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
         order = lock(order)
         change_state(order, OrderState.CANCELLED, user=user, message=reason)
         open_sessions = close_open_checkouts(order)
+        refundable = order.refundable_on_cancel - pending_refunds(order)
         if notify:
-            email_buyer(order, "order_cancelled", gettext_lazy("Commande %(code)s annulée"))
+            email_buyer(
+                order,
+                "order_cancelled",
+                gettext_lazy("Commande %(code)s annulée"),
+                refund_amount=refundable if refund and refundable > 0 else Decimal("0.00"),
+            )
         # Lines made final: those of a paid order, and those of an order valid before its
         # payment (an activity's places billed to a school, `fulfil_before_payment`).
         for line in order.lines.filter(fulfilled=True).select_related("content_type"):
             line.item.release(line)
-        refundable = order.refundable_on_cancel - pending_refunds(order)
         if refund and refundable > 0:
             request_refund(
                 order,
@@ -962,7 +970,11 @@ def lock_payment(payments):
     update, in the caller's transaction; (None, None) if there is no such payment. Always the
     order first, then its payment, as everywhere (expire_order…): the order is found through
     its payment by a subquery, so that each statement locks its own table's row only."""
-    order = Order.objects.select_for_update().filter(pk__in=payments.values("order_id")).first()
+    order = (
+        Order.objects.select_for_update(no_key=True)
+        .filter(pk__in=payments.values("order_id"))
+        .first()
+    )
     if order is None:
         return None, None
     payment = payments.select_for_update().get()
@@ -1253,12 +1265,18 @@ def pending_refunds(order):
 
 
 def refund(order, amount, *, reason, user=None):
-    """Staff or buyer refund of part or all of what was paid."""
+    """Staff or buyer refund of part or all of what was paid. It gives back what staff had
+    kept first (Order.kept_amount): a gesture of 10 $ on an order that kept a 25 $ ticket
+    leaves 15 $ kept, and cancelling the rest still refunds the rest in full."""
     with transaction.atomic():
         order = lock(order)
         if order.state not in (OrderState.PAID, OrderState.CANCELLED, OrderState.REFUNDED):
             raise OrderError(_("Seule une commande payée peut être remboursée."))
-        return request_refund(order, amount, reason=reason, user=user)
+        created = request_refund(order, amount, reason=reason, user=user)
+        if order.kept_amount > 0:
+            order.kept_amount = max(order.kept_amount - created.amount, Decimal("0.00"))
+            order.save(update_fields=["kept_amount"])
+        return created
 
 
 def _line_share(line, units):
@@ -1330,15 +1348,19 @@ def line_return_amount(order, line, quantity, lines=None):
     return min(quantize(amount), refundable)
 
 
-def refund_line(order, line, quantity, *, reason, user=None, pay_back=True, refund_reason=None):
+def refund_line(
+    order, line, quantity, *, reason, user=None, pay_back=True, by_hand=False, refund_reason=None
+):
     """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
     at once (so the stock or places are free again: `orders.availability` stops counting
     them) and the money for them goes back through a refund, in one transaction under the
     order's lock. Stripe's answer decides whether the refund succeeds; a failed one flags the
     order as every refund does. Returns the Refund, or None when nothing was left to pay
     back (a free line, an order already refunded as a gesture) or `pay_back` is False (a
-    ticket cancelled under a no-refund policy). `refund_reason` words the refund for the
-    buyer when "returned" is not the word (a ticket cancelled)."""
+    ticket cancelled under a no-refund policy: the amount is kept, Order.kept_amount) or
+    `by_hand` (an order paid by cheque or transfer: the order is flagged for staff to send the
+    money back and record it). `refund_reason` words the refund for the buyer when "returned"
+    is not the word (a ticket cancelled)."""
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -1369,6 +1391,12 @@ def refund_line(order, line, quantity, *, reason, user=None, pay_back=True, refu
             # Kept on purpose: a later cancellation of the rest does not give it back.
             order.kept_amount += amount
             order.save(update_fields=["kept_amount"])
+        elif amount > 0 and by_hand:
+            flag(
+                order,
+                _("Retour : rembourser %(amount)s à la main (chèque ou virement).")
+                % {"amount": format_cad(amount, settings.LANGUAGE_CODE)},
+            )
         elif amount > 0:
             refund = request_refund(
                 order,

@@ -7,6 +7,7 @@ from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
@@ -90,9 +91,9 @@ class DateActionView(DateMixin, WagtailAdminTemplateMixin, FormView):
     template_name = "events/admin/date_action.html"
     header_icon = "date"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.summary = staff.date_summary(self.date)
+    @cached_property
+    def summary(self):
+        return staff.date_summary(self.date)
 
     def get_success_url(self):
         return reverse("events_staff:dates", args=[self.page.pk])
@@ -184,12 +185,18 @@ class CancelTicketForm(forms.Form):
         error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'annulation.")},
     )
 
-    def __init__(self, *args, amount, **kwargs):
+    def __init__(self, *args, amount, by_hand=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if amount > 0:
+        if amount > 0 and by_hand:
+            self.fields["refund"].label = _(
+                "Rembourser %(amount)s à la main (commande payée par chèque ou virement : "
+                "elle sera signalée, à enregistrer dans « Factures »)"
+            ) % {"amount": cad(amount)}
+        elif amount > 0:
             self.fields["refund"].label = _("Rembourser %(amount)s par Stripe") % {
                 "amount": cad(amount)
             }
+        if amount > 0:
             self.fields["refund"].help_text = _(
                 "Décochez si le billet n'est pas remboursable (selon vos conditions)."
             )
@@ -206,9 +213,10 @@ class CancelTicketView(DateActionView):
     cancel_label = gettext_lazy("Retour aux participant·es")
     destructive = True
 
+    summary = None  # about one ticket, not the whole date
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.summary = None  # about one ticket, not the whole date
         self.attendee = get_object_or_404(
             Attendee.objects.select_related("order_line__order", "ticket_type"),
             pk=kwargs["attendee_id"],
@@ -223,7 +231,8 @@ class CancelTicketView(DateActionView):
         return reverse("events_staff:attendees", args=[self.date.pk])
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "amount": self.amount}
+        by_hand = staff.paid_by_hand(self.attendee.order_line.order)
+        return {**super().get_form_kwargs(), "amount": self.amount, "by_hand": by_hand}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -254,13 +263,23 @@ class CancelTicketView(DateActionView):
             self.attendee,
             user=self.request.user,
             reason=data["reason"],
-            refund=data.get("refund", False),
+            # No box when nothing was to refund: should something be by now, refund it.
+            refund=data.get("refund", True),
         )
         text = _("Billet %(code)s annulé ; sa place est de nouveau en vente.") % {
             "code": self.attendee.ticket_code
         }
         if refund:
             text += " " + _("Remboursement de %(amount)s demandé.") % {"amount": cad(refund.amount)}
+        elif (
+            data.get("refund", True)
+            and self.amount > 0
+            and staff.paid_by_hand(self.attendee.order_line.order)
+        ):
+            text += " " + _(
+                "À rembourser à la main : %(amount)s (la commande est signalée ; enregistrez "
+                "le remboursement dans « Factures »)."
+            ) % {"amount": cad(self.amount)}
         return text
 
 

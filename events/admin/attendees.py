@@ -2,6 +2,7 @@
 sign-in sheet to print."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -98,7 +99,11 @@ class AttendeesView(DateMixin, BaseListingView):
 
     def get_table(self, object_list):
         return AttendeesTable(
-            attendee_columns(self.questions, actions=can_manage_dates(self.request.user)),
+            attendee_columns(
+                self.questions,
+                # A ticket is cancelled before its date ends, by who may refund.
+                actions=self.date.end > timezone.now() and can_manage_dates(self.request.user),
+            ),
             object_list,
             attrs={"id": "attendees"},
         )

@@ -184,11 +184,17 @@ class OrderRefundView(OrderActionView):
 
     def intro(self):
         order = self.object
-        return _("Reçu : %(paid)s. Déjà remboursé : %(refunded)s. En cours : %(pending)s.") % {
+        text = _("Reçu : %(paid)s. Déjà remboursé : %(refunded)s. En cours : %(pending)s.") % {
             "paid": cad(order.paid_amount),
             "refunded": cad(order.refunded_amount),
             "pending": cad(services.pending_refunds(order)),
         }
+        if order.kept_amount:
+            text += " " + _(
+                "Gardé sans remboursement (billets ou articles annulés) : %(kept)s ; un "
+                "remboursement ici le rend d'abord."
+            ) % {"kept": cad(order.kept_amount)}
+        return text
 
     def perform(self, form):
         amount = form.cleaned_data["amount"]
@@ -270,7 +276,12 @@ class OrderCancelView(OrderActionView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs.pop("initial", None)
-        return {**kwargs, "refundable": refundable(self.object)}
+        # What cancelling gives back: not what staff kept on purpose (Order.kept_amount).
+        order = self.object
+        return {
+            **kwargs,
+            "refundable": order.refundable_on_cancel - services.pending_refunds(order),
+        }
 
     def intro(self):
         return _(

@@ -12,8 +12,8 @@ from cesiq_site.collation import COLLATION, add_to_sqlite, sort_key
 
 pytestmark = pytest.mark.django_db
 
-WORDS = ["Zèbre", "Écharpe", "Droits", "côte", "écharpe", "Cote", "Décroissance", "cote"]
-EXPECTED = ["cote", "Cote", "côte", "Décroissance", "Droits", "écharpe", "Écharpe", "Zèbre"]
+WORDS = ["Zèbre", "Écharpe", "Ombre", "Droits", "côte", "écharpe", "Œuvre", "Cote", "cote"]
+EXPECTED = ["cote", "Cote", "côte", "Droits", "écharpe", "Écharpe", "Œuvre", "Ombre", "Zèbre"]
 
 
 def soup(client, url):

@@ -22,3 +22,14 @@ def test_placeholders_survive_translation():
         wanted = set(pattern.findall(entry.msgid))
         got = set(pattern.findall(entry.msgstr or entry.msgstr_plural.get(1, "")))
         assert wanted == got or not entry.msgstr and entry.msgid_plural, entry.msgid
+
+
+def test_each_message_is_defined_once():
+    """gettext's own tools (msgfmt, msguniq, makemessages) refuse a catalogue that defines a
+    message twice; polib would keep one of the two translations without a word."""
+    from collections import Counter
+
+    for language in ("en", "fr"):
+        po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+        counts = Counter((entry.msgctxt, entry.msgid) for entry in po if not entry.obsolete)
+        assert [key for key, n in counts.items() if n > 1] == [], language

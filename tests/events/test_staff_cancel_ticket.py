@@ -138,6 +138,72 @@ def test_a_ticket_cancelled_without_refund_frees_its_place_and_stays_unrefunded(
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     assert [r.amount for r in order.refunds.all()] == [25]
+    # Its email says so too: what was left, and what comes back.
+    [cancelled] = mails_to("awa@example.org", f"Commande {order.code} annulée")
+    body = plain(cancelled.body)
+    assert "Un remboursement de 25,00 $ vous sera versé" in body
+    assert "- 1 × " in body and "2 × " not in body
+
+
+def test_staff_cancelling_the_rest_are_offered_what_is_left(
+    admin_client, paid_pair, director, django_capture_on_commit_callbacks
+):
+    _date, order, awa, _lea = paid_pair
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_ticket(awa, user=director, reason="Non remboursable.", refund=False)
+    form = plain(text(admin_client.get(reverse("order:cancel", args=[order.pk]))))
+    assert "Rembourser ce qui a été payé (25,00 $)" in form
+    refund_form = plain(text(admin_client.get(reverse("order:refund", args=[order.pk]))))
+    assert "Gardé sans remboursement (billets ou articles annulés) : 25,00 $" in refund_form
+
+
+def test_a_refund_by_staff_gives_back_what_was_kept_first(
+    client, paid_pair, director, django_capture_on_commit_callbacks
+):
+    """Kept 25 $, then a 10 $ gesture: cancelling the last ticket still refunds it whole."""
+    from decimal import Decimal
+
+    from orders import services
+
+    _date, order, awa, _lea = paid_pair
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_ticket(awa, user=director, reason="Non remboursable.", refund=False)
+        services.refund(order, Decimal("10.00"), reason="Geste", user=director)
+    order.refresh_from_db()
+    assert order.kept_amount == 15 and order.balance == 40
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(order.get_absolute_url() + "annuler/")
+    order.refresh_from_db()
+    assert sorted(r.amount for r in order.refunds.all()) == [10, 25]
+    assert order.balance == 15
+
+
+def test_a_ticket_paid_by_cheque_is_flagged_to_refund_by_hand(
+    admin_client, paid_pair, director, django_capture_on_commit_callbacks
+):
+    date, order, _awa, lea = paid_pair
+    order.payments.update(provider="cheque")  # an invoice the school paid by cheque
+    url = reverse("events_staff:cancel_ticket", args=[date.pk, lea.pk])
+    assert "Rembourser 25,00 $ à la main" in plain(text(admin_client.get(url)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"reason": "Malade.", "refund": "on", "confirm": "on"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert not order.refunds.exists() and order.kept_amount == 0
+    assert "rembourser 25,00 $ à la main" in plain(order.attention)
+    [message] = mails_to("awa@example.org", "Billet annulé")
+    assert "25,00 $ vous sera remboursé par chèque ou virement" in plain(message.body)
+
+
+def test_a_ticket_of_a_date_that_is_over_is_not_cancelled(paid_pair, director):
+    from datetime import timedelta
+
+    date, order, awa, _lea = paid_pair
+    with pytest.raises(OrderError, match="Cette date est passée"):
+        staff.cancel_ticket(
+            awa, user=director, reason="Trop tard.", now=date.end + timedelta(minutes=1)
+        )
+    assert not order.refunds.exists() and active_attendees(order).count() == 2
 
 
 def test_the_freed_place_is_offered_to_the_waiting_list(

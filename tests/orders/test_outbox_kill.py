@@ -156,7 +156,7 @@ def test_killing_workers_while_they_send_loses_no_email(
         worker.database_name = name
         return worker
 
-    workers = [new_worker(), new_worker()]
+    workers = []  # started in the try below: stopped whatever happens
     dead = []
     killer = smtp_sink.on_event = Killer(plan, workers)
     started = time.monotonic()
@@ -172,6 +172,7 @@ def test_killing_workers_while_they_send_loses_no_email(
         return "\n".join(worker_output(w) for w in workers + dead) + "\n".join(killer.errors)
 
     try:
+        workers += [new_worker(), new_worker()]
         while len(killer.kills) < KILLS:
             replace_the_dead()
             if batch().filter(state=OutboxEmail.State.PENDING).count() < 10:
