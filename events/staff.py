@@ -172,9 +172,7 @@ def _cancel_registration(date, order, *, user, message):
         # An invoice paid by cheque or transfer cannot be refunded through Stripe: the order
         # is cancelled all the same (tickets void, places released) and flagged for staff to
         # send the money back by hand (`record_manual_refund`).
-        by_hand = (
-            order.payments.filter(state=PaymentState.PAID).exclude(provider=services.STRIPE)
-        ).exists()
+        by_hand = paid_by_hand(order)
         services.cancel_order(order, user=user, reason=reason, refund=not by_hand, notify=False)
         refunded = sum(
             order.refunds.exclude(pk__in=before).values_list("amount", flat=True),
