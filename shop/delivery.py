@@ -368,7 +368,7 @@ def delivery_section(order):
     lines = delivery_lines(order, fulfilment)
     if lines is None:
         return None
-    if fulfilment is not None and order.state == OrderState.PAID:
+    if fulfilment is not None and order.state in (OrderState.PAID, OrderState.REFUNDED):
         lines += progress_lines(fulfilment)
     return {"heading": _("Réception des achats"), "lines": lines}
 
