@@ -305,3 +305,33 @@ def test_staff_who_cannot_change_orders_cannot_cancel_a_ticket(reception_client,
     assert response.status_code in (302, 403)
     awa.refresh_from_db()
     assert awa.cancelled_at is None and not order.refunds.exists()
+
+
+def test_an_english_buyer_is_told_in_english(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        activity,
+        email="john@example.org",
+        date=date,
+        tickets={"Régulier": 2},
+        capture=capture,
+        language="en",
+    )
+    order = pay(client, order, fake_stripe, capture)
+    first = Attendee.objects.filter(order_line__order=order).order_by("pk").first()
+    with capture(execute=True):
+        refund, _ = staff.cancel_ticket(first, user=director, reason="Double booking.")
+    [message] = mails_to("john@example.org", "Ticket cancelled")
+    assert message.subject == "Ticket cancelled: Workshop: fair-trade shopping every day"
+    body = plain(message.body)
+    assert "The CÉSIQ team cancelled one ticket of your order for" in body
+    assert ": “Regular”." in body and ".." not in body
+    assert "Reason: Double booking." in body
+    assert "$25.00 will be refunded to you" in body
+    assert "The other tickets of the order remain valid." in body
+    # The refund's wording, which the refund email repeats, is in English too.
+    assert refund.reason.startswith("Ticket cancelled (")
