@@ -25,6 +25,15 @@ class Province(models.TextChoices):
     YT = "YT", gettext_lazy("Yukon")
 
 
+def province_choices():
+    """The provinces and territories for a select, in the reader's alphabetical order of their
+    names in the active language (« Île-du-Prince-Édouard » among the I's, not by its code):
+    every address form of the site lists them alike."""
+    from .collation import sort_key
+
+    return sorted(Province.choices, key=lambda choice: sort_key(str(choice[1])))
+
+
 # The first letter of a Canadian postal code names its province or territory (Canada Post,
 # "Addressing guidelines", postal code: the first letter of the forward sortation area is the
 # postal district). X is shared by the Northwest Territories and Nunavut.

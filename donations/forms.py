@@ -9,7 +9,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
-from cesiq_site.postal import postal_code_error
+from cesiq_site.postal import postal_code_error, province_choices
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 from orders.money import format_cad, quantize
 
@@ -145,6 +145,8 @@ class DonationForm(forms.Form):
         if not page.allow_tribute:
             del self.fields["tribute"]
             del self.fields["tribute_name"]
+        # Named in this request's language, in its alphabetical order.
+        self.fields["province"].widget.choices = province_choices()
         guard_text_fields(self)
 
     def clean(self):

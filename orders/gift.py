@@ -61,7 +61,9 @@ def add_fields(form):
     if offer.receipts:
         # Labels of their own: beside a delivery address, two fields read « Adresse » (WCAG
         # 2.4.6), and a screen reader could not tell which is which.
-        from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
+        from localflavor.ca.forms import CAPostalCodeField, CAProvinceField
+
+        from cesiq_site.postal import province_choices
 
         form.fields["gift_street"] = forms.CharField(
             label=gettext_lazy("Adresse pour le reçu"),
@@ -77,7 +79,9 @@ def add_fields(form):
         )
         form.fields["gift_province"] = CAProvinceField(
             label=gettext_lazy("Province ou territoire pour le reçu"),
-            widget=CAProvinceSelect,
+            widget=forms.Select(
+                choices=province_choices(), attrs={"autocomplete": "address-level1"}
+            ),
             initial="QC",
             required=False,
         )

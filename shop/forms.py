@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
-from cesiq_site.postal import postal_code_error
+from cesiq_site.postal import postal_code_error, province_choices
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
 
 from .cart import MAX_QUANTITY
@@ -147,7 +147,7 @@ class DeliveryForm(forms.Form):
         self.fields["pickup_date"].choices = [("", "—")] + [
             (pk, pickup_date_label(date)) for pk, date in self.dates.items()
         ]
-        self.fields["province"].widget.choices = [("", "—"), *Province.choices]
+        self.fields["province"].widget.choices = [("", "—"), *province_choices()]
         self.fields["province"].widget.attrs["autocomplete"] = "address-level1"
         self.fields["address"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["address_2"].widget.attrs["autocomplete"] = "address-line2"

@@ -64,3 +64,24 @@ def test_sqlite_connections_get_the_same_collation():
     raw.executemany("INSERT INTO t VALUES (?)", [(w,) for w in WORDS])
     rows = raw.execute('SELECT w FROM t ORDER BY w COLLATE "und-x-icu"').fetchall()
     assert [w for (w,) in rows] == EXPECTED
+
+
+def test_address_forms_list_provinces_in_reading_order(client, demo_site):
+    """Every address form lists the provinces alike, alphabetically in the page's language."""
+    from django.utils import translation
+
+    from cesiq_site.postal import province_choices
+
+    def listed(url):
+        page = soup(client, url)
+        return [o.get_text(strip=True) for o in page.select("select[name=province] option")]
+
+    french = listed("/faire-un-don/")
+    assert french == sorted(french, key=sort_key)
+    assert french[:3] == ["Alberta", "Colombie-Britannique", "Île-du-Prince-Édouard"]
+    with translation.override("fr"):
+        assert french == [str(label) for _code, label in province_choices()]
+    with translation.override("en"):
+        english = [str(label) for _code, label in province_choices()]
+    assert english[:3] == ["Alberta", "British Columbia", "Manitoba"]
+    assert english == sorted(english, key=sort_key)
