@@ -231,8 +231,12 @@ class CancelTicketView(DateActionView):
         return reverse("events_staff:attendees", args=[self.date.pk])
 
     def get_form_kwargs(self):
-        by_hand = staff.paid_by_hand(self.attendee.order_line.order)
-        return {**super().get_form_kwargs(), "amount": self.amount, "by_hand": by_hand}
+        return {**super().get_form_kwargs(), "amount": self.amount, "by_hand": self.by_hand}
+
+    @cached_property
+    def by_hand(self):
+        """Paid by cheque or transfer: a refund is sent by staff, not by Stripe."""
+        return staff.paid_by_hand(self.attendee.order_line.order)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -271,11 +275,7 @@ class CancelTicketView(DateActionView):
         }
         if refund:
             text += " " + _("Remboursement de %(amount)s demandé.") % {"amount": cad(refund.amount)}
-        elif (
-            data.get("refund", True)
-            and self.amount > 0
-            and staff.paid_by_hand(self.attendee.order_line.order)
-        ):
+        elif data.get("refund", True) and self.amount > 0 and self.by_hand:
             text += " " + _(
                 "À rembourser à la main : %(amount)s (la commande est signalée ; enregistrez "
                 "le remboursement dans « Factures »)."

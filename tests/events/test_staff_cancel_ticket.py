@@ -24,22 +24,31 @@ from tests.events.test_staff_dates import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def paid_pair(client, activity, fake_stripe, django_capture_on_commit_callbacks):
-    """Awa paid two regular tickets (25 $ each) for the activity's first date, one in Léa's
-    name."""
-    capture = django_capture_on_commit_callbacks
+def two_paid_tickets(client, activity, fake_stripe, capture, email, language="fr"):
+    """Two regular tickets (25 $ each) for the activity's first date, registered and paid
+    through the public form and the fake Stripe: (date, order, first, second attendee)."""
     date = activity.source.upcoming_dates[0]
     order = register(
         client,
         activity,
-        email="awa@example.org",
+        email=email,
         date=date,
         tickets={"Régulier": 2},
         capture=capture,
+        language=language,
     )
     order = pay(client, order, fake_stripe, capture)
     first, second = Attendee.objects.filter(order_line__order=order).order_by("pk")
+    return date, order, first, second
+
+
+@pytest.fixture
+def paid_pair(client, activity, fake_stripe, django_capture_on_commit_callbacks):
+    """Awa paid two regular tickets (25 $ each) for the activity's first date, one in Léa's
+    name."""
+    date, order, first, second = two_paid_tickets(
+        client, activity, fake_stripe, django_capture_on_commit_callbacks, "awa@example.org"
+    )
     second.name = "Léa Tremblay"
     second.save(update_fields=["name"])
     return date, order, first, second
@@ -311,18 +320,9 @@ def test_an_english_buyer_is_told_in_english(
     client, activity, director, fake_stripe, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    date = activity.source.upcoming_dates[0]
-    order = register(
-        client,
-        activity,
-        email="john@example.org",
-        date=date,
-        tickets={"Régulier": 2},
-        capture=capture,
-        language="en",
+    _date, _order, first, _second = two_paid_tickets(
+        client, activity, fake_stripe, capture, "john@example.org", language="en"
     )
-    order = pay(client, order, fake_stripe, capture)
-    first = Attendee.objects.filter(order_line__order=order).order_by("pk").first()
     with capture(execute=True):
         refund, _ = staff.cancel_ticket(first, user=director, reason="Double booking.")
     [message] = mails_to("john@example.org", "Ticket cancelled")
