@@ -64,6 +64,15 @@ response's headers, the Content-Security-Policy included: its nonce matches the 
 so the page's one inline script still runs; a nonce in a public page protects nothing that a
 fresh render would.
 
+One render for many visitors. When a page is not in the cache (its first visitor, or the
+first after a change), the visitors asking for it at the same moment do not all render it: the
+first takes a short lock in the cache (`fill_key`: the page's key and the generation) and
+renders; the others wait for its entry (polling every FILL_POLL_SECONDS) and are served it,
+as a hit made for them (their own CSRF token). They render it themselves if the lock goes
+without an entry (what it rendered was not to be kept: an error, a private page) or after
+FILL_WAIT_SECONDS (it died). Registrations opening or a place changing hands near the end bring
+tens of visitors to the same two pages at once: each of those waves cost as many renders.
+
 A cache that is down (Redis stopped) is a miss: pages are rendered as if there were no cache.
 """
 
@@ -87,6 +96,11 @@ GENERATION_KEY = "pagecache:generation"  # content: pages, snippets, settings, i
 PLACES_KEY = "pagecache:places"  # what pages say about places and stock left
 STORED_VIEW = "wagtail_serve"
 MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not stored
+FILL_LOCK_SECONDS = 10  # a render that takes longer (or died) lets another one start
+FILL_WAIT_SECONDS = 2.0  # how long a visitor waits for another's render, at most
+FILL_POLL_SECONDS = 0.02
+_pause = time.sleep  # tests replace these two to play the other render's part
+_clock = time.monotonic
 CSRF_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % csrf.CSRF_TOKEN_LENGTH)
 
 
@@ -381,6 +395,11 @@ def cache_key(request):
     return "pagecache:page:" + request.build_absolute_uri()
 
 
+def fill_key(key, generation):
+    """The lock of the one request rendering the page `key` under `generation`."""
+    return f"pagecache:filling:{generation}:{key}"
+
+
 def _lifetime(now):
     """Seconds a page whose rendering started at `now` may be served: until the earliest
     hold running at that moment expires (one that ran out while the page rendered may have
@@ -460,7 +479,42 @@ class PageCacheMiddleware:
         now = time.time()
         if entry and generation and entry["generation"] == generation and entry["until"] > now:
             return self._hit(entry, now, request)
+        lock = None
+        if generation is not None:
+            lock, served = self._fill_or_wait(key, generation, request)
+            if served is not None:
+                return served
+        try:
+            return self._render_and_store(request, key, generation, now)
+        finally:
+            if lock is not None:
+                try:
+                    cache.delete(lock)
+                except Exception as exc:
+                    logger.warning("page cache unavailable: %s", exc)
 
+    def _fill_or_wait(self, key, generation, request):
+        """(lock, None) when this request is to render the page (it holds `lock`, to release),
+        (None, response) when another request rendered it meanwhile, (None, None) when this
+        one is to render it without a lock (the other one's render was not kept)."""
+        lock = fill_key(key, generation)
+        try:
+            if cache.add(lock, 1, FILL_LOCK_SECONDS):
+                return lock, None
+            deadline = _clock() + FILL_WAIT_SECONDS
+            while _clock() < deadline:
+                _pause(FILL_POLL_SECONDS)
+                found = cache.get_many([key, lock])
+                entry, now = found.get(key), time.time()
+                if entry and entry["generation"] == generation and entry["until"] > now:
+                    return None, self._hit(entry, now, request)
+                if lock not in found:
+                    break
+        except Exception as exc:
+            logger.warning("page cache unavailable: %s", exc)
+        return None, None
+
+    def _render_and_store(self, request, key, generation, now):
         response = self.get_response(request)
         if generation is None or not storable(request, response):
             return _private(response)

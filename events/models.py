@@ -1079,8 +1079,14 @@ class TicketType(Purchasable, Orderable):
         """Buyers may cancel until `cancellation_hours` before the date starts."""
         from datetime import timedelta
 
-        date = EventDate.of_line(line, with_page=True)  # the page of this ticket type too
-        return date.start - timedelta(hours=date.page.cancellation_hours)
+        # The date's start and its page's notice, not the page itself (a wide row): the
+        # receipt asks this on every view.
+        start, hours = (
+            EventDate.objects.filter(quota__order_lines=line)
+            .values_list("start", "page__cancellation_hours")
+            .get()
+        )
+        return start - timedelta(hours=hours)
 
     def confirmation_extras(self, line, language):
         """Each attendee's ticket (QR code inline), the date's .ics, and the online link."""

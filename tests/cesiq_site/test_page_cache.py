@@ -246,6 +246,88 @@ def test_a_form_page_is_stored_without_the_visitor_token_and_each_visitor_gets_t
     assert len(secret) == 32 and csrf._unmask_cipher_token(form_token(response)) == secret
 
 
+# --- one render for many visitors ------------------------------------------------------------
+
+
+def rendered_elsewhere(url, visitor=None):
+    """The page's entry as another request's render stores it, its key and generation; the
+    entry is taken out again, as if that render were still going on (its lock held)."""
+    response = get(visitor or Client(), url)
+    key = pagecache.cache_key(response.wsgi_request)
+    entry = cache.get(key)
+    cache.delete(key)
+    assert cache.add(pagecache.fill_key(key, entry["generation"]), 1)
+    return response, key, entry
+
+
+def test_a_visitor_asking_for_a_page_being_rendered_waits_and_is_served_that_render(
+    monkeypatch,
+):
+    """Registrations opening: many visitors ask for the form at once. The first renders it,
+    the others are served its render (each with a CSRF token of their own) instead of all
+    rendering the same page."""
+    url = activity("atelier-consommation-equitable").url + "inscription/"
+    first, key, entry = rendered_elsewhere(url, Client(enforce_csrf_checks=True))
+    pauses = []
+
+    def the_other_render_ends(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            cache.set(key, entry, 300)
+
+    monkeypatch.setattr(pagecache, "_pause", the_other_render_ends)
+    waiting = Client(enforce_csrf_checks=True)
+    served = get(waiting, url)
+    assert served["X-Page-Cache"] == "hit"
+    assert pauses == [pagecache.FILL_POLL_SECONDS] * 2
+    token = form_token(served)
+    assert csrf._unmask_cipher_token(token) == waiting.cookies[settings.CSRF_COOKIE_NAME].value
+    assert served.content.replace(token.encode(), b"") == first.content.replace(
+        form_token(first).encode(), b""
+    )
+    assert waiting.post(url, {"csrfmiddlewaretoken": token}).status_code == 400  # checked
+
+
+def test_a_visitor_renders_the_page_when_the_other_render_was_not_kept(monkeypatch):
+    """The other request's lock goes without an entry (its page was an error, or private):
+    the waiting visitor renders their own, at once."""
+    url = standard().url
+    _response, key, entry = rendered_elsewhere(url)
+    lock = pagecache.fill_key(key, entry["generation"])
+    monkeypatch.setattr(pagecache, "_pause", lambda seconds: cache.delete(lock))
+    response = get(Client(), url)
+    assert response["X-Page-Cache"] == "miss"
+    assert cache.get(key)["generation"] == entry["generation"]  # this one kept it
+    assert cache.get(lock) is None  # and let go of its own lock
+
+
+def test_a_visitor_waits_for_another_render_a_short_while_only(monkeypatch):
+    """A render that died holds its lock until FILL_LOCK_SECONDS: visitors wait for it no
+    longer than FILL_WAIT_SECONDS, then render the page themselves."""
+    url = standard().url
+    rendered_elsewhere(url)
+    clock = [1000.0]
+
+    def pause(seconds):
+        clock[0] += 0.5
+
+    monkeypatch.setattr(pagecache, "_clock", lambda: clock[0])
+    monkeypatch.setattr(pagecache, "_pause", pause)
+    response = get(Client(), url)
+    assert response["X-Page-Cache"] == "miss"
+    assert clock[0] == 1000.0 + pagecache.FILL_WAIT_SECONDS
+
+
+def test_a_render_lets_go_of_its_lock_whatever_it_answers(client):
+    for url in (standard().url, "/page-qui-n-existe-pas/"):
+        response = client.get(url)
+        generation = pagecache.page_generation(
+            cache.get(pagecache.GENERATION_KEY), cache.get(pagecache.PLACES_KEY)
+        )
+        key = pagecache.cache_key(response.wsgi_request)
+        assert cache.get(pagecache.fill_key(key, generation)) is None, url
+
+
 def test_a_malformed_csrf_cookie_on_a_page_without_a_form_stores_nothing():
     """Django replaces a malformed CSRF cookie on any page: that cookie says nothing about the
     page, which is then neither stored (for this visitor) nor made private for others."""
