@@ -45,6 +45,28 @@ def test_confirmation_email_carries_qr_codes_inline_and_the_ics(registered):
     )
 
 
+@pytest.mark.parametrize("code", ["jdfa05c3zhgzsr1ev053", "A" * 32, "é-ticket 12"])
+def test_the_emailed_qr_code_has_the_pixels_of_the_librarys_own_image(code):
+    """qr_png draws the code's matrix in one operation: module for module and pixel for pixel
+    the image the qrcode library draws rectangle by rectangle (that a reader decodes it is
+    checked in Chromium: tests/browser/test_checkin.py)."""
+    import io
+
+    import qrcode
+    from PIL import Image
+
+    from events.tickets import MASK_PATTERN, qr_png
+
+    reference = qrcode.QRCode(mask_pattern=MASK_PATTERN, box_size=6, border=2)
+    reference.add_data(code)
+    expected = io.BytesIO()
+    reference.make_image().save(expected, format="PNG")
+    ours, theirs = (Image.open(io.BytesIO(png)) for png in (qr_png(code), expected.getvalue()))
+    assert ours.mode == theirs.mode == "1"
+    assert ours.size == theirs.size
+    assert ours.tobytes() == theirs.tobytes()
+
+
 def test_ticket_page_shows_the_qr_code(client, registered):
     attendee = Attendee.objects.filter(order_line__order=registered).first()
     response = client.get(f"/billet/{attendee.ticket_code}/")
