@@ -6,9 +6,9 @@ from datetime import UTC
 
 import qrcode
 import qrcode.image.svg
-from PIL import Image
 from django.utils import timezone
 from django.utils.html import strip_tags
+from PIL import Image
 
 # Any of the eight mask patterns gives a valid code that every reader decodes; the library
 # otherwise draws all eight to score them and keep the "best" (a small gain in contrast for a
