@@ -137,11 +137,14 @@ def _restore_or_flush(test_case):
     """After a test that committed from the snapshot, put the snapshot back (a fraction of a
     second) instead of Django's flush (seconds, and the next test would have to seed again).
     Other tests that commit are flushed as Django does."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
     if seeded_db.restore_after_test:
         seeded_db.restore_after_test = False
         seeded_db.restore_snapshot()
+        seeded_db.last_teardown = (test, "restore")
     else:
         _flush(test_case)
+        seeded_db.last_teardown = (test, "flush")
 
 
 @pytest.fixture

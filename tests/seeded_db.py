@@ -37,6 +37,9 @@ _snapshot = None
 # Set by the `committed_demo_site` fixture: the test that just ran is undone by a restore
 # rather than flushed (tests/conftest.py).
 restore_after_test = False
+# What the last test that committed was followed by in this process: (its test id, "restore"
+# or "flush"); the test of the restore reads it (tests/test_seeded_db.py).
+last_teardown = None
 
 
 def can_snapshot():

@@ -80,6 +80,12 @@ def test_what_it_changed_is_undone_after_it(transactional_db):
     the test above is what put the seed back."""
     if not seeded_db.has_snapshot():
         service_missing("needs PostgreSQL (DATABASE_URL): the seeded snapshot is PostgreSQL's")
+    # The test just before in this process was that one, and a restore followed it (not
+    # Django's flush, which would leave every table empty).
+    assert seeded_db.last_teardown == (
+        "tests/test_seeded_db.py::test_a_test_that_commits_changes_again",
+        "restore",
+    )
     assert seeded_db.differences() == []
     assert cache.get("seeded-db-test") is None
     assert not default_storage.exists("tests/leaky.txt")
