@@ -66,8 +66,9 @@ run: messages
 
 # Two pytest-xdist processes share the suite (one per core here), each with its own test
 # database and Redis databases (cesiq_site/settings/test.py). TEST_WORKERS=0 runs it in one.
-# loadgroup: tests marked with one xdist_group run in order in the same process (the seeded
-# database's own tests); every other test goes to whichever process is free.
+# --dist loadgroup hands each test out alone to whichever process is free (no test groups:
+# with pytest 9.2, pytest-xdist 3.8's group suffix no longer reaches the node ids, so no test
+# may count on another running before it in the same process).
 TEST_WORKERS ?= 2
 test: messages
 	DJANGO_SETTINGS_MODULE=cesiq_site.settings.test $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

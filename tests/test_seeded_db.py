@@ -9,12 +9,13 @@ from django.core.files.storage import default_storage
 from tests import seeded_db
 from tests.conftest import service_missing
 
-# These tests follow one another in one process (`make test` runs pytest-xdist with
-# --dist loadgroup): the last checks what the restore after the one before it left.
+# Each test stands alone: `make test` hands tests out one at a time to whichever process is
+# free, so none may count on another running before it in the same process. (pytest-xdist's
+# `xdist_group` cannot keep them together: with pytest 9.2 its group suffix no longer reaches
+# the node ids it schedules by.)
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("seeded_db"),
 ]
 
 
@@ -75,17 +76,26 @@ def test_a_test_that_commits_changes_again(snapshot):
     change_everything(snapshot)
 
 
-def test_what_it_changed_is_undone_after_it(transactional_db):
-    """Without the fixture (no restore at the start of this test): the restore that followed
-    the test above is what put the seed back."""
-    if not seeded_db.has_snapshot():
-        service_missing("needs PostgreSQL (DATABASE_URL): the seeded snapshot is PostgreSQL's")
-    # The test just before in this process was that one, and a restore followed it (not
-    # Django's flush, which would leave every table empty).
-    assert seeded_db.last_teardown == (
-        "tests/test_seeded_db.py::test_a_test_that_commits_changes_again",
-        "restore",
-    )
+def test_what_a_test_changed_is_undone_after_it(snapshot):
+    """The teardown of a test that committed from the snapshot (the one Django runs after
+    every test that commits, replaced in tests/conftest.py) puts the seed back: not Django's
+    flush, which would leave every table empty."""
+    from django.test import TransactionTestCase
+
+    from tests.conftest import _restore_or_flush
+
+    assert TransactionTestCase._fixture_teardown is _restore_or_flush
+    assert seeded_db.restore_after_test  # the fixture asked for it
+    change_everything(snapshot)
+    assert seeded_db.differences() != []
+
+    TransactionTestCase._fixture_teardown(None)  # what follows this test, run now
+
+    assert seeded_db.last_teardown[1] == "restore"
+    assert not seeded_db.restore_after_test
     assert seeded_db.differences() == []
     assert cache.get("seeded-db-test") is None
     assert not default_storage.exists("tests/leaky.txt")
+    # The real teardown still comes: a test that committed nothing more is flushed as Django
+    # does, unless it asks for the restore again (as here: the seed stays for the next test).
+    seeded_db.restore_after_test = True
