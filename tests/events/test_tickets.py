@@ -2,6 +2,7 @@
 ticket page; calendar files for an activity and a subscribable feed."""
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 
 from events.models import Attendee, EventPage
@@ -93,6 +94,11 @@ def test_pages_at_a_secret_address_keep_it_from_other_sites_but_not_from_their_f
             "noindex",
             "same-origin",
         ), url
+        # Nor is it repeated for search engines or link previews (a receipt pasted in a chat).
+        head = BeautifulSoup(response.content, "html.parser").head
+        assert head.select_one('meta[name="robots"]')["content"] == "noindex", url
+        assert not head.select('link[rel="canonical"], link[rel="alternate"], meta[property]')
+        assert url.strip("/").split("/")[-1] not in str(head), url
 
 
 def test_the_receipt_of_tickets_reads_its_lines_once_and_no_delivery_or_workshop(
