@@ -107,6 +107,11 @@ def parse_args(argv=None):
         "--reuse", action="store_true", help="database kept by --keep: skip migrations and seed"
     )
     parser.add_argument("--profile", help="gunicorn workers write cProfile stats to this folder")
+    parser.add_argument(
+        "--request-cpu",
+        action="store_true",
+        help="print the CPU of each kind of request during the checkout (gunicorn hooks)",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)  # fixture / report, run by the bench
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--slug", help=argparse.SUPPRESS)
@@ -339,6 +344,38 @@ def buyer(number, base, activity_path):
         return "error", 0, f"{type(exc).__name__}: {exc}"
     finally:
         browser.close()
+
+
+def request_kind(method, path, activity_path):
+    if path == WEBHOOK_PATH:
+        return "Stripe webhook"
+    if path == activity_path:
+        return "activity page"
+    if path == activity_path + "inscription/":
+        return "registration form" if method == "GET" else "registration POST"
+    if "/commande/" in path:
+        return "receipt page"
+    return f"other ({method} {path[:40]})"
+
+
+def print_request_cpu(folder, window, activity_path, paid):
+    """The CPU of each kind of request the web processes served while the buyers bought
+    (`request_cpu_gunicorn.py` wrote them down)."""
+    spent = {}
+    for name in Path(folder).glob("requests-*.json"):
+        for wall, method, path, cpu in json.loads(name.read_text()):
+            if window[0] <= wall <= window[1]:
+                kind = request_kind(method, path, activity_path)
+                count, total = spent.get(kind, (0, 0.0))
+                spent[kind] = (count + 1, total + cpu)
+    print("\nweb requests during the checkout (thread CPU, from gunicorn's hooks)")
+    print(f"{'request':<22} {'count':>6} {'ms each':>8} {'ms per paid order':>18}")
+    for kind, (count, total) in sorted(spent.items(), key=lambda item: -item[1][1]):
+        per_order = total / paid * 1000 if paid else 0
+        print(f"{kind:<22} {count:>6} {total / count * 1000:>8.1f} {per_order:>18.1f}")
+    count = sum(c for c, _t in spent.values())
+    total = sum(t for _c, t in spent.values()) / max(paid, 1) * 1000
+    print(f"{'all':<22} {count:>6} {'':>8} {total:>18.1f}")
 
 
 def run_buyers(base, activity_path, args):
@@ -652,6 +689,7 @@ def main(argv=None):
     processes = []
     slug = f"bench-{int(time.time())}"
     fixture_file, report_file = work / "fixture.json", work / "report.json"
+    buyers_window, results, activity = [], [], ""  # what the finally clause reads
     try:
         import redis
 
@@ -728,6 +766,9 @@ def main(argv=None):
         if args.profile:
             web_env["CESIQ_BENCH_PROFILE"] = args.profile
             gunicorn += ["--config", str(ROOT / "bench" / "profile_gunicorn.py")]
+        elif args.request_cpu:
+            web_env["CESIQ_BENCH_REQUEST_CPU"] = str(work)
+            gunicorn += ["--config", str(ROOT / "bench" / "request_cpu_gunicorn.py")]
         processes.append(
             Process("gunicorn", gunicorn, web_env, ready=lambda: answers(site_port, "/healthz"))
         )
@@ -763,7 +804,9 @@ def main(argv=None):
         sessions = {p.process.pid for p in processes}
         cpu_before = cpu_seconds(sessions, args.database)
         own_before = time.process_time()
+        buyers_window = [time.time()]
         results, elapsed = run_buyers(base, activity, args)
+        buyers_window.append(time.time())
         own_cpu = time.process_time() - own_before  # the buyers' threads: on the same cores
         cpu_after = cpu_seconds(sessions, args.database)
         paid = sorted(s for outcome, s, _d in results if outcome == "paid")
@@ -912,6 +955,10 @@ def main(argv=None):
     finally:
         for process in reversed(processes):
             process.stop()
+        if args.request_cpu and len(buyers_window) == 2:
+            print_request_cpu(
+                work, buyers_window, activity, sum(1 for r in results if r[0] == "paid")
+            )
         if not args.keep:
             admin_sql(server_url, f'DROP DATABASE IF EXISTS "{args.database}"')
             shutil.rmtree(work, ignore_errors=True)
