@@ -68,10 +68,14 @@ One render for many visitors. When a page is not in the cache (its first visitor
 first after a change), the visitors asking for it at the same moment do not all render it: the
 first takes a short lock in the cache (`fill_key`: the page's key and the generation) and
 renders; the others wait for its entry (polling every FILL_POLL_SECONDS) and are served it,
-as a hit made for them (their own CSRF token). They render it themselves if the lock goes
-without an entry (what it rendered was not to be kept: an error, a private page) or after
-FILL_WAIT_SECONDS (it died). Registrations opening or a place changing hands near the end bring
-tens of visitors to the same two pages at once: each of those waves cost as many renders.
+as a hit made for them (their own CSRF token), if it is of their generation and still within
+its lifetime (never an older render). They render it themselves if the lock goes without such
+an entry (what it rendered was not to be kept: an error, a private page) or after
+FILL_WAIT_SECONDS (it died, or renders slowly). A page found not to be kept takes no lock for
+NEVER_STORED_SECONDS (receipts, tickets: never waited for). Registrations opening or a place
+changing hands near the end bring tens of visitors to the same two pages at once: each of
+those waves cost as many renders. (As with a hit, a visitor arriving in the instant between a
+sale's commit and its bump of the generation may be served a render begun before the sale.)
 
 A cache that is down (Redis stopped) is a miss: pages are rendered as if there were no cache.
 """
@@ -99,6 +103,7 @@ MAX_KEY_PATH = 1000  # longer URLs (made-up query strings) are rendered, not sto
 FILL_LOCK_SECONDS = 10  # a render that takes longer (or died) lets another one start
 FILL_WAIT_SECONDS = 2.0  # how long a visitor waits for another's render, at most
 FILL_POLL_SECONDS = 0.02
+NEVER_STORED_SECONDS = 300  # a page not to keep takes no render lock for this long
 _pause = time.sleep  # tests replace these two to play the other render's part
 _clock = time.monotonic
 CSRF_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % csrf.CSRF_TOKEN_LENGTH)
@@ -400,6 +405,30 @@ def fill_key(key, generation):
     return f"pagecache:filling:{generation}:{key}"
 
 
+def never_stored_key(key):
+    """Set for a while when the page `key` was rendered and not to be kept (a receipt, a
+    ticket, an error): its next requests render at once, without the render lock."""
+    return f"pagecache:never:{key}"
+
+
+def _remember_never_stored(key):
+    try:
+        cache.set(never_stored_key(key), 1, NEVER_STORED_SECONDS)
+    except Exception as exc:
+        logger.warning("page cache unavailable: %s", exc)
+
+
+def _release(lock):
+    """Let go of a render lock if it is still this request's (a render that outlived
+    FILL_LOCK_SECONDS may find another request's lock under the same key)."""
+    lock_key, token = lock
+    try:
+        if cache.get(lock_key) == token:
+            cache.delete(lock_key)
+    except Exception as exc:
+        logger.warning("page cache unavailable: %s", exc)
+
+
 def _lifetime(now):
     """Seconds a page whose rendering started at `now` may be served: until the earliest
     hold running at that moment expires (one that ran out while the page rendered may have
@@ -469,54 +498,60 @@ class PageCacheMiddleware:
         key = cache_key(request)
         if len(key) > MAX_KEY_PATH:
             return _private(self.get_response(request))
-        generation, entry = None, None
+        generation, entry, never_stored = None, None, False
         try:
-            found = cache.get_many([GENERATION_KEY, PLACES_KEY, key])
+            found = cache.get_many([GENERATION_KEY, PLACES_KEY, key, never_stored_key(key)])
             entry = found.get(key)
             generation = page_generation(found.get(GENERATION_KEY), found.get(PLACES_KEY))
+            never_stored = never_stored_key(key) in found
         except Exception as exc:  # a broken cache is a miss, never an error
             logger.warning("page cache unavailable: %s", exc)
         now = time.time()
         if entry and generation and entry["generation"] == generation and entry["until"] > now:
             return self._hit(entry, now, request)
         lock = None
-        if generation is not None:
+        if generation is not None and not never_stored:
             lock, served = self._fill_or_wait(key, generation, request)
             if served is not None:
                 return served
+            now = time.time()  # after any wait: the page's lifetime starts with its render
         try:
-            return self._render_and_store(request, key, generation, now)
+            return self._render_and_store(request, key, generation, now, lock)
         finally:
             if lock is not None:
-                try:
-                    cache.delete(lock)
-                except Exception as exc:
-                    logger.warning("page cache unavailable: %s", exc)
+                _release(lock)
 
     def _fill_or_wait(self, key, generation, request):
-        """(lock, None) when this request is to render the page (it holds `lock`, to release),
-        (None, response) when another request rendered it meanwhile, (None, None) when this
-        one is to render it without a lock (the other one's render was not kept)."""
-        lock = fill_key(key, generation)
+        """(lock, None) when this request is to render the page (it holds `lock`, a
+        (key, token) to release), (None, response) when another request rendered it meanwhile,
+        (None, None) when this one is to render it without a lock (the other one's render was
+        not kept, or took too long)."""
+        lock_key, token = fill_key(key, generation), uuid.uuid4().hex
+        entry = None
         try:
-            if cache.add(lock, 1, FILL_LOCK_SECONDS):
-                return lock, None
+            if cache.add(lock_key, token, FILL_LOCK_SECONDS):
+                return (lock_key, token), None
+            # Another request renders it: wait for its lock to go (a few bytes a poll: the
+            # page's key may still hold an older generation's entry), then read the entry once
+            # (stored before the lock goes).
             deadline = _clock() + FILL_WAIT_SECONDS
             while _clock() < deadline:
                 _pause(FILL_POLL_SECONDS)
-                found = cache.get_many([key, lock])
-                entry, now = found.get(key), time.time()
-                if entry and entry["generation"] == generation and entry["until"] > now:
-                    return None, self._hit(entry, now, request)
-                if lock not in found:
+                if not cache.has_key(lock_key):
+                    entry = cache.get(key)
                     break
         except Exception as exc:
             logger.warning("page cache unavailable: %s", exc)
+        now = time.time()
+        if entry and entry["generation"] == generation and entry["until"] > now:
+            return None, self._hit(entry, now, request)
         return None, None
 
-    def _render_and_store(self, request, key, generation, now):
+    def _render_and_store(self, request, key, generation, now, lock):
         response = self.get_response(request)
         if generation is None or not storable(request, response):
+            if lock is not None:
+                _remember_never_stored(key)
             return _private(response)
         content, placeholder = response.content, None
         if settings.CSRF_COOKIE_NAME in response.cookies:

@@ -272,8 +272,9 @@ def test_a_visitor_asking_for_a_page_being_rendered_waits_and_is_served_that_ren
 
     def the_other_render_ends(seconds):
         pauses.append(seconds)
-        if len(pauses) == 2:
+        if len(pauses) == 2:  # it stores its page, then lets go of its lock
             cache.set(key, entry, 300)
+            cache.delete(pagecache.fill_key(key, entry["generation"]))
 
     monkeypatch.setattr(pagecache, "_pause", the_other_render_ends)
     waiting = Client(enforce_csrf_checks=True)
@@ -318,14 +319,120 @@ def test_a_visitor_waits_for_another_render_a_short_while_only(monkeypatch):
     assert clock[0] == 1000.0 + pagecache.FILL_WAIT_SECONDS
 
 
-def test_a_render_lets_go_of_its_lock_whatever_it_answers(client):
+def test_a_waiter_is_never_served_an_older_render(monkeypatch):
+    """After a sale that shows, the page's key still holds the page as it was while another
+    request renders it anew: whoever waits for that render is never served the old one, nor
+    one whose lifetime ran out (a hold that expired meanwhile)."""
+    url = activity("atelier-consommation-equitable").url
+    old = get(Client(), url)
+    key = pagecache.cache_key(old.wsgi_request)
+    entry = cache.get(key)
+    for stale in ("generation", "lifetime"):
+        if stale == "generation":
+            pagecache.bump_places()
+            cache.set(key, entry, 300)
+        else:
+            entry = cache.get(key)
+            cache.set(key, {**entry, "until": time.time() - 1}, 300)
+        lock = pagecache.fill_key(key, pagecache.page_generation())
+        assert cache.add(lock, "the other render")
+        monkeypatch.setattr(pagecache, "_pause", lambda seconds, lock=lock: cache.delete(lock))
+        assert get(Client(), url)["X-Page-Cache"] == "miss", stale
+
+
+def test_a_waiter_stops_waiting_as_soon_as_the_lock_goes(monkeypatch):
+    url = standard().url
+    _response, key, entry = rendered_elsewhere(url)
+    lock = pagecache.fill_key(key, entry["generation"])
+    pauses = []
+
+    def pause(seconds):
+        pauses.append(seconds)
+        cache.delete(lock)
+
+    monkeypatch.setattr(pagecache, "_pause", pause)
+    assert get(Client(), url)["X-Page-Cache"] == "miss"
+    assert len(pauses) == 1
+
+
+def test_waiting_reads_the_lock_not_the_page(monkeypatch):
+    """Each poll asks whether the lock is still there (a few bytes), not for the page (an
+    older render may sit under its key: tens of kilobytes a poll)."""
+    url = standard().url
+    _response, key, entry = rendered_elsewhere(url)
+    lock = pagecache.fill_key(key, entry["generation"])
+    asked = []
+    real_get = cache.get
+
+    def counting_get(name, *args, **kwargs):
+        asked.append(name)
+        return real_get(name, *args, **kwargs)
+
+    def pause(seconds):
+        if len(asked) == 0 and pause.polls == 3:  # the other render ends
+            cache.set(key, entry, 300)
+            cache.delete(lock)
+        pause.polls += 1
+
+    pause.polls = 0
+    monkeypatch.setattr(cache, "get", counting_get)
+    monkeypatch.setattr(pagecache, "_pause", pause)
+    assert get(Client(), url)["X-Page-Cache"] == "hit"
+    assert pause.polls == 4
+    assert asked == [key]  # the page once, when the lock had gone
+
+
+def test_a_render_lets_go_of_its_own_lock_only(monkeypatch, client):
+    """A render that outlived its lock (FILL_LOCK_SECONDS) finds another request's lock under
+    the same key: it leaves it."""
+    url = standard().url
+    generation = pagecache.page_generation()
+    real_serve = StandardPage.serve
+
+    def slow_serve(self, request, *args, **kwargs):
+        lock = pagecache.fill_key(pagecache.cache_key(request), generation)
+        cache.delete(lock)  # it ran out
+        assert cache.add(lock, "the next render")
+        return real_serve(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(StandardPage, "serve", slow_serve)
+    response = get(client, url)
+    lock = pagecache.fill_key(pagecache.cache_key(response.wsgi_request), generation)
+    assert cache.get(lock) == "the next render"
+
+
+def test_a_render_lets_go_of_its_lock_whatever_it_answers(client, monkeypatch):
+    generation = pagecache.page_generation()
     for url in (standard().url, "/page-qui-n-existe-pas/"):
         response = client.get(url)
-        generation = pagecache.page_generation(
-            cache.get(pagecache.GENERATION_KEY), cache.get(pagecache.PLACES_KEY)
-        )
         key = pagecache.cache_key(response.wsgi_request)
         assert cache.get(pagecache.fill_key(key, generation)) is None, url
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("a bug in a page")
+
+    monkeypatch.setattr(StandardPage, "serve", broken)
+    failing = Client(raise_request_exception=False)
+    response = failing.get(standard().url + "?après=bogue")
+    assert response.status_code == 500
+    key = pagecache.cache_key(response.wsgi_request)
+    assert cache.get(pagecache.fill_key(key, generation)) is None
+
+
+def test_a_page_not_to_keep_is_rendered_at_once_the_next_times(client, monkeypatch):
+    """A receipt, a ticket, an error page: rendered, not kept; its next requests take no
+    render lock (they would only wait for one another)."""
+    response = client.get("/page-qui-n-existe-pas/")
+    assert response.status_code == 404
+    key = pagecache.cache_key(response.wsgi_request)
+    assert cache.get(pagecache.never_stored_key(key)) == 1
+    generation = pagecache.page_generation()
+    assert cache.add(pagecache.fill_key(key, generation), "someone else's render")
+    pauses = []
+    monkeypatch.setattr(pagecache, "_pause", pauses.append)
+    again = Client().get("/page-qui-n-existe-pas/")
+    assert again.status_code == 404
+    assert pauses == []  # not waited for
 
 
 def test_a_malformed_csrf_cookie_on_a_page_without_a_form_stores_nothing():
