@@ -229,6 +229,18 @@ class Order(models.Model):
         return "" if rate is None else format((rate * 100).normalize(), "f")
 
     @property
+    def hst_label(self):
+        """The HST line's label (`taxes.hst_label`), from the tax categories of its lines."""
+        from .taxes import hst_label
+
+        categories = {line.tax_category for line in self.lines.all()}
+        return hst_label(
+            self.tax_province,
+            books=TaxCategory.GST_ONLY in categories,
+            others=TaxCategory.TAXABLE in categories or TaxCategory.GST_ONLY not in categories,
+        )
+
+    @property
     def _lines_prefetched(self):
         return "lines" in getattr(self, "_prefetched_objects_cache", {})
 

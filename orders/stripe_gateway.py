@@ -112,9 +112,7 @@ def checkout_line_items(order, lines=None):
         # The HST is the GST's harmonized form: charged under the same registration number.
         items.append(
             _price_data(
-                _("TVH (%(rate)s %%, %(province)s)")
-                % {"rate": order.hst_percent, "province": order.tax_province}
-                + _tax_number(order.gst_number),
+                order.hst_label + _tax_number(order.gst_number),
                 to_cents(order.hst),
             )
         )

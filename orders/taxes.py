@@ -88,6 +88,23 @@ def hst_rate(province):
     return HST_RATES.get(province)
 
 
+def hst_label(province, *, books=False, others=True):
+    """The HST line's label: its rate and province, and the 5 % of printed books when the
+    order has some (`books`; their provincial part is rebated): "13 %" beside an amount that is
+    5 % of a book would be wrong. `others`: whether anything is taxed at the full rate."""
+    from django.utils.translation import gettext
+
+    rate = HST_RATES.get(province)
+    if rate is None:
+        return ""
+    values = {"rate": format((rate * 100).normalize(), "f"), "province": province}
+    if books and not others:
+        return gettext("TVH (5 %%, %(province)s, livres imprimés)") % values
+    if books:
+        return gettext("TVH (%(rate)s %%, %(province)s ; livres imprimés 5 %%)") % values
+    return gettext("TVH (%(rate)s %%, %(province)s)") % values
+
+
 def split_shipping(shipping, amounts_by_category):
     """The delivery charge as (tax_category, amount) pairs, in proportion to the value of the
     goods of each category it carries (to the cent; the last category takes the rounding).

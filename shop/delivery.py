@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cesiq_site.postal import Province, postal_code_matches  # noqa: F401 — named here too
 from orders import services as orders
 from orders.models import OrderState
-from orders.taxes import QUEBEC
+from orders.taxes import QUEBEC, hst_label
 
 from .models import (
     DeliveryMethod,
@@ -158,6 +158,15 @@ class Summary:
     def hst_percent(self):
         rate = self.totals.taxes.hst_rate
         return "" if rate is None else format((rate * 100).normalize(), "f")
+
+    @property
+    def hst_label(self):
+        taxes = self.totals.taxes
+        return hst_label(
+            taxes.province,
+            books=taxes.gst_subtotal > taxes.taxable_subtotal,
+            others=taxes.taxable_subtotal > 0 or taxes.gst_subtotal <= 0,
+        )
 
     @property
     def province_missing(self):

@@ -100,6 +100,32 @@ def test_ontario_pays_hst_and_pickup_pays_gst_and_qst_exactly(client, basket, ta
     assert fulfilment.recipient == "Awa Diallo"
 
 
+def test_the_hst_line_names_the_rate_of_printed_books(client, shop_fr, add_to_cart, taxes_on):  # noqa: F811
+    """Printed books pay 5 % in an HST province (the provincial part is rebated): the HST line
+    never says 13 % beside an amount that is 5 % of a book, on the page, the receipt and at
+    Stripe."""
+    from orders import services
+    from orders.stripe_gateway import checkout_line_items
+
+    add_to_cart("LIV-CEQ-01", 1)  # a printed book alone: 24,95 $ + 16,00 $ of shipping
+    books_only = recalculate(client, **ONTARIO)
+    assert totals(books_only)["hst"] == "2,05 $"  # 5 % of 40,95
+    assert "TVH (5 %, ON, livres imprimés)" in row_labels(books_only)
+    assert not any("13 %" in label for label in row_labels(books_only))
+
+    add_to_cart("CHO-NOI-100", 1)  # and a chocolate bar at the full rate
+    mixed = recalculate(client, **ONTARIO)
+    assert "TVH (13 %, ON ; livres imprimés 5 %)" in row_labels(mixed)
+    client.post(CHECKOUT, checkout_data(**ONTARIO))
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.hst == D(totals(mixed)["hst"].replace(",", ".").removesuffix(" $"))
+    services.confirm(order, message="test")
+    text = plain(BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").text)
+    assert "TVH (13 %, ON ; livres imprimés 5 %)" in text
+    names = [item["price_data"]["product_data"]["name"] for item in checkout_line_items(order)]
+    assert any(plain(name).startswith("TVH (13 %, ON ; livres imprimés 5 %)") for name in names)
+
+
 def test_pickup_order_total_equals_the_page(client, basket, taxes_on):  # noqa: F811
     shown = totals(client.get(CHECKOUT))
     assert shown["total"] == "25,89 $"
