@@ -119,7 +119,10 @@ class RefundForm(forms.Form):
         label=_("Motif"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Noté dans le journal de la commande."),
+        help_text=_(
+            "Envoyé par courriel à la personne qui a payé, avec l'avis de remboursement, et "
+            "noté dans le journal de la commande."
+        ),
     )
     # The amount the confirmation was shown for: typing another amount asks to confirm again.
     confirmed_amount = forms.DecimalField(widget=forms.HiddenInput, required=False)
@@ -244,7 +247,10 @@ class CancelOrderForm(forms.Form):
         label=_("Motif"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Noté dans le journal de la commande."),
+        help_text=_(
+            "Noté dans le journal de la commande ; envoyé par courriel à la personne qui a "
+            "payé avec l'avis de remboursement, s'il y en a un."
+        ),
     )
     refund = forms.BooleanField(required=False)
 

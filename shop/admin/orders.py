@@ -238,7 +238,10 @@ class ReturnForm(forms.Form):
         label=gettext_lazy("Motif"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Noté dans le journal de la commande et sur le remboursement."),
+        help_text=gettext_lazy(
+            "Envoyé par courriel à la personne qui a payé, avec l'avis de remboursement, et "
+            "noté dans le journal de la commande et sur le remboursement."
+        ),
     )
     confirm = forms.BooleanField(
         label=gettext_lazy("Je confirme le retour et le remboursement"), required=True

@@ -33,3 +33,38 @@ def test_each_message_is_defined_once():
         po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
         counts = Counter((entry.msgctxt, entry.msgid) for entry in po if not entry.obsolete)
         assert [key for key, n in counts.items() if n > 1] == [], language
+
+
+def test_no_template_writes_a_french_colon_outside_a_translation():
+    """French puts a space before a colon, English does not: a colon written as it is after a
+    translated label (« {% translate "Motif" %} : ») showed « Reason : » on English receipts.
+    Such colons go through the « deux-points » message (" :" in French, ":" in English)."""
+    import re
+
+    root = LOCALE.parents[1]
+    pattern = re.compile(r"%\} :[ <]")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in (
+            "cesiq_site",
+            "home",
+            "events",
+            "shop",
+            "orders",
+            "search",
+            "schools",
+            "donations",
+            "memberships",
+            "network",
+            "news",
+            "newsletter",
+            "contact",
+            "resources",
+            "reports",
+        )
+        if (root / folder).is_dir()
+        for path in sorted((root / folder).rglob("*.html")) + sorted((root / folder).rglob("*.txt"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert found == []
