@@ -561,6 +561,38 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             return False
         return bool(self.bookable_dates) and bool(self.public_ticket_types())
 
+    def registration_closed_reason(self, now=None):
+        """Why `registration_open` says no, as the registration page tells it."""
+        from django.utils import formats
+
+        now = now or timezone.now()
+        source = self.source
+
+        def when(moment):
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+        if source.status == EventStatus.CANCELLED:
+            return gettext("Cette activité est annulée : elle ne prend plus d'inscriptions.")
+        if source.status == EventStatus.POSTPONED:
+            return gettext(
+                "Cette activité est reportée ; les inscriptions reprendront avec la nouvelle date."
+            )
+        if source.external_registration_url:
+            return gettext("Les inscriptions se font chez notre partenaire.")
+        if source.registration_opens_at and now < source.registration_opens_at:
+            return gettext("Les inscriptions ouvriront le %(date)s.") % {
+                "date": when(source.registration_opens_at)
+            }
+        if source.registration_closes_at and now > source.registration_closes_at:
+            return gettext("Les inscriptions sont closes depuis le %(date)s.") % {
+                "date": when(source.registration_closes_at)
+            }
+        if not self.bookable_dates:
+            return gettext("Aucune date à venir de cette activité ne prend d'inscriptions.")
+        return gettext("Les inscriptions à « %(title)s » ne sont pas ouvertes en ce moment.") % {
+            "title": self.title
+        }
+
 
 def with_sources(pages):
     """The activity pages, each with its French source set and the sources' dates read: two

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from wagtail.models import Locale
 
 from events.models import Attendee, EventPage
 from orders.models import Order, OrderState
@@ -206,9 +207,23 @@ def test_cancelled_and_partner_activities_have_no_registration(client, demo_site
     assert "Cette activité est annulée." in html.get_text()
     assert not html.find("a", string="S'inscrire")
     response = client.get(register_url(cancelled))
+    lead = plain(BeautifulSoup(response.content, "html.parser").select_one(".lead").get_text())
     assert "Inscriptions fermées" in response.content.decode()
+    assert lead == "Cette activité est annulée : elle ne prend plus d'inscriptions."
+    english = client.get(
+        register_url(cancelled.get_translation(Locale.objects.get(language_code="en")))
+    )
+    lead = BeautifulSoup(english.content, "html.parser").select_one(".lead").get_text()
+    assert lead == "This activity is cancelled: it no longer takes registrations."
     partner = EventPage.objects.get(slug="semaine-contre-le-racisme", locale__language_code="fr")
     html = BeautifulSoup(client.get(partner.url).content, "html.parser")
+    link = html.find("a", string="S'inscrire chez notre partenaire")
+    assert link["href"] == "https://www.example.org/semaine-contre-le-racisme"
+    # Its registration address (a link kept from before) says where registration happens.
+    html = BeautifulSoup(client.get(register_url(partner)).content, "html.parser")
+    assert plain(html.select_one(".lead").get_text()) == (
+        "Les inscriptions se font chez notre partenaire."
+    )
     link = html.find("a", string="S'inscrire chez notre partenaire")
     assert link["href"] == "https://www.example.org/semaine-contre-le-racisme"
 
