@@ -74,3 +74,21 @@ def printable_or_empty(value, max_length):
     if len(value) > max_length or has_control_characters(value):
         return ""
     return value
+
+
+_PHONE = re.compile(
+    r"(?P<number>\+?[0-9(][0-9 ().-]*[0-9])(?:\s*(?:poste|ext\.?|x|#)\s*[0-9]{1,6})?",
+    re.IGNORECASE,
+)
+PHONE_INVALID = _("Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12).")
+
+
+def phone_number(value):
+    """`value` stripped if it is a number someone can call back: ten digits or more (an
+    extension may follow), written with the usual spaces, dashes, dots or brackets; otherwise
+    ValidationError. (Not a format check of any one country: a carrier calls abroad too.)"""
+    phone = value.strip()
+    match = _PHONE.fullmatch(phone)
+    if not match or len(re.sub(r"\D", "", match.group("number"))) < 10:
+        raise ValidationError(PHONE_INVALID, code="invalid")
+    return phone

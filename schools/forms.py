@@ -1,6 +1,5 @@
 """The public workshop request form ("Demande d'animation")."""
 
-import re
 from datetime import timedelta
 
 from django import forms
@@ -10,16 +9,11 @@ from wagtail.models import Locale
 
 from cesiq_site.antispam import SpamProtectionMixin
 from cesiq_site.collation import natural
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, phone_number
 
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
 
 # « 418 555-0199 », « +1 (418) 555.0199 poste 12 », « 4185550199 x12 ».
-PHONE = re.compile(
-    r"(?P<number>\+?[0-9(][0-9 ().-]*[0-9])(?:\s*(?:poste|ext\.?|x|#)\s*[0-9]{1,6})?",
-    re.IGNORECASE,
-)
-
 EMAIL_INVALID = _("Indiquez un courriel valide, comme nom@exemple.ca.")
 # The limits are in the sentences (a lazy translation cannot be formatted at import).
 GROUP_SIZE_MESSAGE = _("Indiquez un nombre d'élèves entre 5 et 120.")
@@ -143,15 +137,7 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
         guard_text_fields(self)
 
     def clean_phone(self):
-        """A number someone can call back: ten digits or more (an extension may follow),
-        written with the usual spaces, dashes, dots or brackets."""
-        phone = self.cleaned_data["phone"].strip()
-        match = PHONE.fullmatch(phone)
-        if not match or len(re.sub(r"\D", "", match.group("number"))) < 10:
-            raise forms.ValidationError(
-                _("Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12).")
-            )
-        return phone
+        return phone_number(self.cleaned_data["phone"])
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
 
 from cesiq_site.postal import postal_code_error, province_choices
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
+from cesiq_site.validation import (
+    CONSENT_REQUIRED,
+    guard_text_fields,
+    phone_number,
+    printable_or_empty,
+)
 
 from .cart import MAX_QUANTITY
 from .models import DeliveryMethod, Province
@@ -165,6 +170,10 @@ class DeliveryForm(forms.Form):
                 if name != "discount_code":
                     del self.fields[name]
         guard_text_fields(self)
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").strip()
+        return phone_number(phone) if phone else ""
 
     def clean(self):
         data = super().clean()

@@ -197,6 +197,14 @@ def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, bas
         ({"postal_code": "D1R 2B5"}, "Entrez un code postal canadien, par exemple G1R 2B5."),
         ({"province": "ZZ"}, "Choisissez une province ou un territoire du Canada."),
         ({"city": ""}, "« Ville » est requis pour une livraison."),
+        (
+            {"phone": "☎️ pas un numéro"},
+            "Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12).",
+        ),
+        (
+            {"phone": "555-0199"},
+            "Indiquez un numéro de téléphone, par exemple 418 555-0199 (poste 12).",
+        ),
         ({"address": ""}, "« Adresse » est requis pour une livraison."),
         ({"delivery": "drone"}, "Choisissez un mode de réception proposé."),
         (
@@ -223,8 +231,8 @@ def test_postal_code_mismatch_in_english(client, basket):
     )
     assert response.status_code == 400
     assert (
-        "The postal code V6B 1A1 is not one of the chosen province (Ontario): postal codes "
-        "of this province begin with K, L, M, N, P." in errors(response)
+        "The postal code V6B 1A1 is not in the chosen province (Ontario): postal codes "
+        "there begin with K, L, M, N, P." in errors(response)
     )
 
 
