@@ -484,6 +484,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         bookable = [left for date, left in context["dates"] if date.on_sale(now)]
         context["all_full"] = bool(bookable) and all(left <= 0 for left in bookable)
         context["ticket_types"] = self.visible_ticket_types()
+        context["taxes_extra"] = taxes_extra(context["ticket_types"])
         context["member_tickets"] = self.member_ticket_types()
         context["member_ticket_ids"] = tuple(t.pk for t in context["member_tickets"])
         context["json_ld"] = event_json_ld(self, request, now, found, parts["json_ld"])
@@ -592,6 +593,14 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         return gettext("Les inscriptions à « %(title)s » ne sont pas ouvertes en ce moment.") % {
             "title": self.title
         }
+
+
+def taxes_extra(tickets):
+    """Whether the prices of these tickets are before taxes (the GST and QST are added at
+    payment): taxes are charged and one of them has a price."""
+    from orders.services import current_settings
+
+    return any(t.kind != TicketKind.FREE for t in tickets) and current_settings().taxes_enabled
 
 
 def with_sources(pages):

@@ -84,7 +84,7 @@ def _holds_places(request, page):
 def register(request, page):
     # The activity's dates, tickets and questions, read once: the checks, the form, its gift
     # and invoice fields and the page each ask for them again (events.models.EventPage).
-    from .models import EventDate
+    from .models import EventDate, taxes_extra
 
     prefetch_related_objects(
         [page.source],
@@ -181,7 +181,7 @@ def register(request, page):
                 return redirect(order.get_absolute_url())
             return redirect(checkout_url)
     status = 400 if request.method == "POST" and not applying else 200
-    context = {"page": page, "form": form}
+    context = {"page": page, "form": form, "taxes_extra": taxes_extra(form.ticket_types)}
     if (request.method != "POST" or applying) and code:
         # What the code box's « Appliquer » did, said at once (not at the final submit).
         from .models import discount_code_is_usable

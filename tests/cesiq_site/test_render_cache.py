@@ -971,6 +971,8 @@ def test_a_receipt_keeps_nothing_keyed_on_its_address_and_still_links_its_langua
         page = html(client, url)
     kept = [key for key in render_cache._store["values"] if key[0] == "html"]
     assert kept and not [key for key in kept if any(url in str(part) for part in key)]
-    assert page.select_one('link[rel="canonical"]')["href"].endswith(url)
+    # Not for search engines nor previews: no canonical address repeats the secret one.
+    assert page.select_one('link[rel="canonical"]') is None
+    assert page.select_one('meta[name="robots"]')["content"] == "noindex"
     english = page.select_one(".language-switcher a[hreflang=en]")["href"]
     assert english.startswith("/en/") and order.code in english

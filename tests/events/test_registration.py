@@ -428,3 +428,23 @@ def test_a_form_sent_again_by_the_buyer_who_took_the_last_places_is_not_told_not
         order=order, key__startswith="order_pending_reminder"
     ).exists()
     assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
+
+
+def test_prices_say_when_taxes_are_added_at_payment(client, activity, free_activity):
+    """With taxes charged (the order settings), a paid activity's prices are before taxes:
+    its page and its form say so, before the buyer sees a larger total at Stripe."""
+    from orders.models import OrderSettings
+
+    note = "Prix avant taxes : la TPS et la TVQ s'ajoutent au paiement."
+
+    def notes(url):
+        html = BeautifulSoup(client.get(url).content, "html.parser")
+        return [plain(p.get_text()) for p in html.select(".field__hint")]
+
+    assert note not in notes(activity.url) and note not in notes(register_url(activity))
+    settings = OrderSettings.load()
+    settings.taxes_enabled = True
+    settings.save()
+    assert note in notes(activity.url)
+    assert note in notes(register_url(activity))
+    assert note not in notes(free_activity.url)  # free: nothing to tax
