@@ -188,6 +188,10 @@ def register(request, page):
 
         context["code_applied"] = code
         context["code_known"] = bool(member_code) or discount_code_is_usable(code)
+        if not context["code_known"] and not page.member_ticket_types():
+            # A member's code on an activity without a member price: said as such, not as
+            # a wrong code (codes are rate-limited above, like any code).
+            context["member_code_without_price"] = registry.is_member_code(code)
     response = TemplateResponse(request, "events/register.html", context, status=status)
     if offer is not None or code:
         # A waiting-list offer's form is for the person offered, for as long as the offer is

@@ -222,6 +222,24 @@ def test_an_expired_members_code_unlocks_nothing(client, activity, member_ticket
     )
 
 
+def test_a_members_code_on_an_activity_without_member_price_is_not_called_wrong(client, activity):
+    """The new member's receipt says to type the code when registering; on an activity with
+    no member price, the page says so rather than « not a valid code » (and a wrong code
+    still gets that)."""
+
+    def notice(code):
+        html = BeautifulSoup(
+            client.get(register_url(activity) + f"?code={code}").content, "html.parser"
+        )
+        return plain(html.select_one(".notice").get_text(" ", strip=True))
+
+    assert notice("MEMBRE2026") == (
+        "Le code de membre « MEMBRE2026 » est valide, mais cette activité n'a pas de tarif "
+        "membre : inscrivez-vous au tarif habituel."
+    )
+    assert "n'est pas un code valide" in notice("PASMEMBRE9")
+
+
 def test_member_codes_are_rate_limited(client, activity, member_ticket, settings):
     settings.RATE_LIMITS = {"member_code": (3, 600)}
     for n in range(3):
