@@ -19,6 +19,8 @@ from django.views.generic import FormView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
+from cesiq_site.validation import AT_LEAST_A_CENT
+
 from .. import services
 from ..models import Order, OrderState
 from .formats import cad
@@ -114,6 +116,7 @@ class RefundForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         localize=True,
+        error_messages={"min_value": AT_LEAST_A_CENT},
     )
     reason = forms.CharField(
         label=_("Motif"),

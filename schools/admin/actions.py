@@ -18,6 +18,7 @@ from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTempla
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from cesiq_site.validation import AT_LEAST_A_CENT
 from orders.models import OrderState
 from orders.taxes import TaxCategory
 
@@ -244,6 +245,7 @@ class RecordPaymentForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         localize=True,
+        error_messages={"min_value": AT_LEAST_A_CENT},
     )
     received_on = forms.DateField(label=_("Reçu le"), widget=AdminDateInput)
 

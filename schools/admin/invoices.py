@@ -19,6 +19,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cesiq_site.validation import AT_LEAST_A_CENT
 from orders.admin.formats import cad, local_datetime
 from orders.models import OrderState
 
@@ -191,6 +192,7 @@ class ManualRefundForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         localize=True,
+        error_messages={"min_value": AT_LEAST_A_CENT},
     )
     reference = forms.CharField(
         label=_("Référence"),

@@ -163,6 +163,23 @@ def test_refund_of_more_than_what_is_left_is_refused(
     assert snapshot(order) == before
 
 
+def test_a_refund_of_nothing_is_refused_in_words_of_money(
+    admin_client, paid, django_capture_on_commit_callbacks
+):
+    order = paid()
+    before = snapshot(order)
+    response = post(
+        admin_client,
+        django_capture_on_commit_callbacks,
+        url("refund", order),
+        {"amount": "0", "reason": "Rien", "confirmed_amount": "0", "confirm": "on"},
+    )
+    assert response.status_code == 200
+    assert "Indiquez un montant d'au moins 0,01 $." in page_text(response)
+    assert "0.01" not in page_text(response)
+    assert snapshot(order) == before
+
+
 def test_refund_needs_the_confirmation_and_a_reason(
     admin_client, paid, django_capture_on_commit_callbacks
 ):
