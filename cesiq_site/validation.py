@@ -93,5 +93,6 @@ def phone_number(value):
         raise ValidationError(PHONE_INVALID, code="invalid")
     return phone
 
+
 # Django's own message writes the limit as Python does (« supérieure ou égale à 0.01 »).
 AT_LEAST_A_CENT = _("Indiquez un montant d'au moins 0,01 $.")
