@@ -32,7 +32,14 @@ from orders.money import format_cad
 from orders.outbox import queue_email
 from orders.services import log
 
-from .models import CharitySettings, Donation, Receipt, ReceiptCounter, format_serial
+from .models import (
+    CharitySettings,
+    Donation,
+    DonationPage,
+    Receipt,
+    ReceiptCounter,
+    format_serial,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +265,40 @@ def order_partly_refunded(order):
 
 
 # --- emails ----------------------------------------------------------------------------------
+
+
+def donation_section(order):
+    """The gift an order made, on its receipt page (its confirmation email says it in the
+    gift's own part): the dedication, and the official receipt for income tax, sent by email
+    as a PDF, or when it will be."""
+    if not order.sells(DonationPage):
+        return None
+    donations = list(Donation.objects.filter(order=order).prefetch_related("receipts"))
+    lines = []
+    for donation in donations:
+        if donation.tribute and donation.tribute_name:
+            lines.append(f"{donation.get_tribute_display()} {donation.tribute_name}")
+        receipt = donation.current_receipt
+        if receipt is not None:
+            lines.append(
+                _(
+                    "Reçu officiel aux fins de l'impôt n° %(number)s (montant admissible : "
+                    "%(amount)s), envoyé en PDF à %(email)s."
+                )
+                % {
+                    "number": receipt.number,
+                    "amount": format_cad(donation.eligible_amount),
+                    "email": donation.donor_email,
+                }
+            )
+    if not donations and order.paid_at is None and CharitySettings.load().issues_receipts:
+        lines.append(
+            _(
+                "Votre reçu officiel aux fins de l'impôt vous sera envoyé par courriel dès le "
+                "paiement reçu."
+            )
+        )
+    return {"heading": _("Votre don"), "lines": lines} if lines else None
 
 
 def confirmation_extras(line, language):

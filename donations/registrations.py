@@ -48,4 +48,11 @@ def register():
     from .checkout import offer
 
     registry.checkout_gifts.register(registry.CheckoutGift(name="donations", offer=offer))
+    from .receipts import donation_section
+
+    registry.order_sections.register(
+        registry.OrderSection(
+            name="donation", collect=donation_section, order=30, on_pages_only=True
+        )
+    )
     post_save.connect(refund_saved, sender=Refund, dispatch_uid="donations:refund_saved")

@@ -164,12 +164,14 @@ class OrderSection:
 
     `collect(order)` returns None (nothing to say about this order) or, in the active
     language, {"heading": str, "lines": [str, …]}: plain text, which orders lays out on the
-    page and in both parts of its emails.
+    page and in both parts of its emails. `on_pages_only`: not in the emails (what a line's
+    own part of the confirmation already says, as a gift's receipt).
     """
 
     name: str
     collect: Callable[[Any], dict | None]
     order: int = 100
+    on_pages_only: bool = False
 
 
 order_sections = Registry()
@@ -187,9 +189,14 @@ class SectionLink:
         return f"{self.label} : {self.url}"
 
 
-def sections_of(order):
-    """The registered sections that have something to say about `order`."""
-    return [found for section in order_sections if (found := section.collect(order))]
+def sections_of(order, *, email=False):
+    """The registered sections that have something to say about `order` (in an email: those
+    that go in emails)."""
+    return [
+        found
+        for section in order_sections
+        if not (email and section.on_pages_only) and (found := section.collect(order))
+    ]
 
 
 # --- a gift added to an order at checkout ---------------------------------------------------------

@@ -693,7 +693,7 @@ def email_confirmation(order, key_suffix=""):
     ]
     with translation.override(order.language):
         # Read once for both parts of the email (each section is a query or more).
-        sections = sections_of(order)
+        sections = sections_of(order, email=True)
     return email_buyer(
         order,
         "order_confirmed",

@@ -124,5 +124,5 @@ def test_cart_and_checkout_in_english_are_accessible(browser_page, site_url):
     with page.expect_navigation():
         page.get_by_role("button", name="Pay", exact=True).click()
     assert page.get_by_role("alert").is_visible()
-    assert "postal codes of this province begin with V" in page.content()
+    assert "postal codes there begin with V" in page.content()
     check_accessibility(page)

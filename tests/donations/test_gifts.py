@@ -102,6 +102,29 @@ def test_a_paid_gift_gets_its_official_receipt_by_email_once(client, give, fake_
     assert bytes(receipt.pdf) == content
 
 
+def test_the_gifts_receipt_page_names_its_dedication_and_its_tax_receipt(client, give):
+    """The page the donor lands on says what the email says: the dedication, and the official
+    receipt's number and eligible amount, sent as a PDF (not a generic order alone); the
+    email does not say it twice."""
+    from bs4 import BeautifulSoup
+
+    order = give(
+        amount="autre", other_amount="40,50", tribute="memory", tribute_name="Rosa Luxemburg"
+    )
+    receipt = Receipt.objects.get(donation__order=order)
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    [section] = [
+        s for s in html.select(".receipt__section") if plain(s.h2.get_text()) == "Votre don"
+    ]
+    assert plain(section.p.get_text("\n")).split("\n") == [
+        "En mémoire de Rosa Luxemburg",
+        f"Reçu officiel aux fins de l'impôt n° {receipt.number} (montant admissible : "
+        "40,50 $), envoyé en PDF à awa@example.org.",
+    ]
+    [email] = gift_emails()
+    assert plain(email.body).count(receipt.number) == 1
+
+
 def test_the_receipt_draws_the_donors_name_as_written(client, give):
     """« Nguyễn Thị Łucja » came out « Nguy■n Th■ ■ucja » in Helvetica (Latin-1 only): the
     receipts embed a font that has every letter of it."""
