@@ -221,14 +221,6 @@ class Order(models.Model):
         return self.gst > 0 or self.qst > 0 or self.hst > 0
 
     @property
-    def hst_percent(self):
-        """The HST rate charged, as a percentage to show beside the amount ("13"), or ""."""
-        from .taxes import hst_rate
-
-        rate = hst_rate(self.tax_province)
-        return "" if rate is None else format((rate * 100).normalize(), "f")
-
-    @property
     def hst_label(self):
         """The HST line's label (`taxes.hst_label`), from the tax categories of its lines."""
         from .taxes import hst_label

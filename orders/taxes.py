@@ -83,11 +83,6 @@ class TaxResult:
         return HST_RATES.get(self.province)
 
 
-def hst_rate(province):
-    """The combined HST rate of `province`, or None where there is no HST."""
-    return HST_RATES.get(province)
-
-
 def hst_label(province, *, books=False, others=True):
     """The HST line's label: its rate and province, and the 5 % of printed books when the
     order has some (`books`; their provincial part is rebated): "13 %" beside an amount that is
