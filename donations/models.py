@@ -59,6 +59,12 @@ class CharitySettings(BaseGenericSetting):
         _("nom de la personne autorisée à signer"), max_length=200, blank=True
     )
     signer_title = models.CharField(_("titre de la personne autorisée"), max_length=200, blank=True)
+    signer_title_en = models.CharField(
+        _("titre en anglais"),
+        max_length=200,
+        blank=True,
+        help_text=_("Sur les reçus des dons faits en anglais ; à défaut, le titre en français."),
+    )
     place_of_issue = models.CharField(_("lieu de délivrance"), max_length=100, default="Québec")
 
     panels = [
@@ -66,7 +72,9 @@ class CharitySettings(BaseGenericSetting):
         FieldPanel("legal_name"),
         FieldPanel("address"),
         FieldPanel("registration_number"),
-        FieldRowPanel([FieldPanel("signer_name"), FieldPanel("signer_title")]),
+        FieldRowPanel(
+            [FieldPanel("signer_name"), FieldPanel("signer_title"), FieldPanel("signer_title_en")]
+        ),
         FieldPanel("place_of_issue"),
     ]
 

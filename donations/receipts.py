@@ -119,8 +119,9 @@ def issue_receipt(donation, *, charity=None, replaces=None, now=None):
 def snapshot(donation, charity, serial, issued_at, replaces=None):
     """Every mention of the receipt, as text and numbers frozen now."""
     received = timezone.localtime(donation.received_at).date()
+    language = donation.language if donation.language in ("fr", "en") else "fr"
     return {
-        "language": donation.language if donation.language in ("fr", "en") else "fr",
+        "language": language,
         "serial": format_serial(serial),
         "charity_name": charity.legal_name,
         "charity_address": charity.address,
@@ -135,7 +136,11 @@ def snapshot(donation, charity, serial, issued_at, replaces=None):
         "advantage": str(donation.advantage),
         "eligible_amount": str(donation.eligible_amount),
         "signer_name": charity.signer_name,
-        "signer_title": charity.signer_title,
+        "signer_title": (
+            charity.signer_title_en
+            if language == "en" and charity.signer_title_en.strip()
+            else charity.signer_title
+        ),
         "replaces": replaces.number if replaces else "",
         "tribute": donation.tribute,
         "tribute_name": donation.tribute_name,

@@ -27,6 +27,7 @@ CHARITY = {
     "registration_number": "123456789 RR0001",
     "signer_name": "Claire Tremblay",
     "signer_title": "Trésorière",
+    "signer_title_en": "Treasurer",
     "place_of_issue": "Québec",
 }
 

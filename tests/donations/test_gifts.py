@@ -149,6 +149,23 @@ def test_receipts_in_english_for_an_english_gift(client, give):
     assert "Your official receipt for income tax purposes" in email.body
     [(_name, content, _mimetype)] = pdfs(email)
     assert b"Official receipt for income tax purposes" in content
+    # The signer's title as the settings give it in English (the demo's « Trésorière »).
+    assert b"Claire Tremblay, Treasurer" in content
+    assert Receipt.objects.get().data["signer_title"] == "Treasurer"
+
+
+def test_a_signers_title_without_english_stays_french_on_an_english_receipt(client, give, charity):
+    charity.signer_title_en = " "
+    charity.save()
+    give(url="/en/give/", amount="50.00")
+    assert Receipt.objects.get().data["signer_title"] == "Trésorière"
+
+
+def test_a_french_receipt_names_the_signers_french_title(client, give):
+    give(amount="50.00")
+    [(_name, content, _mimetype)] = pdfs(gift_emails()[0])
+    assert Receipt.objects.get().data["signer_title"] == "Trésorière"
+    assert b"Treasurer" not in content
 
 
 def test_the_order_line_says_what_the_gift_funds_once(client, give, page):
