@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import cm
 from reportlab.pdfgen import canvas
 
-from cesiq_site.pdf_fonts import BOLD, ITALIC, REGULAR, registered
+from cesiq_site.pdf_fonts import BOLD, ITALIC, REGULAR, draw_string, registered
 from orders.money import format_cad
 
 from .receipts import CRA_NAME_EN, CRA_NAME_FR, CRA_WEBSITE
@@ -38,15 +38,12 @@ class _Page:
         self.y = LETTER[1] - 2 * cm
 
     def line(self, text, size=10, bold=False, gap=0.5):
-        self.canvas.setFont(BOLD if bold else REGULAR, size)
-        self.canvas.drawString(2 * cm, self.y, str(text))
+        draw_string(self.canvas, 2 * cm, self.y, text, BOLD if bold else REGULAR, size)
         self.y -= gap * cm + size * 0.35
 
     def pair(self, label, value, size=10):
-        self.canvas.setFont(REGULAR, size)
-        self.canvas.drawString(2 * cm, self.y, str(label))
-        self.canvas.setFont(BOLD, size)
-        self.canvas.drawString(9.5 * cm, self.y, str(value))
+        draw_string(self.canvas, 2 * cm, self.y, label, REGULAR, size)
+        draw_string(self.canvas, 9.5 * cm, self.y, value, BOLD, size)
         self.y -= 0.5 * cm + size * 0.35
 
     def space(self, height=0.4):
@@ -99,8 +96,7 @@ def render_receipt(data, *, void=False):
             label = _("En mémoire de") if data.get("tribute") == "memory" else _("En l'honneur de")
             page.pair(label, data["tribute_name"])
         page.space(1.2)
-        page.canvas.setFont(ITALIC, 16)
-        page.canvas.drawString(2 * cm, page.y, data["signer_name"])
+        draw_string(page.canvas, 2 * cm, page.y, data["signer_name"], ITALIC, 16)
         page.y -= 0.3 * cm
         page.canvas.line(2 * cm, page.y, 9 * cm, page.y)
         page.y -= 0.5 * cm

@@ -64,7 +64,7 @@ def render_pdf(invoice):
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    from cesiq_site.pdf_fonts import registered
+    from cesiq_site.pdf_fonts import draw_string, registered
 
     REGULAR, BOLD, _italic = registered()
     booking, order = invoice.booking, invoice.order
@@ -84,12 +84,8 @@ def render_pdf(invoice):
         y = height - 22 * mm
 
         def text(x, value, size=10, bold=False, align="left"):
-            pdf.setFont(BOLD if bold else REGULAR, size)
             value = str(value).replace("\u202f", " ")
-            if align == "right":
-                pdf.drawRightString(x, y, value)
-            else:
-                pdf.drawString(x, y, value)
+            draw_string(pdf, x, y, value, BOLD if bold else REGULAR, size, align=align)
 
         text(left, org["name"], 12, bold=True)
         text(right, _("FACTURE"), 16, bold=True, align="right")

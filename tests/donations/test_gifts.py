@@ -142,6 +142,38 @@ def test_the_receipt_draws_the_donors_name_as_written(client, give):
     assert Receipt.objects.get().data["donor_name"] == name
 
 
+def test_a_name_in_chinese_korean_or_japanese_is_drawn_with_the_fallback_font(client, give):
+    """« 王芳 » came out « ■■ »: DejaVu has no Chinese, Korean nor Japanese; those runs are
+    drawn with Droid Sans Fallback, the rest of the line with DejaVu."""
+    from cesiq_site.pdf_fonts import BOLD, FALLBACK, runs
+
+    name = "王芳 (Wang Fang) 김민지 さくら"
+    give(amount="50.00", donor_name=name)
+    [(_name, content, _mimetype)] = pdfs(gift_emails()[0])
+    assert b"DroidSansFallback" in content and b"DejaVuSans-Bold" in content
+    drawn = runs(name, BOLD)
+    assert [font for font, _part in drawn] == [FALLBACK, BOLD, FALLBACK, BOLD, FALLBACK]
+    assert "".join(part for _font, part in drawn) == name
+    assert tuple(p for f, p in drawn if f == FALLBACK) == ("王芳", "김민지", "さくら")
+
+
+def test_an_invoice_right_aligns_text_drawn_in_two_fonts():
+    """The invoice's right-hand column ends where it should when a line mixes fonts: its width
+    is the sum of each run's, in its own font."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from cesiq_site.pdf_fonts import FALLBACK, REGULAR, string_width
+
+    text = "École 北京 Montréal"
+    expected = (
+        stringWidth("École ", REGULAR, 10)
+        + stringWidth("北京", FALLBACK, 10)
+        + stringWidth(" Montréal", REGULAR, 10)
+    )
+    assert string_width(text, REGULAR, 10) == pytest.approx(expected)
+    assert string_width(text, REGULAR, 10) != pytest.approx(stringWidth(text, REGULAR, 10))
+
+
 def test_receipts_in_english_for_an_english_gift(client, give):
     order = give(url="/en/give/", amount="50.00")
     assert order.language == "en"
