@@ -40,15 +40,19 @@ def registered():
 
 
 @cache
+def fallback():
+    """Register the fallback font (once a process, the first time a text needs it) and return
+    its name."""
+    _register(FALLBACK, FALLBACK_FILE)
+    return FALLBACK
+
+
+@cache
 def _glyphs(font):
-    """The characters `font` draws. The fallback is read (0.2 s of CPU) the first time a text
-    needs it."""
+    """The characters `font` draws."""
     from reportlab.pdfbase import pdfmetrics
 
-    if font == FALLBACK:
-        _register(FALLBACK, FALLBACK_FILE)
-    else:
-        registered()
+    fallback() if font == FALLBACK else registered()
     return pdfmetrics.getFont(font).face.charToGlyph
 
 

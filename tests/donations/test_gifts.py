@@ -162,12 +162,13 @@ def test_an_invoice_right_aligns_text_drawn_in_two_fonts():
     is the sum of each run's, in its own font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from cesiq_site.pdf_fonts import FALLBACK, REGULAR, string_width
+    from cesiq_site.pdf_fonts import REGULAR, fallback, registered, string_width
 
+    registered()
     text = "École 北京 Montréal"
     expected = (
         stringWidth("École ", REGULAR, 10)
-        + stringWidth("北京", FALLBACK, 10)
+        + stringWidth("北京", fallback(), 10)
         + stringWidth(" Montréal", REGULAR, 10)
     )
     assert string_width(text, REGULAR, 10) == pytest.approx(expected)
