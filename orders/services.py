@@ -265,30 +265,48 @@ def current_settings():
 
 
 def order_totals(
-    lines, *, discount=None, shipping=Decimal("0.00"), tax_province=QUEBEC, discountable=None
+    lines,
+    *,
+    discount=None,
+    shipping=Decimal("0.00"),
+    tax_province=QUEBEC,
+    discountable=None,
+    goods=None,
 ):
     """Totals of `lines` [(tax_category, unit_price, quantity, place_of_supply)] with
     `discount` (a DiscountCode or None), a delivery charge and the province the delivered
-    goods are supplied in.
+    goods are supplied in; `goods` says which lines travel in the parcel (`is_goods`; if
+    None, those without a place of supply of their own).
 
     A line whose place of supply is given (a ticket: the province of the event) is taxed
     there, the others and the delivery charge in `tax_province`; each province's taxes are
     computed on its own lines, then added up, so a ticket for an activity in Québec bought
-    with goods shipped to Ontario pays GST and QST while the goods pay HST.
+    with goods shipped to Ontario pays GST and QST while the goods pay HST. The delivery
+    charge is taxed like the goods it carries, in proportion to their value: a ticket for an
+    activity in Québec, bought with a book shipped within Québec, does not make part of the
+    book's delivery bear the QST.
     """
     gross = [unit_price * quantity for _category, unit_price, quantity, _where in lines]
     discounts = allocate_discount(discount, gross, discountable)
     order_settings = current_settings()
     nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
+    if goods is None:
+        goods = [where is None for _category, _p, _q, where in lines]
     groups = {tax_province: []}
     for (category, _p, _q, where), net in zip(lines, nets, strict=True):
         groups.setdefault(where or tax_province, []).append((category, net))
+    carried = [
+        (category, net)
+        for (category, _p, _q, _where), net, in_parcel in zip(lines, nets, goods, strict=True)
+        if in_parcel
+    ]
     results = [
         compute_taxes(
             pairs,
             enabled=order_settings.taxes_enabled,
             province=province,
             shipping=shipping if province == tax_province else Decimal("0"),
+            carried=carried,
         )
         for province, pairs in groups.items()
     ]
@@ -348,6 +366,7 @@ def quote(
         shipping=shipping,
         tax_province=tax_province,
         discountable=[s.item.discountable() for s in selections],
+        goods=[s.item.is_goods() for s in selections],
     )
 
 
@@ -420,6 +439,7 @@ def place_order(
         shipping=shipping,
         tax_province=tax_province,
         discountable=[s.item.discountable() for s, _price, _quotas in priced],
+        goods=[s.item.is_goods() for s, _price, _quotas in priced],
     )
     taxes, discounts = totals.taxes, totals.line_discounts
     shipping, subtotal, discount_total = totals.shipping, totals.subtotal, totals.discount
@@ -1286,15 +1306,16 @@ def _line_share(line, units):
     return quantize(line.net * units / line.quantity)
 
 
-def _taxes_on(order, pairs, shipping=Decimal("0"), province=None):
+def _taxes_on(order, pairs, shipping=Decimal("0"), province=None, carried=None):
     """The taxes of (tax category, amount) pairs at the order's rates: in `province` (the
     order's unless given), and none if the order was charged none (taxes were switched off
-    when it was placed)."""
+    when it was placed); with a delivery charge, split over the goods `carried`."""
     return compute_taxes(
         pairs,
         enabled=order.taxable,
         province=province or order.tax_province,
         shipping=shipping,
+        carried=carried,
     ).total
 
 
@@ -1330,16 +1351,17 @@ def line_return_amount(order, line, quantity, lines=None):
         and line in goods
         and all(returned(other) >= other.quantity for other in goods)
     ):
-        # Its taxes as the order charged them (`order_totals` splits the charge over the
-        # lines taxed in the order's province: the goods, not tickets taxed where held).
+        # Its taxes as the order charged them: `order_totals` taxes it with the lines taxed
+        # in the order's province, split over the goods it carries (never a ticket).
         pairs = [
             (other.tax_category, other.net)
             for other in lines
             if _supplied_in(order, other) == order.tax_province
         ]
+        carried = [(other.tax_category, other.net) for other in goods]
         amount += (
             order.shipping
-            + _taxes_on(order, pairs, shipping=order.shipping)
+            + _taxes_on(order, pairs, shipping=order.shipping, carried=carried)
             - _taxes_on(order, pairs)
         )
     refundable = max(order.refundable_on_cancel - pending_refunds(order), Decimal("0.00"))

@@ -131,13 +131,17 @@ def split_shipping(shipping, amounts_by_category):
     return pairs
 
 
-def compute_taxes(amounts_by_category, *, enabled=True, province=QUEBEC, shipping=Decimal("0")):
+def compute_taxes(
+    amounts_by_category, *, enabled=True, province=QUEBEC, shipping=Decimal("0"), carried=None
+):
     """Taxes on net line amounts given as (tax_category, amount) pairs, for a supply made in
-    `province`, with a delivery charge `shipping` taxed like the goods it carries."""
+    `province`, with a delivery charge `shipping` taxed like the goods it carries: `carried`,
+    the (tax_category, amount) pairs of the goods in the parcel (all the lines if None; never
+    a ticket, which travels in no parcel)."""
     if province not in PROVINCES:
         raise ValueError(f"unknown province {province!r}")
     pairs = list(amounts_by_category)
-    pairs += split_shipping(shipping, pairs)
+    pairs += split_shipping(shipping, pairs if carried is None else list(carried))
 
     def base(categories):
         total = sum(

@@ -153,8 +153,10 @@ def test_every_goods_line_back_returns_the_delivery_with_its_hst(
         django_capture_on_commit_callbacks, order, lines["Thé (fr)"], 1, execute=False
     )
     # 8,00 $ of tea, untaxed, and the 16,00 $ delivery with the HST it was charged: the
-    # order split it over its lines, 30/38 of it taxable (12,63 $ at 13 % = 1,64 $).
-    assert second.amount == D("8.00") + D("16.00") + D("1.64")
+    # order split it over the goods it carried (not the ticket), 10/18 of it taxable
+    # (8,89 $ at 13 % = 1,16 $).
+    assert order.hst == D("1.30") + D("2.60") + D("1.16")  # chocolate, ticket, delivery
+    assert second.amount == D("8.00") + D("16.00") + D("1.16")
     order.refresh_from_db()
     # What is left to refund is the ticket with its HST.
     assert order.total - first.amount - second.amount == D("22.60")

@@ -346,6 +346,35 @@ def test_a_ticket_stays_taxed_in_quebec_when_goods_ship_to_ontario(
     )
 
 
+def test_a_ticket_bears_no_part_of_the_delivery_of_goods_shipped_within_quebec(
+    client,
+    training,
+    add_to_cart,
+    taxes_on,  # noqa: F811
+):
+    """The delivery charge is taxed like the goods in the parcel: a ticket is in no parcel,
+    even for an activity held in the province the goods go to (it made the delivery of a
+    book, which bears no QST, bear some)."""
+    add_to_cart("LIV-CEQ-01", 1)  # 24,95 $, GST only in Québec
+    add_to_cart("CHO-NOI-100", 1)  # 4,95 $, GST and QST
+    add_ticket(client, training, 1)  # 60,00 $, GST and QST
+    quebec = {**ONTARIO, "city": "Québec", "province": "QC", "postal_code": "G1K 3A1"}
+    response = client.post(CHECKOUT, {**checkout_data(**quebec), "recalculer": "1"})
+    # Delivery 12,00 $ over the goods' 29,90 $: 10,01 $ for the book, 1,99 $ for the
+    # chocolate. QST on 60,00 + 4,95 + 1,99 = 66,94 $: 6,68 $ (it was 7,34 $ with the
+    # ticket's 60 $ counted among the goods). GST on everything, 101,90 $: 5,10 $.
+    assert totals(response) == {
+        "subtotal": "89,90 $",
+        "shipping": "12,00 $",
+        "gst": "5,10 $",
+        "qst": "6,68 $",
+        "total": "113,68 $",
+    }
+    client.post(CHECKOUT, checkout_data(**quebec))
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert (order.gst, order.qst, order.total) == (D("5.10"), D("6.68"), D("113.68"))
+
+
 def test_an_order_picked_up_at_an_activity_shows_at_its_door(
     client, training, add_to_cart, django_user_model, django_capture_on_commit_callbacks
 ):
