@@ -864,7 +864,11 @@ class TicketType(Purchasable, Orderable):
     hidden_until_code = models.BooleanField(
         _("visible seulement avec un code de rabais"),
         default=False,
-        help_text=_("Par exemple un tarif membre : il apparaît quand un code valide est saisi."),
+        help_text=_(
+            "Par exemple un tarif solidaire offert à des partenaires : il apparaît quand un "
+            "code de rabais valide est saisi. Pour un tarif membre, cochez plutôt « tarif "
+            "membre »."
+        ),
     )
     members_only = models.BooleanField(
         _("tarif membre"),

@@ -78,7 +78,7 @@ ACTIVITIES = [
         "tickets": [
             ("Régulier", "Regular", "fixed", "25.00"),
             ("Étudiant·e", "Student", "fixed", "15.00"),
-            ("Tarif membre", "Member price", "fixed", "18.00", None, True),
+            ("Tarif solidaire", "Solidarity price", "fixed", "18.00", None, True),
         ],
         "questions": [
             ("Besoins alimentaires", "Dietary needs", "text", "", "", False),
@@ -288,7 +288,7 @@ def seed_discount_codes():
     from orders.models import DiscountCode
 
     DiscountCode.objects.get_or_create(
-        code="MEMBRE",
+        code="SOLIDAIRE",
         defaults={"kind": "percent", "value": Decimal("10"), "scope": "tickets"},
     )
 

@@ -174,13 +174,13 @@ def test_applying_a_code_after_filling_the_form_keeps_what_was_typed(browser_pag
     page.get_by_role("radio").first.check()
     page.get_by_label("Régulier").fill("2")
     page.get_by_label("Votre nom").fill("Léa Tremblay")
-    page.get_by_label("Vous avez un code de rabais ou de membre ?").fill("membre")
+    page.get_by_label("Vous avez un code de rabais ou de membre ?").fill("solidaire")
     page.get_by_role("button", name="Appliquer").click()
     page.wait_for_selector(".notice[role=status]")
     assert "sera appliqué" in page.locator(".notice[role=status]").inner_text()
     assert page.get_by_label("Votre nom").input_value() == "Léa Tremblay"
     assert page.get_by_label("Régulier").input_value() == "2"
     assert page.get_by_role("radio").first.is_checked()
-    assert page.get_by_label("Tarif membre").count() == 1
+    assert page.get_by_label("Tarif solidaire").count() == 1
     assert page.locator(".error-summary").count() == 0
     check_accessibility(page)

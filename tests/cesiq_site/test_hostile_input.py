@@ -197,7 +197,7 @@ def test_calendar_feed_answers_any_filter(postgres, audience, theme):
 
 ACTIVITIES = [
     "conference-justice-climatique",  # free
-    "atelier-consommation-equitable",  # paid, questions, member price behind a code
+    "atelier-consommation-equitable",  # paid, questions, a price behind a code
     "projection-semences",  # pay what you can
     "animation-droits-enfants",  # school group
 ]

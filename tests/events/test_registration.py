@@ -318,8 +318,8 @@ def test_the_code_box_says_at_once_whether_the_code_is_good(client, activity, en
         "Le code « FAUX » n'est pas un code valide pour cette activité. Vérifiez-le, ou "
         "inscrivez-vous sans code."
     )
-    assert notice(register_url(activity) + "?code=membre") == (
-        "Le code « membre » sera appliqué à votre inscription."
+    assert notice(register_url(activity) + "?code=solidaire") == (
+        "Le code « solidaire » sera appliqué à votre inscription."
     )
     assert notice(english.url + "register/?code=FAUX") == (
         "The code “FAUX” is not a valid code for this activity. Check it, or register "
@@ -335,7 +335,7 @@ def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity
         activity,
         buyer_name="Léa Tremblay",
         buyer_email="",
-        discount_code="membre",
+        discount_code="solidaire",
         appliquer="1",
         **{f"quantity_{regular.pk}": 2},
     )
@@ -345,28 +345,30 @@ def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity
     assert html.select_one("input[name=buyer_name]")["value"] == "Léa Tremblay"
     assert html.select_one(f"input[name=quantity_{regular.pk}]")["value"] == "2"
     assert html.select_one("input[name=date][checked]")["value"] == str(data["date"])
-    assert "Tarif membre" in html.get_text()  # the code's prices
+    assert "Tarif solidaire" in html.get_text()  # the code's prices
     assert plain(html.select_one(".notice").get_text(" ", strip=True)) == (
-        "Le code « membre » sera appliqué à votre inscription."
+        "Le code « solidaire » sera appliqué à votre inscription."
     )
     assert html.select_one(".error-summary") is None  # the empty email is not an error yet
     assert not Order.objects.filter(buyer_name="Léa Tremblay").exists()
 
 
-def test_member_price_appears_only_with_a_valid_code(client, activity, fake_stripe):
-    member = ticket(activity, "Tarif membre")
-    assert "Tarif membre" not in client.get(register_url(activity)).content.decode()
-    assert "Tarif membre" not in client.get(register_url(activity) + "?code=FAUX").content.decode()
-    html = client.get(register_url(activity) + "?code=membre").content.decode()
-    assert "Tarif membre" in html
+def test_a_price_hidden_until_a_code_appears_only_with_a_valid_code(client, activity, fake_stripe):
+    hidden = ticket(activity, "Tarif solidaire")
+    assert "Tarif solidaire" not in client.get(register_url(activity)).content.decode()
+    assert (
+        "Tarif solidaire" not in client.get(register_url(activity) + "?code=FAUX").content.decode()
+    )
+    html = client.get(register_url(activity) + "?code=solidaire").content.decode()
+    assert "Tarif solidaire" in html
 
     # Without the code, a tampered quantity for the hidden ticket is simply not a field.
-    data = registration_data(activity, **{f"quantity_{member.pk}": 1})
+    data = registration_data(activity, **{f"quantity_{hidden.pk}": 1})
     response = client.post(register_url(activity), data)
     assert response.status_code == 400
     assert "Choisissez au moins un billet." in errors(response)
 
-    data["discount_code"] = "MEMBRE"
+    data["discount_code"] = "SOLIDAIRE"
     assert client.post(register_url(activity), data).status_code == 302
     order = Order.objects.get(buyer_email="awa@example.org")
     assert (order.subtotal, order.discount_amount, order.total) == (
