@@ -292,7 +292,9 @@ def donation_section(order):
                 )
                 % {
                     "number": receipt.number,
-                    "amount": format_cad(donation.eligible_amount),
+                    "amount": format_cad(
+                        donation.eligible_amount, translation.get_language() or "fr"
+                    ),
                     "email": donation.donor_email,
                 }
             )

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.utils import translation
 from wagtail.models import Locale
 
 from cesiq_site import ratelimit
@@ -123,6 +124,19 @@ def test_the_gifts_receipt_page_names_its_dedication_and_its_tax_receipt(client,
     ]
     [email] = gift_emails()
     assert plain(email.body).count(receipt.number) == 1
+
+
+def test_the_english_receipt_page_writes_the_eligible_amount_in_english(client, give):
+    order = give(url="/en/give/", amount="autre", other_amount="40.50")
+    receipt = Receipt.objects.get(donation__order=order)
+    with translation.override("en"):
+        url = order.get_absolute_url()
+    html = BeautifulSoup(client.get(url).content, "html.parser")
+    [section] = [s for s in html.select(".receipt__section") if s.h2.get_text() == "Your gift"]
+    assert plain(section.p.get_text(" ", strip=True)) == (
+        f"Official receipt for income tax purposes no. {receipt.number} (eligible amount: "
+        "$40.50), sent as a PDF to awa@example.org."
+    )
 
 
 def test_the_receipt_draws_the_donors_name_as_written(client, give):
