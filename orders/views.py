@@ -95,6 +95,7 @@ def order_detail(request, code, token):
     refunded_amount = sum(
         (r.amount for r in refunds if r.state == RefundState.SUCCEEDED), Decimal("0.00")
     )
+    held_today = timezone.localdate(order.expires_at) == timezone.localdate()
     context = {
         "order": order,
         "lines": lines,
@@ -111,12 +112,12 @@ def order_detail(request, code, token):
         ),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
-        # A card hold ends today (its time says it); a hold kept for an invoice ends on a date.
+        # A card hold ending today: its time (« jusqu'à 15 h 30 »); one ending another day
+        # (after midnight, a hold kept for an invoice): its date (« jusqu'au 5 décembre… »).
+        "held_today": held_today,
         "held_until": date_format(
             timezone.localtime(order.expires_at),
-            "TIME_FORMAT"
-            if timezone.localdate(order.expires_at) == timezone.localdate()
-            else "DATETIME_FORMAT",
+            "TIME_FORMAT" if held_today else "DATETIME_FORMAT",
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": can_cancel,

@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from orders.models import Order, OrderState
+from tests.conftest import plain
 from tests.orders import test_payments
 from tests.orders.test_payments import last_event, press
 
@@ -67,3 +68,27 @@ def test_the_status_address_says_when_the_payment_is_confirmed(
 def test_the_status_address_needs_the_orders_secret(client, returned):
     order, _url = returned
     assert client.get(f"/commande/{order.code}/{'x' * 20}/etat/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("expires", "words"),
+    [
+        ((2026, 12, 4, 23, 0), "Vos places sont réservées jusqu'à 23 h."),
+        ((2026, 12, 5, 0, 4), "Vos places sont réservées jusqu'au 5 décembre 2026, 0 h 04."),
+    ],
+)
+def test_a_hold_says_until_what_time_today_or_until_which_day(
+    client, place, item, monkeypatch, expires, words
+):
+    """« jusqu'à 23 h » today, « jusqu'au 5 décembre… » past midnight (it said « jusqu'à
+    5 décembre »)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    evening = timezone.make_aware(datetime(2026, 12, 4, 20, 0))
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    order = place((item, 1))
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.make_aware(datetime(*expires)))
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    assert words in [plain(p.get_text(" ", strip=True)) for p in html.select("p")]
