@@ -135,7 +135,7 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
             "conflict": _("Conflit : %(name)s était déjà entré·e (autre téléphone)."),
             "sync_refused": _("Envoi refusé : %(error)s"),
             "offline_ready": _(
-                "Liste des billets gardée sur ce téléphone (%(n)s billets) : "
+                "Liste des billets gardée sur ce téléphone (%(n)s billet(s) valide(s)) : "
                 "l'accueil marche sans réseau."
             ),
             "no_cache": _(

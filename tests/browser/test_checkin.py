@@ -8,6 +8,7 @@ import base64
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from events.models import Attendee, CheckInScan, EventPage
@@ -164,12 +165,30 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
     chromium, site_url, door
 ):
     date, fatou, lea = door
+    # A cancelled ticket: kept on the phones (a scan refuses it), not counted as one.
+    talk = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
+    ticket = talk.source.ticket_types.get(name="Entrée libre")
+    data = registration_data(
+        talk,
+        buyer_email="annule@example.org",
+        date=date.pk,
+        attendee_names="Awa Annulée",
+        **{f"quantity_{ticket.pk}": 1},
+    )
+    assert Client().post(talk.url + "inscription/", data).status_code == 302
+    Attendee.objects.filter(date=date).exclude(pk__in=[fatou.pk, lea.pk]).update(
+        cancelled_at=timezone.now()
+    )
+    assert Attendee.objects.filter(date=date, cancelled_at__isnull=False).exists()
     url = site_url + reverse("events_staff:checkin", args=[date.pk])
     (context_a, a), (context_b, b) = phone(chromium, site_url), phone(chromium, site_url)
     for page in (a, b):
         page.goto(url)
         page.wait_for_selector("#checkin[data-offline-ready]")  # the tickets are on the phone
     expected = int(a.locator("#count-expected").inner_text())
+    assert expected == 2
+    assert a.locator("#checkin").get_attribute("data-offline-ready") == "2"
+    assert "(2 billet(s) valide(s))" in a.locator("#checkin-sync").inner_text()
 
     # The gym has no signal: both phones let Fatou in (each its own door), A lets Léa in too.
     context_a.set_offline(True)

@@ -189,9 +189,11 @@
         }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
             if (!data) { return; }
             var kept = keep(data);
-            root.setAttribute("data-offline-ready", data.tickets.length);
+            // The cancelled tickets are kept too (so that a scan refuses them), not counted.
+            var valid = data.tickets.filter(function (t) { return !t.cancelled; }).length;
+            root.setAttribute("data-offline-ready", valid);
             showCounts(localCounts(kept));
-            updateStatus(keepMessage ? undefined : fill(T.offline_ready, {n: data.tickets.length}));
+            updateStatus(keepMessage ? undefined : fill(T.offline_ready, {n: valid}));
         }).catch(function () { updateStatus(); });
     }
 
