@@ -4,12 +4,14 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cesiq_site import form_renderer
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
+from orders.money import format_cad
 
 from .models import TicketKind
 from .waiting_list import max_places
@@ -128,6 +130,14 @@ class RegistrationForm(forms.Form):
                 ),
             )
             if ticket.kind == TicketKind.PAY_WHAT_YOU_CAN:
+                # Said as the sale itself says it (TicketType.price_for), not Django's
+                # « greater than or equal to 5.00 ».
+                minimum = gettext(
+                    "La contribution minimale pour « %(name)s » est de %(price)s."
+                ) % {
+                    "name": ticket.label,
+                    "price": format_cad(ticket.price, translation.get_language() or "fr"),
+                }
                 self.fields[f"amount_{ticket.pk}"] = forms.DecimalField(
                     label=_("Votre contribution pour « %(name)s » ($)") % {"name": ticket.label},
                     min_value=ticket.price,
@@ -135,6 +145,7 @@ class RegistrationForm(forms.Form):
                     decimal_places=2,
                     initial=ticket.suggested_price or ticket.price,
                     required=False,
+                    error_messages={"min_value": minimum},
                 )
         guard_text_fields(self)
 

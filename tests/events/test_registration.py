@@ -198,7 +198,16 @@ def test_pay_what_you_can_below_the_minimum(client, demo_site):
         registration_data(page, **{f"quantity_{pwyc.pk}": 1, f"amount_{pwyc.pk}": "2.00"}),
     )
     assert response.status_code == 400
-    assert any("supérieure ou égale à 5" in e for e in errors(response)), errors(response)
+    assert "La contribution minimale pour « Contribution volontaire » est de 5,00 $." in [
+        plain(e) for e in errors(response)
+    ]
+    english = page.get_translation(Locale.objects.get(language_code="en"))
+    response = client.post(
+        register_url(english),
+        registration_data(english, **{f"quantity_{pwyc.pk}": 1, f"amount_{pwyc.pk}": "2.00"}),
+    )
+    assert response.status_code == 400
+    assert "The minimum contribution for “Pay what you can” is $5.00." in errors(response)
 
 
 def test_cancelled_and_partner_activities_have_no_registration(client, demo_site):
