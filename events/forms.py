@@ -5,9 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from cesiq_site import form_renderer
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
