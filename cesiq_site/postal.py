@@ -82,3 +82,14 @@ def postal_code_error(postal_code, province):
         "province": Province(province).label,
         "letters": postal_letters(province),
     }
+
+
+def city_line(city, province, postal_code, language=None):
+    """The address's last line as its reader writes it: « Québec (QC) G1K 0A0 » in French
+    (Canada Post's French form), « Toronto, ON M5V 2T6 » in English."""
+    from django.utils import translation
+
+    language = language or translation.get_language() or "fr"
+    if language.startswith("fr"):
+        return f"{city} ({province}) {postal_code}".strip()
+    return f"{city}, {province} {postal_code}".strip(" ,")

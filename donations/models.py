@@ -332,9 +332,12 @@ class Donation(models.Model):
 
     @property
     def address_lines(self):
+        """As the donor's receipt writes them, in the donor's language."""
+        from cesiq_site.postal import city_line
+
         return [
             self.street_address,
-            f"{self.city} ({self.province}) {self.postal_code}".strip(),
+            city_line(self.city, self.province, self.postal_code, self.language),
         ]
 
     @property

@@ -1165,16 +1165,19 @@ class TicketType(Purchasable, Orderable):
                 [vevent(shown, date, url=site_url + shown.url, online_link=page.online_link)],
                 name=shown.title,
             )
+        # The files' names in the buyer's language too (as `render_to_string` above).
+        french = (language or "fr").startswith("fr")
+        ticket, activity = ("billet", "activite") if french else ("ticket", "activity")
         attachments = [
             (
-                f"billet-{a.ticket_code}.png",
+                f"{ticket}-{a.ticket_code}.png",
                 qr_png(a.ticket_code),
                 "image/png",
                 f"ticket-{a.ticket_code}",
             )
             for a in attendees
         ]
-        attachments.append((f"activite-{date.pk}.ics", ics, "text/calendar", None))
+        attachments.append((f"{activity}-{date.pk}.ics", ics, "text/calendar", None))
         return {"html": html, "text": text, "attachments": attachments}
 
 

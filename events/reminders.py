@@ -95,6 +95,8 @@ def _queue_reminder(order, date, attendees, page, venue, online_link):
             name=page.title,
         )
 
+    ics_name = "activite" if (order.language or "fr").startswith("fr") else "activity"
+
     def subject():  # run by queue_email in the buyer's language
         return _("Rappel : %(title)s, %(date)s") % {
             "title": page.title,
@@ -117,5 +119,5 @@ def _queue_reminder(order, date, attendees, page, venue, online_link):
         },
         subject=subject,
         order=order,
-        attachments=[(f"activite-{date.pk}.ics", ics, "text/calendar", None)],
+        attachments=[(f"{ics_name}-{date.pk}.ics", ics, "text/calendar", None)],
     )

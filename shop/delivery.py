@@ -356,7 +356,7 @@ def delivery_lines(order, fulfilment=None):
                 fulfilment.recipient,
                 fulfilment.address,
                 *([fulfilment.address_2] if fulfilment.address_2 else []),
-                f"{fulfilment.city} ({fulfilment.province}) {fulfilment.postal_code}",
+                fulfilment.city_line,
                 *([fulfilment.phone] if fulfilment.phone else []),
             ]
     if method == DeliveryMethod.SHIPPING:  # nothing to show at a counter

@@ -522,6 +522,13 @@ class Fulfilment(models.Model):
     def __str__(self):
         return f"{self.order} — {self.get_status_display()}"
 
+    @property
+    def city_line(self):
+        """The address's last line as the reader of the page or email writes it."""
+        from cesiq_site.postal import city_line
+
+        return city_line(self.city, self.province, self.postal_code)
+
     def can_become(self, status):
         return status in FULFILMENT_TRANSITIONS[FulfilmentStatus(self.status)]
 

@@ -288,7 +288,7 @@ def seed_discount_codes():
     from orders.models import DiscountCode
 
     DiscountCode.objects.get_or_create(
-        code="SOLIDAIRE",
+        code="PARTENAIRE",
         defaults={"kind": "percent", "value": Decimal("10"), "scope": "tickets"},
     )
 

@@ -174,7 +174,7 @@ def test_applying_a_code_after_filling_the_form_keeps_what_was_typed(browser_pag
     page.get_by_role("radio").first.check()
     page.get_by_label("Régulier").fill("2")
     page.get_by_label("Votre nom").fill("Léa Tremblay")
-    page.get_by_label("Vous avez un code de rabais ou de membre ?").fill("solidaire")
+    page.get_by_label("Vous avez un code de rabais ou de membre ?").fill("partenaire")
     page.get_by_role("button", name="Appliquer").click()
     page.wait_for_selector(".notice[role=status]")
     assert "sera appliqué" in page.locator(".notice[role=status]").inner_text()

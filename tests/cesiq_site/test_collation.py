@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import translation
 
 from cesiq_site.collation import COLLATION, add_to_sqlite, sort_key
 
@@ -85,3 +86,19 @@ def test_address_forms_list_provinces_in_reading_order(client, demo_site):
         english = [str(label) for _code, label in province_choices()]
     assert english[:3] == ["Alberta", "British Columbia", "Manitoba"]
     assert english == sorted(english, key=sort_key)
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("fr", "Toronto (ON) M5V 2T6"),
+        ("fr-ca", "Toronto (ON) M5V 2T6"),
+        ("en", "Toronto, ON M5V 2T6"),
+    ],
+)
+def test_an_addresss_last_line_is_written_as_its_reader_writes_it(language, line):
+    from cesiq_site.postal import city_line
+
+    assert city_line("Toronto", "ON", "M5V 2T6", language) == line
+    with translation.override(language):
+        assert city_line("Toronto", "ON", "M5V 2T6") == line

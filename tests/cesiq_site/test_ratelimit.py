@@ -90,7 +90,7 @@ def test_trying_codes_on_the_registration_form_is_limited(client, talk):
     url = talk.url + "inscription/"
     for n in range(20):
         assert client.get(url, {"code": f"ESSAI{n}"}).status_code == 200
-    assert client.get(url, {"code": "SOLIDAIRE"}).status_code == 429
+    assert client.get(url, {"code": "PARTENAIRE"}).status_code == 429
     data = registration_data(talk, discount_code="ESSAI99")
     assert client.post(url, data).status_code == 429
     assert client.get(url).status_code == 200

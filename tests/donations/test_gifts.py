@@ -199,6 +199,11 @@ def test_receipts_in_english_for_an_english_gift(client, give):
     # The signer's title as the settings give it in English (the demo's « Trésorière »).
     assert b"Claire Tremblay, Treasurer" in content
     assert Receipt.objects.get().data["signer_title"] == "Treasurer"
+    # The address the English way (« Québec (QC) G1R 2B5 » is Canada Post's French form).
+    assert Receipt.objects.get().data["donor_address"] == [
+        "12, rue des Érables",
+        "Québec, QC G1R 2B5",
+    ]
 
 
 def test_a_signers_title_without_english_stays_french_on_an_english_receipt(client, give, charity):

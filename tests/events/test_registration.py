@@ -327,8 +327,8 @@ def test_the_code_box_says_at_once_whether_the_code_is_good(client, activity, en
         "Le code « FAUX » n'est pas un code valide pour cette activité. Vérifiez-le, ou "
         "inscrivez-vous sans code."
     )
-    assert notice(register_url(activity) + "?code=solidaire") == (
-        "Le code « solidaire » sera appliqué à votre inscription."
+    assert notice(register_url(activity) + "?code=partenaire") == (
+        "Le code « partenaire » sera appliqué à votre inscription."
     )
     assert notice(english.url + "register/?code=FAUX") == (
         "The code “FAUX” is not a valid code for this activity. Check it, or register "
@@ -344,7 +344,7 @@ def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity
         activity,
         buyer_name="Léa Tremblay",
         buyer_email="",
-        discount_code="solidaire",
+        discount_code="partenaire",
         appliquer="1",
         **{f"quantity_{regular.pk}": 2},
     )
@@ -356,7 +356,7 @@ def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity
     assert html.select_one("input[name=date][checked]")["value"] == str(data["date"])
     assert "Tarif solidaire" in html.get_text()  # the code's prices
     assert plain(html.select_one(".notice").get_text(" ", strip=True)) == (
-        "Le code « solidaire » sera appliqué à votre inscription."
+        "Le code « partenaire » sera appliqué à votre inscription."
     )
     assert html.select_one(".error-summary") is None  # the empty email is not an error yet
     assert not Order.objects.filter(buyer_name="Léa Tremblay").exists()
@@ -368,7 +368,7 @@ def test_a_price_hidden_until_a_code_appears_only_with_a_valid_code(client, acti
     assert (
         "Tarif solidaire" not in client.get(register_url(activity) + "?code=FAUX").content.decode()
     )
-    html = client.get(register_url(activity) + "?code=solidaire").content.decode()
+    html = client.get(register_url(activity) + "?code=partenaire").content.decode()
     assert "Tarif solidaire" in html
 
     # Without the code, a tampered quantity for the hidden ticket is simply not a field.
@@ -377,7 +377,7 @@ def test_a_price_hidden_until_a_code_appears_only_with_a_valid_code(client, acti
     assert response.status_code == 400
     assert "Choisissez au moins un billet." in errors(response)
 
-    data["discount_code"] = "SOLIDAIRE"
+    data["discount_code"] = "PARTENAIRE"
     assert client.post(register_url(activity), data).status_code == 302
     order = Order.objects.get(buyer_email="awa@example.org")
     assert (order.subtotal, order.discount_amount, order.total) == (

@@ -23,6 +23,27 @@ def registered(client, free_activity, django_capture_on_commit_callbacks):
     return Order.objects.get(buyer_email="awa@example.org")
 
 
+def test_an_english_confirmation_names_its_files_in_english(
+    client, free_activity, django_capture_on_commit_callbacks
+):
+    from wagtail.models import Locale
+
+    english = free_activity.get_translation(Locale.objects.get(language_code="en"))
+    ticket = free_activity.source.ticket_types.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            english.url + "register/",
+            registration_data(english, **{f"quantity_{ticket.pk}": 1}),
+        )
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.language == "en"
+    [code] = Attendee.objects.filter(order_line__order=order).values_list("ticket_code", flat=True)
+    message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
+    names = sorted(part.get_filename() for part in message.message().walk() if part.get_filename())
+    date = Attendee.objects.get(order_line__order=order).date
+    assert names == [f"activity-{date.pk}.ics", f"ticket-{code}.png"]
+
+
 def test_confirmation_email_carries_qr_codes_inline_and_the_ics(registered):
     message = next(m for m in mail.outbox if m.to == ["awa@example.org"])
     codes = list(
