@@ -165,11 +165,11 @@ ACTIVITIES = [
         "slug": "atelier-presque-complet",
         "fr": (
             "Atelier : cuisine des quatre coins du monde",
-            "Un atelier de cuisine collective. Presque complet !",
+            "Un atelier de cuisine collective, en petit groupe : trois places par date.",
         ),
         "en": (
             "Workshop: cooking from around the world",
-            "A collective cooking workshop. Nearly full!",
+            "A collective cooking workshop in a small group: three places per date.",
         ),
         "audience": "jeunesse",
         "format": "atelier",

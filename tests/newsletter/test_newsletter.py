@@ -70,6 +70,10 @@ def test_double_opt_in_records_each_consent_in_the_words_shown(client, shown, cl
 
     email = OutboxEmail.objects.get(to="awa@example.org")
     assert plain(email.subject) == "Confirmez votre inscription à l'infolettre du CÉSIQ"
+    # Not yet subscribed: the email does not say « parce que vous vous êtes inscrit·e ».
+    assert "Si vous n'avez rien demandé" in plain(email.body_text)
+    for body in (email.body_text, email.body_html):
+        assert "parce que vous vous êtes inscrit" not in plain(body)
     link = confirm_link("awa@example.org")
     path = link.split("testserver", 1)[-1].split("127.0.0.1:8000", 1)[-1]
 
