@@ -453,6 +453,9 @@ class RegistrationForm(forms.Form):
             )
         people = min(wanted, len(self.attendee_blocks))
         if self.asks_attendees and not self.errors and people > self.blocks_seen():
+            # Fewer places left than asked: said before asking for the names of people who
+            # could not come (the sale counts again, under the date's lock).
+            self.check_places_left(data.get("date"), wanted)
             # Without JavaScript the form showed fewer people than tickets asked for: the
             # buyer could not name them (names may be optional). It comes back with a block
             # for each, nothing reserved; the page's script keeps the count as it shows them.
@@ -465,6 +468,29 @@ class RegistrationForm(forms.Form):
                 code="attendees_not_shown",
             )
         return data
+
+    def check_places_left(self, date_id, wanted):
+        from django.utils.translation import ngettext
+
+        from orders.availability import usage
+
+        date = self.dates.get(date_id) if self.offer is None else None
+        if date is None:
+            return
+        found = usage([date.quota_id]).get(date.quota_id)
+        left = max(found.left, 0) if found else 0
+        if wanted <= left:
+            return
+        item = self.page.title
+        if left == 0:
+            message = gettext("« %(item)s » est complet.") % {"item": item}
+        else:
+            message = ngettext(
+                "Il ne reste qu'une place pour « %(item)s ».",
+                "Il ne reste que %(left)s places pour « %(item)s ».",
+                left,
+            ) % {"left": left, "item": item}
+        raise self.tickets_error(message, "not_enough_places")
 
     def blocks_seen(self):
         """How many people's blocks the page that sent the form showed (its hidden field

@@ -271,3 +271,28 @@ def test_the_demo_screening_asks_each_name_and_the_cart_leaves_it_to_the_form(cl
     training.save(update_fields=["attendee_names"])
     ticket = training.source.ticket_types.get()
     assert not ticket.sold_through_cart()
+
+
+def test_more_places_than_are_left_is_said_before_the_names_are_asked(client, free_activity):
+    """Two tickets asked where one place is left: the form says so at once, not first
+    « indiquez ci-dessous qui vient avec chacun » and the places only once the names were
+    typed."""
+    from orders.availability import usage
+    from orders.models import Quota
+
+    date = free_activity.source.upcoming_dates[0]
+    left = usage([date.quota_id])[date.quota_id].left
+    data = registration_data(
+        free_activity,
+        buyer_email="trop@example.org",
+        date=date.pk,
+        **{f"quantity_{entry(free_activity).pk}": 2, "attendee_blocks_shown": "1"},
+    )
+    # One place left on the date.
+    Quota.objects.filter(pk=date.quota_id).update(size=date.quota.size - left + 1)
+    response = post(client, free_activity, data)
+    assert response.status_code == 400
+    assert [plain(e) for e in error_texts(response)] == [
+        f"Il ne reste qu'une place pour « {free_activity.title} »."
+    ]
+    assert not Order.objects.filter(buyer_email="trop@example.org").exists()
