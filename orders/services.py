@@ -82,8 +82,14 @@ def hold_duration():
 
 
 def log(order, action, message="", user=None, **data):
+    """An entry of the order's history, for staff. A lazy message is written in the site's
+    language, whatever the language of the request that wrote it (a buyer on the English
+    site wrote « Order placed » in the French history); one already translated (a sentence
+    with its values) stays as it came."""
+    with translation.override(settings.LANGUAGE_CODE):
+        message = str(message)[:500]
     return OrderLogEntry.objects.create(
-        order=order, action=action, message=str(message)[:500], user=user, data=data
+        order=order, action=action, message=message, user=user, data=data
     )
 
 
@@ -494,7 +500,7 @@ def place_order(
             _("Un paiement en ligne doit être d'au moins %(min)s.")
             % {"min": format_cad(MINIMUM_CHARGE, get_language())}
         )
-    log(order, "placed", _("Commande passée"), total=str(order.total))
+    log(order, "placed", gettext_lazy("Commande passée"), total=str(order.total))
     if order.total == 0:
         if any(s.item.confirm_by_email(s.option) for s in selections):
             request_email_confirmation(order)

@@ -122,3 +122,13 @@ def test_the_order_history_reads_in_french_and_in_english(admin_client, place, i
     ]:
         assert label in html, label
     assert "Entrée enregistrée" not in html
+
+
+def test_an_english_buyers_order_writes_its_history_in_french(place, item):
+    """The history is the staff's: a buyer on the English site placing an order wrote
+    « Order placed » in it."""
+    from django.utils import translation
+
+    with translation.override("en"):  # the English site's request
+        order = place((item, 1), language="en")
+    assert order.log_entries.get(action="placed").message == "Commande passée"
