@@ -434,7 +434,10 @@ class RegistrationForm(forms.Form):
             if quantity:
                 amount = data.get(f"amount_{ticket.pk}")
                 self.selections.append((ticket, quantity, Decimal(amount) if amount else None))
-        if not self.selections and not self.errors:
+        # Said with the other mistakes of the same sending (an empty form learns at once that
+        # it needs a ticket too), unless a quantity or an amount is itself wrong.
+        tickets_wrong = any(name.startswith(("quantity_", "amount_")) for name in self.errors)
+        if not self.selections and not tickets_wrong:
             raise self.tickets_error(NO_TICKET, "no_ticket")
         wanted = sum(q for _t, q, _a in self.selections)
         self.wanted = wanted

@@ -36,7 +36,7 @@ PRODUCERS = [
         "slug": "jardins-de-the-darjeeling",
         "name": ("Jardins de thé de Darjeeling", "Darjeeling Tea Gardens"),
         "country": "IN",
-        "region": "Bengale-Occidental",
+        "region": ("Bengale-Occidental", "West Bengal"),
         "certifications": ["fair-for-life", "bio"],
         "story": (
             "Des petits producteurs regroupés autour d'un jardin de thé repris en main par ses "
@@ -83,7 +83,7 @@ PRODUCERS = [
         "slug": "artisanes-katmandou",
         "name": ("Artisanes de Katmandou", "Kathmandu Women Artisans"),
         "country": "NP",
-        "region": "Vallée de Katmandou",
+        "region": ("Vallée de Katmandou", "Kathmandu Valley"),
         "certifications": ["wfto"],
         "story": (
             "Un atelier de femmes qui feutrent la laine et se partagent les bénéfices.",
@@ -302,21 +302,25 @@ def seed_producers(locales):
 
     producers = {}
     for spec in PRODUCERS:
-        fields = {
-            "country": spec["country"],
-            "region": spec["region"],
-            "certifications": spec["certifications"],
-        }
+        fields = {"country": spec["country"], "certifications": spec["certifications"]}
+        # A region's name in each language where they differ (« Vallée de Katmandou »).
+        region = spec["region"] if isinstance(spec["region"], tuple) else (spec["region"],) * 2
         fr, _ = Producer.objects.update_or_create(
             slug=spec["slug"],
             locale=locales["fr"],
-            defaults={**fields, "name": spec["name"][0], "story": spec["story"][0]},
+            defaults={
+                **fields,
+                "region": region[0],
+                "name": spec["name"][0],
+                "story": spec["story"][0],
+            },
         )
         en, _ = Producer.objects.update_or_create(
             translation_key=fr.translation_key,
             locale=locales["en"],
             defaults={
                 **fields,
+                "region": region[1],
                 "slug": spec["slug"],
                 "name": spec["name"][1],
                 "story": spec["story"][1],

@@ -133,6 +133,22 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(client, activity, ov
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 
+def test_an_empty_form_says_every_mistake_at_once_tickets_included(client, activity):
+    """Sent empty, the form named the missing name and email, then only on the next sending
+    that a ticket was needed: each fix showed a new error."""
+    data = registration_data(activity, buyer_name="", buyer_email="")
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 400
+    found = [plain(e) for e in errors(response)]
+    assert "Choisissez au moins un billet." in found
+    assert any("courriel" in e for e in found) and any("nom" in e for e in found), found
+    # A wrong quantity is said as such, not as « no ticket » too.
+    regular = ticket(activity, "Régulier")
+    data[f"quantity_{regular.pk}"] = "beaucoup"
+    found = [plain(e) for e in errors(client.post(register_url(activity), data))]
+    assert "Choisissez au moins un billet." not in found
+
+
 def test_paid_registration_reads_nothing_back_before_the_checkout_page(
     client, activity, fake_stripe
 ):
