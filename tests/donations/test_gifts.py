@@ -15,6 +15,7 @@ from donations.models import Donation, Receipt
 from orders.models import Order, OrderState
 from tests.conftest import plain
 from tests.donations.conftest import PAGE, gift_data
+from tests.shop.test_checkout import taxes_on  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -124,6 +125,24 @@ def test_the_gifts_receipt_page_names_its_dedication_and_its_tax_receipt(client,
     ]
     [email] = gift_emails()
     assert plain(email.body).count(receipt.number) == 1
+
+
+def test_a_gift_is_thanked_as_a_gift_not_as_an_order(
+    client,
+    give,
+    taxes_on,  # noqa: F811 — the taxes turned on, with their numbers
+):
+    """The gift's email said « Votre commande … est confirmée », its page « Facturé à » and
+    the GST and QST numbers, for a gift that bears no tax."""
+    order = give(amount="50.00")
+    assert order.gst == order.qst == order.hst == 0
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    parties = plain(html.select_one(".receipt__parties").get_text(" ", strip=True))
+    assert parties.startswith("Donateur ou donatrice Awa Diallo")
+    assert "TPS" not in parties and "TVQ" not in parties
+    [email] = gift_emails()
+    assert f"Votre don est bien reçu (commande {order.code}). Merci !" in plain(email.body)
+    assert "est confirmée" not in plain(email.body)
 
 
 def test_the_english_receipt_page_writes_the_eligible_amount_in_english(client, give):
