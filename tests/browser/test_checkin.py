@@ -20,23 +20,29 @@ from tests.events.conftest import registration_data
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def door(site_url, django_user_model):
+def register_at_the_talk(email, names):
+    """Register `names` for the demo's free talk, first date, as its form does: their
+    tickets (Attendee rows), in order."""
     page = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
     date = page.source.upcoming_dates[0]
     ticket = page.source.ticket_types.get(name="Entrée libre")
     data = registration_data(
         page,
-        buyer_email="door@example.org",
+        buyer_email=email,
         date=date.pk,
-        attendee_names="Fatou Diallo\nLéa Tremblay",
-        **{f"quantity_{ticket.pk}": 2},
+        attendee_names="\n".join(names),
+        **{f"quantity_{ticket.pk}": len(names)},
     )
     assert Client().post(page.url + "inscription/", data).status_code == 302
-    order = Order.objects.get(buyer_email="door@example.org")
+    order = Order.objects.get(buyer_email=email)
+    return list(Attendee.objects.filter(order_line__order=order).order_by("pk"))
+
+
+@pytest.fixture
+def door(site_url, django_user_model):
+    fatou, lea = register_at_the_talk("door@example.org", ["Fatou Diallo", "Léa Tremblay"])
     django_user_model.objects.create_superuser("accueil-mobile", "accueil@example.org", "pw")
-    fatou, lea = Attendee.objects.filter(order_line__order=order).order_by("pk")
-    return date, fatou, lea
+    return fatou.date, fatou, lea
 
 
 def log_in(page, site_url):
@@ -166,20 +172,8 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
 ):
     date, fatou, lea = door
     # A cancelled ticket: kept on the phones (a scan refuses it), not counted as one.
-    talk = EventPage.objects.get(slug="conference-justice-climatique", locale__language_code="fr")
-    ticket = talk.source.ticket_types.get(name="Entrée libre")
-    data = registration_data(
-        talk,
-        buyer_email="annule@example.org",
-        date=date.pk,
-        attendee_names="Awa Annulée",
-        **{f"quantity_{ticket.pk}": 1},
-    )
-    assert Client().post(talk.url + "inscription/", data).status_code == 302
-    Attendee.objects.filter(date=date).exclude(pk__in=[fatou.pk, lea.pk]).update(
-        cancelled_at=timezone.now()
-    )
-    assert Attendee.objects.filter(date=date, cancelled_at__isnull=False).exists()
+    [cancelled] = register_at_the_talk("annule@example.org", ["Awa Annulée"])
+    Attendee.objects.filter(pk=cancelled.pk).update(cancelled_at=timezone.now())
     url = site_url + reverse("events_staff:checkin", args=[date.pk])
     (context_a, a), (context_b, b) = phone(chromium, site_url), phone(chromium, site_url)
     for page in (a, b):
