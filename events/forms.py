@@ -146,6 +146,11 @@ class RegistrationForm(forms.Form):
                     required=False,
                     error_messages={"min_value": minimum},
                 )
+        # In the order the page shows them (the error summary lists their errors so): the
+        # date, the tickets, the questions and the people, then the rest as declared.
+        tickets = [name for name in self.fields if name.startswith(("quantity_", "amount_"))]
+        people = [name for name in self.fields if name.startswith(("question_", "attendee_"))]
+        self.order_fields(["date", *tickets, *people])
         guard_text_fields(self)
 
     def add_group_and_question_fields(self, page):
@@ -509,7 +514,9 @@ class RegistrationForm(forms.Form):
     @property
     def error_summary_targets(self):
         first = f"quantity_{self.ticket_types[0].pk}" if self.ticket_types else None
-        return dict.fromkeys(("no_ticket", "too_many_places", "offer_places"), first)
+        return dict.fromkeys(
+            ("no_ticket", "too_many_places", "offer_places", "not_enough_places"), first
+        )
 
     def tickets_error(self, message, code):
         """An error about the tickets as a whole: shown on their fieldset, and every

@@ -505,7 +505,7 @@ def place_order(
         if any(s.item.confirm_by_email(s.option) for s in selections):
             request_email_confirmation(order)
         else:
-            confirm(order, message=_("Commande gratuite confirmée sans paiement"))
+            confirm(order, message=gettext_lazy("Commande gratuite confirmée sans paiement"))
     else:
         # What `start_checkout` needs of an order this very call placed, as written: nobody
         # else knows its code yet, so it has no payment attempt to read nor lock to take.
@@ -540,7 +540,7 @@ def awaiting_email_confirmation(order):
 def request_email_confirmation(order, *, again=False):
     """Send the link that confirms a free order (once more when `again`, at most once)."""
     if not again:
-        log(order, "awaiting_email", _("En attente de la confirmation par courriel"))
+        log(order, "awaiting_email", gettext_lazy("En attente de la confirmation par courriel"))
     with translation.override(order.language):
         url = email_confirmation_url(order)
     return email_buyer(
@@ -569,7 +569,10 @@ def confirm_by_email_link(order, key, now=None):
                     "libérées. Inscrivez-vous de nouveau s'il en reste."
                 )
             )
-        confirm(order, message=_("Inscription gratuite confirmée par le lien envoyé par courriel"))
+        confirm(
+            order,
+            message=gettext_lazy("Inscription gratuite confirmée par le lien envoyé par courriel"),
+        )
     return order
 
 
@@ -801,7 +804,7 @@ def expire_order(order, now=None):
         if order.payments.filter(state=PaymentState.PENDING).exists():
             # The money is on its way (a payment still clearing): the order waits for it.
             return False
-        change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
+        change_state(order, OrderState.EXPIRED, message=gettext_lazy("Délai de paiement écoulé"))
         open_sessions = close_open_checkouts(order)
         email_buyer(order, "order_expired", gettext_lazy("Votre commande %(code)s a expiré"))
     expire_sessions(open_sessions)
@@ -852,7 +855,7 @@ def cancel_by_buyer(order, now=None):
     """The buyer cancels from their order page: places given back, payment refunded."""
     if not buyer_can_cancel(order, now):
         raise OrderError(_("Cette commande ne peut plus être annulée en ligne."))
-    return cancel_order(order, reason=_("Annulée par l'acheteur ou l'acheteuse"))
+    return cancel_order(order, reason=gettext_lazy("Annulée par l'acheteur ou l'acheteuse"))
 
 
 def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
@@ -1042,7 +1045,7 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
             return True
 
     if order.state == OrderState.PENDING and order.expires_at > now:
-        confirm(order, message=_("Paiement reçu"))
+        confirm(order, message=gettext_lazy("Paiement reçu"))
     elif order.state in (OrderState.PENDING, OrderState.EXPIRED):
         fulfil_late_payment(order, payment, now)
     else:
@@ -1090,7 +1093,7 @@ def fulfil_late_payment(order, payment, now):
         refuse_late_payment(order, payment, str(exc))
         return
     flag(order, _("Paiement reçu après l'expiration, places encore libres : confirmée."))
-    confirm(order, message=_("Paiement reçu après l'expiration de la réservation"))
+    confirm(order, message=gettext_lazy("Paiement reçu après l'expiration de la réservation"))
 
 
 def discount_used_up_since(order):
@@ -1106,7 +1109,7 @@ def discount_used_up_since(order):
 
 def refuse_late_payment(order, payment, reason):
     if order.state == OrderState.PENDING:
-        change_state(order, OrderState.EXPIRED, message=_("Délai de paiement écoulé"))
+        change_state(order, OrderState.EXPIRED, message=gettext_lazy("Délai de paiement écoulé"))
     change_state(order, OrderState.CANCELLED, message=reason)
     flag(order, _("Paiement reçu après l'expiration, plus disponible : remboursé."))
     request_refund(
@@ -1531,7 +1534,7 @@ def refund_settled(refund):
         refund=refund,
     )
     if order.state == OrderState.PAID and order.balance <= 0:
-        change_state(order, OrderState.REFUNDED, message=_("Entièrement remboursée"))
+        change_state(order, OrderState.REFUNDED, message=gettext_lazy("Entièrement remboursée"))
 
 
 def _as_dict(obj):

@@ -27,17 +27,22 @@ def field_anchor(bound_field):
 
 
 def error_items(form):
-    """(message, anchor or None) for every error of `form`, non-field errors first, then the
-    fields in the order the page shows them."""
+    """(message, anchor or None) for every error of `form`: the non-field errors that belong to
+    no field first, then the fields in the order the page shows them, a group's error (the
+    tickets') at the place of the field it names."""
     items = []
     targets = getattr(form, "error_summary_targets", {})
     data = form.errors.as_data()
+    at_field = {}
     for error in data.get(forms.forms.NON_FIELD_ERRORS, []):
         target = targets.get(error.code)
-        anchor = field_anchor(form[target]) if target and target in form.fields else None
-        for message in error.messages:
-            items.append((message, anchor))
+        if target and target in form.fields:
+            anchor = field_anchor(form[target])
+            at_field.setdefault(target, []).extend((m, anchor) for m in error.messages)
+        else:
+            items.extend((message, None) for message in error.messages)
     for name in form.fields:
+        items.extend(at_field.get(name, ()))
         if name not in data:
             continue
         bound_field = form[name]

@@ -142,6 +142,13 @@ def test_an_empty_form_says_every_mistake_at_once_tickets_included(client, activ
     found = [plain(e) for e in errors(response)]
     assert "Choisissez au moins un billet." in found
     assert any("courriel" in e for e in found) and any("nom" in e for e in found), found
+    # The summary lists them in the page's order: the tickets come before the buyer.
+    summary = BeautifulSoup(response.content, "html.parser").select(".error-summary a")
+    assert [plain(a.get_text(strip=True)) for a in summary] == [
+        "Choisissez au moins un billet.",
+        "Indiquez votre nom.",
+        "Indiquez votre courriel.",
+    ]
     # A wrong quantity is said as such, not as « no ticket » too.
     regular = ticket(activity, "Régulier")
     data[f"quantity_{regular.pk}"] = "beaucoup"

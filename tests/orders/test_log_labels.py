@@ -129,6 +129,11 @@ def test_an_english_buyers_order_writes_its_history_in_french(place, item):
     « Order placed » in it."""
     from django.utils import translation
 
-    with translation.override("en"):  # the English site's request
+    with translation.override("en"):  # the English site's requests
         order = place((item, 1), language="en")
+        services.cancel_by_buyer(order)
     assert order.log_entries.get(action="placed").message == "Commande passée"
+    assert (
+        order.log_entries.get(action="state:cancelled").message
+        == "Annulée par l'acheteur ou l'acheteuse"
+    )
