@@ -478,27 +478,15 @@ class RegistrationForm(forms.Form):
         return data
 
     def check_places_left(self, date_id, wanted):
-        from django.utils.translation import ngettext
-
-        from orders.availability import usage
+        from orders.availability import too_few_left, usage
 
         date = self.dates.get(date_id) if self.offer is None else None
         if date is None:
             return
         found = usage([date.quota_id]).get(date.quota_id)
         left = max(found.left, 0) if found else 0
-        if wanted <= left:
-            return
-        item = self.page.title
-        if left == 0:
-            message = gettext("« %(item)s » est complet.") % {"item": item}
-        else:
-            message = ngettext(
-                "Il ne reste qu'une place pour « %(item)s ».",
-                "Il ne reste que %(left)s places pour « %(item)s ».",
-                left,
-            ) % {"left": left, "item": item}
-        raise self.tickets_error(message, "not_enough_places")
+        if wanted > left:
+            raise self.tickets_error(too_few_left(self.page.title, left), "not_enough_places")
 
     def blocks_seen(self):
         """How many people's blocks the page that sent the form showed (its hidden field

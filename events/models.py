@@ -1138,7 +1138,7 @@ class TicketType(Purchasable, Orderable):
         from django.conf import settings
         from django.template.loader import render_to_string
 
-        from .tickets import calendar, qr_png, vevent
+        from .tickets import attachment_name, calendar, qr_png, vevent
 
         date = EventDate.of_line(line, with_page=True)  # the page of this ticket type too
         page = date.page
@@ -1165,19 +1165,17 @@ class TicketType(Purchasable, Orderable):
                 [vevent(shown, date, url=site_url + shown.url, online_link=page.online_link)],
                 name=shown.title,
             )
-        # The files' names in the buyer's language too (as `render_to_string` above).
-        french = (language or "fr").startswith("fr")
-        ticket, activity = ("billet", "activite") if french else ("ticket", "activity")
         attachments = [
             (
-                f"{ticket}-{a.ticket_code}.png",
+                attachment_name("ticket", a.ticket_code, language),
                 qr_png(a.ticket_code),
                 "image/png",
                 f"ticket-{a.ticket_code}",
             )
             for a in attendees
         ]
-        attachments.append((f"{activity}-{date.pk}.ics", ics, "text/calendar", None))
+        ics_name = attachment_name("calendar", date.pk, language)
+        attachments.append((ics_name, ics, "text/calendar", None))
         return {"html": html, "text": text, "attachments": attachments}
 
 

@@ -22,7 +22,7 @@ from orders.outbox import queue_email
 
 from .checkin import VALID
 from .models import Attendee, EventStatus
-from .tickets import calendar, vevent
+from .tickets import attachment_name, calendar, vevent
 
 REMINDER_LEAD = timedelta(hours=48)
 
@@ -95,8 +95,6 @@ def _queue_reminder(order, date, attendees, page, venue, online_link):
             name=page.title,
         )
 
-    ics_name = "activite" if (order.language or "fr").startswith("fr") else "activity"
-
     def subject():  # run by queue_email in the buyer's language
         return _("Rappel : %(title)s, %(date)s") % {
             "title": page.title,
@@ -119,5 +117,7 @@ def _queue_reminder(order, date, attendees, page, venue, online_link):
         },
         subject=subject,
         order=order,
-        attachments=[(f"{ics_name}-{date.pk}.ics", ics, "text/calendar", None)],
+        attachments=[
+            (attachment_name("calendar", date.pk, order.language), ics, "text/calendar", None)
+        ],
     )

@@ -44,6 +44,15 @@ def qr_png(code, box_size=6, border=2):
     return buffer.getvalue()
 
 
+def attachment_name(kind, key, language):
+    """A confirmation's file name in the buyer's language: ("ticket", code) → billet-… or
+    ticket-…, ("calendar", date id) → activite-….ics or activity-….ics."""
+    french = (language or "fr").startswith("fr")
+    if kind == "ticket":
+        return f"{'billet' if french else 'ticket'}-{key}.png"
+    return f"{'activite' if french else 'activity'}-{key}.ics"
+
+
 def _escape(text):
     return (
         str(text)

@@ -163,6 +163,17 @@ def lock(quota_ids):
         raise
 
 
+def too_few_left(item, left):
+    """What a buyer asking for more than `left` places of `item` is told."""
+    if left <= 0:
+        return _("« %(item)s » est complet.") % {"item": item}
+    return ngettext(
+        "Il ne reste qu'une place pour « %(item)s ».",
+        "Il ne reste que %(left)s places pour « %(item)s ».",
+        left,
+    ) % {"left": left, "item": item}
+
+
 def reserve(demands, now=None, *, locked=False):
     """Check that every demand fits, under the quotas' locks.
 
@@ -193,16 +204,7 @@ def reserve(demands, now=None, *, locked=False):
         if quantity <= remaining:
             continue
         item = _(" et ").join(dict.fromkeys(names[quota_id]))
-        if remaining <= 0:
-            raise NotAvailable(_("« %(item)s » est complet.") % {"item": item})
-        raise NotAvailable(
-            ngettext(
-                "Il ne reste qu'une place pour « %(item)s ».",
-                "Il ne reste que %(left)s places pour « %(item)s ».",
-                remaining,
-            )
-            % {"left": remaining, "item": item}
-        )
+        raise NotAvailable(too_few_left(item, remaining))
     counted = {quota_id: current[quota_id] for quota_id in needed}
     return {
         quota_id: (found.size, found.left, found.left - needed[quota_id])
