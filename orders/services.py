@@ -277,12 +277,11 @@ def order_totals(
     shipping=Decimal("0.00"),
     tax_province=QUEBEC,
     discountable=None,
-    goods=None,
+    goods,
 ):
     """Totals of `lines` [(tax_category, unit_price, quantity, place_of_supply)] with
     `discount` (a DiscountCode or None), a delivery charge and the province the delivered
-    goods are supplied in; `goods` says which lines travel in the parcel (`is_goods`; if
-    None, those without a place of supply of their own).
+    goods are supplied in; `goods` says which lines travel in the parcel (`is_goods`).
 
     A line whose place of supply is given (a ticket: the province of the event) is taxed
     there, the others and the delivery charge in `tax_province`; each province's taxes are
@@ -296,8 +295,6 @@ def order_totals(
     discounts = allocate_discount(discount, gross, discountable)
     order_settings = current_settings()
     nets = [amount - share for amount, share in zip(gross, discounts, strict=True)]
-    if goods is None:
-        goods = [where is None for _category, _p, _q, where in lines]
     groups = {tax_province: []}
     for (category, _p, _q, where), net in zip(lines, nets, strict=True):
         groups.setdefault(where or tax_province, []).append((category, net))
