@@ -106,9 +106,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, d
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo content once per test database. Tests in a transaction roll back to it;
-    tests that commit start from it too (`committed_demo_site`): on PostgreSQL it is copied
-    once into a snapshot that is put back after each of them (tests/seeded_db.py), elsewhere
-    they seed again."""
+    tests that commit start from it too: on PostgreSQL it is copied once into a snapshot that
+    is put back after each of them (tests/seeded_db.py); elsewhere they are flushed as Django
+    does and `committed_demo_site` seeds again."""
     from django.db import connection
 
     from tests import seeded_template
@@ -126,25 +126,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
             return
         seeded_db.take_snapshot()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TransactionTestCase, "_fixture_teardown", _restore_or_flush)
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _restore)
         yield
 
 
-_flush = TransactionTestCase._fixture_teardown
-
-
-def _restore_or_flush(test_case):
-    """After a test that committed from the snapshot, put the snapshot back (a fraction of a
-    second) instead of Django's flush (seconds, and the next test would have to seed again).
-    Other tests that commit are flushed as Django does."""
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
-    if seeded_db.restore_after_test:
-        seeded_db.restore_after_test = False
-        seeded_db.restore_snapshot()
-        seeded_db.last_teardown = (test, "restore")
-    else:
-        _flush(test_case)
-        seeded_db.last_teardown = (test, "flush")
+def _restore(test_case):
+    """What follows every test that commits, instead of Django's flush: the seeded snapshot put
+    back (tests/seeded_db.py, 30 ms), so every test starts from the demo exactly as seeded.
+    Django's flush empties every table and makes the content types and permissions again (half
+    a second), and left the next test an empty database or a seeded one depending on what ran
+    before it."""
+    seeded_db.restore_snapshot()
 
 
 @pytest.fixture
@@ -153,12 +145,8 @@ def committed_demo_site(transactional_db):
     worker sees it; what the test commits is undone after it."""
     from wagtail.models import Site
 
-    if seeded_db.has_snapshot():
-        # An earlier test that committed without this fixture was flushed: put it back.
-        seeded_db.restore_snapshot()
-        seeded_db.restore_after_test = True
-    else:
-        seeded_db.seed()
+    if not seeded_db.has_snapshot():
+        seeded_db.seed()  # SQLite: Django's flush follows the test, each one seeds again
     return Site.objects.get(is_default_site=True)
 
 

@@ -3,10 +3,10 @@
 `seed_demo` takes 20–50 s on a loaded machine. Tests in a transaction roll back to the seeded
 database; tests that commit (browser journeys against the live server, worker tests) used to see
 it flushed and seed it again, each. On PostgreSQL (the CI database) the seeded rows are copied
-once into a snapshot schema, and a test that commits starts from them instead: every table
-truncated and copied back, sequences set back to where the seed left them, the caches emptied
-and the media files the test wrote forgotten. The database is then exactly as seeded, ids
-included, whatever the test before it did.
+once into a snapshot schema and put back after every test that commits: every table emptied
+and copied back, sequences set back to where the seed left them, the caches emptied and the
+media files the test wrote forgotten. Every test then starts from the database exactly as
+seeded, ids included, whatever the test before it did.
 
 On SQLite (no DATABASE_URL) those tests seed again, as before.
 """
@@ -34,12 +34,6 @@ class _Snapshot:
 
 
 _snapshot = None
-# Set by the `committed_demo_site` fixture: the test that just ran is undone by a restore
-# rather than flushed (tests/conftest.py).
-restore_after_test = False
-# What the last test that committed was followed by in this process: (its test id, "restore"
-# or "flush"); the test of the restore reads it (tests/test_seeded_db.py).
-last_teardown = None
 
 
 def can_snapshot():

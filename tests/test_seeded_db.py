@@ -64,12 +64,28 @@ def test_a_test_that_commits_changes(snapshot):
     change_everything(snapshot)
 
 
+def test_a_test_that_commits_without_asking_for_the_demo_changes_it_too():
+    """A test that commits without `committed_demo_site` (a worker's test, a concurrency
+    test) is put back the same way: Django's flush would leave the next test empty tables."""
+    from wagtail.models import Site
+
+    if not seeded_db.has_snapshot():
+        service_missing("needs PostgreSQL (DATABASE_URL): the seeded snapshot is PostgreSQL's")
+    change_everything(Site.objects.get(is_default_site=True))
+
+
 def test_the_next_test_that_commits_starts_from_the_seed(snapshot):
-    """Whatever ran before (the test above, a browser journey, a test that was flushed), this
-    one sees the database exactly as seeded, sequences included."""
+    """Whatever ran before (the tests above, a browser journey, a worker's test), this one sees
+    the database exactly as seeded, sequences included."""
     assert seeded_db.differences() == []
     assert cache.get("seeded-db-test") is None
     assert not default_storage.exists("tests/leaky.txt")
+
+
+def test_a_test_that_commits_without_asking_for_the_demo_starts_from_the_seed_too():
+    if not seeded_db.has_snapshot():
+        service_missing("needs PostgreSQL (DATABASE_URL): the seeded snapshot is PostgreSQL's")
+    assert seeded_db.differences() == []
 
 
 def test_a_test_that_commits_changes_again(snapshot):
@@ -77,25 +93,18 @@ def test_a_test_that_commits_changes_again(snapshot):
 
 
 def test_what_a_test_changed_is_undone_after_it(snapshot):
-    """The teardown of a test that committed from the snapshot (the one Django runs after
-    every test that commits, replaced in tests/conftest.py) puts the seed back: not Django's
-    flush, which would leave every table empty."""
+    """The teardown Django runs after every test that commits (replaced in tests/conftest.py)
+    puts the seed back: not Django's flush, which would leave every table empty."""
     from django.test import TransactionTestCase
 
-    from tests.conftest import _restore_or_flush
+    from tests.conftest import _restore
 
-    assert TransactionTestCase._fixture_teardown is _restore_or_flush
-    assert seeded_db.restore_after_test  # the fixture asked for it
+    assert TransactionTestCase._fixture_teardown is _restore
     change_everything(snapshot)
     assert seeded_db.differences() != []
 
     TransactionTestCase._fixture_teardown(None)  # what follows this test, run now
 
-    assert seeded_db.last_teardown[1] == "restore"
-    assert not seeded_db.restore_after_test
     assert seeded_db.differences() == []
     assert cache.get("seeded-db-test") is None
     assert not default_storage.exists("tests/leaky.txt")
-    # The real teardown still comes: a test that committed nothing more is flushed as Django
-    # does, unless it asks for the restore again (as here: the seed stays for the next test).
-    seeded_db.restore_after_test = True
