@@ -13,8 +13,8 @@ Unlike the page cache, it also serves the pages that can never be stored (a regi
 form with its CSRF token, a visitor with a cart).
 
 When the answer is computed afresh:
-- outside a request (a Celery task, a command) and when RENDER_CACHE is off (tests, except
-  those that turn it on);
+- outside a request (a Celery task, a command) and when RENDER_CACHE is off (the tests that
+  count an uncached page's queries);
 - when the cache is down (no generation): pages then render as if there were no cache;
 - when this request's transaction has changed something a public page shows and not yet
   committed (a bump is pending): the kept answers would be older than what it wrote (the

@@ -172,6 +172,15 @@ def fresh_rate_limits(monkeypatch):
     monkeypatch.setattr(ratelimit, "time", _StillClock)
 
 
+@pytest.fixture(autouse=True)
+def fresh_render_cache():
+    """Each test starts with nothing kept by the render cache (cesiq_site/render_cache.py), on
+    as in production: what an earlier test's requests kept came from rows it rolled back."""
+    from cesiq_site import render_cache
+
+    render_cache.clear()
+
+
 @pytest.fixture
 def demo_site(db):
     """The demo content exactly as `make run` shows it (French and English pages)."""

@@ -64,9 +64,10 @@ DEMO_PAYMENTS = True
 # Off in tests (the database rolls back between tests, a stored page would not); the page
 # cache's own tests turn it on (tests/cesiq_site/test_page_cache.py).
 PAGE_CACHE_SECONDS = 0
-# Likewise (a write rolled back leaves the generation as it was); its tests and the query
-# budget's turn it on (tests/cesiq_site/test_render_cache.py).
-RENDER_CACHE = False
+# On, as in production: a test's own writes are pending bumps, so nothing is kept while they
+# are (cesiq_site/render_cache.py), and each test starts with nothing kept (tests/conftest.py).
+# The tests that count an uncached page's queries turn it off.
+RENDER_CACHE = True
 if USING_POSTGRES:  # noqa: F405
     # A test database is thrown away: a commit need not wait for the disk. The seed, the
     # migrations, the snapshot restores and every live-server request commit, thousands of
