@@ -103,6 +103,14 @@ AXE_SOURCE = None
 # resultTypes it keeps one of each (the violations in full), and it does not compute the
 # selectors, ancestry and XPath of the nodes it drops. The checks run are the same.
 AXE_OPTIONS = {"resultTypes": ["violations"]}
+# What comes back from the page: each violation's rule, impact, help and first five targets
+# (what the helpers below print), not axe's whole report with its passes and inapplicable
+# rules, which Playwright would send over and check field by field for nothing.
+AXE_RUN = """([rules, options]) => axe.run(document, {runOnly: rules, ...options}).then(
+    (result) => result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        targets: v.nodes.slice(0, 5).map((node) => (node.target.length ? node.target[0] : "?")),
+    })))"""
 
 
 def at_each_width(page, url, widths=(1280, 320)):
@@ -118,8 +126,9 @@ def at_each_width(page, url, widths=(1280, 320)):
 
 def load_axe(page):
     """Put axe-core in the page, unless it is there already (the same page checked at
-    another width). A click that submits a form or follows a link returns once the next page
-    has started to arrive: wait for all of it, or axe checks half a page (or the old one)."""
+    another width, or a page of a tab that had it: see below). A click that submits a form or
+    follows a link returns once the next page has started to arrive: wait for all of it, or
+    axe checks half a page (or the old one)."""
     global AXE_SOURCE
     page.wait_for_load_state()
     if page.evaluate("typeof axe !== 'undefined'"):
@@ -129,6 +138,18 @@ def load_axe(page):
 
         AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
     page.evaluate(AXE_SOURCE)
+    # The next pages of this tab's browser context get it as they load: its 550 kB are sent
+    # to the browser once, not once for each page checked.
+    if not getattr(page.context, "_cesiq_axe", False):
+        page.context.add_init_script(AXE_SOURCE)
+        page.context._cesiq_axe = True
+
+
+def _readable(violations):
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(map(str, v["targets"]))
+        for v in violations
+    ]
 
 
 def axe_violations(page, tags=WCAG_21_AA):
@@ -138,16 +159,7 @@ def axe_violations(page, tags=WCAG_21_AA):
     registry serves), so the lock file pins it and no npm install is needed.
     """
     load_axe(page)
-    result = page.evaluate(
-        """([tags, options]) => axe.run(document, {
-             runOnly: {type: "tag", values: tags}, ...options})""",
-        [list(tags), AXE_OPTIONS],
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
-        for v in result["violations"]
-    ]
+    return _readable(page.evaluate(AXE_RUN, [{"type": "tag", "values": list(tags)}, AXE_OPTIONS]))
 
 
 def axe_wcag22_violations(page):
@@ -155,13 +167,5 @@ def axe_wcag22_violations(page):
     for 2.5.3, for one) run only when named, so every rule tagged with a WCAG 2.2 A/AA
     criterion is named."""
     load_axe(page)
-    result = page.evaluate(
-        """([tags, options]) => axe.run(document, {runOnly: {
-             type: "rule", values: axe.getRules(tags).map(rule => rule.ruleId)}, ...options})""",
-        [WCAG_22_AA, AXE_OPTIONS],
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
-        for v in result["violations"]
-    ]
+    rules = page.evaluate("(tags) => axe.getRules(tags).map((rule) => rule.ruleId)", WCAG_22_AA)
+    return _readable(page.evaluate(AXE_RUN, [{"type": "rule", "values": rules}, AXE_OPTIONS]))
