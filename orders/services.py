@@ -93,6 +93,12 @@ def log(order, action, message="", user=None, **data):
     )
 
 
+def staff_cad(amount):
+    """An amount as the order's history shows it to staff (« 11,39 $ »): in the site's
+    language, as `log` writes its messages."""
+    return format_cad(amount, settings.LANGUAGE_CODE)
+
+
 def change_state(order, state, *, user=None, message=""):
     """Move the order forward; refuse to move it back."""
     if not order.can_become(state):
@@ -1022,7 +1028,8 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
     payment.save(
         update_fields=["state", "amount", "currency", "paid_at", "stripe_payment_intent_id"]
     )
-    log(order, "payment_received", f"{amount} {currency.upper()}", payment=payment.pk)
+    received = staff_cad(amount) if payment.currency == "CAD" else f"{amount} {payment.currency}"
+    log(order, "payment_received", received, payment=payment.pk)
 
     if payment.currency != order.currency or amount != order.total:
         flag(
@@ -1193,7 +1200,7 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
         created_by=user,
         idempotency_key=f"refund:{order.code}:{count}",
     )
-    log(order, "refund_requested", f"{amount} — {reason}", user=user, refund=refund.pk)
+    log(order, "refund_requested", f"{staff_cad(amount)} — {reason}", user=user, refund=refund.pk)
     from .tasks import execute_refund
 
     transaction.on_commit(lambda: execute_refund.delay(refund.pk), robust=True)
@@ -1495,7 +1502,7 @@ def apply_refund_status(refund, stripe_refund):
     elif status in ("pending", "requires_action") and refund.state == RefundState.PENDING:
         order = lock(refund.order)
         if not order.log_entries.filter(action="refund_pending", data__refund=refund.pk).exists():
-            log(order, "refund_pending", f"{refund.amount} ({status})", refund=refund.pk)
+            log(order, "refund_pending", f"{staff_cad(refund.amount)} ({status})", refund=refund.pk)
 
 
 def refund_failed(refund, *, reason):
@@ -1506,7 +1513,7 @@ def refund_failed(refund, *, reason):
     refund.failure_reason = str(reason)[:100]
     refund.settled_at = timezone.now()
     refund.save(update_fields=["state", "failure_reason", "settled_at"])
-    log(order, "refund_failed", f"{refund.amount} — {reason}", refund=refund.pk)
+    log(order, "refund_failed", f"{staff_cad(refund.amount)} — {reason}", refund=refund.pk)
     flag(
         order,
         (
@@ -1522,7 +1529,7 @@ def refund_settled(refund):
     """The refund reached the buyer: tell them, and mark the order refunded when nothing is
     left of what it received."""
     order = lock(refund.order)
-    log(order, "refund_succeeded", f"{refund.amount}", refund=refund.pk)
+    log(order, "refund_succeeded", staff_cad(refund.amount), refund=refund.pk)
     email_buyer(
         order,
         "refund_issued",

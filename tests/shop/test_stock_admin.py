@@ -297,7 +297,12 @@ def test_staff_take_back_units_of_a_line_refunded_and_restocked(
     page = text_of(boutique.get(reverse("shop_staff:order", args=[order.pk])))
     assert "Articles retournés" in page and "11,39 $" in page
     inspect = text_of(boutique.get(reverse("order:inspect", args=[order.pk])))
-    assert "2 retournée(s)" in inspect
+    # The quantity bought, then what came back (not « 3 2 RETOURNÉE(S) » in one cell).
+    assert "3 dont 2 annulés ou retournés" in inspect
+    # The history says the amounts as staff write them, not « 31.57 CAD » or « 11.39 ».
+    assert "Paiement reçu 31,57 $" in inspect
+    assert "Remboursement demandé 11,39 $ — 2 × Tablette" in inspect
+    assert "Remboursement effectué 11,39 $" in inspect
     # The pick list now asks for the one bar left.
     pick = text_of(boutique.get(reverse("shop_staff:pick_list"), {"commande": order.pk}))
     assert "CHO-NOI-100 Tablette de chocolat noir 70 % — Tablette de 100 g 1" in pick
