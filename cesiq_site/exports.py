@@ -78,10 +78,26 @@ class EscapedCSVExportMixin:
     def write_csv_row(self, writer, row_dict):
         return writer.writerow(
             {
-                field: csv_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                field: csv_cell(
+                    local_minute(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                )
                 for field, value in row_dict.items()
             }
         )
+
+
+def local_minute(value):
+    """A moment as the office reads it, « 2026-12-05 02:37 » in the site's time zone, not
+    « 2026-12-05 07:37:33.060506+00:00 »; any other value as it is."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
 
 
 def amount(value):

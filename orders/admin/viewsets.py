@@ -94,9 +94,12 @@ class OrderViewSet(ModelViewSet):
         "subtotal",
         "discount_amount",
         "discount_code",
+        "shipping",
+        "hst",
         "gst",
         "qst",
         "total",
+        "refunded_amount",
         "paid_at",
         "cancelled_at",
         "attention",
@@ -104,6 +107,7 @@ class OrderViewSet(ModelViewSet):
     export_headings = {
         "get_kind_display": capfirst(Order._meta.get_field("kind").verbose_name),
         "get_state_display": capfirst(Order._meta.get_field("state").verbose_name),
+        "refunded_amount": _("Remboursé"),
     }
     export_filename = "commandes"
 

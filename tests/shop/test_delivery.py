@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.utils import timezone
 
 from orders.models import DiscountCode, Order
 from shop.delivery import Destination, postal_code_matches, shipping_charge
@@ -319,6 +320,26 @@ def test_shipped_order_receipt_and_emails_show_shipping_hst_and_address(
     )
     shown = admin.get_text(" ", strip=True).replace("\xa0", " ")
     assert "Livraison par la poste" in shown and "Ottawa (ON) K1P 1J9" in shown
+    # Its totals add up, delivery and HST included: 24,40 + 16,00 + 2,13 = 42,53.
+    totals = [
+        " ".join(cell.get_text(" ", strip=True).replace("\xa0", " ").split())
+        for cell in admin.select(".order-totals dt, .order-totals dd")
+    ]
+    assert totals[:10] == [
+        "Sous-total", "24,40 $", "Livraison", "16,00 $",
+        "TVH (13 %, ON) (123456789 RT0001)", "2,13 $", "Total", "42,53 $", "Reçu", "0,00 $",
+    ]  # fmt: skip
+    # So does the orders' spreadsheet, which says when in the office's time.
+    import csv
+    import io
+
+    export = client.get("/admin/orders/", {"export": "csv", "q": order.code})
+    [heading, row] = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    cells = dict(zip(heading, row, strict=True))
+    assert (cells["Livraison"], cells["TVH"], cells["Total"], cells["Remboursé"]) == (
+        "16.00", "2.13", "42.53", "0.00",
+    )  # fmt: skip
+    assert cells["Créée le"] == timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M")
 
 
 def test_a_shipping_address_is_exported_and_erased_for_law_25(client, basket, django_user_model):
