@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from orders import availability
 from orders.models import OrderLine, OrderState
+from orders.reports import kept
 
 from .models import EventDate, EventPage, TicketType
 
@@ -57,9 +58,11 @@ def revenue_by_activity(start=None, end=None):
     """Ticket sales grouped by activity, largest first.
 
     Counts the lines of paid orders (paid between `start` and `end` when given); an order
-    refunded in full no longer counts. Amounts are the lines' net (after discount, before
-    taxes): a partial refund is not tied to a line, so it is not subtracted here — the monthly
-    report, which is about money in and out, does subtract it.
+    refunded in full no longer counts, and tickets cancelled one by one are taken out with
+    their share of the line's net (as the shop's report does with units returned). Amounts are
+    the lines' net (after discount, before taxes): a partial refund of money alone is not tied
+    to a line, so it is not subtracted here — the monthly report, which is about money in and
+    out, does subtract it.
     """
     lines = OrderLine.objects.filter(
         content_type=ContentType.objects.get_for_model(TicketType),
@@ -69,7 +72,9 @@ def revenue_by_activity(start=None, end=None):
         lines = lines.filter(order__paid_at__gte=start)
     if end is not None:
         lines = lines.filter(order__paid_at__lt=end)
-    rows = list(lines.values_list("object_id", "unit_price", "quantity", "discount"))
+    rows = list(
+        lines.values_list("object_id", "unit_price", "quantity", "discount", "returned_quantity")
+    )
     ticket_pages = dict(
         TicketType.objects.filter(pk__in={row[0] for row in rows}).values_list("pk", "page_id")
     )
@@ -77,11 +82,12 @@ def revenue_by_activity(start=None, end=None):
         EventPage.objects.filter(pk__in=set(ticket_pages.values())).values_list("pk", "title")
     )
     by_page = {}
-    for object_id, unit_price, quantity, discount in rows:
+    for object_id, unit_price, quantity, discount, cancelled in rows:
         page_id = ticket_pages.get(object_id)
         if page_id is None:  # the ticket type was deleted since
             continue
         row = by_page.setdefault(page_id, ActivityRevenue(page_id, titles.get(page_id, "")))
-        row.tickets += quantity
-        row.amount += unit_price * quantity - discount
+        tickets, amount = kept(quantity, cancelled, unit_price * quantity - discount)
+        row.tickets += tickets
+        row.amount += amount
     return sorted(by_page.values(), key=lambda r: (-r.amount, r.title))

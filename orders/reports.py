@@ -17,11 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Order, OrderState, Payment, PaymentState, Refund, RefundState
+from .money import quantize
 
 ZERO = Decimal("0.00")
 
 # A refund still pending after this long is stuck (Stripe answers in seconds).
 STUCK_REFUND_AFTER = timedelta(hours=1)
+
+
+def kept(line_quantity, returned, net):
+    """(units kept, their net) of a line some of whose units were given back (tickets
+    cancelled, products returned): the units given back leave with their share of the net."""
+    if not returned:
+        return line_quantity, net
+    return line_quantity - returned, net - quantize(net * returned / line_quantity)
 
 
 def month_start(moment):

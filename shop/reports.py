@@ -12,19 +12,11 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 
 from orders.models import OrderLine, OrderState
-from orders.money import quantize
-from orders.reports import month_start
+from orders.reports import kept, month_start
 
 from .models import ProductVariant
 
 ZERO = Decimal("0.00")
-
-
-def kept(line_quantity, returned, net):
-    """(units kept, their net) of a line some of whose units were given back."""
-    if not returned:
-        return line_quantity, net
-    return line_quantity - returned, net - quantize(net * returned / line_quantity)
 
 
 def product_lines(start=None, end=None):

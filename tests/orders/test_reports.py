@@ -220,6 +220,32 @@ def test_revenue_by_activity_groups_ticket_lines_by_activity(activity, ticket_or
     assert unpaid.state == "pending"
 
 
+def test_a_ticket_cancelled_by_staff_leaves_the_revenue_by_activity(
+    activity, ticket_order, django_capture_on_commit_callbacks
+):
+    """Two tickets sold, one cancelled (no refund: the order stays paid): one ticket and its
+    share of the net are counted, as the door counts one person."""
+    from events.models import Attendee
+    from events.reports import revenue_by_activity
+    from events.staff import cancel_ticket
+
+    def row():
+        return next((r for r in revenue_by_activity() if r.page_id == activity.pk), None)
+
+    before = row()
+    order = ticket_order(quantity=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+    net = order.lines.get().net
+    attendee = Attendee.objects.filter(order_line__order=order).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_ticket(attendee, user=None, reason="Personne malade", refund=False)
+
+    after = row()
+    assert after.tickets - (before.tickets if before else 0) == 1
+    assert after.amount - (before.amount if before else Decimal("0")) == net / 2
+
+
 # --- dashboard ----------------------------------------------------------------------------------
 
 
