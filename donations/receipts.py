@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 CRA_NAME_FR = "Agence du revenu du Canada"
 CRA_NAME_EN = "Canada Revenue Agency"
 CRA_WEBSITE = "www.canada.ca/charities-giving"
+# An advantage above this share of the gift means there is generally no gift to receipt.
+ADVANTAGE_LIMIT = Decimal("0.80")
 
 
 class ReceiptError(Exception):
@@ -200,10 +202,21 @@ def void_and_replace(
         donation.amount = Decimal(amount)
     if advantage is not None:
         donation.advantage = Decimal(advantage)
-    if donation.advantage < 0 or donation.advantage > donation.amount:
-        raise ReceiptError(_("La valeur de l'avantage doit être entre 0 et le montant du don."))
     if donation.amount <= 0:
         raise ReceiptError(_("Le montant du don doit être positif."))
+    if donation.advantage < 0:
+        raise ReceiptError(_("La valeur de l'avantage ne peut pas être négative."))
+    if donation.advantage > donation.amount * ADVANTAGE_LIMIT:
+        # The CRA's de minimis threshold: beyond it there is generally no gift, so no
+        # official receipt (CRA, « Donations and split receipting »).
+        raise ReceiptError(
+            _(
+                "L'avantage dépasse 80 %% du don (%(limit)s) : selon l'Agence du revenu du "
+                "Canada, il n'y a alors généralement pas de don, et aucun reçu officiel ne peut "
+                "être délivré."
+            )
+            % {"limit": format_cad(donation.amount * ADVANTAGE_LIMIT, translation.get_language())}
+        )
     donation.save()
     _void(receipt, reason=reason, user=user)
     replacement = issue_receipt(donation, replaces=receipt)

@@ -98,6 +98,36 @@ def test_a_corrected_receipt_is_voided_and_replaced(
     assert Receipt.objects.filter(donation__order=order).count() == 2
 
 
+def test_an_advantage_above_80_percent_of_the_gift_gets_no_receipt(
+    give, login, django_capture_on_commit_callbacks
+):
+    """The CRA's threshold: above 80 % of the gift, there is generally no gift to receipt."""
+    order = give(amount="25.00")
+    original = Receipt.objects.get(donation__order=order)
+    client = login("administration")
+    url = f"/admin/dons/recu/{original.pk}/corriger/"
+    form = {
+        "reason": "Repas offert",
+        "donor_name": "Awa Diallo",
+        "street_address": "12, rue des Érables",
+        "city": "Québec",
+        "province": "QC",
+        "postal_code": "G1R 2B5",
+    }
+    for advantage in ("25", "20.01"):
+        response = client.post(url, {**form, "advantage": advantage})
+        assert response.status_code == 400, advantage
+        assert "dépasse 80 % du don (20,00 $)" in plain(response.content.decode())
+    assert Receipt.objects.filter(donation__order=order).count() == 1
+    original.refresh_from_db()
+    assert original.status == Receipt.Status.ISSUED
+    # 80 % exactly: a receipt for the other 5 $.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {**form, "advantage": "20.00"}).status_code == 302
+    replacement = Receipt.objects.get(donation__order=order, status=Receipt.Status.ISSUED)
+    assert replacement.data["eligible_amount"] == "5.00"
+
+
 def test_yearly_summary_on_demand(give, login, django_capture_on_commit_callbacks):
     give(amount="25.00")
     give(amount="50.00")
