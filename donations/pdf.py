@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import cm
 from reportlab.pdfgen import canvas
 
-from cesiq_site.pdf_fonts import BOLD, ITALIC, REGULAR, draw_string, registered
+from cesiq_site.pdf_fonts import BOLD, ITALIC, REGULAR, draw_string, registered, string_width
 from orders.money import format_cad
 
 from .receipts import CRA_NAME_EN, CRA_NAME_FR, CRA_WEBSITE
@@ -20,6 +20,18 @@ from .receipts import CRA_NAME_EN, CRA_NAME_FR, CRA_WEBSITE
 
 def _money(value, language):
     return format_cad(Decimal(value), language).replace("\u00a0", " ")
+
+
+def _wrapped(text, font, size, width):
+    """`text` in lines no wider than `width`, broken between words (a word longer than the
+    width stands alone on its line)."""
+    lines = []
+    for word in str(text).split():
+        if lines and string_width(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _date(iso):
@@ -42,8 +54,15 @@ class _Page:
         self.y -= gap * cm + size * 0.35
 
     def pair(self, label, value, size=10):
-        draw_string(self.canvas, 2 * cm, self.y, label, REGULAR, size)
+        """A label and its value in the column at 9,5 cm; a label too long for the 7 cm
+        before it goes on over the next lines (« Eligible amount of the gift for tax
+        purposes » ran into its amount)."""
+        lines = _wrapped(label, REGULAR, size, 7 * cm)
         draw_string(self.canvas, 9.5 * cm, self.y, value, BOLD, size)
+        for number, text in enumerate(lines):
+            if number:
+                self.y -= size * 1.2
+            draw_string(self.canvas, 2 * cm, self.y, text, REGULAR, size)
         self.y -= 0.5 * cm + size * 0.35
 
     def space(self, height=0.4):

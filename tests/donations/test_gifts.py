@@ -402,3 +402,35 @@ def test_a_partial_refund_replaces_the_receipt_with_what_was_kept(
     replacement = original.replaced_by
     assert replacement.data["amount"] == "60.00" and replacement.data["eligible_amount"] == "60.00"
     assert any(replacement.number in m.subject for m in mail.outbox)
+
+
+def test_a_long_label_on_the_receipt_goes_on_over_lines_before_its_amount(monkeypatch):
+    """« Eligible amount of the gift for tax purposes » ran into « $25.00 » beside it."""
+    from reportlab.lib.units import cm
+
+    from cesiq_site.pdf_fonts import string_width
+    from donations import pdf
+
+    drawn = []
+    real = pdf.draw_string
+
+    def spy(canvas, x, y, text, font, size, align="left"):
+        drawn.append((x, y, text, font, size))
+        return real(canvas, x, y, text, font, size, align)
+
+    monkeypatch.setattr(pdf, "draw_string", spy)
+    page = pdf._Page("test")
+    page.pair("Eligible amount of the gift for tax purposes", "$25.00")
+    page.pair("Value of the advantage", "$0.00")
+    labels = [(x, y, text) for x, y, text, font, size in drawn if x == 2 * cm]
+    amounts = [(x, y, text) for x, y, text, font, size in drawn if x == 9.5 * cm]
+    assert [text for _x, _y, text in labels] == [
+        "Eligible amount of the gift for tax",
+        "purposes",
+        "Value of the advantage",
+    ]
+    for x, _y, text in labels:
+        assert x + string_width(text, pdf.REGULAR, 10) < 9.5 * cm, text
+    # Each amount on its label's first line; the next pair below the wrapped label.
+    assert [y for _x, y, _text in amounts] == [labels[0][1], labels[2][1]]
+    assert labels[1][1] < labels[0][1] and labels[2][1] < labels[1][1]
