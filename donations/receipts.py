@@ -330,6 +330,10 @@ def confirmation_extras(line, language):
     receipt = donation.current_receipt
     page = line.item
     with translation.override(language):
+        if page is not None:
+            # The gift page's own thank-you in the buyer's language (the line names the
+            # French page).
+            page = page.localized.specific
         context = {
             "donation": donation,
             "receipt": receipt,

@@ -131,6 +131,21 @@ def test_a_gift_is_one_more_line_of_the_order_paid_once_and_receipted_alone(
     assert f"recu-{receipt.number}.pdf" in names
 
 
+def test_the_confirmation_thanks_an_english_buyer_in_english(activity, pay):
+    """The gift's line names the French gift page: its thank-you was sent in French to a
+    buyer who gave from the English site."""
+    from donations.receipts import confirmation_extras
+
+    data = with_gift(activity, gift_amount="autre", gift_other="25,00", **ADDRESS)
+    order, _session_id = pay(register_url(activity), data)
+    line = Donation.objects.get(order=order).order_line
+    english = confirmation_extras(line, "en")
+    assert "Thank you for supporting global-citizenship education!" in english["text"]
+    assert "Merci de soutenir" not in english["text"] + english["html"]
+    french = confirmation_extras(line, "fr")
+    assert "Merci de soutenir l'éducation à la citoyenneté mondiale" in plain(french["text"])
+
+
 def test_no_gift_chosen_means_no_gift_line(activity, pay):
     order, _session = pay(register_url(activity), with_gift(activity, gift_amount=""))
     assert order.total == D("50.00") and order.lines.count() == 1
