@@ -1433,14 +1433,14 @@ def refund_line(
                 % {"amount": format_cad(amount, settings.LANGUAGE_CODE)},
             )
         elif amount > 0:
-            refund = request_refund(
-                order,
-                amount,
-                reason=refund_reason
-                or _("%(quantity)s × %(item)s retourné(s) : %(reason)s")
-                % {"quantity": quantity, "item": line.description, "reason": reason},
-                user=user,
-            )
+            if not refund_reason:
+                with translation.override(order.language):  # the buyer reads it
+                    refund_reason = _("%(quantity)s × %(item)s retourné(s) : %(reason)s") % {
+                        "quantity": quantity,
+                        "item": line.description,
+                        "reason": reason,
+                    }
+            refund = request_refund(order, amount, reason=refund_reason, user=user)
         line.returned_quantity += quantity
         line.save(update_fields=["returned_quantity"])
         log(

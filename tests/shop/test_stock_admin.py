@@ -262,6 +262,21 @@ def paid_by_card(checkout, fake_stripe, deliver):  # noqa: F811
     return make
 
 
+def test_the_refund_of_a_return_is_explained_in_the_buyers_language(
+    boutique, paid_by_card, django_capture_on_commit_callbacks
+):
+    """Staff work in French; an English buyer's refund email gave « … retourné(s) : … »."""
+    order = paid_by_card(("CHO-NOI-100", 2))
+    order.language = "en"
+    order.save(update_fields=["language"])
+    chocolate = order.lines.get()
+    url = reverse("shop_staff:return_line", args=[order.pk, chocolate.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        boutique.post(url, {"quantity": "1", "reason": "Tablette cassée", "confirm": "on"})
+    refund = order.refunds.get()
+    assert refund.reason == f"1 × {chocolate.description} returned: Tablette cassée"
+
+
 def test_staff_take_back_units_of_a_line_refunded_and_restocked(
     boutique, paid_by_card, taxes_on, django_capture_on_commit_callbacks
 ):
