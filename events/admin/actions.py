@@ -224,6 +224,17 @@ class CancelTicketView(DateActionView):
         )
         self.amount = staff.ticket_refund(self.attendee)
 
+    def dispatch(self, request, *args, **kwargs):
+        # Said at once, not after staff have written a reason (and offered a refund the
+        # ticket already had).
+        if self.attendee.cancelled_at or self.attendee.order_line.order.state == "cancelled":
+            messages.error(
+                request,
+                _("Le billet %(code)s est déjà annulé.") % {"code": self.attendee.ticket_code},
+            )
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
     def get_page_title(self):
         return _("Annuler un billet")
 

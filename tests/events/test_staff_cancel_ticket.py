@@ -293,8 +293,12 @@ def test_staff_cancel_a_ticket_from_the_attendee_list(
     page = admin_client.get(response.url).content.decode()
     assert f'href="{url}"' not in page
     assert reverse("events_staff:cancel_ticket", args=[date.pk, awa.pk]) in page
+    # Opening its page again says so at once, with no form offering a refund.
+    response = admin_client.get(url, follow=True)
+    assert response.redirect_chain == [(reverse("events_staff:attendees", args=[date.pk]), 302)]
+    assert f"Le billet {lea.ticket_code} est déjà annulé." in plain(text(response))
     response = admin_client.post(url, {"reason": "Encore.", "refund": "on", "confirm": "on"})
-    assert response.status_code == 200 and "Ce billet est déjà annulé." in text(response)
+    assert response.status_code == 302
     assert order.refunds.count() == 1
     inspect = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
     assert f"{lea.ticket_code} — Léa Tremblay (annulé)" in inspect
