@@ -296,7 +296,9 @@ class Donation(models.Model):
     order_line = models.OneToOneField(
         "orders.OrderLine", on_delete=models.PROTECT, related_name="donation"
     )
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="donations")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="donations", verbose_name=_("commande")
+    )
     amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
     # What the donor received in return (a dinner ticket, a gift): not part of the eligible
     # amount (CRA: split receipting).

@@ -43,6 +43,23 @@ class DonationInspectView(generic.InspectView):
         context["received"] = local_datetime(self.object.received_at)
         return context
 
+    # Each field as staff read it: money and the time in Québec's, « Non », the order's code
+    # (not « 7 h 37 » in UTC, « False », the order's Python name).
+    def get_amount_display_value(self):
+        return cad(self.object.amount)
+
+    def get_advantage_display_value(self):
+        return cad(self.object.advantage)
+
+    def get_received_at_display_value(self):
+        return local_datetime(self.object.received_at)
+
+    def get_refunded_display_value(self):
+        return _("Oui") if self.object.refunded else _("Non")
+
+    def get_order_display_value(self):
+        return self.object.order.code
+
     @property
     def header_more_buttons(self):
         buttons = []

@@ -59,6 +59,23 @@ def test_a_corrected_receipt_is_voided_and_replaced(
     page = client.get(f"/admin/donations/inspect/{original.donation_id}/")
     assert page.status_code == 200
     assert original.number in page.content.decode()
+    # Each field as staff read it: « Non », the order's code, Québec's time, « 100,00 $ ».
+    from bs4 import BeautifulSoup
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    shown = BeautifulSoup(page.content, "html.parser")
+    fields = {
+        plain(dt.get_text(" ", strip=True)): plain(dt.find_next("dd").get_text(" ", strip=True))
+        for dt in shown.select("dl dt")
+    }
+    donation = original.donation
+    assert fields["Remboursé"] == "Non"
+    assert fields["Commande"] == order.code
+    assert fields["Montant"] == "100,00 $"
+    assert fields["Reçu le"] == plain(
+        date_format(timezone.localtime(donation.received_at), "SHORT_DATETIME_FORMAT")
+    )
     url = f"/admin/dons/recu/{original.pk}/corriger/"
     assert client.get(url).status_code == 200
     # No reason given: refused, nothing changes.
