@@ -297,7 +297,10 @@ class Donation(models.Model):
         "orders.OrderLine", on_delete=models.PROTECT, related_name="donation"
     )
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="donations", verbose_name=_("commande")
+        "orders.Order",
+        on_delete=models.PROTECT,
+        related_name="donations",
+        verbose_name=_("commande"),
     )
     amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
     # What the donor received in return (a dinner ticket, a gift): not part of the eligible
