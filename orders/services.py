@@ -145,6 +145,19 @@ def find_discount_code(code, kind, now):
     invalid = OrderError(_("Le code de rabais « %(code)s » n'est pas valide.") % {"code": code})
     if discount is None:
         raise invalid
+    if discount.scope == DiscountCode.Scope.TICKETS and kind != DiscountCode.Scope.TICKETS:
+        raise OrderError(
+            _(
+                "Le code de rabais « %(code)s » s'applique aux inscriptions aux activités "
+                "seulement : entrez-le dans le formulaire d'inscription de l'activité."
+            )
+            % {"code": code}
+        )
+    if discount.scope == DiscountCode.Scope.SHOP and kind != DiscountCode.Scope.SHOP:
+        raise OrderError(
+            _("Le code de rabais « %(code)s » s'applique aux achats de la boutique seulement.")
+            % {"code": code}
+        )
     if discount.scope not in (DiscountCode.Scope.BOTH, kind):
         raise invalid
     if (discount.valid_from and now < discount.valid_from) or (

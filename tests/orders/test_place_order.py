@@ -113,7 +113,7 @@ def test_fixed_discount_split_over_lines_and_capped(place, make_item, discount):
     ("code_kwargs", "message"),
     [
         ({"active": False}, "n'est pas valide"),
-        ({"scope": "shop"}, "n'est pas valide"),
+        ({"scope": "shop"}, "aux achats de la boutique seulement"),
         ({"max_uses": 0}, "nombre de fois permis"),
     ],
 )

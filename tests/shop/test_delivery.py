@@ -179,7 +179,10 @@ def test_free_shipping_from_the_threshold_of_goods_after_discount(
 def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, basket):
     DiscountCode.objects.create(code="BILLETS", kind="percent", value=10, scope="tickets")
     response = recalculate(client, discount_code="BILLETS")
-    assert "Le code de rabais « BILLETS » n'est pas valide." in errors(response)
+    assert (
+        "Le code de rabais « BILLETS » s'applique aux inscriptions aux activités seulement : "
+        "entrez-le dans le formulaire d'inscription de l'activité."
+    ) in errors(response)
     assert totals(response)["total"] == "24,40 $"
     response = client.post(CHECKOUT, checkout_data(discount_code="BILLETS"))
     assert response.status_code == 400
