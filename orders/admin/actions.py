@@ -148,6 +148,14 @@ class RefundForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         amount, confirmed = cleaned.get("amount"), cleaned.get("confirmed_amount")
+        maximum = refundable(self.order)
+        if amount is not None and amount > maximum:
+            # Said first: confirming the amount again would not make it possible.
+            self.add_error(
+                "amount",
+                _("On ne peut pas rembourser plus que %(max)s.") % {"max": cad(maximum)},
+            )
+            return cleaned
         if amount is not None and cleaned.get("confirm") and amount != confirmed:
             self.add_error(
                 "confirm", _("Le montant a changé : vérifiez-le et confirmez de nouveau.")

@@ -173,6 +173,27 @@ def test_a_refund_of_more_than_what_is_left_or_of_nothing_is_refused(
     assert snapshot(order) == before
 
 
+@pytest.mark.parametrize("amount", ["200", "1e3"])
+def test_too_much_typed_over_the_confirmed_amount_is_said_first(
+    admin_client, paid, django_capture_on_commit_callbacks, amount
+):
+    """Typing more than is left over the amount shown asked to confirm again first, then
+    refused it: the maximum is said at once."""
+    order = paid()
+    before = snapshot(order)
+    response = post(
+        admin_client,
+        django_capture_on_commit_callbacks,
+        url("refund", order),
+        {"amount": amount, "reason": "Trop", "confirmed_amount": "50.00", "confirm": "on"},
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "On ne peut pas rembourser plus que 50,00 $." in text
+    assert "Le montant a changé" not in text
+    assert snapshot(order) == before
+
+
 def test_refund_needs_the_confirmation_and_a_reason(
     admin_client, paid, django_capture_on_commit_callbacks
 ):
