@@ -361,7 +361,7 @@ class PackingSlipView(OrderMixin, PrintMixin, WagtailAdminTemplateMixin, Templat
             order=self.order,
             fulfilment=fulfilment,
             lines=[line for line in flow.product_lines(self.order) if line.to_prepare > 0],
-            where=flow.email_context(fulfilment, translation.get_language()) if fulfilment else {},
+            where=flow.email_context(fulfilment, self.order.language) if fulfilment else {},
             back_url=self.order_url(),
         )
         return context

@@ -275,6 +275,19 @@ def test_packing_slip_shows_where_it_goes_and_what_is_in_it(boutique):
     assert order.code in text and "CHO-NOI-100" in text
     assert "123, rue Saint-Jean" in text and "H2X 1Y4" in text
     assert "<script" not in response.content.decode()
+    assert "Merci d'avoir choisi le commerce équitable !" in text
+
+
+def test_an_english_buyers_packing_slip_is_in_english_around_staffs_toolbar(boutique):
+    """It goes in the parcel: an English buyer read « Contenu », « Quantité », « Merci… »."""
+    order = paid_shop_order(("CHO-NOI-100", 2), method=DeliveryMethod.SHIPPING, shipping="12.00")
+    order.language = "en"
+    order.save(update_fields=["language"])
+    text = text_of(boutique.get(reverse("shop_staff:packing_slip", args=[order.pk])))
+    assert "Retour à la commande" in text  # staff's own line stays in theirs
+    assert "Contents" in text and "Quantity" in text
+    assert "Thank you for choosing fair trade!" in text
+    assert "Contenu" not in text and "Merci d'avoir choisi" not in text
 
 
 # --- the staff notice of a new order ---------------------------------------------------------
