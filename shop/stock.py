@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from orders import availability
@@ -80,7 +81,12 @@ def clean_delta(value):
         delta = int(str(value).strip())
     except (TypeError, ValueError):
         delta = 0
-    if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
+    if abs(delta) > MAX_ADJUSTMENT:
+        raise OrderError(
+            _("On ajoute ou retire au plus %(max)s unités à la fois.")
+            % {"max": number_format(MAX_ADJUSTMENT, force_grouping=True)}
+        )
+    if delta == 0:
         raise OrderError(
             _("Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3), autre que zéro.")
         )

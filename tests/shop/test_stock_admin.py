@@ -123,7 +123,9 @@ def test_staff_add_and_take_away_units_with_a_reason_kept_in_the_history(boutiqu
     [
         ("0", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
         ("dix", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
-        ("99999999", "Inventaire", "Indiquez un nombre d'unités à ajouter (10) ou à retirer (-3)"),
+        # Too many at once is said as such (not as if the number were missing).
+        ("99999999", "Inventaire", "On ajoute ou retire au plus 100 000 unités à la fois."),
+        ("-1000000", "Inventaire", "On ajoute ou retire au plus 100 000 unités à la fois."),
         ("5", "   ", "Champ requis."),
         ("5", "", "Champ requis."),
     ],
