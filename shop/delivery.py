@@ -54,7 +54,8 @@ MAX_PICKUP_DATES = 20
 
 def pickup_dates(now=None):
     """Upcoming activity dates where an order can be picked up: scheduled, not begun, held
-    somewhere people come to (not online only), soonest first."""
+    by CÉSIQ at a known place people come to (not online only, not a partner's activity
+    whose registration is on their site, not without a venue), soonest first."""
     from events.models import AttendanceMode, EventDate, EventStatus
 
     now = now or timezone.now()
@@ -64,6 +65,8 @@ def pickup_dates(now=None):
             page__status=EventStatus.SCHEDULED,
             page__live=True,
             start__gt=now,
+            page__venue__isnull=False,
+            page__external_registration_url="",
         )
         .exclude(page__attendance_mode=AttendanceMode.ONLINE)
         .select_related("page", "page__venue")

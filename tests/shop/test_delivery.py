@@ -423,3 +423,17 @@ def test_trying_discount_codes_is_limited_but_recalculating_is_not(client, baske
         REMOTE_ADDR="198.51.100.9",
     )
     assert other.status_code == 200
+
+
+def test_pickup_is_offered_only_at_activities_cesiq_holds_at_a_known_place(db, demo_site):
+    """The demo's week against racism is run by partners (registration on their site) and has
+    no venue: nobody from CÉSIQ would be there to hand an order over."""
+    from events.models import EventDate
+    from shop.delivery import pickup_dates
+
+    offered = pickup_dates()
+    assert offered
+    assert all(d.page.venue_id and not d.page.external_registration_url for d in offered)
+    partners = EventDate.objects.filter(page__external_registration_url__gt="")
+    assert partners.exists()
+    assert not set(partners) & set(offered)
