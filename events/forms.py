@@ -17,6 +17,7 @@ from .waiting_list import max_places
 
 # Messages that say what to do (the error summary lists them as links to their fields).
 DATE_REQUIRED = _("Choisissez une date.")
+DATE_GONE = _("Cette date n'est plus proposée : choisissez-en une autre.")
 NAME_REQUIRED = _("Indiquez votre nom.")
 EMAIL_REQUIRED = _("Indiquez votre courriel.")
 EMAIL_INVALID = _("Indiquez un courriel valide, comme nom@exemple.ca.")
@@ -48,7 +49,7 @@ def date_field():
         label=_("Date"),
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": DATE_REQUIRED},
+        error_messages={"required": DATE_REQUIRED, "invalid_choice": DATE_GONE},
     )
 
 

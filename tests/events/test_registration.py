@@ -213,6 +213,19 @@ def test_sold_out_date_is_refused_with_the_places_left(client, demo_site, fake_s
     assert "Complet" in html.select_one(".activity__dates").get_text()
 
 
+def test_a_date_no_longer_offered_is_said_so(client, demo_site):
+    """A date gone from the form (cancelled, begun, an old tab) was « Sélectionnez un choix
+    valide. 12 n'en fait pas partie. »"""
+    page = EventPage.objects.get(slug="atelier-presque-complet", locale__language_code="fr")
+    only = page.source.ticket_types.get()
+    data = registration_data(page, **{f"quantity_{only.pk}": 1, "date": "999999"})
+    response = client.post(register_url(page), data)
+    assert response.status_code == 400
+    assert "Cette date n'est plus proposée : choisissez-en une autre." in [
+        plain(e) for e in errors(response)
+    ]
+
+
 def test_pay_what_you_can_below_the_minimum(client, demo_site):
     page = EventPage.objects.get(slug="projection-semences", locale__language_code="fr")
     pwyc = page.source.ticket_types.get()
