@@ -90,7 +90,7 @@ def test_a_cancelled_date_is_shown_cancelled_and_cannot_be_registered_for(
         registration_data(activity, date=first.pk, **{f"quantity_{regular.pk}": 1}),
     )
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide." in response.content.decode()
+    assert "Cette date n&#x27;est plus proposée" in response.content.decode()
     with translation.override("fr"), pytest.raises(OrderError, match="Cette date est annulée."):
         services.register(
             activity,

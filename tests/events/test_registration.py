@@ -122,7 +122,7 @@ def test_english_registration_uses_the_same_places(client, english, activity, fa
         ({}, "Choisissez au moins un billet."),
         ({"consent": ""}, "Cochez la case pour accepter"),
         ({"buyer_email": "pas-un-courriel"}, "Indiquez un courriel valide, comme nom@exemple.ca."),
-        ({"date": 999999}, "Sélectionnez un choix valide."),
+        ({"date": 999999}, "Cette date n'est plus proposée\u00a0: choisissez-en une autre."),
         ({"website": "http://spam.example"}, "réservé aux robots"),
     ],
 )
