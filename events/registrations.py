@@ -2,7 +2,7 @@
 orders knows nothing of activities and imports nothing from here.
 
 - the labels of the audit-log actions events writes on orders;
-- the orders listing's "Activité" filter;
+- the orders listing's "Activité" filter, and its search by a ticket's code;
 - the sales report's table of revenue by activity;
 - its part of a person's data for Law 25 (events/privacy.py).
 """
@@ -23,11 +23,12 @@ LOG_ACTIONS = {
 def register():
     from orders import registry
 
-    from .admin.filters import ACTIVITY_FILTER
+    from .admin.filters import ACTIVITY_FILTER, TICKET_CODE_FINDER
     from .admin.reports import REVENUE_BY_ACTIVITY
     from .privacy import EventsPersonalData
 
     registry.log_actions.register(LOG_ACTIONS)
     registry.order_filters.register(ACTIVITY_FILTER)
+    registry.order_finders.register(TICKET_CODE_FINDER)
     registry.report_sections.register(REVENUE_BY_ACTIVITY)
     registry.personal_data.register(EventsPersonalData())

@@ -7,6 +7,7 @@ server, a Celery worker running the Law 25 purge, a management command.
 
 - `order_filters`: filters of the admin's orders listing that only another app can answer
   ("orders for this activity");
+- `order_finders`: what else the orders listing's search box finds orders by (a ticket's code);
 - `report_sections`: tables another app adds to the sales report, on the page and in its CSV;
 - `log_actions`: the human label of every audit-log action key, whatever app writes it;
 - `personal_data`: what each app holds about a person, to find, export, erase and purge it
@@ -73,6 +74,20 @@ class OrderFilter:
 
 
 order_filters = Registry()
+
+
+@dataclass(frozen=True)
+class OrderFinder:
+    """One more way the orders listing's search box finds orders: `orders(text)` returns the
+    orders another app knows by that text (a ticket's code) as a queryset of order ids (for
+    `pk__in`), or None when the text cannot be one of its keys."""
+
+    name: str
+    orders: Callable[[str], Any]
+    order: int = 100
+
+
+order_finders = Registry()
 
 
 # --- sales report -------------------------------------------------------------------------------

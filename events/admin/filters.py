@@ -1,9 +1,10 @@
-"""The orders listing's "Activité" filter, registered in `orders.registry.order_filters`."""
+"""The orders listing's "Activité" filter, registered in `orders.registry.order_filters`, and
+its search by a ticket's code (`orders.registry.order_finders`)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderLine
-from orders.registry import OrderFilter
+from orders.registry import OrderFilter, OrderFinder
 
 from ..models import EventPage
 
@@ -30,3 +31,18 @@ ACTIVITY_FILTER = OrderFilter(
     orders=orders_for_activity,
     empty_label=_("Toutes"),
 )
+
+
+def orders_by_ticket_code(text):
+    """Ids of the order a ticket's code belongs to (as the door reads codes: as typed, or in
+    lower case), or None for a text that cannot be a code (spaces inside)."""
+    from ..checkin import ticket_codes
+    from ..models import Attendee
+
+    codes = ticket_codes(text)
+    if not codes or " " in codes[0]:
+        return None
+    return Attendee.objects.filter(ticket_code__in=codes).values("order_line__order_id")
+
+
+TICKET_CODE_FINDER = OrderFinder(name="ticket_code", orders=orders_by_ticket_code)

@@ -4,6 +4,7 @@ views. Orders are created and changed only by `orders.services`: staff read them
 the audit log), write an internal note, and act through `orders/admin/actions.py`."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,21 @@ class NoWrapTitleMixin:
 
 
 class OrderIndexView(EscapedCSVExportMixin, NoWrapTitleMixin, generic.IndexView):
+    def search_queryset(self, queryset):
+        """The code, name or email (`search_fields`), or what another app knows an order by
+        (a ticket's code: `registry.order_finders`)."""
+        found = super().search_queryset(queryset)
+        if not self.is_searching:
+            return found
+        others = [finder.orders(self.search_query) for finder in registry.order_finders]
+        others = [ids for ids in others if ids is not None]
+        if not others:
+            return found
+        matches = Q(pk__in=found.values("pk"))
+        for ids in others:
+            matches |= Q(pk__in=ids)
+        return queryset.filter(matches)
+
     def get_edit_url(self, instance):
         # The title opens the detail (inspect) view; editing is only for the internal note.
         return None

@@ -339,3 +339,23 @@ def test_an_english_buyer_is_told_in_english(
     assert "The other tickets of the order remain valid." in body
     # The refund's wording, which the refund email repeats, is in English too.
     assert refund.reason.startswith("Ticket cancelled (")
+
+
+def test_staff_find_an_order_by_one_of_its_ticket_codes(admin_client, paid_pair):
+    """The orders listing's search box finds the order a ticket belongs to, its code typed as
+    the door reads it (capitals or spaces around); a code of no ticket finds nothing."""
+    from bs4 import BeautifulSoup
+
+    _date, order, awa, _lea = paid_pair
+
+    def found(query):
+        page = admin_client.get("/admin/orders/", {"q": query})
+        html = BeautifulSoup(page.content, "html.parser")
+        return [a.get_text(strip=True) for a in html.select("table.listing tbody td a")]
+
+    assert order.code in found(awa.ticket_code)
+    assert order.code in found(f"  {awa.ticket_code.upper()} ")
+    assert found("zzzzzzzzzzzzzzzzzzzz") == []
+    # The order's own code, the buyer's name and email still find it.
+    assert order.code in found(order.code.lower())
+    assert order.code in found("awa@example")
