@@ -124,6 +124,15 @@ class RegistrationForm(forms.Form):
                 max_value=ticket.max_per_order,
                 initial=0,
                 required=False,
+                # Naming the ticket, not Django's « supérieure ou égale à 0 » or « entier ».
+                error_messages={
+                    "min_value": gettext("Indiquez 0 billet « %(ticket)s » ou plus.")
+                    % {"ticket": ticket.label},
+                    "invalid": gettext("Indiquez un nombre de billets « %(ticket)s » entier.")
+                    % {"ticket": ticket.label},
+                    "max_value": gettext("Au plus %(max)s billets « %(name)s » par commande.")
+                    % {"max": ticket.max_per_order, "name": ticket.label},
+                },
                 # The attendee blocks' script names each person's ticket type from it.
                 widget=forms.NumberInput(
                     attrs={"inputmode": "numeric", "data-ticket": ticket.label}

@@ -213,6 +213,25 @@ def test_sold_out_date_is_refused_with_the_places_left(client, demo_site, fake_s
     assert "Complet" in html.select_one(".activity__dates").get_text()
 
 
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("-2", "Indiquez 0 billet « Régulier » ou plus."),
+        ("1,5", "Indiquez un nombre de billets « Régulier » entier."),
+        ("99", "Au plus 10 billets « Régulier » par commande."),
+    ],
+)
+def test_a_wrong_number_of_tickets_names_the_ticket(client, activity, quantity, message):
+    """Django said « Assurez-vous que cette valeur est supérieure ou égale à 0 » without
+    saying which of the form's tickets."""
+    regular = activity.ticket_types.get(name="Régulier")
+    data = registration_data(activity, **{f"quantity_{regular.pk}": quantity})
+    response = client.post(register_url(activity), data)
+    assert response.status_code == 400
+    assert message in [plain(e) for e in errors(response)], errors(response)
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
 def test_a_date_no_longer_offered_is_said_so(client, demo_site):
     """A date gone from the form (cancelled, begun, an old tab) was « Sélectionnez un choix
     valide. 12 n'en fait pas partie. »"""
