@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 
 from orders import availability, services
 from orders.models import Order, OrderState, OutboxEmail, PaymentState
-from orders.money import format_cad
 from orders.outbox import queue_email
 from orders.services import OrderError
 
@@ -185,7 +184,7 @@ def _cancel_registration(date, order, *, user, message):
                 services.flag(
                     order,
                     _("Date annulée : rembourser %(amount)s à la main (chèque ou virement).")
-                    % {"amount": format_cad(manual_refund, settings.LANGUAGE_CODE)},
+                    % {"amount": services.staff_cad(manual_refund)},
                 )
         services.log(order, "date_cancelled", message, user=user, date=date.pk)
         emailed = _email_registrant(

@@ -797,7 +797,7 @@ def notify_staff(order):
             },
             subject=lambda: (
                 _("Nouvelle commande %(code)s (%(total)s)")
-                % {"code": order.code, "total": format_cad(order.total, settings.LANGUAGE_CODE)}
+                % {"code": order.code, "total": staff_cad(order.total)}
             ),
             order=order,
         )
@@ -1443,7 +1443,7 @@ def refund_line(
             flag(
                 order,
                 _("Retour : rembourser %(amount)s à la main (chèque ou virement).")
-                % {"amount": format_cad(amount, settings.LANGUAGE_CODE)},
+                % {"amount": staff_cad(amount)},
             )
         elif amount > 0:
             if not refund_reason:
@@ -1534,7 +1534,7 @@ def refund_failed(refund, *, reason):
             if was_done
             else _("Le remboursement de %(amount)s a échoué (%(reason)s).")
         )
-        % {"amount": format_cad(refund.amount, settings.LANGUAGE_CODE), "reason": reason},
+        % {"amount": staff_cad(refund.amount), "reason": reason},
     )
 
 
@@ -2108,7 +2108,7 @@ def on_dispute_event(dispute):
         if not record.is_open:
             record.closed_at = timezone.now()
         record.save()
-        amount_text = format_cad(amount, settings.LANGUAGE_CODE)
+        amount_text = staff_cad(amount)
         log(order, f"dispute_{status}", f"{amount_text} — {record.reason}", dispute=record.pk)
         if status == Dispute.Status.LOST:
             message = _("Litige perdu : %(amount)s repris par la banque. Décidez de la commande.")

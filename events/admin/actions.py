@@ -16,6 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 
 from orders.admin.formats import cad
+from orders.models import OrderState
 from orders.services import OrderError
 
 from .. import checkin, staff
@@ -227,7 +228,8 @@ class CancelTicketView(DateActionView):
     def dispatch(self, request, *args, **kwargs):
         # Said at once, not after staff have written a reason (and offered a refund the
         # ticket already had).
-        if self.attendee.cancelled_at or self.attendee.order_line.order.state == "cancelled":
+        order = self.attendee.order_line.order
+        if self.attendee.cancelled_at or order.state == OrderState.CANCELLED:
             messages.error(
                 request,
                 _("Le billet %(code)s est déjà annulé.") % {"code": self.attendee.ticket_code},
