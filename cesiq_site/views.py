@@ -1,11 +1,18 @@
 """Small site-wide views: health check, robots.txt, documents and the error pages."""
 
 import logging
+import mimetypes
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -152,14 +159,19 @@ def serve_image_file(request, path):
     """An image uploaded to this machine's disk (no S3_BUCKET: one web machine), served by the
     site itself, since WhiteNoise serves only the files collected at build time; a proxy in
     front may serve MEDIA_ROOT's images/ and original_images/ faster. Only images: documents
-    go through Wagtail's view, which checks their collection's privacy."""
-    from django.core.files.storage import FileSystemStorage, storages
+    go through Wagtail's view, which checks their collection's privacy. Uploads kept in this
+    process's memory (the test settings' storage) are served the same way; uploads in a bucket
+    are never fetched through here (their addresses are the bucket's or the CDN's)."""
+    from django.core.files.storage import FileSystemStorage, InMemoryStorage, storages
     from django.views.static import serve
 
     storage = storages["default"]
-    if not isinstance(storage, FileSystemStorage):
+    if isinstance(storage, FileSystemStorage):
+        response = serve(request, path, document_root=storage.location)
+    elif isinstance(storage, InMemoryStorage) and storage.exists(path) and ".." not in path:
+        response = FileResponse(storage.open(path), content_type=mimetypes.guess_type(path)[0])
+    else:
         raise Http404
-    response = serve(request, path, document_root=storage.location)
     if response.status_code == 200:
         patch_cache_control(response, public=True, max_age=86400)
     return response

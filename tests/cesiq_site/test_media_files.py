@@ -77,6 +77,29 @@ def test_uploaded_images_are_served_and_documents_only_through_wagtail(
     assert "private" in response["Cache-Control"]
 
 
-def test_nothing_is_served_from_the_disk_when_uploads_are_elsewhere(client, settings):
-    # The test settings keep uploads in memory, as a bucket would keep them away from here.
+def test_nothing_is_served_from_here_when_uploads_are_in_a_bucket(client, settings):
+    from django.conf import settings as django_settings
+
+    from cesiq_site.settings.base import media_storage
+
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        # No address is asked for: the view must refuse before any call to the bucket.
+        "default": media_storage({"S3_BUCKET": "cesiq-medias", "S3_REGION": "ca-central-1"}),
+    }
     assert client.get("/media/images/kiosque.jpg").status_code == 404
+
+
+def test_images_kept_in_memory_are_served_as_from_the_disk(client, demo_site):
+    """The test settings keep uploads in this process's memory; the live server serves their
+    images, so browser journeys see them (a missing one costs a whole « Page introuvable »)."""
+    html = BeautifulSoup(client.get("/boutique/").content, "html.parser")
+    src = html.select_one("main img")["src"]
+    assert src.startswith("/media/images/")
+    response = client.get(src)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"  # the fallback of the <picture>
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert PILImage.open(io.BytesIO(b"".join(response.streaming_content))).width > 0
+    assert client.get("/media/images/..").status_code == 404
+    assert client.get(src[:-1]).status_code == 404
