@@ -84,10 +84,11 @@ def test_checkout_page_offers_three_ways_to_get_the_products(client, shop_fr, ad
         "Livraison par la poste",
     ]
     text = plain(html.get_text(" ", strip=True))
-    # Where and when, each sentence ended (the demo's address is a street, not « Canada »).
+    # Where and when, each its own sentence (the demo's address is a street, not « Canada »;
+    # the editors' hours begin with a capital, which « Heures : » before them would not take).
     assert (
         "125, rue de la Solidarité, Québec (Québec) G1K 3A1. "
-        "Heures : Du mardi au jeudi, de 10 h à 16 h. Sans frais."
+        "Du mardi au jeudi, de 10 h à 16 h. Sans frais."
     ) in text
     english = client.get("/en/cart/checkout/").content.decode()
     assert "Pickup at the CÉSIQ office" in english
