@@ -1082,13 +1082,37 @@ class TicketType(Purchasable, Orderable):
         date_id = EventDate.of_line(line).pk
         transaction.on_commit(lambda: offer_waiting_list.delay(date_id), robust=True)
 
-    def receipt_links(self, line):
+    def receipt_links(self, line, cancellable=False):
         """« Plein tarif — Awa Diallo », or for a ticket without a name « Plein tarif — billet
         2 sur 3 » (its code means nothing to the buyer), « Plein tarif » when it is the only
-        one, as in the confirmation email."""
+        one, as in the confirmation email. While the order may be cancelled and is paid, each
+        valid ticket of an order that has two or more has an address to cancel it alone
+        (events.staff.cancel_own_ticket)."""
         from django.urls import reverse
 
         attendees = list(line.attendees.all())
+        order = line.order
+        if cancellable and order.state == "paid":
+            cancellable = (
+                Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True)[
+                    :2
+                ].count()
+                > 1
+            )
+        else:
+            cancellable = False
+
+        def cancel_url(attendee):
+            if not cancellable or attendee.cancelled_at:
+                return None
+            return reverse(
+                "events:cancel_own_ticket",
+                kwargs={
+                    "code": order.code,
+                    "token": order.token,
+                    "ticket": attendee.ticket_code,
+                },
+            )
 
         def name(number, attendee):
             if attendee.name:
@@ -1102,6 +1126,7 @@ class TicketType(Purchasable, Orderable):
                 name(number, attendee)
                 + (f" ({gettext('annulé')})" if attendee.cancelled_at else ""),
                 reverse("events:ticket", args=[attendee.ticket_code]),
+                cancel_url(attendee),
             )
             for number, attendee in enumerate(attendees, start=1)
         ]

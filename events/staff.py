@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders import availability, services
-from orders.models import Order, OrderState, OutboxEmail, PaymentState
+from orders.models import Order, OrderState, OutboxEmail, PaymentState, Refund
 from orders.outbox import queue_email
 from orders.services import OrderError
 
@@ -223,13 +223,13 @@ def paid_by_hand(order):
     return paid.exclude(provider=services.STRIPE).exists()
 
 
-def cancel_ticket(attendee, *, user, reason, refund=True, now=None):
+def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=False):
     """Staff cancel one ticket of a confirmed order (the person cannot come, a duplicate):
     the ticket stops being valid at the door, its place goes back on sale (and to the
     waiting list), its share is refunded unless `refund` is False (through Stripe; for an
     order paid by cheque or transfer, the order is flagged for staff to send it back by
     hand), and the buyer is told. The order's other tickets stay as they are. Returns
-    (refund or None, emailed)."""
+    (refund or None, emailed). `by_buyer`: the buyer cancels it (`cancel_own_ticket`)."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -248,6 +248,10 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None):
         )
         if attendee.cancelled_at or order.state == OrderState.CANCELLED:
             raise OrderError(_("Ce billet est déjà annulé."))
+        if by_buyer and len(active_tickets(order)) < 2:
+            # Checked under the order's lock: two tabs cancelling the last two tickets at once
+            # would otherwise leave a paid order with none.
+            raise OrderError(LAST_TICKET)
         if order.state not in (OrderState.PAID, OrderState.REFUNDED):
             raise OrderError(
                 _(
@@ -291,6 +295,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None):
             pay_back=refund,
             by_hand=by_hand,
             refund_reason=refund_reason,
+            source=Refund.Source.BUYER if by_buyer else Refund.Source.STAFF,
         )
         order.refresh_from_db(fields=["kept_amount"])
         services.log(
@@ -315,8 +320,48 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None):
             others=Attendee.objects.filter(
                 order_line__order=order, cancelled_at__isnull=True
             ).exists(),
+            by_buyer=by_buyer,
         )
     return refunded, emailed
+
+
+LAST_TICKET = gettext_lazy(
+    "C'est le dernier billet de la commande : pour ne plus venir, annulez la commande."
+)
+
+
+def active_tickets(order):
+    """The order's tickets still valid, in the order they were made."""
+    return list(
+        Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True).order_by("pk")
+    )
+
+
+def buyer_may_cancel_tickets(order, now=None):
+    """The buyer may cancel their tickets one at a time (one of two friends cannot come)
+    while they may cancel the whole order, once it is paid, and while it has two tickets or
+    more still valid: its last one goes with the order (« Annuler la commande »)."""
+    return (
+        order.state == OrderState.PAID
+        and services.buyer_can_cancel(order, now)
+        and len(active_tickets(order)) > 1
+    )
+
+
+def cancel_own_ticket(order, attendee, now=None):
+    """The buyer cancels one ticket of their order from the order's page: as staff would
+    (`cancel_ticket`), its share refunded, the buyer told; refused when the order may no
+    longer be cancelled online or it is the order's last valid ticket."""
+    now = now or timezone.now()
+    if attendee.order_line.order_id != order.pk:
+        raise OrderError(_("Ce billet n'appartient pas à cette commande."))
+    if attendee.cancelled_at:
+        raise OrderError(_("Ce billet est déjà annulé."))
+    if order.state != OrderState.PAID or not services.buyer_can_cancel(order, now):
+        raise OrderError(_("Ce billet ne peut plus être annulé en ligne."))
+    with translation.override(order.language):  # the buyer reads it in the email
+        reason = _("Annulé à votre demande")
+    return cancel_ticket(attendee, user=None, reason=reason, now=now, by_buyer=True)
 
 
 # --- postponing ---------------------------------------------------------------------------------

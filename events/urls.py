@@ -10,6 +10,11 @@ app_name = "events"
 urlpatterns = [
     path(_("billet/<secret:code>/"), views.ticket, name="ticket"),
     path(
+        _("commande/<ordercode:code>/<secret:token>/billet/<secret:ticket>/annuler/"),
+        views.cancel_own_ticket,
+        name="cancel_own_ticket",
+    ),
+    path(
         _("liste-attente/<secret:token>/quitter/"),
         views.leave_waiting_list,
         name="leave_waiting_list",

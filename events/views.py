@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from cesiq_site import ratelimit
 from cesiq_site.seo import private_address
@@ -222,6 +224,68 @@ def ticket(request, code):
             "order": attendee.order_line.order,
             "qr_svg": qr_svg(attendee.ticket_code),
             "private_address": True,  # the attendee's alone: nothing keyed on it is kept
+        },
+    )
+    private_address(response)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def cancel_own_ticket(request, code, token, ticket):
+    """The buyer cancels one ticket of their order (one of two friends cannot come): a page
+    that says what it gives back, then the cancellation on POST. The order's link is the key,
+    as for cancelling the whole order."""
+    from django.http import Http404
+
+    from orders.money import format_cad
+    from orders.views import order_from_link
+
+    from . import staff
+    from .models import Attendee
+
+    order = order_from_link(code, token, lines=False)
+    attendee = (
+        Attendee.objects.select_related("date", "ticket_type", "order_line")
+        .filter(ticket_code=ticket, order_line__order=order)
+        .first()
+    )
+    if attendee is None:
+        raise Http404
+    if attendee.cancelled_at:
+        messages.info(request, _("Ce billet est déjà annulé."))
+        return redirect(order.get_absolute_url())
+    if not staff.buyer_may_cancel_tickets(order):
+        messages.error(request, _("Ce billet ne peut plus être annulé en ligne."))
+        return redirect(order.get_absolute_url())
+    if request.method == "POST":
+        try:
+            refund, _emailed = staff.cancel_own_ticket(order, attendee)
+        except orders.OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Le billet est annulé et sa place libérée. Un courriel vous l'a confirmé.")
+                if refund is None
+                else _(
+                    "Le billet est annulé et sa place libérée. %(amount)s vous sera remboursé "
+                    "sur votre carte ; un courriel vous l'a confirmé."
+                )
+                % {"amount": format_cad(refund.amount, translation.get_language() or "fr")},
+            )
+        return redirect(order.get_absolute_url())
+    page = attendee.date.page.localized.specific
+    response = TemplateResponse(
+        request,
+        "events/ticket_cancel.html",
+        {
+            "order": order,
+            "attendee": attendee,
+            "activity": page,
+            "refund": staff.ticket_refund(attendee),
+            "paid_by_hand": staff.paid_by_hand(order),
+            "private_address": True,
         },
     )
     private_address(response)

@@ -100,8 +100,10 @@ class Purchasable:
         """Until when the buyer may cancel this line themselves (None: they may not)."""
         return None
 
-    def receipt_links(self, line):
-        """(label, url) pairs the buyer's order page lists for this line (their tickets)."""
+    def receipt_links(self, line, cancellable=False):
+        """(label, url, cancel url or None) the buyer's order page lists for this line (their
+        tickets). `cancellable`: the buyer may still cancel the order online, so a thing they
+        may give back alone (one ticket of several) may have an address to do so."""
         return []
 
     def staff_links(self, line):

@@ -1397,7 +1397,16 @@ def line_return_amount(order, line, quantity, lines=None):
 
 
 def refund_line(
-    order, line, quantity, *, reason, user=None, pay_back=True, by_hand=False, refund_reason=None
+    order,
+    line,
+    quantity,
+    *,
+    reason,
+    user=None,
+    pay_back=True,
+    by_hand=False,
+    refund_reason=None,
+    source=Refund.Source.STAFF,
 ):
     """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
     at once (so the stock or places are free again: `orders.availability` stops counting
@@ -1408,7 +1417,8 @@ def refund_line(
     ticket cancelled under a no-refund policy: the amount is kept, Order.kept_amount) or
     `by_hand` (an order paid by cheque or transfer: the order is flagged for staff to send the
     money back and record it). `refund_reason` words the refund for the buyer when "returned"
-    is not the word (a ticket cancelled)."""
+    is not the word (a ticket cancelled); `source` says who asked (a buyer cancelling one of
+    their tickets)."""
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -1453,7 +1463,7 @@ def refund_line(
                         "item": line.description,
                         "reason": reason,
                     }
-            refund = request_refund(order, amount, reason=refund_reason, user=user)
+            refund = request_refund(order, amount, reason=refund_reason, user=user, source=source)
         line.returned_quantity += quantity
         line.save(update_fields=["returned_quantity"])
         log(

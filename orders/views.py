@@ -62,7 +62,7 @@ def stripe_webhook(request):
     return HttpResponse(outcome, content_type="text/plain")
 
 
-def _order_for(code, token, lines=True):
+def order_from_link(code, token, lines=True):
     """The order of a receipt link; with its lines (and their content types) read once, for
     the page, its sections and its tickets."""
     orders = Order.objects.all()
@@ -79,9 +79,9 @@ def _order_for(code, token, lines=True):
 @require_http_methods(["GET", "HEAD"])
 def order_detail(request, code, token):
     """The buyer's receipt: no account needed, the link's secret token is the key."""
-    order = _order_for(code, token)
+    order = order_from_link(code, token)
     if order.state == OrderState.PENDING and services.apply_waiting_payment(order):
-        order = _order_for(code, token)
+        order = order_from_link(code, token)
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
     # The lines read once: shown, and used for the sections, the tickets and "can cancel".
@@ -124,7 +124,9 @@ def order_detail(request, code, token):
         # Grouped by line: the same ticket type on two dates (or two activities' « Plein
         # tarif ») numbers its tickets alike, and the line's description tells them apart.
         "ticket_groups": [
-            (line.description, links) for line in lines if (links := line.item.receipt_links(line))
+            (line.description, links)
+            for line in lines
+            if (links := line.item.receipt_links(line, cancellable=can_cancel))
         ],
         "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
@@ -144,7 +146,7 @@ def order_detail(request, code, token):
 def order_status(request, code, token):
     """The receipt page's quiet check while a payment is confirmed: the order's state and a
     sentence to announce, in the page's language (the script holds no text of its own)."""
-    order = _order_for(code, token, lines=False)
+    order = order_from_link(code, token, lines=False)
     if order.state == OrderState.PENDING and services.apply_waiting_payment(order):
         order.refresh_from_db()
     waiting = order.state == OrderState.PENDING
@@ -167,7 +169,7 @@ def order_status(request, code, token):
 
 @require_POST
 def order_pay(request, code, token):
-    order = _order_for(code, token)
+    order = order_from_link(code, token)
     page = request.build_absolute_uri(order.get_absolute_url())
     try:
         url = services.start_checkout(order, success_url=page + "?retour=paiement", cancel_url=page)
@@ -180,7 +182,7 @@ def order_pay(request, code, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_cancel(request, code, token):
     """Ask for confirmation, then cancel: places are given back and payment refunded."""
-    order = _order_for(code, token)
+    order = order_from_link(code, token)
     if not services.buyer_can_cancel(order):
         messages.error(request, _("Cette commande ne peut plus être annulée en ligne."))
         return redirect(order.get_absolute_url())

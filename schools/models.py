@@ -229,7 +229,7 @@ class WorkshopBooking(Purchasable, models.Model):
     def display_name(self):
         return self.describe(translation.get_language() or "fr", None)
 
-    def receipt_links(self, line):
+    def receipt_links(self, line, cancellable=False):
         from django.urls import reverse
 
         invoice = Invoice.objects.filter(booking=self).first()
@@ -237,7 +237,7 @@ class WorkshopBooking(Purchasable, models.Model):
             return []
         order = line.order
         url = reverse("schools:invoice", kwargs={"code": order.code, "token": order.token})
-        return [(gettext("Facture %(number)s (PDF)") % {"number": invoice.number}, url)]
+        return [(gettext("Facture %(number)s (PDF)") % {"number": invoice.number}, url, None)]
 
     def confirmation_extras(self, line, language):
         return None

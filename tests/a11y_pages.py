@@ -3,7 +3,8 @@ validity checks (a browser's axe-core run and the Nu HTML Checker)."""
 
 
 def a_free_registration():
-    """A paid-for-nothing order: one place at the demo's free talk, for Awa Diallo."""
+    """A paid-for-nothing order: two places at the demo's free talk, for Awa Diallo (each
+    ticket may be cancelled alone)."""
     from events.models import EventPage
     from events.services import register
 
@@ -11,7 +12,7 @@ def a_free_registration():
     return register(
         free.source,
         date_id=free.source.upcoming_dates[0].pk,
-        tickets=[(free.source.ticket_types.get(), 1, None)],
+        tickets=[(free.source.ticket_types.get(), 2, None)],
         buyer_name="Awa Diallo",
         buyer_email="awa@example.org",
         language="fr",
@@ -20,6 +21,9 @@ def a_free_registration():
 
 def page_kinds():
     """(name, French path, English path) of every kind of public page, with a real order."""
+    from django.urls import reverse
+    from django.utils import translation
+
     from events.models import Attendee, EventPage, Theme
     from newsletter.models import Subscriber
     from shop.models import Producer, ProductPage
@@ -42,6 +46,15 @@ def page_kinds():
 
     proposal = WorkshopBooking.objects.filter(status=BookingStatus.PROPOSED).first()
     theme = Theme.objects.get(slug="droits-des-femmes", locale__language_code="fr")
+    cancel_own_ticket = []
+    for language in ("fr", "en"):
+        with translation.override(language):
+            cancel_own_ticket.append(
+                reverse(
+                    "events:cancel_own_ticket",
+                    kwargs={"code": order.code, "token": order.token, "ticket": ticket.ticket_code},
+                )
+            )
     return [
         ("home", "/", "/en/"),
         ("standard page", "/mission/", "/en/mission/"),
@@ -100,6 +113,7 @@ def page_kinds():
         ("waiting list", activity.url + "liste-attente/", english.url + "waiting-list/"),
         ("receipt", order.get_absolute_url(), "/en" + order.get_absolute_url()),
         ("ticket", f"/billet/{ticket.ticket_code}/", f"/en/ticket/{ticket.ticket_code}/"),
+        ("cancelling one ticket", *cancel_own_ticket),
         ("search", "/recherche/?q=climat", "/en/search/?q=climate"),
         (
             "search, one kind of result",
