@@ -279,7 +279,8 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=Fal
         ticket = attendee.name or attendee.ticket_type.label
         kept_before = order.kept_amount
         by_hand = refund and paid_by_hand(order)
-        manual_refund = services.line_return_amount(order, line, 1) if by_hand else 0
+        share = services.line_return_amount(order, line, 1)  # refunded, by hand or kept
+        manual_refund = share if by_hand else 0
         with translation.override(order.language):  # the refund's reason is the buyer's
             refund_reason = _("Billet annulé (%(ticket)s, %(date)s) : %(reason)s") % {
                 "ticket": ticket,
@@ -296,6 +297,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=Fal
             by_hand=by_hand,
             refund_reason=refund_reason,
             source=Refund.Source.BUYER if by_buyer else Refund.Source.STAFF,
+            log_action=None,  # « Billet annulé » below, not « Articles retournés »
         )
         order.refresh_from_db(fields=["kept_amount"])
         services.log(
@@ -304,7 +306,11 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=Fal
             f"{attendee.ticket_code} — {ticket} — {reason}",
             user=user,
             attendee=attendee.pk,
+            line=line.pk,
+            quantity=1,
+            amount=str(share),
             refund=refunded.pk if refunded else None,
+            kept=not refund,
         )
         emailed = _email_registrant(
             date,

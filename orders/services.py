@@ -1407,6 +1407,7 @@ def refund_line(
     by_hand=False,
     refund_reason=None,
     source=Refund.Source.STAFF,
+    log_action="line_returned",
 ):
     """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
     at once (so the stock or places are free again: `orders.availability` stops counting
@@ -1418,7 +1419,8 @@ def refund_line(
     `by_hand` (an order paid by cheque or transfer: the order is flagged for staff to send the
     money back and record it). `refund_reason` words the refund for the buyer when "returned"
     is not the word (a ticket cancelled); `source` says who asked (a buyer cancelling one of
-    their tickets)."""
+    their tickets). The order's history says « Articles retournés » (`log_action`), or the
+    caller writes an entry of its own with the same facts (a ticket cancelled: None)."""
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -1466,17 +1468,18 @@ def refund_line(
             refund = request_refund(order, amount, reason=refund_reason, user=user, source=source)
         line.returned_quantity += quantity
         line.save(update_fields=["returned_quantity"])
-        log(
-            order,
-            "line_returned",
-            f"{quantity} × {line.description} — {reason}",
-            user=user,
-            line=line.pk,
-            quantity=quantity,
-            amount=str(amount),
-            refund=refund.pk if refund else None,
-            kept=not pay_back,
-        )
+        if log_action:
+            log(
+                order,
+                log_action,
+                f"{quantity} × {line.description} — {reason}",
+                user=user,
+                line=line.pk,
+                quantity=quantity,
+                amount=str(amount),
+                refund=refund.pk if refund else None,
+                kept=not pay_back,
+            )
         if line.item is not None:
             line.item.give_back(line, quantity)
     return refund

@@ -77,7 +77,11 @@ def test_cancelling_one_ticket_refunds_its_share_frees_its_place_and_tells_the_b
     order.refresh_from_db()
     assert order.state == OrderState.PAID  # Awa still comes
     assert order.balance == 25
-    assert order.log_entries.filter(action="ticket_cancelled", user=director).exists()
+    entry = order.log_entries.get(action="ticket_cancelled", user=director)
+    assert (entry.data["amount"], entry.data["kept"]) == ("25.00", False)
+    # One entry in the order's history, « Billet annulé », not « Articles retournés » as well
+    # (which the shop's history of a parcel lists).
+    assert not order.log_entries.filter(action="line_returned").exists()
     date.refresh_from_db()
     assert date.seats_left() == left + 1
     # Void at the door; Awa's ticket still lets her in.
