@@ -14,6 +14,7 @@ code): no escaping there.
 """
 
 import csv
+import functools
 from decimal import Decimal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,8 +73,21 @@ def xlsx_row(sheet, values):
 
 
 class EscapedCSVExportMixin:
-    """For Wagtail's `list_export` views (`SpreadsheetExportMixin`): CSV rows go through
-    `csv_cell`. Wagtail already writes XLSX text cells as strings, so XLSX is left alone."""
+    """For Wagtail's `list_export` views (`SpreadsheetExportMixin`), as staff open them in a
+    spreadsheet at the office:
+
+    - CSV: a byte order mark first (Excel then reads « Créée le » and the buyers' accents as
+      UTF-8, not « CrÃ©Ã©e le »), every cell through `csv_cell` (never a formula), moments in
+      the site's time zone to the minute (`local_minute`).
+    - XLSX: Wagtail already writes text cells as strings; its moments are in UTC with a
+      format built from DATETIME_FORMAT that Excel misreads (« 4 h 34 »'s « h » taken for the
+      hour): here they are the office's local time, « 2026-12-05 04:34 »."""
+
+    XLSX_MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
+
+    def stream_csv(self, queryset):
+        yield "\ufeff"
+        yield from super().stream_csv(queryset)
 
     def write_csv_row(self, writer, row_dict):
         return writer.writerow(
@@ -84,6 +98,30 @@ class EscapedCSVExportMixin:
                 for field, value in row_dict.items()
             }
         )
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        local = {
+            field: (
+                timezone.localtime(value).replace(tzinfo=None)
+                if isinstance(value, datetime) and timezone.is_aware(value)
+                else value
+            )
+            for field, value in row_dict.items()
+        }
+        return super().generate_xlsx_row(worksheet, local, date_format=self.XLSX_MOMENT_FORMAT)
+
+
+@functools.cache
+def spreadsheet_index_view():
+    """Wagtail's index view with `EscapedCSVExportMixin`, for a viewset's `index_view_class`
+    (made on demand: this module is imported before Wagtail's admin is ready)."""
+    from wagtail.admin.views.generic import IndexView
+
+    return type("SpreadsheetIndexView", (EscapedCSVExportMixin, IndexView), {})
 
 
 def local_minute(value):

@@ -12,6 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cesiq_site.exports import spreadsheet_index_view
 from orders.admin.formats import cad, local_datetime
 
 from ..models import Donation
@@ -52,6 +53,7 @@ class DonationViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = DonationInspectView
+    index_view_class = spreadsheet_index_view()  # CSV never a formula, local times
     edit_view_class = DonationEditView
     form_fields = ["tribute_name"]
 

@@ -10,6 +10,8 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cesiq_site.exports import spreadsheet_index_view
+
 from ..models import Member, MembershipCategory
 
 
@@ -25,6 +27,7 @@ class MemberViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     form_fields = ["name", "organisation", "user"]
+    index_view_class = spreadsheet_index_view()  # CSV never a formula, local times
 
     list_display = [
         "name",

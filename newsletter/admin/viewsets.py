@@ -2,10 +2,13 @@
 their own confirmed consent), their consents, the CSV export of the list, and the sendings."""
 
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from cesiq_site.exports import spreadsheet_index_view
 
 from ..models import NewsletterSending, Subscriber
 
@@ -32,6 +35,7 @@ class SubscriberViewSet(ModelViewSet):
     icon = "mail"
     menu_label = _("Abonnés")
     url_prefix = "infolettre/abonnes"
+    index_view_class = spreadsheet_index_view()  # CSV never a formula, local times
     list_display = ["email", "language", "status", "source", "requested_at", "confirmed_at"]
     list_filter = ["status", "language"]
     search_fields = ["email"]
@@ -45,13 +49,16 @@ class SubscriberViewSet(ModelViewSet):
         "unsubscribed_at",
     ]
     export_headings = {
-        "email": _("courriel"),
-        "language": _("langue"),
-        "status": _("statut"),
-        "source": _("provenance"),
-        "requested_at": _("demandé le"),
-        "confirmed_at": _("confirmé le"),
-        "unsubscribed_at": _("désabonné le"),
+        field: capfirst(label)
+        for field, label in {
+            "email": _("courriel"),
+            "language": _("langue"),
+            "status": _("statut"),
+            "source": _("provenance"),
+            "requested_at": _("demandé le"),
+            "confirmed_at": _("confirmé le"),
+            "unsubscribed_at": _("désabonné le"),
+        }.items()
     }
     export_filename = "infolettre-abonnes"
     inspect_view_enabled = True

@@ -3,8 +3,11 @@ views. Orders are created and changed only by `orders.services`: staff read them
 (listing, search, filters, spreadsheet export, detail with lines, payments, refunds, emails and
 the audit log), write an internal note, and act through `orders/admin/actions.py`."""
 
+from decimal import Decimal
+
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +17,10 @@ from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
-from cesiq_site.exports import EscapedCSVExportMixin
+from cesiq_site.exports import EscapedCSVExportMixin, amount
 
 from .. import registry, services
-from ..models import DiscountCode, Order
+from ..models import DiscountCode, Order, Refund, RefundState
 from .formats import cad, local_datetime
 
 
@@ -35,6 +38,32 @@ class NoWrapTitleMixin:
 
 
 class OrderIndexView(EscapedCSVExportMixin, NoWrapTitleMixin, generic.IndexView):
+    # SQLite sums money through a float (« 20 », not « 20.00 »): to the cent, as the others.
+    custom_field_preprocess = {"refunded_total": {"csv": amount, "xlsx": amount}}
+
+    def get_base_queryset(self):
+        """With what the list and its exports show of other rows, read in the same query:
+        the discount code, and what was refunded (`refunded_total`, as Order.refunded_amount
+        says it): an export of 2,000 orders is one query, not one more for each."""
+        refunded = (
+            Refund.objects.filter(order=OuterRef("pk"), state=RefundState.SUCCEEDED)
+            .values("order")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("discount_code")
+            .annotate(
+                refunded_total=Coalesce(
+                    Subquery(refunded),
+                    Value(Decimal("0.00")),
+                    output_field=DecimalField(max_digits=12, decimal_places=2),
+                )
+            )
+        )
+
     def search_queryset(self, queryset):
         """The code, name or email (`search_fields`), or what another app knows an order by
         (a ticket's code: `registry.order_finders`)."""

@@ -99,7 +99,7 @@ class OrderViewSet(ModelViewSet):
         "gst",
         "qst",
         "total",
-        "refunded_amount",
+        "refunded_total",
         "paid_at",
         "cancelled_at",
         "attention",
@@ -107,7 +107,7 @@ class OrderViewSet(ModelViewSet):
     export_headings = {
         "get_kind_display": capfirst(Order._meta.get_field("kind").verbose_name),
         "get_state_display": capfirst(Order._meta.get_field("state").verbose_name),
-        "refunded_amount": _("Remboursé"),
+        "refunded_total": _("Remboursé"),
     }
     export_filename = "commandes"
 

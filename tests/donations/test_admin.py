@@ -49,6 +49,20 @@ def test_staff_list_and_export_gifts(give, login):
     numbers = [row[header.index("Reçu officiel")] for row in data]
     assert all(n.startswith("R-") for n in numbers)
 
+    # As the office opens it (tests/cesiq_site/test_spreadsheet_exports.py): Excel reads it as
+    # UTF-8, a donor's name is never a formula, the moment is Québec's.
+    from datetime import UTC, datetime
+
+    Donation.objects.filter(donor_name="Bob Tremblay").update(
+        donor_name="=1+1", received_at=datetime(2026, 3, 11, 2, 30, tzinfo=UTC)
+    )
+    content = b"".join(client.get("/admin/donations/?export=csv").streaming_content).decode()
+    assert content.startswith("\ufeff")
+    header, *data = csv.reader(io.StringIO(content.removeprefix("\ufeff")))
+    bob = next(row for row in data if row[header.index("Montant")] == "60.00")
+    assert bob[header.index("Nom du donateur")] == "'=1+1"
+    assert bob[header.index("Reçu le")] == "2026-03-10 22:30"
+
 
 def test_a_corrected_receipt_is_voided_and_replaced(
     give, login, django_capture_on_commit_callbacks

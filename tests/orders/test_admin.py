@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders import services
@@ -334,3 +336,46 @@ def test_admin_in_english_formats_money_the_english_way(admin_client, place, ite
     detail = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
     assert "Unit price" in detail
     assert "$25.00" in detail
+
+
+def test_the_csv_export_reads_each_order_once_with_its_refunds(
+    admin_client, place, item, django_capture_on_commit_callbacks
+):
+    """The « Remboursé » column, what was refunded successfully (a failed refund is not), and
+    the discount code come with the orders: as many queries for 8 orders as for 2."""
+    from orders.models import Payment, PaymentState, Refund, RefundState
+
+    def export():
+        response = admin_client.get(ORDERS_URL, {"export": "csv"})
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+
+    refunded = place((item, 2))
+    Payment.objects.create(
+        order=refunded,
+        amount=refunded.total,
+        state=PaymentState.PAID,
+        idempotency_key=f"test:{refunded.code}",
+        stripe_payment_intent_id=f"pi_test_{refunded.code}",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm(refunded, message="Paiement reçu")
+    for amount, state in ((Decimal("20.00"), RefundState.SUCCEEDED), (Decimal("5.00"), "failed")):
+        Refund.objects.create(
+            order=refunded,
+            payment=refunded.payments.get(),
+            amount=amount,
+            reason="Geste",
+            state=state,
+            idempotency_key=f"test:{state}",
+        )
+    unrefunded = place((item, 1))
+    with CaptureQueriesContext(connection) as few:
+        rows = export()
+    assert rows[refunded.code]["Remboursé"] == "20.00"
+    assert rows[unrefunded.code]["Remboursé"] == "0.00"
+    for _ in range(6):  # the item has 10 places
+        place((item, 1))
+    with CaptureQueriesContext(connection) as many:
+        assert len(export()) == len(rows) + 6
+    assert len(many) == len(few), [q["sql"][:120] for q in many][-12:]
