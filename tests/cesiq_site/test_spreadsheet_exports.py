@@ -1,7 +1,8 @@
 """Every list staff export from the back-office (orders, members, newsletter subscribers;
-gifts: tests/donations/test_admin.py) as the office opens it: a CSV that Excel reads as UTF-8 (its byte order mark
-first), whose cells never run as formulas, with moments in Québec's time; an XLSX whose moments
-are Québec's time too, in a format Excel shows as written (« 2026-03-10 14:30 »).
+gifts: tests/donations/test_admin.py) as the office opens it: a CSV that Excel reads as UTF-8
+(its byte order mark first), whose cells never run as formulas, with moments in Québec's time;
+an XLSX whose moments are Québec's time too, in a format Excel shows as written
+(« 2026-03-10 22:30 »).
 
 The values are fixed on purpose: a name that is a formula, and a moment whose UTC day and
 hour differ from Québec's."""
