@@ -7,8 +7,10 @@ match the real alphabets. Nothing hostile reaches a query, so no query needs its
 """
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 # C0 controls and DEL. A one-line text box cannot produce any of them.
@@ -96,3 +98,24 @@ def phone_number(value):
 
 # Django's own message writes the limit as Python does (« supérieure ou égale à 0.01 »).
 AT_LEAST_A_CENT = _("Indiquez un montant d'au moins 0,01 $.")
+
+# Prices, fees and rates that staff type: never below zero (a ticket at « -5,00 $ » was
+# published and sold, and Stripe refused its checkout). A model field validator, so every form
+# and `full_clean` applies it; one instance, one migration's worth of deconstruction.
+NOT_NEGATIVE = MinValueValidator(Decimal("0.00"), message=_("Un montant ne peut pas être négatif."))
+
+
+def money_fields_take_a_comma():
+    """Every amount in Wagtail's admin forms (a ticket's price, shipping rates, a fee) is read
+    in the editor's language, « 12,50 » in French: Django's number input let Chromium drop
+    the comma, and « 12,50 » was saved as 1 250 $ without a word. A text input with a decimal
+    keypad on phones instead; in English « 12,50 » is refused (« Enter a number. »), never
+    read as 1 250."""
+    from django import forms
+    from django.db import models
+    from wagtail.admin.forms.models import register_form_field_override
+
+    register_form_field_override(
+        models.DecimalField,
+        override={"localize": True, "widget": forms.TextInput(attrs={"inputmode": "decimal"})},
+    )

@@ -21,6 +21,7 @@ from wagtail.models import Locale, Orderable, Page, PreviewableMixin, Translatab
 from wagtail.search import index
 
 from cesiq_site.routing import LocalizedRoutesMixin
+from cesiq_site.validation import NOT_NEGATIVE
 from home.blocks import BodyBlock
 from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
 from orders import availability
@@ -851,9 +852,15 @@ class TicketType(Purchasable, Orderable):
         decimal_places=2,
         default=Decimal("0.00"),
         help_text=_("Contribution volontaire : le montant minimum."),
+        validators=[NOT_NEGATIVE],
     )
     suggested_price = models.DecimalField(
-        _("montant suggéré"), max_digits=8, decimal_places=2, null=True, blank=True
+        _("montant suggéré"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
     )
     places_per_date = models.PositiveIntegerField(
         _("quota par date"), null=True, blank=True, help_text=_("Vide : pas de limite propre.")

@@ -25,6 +25,7 @@ from wagtail.search import index
 
 from cesiq_site.postal import Province  # noqa: F401 — the shop's provinces, named here too
 from cesiq_site.routing import LocalizedRoutesMixin
+from cesiq_site.validation import NOT_NEGATIVE
 from home.blocks import BodyBlock
 from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
 from orders import availability
@@ -401,25 +402,32 @@ class ShopSettings(BaseGenericSetting):
         default="Tuesday to Thursday, 10 a.m. to 4 p.m.",
     )
     shipping_quebec = models.DecimalField(
-        _("livraison au Québec"), max_digits=6, decimal_places=2, default=Decimal("12.00")
+        _("livraison au Québec"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("12.00"),
+        validators=[NOT_NEGATIVE],
     )
     shipping_east = models.DecimalField(
         _("livraison en Ontario et dans les provinces de l'Atlantique"),
         max_digits=6,
         decimal_places=2,
         default=Decimal("16.00"),
+        validators=[NOT_NEGATIVE],
     )
     shipping_west = models.DecimalField(
         _("livraison dans l'Ouest (Manitoba à la Colombie-Britannique)"),
         max_digits=6,
         decimal_places=2,
         default=Decimal("20.00"),
+        validators=[NOT_NEGATIVE],
     )
     shipping_north = models.DecimalField(
         _("livraison dans les territoires"),
         max_digits=6,
         decimal_places=2,
         default=Decimal("35.00"),
+        validators=[NOT_NEGATIVE],
     )
     free_shipping_from = models.DecimalField(
         _("livraison gratuite à partir de"),
@@ -429,6 +437,7 @@ class ShopSettings(BaseGenericSetting):
         blank=True,
         default=Decimal("75.00"),
         help_text=_("Montant des produits après rabais, avant taxes. Vide : jamais gratuite."),
+        validators=[NOT_NEGATIVE],
     )
 
     panels = [

@@ -1,0 +1,64 @@
+"""Amounts staff type in Wagtail's admin: « 12,50 » in French is 12,50 $ (a number input let
+the browser drop the comma and 1 250 $ was saved), and no price, fee or rate may be negative (a
+ticket at « -5,00 $ » was published and sold)."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from events.models import EventPage, TicketType
+from shop.models import ShopSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_form_field(model, name):
+    """The form field Wagtail's admin forms make for this column (pages' inline ticket
+    types and settings forms alike)."""
+    from wagtail.admin.forms.models import formfield_for_dbfield
+
+    return formfield_for_dbfield(model._meta.get_field(name))
+
+
+def test_the_activity_form_reads_a_french_price():
+    form_class = EventPage.get_edit_handler().get_form_class()
+    price = form_class.formsets["ticket_types"].form.base_fields["price"]
+    with translation.override("fr"):
+        assert price.clean("12,50") == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [(TicketType, "price"), (TicketType, "suggested_price"), (ShopSettings, "shipping_quebec")],
+)
+def test_an_amount_is_read_in_the_editors_language(model, name):
+    field = admin_form_field(model, name)
+    html = field.widget.render(name, Decimal("12.50"))
+    assert 'type="text"' in html and 'inputmode="decimal"' in html
+    with translation.override("fr"):
+        assert field.clean("12,50") == Decimal("12.50")
+        assert field.clean("12.50") == Decimal("12.50")
+        assert 'value="12,50"' in field.widget.render(name, Decimal("12.50"))
+    with translation.override("en"):
+        assert field.clean("12.50") == Decimal("12.50")
+        with pytest.raises(ValidationError):  # never 1 250
+            field.clean("12,50")
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        (TicketType, "price"),
+        (TicketType, "suggested_price"),
+        (ShopSettings, "shipping_quebec"),
+        (ShopSettings, "free_shipping_from"),
+    ],
+)
+def test_no_amount_is_negative(model, name):
+    field = model._meta.get_field(name)
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        field.run_validators(Decimal("-5.00"))
+    assert error.value.messages == ["Un montant ne peut pas être négatif."]
+    field.run_validators(Decimal("0.00"))
