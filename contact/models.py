@@ -12,6 +12,7 @@
 
 from django import forms
 from django.db import models, transaction
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language, gettext_lazy
 from modelcluster.fields import ParentalKey
@@ -132,7 +133,11 @@ class ContactFormPage(AbstractForm):
         return None
 
     def serve(self, request, *args, **kwargs):
+        """The form; once a message is saved, a redirect to the page's thanks (`?envoye=1`):
+        reloading it sends nothing again (it sent the message and its emails twice)."""
         if request.method != "POST":
+            if request.GET.get("envoye") == "1":
+                return self.render_landing_page(request, None, *args, **kwargs)
             return super().serve(request, *args, **kwargs)
         if refused := ratelimit.check(request, "posts"):
             return refused
@@ -140,8 +145,8 @@ class ContactFormPage(AbstractForm):
         if form.is_valid():
             if refused := ratelimit.check(request, "contact"):
                 return refused
-            submission = self.accept(form, request)
-            return self.render_landing_page(request, submission, *args, **kwargs)
+            self.accept(form, request)
+            return redirect(self.get_url(request) + "?envoye=1")
         context = self.get_context(request)
         context["form"] = form
         return TemplateResponse(request, self.get_template(request), context, status=400)

@@ -1,6 +1,9 @@
 """Thin views: the public request page (served by WorkshopRequestPage) and the school's
 confirmation link."""
 
+import re
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,9 +20,18 @@ from cesiq_site.seo import private_address
 from . import services
 from .forms import ConfirmForm, WorkshopRequestForm
 
+SENT = re.compile(r"A-\d{5,}")
+
 
 def request_page(request, page):
+    """The form; once a request is saved, a redirect to the page saying it was received
+    (`?envoyee=A-00007`): reloading that page sends nothing again."""
     status = 200
+    sent = request.GET.get("envoyee", "")
+    if request.method != "POST" and SENT.fullmatch(sent):
+        return TemplateResponse(
+            request, "schools/request_sent.html", {"page": page, "self": page, "reference": sent}
+        )
     if request.method == "POST":
         if refused := ratelimit.check(request, "posts"):
             return refused
@@ -32,11 +44,7 @@ def request_page(request, page):
                 themes=form.cleaned_data["themes"],
                 language=translation.get_language() or "fr",
             )
-            return TemplateResponse(
-                request,
-                "schools/request_sent.html",
-                {"page": page, "self": page, "booking": booking},
-            )
+            return redirect(page.get_url(request) + "?" + urlencode({"envoyee": booking.reference}))
         status = 400
     else:
         form = WorkshopRequestForm()

@@ -69,8 +69,12 @@ def test_a_message_is_saved_confirmed_to_the_person_and_sent_to_the_recipients(
     client, contact, shown
 ):
     response = send(client, contact, shown, votre_message=SCRIPT)
-    assert response.status_code == 200
-    assert "Merci, votre message a bien été envoyé." in text_of(response)
+    # Sent, then the thanks at an address of its own: reloading it sends nothing again.
+    assert (response.status_code, response["Location"]) == (302, contact.url + "?envoye=1")
+    for _ in range(2):
+        thanks = client.get(response["Location"])
+        assert thanks.status_code == 200
+        assert "Merci, votre message a bien été envoyé." in text_of(thanks)
     submission = ContactSubmission.objects.get()
     assert submission.email == "awa@example.org" and submission.language == "fr"
     assert set(submission.form_data) == {"votre_nom", "votre_courriel", "votre_message"}
@@ -123,7 +127,7 @@ def test_spam_and_oversized_input_are_refused_and_nothing_is_saved(
 
 def test_messages_are_rate_limited(client, contact, shown):
     for _ in range(5):
-        assert send(client, contact, shown).status_code == 200
+        assert send(client, contact, shown).status_code == 302
     assert send(client, contact, shown).status_code == 429
     assert ContactSubmission.objects.count() == 5
 

@@ -42,7 +42,7 @@ def test_the_page_shows_the_form_in_french_and_english(client, request_page, req
 def test_phone_numbers_as_people_write_them(client, request_page, clock, phone):
     data = form_data(phone=phone)
     clock.advance(30)
-    assert client.post(request_page.url, data).status_code == 200
+    assert client.post(request_page.url, data).status_code == 302
     assert WorkshopBooking.objects.latest("pk").phone == phone
 
 
@@ -51,8 +51,16 @@ def test_a_valid_request_is_saved_and_acknowledged(client, request_page, clock):
     clock.advance(30)
     before = WorkshopBooking.objects.count()
     response = client.post(request_page.url, data)
-    assert response.status_code == 200
     booking = WorkshopBooking.objects.latest("pk")
+    # Saved, then the thanks at an address of its own: reloading it sends nothing again.
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{request_page.url}?envoyee={booking.reference}",
+    )
+    thanks = response["Location"]
+    for _ in range(2):
+        response = client.get(thanks)
+        assert response.status_code == 200
     assert WorkshopBooking.objects.count() == before + 1
     assert booking.status == BookingStatus.NEW
     assert (booking.school, booking.group_size, booking.level) == (
@@ -78,9 +86,10 @@ def test_a_request_in_english_gets_its_email_in_english(client, request_page_en,
     theme = Theme.objects.filter(locale__language_code="en").first()
     data = form_data(email="teacher@school.example", themes=[str(theme.pk)])
     clock.advance(30)
-    response = client.post(request_page_en.url, data)
+    response = client.post(request_page_en.url, data, follow=True)
     assert response.status_code == 200
     booking = WorkshopBooking.objects.get(email="teacher@school.example")
+    assert f"Your request {booking.reference} has been received." in response.content.decode()
     assert booking.language == "en"
     email = OutboxEmail.objects.get(key=f"workshop_request:{booking.pk}")
     assert email.subject.startswith("Workshop request received")
@@ -182,6 +191,6 @@ def test_requests_sent_count_apart_from_mistakes(client, request_page, clock, se
     before = WorkshopBooking.objects.count()
     for _ in range(3):  # mistakes corrected are not requests sent
         assert client.post(request_page.url, mistaken).status_code == 400
-    assert client.post(request_page.url, valid).status_code == 200
+    assert client.post(request_page.url, valid).status_code == 302
     assert client.post(request_page.url, valid).status_code == 429
     assert WorkshopBooking.objects.count() == before + 1
