@@ -1,9 +1,12 @@
 """Canadian provinces and postal codes: which province a postal code can be in, for every
 form that takes an address (the shop's delivery, a donor's official receipt)."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from localflavor.ca.forms import CAPostalCodeField
 
 
 class Province(models.TextChoices):
@@ -93,3 +96,15 @@ def city_line(city, province, postal_code, language=None):
     if language.startswith("fr"):
         return f"{city} ({province}) {postal_code}".strip()
     return f"{city}, {province} {postal_code}".strip(" ,")
+
+
+class PostalCodeField(CAPostalCodeField):
+    """localflavor's CAPostalCodeField, reading a code as people type it: « G1R-2B5 »,
+    « g1r  2b5 », « G1R 2B5 » with a no-break space (copied from a letterhead) are G1R 2B5.
+    It refused them with « Entrez un code postal canadien »."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and len(value) <= 20:
+            value = re.sub(r"[\s\-\u00a0\u202f]+", "", value)
+        return value

@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
+from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 
-from cesiq_site.postal import postal_code_error, province_choices
+from cesiq_site.postal import PostalCodeField, postal_code_error, province_choices
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
 from orders.money import format_cad, quantize
 
@@ -117,7 +117,7 @@ class DonationForm(forms.Form):
         widget=CAProvinceSelect(attrs={"autocomplete": "address-level1"}),
         initial="QC",
     )
-    postal_code = CAPostalCodeField(
+    postal_code = PostalCodeField(
         label=gettext_lazy("Code postal"),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
         error_messages={"invalid": gettext_lazy("Saisissez un code postal canadien (A1A 1A1).")},

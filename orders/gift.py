@@ -61,9 +61,9 @@ def add_fields(form):
     if offer.receipts:
         # Labels of their own: beside a delivery address, two fields read « Adresse » (WCAG
         # 2.4.6), and a screen reader could not tell which is which.
-        from localflavor.ca.forms import CAPostalCodeField, CAProvinceField
+        from localflavor.ca.forms import CAProvinceField
 
-        from cesiq_site.postal import province_choices
+        from cesiq_site.postal import PostalCodeField, province_choices
 
         form.fields["gift_street"] = forms.CharField(
             label=gettext_lazy("Adresse pour le reçu"),
@@ -85,7 +85,7 @@ def add_fields(form):
             initial="QC",
             required=False,
         )
-        form.fields["gift_postal_code"] = CAPostalCodeField(
+        form.fields["gift_postal_code"] = PostalCodeField(
             label=gettext_lazy("Code postal pour le reçu"),
             required=False,
             error_messages={

@@ -2,9 +2,9 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
+from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 
-from cesiq_site.postal import postal_code_error, province_choices
+from cesiq_site.postal import PostalCodeField, postal_code_error, province_choices
 from cesiq_site.validation import (
     CONSENT_REQUIRED,
     guard_text_fields,
@@ -127,10 +127,10 @@ class DeliveryForm(forms.Form):
         widget=CAProvinceSelect,
         error_messages={"invalid": _("Choisissez une province ou un territoire du Canada.")},
     )
-    postal_code = CAPostalCodeField(
+    postal_code = PostalCodeField(
         label=_("Code postal"),
         required=False,
-        max_length=7,
+        max_length=10,
         help_text=_("Par exemple : G1R 2B5"),
         error_messages={"invalid": _("Entrez un code postal canadien, par exemple G1R 2B5.")},
     )

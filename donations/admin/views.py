@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from localflavor.ca.forms import CAPostalCodeField, CAProvinceField, CAProvinceSelect
+from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
+from cesiq_site.postal import PostalCodeField
 from orders.admin.formats import cad, local_datetime
 
 from .. import receipts
@@ -97,7 +98,7 @@ class CorrectionForm(forms.Form):
     street_address = forms.CharField(label=gettext_lazy("Adresse"), max_length=200)
     city = forms.CharField(label=gettext_lazy("Ville"), max_length=100)
     province = CAProvinceField(label=gettext_lazy("Province"), widget=CAProvinceSelect)
-    postal_code = CAPostalCodeField(label=gettext_lazy("Code postal"))
+    postal_code = PostalCodeField(label=gettext_lazy("Code postal"))
     advantage = forms.DecimalField(
         label=gettext_lazy("Valeur de l'avantage"), min_value=0, max_digits=10, decimal_places=2
     )

@@ -437,3 +437,12 @@ def test_pickup_is_offered_only_at_activities_cesiq_holds_at_a_known_place(db, d
     partners = EventDate.objects.filter(page__external_registration_url__gt="")
     assert partners.exists()
     assert not set(partners) & set(offered)
+
+
+def test_a_postal_code_typed_with_a_hyphen_and_spaces_is_taken(client, basket):
+    """« K1P-1J9 » and « k1p  1j9 » are how people write it (tests/cesiq_site/test_postal_codes.py):
+    the order is placed, its address written the Canadian way."""
+    response = client.post(CHECKOUT, checkout_data(**{**ONTARIO, "postal_code": " k1p - 1j9 "}))
+    assert response.status_code == 302, errors(response)
+    fulfilment = Fulfilment.objects.get(order__buyer_email="awa@example.org")
+    assert fulfilment.postal_code == "K1P 1J9"
