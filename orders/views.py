@@ -112,6 +112,10 @@ def order_detail(request, code, token):
         ),
         "waiting_for_confirmation": waiting_for_confirmation,
         "can_pay": order.hold_is_active and order.total > 0,
+        # Billed by invoice (its lines valid before the payment): kept until it is paid or
+        # staff cancel it, not « until » its technical expiry a year away.
+        "billed_by_invoice": order.state == OrderState.PENDING
+        and any(line.fulfilled for line in lines),
         # A card hold ending today: its time (« jusqu'à 15 h 30 »); one ending another day
         # (after midnight, a hold kept for an invoice): its date (« jusqu'au 5 décembre… »).
         "held_today": held_today,

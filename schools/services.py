@@ -290,13 +290,13 @@ def issue_invoice(booking, *, user=None, now=None):
     return invoice
 
 
-def email_invoice(invoice, template, subject, key, **context):
+def email_invoice(invoice, template, subject, key, to=None, **context):
     """Write to whoever an invoice without a booking bills (a school registered for a public
-    activity), with the invoice PDF attached."""
+    activity), or to `to`, with the invoice PDF attached."""
     order = invoice.order
     return queue_email(
         key=key,
-        to=invoice.email,
+        to=to or invoice.email,
         language=invoice.billed_language,
         template=f"schools/email/{template}",
         context={
@@ -381,12 +381,18 @@ def invoice_order(
         message=_("Facture %(number)s : places gardées jusqu'au paiement") % {"number": number},
     )
     orders.log(order, "invoice_issued", number, invoice=number)
-    email_invoice(
-        invoice,
-        "order_invoice",
-        gettext_lazy("Facture %(number)s — inscription %(code)s"),
-        key=f"order_invoice:{number}",
-    )
+    subject = gettext_lazy("Facture %(number)s — inscription %(code)s")
+    email_invoice(invoice, "order_invoice", subject, key=f"order_invoice:{number}")
+    if order.buyer_email.strip().lower() != email.lower():
+        # The teacher who registered the group, when the school's office pays: the same
+        # letter (places kept, the invoice, the link to the tickets), or they hear nothing.
+        email_invoice(
+            invoice,
+            "order_invoice",
+            subject,
+            key=f"order_invoice:{number}:buyer",
+            to=order.buyer_email,
+        )
     return invoice
 
 

@@ -104,10 +104,21 @@ def test_a_school_pays_by_invoice_places_kept_invoice_emailed(
     assert invoice.number in email.subject
     assert [a["filename"] for a in email.attachments] == [invoice.filename]
     assert "payable au plus tard le" in email.body_text
+    # The teacher who registered the group gets the same letter (places kept, the invoice,
+    # the link to the tickets): else nothing came to them.
+    copy = OutboxEmail.objects.get(key=f"order_invoice:{invoice.number}:buyer")
+    assert copy.to == "awa@example.org"
+    assert [a["filename"] for a in copy.attachments] == [invoice.filename]
+    assert order.get_absolute_url() in copy.body_text
     # The order page says it, links the invoice and the tickets.
     page = client.get(order.get_absolute_url())
     text = plain(page.content.decode())
     assert "La facture a été envoyée à secretariat@cite.example" in text
+    # Kept until the invoice is paid, not « until » the order's expiry a year away.
+    assert "Vos places sont réservées jusqu'au paiement de la facture" in text
+    from django.utils.formats import date_format
+
+    assert date_format(timezone.localtime(order.expires_at), "DATE_FORMAT") not in text
     assert f"Facture {invoice.number} (PDF)" in text
     assert "Bon de commande : BC-2026-118" in text
     html = BeautifulSoup(page.content, "html.parser")
