@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
@@ -14,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
@@ -187,7 +189,34 @@ class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         return context
 
 
+# What lives on the French page only: a translation sells its source's dates and tickets and
+# asks its source's questions (EventPage.source).
+SOURCE_ONLY = ("dates", "ticket_types", "questions")
+
+
+class EventPageForm(WagtailAdminPageForm):
+    def clean(self):
+        """A translation's dates, tickets and questions are its source's: changes made to
+        them there were saved to rows nobody reads and lost without a word (a date moved,
+        999 places). Refused, with where to make them."""
+        cleaned = super().clean()
+        page = self.instance
+        if page.pk and page.locale_id != Locale.get_default().pk:
+            changed = [name for name in SOURCE_ONLY if self.formsets[name].has_changed()]
+            if changed:
+                raise ValidationError(
+                    _(
+                        "Les dates, les billets et les questions se modifient sur la page en "
+                        "français : cette traduction reprend les siens. Faites-y ces "
+                        "changements et annulez-les ici."
+                    )
+                )
+        return cleaned
+
+
 class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
+    base_form_class = EventPageForm
+
     summary = models.TextField(_("résumé"), max_length=400)
     image = models.ForeignKey(
         "wagtailimages.Image",
