@@ -5,6 +5,7 @@ records with their own states, and the amounts an order has received or returned
 from them. Every change to an order is written to its log.
 """
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -643,7 +644,8 @@ class OrderSettings(BaseGenericSetting):
     personal_data_retention_months = models.PositiveSmallIntegerField(
         _("conservation des renseignements personnels (mois)"),
         default=24,
-        validators=[MinValueValidator(1)],
+        # Ten years at most: kept longer, it is no longer a retention period (Law 25).
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_(
             "Nombre de mois après la fin de ce qui a été vendu (une activité, par exemple) au "
             "bout duquel les noms, réponses et coordonnées des personnes sont effacés. Les "
@@ -674,8 +676,35 @@ class OrderSettings(BaseGenericSetting):
             raise ValidationError(
                 _("Les numéros de TPS et de TVQ sont obligatoires quand les taxes sont perçues.")
             )
+        # Printed on every receipt and invoice: the shapes the two agencies give, written
+        # the way they write them (« 123456789 RT 0001 », « 1234567890 TQ 0001 »).
+        errors = {}
+        for field, digits, letters, example in (
+            ("gst_number", 9, "RT", "123456789 RT 0001"),
+            ("qst_number", 10, "TQ", "1234567890 TQ 0001"),
+        ):
+            typed = getattr(self, field).strip()
+            if not typed:
+                continue
+            found = re.fullmatch(
+                rf"(\d{{{digits}}})\s*{letters}\s*(\d{{4}})", typed.replace("-", " "), re.I
+            )
+            if found:
+                setattr(self, field, f"{found[1]} {letters} {found[2]}")
+            else:
+                errors[field] = _(
+                    "Indiquez le numéro comme il est inscrit, par exemple %(example)s."
+                ) % {"example": example}
         for address in self.notification_addresses():
-            validate_email(address)
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["staff_notification_emails"] = _(
+                    "« %(address)s » n'est pas une adresse de courriel."
+                ) % {"address": address}
+                break
+        if errors:
+            raise ValidationError(errors)
 
     def notification_addresses(self):
         return [a.strip() for a in self.staff_notification_emails.split(",") if a.strip()]
