@@ -16,6 +16,7 @@ LOG_ACTIONS = {
     "payment_failed": _("Paiement échoué"),
     "checkout_expired": _("Page de paiement expirée"),
     "flagged": _("Signalée pour vérification"),
+    "flag_resolved": _("Vérification terminée"),
     "checkout_found": _("Page de paiement retrouvée"),
     "refund_requested": _("Remboursement demandé"),
     "refund_pending": _("Remboursement en cours chez Stripe"),

@@ -1149,6 +1149,23 @@ def flag(order, reason):
     log(order, "flagged", reason)
 
 
+def resolve_flag(order, *, user, note):
+    """Staff have dealt with what the order was flagged for (a failed refund given back by
+    cheque, a dispute answered): it leaves « À traiter », with what they did in its history."""
+    note = (note or "").strip()
+    if not note:
+        raise OrderError(_("Indiquez ce qui a été fait."))
+    with transaction.atomic():
+        order = lock(order)
+        if not order.attention:
+            raise OrderError(_("Cette commande n'est pas signalée."))
+        was = order.attention
+        order.attention = ""
+        order.save(update_fields=["attention"])
+        log(order, "flag_resolved", f"{was} — {note}"[:500], user=user)
+    return order
+
+
 def payment_failed(payment, *, reason=""):
     with transaction.atomic():
         order = lock(payment.order)

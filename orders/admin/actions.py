@@ -316,4 +316,40 @@ class OrderCancelView(OrderActionView):
         return _("Commande %(code)s annulée.") % {"code": self.object.code}
 
 
-ORDER_ACTIONS = (OrderRefundView, OrderResendConfirmationView, OrderCancelView)
+class ResolveFlagForm(forms.Form):
+    note = forms.CharField(
+        label=_("Ce qui a été fait"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Noté dans le journal de la commande, pour l'équipe."),
+    )
+
+
+class OrderResolveFlagView(OrderActionView):
+    name = "resolve_flag"
+    page_title = _("Marquer comme traitée")
+    button_icon = "check"
+    submit_label = _("Marquer comme traitée")
+    form_class = ResolveFlagForm
+
+    @classmethod
+    def is_available(cls, order):
+        return bool(order.attention)
+
+    def unavailable_message(self):
+        return _("La commande %(code)s n'est pas signalée.") % {"code": self.object.code}
+
+    def intro(self):
+        return _("Signalée : %(reason)s") % {"reason": self.object.attention}
+
+    def perform(self, form):
+        services.resolve_flag(self.object, user=self.request.user, note=form.cleaned_data["note"])
+        return _("Commande %(code)s marquée comme traitée.") % {"code": self.object.code}
+
+
+ORDER_ACTIONS = (
+    OrderRefundView,
+    OrderResendConfirmationView,
+    OrderResolveFlagView,
+    OrderCancelView,
+)

@@ -474,3 +474,38 @@ def test_resent_confirmation_carries_the_tickets_again(
     assert again.attachments and [a["filename"] for a in again.attachments] == [
         a["filename"] for a in first.attachments
     ]
+
+
+def test_a_flagged_order_is_marked_as_dealt_with_and_leaves_the_list_to_check(admin_client, paid):
+    """A failed refund flags the order « À vérifier »; once staff have given the money back
+    another way, they say so and it leaves the orders to check, with what they did noted."""
+    from orders import services
+
+    order = paid()
+    services.flag(order, "Le remboursement de 10,00 $ a échoué (insufficient_funds).")
+    page = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
+    assert url("resolve_flag", order) in page
+    assert (
+        order.code
+        in admin_client.get(reverse("order:index"), {"attention": "true"}).content.decode()
+    )
+
+    refused = admin_client.post(url("resolve_flag", order), {"note": " "})
+    assert refused.status_code == 200
+    order.refresh_from_db()
+    assert order.attention
+
+    response = admin_client.post(url("resolve_flag", order), {"note": "Chèque n° 512 posté."})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.attention == ""
+    entry = order.log_entries.get(action="flag_resolved")
+    assert "insufficient_funds" in entry.message and "Chèque n° 512 posté." in entry.message
+    assert entry.user == admin_client.user
+    # Nothing left to mark: the action is not offered (the page also shows the message)…
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "marquée comme traitée" in page and url("resolve_flag", order) not in page
+    listed = admin_client.get(reverse("order:index"), {"attention": "true"}).content.decode()
+    assert order.code not in listed
+    # …and refused if asked for.
+    assert admin_client.get(url("resolve_flag", order)).status_code == 302
