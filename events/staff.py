@@ -297,7 +297,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=Fal
             by_hand=by_hand,
             refund_reason=refund_reason,
             source=Refund.Source.BUYER if by_buyer else Refund.Source.STAFF,
-            log_action=None,  # « Billet annulé » below, not « Articles retournés »
+            logged=False,  # « Billet annulé » below, not « Articles retournés »
         )
         order.refresh_from_db(fields=["kept_amount"])
         services.log(

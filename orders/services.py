@@ -1424,7 +1424,7 @@ def refund_line(
     by_hand=False,
     refund_reason=None,
     source=Refund.Source.STAFF,
-    log_action="line_returned",
+    logged=True,
 ):
     """Staff take back `quantity` units of a paid line: the line's `returned_quantity` grows
     at once (so the stock or places are free again: `orders.availability` stops counting
@@ -1436,8 +1436,8 @@ def refund_line(
     `by_hand` (an order paid by cheque or transfer: the order is flagged for staff to send the
     money back and record it). `refund_reason` words the refund for the buyer when "returned"
     is not the word (a ticket cancelled); `source` says who asked (a buyer cancelling one of
-    their tickets). The order's history says « Articles retournés » (`log_action`), or the
-    caller writes an entry of its own with the same facts (a ticket cancelled: None)."""
+    their tickets). The order's history says « Articles retournés », unless `logged` is False
+    and the caller writes an entry of its own with the same facts (a ticket cancelled)."""
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -1485,10 +1485,10 @@ def refund_line(
             refund = request_refund(order, amount, reason=refund_reason, user=user, source=source)
         line.returned_quantity += quantity
         line.save(update_fields=["returned_quantity"])
-        if log_action:
+        if logged:
             log(
                 order,
-                log_action,
+                "line_returned",
                 f"{quantity} × {line.description} — {reason}",
                 user=user,
                 line=line.pk,

@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.widgets import BooleanRadioSelect
 
 from .. import registry
 from ..models import Order, OrderKind, OrderState, Payment, PaymentState, Refund, RefundState
@@ -48,10 +47,14 @@ class OrderFilterSet(WagtailFilterSet):
     created_at = django_filters.DateFromToRangeFilter(
         label=_("Date de la commande"), widget=DateRangePickerWidget
     )
-    attention = django_filters.BooleanFilter(
+    # Choices rather than a BooleanFilter: the chip of the active filter reads « Oui », not
+    # « True ».
+    attention = django_filters.ChoiceFilter(
         label=capfirst(Order._meta.get_field("attention").verbose_name),
+        choices=[("true", _("Oui")), ("false", _("Non"))],
+        empty_label=_("Tous"),
         method="filter_attention",
-        widget=BooleanRadioSelect,
+        widget=forms.RadioSelect,
     )
     payment = django_filters.ChoiceFilter(
         label=_("Paiement"),
@@ -84,9 +87,11 @@ class OrderFilterSet(WagtailFilterSet):
         self.filters["payment"] = payment
 
     def filter_attention(self, queryset, name, value):
-        if value is None:
+        if value not in ("true", "false"):
             return queryset
-        return queryset.exclude(attention="") if value else queryset.filter(attention="")
+        if value == "true":
+            return queryset.exclude(attention="")
+        return queryset.filter(attention="")
 
     @staticmethod
     def registered_filter(extra):

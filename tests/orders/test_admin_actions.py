@@ -485,10 +485,12 @@ def test_a_flagged_order_is_marked_as_dealt_with_and_leaves_the_list_to_check(ad
     services.flag(order, "Le remboursement de 10,00 $ a échoué (insufficient_funds).")
     page = admin_client.get(reverse("order:inspect", args=[order.pk])).content.decode()
     assert url("resolve_flag", order) in page
-    assert (
-        order.code
-        in admin_client.get(reverse("order:index"), {"attention": "true"}).content.decode()
+    flagged = admin_client.get(reverse("order:index"), {"attention": "true"})
+    assert order.code in flagged.content.decode()
+    chips = BeautifulSoup(flagged.content, "html.parser").select(
+        ".w-active-filters, [data-w-active-filter-id]"
     )
+    assert "Oui" in " ".join(chip.get_text(" ") for chip in chips)  # not « True »
 
     refused = admin_client.post(url("resolve_flag", order), {"note": " "})
     assert refused.status_code == 200
