@@ -15,13 +15,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page, PreviewableMixin, TranslatableMixin
 from wagtail.search import index
 
+from cesiq_site.admin_forms import ThemedPageForm
 from cesiq_site.routing import LocalizedRoutesMixin
 from cesiq_site.validation import NOT_NEGATIVE
 from home.blocks import BodyBlock
@@ -194,7 +194,7 @@ class EventIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
 SOURCE_ONLY = ("dates", "ticket_types", "questions")
 
 
-class EventPageForm(WagtailAdminPageForm):
+class EventPageForm(ThemedPageForm):
     def clean(self):
         """A translation's dates, tickets and questions are its source's: changes made to
         them there were saved to rows nobody reads and lost without a word (a date moved,

@@ -30,6 +30,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from cesiq_site.admin_forms import ThemedSnippetForm
 from cesiq_site.routing import LocalizedRoutesMixin
 
 
@@ -68,6 +69,8 @@ class MemberOrganisation(
     ClusterableModel,
 ):
     """An organisation of the network, as the directory shows it."""
+
+    base_form_class = ThemedSnippetForm
 
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(

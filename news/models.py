@@ -19,6 +19,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
+from cesiq_site.admin_forms import ThemedPageForm
 from cesiq_site.routing import LocalizedRoutesMixin
 from home.blocks import PageBodyBlock
 
@@ -172,6 +173,8 @@ class ArticlePageTag(TaggedItemBase):
 
 
 class ArticlePage(Page):
+    base_form_class = ThemedPageForm
+
     date = models.DateField(_("date de publication"), default=timezone.localdate)
     author = models.CharField(
         _("auteur ou autrice"),
@@ -303,6 +306,8 @@ class CampaignPartner(Orderable):
 class CampaignPage(Page):
     """A campaign: its dates, partners and call to action; the activities and news of its
     themes around its dates are listed by themselves."""
+
+    base_form_class = ThemedPageForm
 
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))

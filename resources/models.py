@@ -16,6 +16,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cesiq_site.admin_forms import ThemedPageForm
 from events.models import Audience
 from home.blocks import PageBodyBlock
 from schools.models import Level
@@ -86,6 +87,8 @@ class ResourceIndexPage(Page):
 
 
 class ResourcePage(Page):
+    base_form_class = ThemedPageForm
+
     date = models.DateField(_("date"), default=timezone.localdate)
     summary = models.TextField(
         _("résumé"), max_length=400, help_text=_("Deux ou trois phrases, montrées dans la liste.")
