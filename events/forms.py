@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cesiq_site import form_renderer
@@ -465,7 +465,11 @@ class RegistrationForm(forms.Form):
             )
         if self.offer and wanted > self.offer.places:
             raise self.tickets_error(
-                _("Votre offre de la liste d'attente est de %(places)s place(s) au plus.")
+                ngettext(
+                    "Votre offre de la liste d'attente est d'une place.",
+                    "Votre offre de la liste d'attente est de %(places)s places au plus.",
+                    self.offer.places,
+                )
                 % {"places": self.offer.places},
                 "offer_places",
             )

@@ -262,7 +262,7 @@ def _check_ticket(ticket, date, quantity, now, places_for_date=None):
     if quantity > left:
         raise CartError(
             ngettext(
-                "Il ne reste que %(left)s place pour « %(item)s ».",
+                "Il ne reste qu'une place pour « %(item)s ».",
                 "Il ne reste que %(left)s places pour « %(item)s ».",
                 left,
             )
@@ -347,7 +347,7 @@ def read(request, now=None):
             quantity = left[pk]
             cart.problems.append(
                 ngettext(
-                    "Il ne reste que %(left)s unité de « %(item)s » : la quantité a été ajustée.",
+                    "Il ne reste qu'une unité de « %(item)s » : la quantité a été ajustée.",
                     "Il ne reste que %(left)s unités de « %(item)s » : la quantité a été ajustée.",
                     quantity,
                 )
@@ -451,7 +451,7 @@ def _fits(variant, quantity, left):
     if quantity > left:
         raise CartError(
             ngettext(
-                "Il ne reste que %(left)s unité de « %(item)s ».",
+                "Il ne reste qu'une unité de « %(item)s ».",
                 "Il ne reste que %(left)s unités de « %(item)s ».",
                 left,
             )

@@ -631,12 +631,12 @@ def test_an_order_placed_paid_and_cancelled_each_show_on_the_next_request(client
     assert get(client, page.url)["X-Page-Cache"] == "hit"
 
     order = committed(place, page, 2)
-    assert places_badge(client, page) == "Plus que 1 place"
+    assert places_badge(client, page) == "Plus qu'une place"
 
     # Paid while held: the same places counted, nothing to render again.
     committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
     assert get(client, page.url)["X-Page-Cache"] == "hit"
-    assert places_badge(client, page) == "Plus que 1 place"
+    assert places_badge(client, page) == "Plus qu'une place"
 
     committed(place, page, 1)
     assert places_badge(client, page) == "Complet"
@@ -687,7 +687,7 @@ def test_an_order_paid_after_its_hold_ran_out_shows_on_the_next_request(client, 
     assert places_badge(client, page) == "Plus que 3 places"  # its hold ran out
     assert get(client, page.url)["X-Page-Cache"] == "hit"
     committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
-    assert places_badge(client, page) == "Plus que 1 place"
+    assert places_badge(client, page) == "Plus qu'une place"
 
 
 def test_an_order_that_is_expired_shows_on_the_next_request(client, committed):
@@ -1053,7 +1053,7 @@ def test_a_unit_given_back_shows_on_the_next_request(client, committed):
     page = activity()  # 3 places
     order = committed(place, page, 2)
     committed(services.confirm, Order.objects.get(pk=order.pk), message="Paiement reçu")
-    assert places_badge(client, page) == "Plus que 1 place"
+    assert places_badge(client, page) == "Plus qu'une place"
     line = Order.objects.get(pk=order.pk).lines.get()
     line.returned_quantity = 1
     committed(line.save, update_fields=["returned_quantity"])

@@ -207,7 +207,7 @@ def test_sold_out_since_the_cart_sends_back_to_the_cart_and_sells_nothing(
     response = client.post(CHECKOUT, checkout_data(), follow=True)
     assert response.redirect_chain[-1][0] == "/panier/"
     assert (
-        "Il ne reste que 1 unité de « Tablette de chocolat au lait — Tablette de 100 g » : "
+        "Il ne reste qu'une unité de « Tablette de chocolat au lait — Tablette de 100 g » : "
         "la quantité a été ajustée." in messages_of(response)
     )
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
