@@ -65,17 +65,39 @@ class ActivityFilterForm(forms.Form):
         self.fields["theme"].choices = [("", _("Tous"))] + shared(
             ("activity themes", locale_id), theme_choices
         )
+        # A filter that is no longer offered (an old link, a theme removed) is set aside and
+        # the others still apply (`filters_in_use`), with words for it rather than Django's
+        # « Sélectionnez un choix valide ».
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                field.error_messages["invalid_choice"] = _(
+                    "Ce choix n'est plus proposé : il est ignoré."
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("Cette date vient avant la première : elle est ignorée."))
+        return cleaned
+
+    def filters_in_use(self):
+        """What the visitor chose and could be used: the valid fields' values, the others
+        set aside (a filter no longer offered does not empty the others)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)
 
     def chosen(self):
         """The filters in use, as the visitor chose them ("Adultes", "Gratuit", "du 1 décembre
         2026"): the page title says them, so each filtered list has its own (WCAG 2.4.2)."""
         from django.utils.formats import date_format
 
-        if not self.is_bound or not self.is_valid():
-            return []
+        filters = self.filters_in_use()
         labels = []
         for name, form_field in self.fields.items():
-            value = self.cleaned_data.get(name)
+            value = filters.get(name)
             if value in (None, ""):
                 continue
             if isinstance(form_field, forms.ChoiceField):
@@ -213,7 +235,7 @@ def activity_listing(index_page, request):
     archive = request.GET.get("archives") == "1"
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     source_index = source_of(index_page)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters_in_use()
 
     def listed():
         pages = EventPage.objects.live().public().child_of(source_index)
@@ -325,7 +347,7 @@ def activity_month(index_page, request):
     form = ActivityFilterForm(request.GET or None, locale=index_page.locale_id)
     for name in ("start", "end"):  # the month is the date range here
         del form.fields[name]
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters_in_use()
 
     def month_of_activities():
         source_index = source_of(index_page)

@@ -1,9 +1,12 @@
 """Finding an activity: the list, its filters (no JavaScript), both languages."""
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from devtools.indexing import indexes_updated_at_the_end
 from events.models import Theme
@@ -74,6 +77,33 @@ def test_bad_filter_values_are_ignored_with_a_message(client, demo_site):
     html = BeautifulSoup(response.content, "html.parser")
     assert html.select(".field__error")
     assert len(titles(response)) == 10  # every upcoming activity, unfiltered
+
+
+def test_a_filter_no_longer_offered_is_set_aside_and_the_others_still_apply(client, demo_site):
+    """An old link (a theme since removed) keeps its other filters, and says so in words."""
+    adults = titles(client.get("/activites/", {"audience": "adultes"}))
+    response = client.get("/activites/", {"audience": "adultes", "theme": "xyz"})
+    assert response.status_code == 200
+    assert titles(response) == adults
+    errors = [
+        plain(error.get_text(" ", strip=True))
+        for error in BeautifulSoup(response.content, "html.parser").select(".field__error")
+    ]
+    assert errors == ["Ce choix n'est plus proposé : il est ignoré."]
+
+
+def test_an_end_before_the_start_is_set_aside_with_a_message(client, demo_site):
+    start = timezone.localdate() + timedelta(days=20)
+    since = titles(client.get("/activites/", {"start": start.isoformat()}))
+    response = client.get(
+        "/activites/", {"start": start.isoformat(), "end": (start - timedelta(days=5)).isoformat()}
+    )
+    assert titles(response) == since and since
+    errors = [
+        plain(error.get_text(" ", strip=True))
+        for error in BeautifulSoup(response.content, "html.parser").select(".field__error")
+    ]
+    assert errors == ["Cette date vient avant la première : elle est ignorée."]
 
 
 @pytest.mark.slow
