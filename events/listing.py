@@ -68,9 +68,9 @@ class ActivityFilterForm(forms.Form):
         # A filter that is no longer offered (an old link, a theme removed) is set aside and
         # the others still apply (`filters_in_use`), with words for it rather than Django's
         # « Sélectionnez un choix valide ».
-        for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField):
-                field.error_messages["invalid_choice"] = _(
+        for choice_field in self.fields.values():
+            if isinstance(choice_field, forms.ChoiceField):
+                choice_field.error_messages["invalid_choice"] = _(
                     "Ce choix n'est plus proposé : il est ignoré."
                 )
 
