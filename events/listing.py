@@ -237,14 +237,31 @@ def activity_listing(index_page, request):
     source_index = source_of(index_page)
     filters = form.filters_in_use()
 
+    def in_range(prefix):
+        """The dates asked for (`start`, `end`, days in Québec), as a condition on dates."""
+        condition = Q()
+        if filters.get("start"):
+            condition &= Q(**{f"{prefix}end__date__gte": filters["start"]})
+        if filters.get("end"):
+            condition &= Q(**{f"{prefix}start__date__lte": filters["end"]})
+        return condition
+
+    def within(date):
+        start, end = filters.get("start"), filters.get("end")
+        return (not start or timezone.localdate(date.end) >= start) and (
+            not end or timezone.localdate(date.start) <= end
+        )
+
     def listed():
         pages = EventPage.objects.live().public().child_of(source_index)
         if archive:
             pages = pages.annotate(last_end=Max("dates__end")).filter(last_end__lte=now)
             pages = pages.order_by("-last_end")
         else:
+            # Ordered by the first date still to come within the dates asked for, if any: an
+            # activity of the 14th and the 28th, asked « from the 20th », comes at the 28th.
             pages = pages.annotate(
-                next_start=Min("dates__start", filter=Q(dates__end__gt=now))
+                next_start=Min("dates__start", filter=Q(dates__end__gt=now) & in_range("dates__"))
             ).filter(next_start__isnull=False)
             pages = pages.order_by("next_start")
 
@@ -261,7 +278,18 @@ def activity_listing(index_page, request):
         page_obj = paginator.get_page(request.GET.get("page"))
         page_obj.object_list = in_visitor_language(list(page_obj), index_page, source_index)
         for activity in page_obj.object_list:
-            activity.display_date  # noqa: B018 (read now: its dates, as of `now`)
+            # The date its card shows: its next one, within the dates asked for if any.
+            activity.listed_date = (
+                next(
+                    (
+                        date
+                        for date in activity.source.dates.all()
+                        if date.end > now and within(date)
+                    ),
+                    None,
+                )
+                or activity.display_date
+            )
         return paginator, page_obj, time_changes_after(source_index, now)
 
     # Which activities, in which order, with which dates shown changes only with a save (a new

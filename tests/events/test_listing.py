@@ -151,3 +151,24 @@ def test_english_list_shows_translations_with_french_dates(client, demo_site):
         "Workshop: fair-trade shopping every day",
         "Training: facilitating global citizenship education",
     ]
+
+
+def test_from_a_day_each_card_shows_its_first_date_from_that_day_in_order(client, activity):
+    """An activity of two dates, asked for from a day after its first: its card shows the
+    second, and it is placed by that one among the others."""
+    first, second = activity.source.upcoming_dates[:2]
+    start = timezone.localdate(first.end) + timedelta(days=1)
+    assert timezone.localdate(second.end) >= start
+    html = BeautifulSoup(
+        client.get("/activites/", {"start": start.isoformat()}).content, "html.parser"
+    )
+    cards = {
+        plain(card.select_one(".card__title a").get_text(strip=True)): card.select_one(
+            ".card__date time"
+        )["datetime"]
+        for card in html.select(".card")
+        if card.select_one(".card__date time")
+    }
+    assert cards[plain(activity.title)] == timezone.localtime(second.start).isoformat()
+    shown = list(cards.values())
+    assert shown == sorted(shown)
