@@ -19,14 +19,22 @@ class ActivityBreadcrumbsMixin:
     """Breadcrumbs: the activity's parent in the page explorer, the activity, its dates."""
 
     def get_breadcrumbs_items(self):
+        from ..templatetags.activity_admin import may_edit_pages
+
         page = self.page
         parent = page.get_parent()
+        # The explorer and the editor for those who may edit pages; plain names for the
+        # others (the ticketing team was sent to « vous n'avez pas les autorisations »).
+        editors = may_edit_pages(self.request.user)
         return self.breadcrumbs_items + [
             {
-                "url": reverse("wagtailadmin_explore", args=[parent.pk]),
+                "url": reverse("wagtailadmin_explore", args=[parent.pk]) if editors else "",
                 "label": parent.get_admin_display_title(),
             },
-            {"url": reverse("wagtailadmin_pages:edit", args=[page.pk]), "label": page.title},
+            {
+                "url": reverse("wagtailadmin_pages:edit", args=[page.pk]) if editors else "",
+                "label": page.title,
+            },
             {"url": reverse("events_staff:dates", args=[page.pk]), "label": _("Dates")},
         ]
 
