@@ -31,7 +31,12 @@ class JoinForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
-        help_text=gettext_lazy("Pour une adhésion d'organisation."),
+        # Said before the consent: an organisation member is listed in the public directory
+        # of the network (network/services.py) under this name.
+        help_text=gettext_lazy(
+            "Pour une adhésion d'organisation. Ce nom sera publié dans le répertoire du réseau "
+            "sur le site ; l'équipe peut le compléter ou le corriger."
+        ),
     )
     email = forms.EmailField(
         label=gettext_lazy("Votre courriel"),

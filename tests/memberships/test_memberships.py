@@ -319,3 +319,18 @@ def test_other_teams_do_not_see_members(login, username):
     client = login(username)
     assert client.get("/admin/members/").status_code in (302, 403)
     assert client.get("/admin/members/?export=csv").status_code in (302, 403)
+
+
+def test_an_organisation_is_told_its_name_will_be_public_before_it_consents(client, demo_site):
+    """Its entry in the network's directory is made as soon as it has paid (network/services.py):
+    the form says so beside the name it asks for, in both languages."""
+    from bs4 import BeautifulSoup
+
+    for url, words in (
+        ("/devenir-membre/", "Ce nom sera publié dans le répertoire du réseau"),
+        ("/en/become-a-member/", "This name will be published in the network directory"),
+    ):
+        html = BeautifulSoup(client.get(url).content, "html.parser")
+        field = html.select_one("#id_organisation")
+        hint = html.select_one(f"#{field['aria-describedby'].split()[0]}")
+        assert words in hint.get_text(" ", strip=True)
