@@ -67,6 +67,11 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         # An optional gift added to the order (orders/gift.py).
         gift.add_fields(self)
+        if "gift_street" in self.fields:
+            self.fields["gift_street"].help_text = _(
+                "Avec une livraison par la poste, laissez l'adresse vide : celle de la "
+                "livraison sera utilisée."
+            )
         guard_text_fields(self)
 
     def clean(self):
@@ -77,8 +82,33 @@ class ContactForm(forms.Form):
             raise forms.ValidationError(
                 _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
             )
+        self.gift_address_from_delivery(data)
         gift.clean(self, data)
         return data
+
+    def gift_address_from_delivery(self, data):
+        """A gift's receipt, the order shipped and no receipt address typed: the address just
+        typed for the parcel (the same form's other half, DeliveryForm), rather than asking
+        for it a second time. Any part that is not valid is left for the gift's own check."""
+        if not self.gift_offer or (data.get("gift_street") or "").strip():
+            return
+        raw = self.data
+        if raw.get("delivery") != DeliveryMethod.SHIPPING:
+            return
+        try:
+            postal_code = PostalCodeField().clean(raw.get("postal_code", ""))
+            province = CAProvinceField().clean(raw.get("province", ""))
+        except forms.ValidationError:
+            return
+        street = " ".join(
+            part.strip() for part in (raw.get("address", ""), raw.get("address_2", "")) if part
+        )
+        data.update(
+            gift_street=street[:200],
+            gift_city=(raw.get("city") or "").strip()[:100],
+            gift_province=province,
+            gift_postal_code=postal_code,
+        )
 
     def gift_fields(self):
         from orders import gift

@@ -341,3 +341,39 @@ def test_a_gift_does_not_take_away_the_right_to_cancel_online(activity, pay):
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     assert Receipt.objects.get(donation__order=order).status == Receipt.Status.VOID
+
+
+def test_a_shipped_order_s_gift_takes_the_delivery_address_for_its_receipt(
+    client, add_to_cart, fake_stripe, deliver
+):
+    """Shipping to Toronto and adding a gift: the receipt's address is the one just typed for
+    the parcel, not asked for again (nor left in Québec, the list's first province)."""
+    add_to_cart("CAF-PER-340", 1)
+    page = client.get("/panier/commander/").content.decode()
+    assert "celle de la livraison sera utilisée" in page
+    data = {
+        "buyer_name": "Awa Diallo",
+        "buyer_email": "awa@example.org",
+        "delivery": "shipping",
+        "address": "100, rue Queen Ouest",
+        "address_2": "app. 4",
+        "city": "Toronto",
+        "province": "ON",
+        "postal_code": "m5h-2n2",
+        "consent": "on",
+        "website": "",
+        "gift_amount": "50.00",
+        "gift_province": "QC",  # what the list shows first, never chosen
+    }
+    response = client.post("/panier/commander/", data)
+    assert response.status_code == 302, errors(response)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    press(response["Location"], "pay")
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    gift = Donation.objects.get(order=order)
+    assert (gift.street_address, gift.city, gift.province, gift.postal_code) == (
+        "100, rue Queen Ouest app. 4",
+        "Toronto",
+        "ON",
+        "M5H 2N2",
+    )
