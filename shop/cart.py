@@ -441,7 +441,8 @@ def _parse_ticket(ticket_id, date_id):
     return ticket, date
 
 
-def _fits(variant, quantity, left):
+def _fits(variant, quantity, left, in_cart=0):
+    """`in_cart`: units already in the cart, counted in `quantity` (said in the message)."""
     if quantity > MAX_QUANTITY:
         raise CartError(
             _("Au plus %(max)s unités par article dans une même commande.") % {"max": MAX_QUANTITY}
@@ -449,14 +450,18 @@ def _fits(variant, quantity, left):
     if left <= 0:
         raise CartError(_("« %(item)s » est épuisé.") % {"item": variant.display_name()})
     if quantity > left:
-        raise CartError(
-            ngettext(
-                "Il ne reste qu'une unité de « %(item)s ».",
-                "Il ne reste que %(left)s unités de « %(item)s ».",
-                left,
-            )
-            % {"left": left, "item": variant.display_name()}
-        )
+        message = ngettext(
+            "Il ne reste qu'une unité de « %(item)s ».",
+            "Il ne reste que %(left)s unités de « %(item)s ».",
+            left,
+        ) % {"left": left, "item": variant.display_name()}
+        if in_cart:
+            message += " " + ngettext(
+                "Votre panier en contient déjà une.",
+                "Votre panier en contient déjà %(count)s.",
+                in_cart,
+            ) % {"count": in_cart}
+        raise CartError(message)
 
 
 def _lines_count(request):
@@ -472,7 +477,7 @@ def add(request, variant_id, quantity):
     variant, left = _parse_variant(variant_id)
     items, _problems = stored(request.session)
     wanted = items.get(variant.pk, 0) + quantity
-    _fits(variant, wanted, left)
+    _fits(variant, wanted, left, in_cart=items.get(variant.pk, 0))
     if variant.pk not in items and _lines_count(request) >= MAX_LINES:
         raise CartError(_("Votre panier est plein."))
     items[variant.pk] = wanted

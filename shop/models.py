@@ -288,6 +288,9 @@ class ProductVariant(Purchasable, Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        # The order editors gave them, then the order they were made: variants added without
+        # an order (by code, the demo's seed) were listed now one way, now the other.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("format")
         verbose_name_plural = _("formats")
 

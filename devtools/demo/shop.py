@@ -375,10 +375,11 @@ def seed(home, locales):
             setattr(page, name, value)
         if not page.gallery_images.exists():
             page.gallery_images.add(ProductImage(image=image, alt=""))
-        for sku, label, label_en, price, stock, grams in variants:
+        for number, (sku, label, label_en, price, stock, grams) in enumerate(variants):
             if not ProductVariant.objects.filter(sku=sku).exists():
                 page.variants.add(
                     ProductVariant(
+                        sort_order=number,
                         sku=sku,
                         label=label,
                         label_en=label_en,

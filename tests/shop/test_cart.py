@@ -125,9 +125,11 @@ def test_sold_out_variant_cannot_be_added(client, shop_fr, add_to_cart):
 def test_adding_more_than_is_left_across_two_adds(client, shop_fr, add_to_cart):
     add_to_cart("CHO-LAI-100", 2)
     response = client.get(add_to_cart("CHO-LAI-100", 2)["Location"])
-    assert "Il ne reste que 3 unités de « Tablette de chocolat au lait — Tablette de 100 g »." in (
-        messages_of(response)
-    )
+    # What is already in the cart is said too: « 3 left » alone reads as « add 3 ».
+    assert (
+        "Il ne reste que 3 unités de « Tablette de chocolat au lait — Tablette de 100 g ». "
+        "Votre panier en contient déjà 2."
+    ) in messages_of(response)
     assert lines(response) == [("Tablette de chocolat au lait — Tablette de 100 g", "2")]
 
 
