@@ -359,6 +359,8 @@ def test_staff_find_an_order_by_one_of_its_ticket_codes(admin_client, paid_pair)
 
     assert order.code in found(awa.ticket_code)
     assert order.code in found(f"  {awa.ticket_code.upper()} ")
+    # Its beginning, as read off a phone, in capitals too (six characters or more).
+    assert order.code in found(awa.ticket_code[:8].upper())
     assert found("zzzzzzzzzzzzzzzzzzzz") == []
     # The order's own code, the buyer's name and email still find it.
     assert order.code in found(order.code.lower())
