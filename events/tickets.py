@@ -88,7 +88,12 @@ def vevent(page, date, *, url, online_link=""):
     description = page.summary
     if online_link:
         description += f"\n\n{online_link}"
-    location = page.venue.full_address if page.venue else (online_link or url)
+    # The place by its name, then its address (« Maison de la solidarité, 125, rue… »): a
+    # calendar shows the first words, and the name is what people look for at the door.
+    if page.venue:
+        location = ", ".join(p for p in (page.venue.name, page.venue.full_address) if p)
+    else:
+        location = online_link or url
     # A postponed date keeps its place in calendars, marked as not certain, until it moves.
     status = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(
         date.shown_status, "CONFIRMED"

@@ -70,6 +70,10 @@ def test_a_cancelled_date_is_shown_cancelled_and_cannot_be_registered_for(
 ):
     first, second = activity.upcoming_dates[:2]
     assert vevents(client, activity.url + "calendrier/")[first.pk]["STATUS"] == "CONFIRMED"
+    # Where: the place's name first, then its address (commas escaped as iCalendar says).
+    venue = activity.venue
+    where = f"{venue.name}, {venue.street_address}".replace(",", "\\,")
+    assert vevents(client, activity.url + "calendrier/")[first.pk]["LOCATION"].startswith(where)
     before = int(vevents(client, activity.url + "calendrier/")[first.pk]["SEQUENCE"])
 
     cancel(first, director, django_capture_on_commit_callbacks)
