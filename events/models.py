@@ -1128,15 +1128,7 @@ class TicketType(Purchasable, Orderable):
 
         attendees = list(line.attendees.all())
         order = line.order
-        if cancellable and order.state == "paid":
-            cancellable = (
-                Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True)[
-                    :2
-                ].count()
-                > 1
-            )
-        else:
-            cancellable = False
+        cancellable = cancellable and order.state == "paid" and Attendee.several_valid(order)
 
         def cancel_url(attendee):
             if not cancellable or attendee.cancelled_at:
@@ -1336,6 +1328,13 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.name or self.order_line.order.buyer_name
+
+    @classmethod
+    def several_valid(cls, order):
+        """Whether `order` still has two valid tickets or more: one of them may then be
+        cancelled alone, its last one only with the order (events.staff.cancel_own_ticket)."""
+        valid = cls.objects.filter(order_line__order=order, cancelled_at__isnull=True)
+        return valid[:2].count() > 1
 
 
 class CheckInScan(models.Model):

@@ -248,7 +248,7 @@ def cancel_ticket(attendee, *, user, reason, refund=True, now=None, by_buyer=Fal
         )
         if attendee.cancelled_at or order.state == OrderState.CANCELLED:
             raise OrderError(_("Ce billet est déjà annulé."))
-        if by_buyer and len(active_tickets(order)) < 2:
+        if by_buyer and not Attendee.several_valid(order):
             # Checked under the order's lock: two tabs cancelling the last two tickets at once
             # would otherwise leave a paid order with none.
             raise OrderError(LAST_TICKET)
@@ -336,13 +336,6 @@ LAST_TICKET = gettext_lazy(
 )
 
 
-def active_tickets(order):
-    """The order's tickets still valid, in the order they were made."""
-    return list(
-        Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True).order_by("pk")
-    )
-
-
 def buyer_may_cancel_tickets(order, now=None):
     """The buyer may cancel their tickets one at a time (one of two friends cannot come)
     while they may cancel the whole order, once it is paid, and while it has two tickets or
@@ -350,7 +343,7 @@ def buyer_may_cancel_tickets(order, now=None):
     return (
         order.state == OrderState.PAID
         and services.buyer_can_cancel(order, now)
-        and len(active_tickets(order)) > 1
+        and Attendee.several_valid(order)
     )
 
 
