@@ -1,7 +1,5 @@
 """The donation page's form: read it, place the gift's order through `orders`, go to Stripe."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -10,6 +8,7 @@ from cesiq_site import ratelimit
 from orders import services as orders
 from orders.models import OrderKind
 from orders.services import Selection
+from orders.views import go_on_with, submission_of
 
 from .forms import DonationForm
 
@@ -22,6 +21,10 @@ def donate(request, page):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
         return refused
+    submission = submission_of(request) if request.method == "POST" else ""
+    if earlier := orders.placed_by(submission):
+        # This very form was sent before (a double click, the page sent again): its order.
+        return go_on_with(request, earlier, placed_now=False)
     form = DonationForm(request.POST or None, page=page)
     if request.method == "POST" and form.is_valid():
         if refused := ratelimit.check(request, "donate"):
@@ -39,19 +42,14 @@ def donate(request, page):
                     )
                 ],
                 client_key=ratelimit.client_key(request),
+                submission=submission,
             )
+        except orders.AlreadyPlaced as exc:
+            return go_on_with(request, exc.order, placed_now=False)
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
         else:
-            page_url = request.build_absolute_uri(order.get_absolute_url())
-            try:
-                checkout_url = orders.start_checkout(
-                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
-                )
-            except orders.OrderError as exc:
-                messages.error(request, str(exc))
-                return redirect(order.get_absolute_url())
-            return redirect(checkout_url)
+            return go_on_with(request, order)
     status = 400 if request.method == "POST" else 200
     return TemplateResponse(
         request,

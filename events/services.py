@@ -50,6 +50,7 @@ def _register(
     member=False,
     invoice=None,
     gift=None,
+    submission="",
 ):
     if invoice is not None and gift is not None:
         raise OrderError(_("Un don s'ajoute seulement à un paiement par carte."))
@@ -81,6 +82,8 @@ def _register(
             raise OrderError(str(exc)) from exc
         offer = WaitingListEntry.objects.select_for_update().get(pk=offer.pk)
         if not offer.offer_is_valid() or offer.date_id != date.pk:
+            # Used by this very form, sent twice at once: its order.
+            orders.check_submission(submission)
             raise OrderError(_("Cette offre de la liste d'attente n'est plus valable."))
         # The offered places stop being held by the offer and are taken by the order instead,
         # in this same transaction: if the order fails, the offer still holds them.
@@ -99,6 +102,7 @@ def _register(
         )
         + ([gift] if gift is not None else []),
         client_key=client_key,
+        submission=submission,
     )
     # Nothing to pay (a code took it all): the free order goes its own way (confirmed, or by
     # the link emailed when the activity asks for it), with no invoice for 0 $.

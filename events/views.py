@@ -15,6 +15,7 @@ from cesiq_site import ratelimit
 from cesiq_site.seo import private_address
 from cesiq_site.validation import printable_or_empty, secret_or_empty
 from orders import services as orders
+from orders.views import go_on_with, submission_of
 
 from . import registry, services
 from .forms import RegistrationForm
@@ -98,6 +99,10 @@ def register(request, page):
         return TemplateResponse(request, "events/register_closed.html", {"page": page}, status=200)
     if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
         return refused
+    submission = submission_of(request) if request.method == "POST" else ""
+    if earlier := orders.placed_by(submission):
+        # This very form was sent before (a double click, the page sent again): its order.
+        return go_on_with(request, earlier, placed_now=False)
     offer = _offer(page, request.POST.get("offre") or request.GET.get("offre"))
     if offer is None and _all_full(page) and not _holds_places(request, page):
         # Nothing to fill in: says so, with the waiting list, and holds no CSRF token, so
@@ -156,13 +161,14 @@ def register(request, page):
                 member=member,
                 invoice=form.invoice(),
                 gift=form.gift_selection() if form.gift_offer else None,
+                submission=submission,
             )
+        except orders.AlreadyPlaced as exc:
+            return go_on_with(request, exc.order, placed_now=False)
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
         else:
-            if order.total == 0:
-                return redirect(order.get_absolute_url())
-            if form.pays_by_invoice:
+            if form.pays_by_invoice and order.total > 0:
                 messages.success(
                     request,
                     _(
@@ -172,16 +178,7 @@ def register(request, page):
                     % {"email": form.cleaned_data["invoice_email"]},
                 )
                 return redirect(order.get_absolute_url())
-            page_url = request.build_absolute_uri(order.get_absolute_url())
-            try:
-                checkout_url = orders.start_checkout(
-                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
-                )
-            except orders.OrderError as exc:
-                # The places stay held: the order page offers to try paying again.
-                messages.error(request, str(exc))
-                return redirect(order.get_absolute_url())
-            return redirect(checkout_url)
+            return go_on_with(request, order)
     status = 400 if request.method == "POST" and not applying else 200
     context = {"page": page, "form": form, "taxes_extra": taxes_extra(form.ticket_types)}
     if (request.method != "POST" or applying) and code:

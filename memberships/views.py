@@ -1,8 +1,6 @@
 """The membership page's form: place the membership's order through `orders`, go to Stripe."""
 
-from django.contrib import messages
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -11,6 +9,7 @@ from cesiq_site import ratelimit
 from orders import services as orders
 from orders.models import OrderKind
 from orders.services import Selection
+from orders.views import go_on_with, submission_of
 
 from .forms import JoinForm
 from .models import MembershipCategory
@@ -22,6 +21,10 @@ def join(request, page):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     if request.method == "POST" and (refused := ratelimit.check(request, "posts")):
         return refused
+    submission = submission_of(request) if request.method == "POST" else ""
+    if earlier := orders.placed_by(submission):
+        # This very form was sent before (a double click, the page sent again): its order.
+        return go_on_with(request, earlier, placed_now=False)
     categories = list(MembershipCategory.objects.filter(active=True))
     initial = {}
     if request.GET.get("categorie", "").isdigit():
@@ -47,19 +50,14 @@ def join(request, page):
                     )
                 ],
                 client_key=ratelimit.client_key(request),
+                submission=submission,
             )
+        except orders.AlreadyPlaced as exc:
+            return go_on_with(request, exc.order, placed_now=False)
         except orders.OrderError as exc:
             form.add_error(None, str(exc))
         else:
-            page_url = request.build_absolute_uri(order.get_absolute_url())
-            try:
-                checkout_url = orders.start_checkout(
-                    order, success_url=page_url + "?retour=paiement", cancel_url=page_url
-                )
-            except orders.OrderError as exc:
-                messages.error(request, str(exc))
-                return redirect(order.get_absolute_url())
-            return redirect(checkout_url)
+            return go_on_with(request, order)
     return TemplateResponse(
         request,
         page.get_template(request),

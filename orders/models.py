@@ -141,6 +141,9 @@ class Order(models.Model):
     # A keyed hash of the buyer's network address (cesiq_site.ratelimit.client_key), kept only
     # while the order is pending: how many places one client holds unpaid is counted by it.
     client_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The form that placed it, as a hash (orders.views.submission_of): the same form sent
+    # twice (a double click, a page sent again) finds this order instead of placing another.
+    submission = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # Set when something needs a person to look at it (amount mismatch, late payment…).
     attention = models.CharField(_("à vérifier"), max_length=200, blank=True)
@@ -161,6 +164,13 @@ class Order(models.Model):
                 fields=["paid_at"],
                 name="orders_confirmation_due",
                 condition=models.Q(paid_at__isnull=False, confirmation_queued_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=~models.Q(submission=""),
+                name="orders_one_order_per_submission",
             ),
         ]
 

@@ -64,6 +64,28 @@ class AlreadyHolding(OrderError):
         self.order = order
 
 
+class AlreadyPlaced(OrderError):
+    """This very form was sent before (a double click, a page sent again) and placed `order`
+    then: the caller goes on with that order as if it had just placed it."""
+
+    def __init__(self, order):
+        super().__init__(_("Ce formulaire a déjà été envoyé : voici votre commande."))
+        self.order = order
+
+
+def placed_by(submission):
+    """The order that the form named `submission` (orders.views.submission_of) placed, if
+    it did."""
+    return Order.objects.filter(submission=submission).first() if submission else None
+
+
+def check_submission(submission):
+    """Raise AlreadyPlaced when the form named `submission` already placed an order (asked
+    under the locks of what it buys: the first such order is committed by then)."""
+    if earlier := placed_by(submission):
+        raise AlreadyPlaced(earlier)
+
+
 @dataclass
 class Selection:
     """One thing the buyer asks for: an item, how many, for which option (the date of a
@@ -404,6 +426,7 @@ def place_order(
     client_key="",
     shipping=Decimal("0.00"),
     tax_province=QUEBEC,
+    submission="",
     now=None,
 ):
     """Create a pending order holding what it buys, in one transaction.
@@ -415,7 +438,9 @@ def place_order(
     Prices, discounts and taxes all come from the database. An order whose total is zero is
     confirmed at once, without Stripe, unless an item asks for the buyer's address to be
     confirmed first: the order then holds its places until the link sent there is followed.
-    `client_key` names the buyer's network client (see `check_holds`).
+    `client_key` names the buyer's network client (see `check_holds`). `submission` names the
+    form that asks for it (orders.views.submission_of): when that form already placed an
+    order, `AlreadyPlaced` says which, and nothing more is placed.
     """
     now = now or timezone.now()
     validate_selections(selections)
@@ -441,6 +466,9 @@ def place_order(
         availability.lock(q.pk for _s, _price, quotas in priced for q in quotas)
         for selection, _price, _quotas in priced:
             selection.item.check_sale(selection.quantity, selection.option, now)
+        # The same form sent twice at once: the second waited for the first's locks above,
+        # and now sees its order.
+        check_submission(submission)
         for rule, wanted in rules:
             check_holds(rule, wanted, buyer_email=buyer_email, client_key=client_key, now=now)
         # Count under the locks (taken above, on these very quotas), the selections sharing a
@@ -485,12 +513,21 @@ def place_order(
         qst_number=order_settings.qst_number if order_settings.taxes_enabled else "",
         discount_code=discount,
         client_key=client_key[:32],
+        submission=submission[:64],
     )
     # The places left on each quota before and after this order, counted under the locks at
     # `now`: the order's save tells the page cache, which starts a new generation after the
     # commit only if what public pages say about them changed (cesiq_site/apps.py).
     order.places_moved = (now, moved)
-    order.save(force_insert=True)
+    try:
+        with transaction.atomic(savepoint=bool(submission)):
+            order.save(force_insert=True)
+    except IntegrityError:
+        # Sent twice at once with nothing to lock (no places, no stock): the unique
+        # submission waited for the first transaction, and names its order.
+        if (earlier := placed_by(submission)) is None:
+            raise
+        raise AlreadyPlaced(earlier) from None
     # In bulk (no signals): the order's own save above told the page cache what they take.
     lines = OrderLine.objects.bulk_create(
         OrderLine(

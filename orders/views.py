@@ -1,5 +1,7 @@
 """Thin views: the Stripe webhook and the buyer's order page (receipt)."""
 
+import hashlib
+import json
 import logging
 from decimal import Decimal
 
@@ -73,6 +75,42 @@ def order_from_link(code, token, lines=True):
     if not constant_time_compare(order.token, token):
         raise Http404
     return order
+
+
+def submission_of(request):
+    """A name for this very form as sent: its CSRF token (each showing of a page has its
+    own), its address and every field in it. The same form sent twice (a double click, a page
+    sent again from the history) has the same name, a form changed in any way another one;
+    without a token, none (""). A hash: the token itself is not kept."""
+    token = request.POST.get("csrfmiddlewaretoken", "")
+    if not token:
+        return ""
+    fields = sorted((name, value) for name, values in request.POST.lists() for value in values)
+    sent = json.dumps([request.get_full_path(), fields], ensure_ascii=False)
+    return hashlib.sha256(sent.encode()).hexdigest()
+
+
+def go_on_with(request, order, *, placed_now=True):
+    """Where a buyer goes once their form placed `order`: Stripe's page for what is to pay by
+    card, else the order's page. Sent twice (`placed_now` false), the same way, unless the
+    order no longer waits for a card: confirmed, billed by invoice, over."""
+    to_pay = order.total > 0 and (
+        placed_now
+        or order.state == OrderState.PENDING
+        and not order.lines.filter(fulfilled=True).exists()
+    )
+    if not to_pay:
+        if not placed_now:
+            messages.info(request, _("Ce formulaire a déjà été envoyé : voici votre commande."))
+        return redirect(order.get_absolute_url())
+    page = request.build_absolute_uri(order.get_absolute_url())
+    try:
+        url = services.start_checkout(order, success_url=page + "?retour=paiement", cancel_url=page)
+    except services.OrderError as exc:
+        # What it holds stays held: the order's page offers to try paying again.
+        messages.error(request, str(exc))
+        return redirect(order.get_absolute_url())
+    return redirect(url)
 
 
 @never_cache
@@ -174,13 +212,10 @@ def order_status(request, code, token):
 @require_POST
 def order_pay(request, code, token):
     order = order_from_link(code, token)
-    page = request.build_absolute_uri(order.get_absolute_url())
-    try:
-        url = services.start_checkout(order, success_url=page + "?retour=paiement", cancel_url=page)
-    except services.OrderError as exc:
-        messages.error(request, str(exc))
+    if order.total == 0:
+        messages.error(request, _("Cette commande n'a rien à payer."))
         return redirect(order.get_absolute_url())
-    return redirect(url)
+    return go_on_with(request, order)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -225,6 +225,7 @@ def place(
     discount_code="",
     client_key="",
     gift=None,
+    submission="",
 ):
     """Place the cart's one order (products and tickets together, and the buyer's `gift`, a
     Selection from orders.gift, if any) and, for products, the fulfilment saying how they
@@ -245,6 +246,7 @@ def place(
             discount_code=discount_code,
             client_key=client_key,
             gift=gift,
+            submission=submission,
         )
     except orders.AlreadyHolding as exc:
         orders.remind_pending_order(exc.order)
@@ -263,6 +265,7 @@ def _place(
     discount_code,
     client_key,
     gift=None,
+    submission="",
 ):
     if not cart.products:
         destination = Destination()
@@ -280,6 +283,7 @@ def _place(
         client_key=client_key,
         shipping=summary.shipping,
         tax_province=destination.tax_province,
+        submission=submission,
     )
     if cart.products:
         shipping_fields = (

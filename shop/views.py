@@ -14,6 +14,7 @@ from cesiq_site import ratelimit
 from cesiq_site.csrf import origin_checked
 from cesiq_site.validation import printable_or_empty
 from orders import services as orders
+from orders.views import go_on_with, submission_of
 
 from . import cart as carts
 from . import delivery
@@ -91,10 +92,15 @@ def checkout(request):
     """Delivery, discount code, the totals for the chosen destination, contact details; one
     order for the whole cart. "Recalculer" (a plain submit button, no JavaScript needed)
     shows the totals again for what is chosen, without placing anything."""
+    posted = request.method == "POST"
+    submission = submission_of(request) if posted else ""
+    if earlier := orders.placed_by(submission):
+        # This very form was sent before (a double click, the page sent again): its order,
+        # not the cart it emptied.
+        return go_on_with(request, earlier, placed_now=False)
     cart = carts.read(request)
     if cart.problems or not cart:
         return _back_to_cart(request, cart)
-    posted = request.method == "POST"
     if posted and (refused := ratelimit.check(request, "posts")):
         return refused
     if printable_or_empty(request.POST.get("discount_code"), 40) and (
@@ -116,7 +122,7 @@ def checkout(request):
     if posted and not recalculating and delivery_form.is_valid() and contact_form.is_valid():
         if refused := ratelimit.check(request, "checkout"):
             return refused
-        response = _place(request, cart, delivery_form, contact_form)
+        response = _place(request, cart, delivery_form, contact_form, submission)
         if response is not None:
             return response
     if delivery_form.is_bound:
@@ -167,7 +173,7 @@ def _typed_contact(data):
     return typed
 
 
-def _place(request, cart, delivery_form, contact_form):
+def _place(request, cart, delivery_form, contact_form, submission):
     """Place the order and go to Stripe; None (with the reason on the form) when refused."""
     contact = contact_form.cleaned_data
     try:
@@ -181,7 +187,11 @@ def _place(request, cart, delivery_form, contact_form):
             discount_code=delivery_form.discount_code_value(),
             client_key=ratelimit.client_key(request),
             gift=contact_form.gift_selection() if contact_form.gift_offer else None,
+            submission=submission,
         )
+    except orders.AlreadyPlaced as exc:
+        carts.clear(request)
+        return go_on_with(request, exc.order, placed_now=False)
     except orders.OrderError as exc:
         # Nothing was sold: the transaction was rolled back. When units or places went to
         # another buyer meanwhile, the cart says so in its own words and adjusts itself.
@@ -191,18 +201,7 @@ def _place(request, cart, delivery_form, contact_form):
         delivery_form.add_error(None, str(exc))
         return None
     carts.clear(request)
-    if order.total == 0:
-        return redirect(order.get_absolute_url())
-    page_url = request.build_absolute_uri(order.get_absolute_url())
-    try:
-        checkout_url = orders.start_checkout(
-            order, success_url=page_url + "?retour=paiement", cancel_url=page_url
-        )
-    except orders.OrderError as exc:
-        # The units stay held: the order page offers to try paying again.
-        messages.error(request, str(exc))
-        return redirect(order.get_absolute_url())
-    return redirect(checkout_url)
+    return go_on_with(request, order)
 
 
 def _pickup_address():

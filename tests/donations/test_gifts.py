@@ -434,3 +434,16 @@ def test_a_long_label_on_the_receipt_goes_on_over_lines_before_its_amount(monkey
     # Each amount on its label's first line; the next pair below the wrapped label.
     assert [y for _x, y, _text in amounts] == [labels[0][1], labels[2][1]]
     assert labels[1][1] < labels[0][1] and labels[2][1] < labels[1][1]
+
+
+def test_a_gift_sent_twice_is_one_gift_on_one_stripe_page(client, page, fake_stripe):
+    html = BeautifulSoup(client.get(PAGE).content, "html.parser")
+    token = html.select_one("form input[name=csrfmiddlewaretoken]")["value"]
+    data = gift_data(csrfmiddlewaretoken=token)
+    first = client.post(PAGE, data)
+    second = client.post(PAGE, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"].startswith(fake_stripe.url + "/checkout/")
+    assert second["Location"] == first["Location"]
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
+    assert len(fake_stripe.sessions) == 1

@@ -92,3 +92,31 @@ def test_serials_never_repeat_nor_skip_under_concurrency():
     assert sorted(serials) == list(range(start + 1, start + GIFTS + 1))
     stored = sorted(Receipt.objects.filter(serial__gt=start).values_list("serial", flat=True))
     assert stored == list(range(start + 1, start + GIFTS + 1))
+
+
+def test_the_same_gift_form_sent_twice_at_once_places_one_order(committed_demo_site):
+    """A gift holds no places to lock: the second sending waits on the first's order being
+    written (its form's name is unique) and finds it."""
+    from donations.models import DonationPage
+    from orders.models import OrderKind
+    from orders.services import AlreadyPlaced, Selection, place_order
+
+    page = DonationPage.objects.get(slug="faire-un-don")
+
+    def send():
+        return place_order(
+            kind=OrderKind.DONATION,
+            buyer_name="Awa Diallo",
+            buyer_email="awa@example.org",
+            language="fr",
+            selections=[Selection(item=page, quantity=1, requested_price=Decimal("25.00"))],
+            submission="b" * 64,
+        )
+
+    outcomes = run_together(send, send)
+    placed = [value for kind, value in outcomes if kind == "ok"]
+    refused = [value for kind, value in outcomes if kind == "error"]
+    assert len(placed) == 1 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], AlreadyPlaced)
+    assert refused[0].order.pk == placed[0].pk
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 1

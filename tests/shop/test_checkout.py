@@ -357,3 +357,23 @@ def test_the_cart_and_checkout_speak_of_taxes_only_when_they_are_collected(
     ]
     assert mentions == [taxes] * 4
     assert "Sans frais" in checkout and "Tarif fixe selon la province" in checkout
+
+
+def test_checkout_sent_twice_is_one_order_on_one_stripe_page(
+    client, shop_fr, add_to_cart, fake_stripe
+):
+    """A double click on « Commander » (or the page sent again from the history) places one
+    order and holds its units once; the second sending leads to the same Stripe page, not to
+    the cart the first one emptied."""
+    add_to_cart("CAF-PER-340", 2)
+    html = BeautifulSoup(client.get(CHECKOUT).content, "html.parser")
+    token = html.select_one("form input[name=csrfmiddlewaretoken]")["value"]
+    data = checkout_data(csrfmiddlewaretoken=token)
+    first = client.post(CHECKOUT, data)
+    second = client.post(CHECKOUT, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"].startswith(fake_stripe.url + "/checkout/")
+    assert second["Location"] == first["Location"]
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
+    assert len(fake_stripe.sessions) == 1
+    assert variant("CAF-PER-340").left() == 38
