@@ -184,3 +184,39 @@ def test_applying_a_code_after_filling_the_form_keeps_what_was_typed(browser_pag
     assert page.get_by_label("Tarif solidaire").count() == 1
     assert page.locator(".error-summary").count() == 0
     check_accessibility(page)
+
+
+def test_each_person_keeps_their_name_when_another_ticket_type_is_added(
+    browser_page, site_url, demo_checkout
+):
+    """Blocks follow the form's order of ticket types: one « Régulier » added after a student's
+    name was typed used to hand that name to the « Régulier » ticket."""
+    page = browser_page
+    page.goto(site_url + "/activites/atelier-consommation-equitable/inscription/")
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Étudiant·e").fill("1")
+    page.locator("[name=attendee_1_name]").fill("Léa Roy")
+    page.get_by_label("Régulier").fill("1")
+    legends = page.locator("[data-attendee-block]:not([hidden]) legend")
+    assert [" ".join(t.split()) for t in legends.all_inner_texts()] == [
+        "Personne 1 — Régulier",
+        "Personne 2 — Étudiant·e",
+    ]
+    assert page.locator("[name=attendee_1_name]").input_value() == ""
+    assert page.locator("[name=attendee_2_name]").input_value() == "Léa Roy"
+    page.locator("[name=attendee_1_name]").fill("Awa Diallo")
+    # The student count cleared to be typed again: her name comes back with her ticket.
+    page.get_by_label("Étudiant·e").fill("")
+    page.get_by_label("Étudiant·e").fill("1")
+    assert page.locator("[name=attendee_2_name]").input_value() == "Léa Roy"
+    page.get_by_label("Votre nom").fill("Awa Diallo")
+    page.get_by_label("Votre courriel").fill("awa@example.org")
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="Confirmer l'inscription").click()
+    page.wait_for_url(demo_checkout.url + "/checkout/**")
+
+    from orders.models import OrderLine
+
+    lines = OrderLine.objects.filter(order__buyer_email="awa@example.org")
+    tickets = [(line.details["attendees"], line.description.rsplit(" — ", 1)[1]) for line in lines]
+    assert sorted(tickets) == [(["Awa Diallo"], "Régulier"), (["Léa Roy"], "Étudiant·e")]

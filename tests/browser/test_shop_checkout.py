@@ -64,8 +64,13 @@ def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
 
     page.get_by_role("link", name="Passer la commande").click()
     check_accessibility(page)
+    # Picked up at the office (chosen at first): no address asked; shipping: the address.
+    shipping_address = page.get_by_role("group", name="Pour une livraison au Canada")
+    expect(page.get_by_label("Cueillette au bureau du CÉSIQ")).to_be_checked()
+    expect(shipping_address).to_be_hidden()
     # Shipping to Ontario, with the "Recalculer" button (no JavaScript needed).
     page.get_by_label("Livraison par la poste").check()
+    expect(shipping_address).to_be_visible()
     page.get_by_label("Adresse", exact=True).fill("100, rue Queen")
     page.get_by_label("Ville", exact=True).fill("Ottawa")
     page.get_by_label("Province ou territoire", exact=True).select_option("ON")
@@ -80,6 +85,7 @@ def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
     # Pickup at the office: the totals follow the choice (the page's script, or the button).
     page.get_by_label("Cueillette au bureau du CÉSIQ").check()
     page.get_by_role("button", name="Recalculer").click()
+    expect(shipping_address).to_be_hidden()
     # Retried until true, whichever document is there meanwhile (the next one may be arriving).
     expect(page.locator("#checkout-summary")).not_to_contain_text("TVH")
     picked_up = summary(page)
