@@ -60,7 +60,7 @@ run: messages
 	@echo "                 équipes : redaction, billetterie, boutique, administration / changeme"
 	@echo "                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Paiements : MODE DÉMO — aucun paiement réel. Courriels : var/mail/"
-	@echo "  Faux Stripe : http://127.0.0.1:12111/ (sessions, remboursement échoué, litige)"
+	@echo "  Faux Stripe : son adresse s'affiche ci-dessous (sessions, remboursement échoué, litige)"
 	@echo ""
 	$(PY) manage.py rundemo --prepare $(HOST):$(PORT)
 

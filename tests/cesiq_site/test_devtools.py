@@ -129,7 +129,7 @@ def test_a_seeded_payment_can_be_refunded_after_a_restart(
         assert refund.stripe_refund_id in restarted.refunds
 
 
-def test_rundemo_says_so_when_the_fake_stripe_port_is_taken(settings):
+def test_rundemo_says_so_when_the_fake_stripe_port_asked_for_is_taken(settings, monkeypatch):
     import socket
 
     with socket.socket() as taken:
@@ -138,6 +138,39 @@ def test_rundemo_says_so_when_the_fake_stripe_port_is_taken(settings):
         port = taken.getsockname()[1]
         settings.DEBUG, settings.DEMO_PAYMENTS = True, True
         settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+        monkeypatch.setenv("STRIPE_API_BASE", settings.STRIPE_API_BASE)
         settings.FAKE_STRIPE_STATE_FILE = None
         with pytest.raises(CommandError, match=f"127.0.0.1:{port}.*STRIPE_API_BASE"):
             call_command("rundemo", "127.0.0.1:0")
+
+
+def test_a_second_demo_gets_a_fake_stripe_of_its_own(settings, monkeypatch):
+    """Another `make run` (a second checkout, PORT=8001) holds the usual port: this one's fake
+    Stripe takes a free one, and the site's payments and emails follow it and its port."""
+    import socket
+    import urllib.request
+
+    from devtools.management.commands import rundemo
+
+    served = {}
+
+    def runserver(name, addrport, **options):
+        served["stripe"] = settings.STRIPE_API_BASE
+        served["links"] = settings.WAGTAILADMIN_BASE_URL
+        with urllib.request.urlopen(settings.STRIPE_API_BASE + "/") as answer:
+            served["status"] = answer.status
+
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    monkeypatch.setattr(rundemo, "call_command", runserver)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings.DEBUG, settings.DEMO_PAYMENTS = True, True
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+        settings.FAKE_STRIPE_STATE_FILE = None
+        call_command("rundemo", "127.0.0.1:8001")
+    assert served["stripe"].startswith("http://127.0.0.1:")
+    assert served["stripe"] != f"http://127.0.0.1:{port}"
+    assert served["links"] == "http://127.0.0.1:8001"
+    assert served["status"] == 200

@@ -11,6 +11,7 @@ same process (each Python start costs seconds here), and only when needed: a sec
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -86,11 +87,12 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, prepare=False, **options):
         if not settings.DEBUG or not settings.DEMO_PAYMENTS or not settings.STRIPE_API_BASE:
             raise CommandError("rundemo needs DEBUG and demo payments (cesiq_site.settings.dev).")
+        host, _, port = addrport.rpartition(":")
+        # Links in emails point at this server, whatever port it was given (the emails of the
+        # demo's own orders, written by the seed, too).
+        settings.WAGTAILADMIN_BASE_URL = f"http://{addrport}"
         if prepare:
             self.prepare()
-        host, _, port = addrport.rpartition(":")
-        # Links in emails point at this server, whatever port it was given.
-        settings.WAGTAILADMIN_BASE_URL = f"http://{addrport}"
         stripe_url = settings.STRIPE_API_BASE.rstrip("/")
         stripe_host, _, stripe_port = stripe_url.split("//", 1)[1].rpartition(":")
         fake = FakeStripe(
@@ -106,11 +108,17 @@ class Command(BaseCommand):
         except StateFileBusy as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:  # its port is taken: another demo, or something else
-            raise CommandError(
-                f"Le faux Stripe ne peut pas écouter sur {stripe_host}:{stripe_port} "
-                f"({exc.strerror}). Un autre « make run » tourne-t-il ? Arrêtez-le, ou choisissez "
-                "un autre port avec STRIPE_API_BASE=http://127.0.0.1:12112 make run."
-            ) from None
+            if "STRIPE_API_BASE" in os.environ:  # asked for: that port or none
+                raise CommandError(
+                    f"Le faux Stripe ne peut pas écouter sur {stripe_host}:{stripe_port} "
+                    f"({exc.strerror}). Un autre « make run » tourne-t-il ? Arrêtez-le, ou "
+                    "choisissez un autre port avec STRIPE_API_BASE=http://127.0.0.1:12112."
+                ) from None
+            # The usual port, taken by another demo (a second checkout, PORT=8001 make run):
+            # any free port does, and the site's Stripe calls go there.
+            fake.port = 0
+            fake.start(tick=2)
+            settings.STRIPE_API_BASE = fake.url
         self.stdout.write(f"Faux Stripe (MODE DÉMO — aucun paiement réel) : {fake.url}/")
         try:
             # No autoreloader: it would start a second fake Stripe in its child process.
