@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -249,6 +249,13 @@ def pending_lines(quota_ids, now=None):
         order__state=OrderState.PENDING,
         order__expires_at__gt=now,
     ).distinct()
+
+
+def next_release(quota, now=None):
+    """When the first place of `quota` kept for someone who has not paid yet comes back, should
+    they not pay; None when no such place is kept."""
+    soonest = pending_lines([quota], now).aggregate(soonest=Min("order__expires_at"))
+    return soonest["soonest"]
 
 
 def held_by(quota, now=None, *, client_key):

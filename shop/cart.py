@@ -340,7 +340,8 @@ def read(request, now=None):
         name = f"{title} — {variant.display_label}"
         if left[pk] <= 0:
             cart.problems.append(
-                _("« %(item)s » est épuisé : il a été retiré de votre panier.") % {"item": name}
+                _("%(reason)s Il a été retiré de votre panier.")
+                % {"reason": _unavailable(name, variant, now)}
             )
             continue
         if quantity > left[pk]:
@@ -441,6 +442,22 @@ def _parse_ticket(ticket_id, date_id):
     return ticket, date
 
 
+def _unavailable(name, variant, now=None):
+    """Why none of `name` can be had: sold out, or kept for people paying for it (which they
+    may not do: then it comes back)."""
+    from django.utils import formats, timezone
+
+    from orders.availability import next_release
+
+    release = next_release(variant.quota_id, now)
+    if release is None:
+        return _("« %(item)s » est épuisé.") % {"item": name}
+    return _(
+        "« %(item)s » est réservé par des personnes en train de payer leur commande. Il sera "
+        "peut-être de nouveau disponible après %(time)s."
+    ) % {"item": name, "time": formats.time_format(timezone.localtime(release))}
+
+
 def _fits(variant, quantity, left, in_cart=0):
     """`in_cart`: units already in the cart, counted in `quantity` (said in the message)."""
     if quantity > MAX_QUANTITY:
@@ -448,7 +465,7 @@ def _fits(variant, quantity, left, in_cart=0):
             _("Au plus %(max)s unités par article dans une même commande.") % {"max": MAX_QUANTITY}
         )
     if left <= 0:
-        raise CartError(_("« %(item)s » est épuisé.") % {"item": variant.display_name()})
+        raise CartError(_unavailable(variant.display_name(), variant))
     if quantity > left:
         message = ngettext(
             "Il ne reste qu'une unité de « %(item)s ».",

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import translation
 
 from shop.cart import SESSION_KEY
 from tests.conftest import plain
@@ -178,9 +179,44 @@ def test_stock_taken_since_adding_adjusts_the_cart_with_a_message(client, shop_f
     basket.stock = 0
     basket.save()
     response = client.get("/panier/")
-    assert "« Panier tressé — Moyen » est épuisé : il a été retiré de votre panier." in (
+    assert "« Panier tressé — Moyen » est épuisé. Il a été retiré de votre panier." in (
         messages_of(response)
     )
+
+
+def test_units_kept_for_a_buyer_paying_are_said_reserved_not_sold_out(client, shop_fr, add_to_cart):
+    """The last units are in another buyer's unpaid order: they may come back when its hold
+    runs out, and the cart says when, in French and in English."""
+    from django.utils import formats, timezone
+
+    from cesiq_site.typography import french_text
+    from orders.services import Selection, place_order
+
+    add_to_cart("ART-PAN-01", 1)
+    basket = variant("ART-PAN-01")
+    other = place_order(
+        kind="shop",
+        buyer_name="Léa Roy",
+        buyer_email="lea@example.org",
+        language="fr",
+        selections=[Selection(item=basket, quantity=basket.left())],
+    )
+    back = plain(french_text(formats.time_format(timezone.localtime(other.expires_at))))
+    reserved = (
+        "« Panier tressé — Moyen » est réservé par des personnes en train de payer leur "
+        f"commande. Il sera peut-être de nouveau disponible après {back}."
+    )
+    assert f"{reserved} Il a été retiré de votre panier." in messages_of(client.get("/panier/"))
+    assert lines(client.get("/panier/")) == []
+    response = client.get(add_to_cart("ART-PAN-01", 1)["Location"])
+    assert reserved in messages_of(response)
+    response = client.post("/en/cart/add/", {"variant": basket.pk, "quantity": 1}, follow=True)
+    with translation.override("en"):
+        back = formats.time_format(timezone.localtime(other.expires_at))
+    assert (
+        "“Woven basket — Medium” is reserved by people paying for their order. It may be "
+        f"available again after {back}."
+    ) in messages_of(response)
 
 
 def test_english_messages(client, shop_fr):
