@@ -92,9 +92,17 @@ def membership_section(order):
     )
     if period is None:  # not paid yet, or cancelled
         return None
+    member = period.member
     return {
         "heading": _("Votre adhésion"),
         "lines": [
+            # An organisation's receipt names the member: the organisation, not the person
+            # who paid for it.
+            *(
+                [_("Membre : %(organisation)s") % {"organisation": member.organisation}]
+                if member.organisation
+                else []
+            ),
             _("Votre adhésion est valide du %(start)s au %(end)s.")
             % {
                 "start": date_format(period.start, "DATE_FORMAT"),
@@ -104,7 +112,7 @@ def membership_section(order):
                 "Votre code de membre : %(code)s. Saisissez-le à l'inscription à une activité "
                 "pour obtenir le tarif membre."
             )
-            % {"code": period.member.code},
+            % {"code": member.code},
         ],
     }
 

@@ -131,7 +131,18 @@ def test_joining_makes_a_member_for_a_year_with_a_code(client, join, individual)
     )
     assert receipt.count(f"Votre code de membre : {member.code}") == 1
     assert "Votre adhésion est valide du" in receipt
+    assert "Membre :" not in receipt  # a person's own membership: their name is above
     assert plain(email.body).count(member.code) == 1
+
+
+def test_an_organisations_receipt_and_email_name_the_organisation(client, join, organisation):
+    order = join(organisation, organisation="Carrefour solidaire de Limoilou")
+    [email] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    assert "Membre : Carrefour solidaire de Limoilou" in plain(email.body)
+    receipt = plain(
+        BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").get_text(" ")
+    )
+    assert "Membre : Carrefour solidaire de Limoilou" in receipt
 
 
 def test_renewing_before_expiry_adds_the_year_after(join, individual):
