@@ -10,6 +10,7 @@ from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
 from .. import checkin
+from ..models import WaitingListEntry
 from ..registry import handovers_for
 from .base import DateMixin
 from .permissions import can_manage_dates
@@ -113,6 +114,12 @@ class AttendeesView(DateMixin, BaseListingView):
         context["counts"] = checkin.date_counts(self.date)
         context["handovers"] = handovers_for(self.date)
         context["conflicts"] = checkin.conflicts(self.date)
+        # Who is in line, in the order places go to them (events.waiting_list).
+        context["waiting_list"] = list(
+            self.date.waiting_list.filter(
+                state__in=[WaitingListEntry.State.WAITING, WaitingListEntry.State.OFFERED]
+            )
+        )
         return context
 
 

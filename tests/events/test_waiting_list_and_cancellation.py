@@ -221,3 +221,41 @@ def test_nobody_waits_for_more_places_than_the_date_has(full_page):
     assert not form.is_valid()
     assert [plain(e) for e in form.errors["places"]] == ["Cette date compte 2 places en tout."]
     assert WaitingListForm({**data, "places": 2, "consent": "on"}, page=page).is_valid()
+
+
+def test_staff_see_who_is_in_line_in_the_order_places_go_to_them(
+    client, admin_client, full_page, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.conftest import plain
+
+    capture = django_capture_on_commit_callbacks
+    register(client, full_page, "a@example.org", 3, capture)
+    join(client, full_page, "b@example.org", 2, capture)
+    join(client, full_page, "c@example.org", 1, capture)
+    date = full_page.source.upcoming_dates[0]
+
+    def shown():
+        html = BeautifulSoup(
+            admin_client.get(reverse("events_staff:attendees", args=[date.pk])).content,
+            "html.parser",
+        )
+        rows = [
+            [plain(td.get_text(" ", strip=True)) for td in tr.select("td")]
+            for tr in html.select("#waiting-list tbody tr")
+        ]
+        return plain(html.select_one("#date-counts").get_text(" ", strip=True)), rows
+
+    counts, rows = shown()
+    assert "3 places demandées en liste d'attente" in counts
+    assert [(r[0], r[2], r[3], r[5]) for r in rows] == [
+        ("1", "b@example.org", "2", "En attente"),
+        ("2", "c@example.org", "1", "En attente"),
+    ]
+    order = Order.objects.get(buyer_email="a@example.org")
+    with capture(execute=True):
+        client.post(order.get_absolute_url() + "annuler/")
+    _counts, rows = shown()
+    assert [r[2] for r in rows] == ["b@example.org", "c@example.org"]
+    assert all(r[5].startswith("Places offertes jusqu'au") for r in rows)
