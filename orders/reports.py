@@ -72,14 +72,66 @@ def report_window(months=12, now=None):
     return [add_months(current, offset) for offset in range(-(months - 1), 1)]
 
 
-def revenue_by_month(months=12, now=None):
-    """Money received minus money given back, month by month, for the last `months` months.
+@dataclass(frozen=True)
+class Period:
+    """Twelve months of the sales report: the last twelve (`year` None), or a fiscal year,
+    named by the calendar year it starts in, from the order settings' first month."""
+
+    start: datetime  # first instant, site zone
+    year: int | None = None
+
+    @property
+    def end(self):
+        return add_months(self.start, 12)
+
+    @property
+    def key(self):
+        return "" if self.year is None else str(self.year)
+
+    @property
+    def label(self):
+        if self.year is None:
+            return _("Les 12 derniers mois")
+        if self.start.month == 1:
+            return _("Exercice %(year)s") % {"year": self.year}
+        return _("Exercice %(start)s-%(end)s") % {"start": self.year, "end": self.year + 1}
+
+
+def report_periods(first_month, now=None):
+    """The periods the sales report offers: the last twelve months, then every fiscal year
+    from the first with a payment to the current one, newest first."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    current = local.year if local.month >= first_month else local.year - 1
+    first_paid = (
+        Payment.objects.filter(state=PaymentState.PAID, paid_at__isnull=False)
+        .order_by("paid_at")
+        .values_list("paid_at", flat=True)
+        .first()
+    )
+    oldest = current
+    if first_paid is not None:
+        paid = timezone.localtime(first_paid)
+        oldest = min(current, paid.year if paid.month >= first_month else paid.year - 1)
+    zone = timezone.get_current_timezone()
+    return [Period(start=add_months(month_start(now), -11))] + [
+        Period(start=timezone.make_aware(datetime(year, first_month, 1), zone), year=year)
+        for year in range(current, oldest - 1, -1)
+    ]
+
+
+def revenue_by_month(months=12, now=None, start=None):
+    """Money received minus money given back, month by month, for the last `months` months
+    (or the `months` months from `start`, the first instant of a month).
 
     A payment counts in the month it was received; a refund in the month it was made (and only
     once it succeeded), so a refund of last month's sale lowers this month.
     """
     now = now or timezone.now()
-    window = report_window(months, now)
+    if start is not None:
+        window = [add_months(start, offset) for offset in range(months)]
+    else:
+        window = report_window(months, now)
     start, end = window[0], add_months(window[-1], 1)
     rows = {(m.year, m.month): MonthRevenue(month=m) for m in window}
 

@@ -7,6 +7,7 @@ dashboard's panel of the next dates is events' own (events/wagtail_hooks.py).
 
 import io
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -21,7 +22,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from cesiq_site import exports
 from cesiq_site.typography import month_abbr
 
-from .. import registry, reports
+from .. import registry, reports, services
 from .formats import cad
 from .permissions import can_see_sales
 
@@ -118,17 +119,28 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         now = timezone.now()
-        self.months = reports.revenue_by_month(12, now)
+        first_month = services.current_settings().fiscal_year_start_month
+        self.periods = reports.report_periods(first_month, now)
+        # The period asked for (?exercice=2025), if offered; else the last twelve months.
+        asked = request.GET.get("exercice", "")
+        self.period = next((p for p in self.periods if p.key == asked), self.periods[0])
+        if self.period.year is None:
+            self.months = reports.revenue_by_month(12, now)
+            end = None
+        else:
+            self.months = reports.revenue_by_month(12, now, start=self.period.start)
+            end = self.period.end
         start = self.months[0].month
         self.sections = [
-            (section, section.collect(start, None)) for section in registry.report_sections
+            (section, section.collect(start, end)) for section in registry.report_sections
         ]
         if request.GET.get("export") == "csv":
             response = HttpResponse(
                 "\ufeff" + report_csv(self.months, self.sections),
                 content_type="text/csv; charset=utf-8",
             )
-            filename = f"rapport-des-ventes-{timezone.localdate(now):%Y-%m-%d}.csv"
+            which = self.period.key or f"{timezone.localdate(now):%Y-%m-%d}"
+            filename = f"rapport-des-ventes-{which}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
         return super().get(request, *args, **kwargs)
@@ -148,7 +160,12 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
                 {"template_name": section.template_name, **context}
                 for section, context in self.sections
             ],
-            export_url=f"{reverse('orders_sales_report')}?export=csv",
+            periods=self.periods,
+            chosen=self.period,
+            export_url=f"{reverse('orders_sales_report')}?"
+            + urlencode(
+                {"export": "csv", **({"exercice": self.period.key} if self.period.key else {})}
+            ),
         )
         return context
 

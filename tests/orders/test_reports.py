@@ -6,10 +6,11 @@ rather than absolute numbers.
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from orders import reports, services
 from orders.models import Payment, PaymentState, Refund, RefundState
 from orders.money import format_cad
 from orders.services import Selection
+from tests.conftest import plain
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +336,37 @@ def test_report_needs_permission_to_read_orders(client, django_user_model):
     client.force_login(user)
     response = client.get(REPORT_URL)
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_report_shows_a_fiscal_year_chosen_and_exports_it(admin_client, place, item, settings):
+    """Besides the last twelve months, each fiscal year since the first payment (from the order
+    settings' first month, April by default), in the page and in its CSV."""
+    from orders.models import OrderSettings
+
+    first_month = OrderSettings.load().fiscal_year_start_month
+    now = timezone.localtime()
+    current = now.year if now.month >= first_month else now.year - 1
+    last_year = timezone.make_aware(datetime(current - 1, first_month, 15, 12))
+    pay(place((item, 2), now=last_year), when=last_year)  # 50,00 $, in last fiscal year
+
+    html = BeautifulSoup(admin_client.get(REPORT_URL).content, "html.parser")
+    options = [(o["value"], plain(o.get_text())) for o in html.select("#id_exercice option")]
+    assert options[:3] == [
+        ("", "Les 12 derniers mois"),
+        (str(current), f"Exercice {current}-{current + 1}"),
+        (str(current - 1), f"Exercice {current - 1}-{current}"),
+    ]
+    html = BeautifulSoup(
+        admin_client.get(REPORT_URL, {"exercice": current - 1}).content, "html.parser"
+    )
+    assert html.select_one("#id_exercice option[selected]")["value"] == str(current - 1)
+    export = html.select_one("a[download]")["href"]
+    assert f"exercice={current - 1}" in export
+    rows = list(csv.reader(io.StringIO(admin_client.get(export).content.decode("utf-8-sig"))))
+    months = rows[1:13]
+    assert months[0][0] == f"{current - 1}-{first_month:02d}"
+    assert months[0][1] == "50.00"
+    assert sum(Decimal(r[1]) for r in months) == Decimal("50.00")
+    # A year not offered: the last twelve months.
+    html = BeautifulSoup(admin_client.get(REPORT_URL, {"exercice": "1800"}).content, "html.parser")
+    assert html.select_one("#id_exercice option[selected]")["value"] == ""
