@@ -11,6 +11,7 @@ from cesiq_site.antispam import SpamProtectionMixin
 from cesiq_site.collation import natural
 from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, phone_number
 
+from .calendar import no_class
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
 
 # « 418 555-0199 », « +1 (418) 555.0199 poste 12 », « 4185550199 x12 ».
@@ -151,8 +152,8 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
                 self.add_error(name, _("Choisissez une date à venir."))
             elif value > today + timedelta(days=MAX_DAYS_AHEAD):
                 self.add_error(name, _("Choisissez une date dans les 18 prochains mois."))
-            elif value.weekday() >= 5:  # the workshop is given in class
-                self.add_error(name, _("Choisissez un jour de classe, du lundi au vendredi."))
+            elif reason := no_class(value):  # the workshop is given in class
+                self.add_error(name, reason)
             elif value in seen:
                 self.add_error(name, _("Choisissez des dates différentes."))
             seen.add(value)

@@ -23,9 +23,14 @@ def request_page_en(request_page):
 
 
 def in_days(n):
-    """The first school day (Monday to Friday) at least `n` days from today."""
+    """The first class day (Monday to Friday, no holiday nor school break) at least `n` days
+    from today."""
+    from schools.calendar import no_class
+
     day = timezone.localdate() + timedelta(days=n)
-    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+    while no_class(day):
+        day += timedelta(days=1)
+    return day
 
 
 def form_data(**overrides):

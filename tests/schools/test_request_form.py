@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import timezone
 
 from orders.models import OutboxEmail
 from schools.models import BookingStatus, WorkshopBooking
@@ -155,6 +156,53 @@ def test_a_weekend_date_is_refused(client, request_page, clock):
         assert response.status_code == 400
         assert "Choisissez un jour de classe, du lundi au vendredi." in summary(response)
     assert WorkshopBooking.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ((12, 25), "Ce jour est férié (Noël) : choisissez un jour de classe."),
+        ((6, 24), "Ce jour est férié (Fête nationale du Québec) : choisissez un jour de classe."),
+        ((12, 30), "Les écoles sont fermées pendant les vacances des Fêtes"),
+        ((7, 20), "Les écoles sont fermées pendant l'été : choisissez un jour de classe."),
+    ],
+)
+def test_a_holiday_or_a_school_break_is_refused(client, request_page, clock, day, message):
+    """No school gives class then; the next such weekday within the year and a half asked."""
+    from datetime import date
+
+    today = timezone.localdate()
+    wanted = next(
+        date(year, *day)
+        for year in (today.year, today.year + 1, today.year + 2)
+        if date(year, *day) > today and date(year, *day).weekday() < 5
+    )
+    data = form_data(preferred_date_2=wanted.isoformat())
+    clock.advance(30)
+    before = WorkshopBooking.objects.count()
+    response = client.post(request_page.url, data)
+    assert response.status_code == 400
+    assert any(message in line for line in summary(response)), summary(response)
+    assert WorkshopBooking.objects.count() == before
+
+
+def test_easter_monday_and_patriots_day_are_holidays():
+    from datetime import date
+
+    from schools.calendar import easter, no_class
+
+    assert [easter(y) for y in (2024, 2025, 2026, 2027, 2038)] == [
+        date(2024, 3, 31),
+        date(2025, 4, 20),
+        date(2026, 4, 5),
+        date(2027, 3, 28),
+        date(2038, 4, 25),
+    ]
+    assert "Lundi de Pâques" in no_class(date(2027, 3, 29))
+    assert "Vendredi saint" in no_class(date(2027, 3, 26))
+    assert "Journée nationale des patriotes" in no_class(date(2027, 5, 24))
+    assert "Action de grâce" in no_class(date(2027, 10, 11))
+    assert no_class(date(2027, 3, 30)) is None
 
 
 @pytest.mark.parametrize(
