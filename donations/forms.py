@@ -138,10 +138,15 @@ class DonationForm(forms.Form):
         self.fields["amount"].choices = [
             (str(a), format_cad(a, language)) for a in page.amounts()
         ] + [(OTHER, _("Autre montant"))]
-        self.fields["other_amount"].help_text = _("Entre %(min)s et %(max)s.") % {
+        bounds = {
             "min": format_cad(page.minimum_amount, language),
             "max": format_cad(page.maximum_amount, language),
         }
+        self.fields["other_amount"].help_text = _("Entre %(min)s et %(max)s.") % bounds
+        # Too many characters to be an amount at all: said as the other wrong amounts are.
+        self.fields["other_amount"].error_messages["max_length"] = (
+            _("Indiquez un montant entre %(min)s et %(max)s.") % bounds
+        )
         if not page.allow_tribute:
             del self.fields["tribute"]
             del self.fields["tribute_name"]

@@ -47,15 +47,17 @@ def add_fields(form):
             "invalid_choice": gettext_lazy("Choisissez un montant proposé ou indiquez le vôtre.")
         },
     )
+    bounds = {
+        "min": format_cad(offer.minimum, language),
+        "max": format_cad(offer.maximum, language),
+    }
     form.fields["gift_other"] = forms.CharField(
         label=gettext_lazy("Autre montant ($)"),
         required=False,
         max_length=15,
-        help_text=_("Entre %(min)s et %(max)s.")
-        % {
-            "min": format_cad(offer.minimum, language),
-            "max": format_cad(offer.maximum, language),
-        },
+        help_text=_("Entre %(min)s et %(max)s.") % bounds,
+        # Too many characters to be an amount at all: said as the other wrong amounts are.
+        error_messages={"max_length": _("Indiquez un montant entre %(min)s et %(max)s.") % bounds},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     if offer.receipts:

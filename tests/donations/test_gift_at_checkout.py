@@ -165,6 +165,10 @@ def test_no_gift_chosen_means_no_gift_line(activity, pay):
             "Le montant ne peut pas avoir plus de deux décimales.",
         ),
         (
+            {"gift_amount": "autre", "gift_other": "9" * 30},
+            "Indiquez un montant entre 5,00 $ et 10 000,00 $.",
+        ),
+        (
             {"gift_amount": "autre", "gift_other": "50000"},
             "Le don maximum en ligne est de 10 000,00 $. Pour un don plus important, "
             "communiquez avec nous.",

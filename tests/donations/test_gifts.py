@@ -287,6 +287,10 @@ def test_no_tax_receipt_when_the_organisation_is_not_a_registered_charity(
             "Le don maximum en ligne est de 10 000,00 $.",
         ),
         ({"amount": "autre", "other_amount": "25,555"}, "pas avoir plus de deux décimales"),
+        (
+            {"amount": "autre", "other_amount": "1" * 40},
+            "Indiquez un montant entre 5,00 $ et 10 000,00 $.",
+        ),
         ({"amount": "autre", "other_amount": "NaN"}, "Indiquez le montant de votre don en dollars"),
         ({"amount": "autre", "other_amount": "1e3"}, "Indiquez le montant de votre don en dollars"),
         (
