@@ -30,6 +30,13 @@ class AttentionColumn(Column):
     cell_template_name = "orders/admin/attention_cell.html"
 
 
+class BuyerColumn(Column):
+    """Who bought: the name, and the email address under it (two columns were too wide for a
+    laptop's screen, the last ones out of sight)."""
+
+    cell_template_name = "orders/admin/buyer_cell.html"
+
+
 class NoWrapTitleMixin:
     def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
         # Codes are read aloud on the phone and typed from paper: keep them on one line.

@@ -21,6 +21,7 @@ from .formats import cad, local_datetime
 from .reports import SalesReportMenuItem
 from .views import (
     AttentionColumn,
+    BuyerColumn,
     DiscountCodeDeleteView,
     DiscountCodeForm,
     DiscountCodeIndexView,
@@ -49,8 +50,7 @@ class OrderViewSet(ModelViewSet):
 
     list_display = [
         "code",
-        "buyer_name",
-        "buyer_email",
+        BuyerColumn("buyer_name", label=_("Acheteur·euse"), sort_key="buyer_name"),
         "kind",
         StatusTagColumn(
             "state",
