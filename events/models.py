@@ -9,10 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -211,7 +212,70 @@ class EventPageForm(ThemedPageForm):
                         "changements et annulez-les ici."
                     )
                 )
+        elif page.pk:
+            self._check_what_was_sold(page)
         return cleaned
+
+    def _kept(self, name):
+        """{pk: form} of the rows of an inline panel kept by this form (not deleted); None
+        when the panel has errors of its own, shown with it."""
+        formset = self.formsets[name]
+        if not formset.is_valid():  # the rows are cleaned (this form is cleaned first)
+            return None
+        return {
+            form.instance.pk: form
+            for form in formset.forms
+            if form.instance.pk and not (formset.can_delete and formset._should_delete_form(form))
+        }
+
+    def _check_what_was_sold(self, page):
+        """What people registered for stays: a date or a ticket type with registrations
+        could not be deleted on publishing (the tickets hold on to them), and the draft
+        saved before would never publish again; a date's places do not go below those
+        taken. Refused, with what to do instead."""
+        errors = []
+        dates, tickets = self._kept("dates"), self._kept("ticket_types")
+        if dates is None or tickets is None:
+            return
+        gone = EventDate.objects.filter(page=page).exclude(pk__in=dates)
+        for date in gone.filter(
+            Q(attendees__isnull=False) | Q(quota__order_lines__isnull=False)
+        ).distinct():
+            errors.append(
+                _(
+                    "La date du %(date)s a des inscriptions : elle ne peut pas être retirée. "
+                    "Remettez-la, puis annulez-la dans Accueil et participants : les "
+                    "personnes inscrites sont prévenues et remboursées."
+                )
+                % {"date": date}
+            )
+        stored = EventDate.objects.filter(pk__in=dates).only("pk", "quota_id", "start")
+        taken = availability.usage([d.quota_id for d in stored if d.quota_id])
+        for date in stored:
+            capacity = dates[date.pk].cleaned_data.get("capacity")
+            used = taken[date.quota_id].taken if date.quota_id in taken else 0
+            if capacity is not None and capacity < used:
+                errors.append(
+                    ngettext(
+                        "La date du %(date)s a déjà %(taken)s place vendue ou réservée : "
+                        "elle ne peut pas avoir moins de places.",
+                        "La date du %(date)s a déjà %(taken)s places vendues ou réservées : "
+                        "elle ne peut pas avoir moins de places.",
+                        used,
+                    )
+                    % {"date": date, "taken": used}
+                )
+        for ticket in TicketType.objects.filter(page=page).exclude(pk__in=tickets):
+            if ticket.sold():
+                errors.append(
+                    _(
+                        "Le billet « %(ticket)s » a été vendu : il ne peut pas être retiré. "
+                        "Remettez-le, puis arrêtez sa vente (« en vente jusqu'au »)."
+                    )
+                    % {"ticket": ticket.name}
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
@@ -936,6 +1000,15 @@ class TicketType(Purchasable, Orderable):
         if translation.get_language() == "en" and self.name_en:
             return self.name_en
         return self.name
+
+    def sold(self):
+        """Whether an order ever took this ticket type (its lines and tickets name it)."""
+        return (
+            Attendee.objects.filter(ticket_type=self).exists()
+            or OrderLine.objects.filter(
+                content_type=ContentType.objects.get_for_model(TicketType), object_id=self.pk
+            ).exists()
+        )
 
     def sold_through_cart(self):
         """True when this ticket may be put in the shop's cart beside products ("Ajouter au

@@ -1,0 +1,128 @@
+"""Editing an activity after people registered: a date or a ticket type with registrations
+cannot be removed (publishing failed with a server error, and the draft saved before it could
+never be published again), and a date cannot have fewer places than are taken. Each refusal
+says what to do instead, and nothing is saved; what nobody bought can still go."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+
+from events import services
+from events.models import EventDate, EventPage, TicketType
+from tests.events.test_translation_source_fields import form_as_shown
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sold(client, demo_site, fake_stripe):
+    """The French workshop, with 2 places held by an order on its first date."""
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    date = page.upcoming_dates[0]
+    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
+    services.register(
+        page,
+        date_id=date.pk,
+        tickets=[(ticket, 2, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+    )
+    return page, date, ticket
+
+
+def publish(client, page, change):
+    url = f"/admin/pages/{page.pk}/edit/"
+    data = form_as_shown(BeautifulSoup(client.get(url).content, "html.parser"))
+    data.setdefault("body-count", "0")
+    change(data)
+    data["action-publish"] = "action-publish"
+    return client.post(url, data)
+
+
+def row(data, prefix, pk):
+    """The form index of the inline row showing the object `pk`."""
+    return next(
+        key.split("-")[1]
+        for key, value in data.items()
+        if key.startswith(f"{prefix}-") and key.endswith("-id") and value == str(pk)
+    )
+
+
+def said(response):
+    return " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
+
+
+def test_a_date_with_registrations_stays_and_the_page_still_publishes(client, sold):
+    page, date, _ticket = sold
+    revisions = page.revisions.count()
+
+    def remove_date(data):
+        data[f"dates-{row(data, 'dates', date.pk)}-DELETE"] = "1"
+
+    response = publish(client, page, remove_date)
+    assert response.status_code == 200
+    assert f"La date du {date} a des inscriptions : elle ne peut pas être retirée." in said(
+        response
+    )
+    assert EventDate.objects.filter(pk=date.pk).exists()
+    assert page.revisions.count() == revisions  # no draft without the date
+    # The page publishes as before.
+    response = publish(client, page, lambda data: data.update(summary="Un résumé revu."))
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.summary == "Un résumé revu."
+
+
+def test_a_date_keeps_at_least_the_places_taken(client, sold):
+    page, date, _ticket = sold
+
+    def places(n):
+        def change(data):
+            data[f"dates-{row(data, 'dates', date.pk)}-capacity"] = str(n)
+
+        return change
+
+    response = publish(client, page, places(1))
+    assert response.status_code == 200
+    assert (
+        f"La date du {date} a déjà 2 places vendues ou réservées : elle ne peut pas avoir "
+        "moins de places." in said(response)
+    )
+    date.refresh_from_db()
+    assert date.capacity == 20
+    assert publish(client, page, places(2)).status_code == 302
+    date.refresh_from_db()
+    assert (date.capacity, date.seats_left()) == (2, 0)
+
+
+def test_a_ticket_type_sold_stays_one_never_sold_goes(client, sold):
+    page, date, ticket = sold
+    unsold = TicketType.objects.create(page=page, name="Tarif de groupe", price=15)
+
+    def remove(pk):
+        def change(data):
+            data[f"ticket_types-{row(data, 'ticket_types', pk)}-DELETE"] = "1"
+
+        return change
+
+    response = publish(client, page, remove(ticket.pk))
+    assert response.status_code == 200
+    assert f"Le billet « {ticket.name} » a été vendu : il ne peut pas être retiré." in said(
+        response
+    )
+    assert TicketType.objects.filter(pk=ticket.pk).exists()
+    assert publish(client, page, remove(unsold.pk)).status_code == 302
+    assert not TicketType.objects.filter(pk=unsold.pk).exists()
+
+
+def test_a_date_nobody_registered_for_can_be_removed(client, sold):
+    page, date, _ticket = sold
+    other = next(d for d in page.upcoming_dates if d.pk != date.pk)
+
+    def remove_other(data):
+        data[f"dates-{row(data, 'dates', other.pk)}-DELETE"] = "1"
+
+    assert publish(client, page, remove_other).status_code == 302
+    assert not EventDate.objects.filter(pk=other.pk).exists()
