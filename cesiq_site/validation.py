@@ -7,10 +7,12 @@ match the real alphabets. Nothing hostile reaches a query, so no query needs its
 """
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 # C0 controls and DEL. A one-line text box cannot produce any of them.
@@ -119,3 +121,72 @@ def money_fields_take_a_comma():
         models.DecimalField,
         override={"localize": True, "widget": forms.TextInput(attrs={"inputmode": "decimal"})},
     )
+
+
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")  # a minus sign: « minimum 5 $ »
+
+
+def parse_amount(value):
+    """A typed amount, in the French or English way ("25", "25,50", "25.50 $", "1 234,50"),
+    as a Decimal; None when it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    text = str(value).strip().replace("$", "")
+    text = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not text or len(text) > 15:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(",", "")  # 1,250.00
+    text = text.replace(",", ".")
+    # Digits and a decimal part only: Decimal also reads « 1e3 » (1 000 $ for someone who
+    # meant something else), « NaN » and « Infinity ».
+    if not AMOUNT_TEXT.fullmatch(text):
+        return None
+    try:
+        return Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+class AmountField(forms.CharField):
+    """A sum of money as people type it, « 7,50 », « 7.50 » or « 7,50 $ », in a text box with
+    a decimal keypad: a number box in a French browser reads « 7,50 » as 750. Cleaned to a
+    Decimal; `min_value` and `max_value` checked with the messages given as "min_value" and
+    "max_value"."""
+
+    default_error_messages = {
+        "invalid": _("Indiquez un montant en dollars, par exemple 25 ou 25,50."),
+        "decimals": _("Le montant ne peut pas avoir plus de deux décimales."),
+    }
+
+    def __init__(self, *, min_value=None, max_value=None, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": "15"}
+            ),
+        )
+        super().__init__(**kwargs)
+        if min_value is not None:
+            self.validators.append(MinValueValidator(min_value))
+        if max_value is not None:
+            self.validators.append(MaxValueValidator(max_value))
+
+    def prepare_value(self, value):
+        # Shown in the page's language: « 10,00 » in French.
+        if isinstance(value, Decimal):
+            return number_format(value, 2)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        amount = parse_amount(text)
+        if amount is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        return amount

@@ -1,46 +1,18 @@
 """The donation form: an amount (suggested or one's own), a dedication, who gives and where
 they live (the address an official receipt must carry)."""
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 
 from cesiq_site.postal import PostalCodeField, postal_code_error, province_choices
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields
+from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, parse_amount
 from orders.money import format_cad, quantize
 
 from .models import Tribute
 
 OTHER = "autre"
-
-
-AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")  # a minus sign: « minimum 5 $ »
-
-
-def parse_amount(value):
-    """A typed amount, in the French or English way ("25", "25,50", "25.50 $"), or None."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    text = str(value).strip().replace("$", "").replace("\u00a0", "").replace(" ", "")
-    if not text or len(text) > 15:
-        return None
-    if "," in text and "." in text:
-        text = text.replace(",", "")  # 1,250.00
-    text = text.replace(",", ".")
-    # Digits and a decimal part only: Decimal also reads « 1e3 » (1 000 $ for someone who
-    # meant something else), « NaN » and « Infinity ».
-    if not AMOUNT_TEXT.fullmatch(text):
-        return None
-    try:
-        return Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def amount_error(requested, minimum, maximum):

@@ -9,7 +9,12 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cesiq_site import form_renderer
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, printable_or_empty
+from cesiq_site.validation import (
+    CONSENT_REQUIRED,
+    AmountField,
+    guard_text_fields,
+    printable_or_empty,
+)
 from orders.money import format_cad
 
 from .models import TicketKind
@@ -22,6 +27,9 @@ NAME_REQUIRED = _("Indiquez votre nom.")
 EMAIL_REQUIRED = _("Indiquez votre courriel.")
 EMAIL_INVALID = _("Indiquez un courriel valide, comme nom@exemple.ca.")
 NO_TICKET = _("Choisissez au moins un billet.")
+
+# The most one may give for a pay-what-you-can ticket online (a larger gift is a donation).
+MAX_CONTRIBUTION = Decimal("10000.00")
 
 
 def name_field():
@@ -147,14 +155,19 @@ class RegistrationForm(forms.Form):
                     "name": ticket.label,
                     "price": format_cad(ticket.price, translation.get_language() or "fr"),
                 }
-                self.fields[f"amount_{ticket.pk}"] = forms.DecimalField(
+                maximum = gettext(
+                    "La contribution maximale pour « %(name)s » est de %(price)s."
+                ) % {
+                    "name": ticket.label,
+                    "price": format_cad(MAX_CONTRIBUTION, translation.get_language() or "fr"),
+                }
+                self.fields[f"amount_{ticket.pk}"] = AmountField(
                     label=_("Votre contribution pour « %(name)s » ($)") % {"name": ticket.label},
                     min_value=ticket.price,
-                    max_digits=8,
-                    decimal_places=2,
+                    max_value=MAX_CONTRIBUTION,
                     initial=ticket.suggested_price or ticket.price,
                     required=False,
-                    error_messages={"min_value": minimum},
+                    error_messages={"min_value": minimum, "max_value": maximum},
                 )
         # In the order the page shows them (the error summary lists their errors so): the
         # date, the tickets, the questions and the people, then the rest as declared.

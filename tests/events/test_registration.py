@@ -265,6 +265,50 @@ def test_pay_what_you_can_below_the_minimum(client, demo_site):
     assert "The minimum contribution for “Pay what you can” is $5.00." in errors(response)
 
 
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("7,50", "7.50"), ("7,5", "7.50"), ("7.50", "7.50"), ("7,50 $", "7.50"), ("12", "12.00")],
+)
+def test_pay_what_you_can_as_people_type_it(client, demo_site, fake_stripe, typed, amount):
+    """« 7,50 » is 7,50 $: a number box in a French browser turned it into 750 $ (and the
+    server refused « 7,5 »). A text box with a decimal keypad now, read in both ways."""
+    page = EventPage.objects.get(slug="projection-semences", locale__language_code="fr")
+    pwyc = page.source.ticket_types.get()
+    html = BeautifulSoup(client.get(register_url(page)).content, "html.parser")
+    box = html.select_one(f"input[name=amount_{pwyc.pk}]")
+    assert (box["type"], box["inputmode"]) == ("text", "decimal")
+    assert box["value"] == "10,00"  # the suggested amount, written the French way
+    response = client.post(
+        register_url(page),
+        registration_data(page, **{f"quantity_{pwyc.pk}": 1, f"amount_{pwyc.pk}": typed}),
+    )
+    assert response.status_code == 302, errors(response)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert order.total == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("sept", "Indiquez un montant en dollars, par exemple 25 ou 25,50."),
+        ("1e3", "Indiquez un montant en dollars, par exemple 25 ou 25,50."),
+        ("7,555", "Le montant ne peut pas avoir plus de deux décimales."),
+        ("25000", "La contribution maximale pour « Contribution volontaire » est de 10 000,00 $."),
+        ("9" * 40, "Indiquez un montant en dollars, par exemple 25 ou 25,50."),
+    ],
+)
+def test_a_contribution_that_is_no_amount_is_refused(client, demo_site, typed, message):
+    page = EventPage.objects.get(slug="projection-semences", locale__language_code="fr")
+    pwyc = page.source.ticket_types.get()
+    response = client.post(
+        register_url(page),
+        registration_data(page, **{f"quantity_{pwyc.pk}": 1, f"amount_{pwyc.pk}": typed}),
+    )
+    assert response.status_code == 400
+    assert message in [plain(e) for e in errors(response)]
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+
 def test_cancelled_and_partner_activities_have_no_registration(client, demo_site):
     cancelled = EventPage.objects.get(slug="rencontre-annulee", locale__language_code="fr")
     html = BeautifulSoup(client.get(cancelled.url).content, "html.parser")
