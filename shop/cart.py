@@ -49,6 +49,12 @@ class CartLine:
     option: object = None
 
     @property
+    def most(self):
+        """The largest quantity this line may have: what is left, and no more than an order
+        line takes."""
+        return min(self.left, MAX_QUANTITY)
+
+    @property
     def is_ticket(self):
         return self.option is not None
 

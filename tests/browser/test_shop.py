@@ -35,6 +35,28 @@ def test_filter_add_two_products_check_out_and_pay(browser_page, site_url, demo_
     page.get_by_role("button", name="Ajouter au panier").click()
     page.wait_for_url(site_url + "/panier/")
     assert page.locator(".cart-link__count").inner_text() == "(3)"
+    # Enter in a quantity box updates the quantities: it removed the first line.
+    chocolate = page.get_by_label("Quantité : Tablette de chocolat noir 70 %", exact=False)
+    chocolate.fill("3")
+    with page.expect_navigation():
+        chocolate.press("Enter")
+    assert page.locator(".cart-link__count").inner_text() == "(4)"
+    assert "Café du Pérou biologique" in page.locator("table").inner_text()
+    chocolate = page.get_by_label("Quantité : Tablette de chocolat noir 70 %", exact=False)
+    chocolate.fill("2")
+    page.get_by_role("button", name="Mettre à jour les quantités").click()
+    page.wait_for_url(site_url + "/panier/")
+    assert page.locator(".cart-link__count").inner_text() == "(3)"
+    # « Retirer » removes its own line.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Retirer Café du Pérou biologique").click()
+    assert page.locator(".cart-link__count").inner_text() == "(2)"
+    assert "Café du Pérou biologique" not in page.locator("table").inner_text()
+    page.goto(site_url + "/boutique/cafe-perou-biologique/")
+    page.get_by_label("1 kg").check()
+    page.get_by_role("button", name="Ajouter au panier").click()
+    page.wait_for_url(site_url + "/panier/")
+    assert page.locator(".cart-link__count").inner_text() == "(3)"
     page.get_by_role("link", name="Passer la commande").click()
     check_accessibility(page)
     assert page.get_by_label("Cueillette au bureau du CÉSIQ").is_checked()
