@@ -440,6 +440,17 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             return self
         return self.get_translation_or_none(default) or self
 
+    def has_source(self):
+        """Whether this page is the translation of a French page (`source`)."""
+        default = Locale.get_default()
+        return (
+            self.locale_id is not None
+            and self.locale_id != default.pk
+            and EventPage.objects.filter(
+                translation_key=self.translation_key, locale=default
+            ).exists()
+        )
+
     @cached_property
     def upcoming_dates(self):
         now = timezone.now()
@@ -635,6 +646,12 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             if self.pk
             else None
         )
+        if self.has_source():
+            # A translation sells its source's dates and tickets and asks its questions: rows
+            # of its own (copied by « Traduire », or kept in an older revision) would be places
+            # nobody reads, shown twice among the dates and the pickups at activities.
+            for name in SOURCE_ONLY:
+                setattr(self, name, [])
         super().save(*args, **kwargs)
         if previous is not None and previous != self.status:
             # Every date's calendar entry changes status with its activity.

@@ -443,10 +443,7 @@ def seed(home, locales):
             venues[spec["venue"]].get_translation(locales["en"]) if spec["venue"] else None
         )
         english.themes.set([themes[t].get_translation(locales["en"]) for t in spec["themes"]])
-        # Dates and tickets live on the French page only.
-        english.dates.all().delete()
-        english.ticket_types.all().delete()
-        english.questions.all().delete()
+        # Dates and tickets live on the French page only (EventPage.save leaves them out).
         english.save_revision().publish()
     return index
 

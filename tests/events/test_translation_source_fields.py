@@ -78,3 +78,42 @@ def test_changing_its_dates_there_is_refused_and_says_where(client, english_copy
     assert "Les dates, les billets et les questions se modifient sur la page en français" in text
     assert not EventDate.objects.filter(capacity=999).exists()
     assert list(EventDate.objects.filter(page=french).values_list("start", flat=True)) == before
+
+
+def test_translating_an_activity_copies_none_of_its_dates_tickets_or_questions(client, demo_site):
+    """« Traduire » copied them into rows of the translation's own (a second set of places
+    nobody sold, each date twice among the upcoming dates and the shop's pickups)."""
+    from django.urls import reverse
+    from wagtail.models import Locale
+
+    client.force_login(get_user_model().objects.get(username="billetterie"))
+    french = EventPage.objects.get(
+        slug="atelier-consommation-equitable", locale__language_code="fr"
+    )
+    french.get_translations().delete()  # translated anew below
+    dates = EventDate.objects.count()
+    english = french.copy_for_translation(Locale.objects.get(language_code="en"))
+    assert EventDate.objects.count() == dates
+    assert not english.dates.exists() and not english.ticket_types.exists()
+    assert not english.questions.exists()
+    # The copy shows and sells its source's.
+    assert [d.pk for d in english.upcoming_dates] == [d.pk for d in french.upcoming_dates]
+    listing = client.get(reverse("events_staff:upcoming")).content.decode()
+    start = french.upcoming_dates[0]
+    assert listing.count(f'href="{reverse("events_staff:attendees", args=[start.pk])}"') == 1
+
+
+def test_a_translation_saved_with_rows_of_its_own_drops_them(english_copy):
+    """An older revision of a translation may carry copied dates: published, they go."""
+    french, english = english_copy
+    EventDate.objects.create(
+        page=english,
+        start=french.upcoming_dates[0].start,
+        end=french.upcoming_dates[0].end,
+        capacity=12,
+    )
+    english = EventPage.objects.get(pk=english.pk)
+    english.dates = list(english.dates.all())
+    english.save()
+    assert not EventDate.objects.filter(page=english).exists()
+    assert EventDate.objects.filter(page=french).count() == len(french.dates.all())
