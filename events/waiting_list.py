@@ -1,9 +1,9 @@
 """The waiting list of a full date.
 
 Places freed by a cancellation, an expired hold or a larger capacity are offered to the first
-person in line; the offer holds them (a hold on the date's quota, which orders count) for
-WAITING_LIST_OFFER_HOURS, then lapses and the next person is offered. Offers stop counting
-when they lapse even if no job runs; the job only sends the emails.
+person in line whose request fits in them; the offer holds them (a hold on the date's quota,
+which orders count) for WAITING_LIST_OFFER_HOURS, then lapses and the next person is offered.
+Offers stop counting when they lapse even if no job runs; the job only sends the emails.
 """
 
 from datetime import timedelta
@@ -68,7 +68,10 @@ def join(date, *, name, email, language, places, now=None):
 
 
 def offer_freed_places(date, now=None):
-    """Offer the places now free on `date` to the people in line, first come first served."""
+    """Offer the places now free on `date` to the people in line, first come first served:
+    each in turn whose request fits in what is left. Someone waiting for more places than
+    are free keeps their rank for the next places freed; the one after them, waiting for
+    fewer, is not made to wait behind them while the public takes the place."""
     now = now or timezone.now()
     offered = []
     with transaction.atomic():
@@ -83,7 +86,7 @@ def offer_freed_places(date, now=None):
         left = date.seats_left(now)
         for entry in date.waiting_list.filter(state=WaitingListEntry.State.WAITING):
             if entry.places > left:
-                break  # strictly in order: nobody jumps the line with a smaller request
+                continue
             entry.state = WaitingListEntry.State.OFFERED
             entry.offered_at = now
             entry.offer_expires_at = min(now + timedelta(hours=offer_hours()), date.start)

@@ -283,9 +283,10 @@ class CancelTicketView(DateActionView):
             # No box when nothing was to refund: should something be by now, refund it.
             refund=data.get("refund", True),
         )
-        text = _("Billet %(code)s annulé ; sa place est de nouveau en vente.") % {
-            "code": self.attendee.ticket_code
-        }
+        text = _(
+            "Billet %(code)s annulé ; sa place est offerte à la liste d'attente s'il y a "
+            "quelqu'un à qui elle suffit, sinon remise en vente."
+        ) % {"code": self.attendee.ticket_code}
         if refund:
             text += " " + _("Remboursement de %(amount)s demandé.") % {"amount": cad(refund.amount)}
         elif data.get("refund", True) and self.amount > 0 and self.by_hand:

@@ -259,3 +259,29 @@ def test_staff_see_who_is_in_line_in_the_order_places_go_to_them(
     _counts, rows = shown()
     assert [r[2] for r in rows] == ["b@example.org", "c@example.org"]
     assert all(r[5].startswith("Places offertes jusqu'au") for r in rows)
+
+
+def test_a_freed_place_goes_to_the_first_in_line_it_is_enough_for(
+    client, full_page, django_capture_on_commit_callbacks
+):
+    """The first in line waits for 2 places, the second for 1: one place freed went to the
+    public, the second person kept waiting behind the first. It goes to the second now; the
+    first keeps their rank for the next places."""
+    capture = django_capture_on_commit_callbacks
+    register(client, full_page, "a@example.org", 3, capture)
+    join(client, full_page, "b@example.org", 2, capture)
+    join(client, full_page, "c@example.org", 1, capture)
+    date = full_page.source.upcoming_dates[0]
+    date.capacity += 1
+    date.save()
+    with capture(execute=True):
+        waiting_list.offer_freed_places(date)
+    states = dict(WaitingListEntry.objects.values_list("email", "state"))
+    assert (states["b@example.org"], states["c@example.org"]) == ("waiting", "offered")
+    assert date.seats_left() == 0  # held for the person offered, not for sale
+    # Two more places: the first in line gets them.
+    date.capacity += 2
+    date.save()
+    with capture(execute=True):
+        waiting_list.offer_freed_places(date)
+    assert WaitingListEntry.objects.get(email="b@example.org").state == "offered"
