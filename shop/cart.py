@@ -589,3 +589,31 @@ def remove(request, key):
 def clear(request):
     request.session.pop(SESSION_KEY, None)
     request.session.pop(TICKETS_KEY, None)
+
+
+PLACED_KEY = "panier_commande"
+
+
+def placed(request, order):
+    """The cart became `order`: remembered, so that the cart offers to pay it should the buyer
+    come back from the payment page (the browser's Back button) to an empty cart."""
+    request.session[PLACED_KEY] = [order.code, order.token]
+
+
+def waiting_order(request):
+    """The order this cart became, while it still waits for its payment and holds what it
+    buys; else None (and it is forgotten)."""
+    from orders.models import Order, OrderState
+
+    remembered = request.session.get(PLACED_KEY)
+    if not remembered:
+        return None
+    try:
+        code, token = remembered
+        order = Order.objects.filter(code=str(code), token=str(token)).first()
+    except (TypeError, ValueError):
+        order = None
+    if order is None or order.state != OrderState.PENDING or not order.hold_is_active:
+        request.session.pop(PLACED_KEY, None)
+        return None
+    return order

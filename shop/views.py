@@ -45,7 +45,11 @@ def cart_view(request):
     return TemplateResponse(
         request,
         "shop/cart.html",
-        {"cart": cart, "taxes_enabled": orders.current_settings().taxes_enabled},
+        {
+            "cart": cart,
+            "taxes_enabled": orders.current_settings().taxes_enabled,
+            "waiting_order": carts.waiting_order(request),
+        },
     )
 
 
@@ -201,6 +205,7 @@ def _place(request, cart, delivery_form, contact_form, submission):
         delivery_form.add_error(None, str(exc))
         return None
     carts.clear(request)
+    carts.placed(request, order)
     return go_on_with(request, order)
 
 

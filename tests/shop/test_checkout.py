@@ -377,3 +377,25 @@ def test_checkout_sent_twice_is_one_order_on_one_stripe_page(
     assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
     assert len(fake_stripe.sessions) == 1
     assert variant("CAF-PER-340").left() == 38
+
+
+def test_back_from_the_payment_page_the_cart_offers_to_pay_the_order(
+    client, shop_fr, add_to_cart, fake_stripe, deliver
+):
+    """The browser's Back button on Stripe's page led to an empty cart, with no way to the
+    order holding the units."""
+    add_to_cart("CAF-PER-340", 1)
+    response = client.post(CHECKOUT, checkout_data())
+    order = Order.objects.get(buyer_email="awa@example.org")
+    html = BeautifulSoup(client.get("/panier/").content, "html.parser")
+    notice = plain(html.select_one(".notice--pending").get_text(" ", strip=True))
+    assert f"Votre commande {order.code} attend son paiement" in notice
+    pay = html.select_one(".notice--pending form")
+    assert pay["action"] == f"{order.get_absolute_url()}payer/"
+    assert client.post(pay["action"]).headers["Location"] == response["Location"]
+    # Paid: nothing more to offer.
+    press(response["Location"], "pay")
+    deliver(last_event(fake_stripe, "checkout.session.completed"))
+    html = BeautifulSoup(client.get("/panier/").content, "html.parser")
+    assert html.select_one(".notice--pending") is None
+    assert "Votre panier est vide." in html.get_text()
