@@ -463,6 +463,11 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         now = timezone.now()
         return [d for d in self.upcoming_dates if d.on_sale(now)]
 
+    @property
+    def shown_venue(self):
+        """The venue in the language shown (its published copy), else as chosen."""
+        return self.venue.localized if self.venue is not None else None
+
     def shown_themes(self):
         """The published themes, in the page's language where their copy is published."""
         return [theme.localized for theme in self.themes.all() if theme.live]
@@ -542,7 +547,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             self._prefetched_objects_cache = dict(source._prefetched_objects_cache)
         return {
             "source": source,
-            "venue": self.venue,
+            "venue": self.shown_venue,
             "themes": self.shown_themes(),
             "json_ld": event_json_ld_parts(self, request),
         }
@@ -652,6 +657,9 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             # nobody reads, shown twice among the dates and the pickups at activities.
             for name in SOURCE_ONLY:
                 setattr(self, name, [])
+            # « Traduire » keeps the French venue: its copy in the page's language, if any.
+            if self.venue is not None and self.venue.locale_id != self.locale_id:
+                self.venue = self.venue.get_translation_or_none(self.locale) or self.venue
         super().save(*args, **kwargs)
         if previous is not None and previous != self.status:
             # Every date's calendar entry changes status with its activity.

@@ -117,3 +117,28 @@ def test_a_translation_saved_with_rows_of_its_own_drops_them(english_copy):
     english.save()
     assert not EventDate.objects.filter(page=english).exists()
     assert EventDate.objects.filter(page=french).count() == len(french.dates.all())
+
+
+def test_a_translation_shows_the_venue_in_its_language(client, english_copy):
+    """« Traduire » kept the French venue on the English copy: its accessibility read
+    « Ascenseur ; boucle magnétique… » on the English page."""
+    from wagtail.models import Locale
+
+    french, english = english_copy
+    venue = french.venue
+    english_venue = venue.get_translation(Locale.objects.get(language_code="en"))
+    english.venue = venue  # as « Traduire » leaves it
+    english.save_revision().publish()
+    english.refresh_from_db()
+    assert english.venue == english_venue
+    # A page still pointing at the French venue (saved before) shows the English copy.
+    EventPage.objects.filter(pk=english.pk).update(venue=venue)
+    client.logout()
+    page = " ".join(
+        BeautifulSoup(client.get(english.url).content, "html.parser").get_text(" ").split()
+    )
+    assert english_venue.name in page
+    if english_venue.accessibility:
+        assert english_venue.accessibility.split()[0] in page
+    if venue.accessibility and venue.accessibility != english_venue.accessibility:
+        assert venue.accessibility not in page
