@@ -23,7 +23,7 @@ from cesiq_site.seo import private_address
 from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
-from .models import Order, OrderLine, OrderState, PaymentState, RefundState
+from .models import Order, OrderKind, OrderLine, OrderState, PaymentState, RefundState
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,13 @@ def order_detail(request, code, token):
         (r.amount for r in refunds if r.state == RefundState.SUCCEEDED), Decimal("0.00")
     )
     held_today = timezone.localdate(order.expires_at) == timezone.localdate()
+    # Grouped by line: the same ticket type on two dates (or two activities' « Plein
+    # tarif ») numbers its tickets alike, and the line's description tells them apart.
+    ticket_groups = [
+        (line.description, links)
+        for line in lines
+        if (links := line.item.receipt_links(line, cancellable=can_cancel))
+    ]
     context = {
         "order": order,
         "lines": lines,
@@ -152,8 +159,12 @@ def order_detail(request, code, token):
         "can_pay": order.hold_is_active and order.total > 0,
         # Billed by invoice (its lines valid before the payment): kept until it is paid or
         # staff cancel it, not « until » its technical expiry a year away.
+        # A school's workshop: its invoice is among its documents.
         "billed_by_invoice": order.state == OrderState.PENDING
-        and any(line.fulfilled for line in lines),
+        and (
+            any(line.fulfilled for line in lines)
+            or (order.kind == OrderKind.WORKSHOP and bool(ticket_groups))
+        ),
         # A card hold ending today: its time (« jusqu'à 15 h 30 »); one ending another day
         # (after midnight, a hold kept for an invoice): its date (« jusqu'au 5 décembre… »).
         "held_today": held_today,
@@ -163,13 +174,7 @@ def order_detail(request, code, token):
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": can_cancel,
-        # Grouped by line: the same ticket type on two dates (or two activities' « Plein
-        # tarif ») numbers its tickets alike, and the line's description tells them apart.
-        "ticket_groups": [
-            (line.description, links)
-            for line in lines
-            if (links := line.item.receipt_links(line, cancellable=can_cancel))
-        ],
+        "ticket_groups": ticket_groups,
         "cancellation_deadline": cancellation_deadline,
         "demo_payments": settings.DEMO_PAYMENTS,
         # Its address is the buyer's alone: nothing keyed on it is kept (seo_head.html).

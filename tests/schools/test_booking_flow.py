@@ -85,6 +85,10 @@ def test_the_school_confirms_and_pays_by_invoice(client, proposed):
     text = text_of(receipt)
     assert "Votre animation est confirmée" in text
     assert f"Facture {invoice.number} (PDF)" in text
+    # Not « places kept until » a year away, nor « Vos billets » over an invoice.
+    assert "La facture se paie par chèque, par virement ou ici par carte." in text
+    assert "réservées jusqu'au" not in text
+    assert "Vos documents" in text and "Vos billets" not in text
     pdf = client.get(f"/animation/facture/{order.code}/{order.token}/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
