@@ -137,7 +137,7 @@ TEAMS = {
             "schools": ["view_workshopbooking", "change_workshopbooking", "add_invoicepayment"],
         },
     ),
-    # The shop team reads orders and discount codes. For now that means every order: the shop
+    # The shop team reads orders, and makes discount codes. For now that means every order: the shop
     # issue will narrow their listing to shop orders. They do not get `change_order` yet,
     # because the activity date management (cancel or postpone a date, refunding everyone)
     # requires exactly that permission (events/admin/permissions.py); once date management asks
@@ -148,7 +148,13 @@ TEAMS = {
     "Boutique": Team(
         model={
             **ADMIN_ACCESS,
-            "orders": ["view_order", "view_discountcode"],
+            # Its own promotions too: discount codes (« Boutique seulement » or not).
+            "orders": [
+                "view_order",
+                "view_discountcode",
+                "add_discountcode",
+                "change_discountcode",
+            ],
             "shop": [
                 "view_fulfilment",
                 "change_fulfilment",

@@ -503,6 +503,9 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+CODE_SHAPE = re.compile(r"[A-Z0-9][A-Z0-9_-]*")
+
+
 class DiscountCode(models.Model):
     class Kind(models.TextChoices):
         PERCENT = "percent", _("Pourcentage")
@@ -550,7 +553,15 @@ class DiscountCode(models.Model):
 
         self.code = self.code.strip().upper()
         errors = {}
-        if self.kind == self.Kind.PERCENT and self.value and self.value > 100:
+        if self.code and not CODE_SHAPE.fullmatch(self.code):
+            # What buyers type must find it: « ete solidaire » did not find « ÉTÉ SOLIDAIRE ».
+            errors["code"] = _(
+                "Un code ne contient que des lettres sans accents, des chiffres et des tirets, "
+                "sans espace (par exemple ETE-2027)."
+            )
+        if self.value is not None and self.value <= 0:
+            errors["value"] = _("La valeur doit être plus grande que 0.")
+        elif self.kind == self.Kind.PERCENT and self.value and self.value > 100:
             errors["value"] = _("Un pourcentage ne peut pas dépasser 100.")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = _("La fin doit venir après le début.")

@@ -119,7 +119,15 @@ REACHES = {
     },
     # Orders read-only for now (date management requires `orders.change_order`); the shop's
     # own back-office: orders to prepare, stock.
-    "boutique": {"orders", "order", "discount codes", "shop orders", "shop stock", "producers"},
+    "boutique": {
+        "orders",
+        "order",
+        "discount codes",
+        "new discount code",
+        "shop orders",
+        "shop stock",
+        "producers",
+    },
     "administration": {
         "orders",
         "order",

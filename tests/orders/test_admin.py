@@ -304,6 +304,32 @@ def test_percent_above_100_is_refused(admin_client):
     assert not DiscountCode.objects.filter(code="TROP").exists()
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"code": "MOINS", "value": "-5"}, "La valeur doit être plus grande que 0."),
+        ({"code": "RIEN", "value": "0"}, "La valeur doit être plus grande que 0."),
+        (
+            {"code": "été solidaire", "value": "5"},
+            "Un code ne contient que des lettres sans accents, des chiffres et des tirets",
+        ),
+    ],
+)
+def test_a_discount_code_that_would_not_work_is_refused_and_says_why(admin_client, fields, message):
+    """A value of 0 or less gave « La contrainte « discount_value_positive » n'est pas
+    respectée. »; « ÉTÉ SOLIDAIRE » was saved, and « ete solidaire » typed by a buyer did not
+    find it."""
+    count = DiscountCode.objects.count()
+    response = admin_client.post(
+        reverse("discountcode:add"), {"kind": "fixed", "scope": "both", **fields}
+    )
+    assert response.status_code == 200
+    text = " ".join(response.content.decode().split())
+    assert message in text.replace("&#x27;", "'")
+    assert "contrainte" not in text
+    assert DiscountCode.objects.count() == count
+
+
 def test_a_used_discount_code_is_not_deleted(admin_client, discount, place, item):
     code = discount("SOLIDAIRE")
     place((item, 1), discount_code="SOLIDAIRE")
