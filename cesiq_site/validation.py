@@ -119,8 +119,49 @@ def money_fields_take_a_comma():
 
     register_form_field_override(
         models.DecimalField,
-        override={"localize": True, "widget": forms.TextInput(attrs={"inputmode": "decimal"})},
+        override={
+            "form_class": TypedNumberField,
+            "localize": True,
+            "widget": forms.TextInput(attrs={"inputmode": "decimal"}),
+        },
     )
+
+
+# Places, quantities, days: no count staff type is near a million, and the database's own limit
+# was said as « inférieure ou égale à 9223372036854775807 ».
+LARGEST_COUNT = 1_000_000
+
+
+def counts_have_a_limit():
+    """Every whole number in Wagtail's admin forms stays under LARGEST_COUNT, said in words."""
+    from django.db import models
+    from wagtail.admin.forms.models import register_form_field_override
+
+    for field in (models.PositiveIntegerField, models.PositiveSmallIntegerField):
+        register_form_field_override(
+            field,
+            override={
+                "max_value": LARGEST_COUNT,
+                "error_messages": {"max_value": _("Ce nombre est trop grand.")},
+            },
+        )
+
+
+class TypedNumberField(forms.DecimalField):
+    """An amount in an admin form as staff type it: « 1 234,50 » too (spaces between the
+    thousands, « $ » after it), and its limits said in words, not in counts of digits."""
+
+    default_error_messages = {
+        "max_digits": _("Ce nombre est trop grand."),
+        "max_whole_digits": _("Ce nombre est trop grand."),
+        "max_decimal_places": _("Au plus %(max)s décimales."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            for sign in (" ", "\u00a0", "\u202f", "$"):
+                value = value.replace(sign, "")
+        return super().to_python(value)
 
 
 AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")  # a minus sign: « minimum 5 $ »

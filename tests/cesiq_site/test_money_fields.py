@@ -62,3 +62,33 @@ def test_no_amount_is_negative(model, name):
         field.run_validators(Decimal("-5.00"))
     assert error.value.messages == ["Un montant ne peut pas être négatif."]
     field.run_validators(Decimal("0.00"))
+
+
+def test_an_amount_with_spaces_between_thousands_and_its_limits_said_in_words():
+    """« 1 234,50 » gave « Saisissez un nombre. »; 10 000 000 $ « pas plus de 8 chiffres au
+    total »."""
+    field = admin_form_field(TicketType, "price")
+    with translation.override("fr"):
+        assert field.clean("1 234,50") == Decimal("1234.50")
+        assert field.clean("1\u00a0234,50 $") == Decimal("1234.50")
+        with pytest.raises(ValidationError) as error:
+            field.clean("10000000")
+        assert error.value.messages == ["Ce nombre est trop grand."]
+        with pytest.raises(ValidationError) as error:
+            field.clean("12,555")
+        assert error.value.messages == ["Au plus 2 décimales."]
+
+
+@pytest.mark.parametrize(
+    ("model", "name"), [("events.EventDate", "capacity"), ("events.TicketType", "places_per_date")]
+)
+def test_a_count_has_a_limit_said_in_words(model, name):
+    """The database's own limit was said: « inférieure ou égale à 9223372036854775807 »."""
+    from django.apps import apps
+
+    field = admin_form_field(apps.get_model(model), name)
+    with translation.override("fr"):
+        assert field.clean("1000000") == 1_000_000
+        with pytest.raises(ValidationError) as error:
+            field.clean("99999999999")
+        assert error.value.messages == ["Ce nombre est trop grand."]
