@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from orders import availability
 from orders import services as orders
 from orders.models import Order, OrderKind, OrderState, Payment, PaymentState, RefundState
-from orders.money import quantize
+from orders.money import format_cad, quantize
 from orders.outbox import queue_email
 from orders.purchasable import NotAvailable
 
@@ -421,6 +421,8 @@ def record_payment(invoice, *, method, reference, amount, received_on, user, now
     if method not in InvoicePayment.Method.values:
         raise BookingError(_("Choisissez le mode de paiement."))
     amount = quantize(Decimal(amount))
+    if received_on > timezone.localdate(now):
+        raise BookingError(_("La date de réception ne peut pas être dans le futur."))
     with transaction.atomic():
         order = orders.lock(invoice.order)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -437,9 +439,13 @@ def record_payment(invoice, *, method, reference, amount, received_on, user, now
                 % {"state": order.get_state_display()}
             )
         if amount != order.total:
+            language = translation.get_language() or "fr"
             raise BookingError(
                 _("Le montant reçu (%(amount)s) doit être celui de la facture (%(total)s).")
-                % {"amount": amount, "total": order.total}
+                % {
+                    "amount": format_cad(amount, language),
+                    "total": format_cad(order.total, language),
+                }
             )
         if order.state == OrderState.EXPIRED or order.expires_at <= now:
             # Unpaid past its hold (a year): its places were given back and may have been

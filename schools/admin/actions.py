@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -20,6 +20,7 @@ from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from cesiq_site.validation import AT_LEAST_A_CENT
 from orders.models import OrderState
+from orders.money import format_cad
 from orders.taxes import TaxCategory
 
 from .. import services
@@ -271,9 +272,9 @@ class RecordPaymentView(BookingActionView):
 
     def intro(self):
         invoice = self.object.invoice
-        return _("Facture %(number)s, %(total)s $ à recevoir.") % {
+        return _("Facture %(number)s, %(total)s à recevoir.") % {
             "number": invoice.number,
-            "total": invoice.order.total,
+            "total": format_cad(invoice.order.total, translation.get_language() or "fr"),
         }
 
     def perform(self, form):

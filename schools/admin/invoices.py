@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -22,6 +22,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cesiq_site.validation import AT_LEAST_A_CENT
 from orders.admin.formats import cad, local_datetime
 from orders.models import OrderState
+from orders.money import format_cad
 
 from .. import services
 from ..models import Invoice, InvoicePayment
@@ -139,9 +140,9 @@ class RecordInvoicePaymentView(InvoiceActionView):
         return {"amount": self.object.order.total, "received_on": timezone.localdate()}
 
     def intro(self):
-        return _("Facture %(number)s, %(total)s $ à recevoir.") % {
+        return _("Facture %(number)s, %(total)s à recevoir.") % {
             "number": self.object.number,
-            "total": self.object.order.total,
+            "total": format_cad(self.object.order.total, translation.get_language() or "fr"),
         }
 
     def perform(self, form):

@@ -75,6 +75,27 @@ def test_a_wrong_amount_or_no_reference_is_refused_and_changes_nothing(invoiced,
     assert not InvoicePayment.objects.filter(invoice=booking.invoice).exists()
 
 
+def test_a_payment_received_in_the_future_is_refused_and_amounts_are_written_in_french(
+    invoiced, staff
+):
+    booking = invoiced(price="175.50")
+    with pytest.raises(services.BookingError, match="ne peut pas être dans le futur"):
+        services.record_payment(
+            booking.invoice,
+            method="cheque",
+            reference="CHQ-9",
+            amount=booking.order.total,
+            received_on=timezone.localdate() + timedelta(days=1),
+            user=staff["billetterie"],
+        )
+    with pytest.raises(services.BookingError) as refused:
+        record(booking, staff["billetterie"], amount=Decimal("100.00"))
+    assert str(refused.value).replace("\u00a0", " ") == (
+        "Le montant reçu (100,00 $) doit être celui de la facture (175,50 $)."
+    )
+    assert not InvoicePayment.objects.filter(invoice=booking.invoice).exists()
+
+
 def test_only_an_administrator_reverses_a_recorded_payment(invoiced, staff):
     booking = invoiced()
     recorded = record(booking, staff["billetterie"])
