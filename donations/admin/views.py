@@ -15,7 +15,7 @@ from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
-from cesiq_site.postal import PostalCodeField
+from cesiq_site.postal import PostalCodeField, postal_code_error
 from orders.admin.formats import cad, local_datetime
 
 from .. import receipts
@@ -100,8 +100,19 @@ class CorrectionForm(forms.Form):
     province = CAProvinceField(label=gettext_lazy("Province"), widget=CAProvinceSelect)
     postal_code = PostalCodeField(label=gettext_lazy("Code postal"))
     advantage = forms.DecimalField(
-        label=gettext_lazy("Valeur de l'avantage"), min_value=0, max_digits=10, decimal_places=2
+        label=gettext_lazy("Valeur de l'avantage"),
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        localize=True,
     )
+
+    def clean(self):
+        data = super().clean()
+        # As on the donation form: the Canada Revenue Agency reads the receipt's address.
+        if error := postal_code_error(data.get("postal_code"), data.get("province")):
+            self.add_error("postal_code", error)
+        return data
 
 
 def void_and_replace(request, pk):

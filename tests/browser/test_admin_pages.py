@@ -61,3 +61,26 @@ def test_staff_pages_show_their_tables_and_pass_axe(browser_page, site_url, djan
     row.get_by_role("link", name="Participant·es").click()
     page.wait_for_url(site_url + reverse("events_staff:attendees", args=[date.pk]))
     assert page.locator(f"#attendee-{attendee.pk}").is_visible()
+
+
+def test_the_refund_box_confirms_the_amount_typed(browser_page, site_url, django_user_model):
+    """« Je confirme le remboursement de 60,00 $ » stayed while 20,50 was typed: the page came
+    back asking to confirm again. The box follows the amount now."""
+    from orders.models import Order
+
+    django_user_model.objects.create_superuser("direction-rb", "direction@example.org", "pw")
+    page = browser_page
+    page.goto(site_url + "/admin/login/")
+    page.fill("#id_username", "direction-rb")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(site_url + "/admin/")
+    order = Order.objects.get(buyer_email="commande-payee@demo.cesiq.example")
+    page.goto(site_url + reverse("order:refund", args=[order.pk]))
+    box = page.locator("label[for=id_confirm]")
+    assert "Je confirme le remboursement de 60,00 $" in " ".join(box.inner_text().split())
+    page.get_by_label("Montant à rembourser").fill("20,50")
+    assert "Je confirme le remboursement de 20,50 $" in " ".join(box.inner_text().split())
+    assert page.locator("input[name=confirmed_amount]").input_value() == "20.50"
+    page.get_by_label("Montant à rembourser").fill("vingt")  # not an amount: left as it was
+    assert page.locator("input[name=confirmed_amount]").input_value() == "20.50"

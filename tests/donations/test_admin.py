@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core import mail
 
@@ -157,6 +158,34 @@ def test_an_advantage_above_80_percent_of_the_gift_gets_no_receipt(
         assert client.post(url, {**form, "advantage": "20.00"}).status_code == 302
     replacement = Receipt.objects.get(donation__order=order, status=Receipt.Status.ISSUED)
     assert replacement.data["eligible_amount"] == "5.00"
+
+
+def test_a_correction_checks_the_address_and_reads_a_french_amount(give, login):
+    """A receipt's address as the donation form checks it (K1A 0B1 is no Québec code), and
+    « 5,00 » is 5 $ (a number box let the browser drop the comma)."""
+    order = give(amount="25.00")
+    original = Receipt.objects.get(donation__order=order)
+    client = login("administration")
+    url = f"/admin/dons/recu/{original.pk}/corriger/"
+    form = {
+        "reason": "Adresse corrigée",
+        "donor_name": "Awa Diallo",
+        "street_address": "12, rue des Érables",
+        "city": "Québec",
+        "province": "QC",
+        "postal_code": "K1A 0B1",
+        "advantage": "5,00",
+    }
+    html = client.get(url).content.decode()
+    assert (
+        'name="advantage"' in html
+        and 'type="number"' not in html.split('name="advantage"')[0][-200:]
+    )
+    response = client.post(url, form)
+    assert response.status_code == 400
+    text = plain(BeautifulSoup(response.content, "html.parser").get_text(" "))
+    assert "n'est pas un code de la province choisie (Québec)" in text, text[-2000:]
+    assert Receipt.objects.filter(donation__order=order).count() == 1
 
 
 def test_yearly_summary_on_demand(give, login, django_capture_on_commit_callbacks):
