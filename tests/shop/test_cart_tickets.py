@@ -301,6 +301,11 @@ def test_one_order_one_payment_one_confirmation_for_tickets_and_products(
     names = sorted(part.get_filename() for part in confirmation.attachments)
     assert [n for n in names if n.endswith(".ics")] == [f"activite-{first_date(training).pk}.ics"]
     assert len([n for n in names if n.startswith("billet-")]) == 2
+    # The receipt names the activity over its tickets: beside products, « Régulier » alone
+    # said nothing of which activity or date.
+    receipt = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    tickets = plain(receipt.select_one(".receipt__tickets").get_text(" ", strip=True))
+    assert "Formation : animer en éducation à la citoyenneté mondiale" in tickets
 
 
 def test_tickets_alone_need_no_delivery(client, training):
