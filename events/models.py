@@ -24,6 +24,7 @@ from wagtail.search import index
 
 from cesiq_site.admin_forms import ThemedPageForm
 from cesiq_site.routing import LocalizedRoutesMixin
+from cesiq_site.typography import french_text
 from cesiq_site.validation import NOT_NEGATIVE
 from home.blocks import BodyBlock
 from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
@@ -1105,6 +1106,10 @@ class TicketType(Purchasable, Orderable):
     def describe(self, language, date):
         with translation.override(language):
             when = date_format(timezone.localtime(self._check_date(date).start), "DATETIME_FORMAT")
+            if translation.get_language() == "fr":
+                # As the pages write it (« 18 h », not « 18 h 00 »): this line's name is also
+                # what Stripe's payment page and the emails read.
+                when = french_text(when)
             return f"{self.page.localized.title} — {when} — {self.label}"
 
     def price_for(self, requested, date):

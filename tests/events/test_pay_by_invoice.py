@@ -426,7 +426,7 @@ def pay_by_cheque(order, user, reference, now):
         method="cheque",
         reference=reference,
         amount=order.total,
-        received_on=date(2027, 12, 5),
+        received_on=timezone.localdate(now),
         user=user,
         now=now,
     )

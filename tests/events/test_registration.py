@@ -62,6 +62,10 @@ def test_paid_registration_goes_to_stripe_checkout(client, activity, fake_stripe
     assert order.total == Decimal("40.00")
     date = activity.upcoming_dates[0]
     assert date.seats_left() == 18
+    # Stripe's page names each line as the site writes it: « 18 h », not « 18 h 00 ».
+    [session_id] = fake_stripe.line_items
+    names = [item["description"] for item in fake_stripe.line_items[session_id]]
+    assert len(names) == 2 and not any(" h 00" in plain(name) for name in names), names
 
 
 def test_buyers_checkouts_go_to_stripe_over_one_kept_connection(client, activity, fake_stripe):
