@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from cesiq_site.collation import natural
 from orders import availability
 from orders.models import OrderSettings
 from orders.outbox import queue_email
@@ -53,8 +54,9 @@ def stock_rows(variants=None, now=None):
     """A StockRow per variant (all of them by default, by product then format), counted in
     one query."""
     if variants is None:
+        # In French alphabetical order (« Écharpe » with the E, not after « Thé »).
         variants = ProductVariant.objects.select_related("page").order_by(
-            "page__title", "sort_order", "pk"
+            natural("page__title"), "sort_order", "pk"
         )
     variants = list(variants)
     used = availability.usage([v.quota_id for v in variants], now)

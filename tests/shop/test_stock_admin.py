@@ -94,6 +94,16 @@ def test_stock_listing_counts_sold_held_and_left_and_highlights_low_stock(boutiq
     assert "CAF-DEC-340" in low_only and "CAF-PER-1KG" not in low_only
 
 
+def test_stock_listing_is_in_french_alphabetical_order(boutique):
+    """« Écharpe en laine feutrée » came after « Thé vert »: accents sorted after z."""
+    from cesiq_site.collation import sort_key
+
+    response = boutique.get(reverse("shop_staff:stock"))
+    titles = [variant(sku).page.title for sku in stock_table(response)]
+    assert any(title.startswith("É") for title in titles)
+    assert titles == sorted(titles, key=sort_key)
+
+
 # --- adjustments --------------------------------------------------------------------------------
 
 
