@@ -55,16 +55,24 @@ def csv_writer(file, **kwargs):
 
 
 def xlsx_cell(sheet, value):
-    """A write-only cell holding `value` as it is; text is typed as text, never a formula."""
+    """A write-only cell holding `value` as it is; text is typed as text, never a formula; a
+    moment is a date the spreadsheet can sort and compute with, in the office's local time."""
+    from datetime import datetime
+
+    from django.utils import timezone
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
         # Control characters cannot be stored in an XLSX file at all (openpyxl refuses them).
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+    elif isinstance(value, datetime):
+        cell.number_format = EscapedCSVExportMixin.XLSX_MOMENT_FORMAT
     return cell
 
 

@@ -83,7 +83,9 @@ class ExportView(DateMixin, View):
         sheet = book.create_sheet(title=_("Participant·es")[:31])
         sheet.append(exports.xlsx_row(sheet, [export_cell(v) for v in header]))
         for row in rows:
-            sheet.append(exports.xlsx_row(sheet, [export_cell(v) for v in row]))
+            # Moments stay moments (the arrival): a date the spreadsheet can sort.
+            cells = [v if hasattr(v, "astimezone") else export_cell(v) for v in row]
+            sheet.append(exports.xlsx_row(sheet, cells))
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(

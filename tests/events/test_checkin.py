@@ -304,6 +304,14 @@ def test_exports_in_csv_and_excel(registered, staff_client, free_activity):
     assert fatou_code.value == LEGACY_CODE and fatou_code.data_type == "s"
     formula = by_name[""][buyer_col]
     assert formula.value == FORMULA_NAME and formula.data_type == "s"
+    # The arrival is a date the spreadsheet sorts (it was the text « 2026-12-05 06:30 »), in
+    # the office's time.
+    arrival = by_name["Fatou Diallo"][heading.index("Arrivée")]
+    checked_in_at = Attendee.objects.get(pk=fatou.pk).checked_in_at
+    assert arrival.is_date
+    local = timezone.localtime(checked_in_at).replace(tzinfo=None, microsecond=0)
+    assert arrival.value == local
+    assert by_name["Léa Tremblay"][heading.index("Arrivée")].value in (None, "")
 
     assert staff_client.get(f"/admin/activites/date/{date.pk}/export.pdf").status_code == 404
 
