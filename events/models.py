@@ -676,6 +676,8 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         source = self.source
         if source.status != EventStatus.SCHEDULED or source.external_registration_url:
             return False
+        if not source.live:  # unpublished in French: its translation sells nothing either
+            return False
         if source.registration_opens_at and now < source.registration_opens_at:
             return False
         if source.registration_closes_at and now > source.registration_closes_at:

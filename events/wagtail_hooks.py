@@ -50,3 +50,39 @@ def page_listing_dates_button(page, user, next_url=None):
 def add_upcoming_dates_panel(request, panels):
     if UpcomingDatesPanel.is_shown(request):
         panels.append(UpcomingDatesPanel(request))
+
+
+@hooks.register("construct_translated_pages_to_cascade_actions")
+def unpublish_an_activity_in_every_language(pages, action):
+    """An activity unpublished in French is unpublished in English too: its English page sold
+    the French page's places, and stayed open to registration once the French one was gone."""
+    from .models import EventPage
+
+    if action != "unpublish":
+        return None
+    return {
+        page: EventPage.objects.translation_of(page, inclusive=False).filter(alias_of__isnull=True)
+        for page in pages
+        if isinstance(page.specific, EventPage) and not page.specific.has_source()
+    }
+
+
+@hooks.register("before_unpublish_page")
+def warn_before_unpublishing_an_activity_with_registrations(request, page):
+    """Unpublishing hides an activity; it neither cancels nor refunds what was sold. With
+    registrations on dates to come, say so once and ask again (« Dépublier quand même »)."""
+    from django.template.response import TemplateResponse
+
+    from .models import EventPage
+
+    page = page.specific
+    if not isinstance(page, EventPage) or request.POST.get("malgre_inscriptions"):
+        return None
+    registered = dates.registrations_to_come(page.source)
+    if not registered:
+        return None
+    return TemplateResponse(
+        request,
+        "events/admin/confirm_unpublish_registrations.html",
+        {"page": page, "registered": registered, "posted": request.POST},
+    )

@@ -165,6 +165,18 @@ def dates_button(page, user, priority):
 # --- the next dates of every activity -----------------------------------------------------------
 
 
+def registrations_to_come(page, now=None):
+    """[(date, places sold or held)] of the page's dates still to come that have any."""
+    now = now or timezone.now()
+    upcoming = [date for date in page.dates.all() if date.end > now]
+    used = availability.usage([date.quota_id for date in upcoming], now)
+    return [
+        (date, used[date.quota_id].taken)
+        for date in upcoming
+        if date.quota_id in used and used[date.quota_id].taken
+    ]
+
+
 def _sum_of_places(entries):
     """A subquery: the places of `entries` (waiting-list entries of the outer date)."""
     return Coalesce(
