@@ -80,9 +80,10 @@ def chart_bars(months):
     }
 
 
-def report_csv(months, sections):
+def report_csv(months, sections, taxes=()):
     """Every table in one file, one after the other; amounts as plain decimals (123.45).
-    `sections` are (ReportSection, context) pairs, other apps' tables."""
+    `sections` are (ReportSection, context) pairs, other apps' tables; `taxes` the months'
+    sales taxes (MonthTaxes)."""
     buffer = io.StringIO()
     writer = exports.csv_writer(buffer)
     writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
@@ -95,6 +96,16 @@ def report_csv(months, sections):
                 exports.amount(row.net),
             ]
         )
+    if any(row.total for row in taxes):
+        writer.writerow([])
+        writer.writerow([_("Mois"), _("TPS"), _("TVQ"), _("TVH"), _("Taxes")])
+        for row in taxes:
+            writer.writerow(
+                [
+                    row.month.strftime("%Y-%m"),
+                    *(exports.amount(v) for v in (row.gst, row.qst, row.hst, row.total)),
+                ]
+            )
     for section, context in sections:
         writer.writerow([])
         writer.writerows(section.csv_rows(context))
@@ -131,12 +142,13 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
             self.months = reports.revenue_by_month(12, now, start=self.period.start)
             end = self.period.end
         start = self.months[0].month
+        self.taxes = reports.taxes_by_month(self.months)
         self.sections = [
             (section, section.collect(start, end)) for section in registry.report_sections
         ]
         if request.GET.get("export") == "csv":
             response = HttpResponse(
-                "\ufeff" + report_csv(self.months, self.sections),
+                "\ufeff" + report_csv(self.months, self.sections, self.taxes),
                 content_type="text/csv; charset=utf-8",
             )
             which = self.period.key or f"{timezone.localdate(now):%Y-%m-%d}"
@@ -160,6 +172,14 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
                 {"template_name": section.template_name, **context}
                 for section, context in self.sections
             ],
+            taxes=[(month_label(row.month), row) for row in self.taxes],
+            taxes_shown=any(row.total for row in self.taxes),
+            total_taxes=reports.MonthTaxes(
+                month=months[0].month,
+                gst=sum((row.gst for row in self.taxes), Decimal("0.00")),
+                qst=sum((row.qst for row in self.taxes), Decimal("0.00")),
+                hst=sum((row.hst for row in self.taxes), Decimal("0.00")),
+            ),
             periods=self.periods,
             chosen=self.period,
             export_url=f"{reverse('orders_sales_report')}?"

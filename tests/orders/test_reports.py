@@ -370,3 +370,42 @@ def test_report_shows_a_fiscal_year_chosen_and_exports_it(admin_client, place, i
     # A year not offered: the last twelve months.
     html = BeautifulSoup(admin_client.get(REPORT_URL, {"exercice": "1800"}).content, "html.parser")
     assert html.select_one("#id_exercice option[selected]")["value"] == ""
+
+
+def test_the_report_adds_the_sales_taxes_of_each_month_less_those_refunded(
+    admin_client, place, item
+):
+    """What the GST/HST and QST returns count: the taxes of the orders paid in the month,
+    less the share of taxes of the refunds made in it. The report had no taxes at all."""
+    from orders.models import OrderSettings
+
+    settings = OrderSettings.load()
+    settings.taxes_enabled = True
+    settings.gst_number, settings.qst_number = "123456789 RT0001", "1234567890 TQ0001"
+    settings.save()
+    order = place((item, 2))
+    assert order.gst > 0 and order.qst > 0
+    payment = pay(order)
+    refund(payment, order.total / 2)
+    [row] = [r for r in reports.taxes_by_month(reports.revenue_by_month()) if r.total]
+    assert (row.gst, row.qst, row.hst) == (
+        order.gst - (order.gst / 2).quantize(Decimal("0.01")),
+        order.qst - (order.qst / 2).quantize(Decimal("0.01")),
+        Decimal("0.00"),
+    )
+    html = BeautifulSoup(admin_client.get(REPORT_URL).content, "html.parser")
+    table = html.find("h2", id="taxes-by-month").find_next("table")
+    totals = [plain(td.get_text()) for td in table.select("tfoot td")]
+    assert totals == [plain(format_cad(v, "fr")) for v in (row.gst, row.qst, row.hst, row.total)]
+    rows = list(
+        csv.reader(
+            io.StringIO(admin_client.get(REPORT_URL, {"export": "csv"}).content.decode("utf-8-sig"))
+        )
+    )
+    assert ["Mois", "TPS", "TVQ", "TVH", "Taxes"] in rows
+
+
+def test_no_taxes_table_when_nothing_was_taxed(admin_client, place, item):
+    pay(place((item, 1)))
+    html = BeautifulSoup(admin_client.get(REPORT_URL).content, "html.parser")
+    assert html.find(id="taxes-by-month") is None
