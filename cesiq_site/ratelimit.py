@@ -149,8 +149,15 @@ def check(request, scope):
 def too_many(request, limited):
     """The answer to a client over its limit: 429, what happened and when to try again."""
     minutes = max((limited.retry_after + 59) // 60, 1)
+    # Registering several people one by one: the answer says one registration takes them all.
+    registering = limited.scope in ("register", "waiting_list") or request.path.rstrip(
+        "/"
+    ).endswith(("/inscription", "/register", "/liste-attente", "/waiting-list"))
     response = TemplateResponse(
-        request, "429.html", {"retry_minutes": minutes, "scope": limited.scope}, status=429
+        request,
+        "429.html",
+        {"retry_minutes": minutes, "scope": limited.scope, "group_hint": registering},
+        status=429,
     )
     response["Retry-After"] = str(limited.retry_after)
     return response

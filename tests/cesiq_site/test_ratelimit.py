@@ -58,6 +58,7 @@ def test_mistakes_corrected_do_not_stop_a_person_but_a_flood_of_posts_does(clien
     text = BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
     assert "Trop de demandes sont venues de votre connexion en peu de temps." in text
     assert "Rien n'a été enregistré." in text
+    assert "Si vous inscrivez un groupe, une seule inscription peut compter" in text
 
 
 def test_the_eleventh_registration_in_ten_minutes_gets_a_429(client, talk, fake_stripe):

@@ -416,6 +416,7 @@ def test_trying_discount_codes_is_limited_but_recalculating_is_not(client, baske
     response = recalculate(client, discount_code="SOLIDAIRE")
     assert response.status_code == 429
     assert "Rien n'a été enregistré." in response.content.decode()
+    assert "Si vous inscrivez un groupe" not in response.content.decode()  # a cart, not a group
     assert recalculate(client).status_code == 200
     other = client.post(
         CHECKOUT,
