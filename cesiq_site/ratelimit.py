@@ -150,9 +150,9 @@ def too_many(request, limited):
     """The answer to a client over its limit: 429, what happened and when to try again."""
     minutes = max((limited.retry_after + 59) // 60, 1)
     # Registering several people one by one: the answer says one registration takes them all.
-    registering = limited.scope in ("register", "waiting_list") or request.path.rstrip(
-        "/"
-    ).endswith(("/inscription", "/register", "/liste-attente", "/waiting-list"))
+    forms = ("/inscription", "/register", "/liste-attente", "/waiting-list")
+    path = request.path.rstrip("/")
+    registering = limited.scope in ("register", "waiting_list") or path.endswith(forms)
     response = TemplateResponse(
         request,
         "429.html",
