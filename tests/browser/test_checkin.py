@@ -4,6 +4,8 @@ nothing is cut and the buttons are large; without signal, two phones check the s
 and when the signal returns their scans reach the server, which shows staff the conflict."""
 
 import base64
+import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -104,7 +106,11 @@ def test_checking_in_on_a_phone_by_code_and_by_name(phone_page, site_url, door):
 def test_at_390_px_nothing_is_cut_and_buttons_are_thumb_sized(chromium, site_url, door):
     date, _fatou, _lea = door
     context = chromium.new_context(
-        locale="fr-CA", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        locale="fr-CA",
+        timezone_id="UTC",  # a phone set to another zone than the office's
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -159,7 +165,11 @@ def test_the_qr_reader_is_served_by_the_site_and_reads_a_ticket(phone_page, site
 
 def phone(chromium, site_url):
     context = chromium.new_context(
-        locale="fr-CA", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        locale="fr-CA",
+        timezone_id="UTC",  # a phone set to another zone than the office's
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -201,6 +211,11 @@ def test_two_phones_without_signal_sync_when_it_returns_and_staff_see_the_confli
     a.get_by_label("Code du billet").fill(lea.ticket_code)
     a.get_by_label("Code du billet").press("Enter")
     a.wait_for_selector("#checkin-result[data-status=already]")
+    # At the time of the office, written as the page writes it (« 6 h 30 »), not the phone's
+    # zone nor its clock's format (« 11:30 »).
+    said = " ".join(a.locator("#checkin-result").inner_text().split())
+    hours = {timezone.localtime(timezone.now() - timedelta(minutes=m)).hour for m in (0, 2)}
+    assert any(re.search(rf"Déjà entré·e à {h} h( \d\d)?\b", said) for h in hours), said
     assert "3 scan(s) en attente" in a.locator("#checkin-sync").inner_text()
     assert f"2 / {expected}" in a.locator(".checkin-counts").inner_text()
     # A name search works from the phone's list too.

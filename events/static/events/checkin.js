@@ -55,8 +55,16 @@
         return id;
     }
 
+    // As the page writes it, in the office's time whatever the phone's clock says: « 6 h 30 »,
+    // « 6 h » on the hour; "6:30 a.m." in English.
+    var clock = window.Intl ? new Intl.DateTimeFormat(lang === "en" ? "en-CA" : "fr-CA", {
+        hour: "numeric", minute: "2-digit", timeZone: root.getAttribute("data-time-zone") || undefined
+    }) : null;
+
     function timeOf(iso) {
-        return new Date(iso).toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"});
+        var when = new Date(iso);
+        if (!clock) { return when.toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"}); }
+        return clock.format(when).replace(/(\d) h 00$/, "$1 h");
     }
 
     // --- sound and vibration ----------------------------------------------------------------
