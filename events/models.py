@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -441,6 +441,24 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             return self
         return self.get_translation_or_none(default) or self
 
+    def _drop_own_rows(self):
+        """A translation's own dates, tickets and questions go, but for a row something still
+        refers to (a shop order picked up at a copied date, before copies were left out): it
+        stays rather than make the page impossible to save, publish or unpublish."""
+        for name, model in (
+            ("questions", Question),
+            ("ticket_types", TicketType),
+            ("dates", EventDate),
+        ):
+            kept = []
+            for row in model.objects.filter(page=self) if self.pk else ():
+                try:
+                    with transaction.atomic():
+                        row.delete()
+                except models.ProtectedError:
+                    kept.append(row)
+            setattr(self, name, kept)
+
     def has_source(self):
         """Whether this page is the translation of a French page (`source`)."""
         default = Locale.get_default()
@@ -656,8 +674,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             # A translation sells its source's dates and tickets and asks its questions: rows
             # of its own (copied by « Traduire », or kept in an older revision) would be places
             # nobody reads, shown twice among the dates and the pickups at activities.
-            for name in SOURCE_ONLY:
-                setattr(self, name, [])
+            self._drop_own_rows()
             # « Traduire » keeps the French venue: its copy in the page's language, if any.
             if self.venue is not None and self.venue.locale_id != self.locale_id:
                 self.venue = self.venue.get_translation_or_none(self.locale) or self.venue

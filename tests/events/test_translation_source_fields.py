@@ -142,3 +142,23 @@ def test_a_translation_shows_the_venue_in_its_language(client, english_copy):
         assert english_venue.accessibility.split()[0] in page
     if venue.accessibility and venue.accessibility != english_venue.accessibility:
         assert venue.accessibility not in page
+
+
+def test_a_copied_date_an_order_still_names_stays_and_the_page_still_publishes(english_copy):
+    """Before copies were left out, the shop offered copied dates for pickups: a date an order
+    names cannot be deleted, and the page saved around it (publish, unpublish) must not fail."""
+    from wagtail.actions.unpublish_page import UnpublishPageAction
+
+    from shop.models import Fulfilment
+
+    french, english = english_copy
+    start = french.upcoming_dates[0]
+    copied = EventDate.objects.create(page=english, start=start.start, end=start.end, capacity=5)
+    fulfilment = Fulfilment.objects.exclude(order__state="cancelled").first()
+    Fulfilment.objects.filter(pk=fulfilment.pk).update(pickup_date=copied)
+    english = EventPage.objects.get(pk=english.pk)
+    english.save_revision().publish()
+    assert EventDate.objects.filter(pk=copied.pk).exists()  # kept: an order names it
+    UnpublishPageAction(english).execute(skip_permission_checks=True)
+    english.refresh_from_db()
+    assert not english.live
