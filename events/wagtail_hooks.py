@@ -78,6 +78,8 @@ def warn_before_unpublishing_an_activity_with_registrations(request, page):
     page = page.specific
     if not isinstance(page, EventPage) or request.POST.get("malgre_inscriptions"):
         return None
+    if page.has_source():  # a translation: the French page still sells, nothing changes
+        return None
     registered = dates.registrations_to_come(page.source)
     if not registered:
         return None
@@ -86,3 +88,42 @@ def warn_before_unpublishing_an_activity_with_registrations(request, page):
         "events/admin/confirm_unpublish_registrations.html",
         {"page": page, "registered": registered, "posted": request.POST},
     )
+
+
+@hooks.register("before_bulk_action")
+def no_bulk_unpublishing_of_activities_with_registrations(request, action_type, objects, action):
+    """The page list's « Dépublier » would skip what the activity's own page says before
+    unpublishing one with registrations to come: such activities are unpublished from there."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .models import EventPage
+
+    if action_type != "unpublish":
+        return None
+    booked = [
+        page.specific
+        for page in objects
+        if isinstance(page.specific, EventPage)
+        and not page.specific.has_source()
+        and dates.registrations_to_come(page.specific)
+    ]
+    if not booked:
+        return None
+    messages.error(
+        request,
+        _(
+            "« %(title)s » a des inscriptions à des dates à venir : dépubliez-la depuis sa "
+            "page (« Dépublier »), qui dit ce que cela fait et ne fait pas. Rien n'a été "
+            "dépublié."
+        )
+        % {"title": booked[0].title},
+    )
+    from wagtail.admin.utils import get_valid_next_url_from_request
+
+    back = get_valid_next_url_from_request(request) or reverse(
+        "wagtailadmin_explore", args=[booked[0].get_parent().pk]
+    )
+    return redirect(back)

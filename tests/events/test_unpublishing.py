@@ -60,3 +60,34 @@ def test_unpublishing_without_registrations_takes_the_translation_along(client, 
     english.refresh_from_db()
     assert not english.live
     assert not english.registration_open()
+
+
+def test_the_page_lists_bulk_unpublishing_refuses_an_activity_with_registrations(client, workshop):
+    """The bulk action skipped the warning, and left the English page live."""
+    page, english = workshop
+    date = page.upcoming_dates[0]
+    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
+    services.register(
+        page,
+        date_id=date.pk,
+        tickets=[(ticket, 1, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+    )
+    url = (
+        reverse("wagtail_bulk_action", args=("wagtailcore", "page", "unpublish")) + f"?id={page.pk}"
+    )
+    response = client.post(url, follow=True)
+    assert "a des inscriptions à des dates à venir" in said(response)
+    page.refresh_from_db()
+    assert page.live
+
+
+def test_the_french_page_unpublished_any_way_takes_its_translation_along(workshop):
+    """A schedule, a script, the bulk action: the English page follows the French one."""
+    page, english = workshop
+    page.get_latest_revision().publish()  # as a schedule would, then:
+    page.unpublish()
+    english.refresh_from_db()
+    assert not english.live
