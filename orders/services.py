@@ -415,7 +415,21 @@ def quote(
 
 
 @transaction.atomic
-def place_order(
+def place_order(**kwargs):
+    """Create a pending order holding what it buys, in one transaction (`_place_order`).
+
+    A form sent twice at once (`submission`) may be refused by what its first sending did (a
+    code used up, the last places taken): refused so, it finds the first sending's order."""
+    try:
+        return _place_order(**kwargs)
+    except AlreadyPlaced:
+        raise
+    except OrderError:
+        check_submission(kwargs.get("submission", ""))
+        raise
+
+
+def _place_order(
     *,
     kind,
     buyer_name,
@@ -429,7 +443,7 @@ def place_order(
     submission="",
     now=None,
 ):
-    """Create a pending order holding what it buys, in one transaction.
+    """Create a pending order holding what it buys.
 
     `shipping` is a delivery charge the caller priced (taxed like the goods it carries) and
     `tax_province` where the supply is made (`orders.taxes`): Québec unless goods are shipped
@@ -975,19 +989,22 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
     """
     now = now or timezone.now()
     # An order `place_order` just returned (its first attempt, right after it was placed, in
-    # the same request): its code has not left this request, so no other attempt exists or
-    # can start meanwhile; its lines are those it was written with. Once only.
+    # the same request): its lines are those it was written with. Once only. When no form
+    # names it, its code has not left this request either, so no other attempt exists or can
+    # start meanwhile; one placed by a form may be found by that form sent again (a double
+    # click, `AlreadyPlaced`), whose request then tries to pay it at the same moment.
     lines = getattr(order, "placed_lines", None)
     order.placed_lines = None
+    alone = lines is not None and not order.submission
     with transaction.atomic():
-        if lines is None:
+        if not alone:
             order = lock(order)
         if not order.hold_is_active:
             raise OrderError(_("Cette commande ne peut plus être payée."))
         if order.total <= 0:
             raise OrderError(_("Cette commande n'a rien à payer."))
         # Every attempt so far, in one read (the order's lock keeps others from adding one).
-        attempts = [] if lines is not None else list(order.payments.all())
+        attempts = [] if alone else list(order.payments.all())
         created = [p for p in attempts if p.state == PaymentState.CREATED]
         current = created[-1] if created else None
         if current is not None and current.stripe_session_id:

@@ -101,6 +101,7 @@ def checkout(request):
     if earlier := orders.placed_by(submission):
         # This very form was sent before (a double click, the page sent again): its order,
         # not the cart it emptied.
+        carts.placed(request, earlier)
         return go_on_with(request, earlier, placed_now=False)
     cart = carts.read(request)
     if cart.problems or not cart:
@@ -155,10 +156,9 @@ def checkout(request):
 
 
 def _back_to_cart(request, cart):
+    # An empty cart says so itself (« Votre panier est vide. » was said twice).
     for problem in cart.problems:
         messages.warning(request, problem)
-    if not cart:
-        messages.info(request, _("Votre panier est vide."))
     return redirect(_cart_url())
 
 
@@ -195,6 +195,7 @@ def _place(request, cart, delivery_form, contact_form, submission):
         )
     except orders.AlreadyPlaced as exc:
         carts.clear(request)
+        carts.placed(request, exc.order)  # this session is saved last: it remembers it too
         return go_on_with(request, exc.order, placed_now=False)
     except orders.OrderError as exc:
         # Nothing was sold: the transaction was rolled back. When units or places went to

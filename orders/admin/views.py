@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
@@ -28,6 +28,13 @@ class AttentionColumn(Column):
     """The reason an order needs a person, shown as a warning; empty when all is well."""
 
     cell_template_name = "orders/admin/attention_cell.html"
+
+
+class YesNoColumn(BooleanColumn):
+    """Wagtail's tick and cross, titled « Oui » and « Non » (its own say « True », in any
+    language, to whoever reads the title: a screen reader)."""
+
+    cell_template_name = "orders/admin/yes_no_cell.html"
 
 
 class BuyerColumn(Column):

@@ -11,7 +11,7 @@ from django.urls import path, reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn
+from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from ..models import DiscountCode, Order, OrderState
@@ -29,6 +29,7 @@ from .views import (
     OrderInspectView,
     OrderNoteEditView,
     OrderNoteForm,
+    YesNoColumn,
     discount_value,
 )
 
@@ -198,7 +199,7 @@ class DiscountCodeViewSet(ModelViewSet):
             accessor=lambda code: "∞" if code.max_uses is None else code.max_uses,
             sort_key="max_uses",
         ),
-        BooleanColumn(
+        YesNoColumn(
             "active",
             label=capfirst(DiscountCode._meta.get_field("active").verbose_name),
             sort_key="active",

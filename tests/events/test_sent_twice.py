@@ -149,3 +149,66 @@ def test_the_same_form_sent_twice_at_once_places_one_order(request):
     assert refused[0].order.pk == placed[0].pk
     assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
     assert date.seats_left() == left - 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_with_a_single_use_code_sent_twice_at_once_finds_its_order(request):
+    """The second sending waited for the code's lock, then found the code used up by the
+    first: it showed that error although its order was placed."""
+    from decimal import Decimal
+
+    from orders.models import DiscountCode
+    from tests.conftest import service_missing
+
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
+    request.getfixturevalue("committed_demo_site")
+    DiscountCode.objects.create(
+        code="UNEFOIS", kind="percent", value=Decimal("10"), scope="both", max_uses=1
+    )
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    date = page.upcoming_dates[0]
+    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
+
+    def send():
+        return services.register(
+            page,
+            date_id=date.pk,
+            tickets=[(ticket, 1, None)],
+            buyer_name="Awa Diallo",
+            buyer_email="awa@example.org",
+            language="fr",
+            discount_code="UNEFOIS",
+            submission="c" * 64,
+        )
+
+    outcomes = run_together(send, send)
+    placed = [value for kind, value in outcomes if kind == "ok"]
+    refused = [value for kind, value in outcomes if kind == "error"]
+    assert len(placed) == 1 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], AlreadyPlaced)
+    assert refused[0].order.pk == placed[0].pk
+
+
+def test_a_paid_form_sent_again_while_its_payment_page_is_made_waits_for_it(
+    client, activity, fake_stripe
+):
+    """The first sending's request makes the Stripe page; the second, finding the order,
+    must not make a second attempt beside it (the same attempt key: a server error)."""
+    from orders import services as orders
+    from orders.models import Payment
+
+    regular = activity.source.ticket_types.get(name="Régulier")
+    data = sent(activity, shown_form(client, activity), **{f"quantity_{regular.pk}": 1})
+    first = client.post(register_url(activity), data)
+    order = Order.objects.get(buyer_email="awa@example.org")
+    # As if the second arrived while the first had written its attempt, not yet its page.
+    Payment.objects.filter(order=order).update(stripe_session_id=None)
+    second = client.post(register_url(activity), data)
+    assert second.status_code == 302
+    assert second["Location"] == order.get_absolute_url()
+    assert Payment.objects.filter(order=order).count() == 1
+    with pytest.raises(orders.OrderError, match="en préparation"):
+        orders.start_checkout(order, success_url="http://x/", cancel_url="http://x/")
+    assert first.status_code == 302
