@@ -97,3 +97,21 @@ def reception_client(client, django_user_model):
     user.groups.add(group)
     client.force_login(user)
     return client
+
+
+def hold_places(page, places, **extra):
+    """Places of the page's first date to come, held by an unpaid order (a paid ticket waits
+    for Stripe): what registrations leave on an activity."""
+    from events import services
+
+    date = page.upcoming_dates[0]
+    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
+    return services.register(
+        page,
+        date_id=date.pk,
+        tickets=[(ticket, places, None)],
+        buyer_name="Awa Diallo",
+        buyer_email="awa@example.org",
+        language="fr",
+        **extra,
+    )

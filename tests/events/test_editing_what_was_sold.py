@@ -7,8 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
-from events import services
 from events.models import EventDate, EventPage, TicketType
+from tests.events.conftest import hold_places
 from tests.events.test_translation_source_fields import form_as_shown
 
 pytestmark = pytest.mark.django_db
@@ -19,17 +19,9 @@ def sold(client, demo_site, fake_stripe):
     """The French workshop, with 2 places held by an order on its first date."""
     client.force_login(get_user_model().objects.get(username="redaction"))
     page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
-    date = page.upcoming_dates[0]
-    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
-    services.register(
-        page,
-        date_id=date.pk,
-        tickets=[(ticket, 2, None)],
-        buyer_name="Awa Diallo",
-        buyer_email="awa@example.org",
-        language="fr",
-    )
-    return page, date, ticket
+    order = hold_places(page, 2)
+    line = order.lines.get()
+    return page, page.upcoming_dates[0], line.item
 
 
 def publish(client, page, change):

@@ -7,8 +7,8 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from events import services
 from events.models import EventPage
+from tests.events.conftest import hold_places
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +26,7 @@ def said(response):
 
 def test_unpublishing_with_registrations_to_come_says_what_it_does_not_do(client, workshop):
     page, english = workshop
-    date = page.upcoming_dates[0]
-    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
-    services.register(
-        page,
-        date_id=date.pk,
-        tickets=[(ticket, 2, None)],
-        buyer_name="Awa Diallo",
-        buyer_email="awa@example.org",
-        language="fr",
-    )
+    hold_places(page, 2)
     url = reverse("wagtailadmin_pages:unpublish", args=[page.pk])
     assert client.get(url).status_code == 200
     response = client.post(url)
@@ -65,16 +56,7 @@ def test_unpublishing_without_registrations_takes_the_translation_along(client, 
 def test_the_page_lists_bulk_unpublishing_refuses_an_activity_with_registrations(client, workshop):
     """The bulk action skipped the warning, and left the English page live."""
     page, english = workshop
-    date = page.upcoming_dates[0]
-    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
-    services.register(
-        page,
-        date_id=date.pk,
-        tickets=[(ticket, 1, None)],
-        buyer_name="Awa Diallo",
-        buyer_email="awa@example.org",
-        language="fr",
-    )
+    hold_places(page, 1)
     url = (
         reverse("wagtail_bulk_action", args=("wagtailcore", "page", "unpublish")) + f"?id={page.pk}"
     )
