@@ -7,12 +7,11 @@ import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
 
-from events import services
 from events.models import Attendee, EventPage
 from orders.models import Order, OrderState
 from orders.services import AlreadyPlaced
 from tests.conftest import plain
-from tests.events.conftest import registration_data
+from tests.events.conftest import hold_places, registration_data
 from tests.orders.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
@@ -117,78 +116,54 @@ def test_a_form_sent_again_after_the_last_place_went_shows_its_order(
     assert second["Location"] == first["Location"]
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_same_form_sent_twice_at_once_places_one_order(request):
+@pytest.fixture
+def committed_workshop(request):
+    """The demo's paid workshop, committed: threads with their own connections see it."""
     from tests.conftest import service_missing
 
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
     request.getfixturevalue("committed_demo_site")
-    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
-    date = page.upcoming_dates[0]
-    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
-    left = date.seats_left()
+    return EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
 
-    def send():
-        return services.register(
-            page,
-            date_id=date.pk,
-            tickets=[(ticket, 2, None)],
-            buyer_name="Awa Diallo",
-            buyer_email="awa@example.org",
-            language="fr",
-            submission="a" * 64,
-        )
 
-    outcomes = run_together(send, send)
+def sent_twice_at_once(page, places, **extra):
+    """The same form (one `submission`) sent twice at once: one order is placed, the other
+    sending is told it was (AlreadyPlaced, naming that order). Returns the order."""
+    outcomes = run_together(*[lambda: hold_places(page, places, **extra)] * 2)
     placed = [value for kind, value in outcomes if kind == "ok"]
     refused = [value for kind, value in outcomes if kind == "error"]
-    assert len(placed) == 1 and len(refused) == 1
+    assert len(placed) == 1 and len(refused) == 1, outcomes
     assert isinstance(refused[0], AlreadyPlaced)
     assert refused[0].order.pk == placed[0].pk
+    return placed[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_twice_at_once_places_one_order(committed_workshop):
+    date = committed_workshop.upcoming_dates[0]
+    left = date.seats_left()
+    sent_twice_at_once(committed_workshop, 2, submission="a" * 64)
     assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
     assert date.seats_left() == left - 2
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_same_form_with_a_single_use_code_sent_twice_at_once_finds_its_order(request):
+def test_the_same_form_with_a_single_use_code_sent_twice_at_once_finds_its_order(
+    committed_workshop,
+):
     """The second sending waited for the code's lock, then found the code used up by the
     first: it showed that error although its order was placed."""
     from decimal import Decimal
 
     from orders.models import DiscountCode
-    from tests.conftest import service_missing
 
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL (DATABASE_URL) for row locking")
-    request.getfixturevalue("committed_demo_site")
     DiscountCode.objects.create(
         code="UNEFOIS", kind="percent", value=Decimal("10"), scope="both", max_uses=1
     )
-    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
-    date = page.upcoming_dates[0]
-    ticket = page.ticket_types.filter(hidden_until_code=False).order_by("pk").first()
-
-    def send():
-        return services.register(
-            page,
-            date_id=date.pk,
-            tickets=[(ticket, 1, None)],
-            buyer_name="Awa Diallo",
-            buyer_email="awa@example.org",
-            language="fr",
-            discount_code="UNEFOIS",
-            submission="c" * 64,
-        )
-
-    outcomes = run_together(send, send)
-    placed = [value for kind, value in outcomes if kind == "ok"]
-    refused = [value for kind, value in outcomes if kind == "error"]
-    assert len(placed) == 1 and len(refused) == 1, outcomes
-    assert isinstance(refused[0], AlreadyPlaced)
-    assert refused[0].order.pk == placed[0].pk
+    sent_twice_at_once(committed_workshop, 1, discount_code="UNEFOIS", submission="c" * 64)
 
 
 def test_a_paid_form_sent_again_while_its_payment_page_is_made_waits_for_it(
