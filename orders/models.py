@@ -404,6 +404,12 @@ class Refund(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    # The sales taxes the amount gives back, for the returns (orders.reports.taxes_by_month):
+    # a returned line's own taxes, all those not yet given back when everything left is
+    # refunded, otherwise the amount's share of the order's (orders.services.refund_taxes).
+    gst = models.DecimalField(_("TPS"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    qst = models.DecimalField(_("TVQ"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    hst = models.DecimalField(_("TVH"), max_digits=10, decimal_places=2, default=Decimal("0"))
     reason = models.CharField(_("motif"), max_length=300)
     source = models.CharField(_("origine"), max_length=12, choices=Source.choices)
     state = models.CharField(

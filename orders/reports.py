@@ -152,8 +152,8 @@ def revenue_by_month(months=12, now=None, start=None):
 
 @dataclass
 class MonthTaxes:
-    """The sales taxes of a month: on the orders paid in it, less the part of the refunds
-    made in it that gave taxes back (a refund gives back its share of its order's taxes)."""
+    """The sales taxes of a month: on the orders paid in it, less those the refunds made in it
+    gave back (Refund.gst, qst, hst: orders.services.refund_taxes)."""
 
     month: datetime  # first instant of the month, site zone
     gst: Decimal = ZERO
@@ -174,23 +174,12 @@ def taxes_by_month(months):
     for paid_at, gst, qst, hst in paid.values_list("paid_at", "gst", "qst", "hst"):
         row = rows[month_key(paid_at)]
         row.gst, row.qst, row.hst = row.gst + gst, row.qst + qst, row.hst + hst
-    refunds = (
-        Refund.objects.filter(
-            state=RefundState.SUCCEEDED, created_at__gte=start, created_at__lt=end
-        )
-        .exclude(order__gst=0, order__qst=0, order__hst=0)
-        .values_list(
-            "created_at", "amount", "order__total", "order__gst", "order__qst", "order__hst"
-        )
-    )
-    for created_at, amount, total, gst, qst, hst in refunds:
-        if not total:
-            continue
-        share = amount / total
+    refunds = Refund.objects.filter(
+        state=RefundState.SUCCEEDED, created_at__gte=start, created_at__lt=end
+    ).exclude(gst=0, qst=0, hst=0)
+    for created_at, gst, qst, hst in refunds.values_list("created_at", "gst", "qst", "hst"):
         row = rows[month_key(created_at)]
-        row.gst -= quantize(gst * share)
-        row.qst -= quantize(qst * share)
-        row.hst -= quantize(hst * share)
+        row.gst, row.qst, row.hst = row.gst - gst, row.qst - qst, row.hst - hst
     return list(rows.values())
 
 

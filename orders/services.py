@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Sum, prefetch_related_objects
 from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -1112,6 +1112,7 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
                 payment=payment,
                 source=Refund.Source.AUTOMATIC,
                 reason=_("Montant reçu différent du total dû"),
+                taxes=NO_TAXES,
             )
             return True
 
@@ -1132,6 +1133,7 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
             payment=payment,
             source=Refund.Source.AUTOMATIC,
             reason=_("Paiement en double"),
+            taxes=NO_TAXES,
         )
     return True
 
@@ -1189,6 +1191,7 @@ def refuse_late_payment(order, payment, reason):
         payment=payment,
         source=Refund.Source.AUTOMATIC,
         reason=_("Paiement reçu après l'expiration de la réservation"),
+        taxes=NO_TAXES,
     )
     email_buyer(
         order,
@@ -1242,9 +1245,12 @@ def payment_failed(payment, *, reason=""):
 # --- refunds ----------------------------------------------------------------------------------
 
 
-def request_refund(order, amount, *, reason, user=None, payment=None, source=Refund.Source.STAFF):
+def request_refund(
+    order, amount, *, reason, user=None, payment=None, source=Refund.Source.STAFF, taxes=None
+):
     """Record a refund and send it to Stripe after commit. Must run inside a transaction that
-    holds the order's lock (all callers do)."""
+    holds the order's lock (all callers do). `taxes`: what it gives back of each sales tax,
+    when the caller knows (`refund_taxes`)."""
     amount = quantize(amount)
     if amount <= 0:
         raise OrderError(_("Le montant à rembourser doit être positif."))
@@ -1279,6 +1285,7 @@ def request_refund(order, amount, *, reason, user=None, payment=None, source=Ref
         order=order,
         payment=payment,
         amount=amount,
+        **refund_taxes(order, amount, taxes),
         reason=str(reason)[:300],
         source=source,
         created_by=user,
@@ -1344,6 +1351,7 @@ def record_manual_refund(order, amount, *, reference, reason, user, now=None):
             order=order,
             payment=payment,
             amount=amount,
+            **refund_taxes(order, amount),
             reason=f"{reason} ({reference})"[:300],
             source=Refund.Source.STAFF,
             state=RefundState.SUCCEEDED,
@@ -1363,6 +1371,30 @@ def record_manual_refund(order, amount, *, reference, reason, user, now=None):
         )
         refund_settled(refund)
     return refund
+
+
+TAXES = ("gst", "qst", "hst")
+# A payment given back that paid for no sale (twice, late, or not the amount due).
+NO_TAXES = dict.fromkeys(TAXES, Decimal("0.00"))
+
+
+def refund_taxes(order, amount, exact=None):
+    """What a refund of `amount` gives back of each sales tax ({"gst": …, "qst": …, "hst": …}),
+    as the returns count it (orders.reports.taxes_by_month): `exact` when the caller knows
+    (returned lines: their own taxes); every tax not yet given back when the refund gives back
+    everything left; otherwise the amount's share of the order's taxes. Never more of a tax
+    than the order's not yet given back by its other refunds (failed ones aside). Called under
+    the order's lock, before the refund is written."""
+    given = order.refunds.exclude(state=RefundState.FAILED).aggregate(
+        **{tax: Sum(tax) for tax in TAXES}
+    )
+    left = {tax: getattr(order, tax) - (given[tax] or Decimal("0")) for tax in TAXES}
+    if exact is None and amount >= order.balance - pending_refunds(order):
+        return left
+    if exact is None:
+        share = amount / order.total if order.total > 0 else Decimal("0")
+        exact = {tax: quantize(getattr(order, tax) * share) for tax in TAXES}
+    return {tax: max(min(exact[tax], left[tax]), Decimal("0.00")) for tax in TAXES}
 
 
 def refundable_on(payment):
@@ -1404,16 +1436,22 @@ def _line_share(line, units):
 
 
 def _taxes_on(order, pairs, shipping=Decimal("0"), province=None, carried=None):
-    """The taxes of (tax category, amount) pairs at the order's rates: in `province` (the
-    order's unless given), and none if the order was charged none (taxes were switched off
-    when it was placed); with a delivery charge, split over the goods `carried`."""
-    return compute_taxes(
+    """The taxes of (tax category, amount) pairs at the order's rates, each apart ({"gst": …,
+    "qst": …, "hst": …}): in `province` (the order's unless given), and none if the order was
+    charged none (taxes were switched off when it was placed); with a delivery charge, split
+    over the goods `carried`."""
+    result = compute_taxes(
         pairs,
         enabled=order.taxable,
         province=province or order.tax_province,
         shipping=shipping,
         carried=carried,
-    ).total
+    )
+    return {tax: getattr(result, tax) for tax in TAXES}
+
+
+def _taxes_between(after, before):
+    return {tax: after[tax] - before[tax] for tax in TAXES}
 
 
 def _supplied_in(order, line):
@@ -1424,11 +1462,17 @@ def _supplied_in(order, line):
 
 
 def line_return_amount(order, line, quantity, lines=None):
-    """What giving back `quantity` more units of `line` returns to the buyer: that share of
-    the line's net plus its taxes where it was taxed; and, when every goods line is then
-    fully given back, the delivery charge with its taxes. When every line of the order is
-    then given back, whatever is left to refund (the cents that rounding spread over lines).
-    Never more than what is left to refund."""
+    """What giving back `quantity` more units of `line` returns to the buyer (`line_return`)."""
+    return line_return(order, line, quantity, lines)[0]
+
+
+def line_return(order, line, quantity, lines=None):
+    """What giving back `quantity` more units of `line` returns to the buyer, and the taxes
+    in it (`_taxes_on`): that share of the line's net plus its taxes where it was taxed; and,
+    when every goods line is then fully given back, the delivery charge with its taxes. When
+    every line of the order is then given back, whatever is left to refund (the cents that
+    rounding spread over lines), with taxes None: all those left (`refund_taxes`). Never
+    more than what is left to refund."""
     lines = list(lines if lines is not None else order.lines.select_related("content_type"))
     before, after = line.returned_quantity, line.returned_quantity + quantity
 
@@ -1438,10 +1482,11 @@ def line_return_amount(order, line, quantity, lines=None):
     share = _line_share(line, after) - _line_share(line, before)
     category = line.tax_category
     where = _supplied_in(order, line)
-    amount = share + (
-        _taxes_on(order, [(category, _line_share(line, after))], province=where)
-        - _taxes_on(order, [(category, _line_share(line, before))], province=where)
+    taxes = _taxes_between(
+        _taxes_on(order, [(category, _line_share(line, after))], province=where),
+        _taxes_on(order, [(category, _line_share(line, before))], province=where),
     )
+    amount = share
     goods = [other for other in lines if other.item is not None and other.item.is_goods()]
     if (
         order.shipping > 0
@@ -1456,15 +1501,16 @@ def line_return_amount(order, line, quantity, lines=None):
             if _supplied_in(order, other) == order.tax_province
         ]
         carried = [(other.tax_category, other.net) for other in goods]
-        amount += (
-            order.shipping
-            + _taxes_on(order, pairs, shipping=order.shipping, carried=carried)
-            - _taxes_on(order, pairs)
+        amount += order.shipping
+        delivery = _taxes_between(
+            _taxes_on(order, pairs, shipping=order.shipping, carried=carried),
+            _taxes_on(order, pairs),
         )
+        taxes = {tax: taxes[tax] + delivery[tax] for tax in TAXES}
     refundable = max(order.refundable_on_cancel - pending_refunds(order), Decimal("0.00"))
     if all(returned(other) >= other.quantity for other in lines):
-        return refundable
-    return min(quantize(amount), refundable)
+        return refundable, None
+    return min(quantize(amount + sum(taxes.values())), refundable), taxes
 
 
 def refund_line(
@@ -1516,7 +1562,7 @@ def refund_line(
                 _("On ne peut retourner que %(left)s unité(s) de « %(item)s ».")
                 % {"left": left, "item": line.description}
             )
-        amount = line_return_amount(order, line, quantity, lines)
+        amount, taxes = line_return(order, line, quantity, lines)
         refund = None
         if amount > 0 and not pay_back:
             # Kept on purpose: a later cancellation of the rest does not give it back.
@@ -1536,7 +1582,9 @@ def refund_line(
                         "item": line.description,
                         "reason": reason,
                     }
-            refund = request_refund(order, amount, reason=refund_reason, user=user, source=source)
+            refund = request_refund(
+                order, amount, reason=refund_reason, user=user, source=source, taxes=taxes
+            )
         line.returned_quantity += quantity
         line.save(update_fields=["returned_quantity"])
         if logged:
@@ -2149,10 +2197,12 @@ def _dashboard_refund(payment, stripe_refund):
     """A refund made in Stripe's Dashboard: recorded once, by its Stripe id."""
     with transaction.atomic():
         order = lock(payment.order)
+        amount = from_cents(stripe_refund["amount"])
         return Refund.objects.create(
             order=order,
             payment=payment,
-            amount=from_cents(stripe_refund["amount"]),
+            amount=amount,
+            **refund_taxes(order, amount),
             source=Refund.Source.DASHBOARD,
             reason=_("Remboursement fait dans Stripe"),
             stripe_refund_id=stripe_refund["id"],

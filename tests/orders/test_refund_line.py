@@ -98,6 +98,7 @@ def test_returning_units_refunds_their_share_with_taxes_and_frees_the_stock_at_o
     refund = give_back(django_capture_on_commit_callbacks, order, line, 1, user=staff)
     # 10,00 $ + GST 0,50 $ + QST 1,00 $ (0,9975 rounded).
     assert refund.amount == D("11.50")
+    assert (refund.gst, refund.qst, refund.hst) == (D("0.50"), D("1.00"), 0)
     refund.refresh_from_db()
     assert refund.state == RefundState.SUCCEEDED
     assert refund.created_by == staff
@@ -157,6 +158,11 @@ def test_every_goods_line_back_returns_the_delivery_with_its_hst(
     # (8,89 $ at 13 % = 1,16 $).
     assert order.hst == D("1.30") + D("2.60") + D("1.16")  # chocolate, ticket, delivery
     assert second.amount == D("8.00") + D("16.00") + D("1.16")
+    # The sales taxes each gives back: the chocolate's own, then the delivery's.
+    assert [(r.gst, r.qst, r.hst) for r in (first, second)] == [
+        (0, 0, D("1.30")),
+        (0, 0, D("1.16")),
+    ]
     order.refresh_from_db()
     # What is left to refund is the ticket with its HST.
     assert order.total - first.amount - second.amount == D("22.60")
@@ -178,6 +184,8 @@ def test_the_last_units_back_return_whatever_is_left(
     # more); the last one with the delivery, its taxes and the rounding's cents.
     assert amounts[:2] == [D("3.83"), D("3.82")]
     assert sum(amounts) == order.total
+    refunds = order.refunds.all()
+    assert (sum(r.gst for r in refunds), sum(r.qst for r in refunds)) == (order.gst, order.qst)
     assert line.returned_quantity == 3
     with pytest.raises(OrderError, match="On ne peut retourner que 0 unité"):
         give_back(django_capture_on_commit_callbacks, order, line, 1, execute=False)

@@ -385,8 +385,8 @@ def test_the_report_adds_the_sales_taxes_of_each_month_less_those_refunded(
     settings.save()
     order = place((item, 2))
     assert order.gst > 0 and order.qst > 0
-    payment = pay(order)
-    refund(payment, order.total / 2)
+    pay(order)
+    settle(services.refund(order, order.total / 2, reason="Geste"))
     [row] = [r for r in reports.taxes_by_month(reports.revenue_by_month()) if r.total]
     assert (row.gst, row.qst, row.hst) == (
         order.gst - (order.gst / 2).quantize(Decimal("0.01")),
@@ -403,6 +403,90 @@ def test_the_report_adds_the_sales_taxes_of_each_month_less_those_refunded(
         )
     )
     assert ["Mois", "TPS", "TVQ", "TVH", "Taxes"] in rows
+
+
+def settle(created):
+    """A refund Stripe said was made (no Stripe here: nothing was sent)."""
+    Refund.objects.filter(pk=created.pk).update(state=RefundState.SUCCEEDED)
+    created.refresh_from_db()
+    return created
+
+
+def month_taxes():
+    [row] = [r for r in reports.taxes_by_month(reports.revenue_by_month()) if r.total]
+    return row.gst, row.qst, row.hst
+
+
+def test_a_returned_untaxed_item_gives_back_no_taxes(place, make_item, taxes_on):
+    """Zero-rated tea and taxable chocolate in one order: giving the tea back gives no taxes
+    back, so the month's taxes stay those of the chocolate (pro rata of its amount, the tea's
+    refund had taken 0,21 $ of GST and 0,41 $ of QST off the return)."""
+    tea = make_item(name="Thé", price=Decimal("8.00"), tax="zero", kind="shop")
+    chocolate = make_item(name="Chocolat", price=Decimal("5.00"), kind="shop")
+    order = place((chocolate, 2), (tea, 1), kind="shop")
+    assert (order.gst, order.qst, order.total) == (
+        Decimal("0.50"),
+        Decimal("1.00"),
+        Decimal("19.50"),
+    )
+    pay(order)
+    tea_line = order.lines.get(description__startswith="Thé")
+    returned = settle(services.refund_line(order, tea_line, 1, reason="Boîte abîmée"))
+    assert (returned.amount, returned.gst, returned.qst) == (Decimal("8.00"), 0, 0)
+    assert month_taxes() == (Decimal("0.50"), Decimal("1.00"), Decimal("0.00"))
+    # The chocolate back too: everything left, with all the taxes left.
+    chocolate_line = order.lines.get(description__startswith="Chocolat")
+    rest = settle(services.refund_line(order, chocolate_line, 2, reason="Fondu"))
+    assert (rest.amount, rest.gst, rest.qst) == (Decimal("11.50"), Decimal("0.50"), Decimal("1.00"))
+    assert reports.taxes_by_month(reports.revenue_by_month())[-1].total == 0
+
+
+def test_a_refund_of_everything_left_gives_back_every_tax_left(place, item, taxes_on):
+    """Two refunds of what is left of a 57,49 $ order (50 $ and its taxes): the first, of
+    10 $, gives back its share, the second the rest, so that nothing is left of the order's
+    taxes in the month, whatever the rounding."""
+    order = place((item, 2))
+    pay(order)
+    first = settle(services.refund(order, Decimal("10.00"), reason="Geste"))
+    assert (first.gst, first.qst) == (Decimal("0.43"), Decimal("0.87"))
+    rest = settle(services.refund(order, order.total - Decimal("10.00"), reason="Annulée"))
+    assert (first.gst + rest.gst, first.qst + rest.qst) == (order.gst, order.qst)
+    assert reports.taxes_by_month(reports.revenue_by_month())[-1].total == 0
+
+
+def test_a_payment_given_back_for_no_sale_gives_back_no_taxes(place, item, taxes_on):
+    """Paid twice: the second payment goes back by itself, and the order's taxes, due once,
+    stay in the month's."""
+    order = place((item, 2))
+    pay(order)
+    twice = Payment.objects.create(
+        order=order, amount=order.total, idempotency_key=f"checkout:{order.code}:twice"
+    )
+    services.apply_payment(twice, amount=order.total, currency="cad", payment_intent="pi_twice")
+    automatic = settle(order.refunds.get())
+    assert automatic.amount == order.total
+    assert (automatic.gst, automatic.qst, automatic.hst) == (0, 0, 0)
+    assert month_taxes() == (order.gst, order.qst, Decimal("0.00"))
+
+
+def test_refunds_made_before_get_their_share_of_their_orders_taxes(place, item, taxes_on):
+    """The migration that gave refunds their taxes counts those made before it as the report
+    did: the amount's share of the order's taxes, never more than the order's."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("orders.migrations.0018_refund_taxes")
+    order = place((item, 2))
+    payment = pay(order)
+    half = refund(payment, Decimal("28.75"))
+    rest = refund(payment, order.total - Decimal("28.75"))
+    Refund.objects.filter(pk__in=[half.pk, rest.pk]).update(gst=0, qst=0, hst=0)
+    migration.share_of_taxes(apps, None)
+    half.refresh_from_db()
+    rest.refresh_from_db()
+    assert (half.gst, half.qst) == (Decimal("1.25"), Decimal("2.50"))
+    assert (half.gst + rest.gst, half.qst + rest.qst) == (order.gst, order.qst)
 
 
 def test_no_taxes_table_when_nothing_was_taxed(admin_client, place, item):
