@@ -68,8 +68,10 @@ class AlreadyPlaced(OrderError):
     """This very form was sent before (a double click, a page sent again) and placed `order`
     then: the caller goes on with that order as if it had just placed it."""
 
+    message = gettext_lazy("Ce formulaire a déjà été envoyé : voici votre commande.")
+
     def __init__(self, order):
-        super().__init__(_("Ce formulaire a déjà été envoyé : voici votre commande."))
+        super().__init__(str(self.message))
         self.order = order
 
 

@@ -101,7 +101,7 @@ def go_on_with(request, order, *, placed_now=True):
     )
     if not to_pay:
         if not placed_now:
-            messages.info(request, _("Ce formulaire a déjà été envoyé : voici votre commande."))
+            messages.info(request, services.AlreadyPlaced.message)
         return redirect(order.get_absolute_url())
     page = request.build_absolute_uri(order.get_absolute_url())
     try:
