@@ -79,6 +79,8 @@ ACTIVITIES = [
             ("Régulier", "Regular", "fixed", "25.00"),
             ("Étudiant·e", "Student", "fixed", "15.00"),
             ("Tarif solidaire", "Solidarity price", "fixed", "18.00", None, True),
+            # For members: a membership's code shows it (memberships, « Devenir membre »).
+            ("Tarif réduit", "Reduced rate", "fixed", "20.00", None, False, True),
         ],
         "questions": [
             ("Besoins alimentaires", "Dietary needs", "text", "", "", False),
@@ -402,6 +404,7 @@ def seed(home, locales):
             name, name_en, kind, price, *extra = ticket
             suggested = [extra[0]] if extra and extra[0] else []
             hidden = len(extra) > 1 and extra[1]
+            members_only = len(extra) > 2 and extra[2]
             page.ticket_types.add(
                 TicketType(
                     name=name,
@@ -412,6 +415,7 @@ def seed(home, locales):
                     # A school group is a whole class.
                     max_per_order=40 if spec["audience"] == "scolaire" else 10,
                     hidden_until_code=hidden,
+                    members_only=members_only,
                 )
             )
         if not page.questions.exists():

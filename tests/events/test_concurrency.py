@@ -32,7 +32,7 @@ def workshop(request):
 
 def test_twenty_five_buyers_for_the_last_five_places(workshop):
     page, date = workshop
-    regular, student = page.ticket_types.filter(hidden_until_code=False).order_by("pk")
+    regular, student = page.ticket_types.filter(name__in=["Régulier", "Étudiant·e"]).order_by("pk")
 
     def buyer(n):
         ticket = regular if n % 2 else student

@@ -223,6 +223,19 @@ def test_member_price_for_a_logged_in_member(client, activity, member_ticket, de
     assert "Prix membre" not in client.get(register_url(activity)).content.decode()
 
 
+def test_the_demo_workshop_has_a_member_price_the_demo_members_code_unlocks(client, activity):
+    """The membership page promises a member price: the demo shows one, on its workshop, to
+    try with the demo member's code (README)."""
+    from devtools.demo.supporters import DEMO_MEMBER_CODE
+
+    page = BeautifulSoup(client.get(activity.url).content, "html.parser")
+    assert "Tarif réduit (membres) : 20,00 $" in plain(page.get_text(" ", strip=True))
+    form = client.get(register_url(activity)).content.decode()
+    assert "Tarif réduit" not in form
+    unlocked = client.get(register_url(activity) + f"?code={DEMO_MEMBER_CODE}").content.decode()
+    assert "Tarif réduit" in unlocked
+
+
 def test_an_expired_members_code_unlocks_nothing(client, activity, member_ticket):
     member = Member.objects.get(code="MEMBRE2026")
     assert "Prix membre" in client.get(register_url(activity) + "?code=MEMBRE2026").content.decode()
@@ -233,10 +246,14 @@ def test_an_expired_members_code_unlocks_nothing(client, activity, member_ticket
     )
 
 
-def test_a_members_code_on_an_activity_without_member_price_is_not_called_wrong(client, activity):
+def test_a_members_code_on_an_activity_without_member_price_is_not_called_wrong(client, demo_site):
     """The new member's receipt says to type the code when registering; on an activity with
     no member price, the page says so rather than « not a valid code » (and a wrong code
     still gets that)."""
+    activity = EventPage.objects.get(
+        slug="formation-citoyennete-mondiale", locale__language_code="fr"
+    )
+    assert not activity.member_ticket_types()
 
     def notice(code):
         html = BeautifulSoup(
