@@ -1,5 +1,6 @@
 """Response-wide middleware of the public site."""
 
+from django.http import Http404
 from django.utils import translation
 
 from .typography import french_html
@@ -28,3 +29,24 @@ class FrenchTypographyMiddleware:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
+
+
+class SiteNotFoundPageMiddleware:
+    """The demo (settings.dev, DEBUG on) answers a page not found with the site's own page, as
+    visitors of the real site get it (`views.page_not_found`: translated, with the menus and a
+    way home), not with Django's technical page listing the site's address patterns. Errors
+    keep their tracebacks. Last in MIDDLEWARE, so that what runs around it (Wagtail's
+    redirects) still sees the 404."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            from .views import page_not_found
+
+            return page_not_found(request, exception)
+        return None

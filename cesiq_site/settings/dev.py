@@ -3,9 +3,19 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, INSTALLED_APPS, MEDIA_STORAGE, USING_POSTGRES, VAR_DIR, env_bool
+from .base import (
+    DATABASES,
+    INSTALLED_APPS,
+    MEDIA_STORAGE,
+    MIDDLEWARE,
+    USING_POSTGRES,
+    VAR_DIR,
+    env_bool,
+)
 
 DEBUG = True
+# A page not found is the site's own page, as in production (DEBUG would show Django's).
+MIDDLEWARE = [*MIDDLEWARE, "cesiq_site.middleware.SiteNotFoundPageMiddleware"]
 
 # Development tools (fake Stripe, demo data, `seed_demo`, `rundemo`): never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]

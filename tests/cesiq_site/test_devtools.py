@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -174,3 +175,23 @@ def test_a_second_demo_gets_a_fake_stripe_of_its_own(settings, monkeypatch):
     assert served["stripe"] != f"http://127.0.0.1:{port}"
     assert served["links"] == "http://127.0.0.1:8001"
     assert served["status"] == 200
+
+
+@pytest.mark.parametrize(
+    "path, title",
+    [("/activites/nulle-part/", "Page introuvable"), ("/en/nowhere/", "Page not found")],
+)
+def test_the_demo_answers_a_page_not_found_with_the_sites_own_page(
+    client, demo_site, settings, path, title
+):
+    """DEBUG is on in the demo: a newcomer following a dead link got Django's technical page
+    (the site's address patterns, in English), not the site's translated 404."""
+    import importlib
+
+    settings.DEBUG = True
+    settings.MIDDLEWARE = importlib.import_module("cesiq_site.settings.dev").MIDDLEWARE
+    response = client.get(path)
+    assert response.status_code == 404
+    html = BeautifulSoup(response.content, "html.parser")
+    assert html.h1.get_text(strip=True) == title
+    assert "URLconf" not in response.content.decode()
