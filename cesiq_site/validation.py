@@ -45,7 +45,8 @@ def no_control_characters_multiline(value):
 
 def guard_text_fields(form):
     """Add the control-character validator to every text field of `form` (text areas keep
-    their line breaks). Call at the end of a public form's __init__."""
+    their line breaks, read as typed: `line_breaks_as_typed`). Call at the end of a public
+    form's __init__."""
     from django import forms
 
     for field in form.fields.values():
@@ -56,6 +57,22 @@ def guard_text_fields(form):
             field.validators.append(
                 no_control_characters_multiline if multiline else no_control_characters
             )
+            if multiline:
+                field.to_python = line_breaks_as_typed(field.to_python)
+
+
+def line_breaks_as_typed(to_python):
+    """A text area's value with each line break one character, "\n", as the person typed
+    it. Browsers send "\r\n" but count one character for it against the box's maxlength:
+    a 4,999-character message of 100 lines arrived as 5,098 and was refused as too long by
+    the very limit the box had enforced."""
+
+    def read(value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return to_python(value)
+
+    return read
 
 
 # Secrets and codes handed out by the site: ticket codes and waiting-list tokens (Crockford-like
@@ -179,7 +196,14 @@ def parse_amount(value):
     if not text or len(text) > 15:
         return None
     if "," in text and "." in text:
-        text = text.replace(",", "")  # 1,250.00
+        # Both marks: the last one is the decimal mark, the other groups the thousands
+        # (« 1,250.00 », « 1.000,50 »), and only that way (« 12.34,5 » is no amount).
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        group_mark = "." if decimal_mark == "," else ","
+        whole, _mark, cents = text.rpartition(decimal_mark)
+        if not re.fullmatch(rf"-?[0-9]{{1,3}}(?:\{group_mark}[0-9]{{3}})+", whole):
+            return None
+        text = whole.replace(group_mark, "") + "." + cents
     text = text.replace(",", ".")
     # Digits and a decimal part only: Decimal also reads « 1e3 » (1 000 $ for someone who
     # meant something else), « NaN » and « Infinity ».

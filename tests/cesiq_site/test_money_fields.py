@@ -92,3 +92,26 @@ def test_a_count_has_a_limit_said_in_words(model, name):
         with pytest.raises(ValidationError) as error:
             field.clean("99999999999")
         assert error.value.messages == ["Ce nombre est trop grand."]
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("25", Decimal("25")),
+        ("25,50", Decimal("25.50")),
+        ("25.50 $", Decimal("25.50")),
+        ("1 000,50", Decimal("1000.50")),
+        ("1,000.50", Decimal("1000.50")),
+        # The decimal mark is the last one: a thousand, not « 1,0005 » under the minimum.
+        ("1.000,50", Decimal("1000.50")),
+        ("1.234.567,89", Decimal("1234567.89")),
+        ("12.34,5", None),
+        ("1,00.50", None),
+        ("1e3", None),
+        ("", None),
+    ],
+)
+def test_an_amount_is_read_as_people_write_it(typed, amount):
+    from cesiq_site.validation import parse_amount
+
+    assert parse_amount(typed) == amount

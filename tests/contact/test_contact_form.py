@@ -125,6 +125,17 @@ def test_spam_and_oversized_input_are_refused_and_nothing_is_saved(
     assert not OutboxEmail.objects.filter(key__startswith="contact:").exists()
 
 
+def test_a_long_message_of_many_lines_counts_each_line_break_once(client, contact, shown):
+    """Browsers send each line break of a text box as "\r\n" and count it as one character
+    against its maxlength: 4,999 characters typed in 100 lines arrived as 5,098."""
+    message = "\r\n".join(["x" * 49] * 100)  # 4,900 + 99 line breaks as typed
+    assert len(message.replace("\r\n", "\n")) == 4999
+    response = send(client, contact, shown, votre_message=message)
+    assert response.status_code == 302, text_of(response)
+    saved = ContactSubmission.objects.get().form_data["votre_message"]
+    assert saved == message.replace("\r\n", "\n")
+
+
 def test_messages_are_rate_limited(client, contact, shown):
     for _ in range(5):
         assert send(client, contact, shown).status_code == 302
