@@ -97,8 +97,14 @@ class MemberOrganisation(
     themes = ParentalManyToManyField(
         "events.Theme", verbose_name=_("thèmes"), blank=True, related_name="organisations"
     )
+    # Blank for an entry a paid membership listed by itself (network/services.py): the
+    # membership form does not ask, and the directory says nothing rather than a wrong region.
     region = models.CharField(
-        _("région"), max_length=40, choices=Region.choices, default=Region.CAPITALE_NATIONALE
+        _("région"),
+        max_length=40,
+        choices=Region.choices,
+        default=Region.CAPITALE_NATIONALE,
+        blank=True,
     )
     member = models.ForeignKey(
         "memberships.Member",

@@ -25,7 +25,7 @@ def unique_slug(name, locale):
 
 def listing_for(member):
     """The member's entry in the directory, created live in French the first time its
-    membership is paid. Editors complete it (mission, logo, themes, English copy) in
+    membership is paid. Editors complete it (region, mission, logo, themes, English copy) in
     Extraits > Organisations du réseau; until there is an English copy, the English directory
     shows the French one. An entry an editor unpublished stays unpublished."""
     existing = MemberOrganisation.objects.filter(member=member).order_by("pk").first()
@@ -34,7 +34,12 @@ def listing_for(member):
     locale = Locale.get_default()
     name = member.organisation or member.name
     organisation = MemberOrganisation(
-        name=name, slug=unique_slug(name, locale), locale=locale, member=member, mission=""
+        name=name,
+        slug=unique_slug(name, locale),
+        locale=locale,
+        member=member,
+        mission="",
+        region="",  # not asked: editors give it (the directory shows none until then)
     )
     organisation.save()
     organisation.save_revision().publish()
