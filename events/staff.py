@@ -163,11 +163,23 @@ def cancel_date(date, *, user, message, now=None):
 
 
 def _cancel_registration(date, order, *, user, message):
-    """Cancel and refund one order, and tell its buyer; returns (amount refunded, emails)."""
+    """Cancel and refund one order, and tell its buyer; returns (amount refunded, emails).
+    A paid order that holds more than this date (products, another date's tickets) keeps
+    the rest: only this date's tickets are cancelled and refunded (`_cancel_date_lines`)."""
     with transaction.atomic():
         order = services.lock(order)
+        with translation.override(order.language):  # the refund's reason is the buyer's
+            reason = _("Date annulée par l'équipe : %(date)s") % {"date": _when(date.start)}
+        if order.state in (OrderState.PAID, OrderState.REFUNDED):
+            lines = list(order.lines.select_related("content_type"))
+            here = set(date.lines().filter(order=order).values_list("pk", flat=True))
+            if any(
+                line.pk not in here and line.returned_quantity < line.quantity for line in lines
+            ):
+                return _cancel_date_lines(
+                    date, order, [line for line in lines if line.pk in here], user, message, reason
+                )
         before = set(order.refunds.values_list("pk", flat=True))
-        reason = _("Date annulée par l'équipe : %(date)s") % {"date": _when(date.start)}
         # An invoice paid by cheque or transfer cannot be refunded through Stripe: the order
         # is cancelled all the same (tickets void, places released) and flagged for staff to
         # send the money back by hand (`record_manual_refund`).
@@ -198,6 +210,48 @@ def _cancel_registration(date, order, *, user, message):
             manual_refund=manual_refund,
         )
     # cancel_order also closed any open Checkout page (after commit).
+    return refunded, emailed
+
+
+def _cancel_date_lines(date, order, lines, user, message, reason):
+    """`_cancel_registration` for an order that holds more than this date, under its lock:
+    this date's tickets are cancelled and their lines given back (refunded with their taxes,
+    or flagged to be paid back by hand), the rest of the order is kept."""
+    now = timezone.now()
+    by_hand = paid_by_hand(order)
+    refunded = manual_refund = Decimal("0.00")
+    for line in lines:
+        left = line.quantity - line.returned_quantity
+        if left <= 0:
+            continue
+        Attendee.objects.filter(order_line=line, date=date, cancelled_at__isnull=True).update(
+            cancelled_at=now
+        )
+        share = services.line_return_amount(order, line, left)
+        refund = services.refund_line(
+            order,
+            line,
+            left,
+            reason=reason,
+            user=user,
+            by_hand=by_hand,
+            refund_reason=reason,
+            logged=False,  # « Date annulée » below
+        )
+        refunded += refund.amount if refund else Decimal("0.00")
+        manual_refund += share if by_hand else Decimal("0.00")
+    services.log(order, "date_cancelled", message, user=user, date=date.pk)
+    emailed = _email_registrant(
+        date,
+        order,
+        key=f"date_cancelled:{date.pk}:{order.code}",
+        template="events/email/date_cancelled",
+        subject=gettext_lazy("Activité annulée : %(title)s"),
+        message=message,
+        refunded=refunded,
+        manual_refund=manual_refund,
+        rest_kept=True,
+    )
     return refunded, emailed
 
 

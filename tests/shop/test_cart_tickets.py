@@ -308,6 +308,47 @@ def test_one_order_one_payment_one_confirmation_for_tickets_and_products(
     assert "Formation : animer en éducation à la citoyenneté mondiale" in tickets
 
 
+def test_cancelling_a_date_refunds_its_tickets_and_keeps_the_products(
+    client, training, add_to_cart, django_capture_on_commit_callbacks, django_user_model
+):
+    """A date cancelled by staff cancelled the whole order it was in: the products bought
+    beside the tickets were refunded too, and left the shop's preparation queue."""
+    from events import staff
+    from orders.models import OutboxEmail, Payment, PaymentState
+
+    capture = django_capture_on_commit_callbacks
+    add_to_cart("CHO-NOI-100", 2)
+    add_ticket(client, training, 2)
+    date = first_date(training)
+    assert client.post(CHECKOUT, checkout_data()).status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    Payment.objects.create(
+        order=order,
+        amount=order.total,
+        state=PaymentState.PAID,
+        idempotency_key=f"test:{order.code}",
+        stripe_payment_intent_id=f"pi_test_{order.code}",
+    )
+    with capture(execute=True):
+        services.confirm(order, message="payé")
+    director = django_user_model.objects.create_user("direction", "dir@example.org", "pw")
+
+    with capture(execute=False):  # the refund is recorded; Stripe is not asked here
+        outcome = staff.cancel_date(date, user=director, message="La salle est inondée.")
+
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert outcome.failed == []
+    [refund] = order.refunds.all()
+    assert refund.amount == D("120.00")  # the two tickets, not the chocolate
+    lines_by_kind = {line.description.split(" ")[0]: line for line in order.lines.all()}
+    assert lines_by_kind["Tablette"].returned_quantity == 0
+    assert lines_by_kind["Formation"].returned_quantity == 2
+    assert not Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True).exists()
+    email = OutboxEmail.objects.get(key=f"date_cancelled:{date.pk}:{order.code}")
+    assert "le reste de votre commande est maintenu" in plain(email.body_text)
+
+
 def test_tickets_alone_need_no_delivery(client, training):
     add_ticket(client, training, 1)
     page = client.get(CHECKOUT)
