@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -135,7 +136,27 @@ class ProductIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         return TemplateResponse(request, "shop/producer.html", context)
 
 
+class ProductPageForm(WagtailAdminPageForm):
+    """A format already saved keeps its stock as it is here: units received, broken or
+    counted go through Boutique › Stock, with their reason, and never below what orders take
+    (shop/stock.py `adjust`). Typed in the page, a stock fell under the units a pending order
+    held, and nothing said who changed it or why. A new format gets its first stock here."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        formset = self.formsets.get("variants")
+        for form in formset.forms if formset is not None else ():
+            if form.instance.pk:
+                form.fields["stock"].disabled = True
+                form.fields["stock"].help_text = _(
+                    "Se modifie dans Boutique › Stock, avec son motif (unités reçues, "
+                    "abîmées, comptées)."
+                )
+
+
 class ProductPage(Page):
+    base_form_class = ProductPageForm
+
     summary = models.TextField(_("résumé"), max_length=400)
     body = StreamField(BodyBlock(), verbose_name=_("description"), blank=True)
     category = models.CharField(_("catégorie"), max_length=20, choices=ProductCategory.choices)

@@ -111,6 +111,9 @@ class VariantStockView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
             row=stock.stock_row(self.variant),
             can_adjust=self.request.user.has_perm(ADJUST_STOCK),
             adjustments=self.variant.adjustments.select_related("user"),
-            edit_url=reverse("wagtailadmin_pages:edit", args=[self.variant.page_id]),
+            # The product's page (its formats, prices, thresholds) is the editors' to change.
+            edit_url=reverse("wagtailadmin_pages:edit", args=[self.variant.page_id])
+            if self.variant.page.permissions_for_user(self.request.user).can_edit()
+            else None,
         )
         return context

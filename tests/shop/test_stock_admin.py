@@ -4,6 +4,7 @@ alert told once to staff; returns per line that restock; sales in the report."""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -126,6 +127,12 @@ def test_staff_add_and_take_away_units_with_a_reason_kept_in_the_history(boutiqu
     history = text_of(boutique.get(variant_url("THE-DAR-100")))
     assert "Deux sachets déchirés" in history and "Livraison de la coopérative reçue" in history
     assert "+12" in history and "-2" in history
+    # The threshold is the product page's, which the shop team cannot open: no dead link.
+    page = BeautifulSoup(boutique.get(variant_url("THE-DAR-100")).content, "html.parser")
+    assert not page.select("a[href*='/admin/pages/']")
+    assert "la rédaction le modifie dans la page du produit" in text_of(
+        boutique.get(variant_url("THE-DAR-100"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -381,3 +388,33 @@ def test_sales_by_product_and_by_month_in_the_report_and_its_csv(boutique):
     assert after.month == before.month
     expected = [str(before.orders + 2), str(before.units + 5), f"{before.amount + D('63.00'):.2f}"]
     assert any(line[1:] == expected for line in lines)
+
+
+def test_the_product_page_leaves_a_formats_stock_to_the_stock_screen(client, demo_site):
+    """Typed in the product's page, a stock fell under the units a pending order held, with
+    no reason kept: a saved format's stock is shown there, changed only in Boutique › Stock."""
+
+    from shop.models import ProductPage
+    from tests.events.test_editing_what_was_sold import publish, row
+
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    product = ProductPage.objects.filter(locale__language_code="fr", live=True).first()
+    variant = product.variants.first()
+    before = variant.stock
+    page = BeautifulSoup(client.get(f"/admin/pages/{product.pk}/edit/").content, "html.parser")
+    shown = page.find("input", attrs={"value": str(variant.pk), "name": re.compile("-id$")})
+    index = shown["name"].split("-")[1]
+    stock = page.find("input", attrs={"name": f"variants-{index}-stock"})
+    assert stock.has_attr("disabled")
+    assert "Boutique › Stock" in stock.find_parent(class_="w-field__wrapper").get_text()
+
+    def empty_the_stock(data):
+        data[f"variants-{row(data, 'variants', variant.pk)}-stock"] = "0"
+        data["summary"] = "Un résumé revu."
+
+    response = publish(client, product, empty_the_stock)
+    assert response.status_code == 302
+    product.refresh_from_db()
+    variant.refresh_from_db()
+    assert product.summary == "Un résumé revu."
+    assert variant.stock == before
