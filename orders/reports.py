@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Order, OrderState, Payment, PaymentState, Refund, RefundState
+from .models import Dispute, Order, OrderState, Payment, PaymentState, Refund, RefundState
 from .money import quantize
 
 ZERO = Decimal("0.00")
@@ -60,10 +61,20 @@ class MonthRevenue:
     month: datetime  # first instant of the month, site zone
     payments: Decimal = ZERO
     refunds: Decimal = ZERO
+    disputes: Decimal = ZERO  # taken back by the buyers' banks, disputes lost this month
 
     @property
     def net(self):
-        return self.payments - self.refunds
+        return self.payments - self.refunds - self.disputes
+
+
+def lost_disputes(start, end):
+    """(when, amount) of each dispute lost between `start` and `end`: the money the buyer's
+    bank took back for good, counted in the month it was lost (Order.balance subtracts it)."""
+    lost = Dispute.objects.filter(status=Dispute.Status.LOST).annotate(
+        lost_at=Coalesce("closed_at", "created_at")
+    )
+    return lost.filter(lost_at__gte=start, lost_at__lt=end).values_list("lost_at", "amount")
 
 
 def report_window(months=12, now=None):
@@ -125,7 +136,8 @@ def revenue_by_month(months=12, now=None, start=None):
     (or the `months` months from `start`, the first instant of a month).
 
     A payment counts in the month it was received; a refund in the month it was made (and only
-    once it succeeded), so a refund of last month's sale lowers this month.
+    once it succeeded), so a refund of last month's sale lowers this month; a dispute in the
+    month it was lost.
     """
     now = now or timezone.now()
     if start is not None:
@@ -146,6 +158,9 @@ def revenue_by_month(months=12, now=None, start=None):
     ).values_list("created_at", "amount")
     for created_at, amount in refunds:
         rows[month_key(created_at)].refunds += amount
+
+    for lost_at, amount in lost_disputes(start, end):
+        rows[month_key(lost_at)].disputes += amount
 
     return list(rows.values())
 
@@ -189,10 +204,11 @@ class MonthSales:
     count: int  # orders confirmed this month (free registrations included)
     amount: Decimal  # money received this month
     refunds: Decimal  # money given back this month
+    disputes: Decimal = ZERO  # taken back by the buyers' banks: disputes lost this month
 
     @property
     def net(self):
-        return self.amount - self.refunds
+        return self.amount - self.refunds - self.disputes
 
 
 def sales_this_month(now=None):
@@ -212,7 +228,8 @@ def sales_this_month(now=None):
         ).values_list("amount", flat=True),
         ZERO,
     )
-    return MonthSales(month=start, count=count, amount=amount, refunds=refunds)
+    disputes = sum((amount for _lost_at, amount in lost_disputes(start, end)), ZERO)
+    return MonthSales(month=start, count=count, amount=amount, refunds=refunds, disputes=disputes)
 
 
 def needing_action(now=None):

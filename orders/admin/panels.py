@@ -29,6 +29,7 @@ class MonthSalesPanel(SalesPanel):
             "month": month_label(sales.month),
             "amount": cad(sales.amount),
             "refunds": cad(sales.refunds),
+            "disputes": cad(sales.disputes) if sales.disputes else None,
             "net": cad(sales.net),
             "report_url": reverse("orders_sales_report"),
         }

@@ -86,13 +86,16 @@ def report_csv(months, sections, taxes=()):
     sales taxes (MonthTaxes)."""
     buffer = io.StringIO()
     writer = exports.csv_writer(buffer)
-    writer.writerow([_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Net")])
+    writer.writerow(
+        [_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Litiges perdus"), _("Net")]
+    )
     for row in months:
         writer.writerow(
             [
                 row.month.strftime("%Y-%m"),
                 exports.amount(row.payments),
                 exports.amount(row.refunds),
+                exports.amount(row.disputes),
                 exports.amount(row.net),
             ]
         )
@@ -165,6 +168,7 @@ class SalesReportView(WagtailAdminTemplateMixin, TemplateView):
             chart=chart_bars(months),
             total_payments=sum((row.payments for row in months), Decimal("0.00")),
             total_refunds=sum((row.refunds for row in months), Decimal("0.00")),
+            total_disputes=sum((row.disputes for row in months), Decimal("0.00")),
             total_net=sum((row.net for row in months), Decimal("0.00")),
             period=_("De %(start)s à %(end)s")
             % {"start": month_label(months[0].month), "end": month_label(months[-1].month)},

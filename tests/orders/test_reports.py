@@ -272,6 +272,48 @@ def test_dashboard_shows_sales_panels_to_staff_who_read_orders(admin_client, pla
     assert REPORT_URL in html  # the menu item, and the panel's link
 
 
+def test_a_lost_dispute_is_money_gone_in_the_report_and_the_dashboard(admin_client, place, item):
+    """The buyer's bank took the money back: the order's balance said so, the month's net
+    still counted it."""
+    from orders.models import Dispute
+
+    order = place((item, 2))
+    payment = pay(order)
+    before = reports.revenue_by_month()[-1]
+    assert before.disputes == 0
+    html = admin_client.get(REPORT_URL).content.decode()
+    assert "Litiges perdus" not in html  # no column while there is none
+    Dispute.objects.create(
+        order=order,
+        payment=payment,
+        stripe_dispute_id="dp_report_lost",
+        amount=order.total,
+        status=Dispute.Status.LOST,
+        closed_at=timezone.now(),
+    )
+    # Open or won, it takes nothing.
+    Dispute.objects.create(
+        order=order,
+        payment=payment,
+        stripe_dispute_id="dp_report_won",
+        amount=order.total,
+        status=Dispute.Status.WON,
+        closed_at=timezone.now(),
+    )
+    after = reports.revenue_by_month()[-1]
+    assert after.disputes == order.total
+    assert after.net == before.net - order.total
+    page = BeautifulSoup(admin_client.get(REPORT_URL).content, "html.parser")
+    headers = [plain(th.get_text()) for th in page.select("table.listing thead th")][:5]
+    assert headers == ["Mois", "Paiements reçus", "Remboursements", "Litiges perdus", "Net"]
+    total = [plain(td.get_text()) for td in page.select("table.listing tfoot td")][:4]
+    assert total[2] == plain(format_cad(after.disputes, "fr"))
+    sales = reports.sales_this_month()
+    assert (sales.disputes, sales.net) == (order.total, sales.amount - sales.refunds - order.total)
+    dashboard = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Litiges perdus" in dashboard
+
+
 def test_dashboard_hides_sales_panels_from_staff_without_order_access(staff_client):
     response = staff_client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 200
@@ -318,12 +360,13 @@ def test_report_exports_both_tables_as_csv(admin_client, place, item, ticket_ord
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Mois", "Paiements reçus", "Remboursements", "Net"]
+    assert rows[0] == ["Mois", "Paiements reçus", "Remboursements", "Litiges perdus", "Net"]
     month_rows = rows[1:13]
     assert [r[0] for r in month_rows] == [m.month.strftime("%Y-%m") for m in months]
     assert month_rows[-1][1:] == [
         f"{months[-1].payments:.2f}",
         f"{months[-1].refunds:.2f}",
+        f"{months[-1].disputes:.2f}",
         f"{months[-1].net:.2f}",
     ]
     assert rows[13] == []
