@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -423,6 +424,13 @@ def record_payment(invoice, *, method, reference, amount, received_on, user, now
     amount = quantize(Decimal(amount))
     if received_on > timezone.localdate(now):
         raise BookingError(_("La date de réception ne peut pas être dans le futur."))
+    placed_on = timezone.localdate(invoice.order.created_at)
+    if received_on < placed_on:
+        # « 2020-01-01 » was kept, and the invoice said it was paid years before it existed.
+        raise BookingError(
+            _("La date de réception ne peut pas précéder la commande (%(date)s).")
+            % {"date": date_format(placed_on, "DATE_FORMAT")}
+        )
     with transaction.atomic():
         order = orders.lock(invoice.order)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

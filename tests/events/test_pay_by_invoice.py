@@ -3,7 +3,7 @@ order is confirmed with its places kept (not for the half-hour of a card payment
 invoice is emailed as PDF, staff record the cheque once, reminders go out for unpaid ones, and
 staff cancelling an unpaid one gives its places back."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -193,7 +193,7 @@ def test_staff_record_the_cheque_once_with_who_and_when(
             method="cheque",
             reference="CHQ-5",
             amount=Decimal("70.00"),
-            received_on=date(2026, 12, 1),
+            received_on=timezone.localdate(),
             user=billetterie,
         )
     with django_capture_on_commit_callbacks(execute=True):
@@ -202,7 +202,7 @@ def test_staff_record_the_cheque_once_with_who_and_when(
             method="cheque",
             reference="CHQ-5",
             amount=Decimal("75.00"),
-            received_on=date(2026, 12, 1),
+            received_on=timezone.localdate(),
             user=billetterie,
         )
     billed.refresh_from_db()
@@ -218,7 +218,7 @@ def test_staff_record_the_cheque_once_with_who_and_when(
             method="transfer",
             reference="VIR-9",
             amount=Decimal("75.00"),
-            received_on=date(2026, 12, 2),
+            received_on=timezone.localdate(),
             user=billetterie,
         )
     assert invoice.payments.count() == 1
@@ -232,7 +232,7 @@ def test_an_administrator_reverses_it_and_the_tickets_stay_valid(billed, billett
         method="cheque",
         reference="CHQ-6",
         amount=billed.total,
-        received_on=date(2026, 12, 1),
+        received_on=timezone.localdate(),
         user=billetterie,
     )
     schools.reverse_payment(recorded, user=admin, reason="Chèque sans provision")
@@ -246,7 +246,7 @@ def test_an_administrator_reverses_it_and_the_tickets_stay_valid(billed, billett
         method="transfer",
         reference="VIR-7",
         amount=billed.total,
-        received_on=date(2026, 12, 3),
+        received_on=timezone.localdate(),
         user=billetterie,
     )
     assert Attendee.objects.filter(order_line__order=billed).count() == 3
@@ -288,7 +288,7 @@ def test_staff_cancelling_an_unpaid_invoice_order_releases_its_places(billed, bi
             method="cheque",
             reference="CHQ-8",
             amount=billed.total,
-            received_on=date(2026, 12, 1),
+            received_on=timezone.localdate(),
             user=billetterie,
         )
 
@@ -362,7 +362,7 @@ def test_cancelling_a_date_cancels_an_invoice_paid_by_cheque_and_flags_its_refun
         method="cheque",
         reference="CHQ-5",
         amount=Decimal("75.00"),
-        received_on=date(2026, 12, 1),
+        received_on=timezone.localdate(),
         user=billetterie,
     )
     date_ = EventDate.of_line(billed.lines.get())

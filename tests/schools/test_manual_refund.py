@@ -2,11 +2,11 @@
 cheque sent back (who, when, reference); Stripe is never asked, and a Stripe refund of such
 an order is refused with the way to do it."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import services as orders
 from orders.models import OrderLogEntry, OrderState, OutboxEmail, RefundState
@@ -23,7 +23,7 @@ def paid_by_cheque(invoiced, staff):
         method="cheque",
         reference="CHQ-1",
         amount=booking.order.total,
-        received_on=date(2026, 12, 1),
+        received_on=timezone.localdate(),
         user=staff["billetterie"],
     )
     booking.refresh_from_db()

@@ -22,7 +22,7 @@ def record(booking, user, reference="CHQ-1042", amount=None):
         method="cheque",
         reference=reference,
         amount=amount if amount is not None else booking.order.total,
-        received_on=date(2026, 12, 1),
+        received_on=timezone.localdate(),
         user=user,
     )
 
@@ -86,6 +86,16 @@ def test_a_payment_received_in_the_future_is_refused_and_amounts_are_written_in_
             reference="CHQ-9",
             amount=booking.order.total,
             received_on=timezone.localdate() + timedelta(days=1),
+            user=staff["billetterie"],
+        )
+    # Nor before the order existed (« 2020-01-01 » was kept and shown on the invoice).
+    with pytest.raises(services.BookingError, match="ne peut pas précéder la commande"):
+        services.record_payment(
+            booking.invoice,
+            method="cheque",
+            reference="CHQ-9",
+            amount=booking.order.total,
+            received_on=timezone.localdate(booking.order.created_at) - timedelta(days=1),
             user=staff["billetterie"],
         )
     with pytest.raises(services.BookingError) as refused:
