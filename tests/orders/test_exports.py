@@ -18,6 +18,7 @@ from cesiq_site.exports import csv_cell
 from orders import registry
 from orders.admin.reports import report_csv
 from orders.models import Order
+from orders.reports import MonthRevenue
 
 pytestmark = pytest.mark.django_db
 
@@ -87,17 +88,6 @@ def test_orders_csv_escapes_formulas_and_xlsx_keeps_them_as_text(admin_client, p
 
 
 @dataclass
-class Month:
-    month: date
-    payments: Decimal
-    refunds: Decimal
-
-    @property
-    def net(self):
-        return self.payments - self.refunds
-
-
-@dataclass
 class Activity:
     title: str
     tickets: int
@@ -106,8 +96,8 @@ class Activity:
 
 def test_sales_report_csv_escapes_titles_and_keeps_a_negative_net_a_number():
     months = [
-        Month(date(2026, 1, 1), Decimal("100"), Decimal("0")),
-        Month(date(2026, 2, 1), Decimal("0"), Decimal("40.5")),
+        MonthRevenue(date(2026, 1, 1), Decimal("100"), Decimal("0")),
+        MonthRevenue(date(2026, 2, 1), Decimal("0"), Decimal("40.5"), Decimal("10")),
     ]
     activities = [Activity(FORMULA_NAME, 3, Decimal("75"))]
 
@@ -115,6 +105,6 @@ def test_sales_report_csv_escapes_titles_and_keeps_a_negative_net_a_number():
     context = {"activities": activities}
     rows = list(csv.reader(io.StringIO(report_csv(months, [(section, context)]))))
 
-    assert rows[1] == ["2026-01", "100.00", "0.00", "100.00"]
-    assert rows[2] == ["2026-02", "0.00", "40.50", "-40.50"]
+    assert rows[1] == ["2026-01", "100.00", "0.00", "0.00", "100.00"]
+    assert rows[2] == ["2026-02", "0.00", "40.50", "10.00", "-50.50"]
     assert rows[5] == ["'" + FORMULA_NAME, "3", "75.00"]
