@@ -1033,6 +1033,10 @@ class TicketType(Purchasable, Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        # The order editors gave them, then the order they were made: rows added without one
+        # (by code, the demo's seed) came back in any order from PostgreSQL, the form's
+        # « Régulier » now first, now last.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("type de billet")
         verbose_name_plural = _("types de billets")
 
@@ -1389,6 +1393,7 @@ class Question(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        ordering = ["sort_order", "pk"]  # as TicketType's
         verbose_name = _("question")
         verbose_name_plural = _("questions")
 

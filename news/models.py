@@ -299,6 +299,7 @@ class CampaignPartner(Orderable):
     panels = [FieldPanel("name"), FieldPanel("url")]
 
     class Meta(Orderable.Meta):
+        ordering = ["sort_order", "pk"]  # rows added by code have no sort_order
         verbose_name = _("partenaire")
         verbose_name_plural = _("partenaires")
 

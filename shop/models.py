@@ -266,6 +266,9 @@ class ProductImage(Orderable):
 
     panels = [FieldPanel("image"), FieldPanel("alt"), FieldPanel("caption")]
 
+    class Meta(Orderable.Meta):
+        ordering = ["sort_order", "pk"]  # rows added by code have no sort_order
+
 
 class ProductVariant(Purchasable, Orderable):
     """A format of a product (250 g, 1 kg…) with its own SKU, price and stock."""

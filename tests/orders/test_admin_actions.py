@@ -421,7 +421,7 @@ def test_filter_by_payment_state(
 def register(client, page, captured, quantity=1):
     from tests.events.conftest import registration_data
 
-    ticket = page.source.ticket_types.first()
+    ticket = page.source.ticket_types.filter(members_only=False, hidden_until_code=False).first()
     data = registration_data(
         page, buyer_email=f"{page.slug}@example.org", **{f"quantity_{ticket.pk}": quantity}
     )
