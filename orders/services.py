@@ -1652,6 +1652,29 @@ def apply_refund_status(refund, stripe_refund):
             log(order, "refund_pending", f"{staff_cad(refund.amount)} ({status})", refund=refund.pk)
 
 
+# Stripe's refund `failure_reason` values (its API description), as staff read them; the code
+# itself stays beside, for Stripe's support.
+REFUND_FAILURES = {
+    "lost_or_stolen_card": gettext_lazy("carte perdue ou volée"),
+    "expired_or_canceled_card": gettext_lazy("carte expirée ou annulée"),
+    "charge_for_pending_refund_disputed": gettext_lazy("paiement contesté par l'acheteur"),
+    "insufficient_funds": gettext_lazy("solde du compte Stripe insuffisant"),
+    "declined": gettext_lazy("refusé par la banque"),
+    "merchant_request": gettext_lazy("annulé à notre demande"),
+    "unknown": gettext_lazy("raison inconnue"),
+    "canceled": gettext_lazy("annulé"),
+    "failed": gettext_lazy("échoué"),
+}
+
+
+def refund_failure_reason(code):
+    """« carte expirée ou annulée : expired_or_canceled_card », or the code alone when Stripe
+    gave one we do not know."""
+    code = str(code or "")
+    words = REFUND_FAILURES.get(code)
+    return f"{words} : {code}" if words else code
+
+
 def refund_failed(refund, *, reason):
     """The money did not go back (or came back to us): staff must look at the order."""
     order = lock(refund.order)
@@ -1668,7 +1691,7 @@ def refund_failed(refund, *, reason):
             if was_done
             else _("Le remboursement de %(amount)s a échoué (%(reason)s).")
         )
-        % {"amount": staff_cad(refund.amount), "reason": reason},
+        % {"amount": staff_cad(refund.amount), "reason": refund_failure_reason(reason)},
     )
 
 

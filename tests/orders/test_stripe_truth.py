@@ -22,7 +22,7 @@ from orders.models import (
     RefundState,
     StripeEvent,
 )
-from tests.conftest import post_webhook
+from tests.conftest import plain, post_webhook
 from tests.orders.test_payments import last_event, press
 
 pytestmark = pytest.mark.django_db
@@ -436,7 +436,10 @@ def test_a_failed_refund_flags_the_order_and_tells_the_buyer_nothing(paid_order,
     order.refresh_from_db()
     assert refund.state == RefundState.FAILED
     assert refund.failure_reason == "expired_or_canceled_card"
-    assert "a échoué" in order.attention
+    # In words staff read, Stripe's code beside for its support.
+    assert "a échoué (carte expirée ou annulée : expired_or_canceled_card)" in plain(
+        order.attention
+    )
     assert order.balance == D("50.00") and order.state == OrderState.PAID
     assert not [m for m in mail.outbox if m.to == ["awa@example.org"]]
 
