@@ -213,9 +213,52 @@ class EventPageForm(ThemedPageForm):
                         "changements et annulez-les ici."
                     )
                 )
-        elif page.pk:
-            self._check_what_was_sold(page)
+        else:
+            if page.pk:
+                self._check_what_was_sold(page)
+            self._check_no_twins()
         return cleaned
+
+    def _check_no_twins(self):
+        """Two dates at the same time, or two ticket types of one name, are one entered twice:
+        the page listed the date twice, and the form two « Régulier » nobody could tell apart."""
+        errors = []
+        kept = {name: self._kept_forms(name) for name in ("dates", "ticket_types")}
+        starts = [form.cleaned_data.get("start") for form in kept["dates"] or ()]
+        for start in {s for s in starts if s is not None and starts.count(s) > 1}:
+            errors.append(
+                _("La date du %(date)s est entrée deux fois : retirez l'une des deux.")
+                % {"date": date_format(timezone.localtime(start), "DATETIME_FORMAT")}
+            )
+        seen, twice = set(), []
+        for form in kept["ticket_types"] or ():
+            name = " ".join(str(form.cleaned_data.get("name") or "").split())
+            if name.casefold() in seen and name.casefold() not in map(str.casefold, twice):
+                twice.append(name)
+            seen.add(name.casefold())
+        for name in twice:
+            errors.append(
+                _(
+                    "Deux billets s'appellent « %(name)s » : donnez à chacun un nom qui le "
+                    "distingue (Régulier, Étudiant·e…)."
+                )
+                % {"name": name}
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _kept_forms(self, name):
+        """The rows of an inline panel this form keeps, new ones included (not deleted, not
+        left empty); None when the panel has errors of its own, shown with it."""
+        formset = self.formsets.get(name)
+        if formset is None or not formset.is_valid():
+            return None
+        return [
+            form
+            for form in formset.forms
+            if form.has_changed() or form.instance.pk
+            if not (formset.can_delete and formset._should_delete_form(form))
+        ]
 
     def _kept(self, name):
         """{pk: form} of the rows of an inline panel kept by this form (not deleted); None

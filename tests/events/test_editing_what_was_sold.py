@@ -118,3 +118,29 @@ def test_a_date_nobody_registered_for_can_be_removed(client, sold):
 
     assert publish(client, page, remove_other).status_code == 302
     assert not EventDate.objects.filter(pk=other.pk).exists()
+
+
+def test_a_date_or_a_ticket_type_entered_twice_is_refused(client, sold):
+    """Two dates at the same time were listed twice on the page, and two ticket types of one
+    name offered two « Régulier » nobody could tell apart."""
+    page, first, _ticket = sold
+    second = page.dates.exclude(pk=first.pk).first()
+    regular, student = page.ticket_types.filter(name__in=["Régulier", "Étudiant·e"])
+
+    def same_time(data):
+        start = data[f"dates-{row(data, 'dates', first.pk)}-start"]
+        data[f"dates-{row(data, 'dates', second.pk)}-start"] = start
+
+    response = publish(client, page, same_time)
+    assert response.status_code == 200
+    assert f"La date du {first} est entrée deux fois : retirez l'une des deux." in said(response)
+
+    def same_name(data):
+        data[f"ticket_types-{row(data, 'ticket_types', student.pk)}-name"] = " régulier "
+
+    response = publish(client, page, same_name)
+    assert response.status_code == 200
+    assert "Deux billets s'appellent « régulier »" in said(response)
+    student.refresh_from_db()
+    second.refresh_from_db()
+    assert student.name == "Étudiant·e" and second.start != first.start
