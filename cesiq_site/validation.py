@@ -122,6 +122,11 @@ AT_LEAST_A_CENT = _("Indiquez un montant d'au moins 0,01 $.")
 # published and sold, and Stripe refused its checkout). A model field validator, so every form
 # and `full_clean` applies it; one instance, one migration's worth of deconstruction.
 NOT_NEGATIVE = MinValueValidator(Decimal("0.00"), message=_("Un montant ne peut pas être négatif."))
+# The same for a price and a fee (Django's own message wrote « supérieure ou égale à 1.00 »).
+AT_LEAST_ONE_CENT = MinValueValidator(Decimal("0.01"), message=AT_LEAST_A_CENT)
+AT_LEAST_ONE_DOLLAR = MinValueValidator(
+    Decimal("1.00"), message=_("Indiquez un montant d'au moins 1,00 $.")
+)
 
 
 def money_fields_take_a_comma():

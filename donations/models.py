@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cesiq_site.validation import AT_LEAST_ONE_DOLLAR
 from orders.money import format_cad, quantize
 from orders.purchasable import NotAvailable, Purchasable
 from orders.taxes import TaxCategory
@@ -129,7 +130,7 @@ class DonationPage(Purchasable, Page):
         max_digits=10,
         decimal_places=2,
         default=Decimal("5.00"),
-        validators=[MinValueValidator(Decimal("1.00"))],
+        validators=[AT_LEAST_ONE_DOLLAR],
     )
     maximum_amount = models.DecimalField(
         _("don maximum en ligne"),

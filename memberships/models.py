@@ -8,10 +8,8 @@ year, which starts the day after the current one ends when renewing before expir
 
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -20,6 +18,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cesiq_site.validation import AT_LEAST_ONE_DOLLAR
 from orders.models import CODE_ALPHABET
 from orders.money import format_cad
 from orders.purchasable import NotAvailable, Purchasable
@@ -52,7 +51,7 @@ class MembershipCategory(Purchasable, models.Model):
         _("cotisation annuelle"),
         max_digits=8,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("1.00"))],
+        validators=[AT_LEAST_ONE_DOLLAR],
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     description_en = models.CharField(_("description en anglais"), max_length=300, blank=True)

@@ -523,7 +523,11 @@ class DiscountCode(models.Model):
         SHOP = "shop", _("Boutique seulement")
 
     code = models.CharField(
-        _("code"), max_length=40, unique=True, help_text=_("Sans distinction de casse.")
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Sans distinction de casse."),
+        error_messages={"unique": _("Ce code existe déjà : choisissez-en un autre.")},
     )
     kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
     value = models.DecimalField(

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -26,7 +25,7 @@ from wagtail.search import index
 
 from cesiq_site.postal import Province  # noqa: F401 — the shop's provinces, named here too
 from cesiq_site.routing import LocalizedRoutesMixin
-from cesiq_site.validation import NOT_NEGATIVE
+from cesiq_site.validation import AT_LEAST_ONE_CENT, NOT_NEGATIVE
 from home.blocks import BodyBlock
 from home.snippets import EditorialSnippet, revisions_relation, workflow_states_relation
 from orders import availability
@@ -281,7 +280,7 @@ class ProductVariant(Purchasable, Orderable):
         _("prix"),
         max_digits=8,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[AT_LEAST_ONE_CENT],
     )
     stock = models.PositiveIntegerField(
         _("stock"),

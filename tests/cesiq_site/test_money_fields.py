@@ -115,3 +115,31 @@ def test_an_amount_is_read_as_people_write_it(typed, amount):
     from cesiq_site.validation import parse_amount
 
     assert parse_amount(typed) == amount
+
+
+@pytest.mark.parametrize(
+    ("model_path", "name", "message"),
+    [
+        ("memberships.MembershipCategory", "yearly_fee", "Indiquez un montant d'au moins 1,00 $."),
+        ("donations.DonationPage", "minimum_amount", "Indiquez un montant d'au moins 1,00 $."),
+        ("shop.ProductVariant", "price", "Indiquez un montant d'au moins 0,01 $."),
+    ],
+)
+def test_a_price_or_fee_too_low_is_said_in_words(model_path, name, message):
+    """Django's own message wrote « supérieure ou égale à 1.00 », with a dot."""
+    from django.apps import apps
+
+    field = apps.get_model(model_path)._meta.get_field(name)
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        field.run_validators(Decimal("-5.00"))
+    assert error.value.messages == [message]
+
+
+def test_a_discount_code_taken_is_said_in_words():
+    from orders.models import DiscountCode
+
+    DiscountCode.objects.create(code="ESSAI", kind="percent", value=Decimal("10"))
+    twin = DiscountCode(code="ESSAI", kind="percent", value=Decimal("5"))
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        twin.validate_unique()
+    assert error.value.messages == ["Ce code existe déjà : choisissez-en un autre."]
