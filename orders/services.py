@@ -927,6 +927,13 @@ def cancel_by_buyer(order, now=None):
     return cancel_order(order, reason=gettext_lazy("Annulée par l'acheteur ou l'acheteuse"))
 
 
+def translated(language, message):
+    """`message` (lazy) in `language`: what the buyer reads, whatever the language of the
+    staff member whose action wrote it."""
+    with translation.override(language):
+        return str(message)
+
+
 def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
     """Cancel an order: lines are given back; what was paid is refunded if asked; an open
     Checkout page is closed so that nobody pays for a cancelled order. `notify=False` when the
@@ -951,7 +958,7 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
             request_refund(
                 order,
                 refundable,
-                reason=reason or _("Commande annulée"),
+                reason=reason or translated(order.language, gettext_lazy("Commande annulée")),
                 user=user,
                 source=Refund.Source.STAFF if user else Refund.Source.BUYER,
             )
@@ -1113,7 +1120,9 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
                 amount,
                 payment=payment,
                 source=Refund.Source.AUTOMATIC,
-                reason=_("Montant reçu différent du total dû"),
+                reason=translated(
+                    order.language, gettext_lazy("Montant reçu différent du total dû")
+                ),
                 taxes=NO_TAXES,
             )
             return True
@@ -1134,7 +1143,7 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
             amount,
             payment=payment,
             source=Refund.Source.AUTOMATIC,
-            reason=_("Paiement en double"),
+            reason=translated(order.language, gettext_lazy("Paiement en double")),
             taxes=NO_TAXES,
         )
     return True
@@ -1192,7 +1201,9 @@ def refuse_late_payment(order, payment, reason):
         payment.amount,
         payment=payment,
         source=Refund.Source.AUTOMATIC,
-        reason=_("Paiement reçu après l'expiration de la réservation"),
+        reason=translated(
+            order.language, gettext_lazy("Paiement reçu après l'expiration de la réservation")
+        ),
         taxes=NO_TAXES,
     )
     email_buyer(
@@ -2229,7 +2240,7 @@ def _dashboard_refund(payment, stripe_refund):
             amount=amount,
             **refund_taxes(order, amount),
             source=Refund.Source.DASHBOARD,
-            reason=_("Remboursement fait dans Stripe"),
+            reason=translated(order.language, gettext_lazy("Remboursement fait dans Stripe")),
             stripe_refund_id=stripe_refund["id"],
             idempotency_key=f"dashboard-refund:{stripe_refund['id']}"[:100],
         )

@@ -536,3 +536,21 @@ def test_no_taxes_table_when_nothing_was_taxed(admin_client, place, item):
     pay(place((item, 1)))
     html = BeautifulSoup(admin_client.get(REPORT_URL).content, "html.parser")
     assert html.find(id="taxes-by-month") is None
+
+
+def test_a_refund_made_by_the_site_is_worded_in_the_buyers_language(place, item):
+    """The refund email tells its reason: an English buyer read « Paiement en double » (the
+    worker and the webhook run in French), and the staff member's language for a cancel."""
+    from django.utils import translation
+
+    order = place((item, 1), language="en")
+    pay(order)
+    twice = Payment.objects.create(
+        order=order, amount=order.total, idempotency_key=f"checkout:{order.code}:twice"
+    )
+    with translation.override("fr"):
+        services.apply_payment(twice, amount=order.total, currency="cad", payment_intent="pi_2")
+    assert order.refunds.get().reason == "Duplicate payment"
+    with translation.override("fr"):  # a French-speaking staff member cancels it
+        services.cancel_order(order, reason="")
+    assert order.refunds.order_by("pk").last().reason == "Order cancelled"
