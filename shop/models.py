@@ -152,6 +152,33 @@ class ProductPageForm(WagtailAdminPageForm):
                     "abîmées, comptées)."
                 )
 
+    def clean(self):
+        """A format that was sold stays: deleted, its orders kept lines of nothing (receipts,
+        returns, the sales report lost the article)."""
+        cleaned = super().clean()
+        formset = self.formsets.get("variants")
+        if self.instance.pk and formset is not None and formset.is_valid():
+            kept = [
+                form.instance.pk
+                for form in formset.forms
+                if form.instance.pk and not formset._should_delete_form(form)
+            ]
+            gone = ProductVariant.objects.filter(page=self.instance).exclude(pk__in=kept)
+            sold = gone.filter(quota__order_lines__isnull=False).distinct()
+            if sold:
+                raise forms.ValidationError(
+                    [
+                        _(
+                            "Le format « %(label)s » a été vendu : il ne peut pas être retiré. "
+                            "Remettez-le ; pour ne plus le vendre, retirez son stock dans "
+                            "Boutique › Stock."
+                        )
+                        % {"label": variant.label}
+                        for variant in sold
+                    ]
+                )
+        return cleaned
+
 
 class ProductPage(Page):
     base_form_class = ProductPageForm

@@ -418,3 +418,23 @@ def test_the_product_page_leaves_a_formats_stock_to_the_stock_screen(client, dem
     variant.refresh_from_db()
     assert product.summary == "Un résumé revu."
     assert variant.stock == before
+
+
+def test_a_format_that_was_sold_cannot_be_removed_from_its_page(client, demo_site):
+    """Removing a sold format from the product's page left its orders with lines of nothing
+    (receipts, returns and the sales report lost the article): refused, with what to do."""
+    from shop.models import ProductPage
+    from tests.events.test_editing_what_was_sold import publish, row, said
+
+    sold = ProductVariant.objects.get(sku="THE-DAR-100")
+    paid_shop_order(("THE-DAR-100", 1))
+    product = ProductPage.objects.get(pk=sold.page_id)
+    client.force_login(get_user_model().objects.get(username="redaction"))
+
+    def remove(data):
+        data[f"variants-{row(data, 'variants', sold.pk)}-DELETE"] = "1"
+
+    response = publish(client, product, remove)
+    assert response.status_code == 200
+    assert f"Le format « {sold.label} » a été vendu : il ne peut pas être retiré." in said(response)
+    assert ProductVariant.objects.filter(pk=sold.pk).exists()
