@@ -198,19 +198,26 @@ def _cancel_registration(date, order, *, user, message):
                     _("Date annulée : rembourser %(amount)s à la main (chèque ou virement).")
                     % {"amount": services.staff_cad(manual_refund)},
                 )
-        services.log(order, "date_cancelled", message, user=user, date=date.pk)
-        emailed = _email_registrant(
-            date,
-            order,
-            key=f"date_cancelled:{date.pk}:{order.code}",
-            template="events/email/date_cancelled",
-            subject=gettext_lazy("Activité annulée : %(title)s"),
-            message=message,
-            refunded=refunded,
-            manual_refund=manual_refund,
-        )
+        emailed = _date_cancelled(date, order, user, message, refunded, manual_refund)
     # cancel_order also closed any open Checkout page (after commit).
     return refunded, emailed
+
+
+def _date_cancelled(date, order, user, message, refunded, manual_refund, **context):
+    """The order's history and the buyer's email once its registration for `date` is
+    cancelled; returns the emails queued."""
+    services.log(order, "date_cancelled", message, user=user, date=date.pk)
+    return _email_registrant(
+        date,
+        order,
+        key=f"date_cancelled:{date.pk}:{order.code}",
+        template="events/email/date_cancelled",
+        subject=gettext_lazy("Activité annulée : %(title)s"),
+        message=message,
+        refunded=refunded,
+        manual_refund=manual_refund,
+        **context,
+    )
 
 
 def _cancel_date_lines(date, order, lines, user, message, reason):
@@ -240,18 +247,7 @@ def _cancel_date_lines(date, order, lines, user, message, reason):
         )
         refunded += refund.amount if refund else Decimal("0.00")
         manual_refund += share if by_hand else Decimal("0.00")
-    services.log(order, "date_cancelled", message, user=user, date=date.pk)
-    emailed = _email_registrant(
-        date,
-        order,
-        key=f"date_cancelled:{date.pk}:{order.code}",
-        template="events/email/date_cancelled",
-        subject=gettext_lazy("Activité annulée : %(title)s"),
-        message=message,
-        refunded=refunded,
-        manual_refund=manual_refund,
-        rest_kept=True,
-    )
+    emailed = _date_cancelled(date, order, user, message, refunded, manual_refund, rest_kept=True)
     return refunded, emailed
 
 
