@@ -283,23 +283,16 @@ def test_a_lost_dispute_is_money_gone_in_the_report_and_the_dashboard(admin_clie
     assert before.disputes == 0
     html = admin_client.get(REPORT_URL).content.decode()
     assert "Litiges perdus" not in html  # no column while there is none
-    Dispute.objects.create(
-        order=order,
-        payment=payment,
-        stripe_dispute_id="dp_report_lost",
-        amount=order.total,
-        status=Dispute.Status.LOST,
-        closed_at=timezone.now(),
-    )
-    # Open or won, it takes nothing.
-    Dispute.objects.create(
-        order=order,
-        payment=payment,
-        stripe_dispute_id="dp_report_won",
-        amount=order.total,
-        status=Dispute.Status.WON,
-        closed_at=timezone.now(),
-    )
+    # Lost, it takes the money; won (or open), nothing.
+    for status in (Dispute.Status.LOST, Dispute.Status.WON):
+        Dispute.objects.create(
+            order=order,
+            payment=payment,
+            stripe_dispute_id=f"dp_report_{status}",
+            amount=order.total,
+            status=status,
+            closed_at=timezone.now(),
+        )
     after = reports.revenue_by_month()[-1]
     assert after.disputes == order.total
     assert after.net == before.net - order.total
