@@ -86,11 +86,41 @@ def date_holds(date, now=None):
     ]
 
 
+def lines_of_date_only(date, order):
+    """This date's lines of a paid order that holds more (places on another date, goods),
+    which cancelling the date gives back alone; None when cancelling the date cancels the
+    whole order (a pending one, or one whose other lines hold nothing: a gift goes with it)."""
+    if order.state not in (OrderState.PAID, OrderState.REFUNDED):
+        return None
+    here = set(date.lines().filter(order=order).values_list("pk", flat=True))
+    holding = order.lines.exclude(pk__in=here).filter(quotas__isnull=False).distinct()
+    if not any(line.returned_quantity < line.quantity for line in holding):
+        return None
+    return list(order.lines.filter(pk__in=here).select_related("content_type"))
+
+
+def date_refund(date, order):
+    """What cancelling `date` gives back of `order`: its tickets of that date alone when the
+    order holds more (`lines_of_date_only`), else all that cancelling the order refunds."""
+    lines = lines_of_date_only(date, order)
+    if lines is None:
+        return order.refundable_on_cancel
+    everything = list(order.lines.select_related("content_type"))
+    chosen = {line.pk for line in lines}
+    total = Decimal("0.00")
+    for line in (line for line in everything if line.pk in chosen):
+        left = line.quantity - line.returned_quantity
+        if left > 0:
+            total += services.line_return_amount(order, line, left, everything)
+            line.returned_quantity += left  # in memory: the next line's share follows it
+    return total
+
+
 def date_summary(date, now=None):
     """What the staff page shows about a date before they act on it."""
     now = now or timezone.now()
     registrations = date_registrations(date, now)
-    to_refund = sum((order.refundable_on_cancel for order in registrations), Decimal("0.00"))
+    to_refund = sum((date_refund(date, order) for order in registrations), Decimal("0.00"))
     return {
         "date": date,
         "seats_taken": date.usage(now).taken,
@@ -170,15 +200,9 @@ def _cancel_registration(date, order, *, user, message):
         order = services.lock(order)
         with translation.override(order.language):  # the refund's reason is the buyer's
             reason = _("Date annulée par l'équipe : %(date)s") % {"date": _when(date.start)}
-        if order.state in (OrderState.PAID, OrderState.REFUNDED):
-            lines = list(order.lines.select_related("content_type"))
-            here = set(date.lines().filter(order=order).values_list("pk", flat=True))
-            if any(
-                line.pk not in here and line.returned_quantity < line.quantity for line in lines
-            ):
-                return _cancel_date_lines(
-                    date, order, [line for line in lines if line.pk in here], user, message, reason
-                )
+        lines = lines_of_date_only(date, order)
+        if lines is not None:
+            return _cancel_date_lines(date, order, lines, user, message, reason)
         before = set(order.refunds.values_list("pk", flat=True))
         # An invoice paid by cheque or transfer cannot be refunded through Stripe: the order
         # is cancelled all the same (tickets void, places released) and flagged for staff to

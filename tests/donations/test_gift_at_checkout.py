@@ -381,3 +381,24 @@ def test_a_shipped_order_s_gift_takes_the_delivery_address_for_its_receipt(
         "ON",
         "M5H 2N2",
     )
+
+
+def test_cancelling_the_date_cancels_a_registration_with_a_gift_whole(
+    activity, pay, django_user_model, django_capture_on_commit_callbacks
+):
+    """A gift holds no place: cancelling the date cancels the order with its gift (refunded,
+    its receipt voided), as before products in the same order were kept."""
+    from events import staff
+    from events.models import EventDate
+
+    data = with_gift(activity, gift_amount="autre", gift_other="30,00", **ADDRESS)
+    order, _session = pay(register_url(activity), data)
+    date = EventDate.objects.filter(quota__order_lines__order=order).distinct().get()
+    assert staff.lines_of_date_only(date, order) is None
+    assert staff.date_refund(date, order) == order.total
+    director = django_user_model.objects.create_user("direction", "dir@example.org", "pw")
+    with django_capture_on_commit_callbacks(execute=False):
+        staff.cancel_date(date, user=director, message="La salle est inondée.")
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert order.refunds.get().amount == order.total

@@ -332,6 +332,8 @@ def test_cancelling_a_date_refunds_its_tickets_and_keeps_the_products(
     with capture(execute=True):
         services.confirm(order, message="payé")
     director = django_user_model.objects.create_user("direction", "dir@example.org", "pw")
+    # What the staff page announces for this order: its tickets, not the chocolate too.
+    assert staff.date_refund(date, order) == D("120.00")
 
     with capture(execute=False):  # the refund is recorded; Stripe is not asked here
         outcome = staff.cancel_date(date, user=director, message="La salle est inondée.")
