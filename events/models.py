@@ -221,31 +221,54 @@ class EventPageForm(ThemedPageForm):
 
     def _check_no_twins(self):
         """Two dates at the same time, or two ticket types of one name, are one entered twice:
-        the page listed the date twice, and the form two « Régulier » nobody could tell apart."""
+        the page listed the date twice, and the form two « Régulier » nobody could tell apart.
+        Only a row added or changed here is refused (a date postponed onto another's time, or
+        a cancelled date kept beside a new one, must not lock the page), and a cancelled date
+        counts for nothing."""
         errors = []
-        kept = {name: self._kept_forms(name) for name in ("dates", "ticket_types")}
-        starts = [form.cleaned_data.get("start") for form in kept["dates"] or ()]
-        for start in {s for s in starts if s is not None and starts.count(s) > 1}:
-            errors.append(
-                _("La date du %(date)s est entrée deux fois : retirez l'une des deux.")
-                % {"date": date_format(timezone.localtime(start), "DATETIME_FORMAT")}
-            )
-        seen, twice = set(), []
-        for form in kept["ticket_types"] or ():
-            name = " ".join(str(form.cleaned_data.get("name") or "").split())
-            if name.casefold() in seen and name.casefold() not in map(str.casefold, twice):
-                twice.append(name)
-            seen.add(name.casefold())
-        for name in twice:
-            errors.append(
-                _(
-                    "Deux billets s'appellent « %(name)s » : donnez à chacun un nom qui le "
-                    "distingue (Régulier, Étudiant·e…)."
+        dates = [
+            form
+            for form in self._kept_forms("dates") or ()
+            if form.instance.status != EventStatus.CANCELLED
+        ]
+        for form in dates:
+            start = form.cleaned_data.get("start")
+            if start is None or not self._added_or_changed(form, "start"):
+                continue
+            if any(
+                other.cleaned_data.get("start") == start for other in dates if other is not form
+            ):
+                errors.append(
+                    _("La date du %(date)s est entrée deux fois : retirez l'une des deux.")
+                    % {"date": date_format(timezone.localtime(start), "DATETIME_FORMAT")}
                 )
-                % {"name": name}
-            )
+        tickets = self._kept_forms("ticket_types") or ()
+
+        def name_of(form):
+            return " ".join(str(form.cleaned_data.get("name") or "").split())
+
+        for form in tickets:
+            name = name_of(form)
+            if not name or not self._added_or_changed(form, "name"):
+                continue
+            if any(
+                name_of(other).casefold() == name.casefold()
+                for other in tickets
+                if other is not form
+            ):
+                errors.append(
+                    _(
+                        "Deux billets s'appellent « %(name)s » : donnez à chacun un nom qui le "
+                        "distingue (Régulier, Étudiant·e…)."
+                    )
+                    % {"name": name}
+                )
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError(list(dict.fromkeys(str(error) for error in errors)))
+
+    @staticmethod
+    def _added_or_changed(form, field):
+        return not form.instance.pk or field in form.changed_data
 
     def _kept_forms(self, name):
         """The rows of an inline panel this form keeps, new ones included (not deleted, not

@@ -460,6 +460,14 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
                 raise OrderError(_("La nouvelle date doit être dans le futur."))
             if new_end <= new_start:
                 raise OrderError(_("La fin doit venir après le début."))
+            twin = EventDate.objects.filter(page_id=date.page_id, start=new_start)
+            if twin.exclude(pk=date.pk).exclude(status=EventStatus.CANCELLED).exists():
+                raise OrderError(
+                    _(
+                        "Une autre date de l'activité commence déjà à cette heure : "
+                        "choisissez-en une autre."
+                    )
+                )
             # Moved to a known date: on sale again there (schema.org calls it rescheduled).
             date.previous_start = date.previous_start or previous_start
             date.start, date.end = new_start, new_end

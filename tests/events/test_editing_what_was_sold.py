@@ -144,3 +144,28 @@ def test_a_date_or_a_ticket_type_entered_twice_is_refused(client, sold):
     student.refresh_from_db()
     second.refresh_from_db()
     assert student.name == "Étudiant·e" and second.start != first.start
+
+
+def test_twins_already_there_do_not_lock_the_page_and_a_postponement_cannot_make_them(
+    client, sold, django_user_model
+):
+    """Rows nobody touched are not refused (a page with two dates at one time, however it got
+    them, still publishes a new summary), and postponing a date onto another's time is
+    refused where it happens."""
+    from events import staff
+    from orders.services import OrderError
+
+    page, first, _ticket = sold
+    second = page.dates.exclude(pk=first.pk).first()
+    director = django_user_model.objects.create_user("direction", "dir@example.org", "pw")
+    with pytest.raises(OrderError, match="commence déjà à cette heure"):
+        staff.postpone_date(second, user=director, message="Salle prise.", new_start=first.start)
+    # Two dates at one time, as an older version let them be.
+    EventDate.objects.filter(pk=second.pk).update(start=first.start, end=first.end)
+    revision = page.latest_revision
+    for row_data in revision.content["dates"]:
+        if row_data["pk"] == second.pk:
+            row_data["start"], row_data["end"] = first.start.isoformat(), first.end.isoformat()
+    revision.save(update_fields=["content"])
+    response = publish(client, page, lambda data: data.update(summary="Un résumé revu."))
+    assert response.status_code == 302, said(response)
