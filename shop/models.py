@@ -144,8 +144,17 @@ class ProductPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         formset = self.formsets.get("variants")
-        for form in formset.forms if formset is not None else ():
-            if form.instance.pk:
+        forms_ = formset.forms if formset is not None else ()
+        # The stock as it is now, not as the revision being edited had it (an older one,
+        # reverted to, put back its stock on publishing).
+        stock = dict(
+            ProductVariant.objects.filter(
+                pk__in=[f.instance.pk for f in forms_ if f.instance.pk]
+            ).values_list("pk", "stock")
+        )
+        for form in forms_:
+            if form.instance.pk in stock:
+                form.initial["stock"] = stock[form.instance.pk]
                 form.fields["stock"].disabled = True
                 form.fields["stock"].help_text = _(
                     "Se modifie dans Boutique › Stock, avec son motif (unités reçues, "

@@ -438,3 +438,24 @@ def test_a_format_that_was_sold_cannot_be_removed_from_its_page(client, demo_sit
     assert response.status_code == 200
     assert f"Le format « {sold.label} » a été vendu : il ne peut pas être retiré." in said(response)
     assert ProductVariant.objects.filter(pk=sold.pk).exists()
+
+
+def test_publishing_an_older_revision_keeps_the_stock_as_it_is_now(client, boutique):
+    """An editor reverting the product's page to an older revision put its stock back (40
+    after 7 units were received: 47), with no trace."""
+    from shop.models import ProductPage
+    from tests.events.test_editing_what_was_sold import form_as_shown
+
+    tea = variant("THE-DAR-100")
+    product = ProductPage.objects.get(pk=tea.page_id)
+    old = product.save_revision()
+    product.save_revision()  # the latest, which the stock screen keeps up to date; not `old`
+    adjust(boutique, "THE-DAR-100", "7", "Livraison reçue")
+    assert variant("THE-DAR-100").stock == tea.stock + 7
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    url = f"/admin/pages/{product.pk}/revisions/{old.pk}/revert/"
+    data = form_as_shown(BeautifulSoup(client.get(url).content, "html.parser"))
+    data.setdefault("body-count", "0")
+    data["action-publish"] = "action-publish"
+    assert client.post(url, data).status_code == 302
+    assert variant("THE-DAR-100").stock == tea.stock + 7
