@@ -10,11 +10,14 @@ TAXES = ("gst", "qst", "hst")
 def share_of_taxes(apps, schema_editor):
     """Refunds made before: their share of their order's taxes, pro rata of their amount, as
     the sales report counted them until now (no refund gives back more of a tax than its
-    order's not yet given back)."""
+    order's not yet given back), but for the automatic ones, which give back none."""
     Refund = apps.get_model("orders", "Refund")
     refunds = (
         Refund.objects.exclude(order__gst=0, order__qst=0, order__hst=0)
         .exclude(state="failed")
+        # The site's own refunds of a payment that paid for no sale (twice, late, the wrong
+        # amount): the sale stood, or never was; they give back no taxes.
+        .exclude(source="automatic")
         .select_related("order")
         .order_by("order_id", "created_at", "pk")
     )

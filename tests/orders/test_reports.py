@@ -515,12 +515,16 @@ def test_refunds_made_before_get_their_share_of_their_orders_taxes(place, item, 
     migration = importlib.import_module("orders.migrations.0018_refund_taxes")
     order = place((item, 2))
     payment = pay(order)
+    twice = refund(payment, order.total)  # a second payment given back by the site
+    Refund.objects.filter(pk=twice.pk).update(source=Refund.Source.AUTOMATIC)
     half = refund(payment, Decimal("28.75"))
     rest = refund(payment, order.total - Decimal("28.75"))
-    Refund.objects.filter(pk__in=[half.pk, rest.pk]).update(gst=0, qst=0, hst=0)
+    Refund.objects.filter(pk__in=[half.pk, rest.pk, twice.pk]).update(gst=0, qst=0, hst=0)
     migration.share_of_taxes(apps, None)
     half.refresh_from_db()
     rest.refresh_from_db()
+    twice.refresh_from_db()
+    assert (twice.gst, twice.qst) == (0, 0)
     assert (half.gst, half.qst) == (Decimal("1.25"), Decimal("2.50"))
     assert (half.gst + rest.gst, half.qst + rest.qst) == (order.gst, order.qst)
 
