@@ -958,6 +958,10 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
             request_refund(
                 order,
                 refundable,
+                # Staff kept some lines' money: the taxes of the lines given back now.
+                taxes=taxes_left_on_lines(order, list(order.lines.select_related("content_type")))
+                if order.kept_amount
+                else None,
                 reason=reason or translated(order.language, gettext_lazy("Commande annulée")),
                 user=user,
                 source=Refund.Source.STAFF if user else Refund.Source.BUYER,
@@ -1500,30 +1504,63 @@ def line_return(order, line, quantity, lines=None):
         _taxes_on(order, [(category, _line_share(line, before))], province=where),
     )
     amount = share
-    goods = [other for other in lines if other.item is not None and other.item.is_goods()]
+    goods = _goods(lines)
     if (
         order.shipping > 0
         and line in goods
         and all(returned(other) >= other.quantity for other in goods)
     ):
-        # Its taxes as the order charged them: `order_totals` taxes it with the lines taxed
-        # in the order's province, split over the goods it carries (never a ticket).
-        pairs = [
-            (other.tax_category, other.net)
-            for other in lines
-            if _supplied_in(order, other) == order.tax_province
-        ]
-        carried = [(other.tax_category, other.net) for other in goods]
         amount += order.shipping
-        delivery = _taxes_between(
-            _taxes_on(order, pairs, shipping=order.shipping, carried=carried),
-            _taxes_on(order, pairs),
-        )
+        delivery = _delivery_taxes(order, lines)
         taxes = {tax: taxes[tax] + delivery[tax] for tax in TAXES}
     refundable = max(order.refundable_on_cancel - pending_refunds(order), Decimal("0.00"))
     if all(returned(other) >= other.quantity for other in lines):
-        return refundable, None
-    return min(quantize(amount + sum(taxes.values())), refundable), taxes
+        # Everything left; when staff kept some lines' money, the taxes of what is given back.
+        return refundable, (taxes_left_on_lines(order, lines) if order.kept_amount else None)
+    due = quantize(amount + sum(taxes.values()))
+    if refundable < due:  # less is left to refund (a dispute lost): its share of the taxes
+        taxes = {tax: quantize(taxes[tax] * refundable / due) for tax in TAXES}
+    return min(due, refundable), taxes
+
+
+def _goods(lines):
+    return [line for line in lines if line.item is not None and line.item.is_goods()]
+
+
+def _delivery_taxes(order, lines):
+    """The delivery charge's taxes as the order charged them: `order_totals` taxes it with the
+    lines taxed in the order's province, split over the goods it carries (never a ticket)."""
+    pairs = [
+        (other.tax_category, other.net)
+        for other in lines
+        if _supplied_in(order, other) == order.tax_province
+    ]
+    carried = [(other.tax_category, other.net) for other in _goods(lines)]
+    return _taxes_between(
+        _taxes_on(order, pairs, shipping=order.shipping, carried=carried),
+        _taxes_on(order, pairs),
+    )
+
+
+def taxes_left_on_lines(order, lines):
+    """The taxes of the units of the order's `lines` not given back yet, each line's where it
+    was supplied, with the delivery's while a goods line still has units: what giving back
+    all that is left returns of each tax when staff kept some lines' money (Order.kept_amount),
+    which a share of the whole order's taxes would miscount (a kept chocolate's taxes)."""
+    taxes = dict(NO_TAXES)
+    for line in lines:
+        where, category = _supplied_in(order, line), line.tax_category
+        part = _taxes_between(
+            _taxes_on(order, [(category, line.net)], province=where),
+            _taxes_on(
+                order, [(category, _line_share(line, line.returned_quantity))], province=where
+            ),
+        )
+        taxes = {tax: taxes[tax] + part[tax] for tax in TAXES}
+    if order.shipping > 0 and any(line.returned_quantity < line.quantity for line in _goods(lines)):
+        delivery = _delivery_taxes(order, lines)
+        taxes = {tax: taxes[tax] + delivery[tax] for tax in TAXES}
+    return taxes
 
 
 def refund_line(

@@ -241,3 +241,53 @@ def test_after_a_full_refund_units_given_back_are_restocked_without_a_second_ref
     assert line.returned_quantity == 2
     assert order.refunds.count() == 1
     assert coffee.available(None) == 5
+
+
+def test_cancelling_after_a_kept_line_gives_back_the_taxes_of_what_is_refunded(
+    pay_by_hand, goods, taxes_on, django_capture_on_commit_callbacks
+):
+    """Staff kept the chocolates' money (a no-refund return), then cancelled the order: the
+    8,00 $ of tea refunded carried a share of the order's taxes (0,21 $ and 0,41 $), though
+    tea is zero-rated and the chocolates' taxes were kept with them."""
+    chocolate = goods(name="Chocolat", price="5.00")
+    tea = goods(name="Thé", price="8.00", tax="zero")
+    order = pay_by_hand((chocolate, 2), (tea, 1))
+    lines = {line.description: line for line in order.lines.all()}
+    give_back(
+        django_capture_on_commit_callbacks,
+        order,
+        lines["Chocolat (fr)"],
+        2,
+        execute=False,
+        pay_back=False,
+    )
+    order.refresh_from_db()
+    assert order.kept_amount == D("11.50")
+    with django_capture_on_commit_callbacks(execute=False):
+        services.cancel_order(order, reason="Annulée à la demande")
+    refund = order.refunds.get()
+    assert (refund.amount, refund.gst, refund.qst, refund.hst) == (D("8.00"), 0, 0, 0)
+
+
+def test_a_return_capped_by_what_is_left_gives_back_its_share_of_the_taxes(
+    pay_by_hand, goods, taxes_on, django_capture_on_commit_callbacks
+):
+    """Less is left to refund than a line's worth (the buyer's bank took most of it back in a
+    dispute): the refund is capped, and so are its taxes (they were the line's whole taxes,
+    more than the refund itself)."""
+    chocolate = goods(name="Chocolat", price="10.00")
+    tea = goods(name="Thé", price="8.00", tax="zero")
+    order = pay_by_hand((chocolate, 2), (tea, 1))
+    from orders.models import Dispute
+
+    Dispute.objects.create(
+        order=order,
+        payment=order.payments.get(),
+        stripe_dispute_id="dp_capped",
+        amount=order.total - D("5.75"),
+        status=Dispute.Status.LOST,
+    )
+    line = order.lines.get(description="Chocolat (fr)")
+    refund = give_back(django_capture_on_commit_callbacks, order, line, 1, execute=False)
+    # 11,50 $ due (10,00 $ + 0,50 $ + 1,00 $), 5,75 $ left: half, and half of each tax.
+    assert (refund.amount, refund.gst, refund.qst) == (D("5.75"), D("0.25"), D("0.50"))
