@@ -57,11 +57,25 @@ def chromium():
     playwright.stop()
 
 
+# How long an action (`set_default_timeout` below) or an assertion (`expect`) waits for the
+# page: Playwright's 5 s for assertions was too short on a loaded machine (CI shares its two
+# cores with the other test process, its browser and PostgreSQL): a check-in's answer came
+# after it. Both stop waiting as soon as the page is ready.
+PATIENCE_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def patient_assertions():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=PATIENCE_MS)
+
+
 @pytest.fixture
 def browser_page(chromium):
     """A fresh browser tab (own cookies) with a French-speaking Québec visitor's settings."""
     context = chromium.new_context(locale="fr-CA", timezone_id="America/Toronto")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     yield page
     context.close()
@@ -72,7 +86,7 @@ def phone_page(chromium):
     context = chromium.new_context(
         locale="fr-CA", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     yield page
     context.close()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from events.models import Attendee, CheckInScan, EventPage
 from events.tickets import qr_png
 from orders.models import Order
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import PATIENCE_MS, axe_violations
 from tests.events.conftest import registration_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,7 +112,7 @@ def test_at_390_px_nothing_is_cut_and_buttons_are_thumb_sized(chromium, site_url
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     log_in(page, site_url)
     page.goto(site_url + reverse("events_staff:checkin", args=[date.pk]))
@@ -171,7 +171,7 @@ def phone(chromium, site_url):
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     log_in(page, site_url)
     return context, page

@@ -17,7 +17,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import PATIENCE_MS, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +36,7 @@ def patient_assertions():
     to come true (it stops waiting as soon as it is)."""
     expect.set_options(timeout=20_000)
     yield
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=PATIENCE_MS)
 
 
 def log_in(page, site_url, username):
