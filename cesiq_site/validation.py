@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # C0 controls and DEL. A one-line text box cannot produce any of them.
@@ -186,6 +187,7 @@ class TypedNumberField(forms.DecimalField):
         return super().to_python(value)
 
 
+ENGLISH_THOUSANDS = re.compile(r"-?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")  # a minus sign: « minimum 5 $ »
 
 
@@ -209,6 +211,11 @@ def parse_amount(value):
         if not re.fullmatch(rf"-?[0-9]{{1,3}}(?:\{group_mark}[0-9]{{3}})+", whole):
             return None
         text = whole.replace(group_mark, "") + "." + cents
+    elif ENGLISH_THOUSANDS.fullmatch(text) and (get_language() or "").startswith("en"):
+        # In English, commas followed by three digits group thousands: « 5,000 » is five
+        # thousand dollars (it was read as 5,00 $). In French the comma is the decimal mark,
+        # and « 5,000 » has too many decimals (`too_many_decimals`), as has « 10.000 ».
+        text = text.replace(",", "")
     text = text.replace(",", ".")
     # Digits and a decimal part only: Decimal also reads « 1e3 » (1 000 $ for someone who
     # meant something else), « NaN » and « Infinity ».
@@ -218,6 +225,12 @@ def parse_amount(value):
         return Decimal(text)
     except (InvalidOperation, ValueError):
         return None
+
+
+def too_many_decimals(amount):
+    """More than cents as typed: « 10.000 » is refused, not read as 10 $ (its value equals
+    10,00 $, its writing does not)."""
+    return amount.as_tuple().exponent < -2
 
 
 class AmountField(forms.CharField):
@@ -257,6 +270,6 @@ class AmountField(forms.CharField):
         amount = parse_amount(text)
         if amount is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if amount != amount.quantize(Decimal("0.01")):
+        if too_many_decimals(amount):
             raise ValidationError(self.error_messages["decimals"], code="decimals")
         return amount

@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from localflavor.ca.forms import CAProvinceField, CAProvinceSelect
 
 from cesiq_site.postal import PostalCodeField, postal_code_error, province_choices
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, parse_amount
+from cesiq_site.validation import (
+    CONSENT_REQUIRED,
+    guard_text_fields,
+    parse_amount,
+    too_many_decimals,
+)
 from orders.money import format_cad, quantize
 
 from .models import Tribute
@@ -22,8 +27,9 @@ def amount_error(requested, minimum, maximum):
     language = get_language() or "fr"
     if amount is None:
         return _("Indiquez le montant de votre don en dollars (par exemple 25 ou 25,50).")
-    # Bounds first: nothing above the maximum needs rounding to the cent to be refused (and
-    # rounding a huge amount would be past Decimal's precision: an error, not an amount).
+    # Decimals as typed first: « 2.500 » is no 2,50 $ under the minimum (nor 2 500 $).
+    if too_many_decimals(amount):
+        return _("Le montant ne peut pas avoir plus de deux décimales.")
     if amount < minimum:
         return _("Le don minimum en ligne est de %(min)s.") % {"min": format_cad(minimum, language)}
     if amount > maximum:
@@ -31,8 +37,6 @@ def amount_error(requested, minimum, maximum):
             "Le don maximum en ligne est de %(max)s. Pour un don plus important, "
             "communiquez avec nous."
         ) % {"max": format_cad(maximum, language)}
-    if amount != quantize(amount):
-        return _("Le montant ne peut pas avoir plus de deux décimales.")
     return None
 
 

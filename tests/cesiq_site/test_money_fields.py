@@ -105,6 +105,11 @@ def test_a_count_has_a_limit_said_in_words(model, name):
         # The decimal mark is the last one: a thousand, not « 1,0005 » under the minimum.
         ("1.000,50", Decimal("1000.50")),
         ("1.234.567,89", Decimal("1234567.89")),
+        # In French the comma is the decimal mark: three decimals, refused by the forms
+        # (not read as 5 $ or 10 $).
+        ("5,000", Decimal("5.000")),
+        ("10.000", Decimal("10.000")),
+        ("12,5", Decimal("12.5")),
         ("12.34,5", None),
         ("1,00.50", None),
         ("1e3", None),
@@ -143,3 +148,33 @@ def test_a_discount_code_taken_is_said_in_words():
     with translation.override("fr"), pytest.raises(ValidationError) as error:
         twin.validate_unique()
     assert error.value.messages == ["Ce code existe déjà : choisissez-en un autre."]
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("5,000", Decimal("5000")),  # five thousand, as an English donor writes it
+        ("1,000,000.50", Decimal("1000000.50")),
+        ("12,50", Decimal("12.50")),  # not a thousands group: read as cents, as in French
+        ("5.000", Decimal("5.000")),  # three decimals: refused by the forms
+    ],
+)
+def test_an_amount_typed_in_english_groups_thousands_with_commas(typed, amount):
+    from cesiq_site.validation import parse_amount
+
+    with translation.override("en"):
+        assert parse_amount(typed) == amount
+        assert str(parse_amount(typed)) == str(amount)
+
+
+def test_three_decimals_are_refused_even_when_they_are_zeros():
+    """« 10.000 » was read as 10,00 $ (its value equals it) and charged."""
+    from cesiq_site.validation import AmountField
+
+    field = AmountField()
+    with translation.override("fr"):
+        for typed in ("10.000", "5,000", "2.500"):
+            with pytest.raises(ValidationError) as error:
+                field.clean(typed)
+            assert error.value.messages == ["Le montant ne peut pas avoir plus de deux décimales."]
+        assert field.clean("10,00") == Decimal("10.00")
