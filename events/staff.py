@@ -180,6 +180,8 @@ def cancel_date(date, *, user, message, now=None):
         outcome.refunded += refunded
         outcome.emailed += emailed
 
+    _flag_handovers(date)
+
     with transaction.atomic():
         entries = WaitingListEntry.objects.select_for_update().filter(
             date=date,
@@ -190,6 +192,23 @@ def cancel_date(date, *, user, message, now=None):
             outcome.waiting_list += 1
             outcome.emailed += _email_waiting_list(date, entry, message)
     return outcome
+
+
+def _flag_handovers(date):
+    """What was to be handed over at the cancelled date's door (shop orders to pick up there,
+    `registry.handovers`): each order is flagged for staff to arrange another way, once."""
+    from .registry import handovers_for
+
+    codes = {item.code for _label, items in handovers_for(date) for item in items}
+    for order in Order.objects.filter(code__in=codes):
+        with transaction.atomic():
+            order = services.lock(order)
+            note = _(
+                "Date du %(date)s annulée : ce qui devait être remis à son accueil ne l'a pas "
+                "été ; convenez d'une autre remise avec la personne."
+            ) % {"date": _when(date.start)}
+            if note not in order.attention:
+                services.flag(order, note)
 
 
 def _cancel_registration(date, order, *, user, message):

@@ -355,7 +355,18 @@ def delivery_lines(order, fulfilment=None):
             venue = getattr(date.page, "venue", None)
             if venue is not None and venue.full_address:
                 lines.append(venue.full_address)
-        lines.append(_("Présentez-vous à l'accueil de l'activité : votre commande vous y attend."))
+        if date is not None and date.status == "cancelled":
+            # events/staff.py `cancel_date` flags the order for staff to arrange it.
+            lines.append(
+                _(
+                    "Cette activité est annulée : nous vous écrirons pour convenir d'une autre "
+                    "façon de vous remettre votre commande."
+                )
+            )
+        else:
+            lines.append(
+                _("Présentez-vous à l'accueil de l'activité : votre commande vous y attend.")
+            )
     else:
         lines = [str(DeliveryMethod.SHIPPING.label)]
         if fulfilment is not None:

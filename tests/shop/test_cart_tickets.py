@@ -320,7 +320,9 @@ def test_cancelling_a_date_refunds_its_tickets_and_keeps_the_products(
     add_to_cart("CHO-NOI-100", 2)
     add_ticket(client, training, 2)
     date = first_date(training)
-    assert client.post(CHECKOUT, checkout_data()).status_code == 302
+    # The chocolate to be picked up at that very date's door.
+    data = checkout_data(delivery="activity", pickup_date=date.pk)
+    assert client.post(CHECKOUT, data).status_code == 302
     order = Order.objects.get(buyer_email="awa@example.org")
     Payment.objects.create(
         order=order,
@@ -349,6 +351,14 @@ def test_cancelling_a_date_refunds_its_tickets_and_keeps_the_products(
     assert not Attendee.objects.filter(order_line__order=order, cancelled_at__isnull=True).exists()
     email = OutboxEmail.objects.get(key=f"date_cancelled:{date.pk}:{order.code}")
     assert "le reste de votre commande est maintenu" in plain(email.body_text)
+    # The chocolate was to be handed over at that door: staff are told to arrange it, and
+    # the receipt no longer says it waits there.
+    assert "convenez d'une autre remise avec la personne" in order.attention
+    receipt = plain(
+        BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").get_text(" ")
+    )
+    assert "Cette activité est annulée : nous vous écrirons" in receipt
+    assert "votre commande vous y attend" not in receipt
 
 
 def test_tickets_alone_need_no_delivery(client, training):
