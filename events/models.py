@@ -244,15 +244,16 @@ class EventPageForm(ThemedPageForm):
                 )
         tickets = self._kept_forms("ticket_types") or ()
 
-        def name_of(form):
-            return " ".join(str(form.cleaned_data.get("name") or "").split())
+        def name_of(form, field):
+            return " ".join(str(form.cleaned_data.get(field) or "").split())
 
-        for form in tickets:
-            name = name_of(form)
-            if not name or not self._added_or_changed(form, "name"):
+        # The English names too: two « Regular » on the English form.
+        for form, field in ((f, field) for f in tickets for field in ("name", "name_en")):
+            name = name_of(form, field)
+            if not name or not self._added_or_changed(form, field):
                 continue
             if any(
-                name_of(other).casefold() == name.casefold()
+                name_of(other, field).casefold() == name.casefold()
                 for other in tickets
                 if other is not form
             ):

@@ -141,6 +141,13 @@ def test_a_date_or_a_ticket_type_entered_twice_is_refused(client, sold):
     response = publish(client, page, same_name)
     assert response.status_code == 200
     assert "Deux billets s'appellent « régulier »" in said(response)
+
+    def same_english_name(data):  # two « Regular » on the English form
+        data[f"ticket_types-{row(data, 'ticket_types', student.pk)}-name_en"] = "Regular"
+
+    response = publish(client, page, same_english_name)
+    assert response.status_code == 200
+    assert "Deux billets s'appellent « Regular »" in said(response)
     student.refresh_from_db()
     second.refresh_from_db()
     assert student.name == "Étudiant·e" and second.start != first.start
