@@ -43,8 +43,10 @@ class CancelDateForm(forms.Form):
     def __init__(self, *args, summary, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["confirm"].label = ngettext(
-            "Je confirme : %(orders)s commande sera annulée et %(amount)s remboursés.",
-            "Je confirme : %(orders)s commandes seront annulées et %(amount)s remboursés.",
+            "Je confirme : l'inscription de %(orders)s commande à cette date sera annulée "
+            "et %(amount)s remboursés.",
+            "Je confirme : les inscriptions de %(orders)s commandes à cette date seront "
+            "annulées et %(amount)s remboursés.",
             summary["orders"],
         ) % {"orders": summary["orders"], "amount": cad(summary["to_refund"])}
 
@@ -137,8 +139,10 @@ class CancelDateView(DateActionView):
         return [
             _("Les inscriptions à cette date s'arrêtent : ses places sont ramenées à 0."),
             _(
-                "Chaque commande est annulée et ce qui a été payé est remboursé en entier "
-                "par Stripe."
+                "Chaque inscription à cette date est annulée et ses billets remboursés par "
+                "Stripe, taxes comprises. Une commande qui contient aussi des articles de la "
+                "boutique ou une autre date garde ceux-ci ; les articles à remettre à cette "
+                "date sont signalés « À traiter »."
             ),
             _(
                 "Chaque personne inscrite reçoit, dans sa langue, l'avis d'annulation avec "
@@ -150,8 +154,9 @@ class CancelDateView(DateActionView):
     def act(self, data):
         outcome = staff.cancel_date(self.date, user=self.request.user, message=data["message"])
         text = _(
-            "Date du %(date)s annulée : %(orders)s commande(s) annulée(s), %(amount)s "
-            "remboursés, %(emailed)s personne(s) avisée(s)."
+            "Date du %(date)s annulée : inscriptions de %(orders)s commande(s) annulées, "
+            "%(amount)s remboursés ou en cours de remboursement, %(emailed)s personne(s) "
+            "avisée(s)."
         ) % {
             "date": when(self.date.start),
             "orders": outcome.orders,

@@ -310,8 +310,11 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     capture = django_capture_on_commit_callbacks
     date, order = free_registration(admin_client, free_activity, capture)
     url = reverse("events_staff:cancel", args=[date.pk])
-    form = admin_client.get(url).content.decode()
-    assert "Je confirme : 1 commande sera annulée et 0,00\u00a0$ remboursés." in form
+    form = text(admin_client.get(url))
+    assert (
+        "Je confirme : l'inscription de 1 commande à cette date sera annulée et 0,00\u00a0$ "
+        "remboursés." in form
+    )
 
     with capture(execute=True):
         response = admin_client.post(url, {"message": "Tempête de neige."})
@@ -330,7 +333,7 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     assert order.state == OrderState.CANCELLED
     assert len(mails_to("awa@example.org", "Activité annulée")) == 1
     page = admin_client.get(response.url).content.decode()
-    assert "1 commande(s) annulée(s)" in page
+    assert "inscriptions de 1 commande(s) annulées" in page
     assert "Il ne reste aucune date à venir" in page
 
 
