@@ -42,7 +42,14 @@ class SiteNotFoundPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            # An address no pattern matches (« /ancienne-page.html », « /a b/ »): Django's
+            # technical page was made before any view ran.
+            from .views import page_not_found
+
+            return page_not_found(request)
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, Http404):

@@ -179,7 +179,14 @@ def test_a_second_demo_gets_a_fake_stripe_of_its_own(settings, monkeypatch):
 
 @pytest.mark.parametrize(
     "path, title",
-    [("/activites/nulle-part/", "Page introuvable"), ("/en/nowhere/", "Page not found")],
+    [
+        ("/activites/nulle-part/", "Page introuvable"),
+        ("/en/nowhere/", "Page not found"),
+        # No address pattern matches these: Django answers before any view runs.
+        ("/ancienne-page.php", "Page introuvable"),
+        ("/en/old-page.html", "Page not found"),
+        ("/activites/nulle%20part/", "Page introuvable"),
+    ],
 )
 def test_the_demo_answers_a_page_not_found_with_the_sites_own_page(
     client, demo_site, settings, path, title
