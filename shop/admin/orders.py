@@ -12,6 +12,7 @@ from collections import OrderedDict
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
@@ -22,7 +23,7 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from orders import registry, services
-from orders.models import Order, OrderKind, OrderState
+from orders.models import Order, OrderKind, OrderLine, OrderState
 from orders.money import format_cad
 from orders.services import OrderError
 
@@ -40,9 +41,23 @@ OPEN = [
 
 
 def paid_shop_fulfilments():
-    return Fulfilment.objects.filter(
-        order__kind=OrderKind.SHOP, order__state=OrderState.PAID
-    ).select_related("order", "pickup_date__page")
+    """Paid shop orders with goods still to deliver: one whose every article was given back
+    (its tickets cancelled with their date, its products returned) has nothing to prepare,
+    and was listed « À préparer » with 0 articles."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ..models import ProductVariant
+
+    goods_left = OrderLine.objects.filter(
+        order=OuterRef("order"),
+        content_type=ContentType.objects.get_for_model(ProductVariant),
+        returned_quantity__lt=F("quantity"),
+    )
+    return (
+        Fulfilment.objects.filter(order__kind=OrderKind.SHOP, order__state=OrderState.PAID)
+        .filter(Exists(goods_left))
+        .select_related("order", "pickup_date__page")
+    )
 
 
 # --- the listing ----------------------------------------------------------------------------------

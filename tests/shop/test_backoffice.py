@@ -236,6 +236,20 @@ def test_an_unpaid_or_cancelled_order_is_not_prepared(boutique):
     assert any("Seule une commande payée se prépare" in m for m in messages_of(response))
 
 
+def test_an_order_whose_articles_all_came_back_leaves_the_list(boutique):
+    """Everything given back (returned, or its tickets cancelled with their date): it was
+    listed « À préparer » with 0 articles."""
+    from orders import services
+
+    order = paid_shop_order(("CAF-PER-340", 2), ("CHO-NOI-100", 1))
+    assert order.code in codes_listed(boutique.get(ORDERS))
+    coffee, chocolate = order.lines.order_by("pk")
+    services.refund_line(order, coffee, 2, reason="Sac percé", pay_back=False)
+    assert order.code in codes_listed(boutique.get(ORDERS))  # the chocolate is still to go
+    services.refund_line(order, chocolate, 1, reason="Fondu", pay_back=False)
+    assert order.code not in codes_listed(boutique.get(ORDERS))
+
+
 # --- printing -----------------------------------------------------------------------------------
 
 
