@@ -111,7 +111,8 @@ class ActivityDatesView(PermissionRequiredMixin, ActivityBreadcrumbsMixin, BaseL
         for date in self.page.dates.select_related("page"):
             summary = staff.date_summary(date, now)
             links = [door_links(date, user)]
-            if not summary["past"]:
+            # A cancelled date cannot be postponed or cancelled again: no dead-end actions.
+            if not summary["past"] and not summary["cancelled"]:
                 links.append(
                     [
                         Link(

@@ -284,7 +284,7 @@ def test_bad_postponement_changes_nothing(free_activity, director, kwargs, error
 
 
 def test_staff_find_the_dates_from_the_activity(
-    admin_client, free_activity, django_capture_on_commit_callbacks
+    admin_client, director, free_activity, django_capture_on_commit_callbacks
 ):
     date, _order = free_registration(
         admin_client, free_activity, django_capture_on_commit_callbacks
@@ -302,6 +302,14 @@ def test_staff_find_the_dates_from_the_activity(
     links = [a["href"] for a in row.select("a")]
     assert reverse("events_staff:cancel", args=[date.pk]) in links
     assert reverse("events_staff:postpone", args=[date.pk]) in links
+
+    # Once cancelled, the date offers neither again (both were refused on their page).
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_date(date, user=director, message="Tempête de neige.")
+    html = BeautifulSoup(admin_client.get(dates_url).content, "html.parser")
+    links = [a["href"] for a in html.select_one(f"#date-{date.pk}").select("a")]
+    assert reverse("events_staff:cancel", args=[date.pk]) not in links
+    assert reverse("events_staff:postpone", args=[date.pk]) not in links
 
 
 def test_cancelling_from_the_admin_needs_the_confirmation(
