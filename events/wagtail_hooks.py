@@ -127,3 +127,41 @@ def no_bulk_unpublishing_of_activities_with_registrations(request, action_type, 
         "wagtailadmin_explore", args=[booked[0].get_parent().pk]
     )
     return redirect(back)
+
+
+@hooks.register("after_publish_page")
+def say_when_a_published_activity_takes_no_registration(request, page):
+    """An activity published with no date at all, or with dates to come but no type of
+    ticket, shows no « S'inscrire »: the editor is told so next to « publiée », rather than
+    finding out from the public. (Not for an activity whose dates are all past, cancelled,
+    postponed, or whose registration is a partner's: that is meant.)"""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from .models import EventPage, EventStatus
+
+    page = page.specific
+    if not isinstance(page, EventPage):
+        return
+    source = page.source
+    if source.status != EventStatus.SCHEDULED or source.external_registration_url:
+        return
+    if not source.dates.exists():
+        messages.warning(
+            request,
+            _(
+                "« %(title)s » n'a aucune date : personne ne peut s'y inscrire. Ajoutez une "
+                "date dans la section « Dates » de la page en français."
+            )
+            % {"title": page.title},
+        )
+    elif not source.ticket_types.exists() and page.upcoming_dates:
+        messages.warning(
+            request,
+            _(
+                "« %(title)s » n'a aucun type de billet : personne ne peut s'y inscrire, même "
+                "gratuitement. Ajoutez un billet (tarif « Gratuit » pour une activité "
+                "gratuite) dans la section « Billets » de la page en français."
+            )
+            % {"title": page.title},
+        )
