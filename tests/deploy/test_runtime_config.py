@@ -26,7 +26,7 @@ def database_settings(**env):
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="cesiq_site.settings.test")
     code = (
-        "import json, django; django.setup(); from django.conf import settings; "
+        "import json; from django.conf import settings; "
         "print(json.dumps(settings.DATABASES['default'], default=str))"
     )
     result = subprocess.run(
