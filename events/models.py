@@ -1132,9 +1132,10 @@ class TicketType(Purchasable, Orderable):
 
         The cart only knows an item, its option (the date) and a quantity: it asks nobody
         anything. So it takes tickets at a fixed, paid price, for activities that need nothing
-        more per person or per group: no required question, no school and grade (school
-        activities), no pay-what-you-can amount, no code-only rate (it needs the code on the
-        registration form), no required names. Free tickets stay with the registration form
+        more per person or per group: no question at all (an optional one too: « J'ai besoin
+        d'un aménagement » skipped by the cart would never be asked), no school and grade
+        (school activities), no pay-what-you-can amount, no code-only rate (it needs the code
+        on the registration form), no required names. Free tickets stay with the registration form
         too: there is nothing to pay, so nothing to gain from a shared payment, and some must
         be confirmed by email.
         Everything else keeps the direct registration, where those answers are asked.
@@ -1147,7 +1148,7 @@ class TicketType(Purchasable, Orderable):
             and not self.members_only
             and page.audience != Audience.SCHOOL
             and not page.external_registration_url
-            and not any(q.required for q in page.questions.all())
+            and not page.questions.all()
             and page.attendee_names != AttendeeNames.REQUIRED
         )
 

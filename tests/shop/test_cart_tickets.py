@@ -73,8 +73,15 @@ def test_activity_page_offers_the_cart_beside_registration(client, training):
     # Two dates: the buyer chooses one.
     assert len(form.select("select[name=date] option")) == 2
 
-    workshop = cart_form(client.get(activity("atelier-consommation-equitable").url))
-    # Optional questions only: in the cart too; the member rate needs a code, so it stays out.
+    page = activity("atelier-consommation-equitable")
+    # It asks questions, optional ones (« J'ai besoin d'un aménagement »): the cart would
+    # never ask them, so its tickets stay with the registration form.
+    assert cart_form(client.get(page.url)) is None
+    assert "S'inscrire" in client.get(page.url).content.decode()
+    # Without them, its fixed prices go in the cart; the code-only and member rates need a
+    # code, so they stay out.
+    page.questions.all().delete()
+    workshop = cart_form(client.get(page.url))
     options = [
         o.get_text(strip=True).replace("\xa0", " ")
         for o in workshop.select("select[name=ticket] option")
