@@ -13,7 +13,9 @@ server, a Celery worker running the Law 25 purge, a management command.
 - `personal_data`: what each app holds about a person, to find, export, erase and purge it
   (the interface is `orders.privacy.PersonalDataProvider`);
 - `order_sections`: what another app adds to an order's receipt page and its emails (how a
-  shop order reaches its buyer).
+  shop order reaches its buyer);
+- `cancel_blockers`: why another app's part of an order keeps it from being cancelled as a
+  whole (a shop order's goods already shipped or handed over).
 
 Wagtail's own hooks stay the way in for what Wagtail owns: a dashboard panel is registered with
 `construct_homepage_panels` by the app it belongs to.
@@ -237,4 +239,30 @@ def gift_offer():
         offer = source.offer()
         if offer is not None:
             return offer
+    return None
+
+
+# --- what keeps an order from being cancelled as a whole ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CancelBlocker:
+    """`reason(order)` returns None, or, in the active language, why cancelling `order` as a
+    whole would be wrong: cancelling gives every line back (places, stock) and refunds it all,
+    which is false for goods already in the buyer's hands or in the mail. Staff are told why
+    and what to do instead (a return, a refund)."""
+
+    name: str
+    reason: Callable[[Any], str | None]
+    order: int = 100
+
+
+cancel_blockers = Registry()
+
+
+def why_not_cancellable(order):
+    """The first registered reason that keeps `order` from being cancelled, or None."""
+    for blocker in cancel_blockers:
+        if (found := blocker.reason(order)) is not None:
+            return found
     return None

@@ -41,7 +41,7 @@ from .models import (
 from .money import format_cad, from_cents, quantize
 from .outbox import queue_email
 from .purchasable import NotAvailable
-from .registry import sections_of
+from .registry import sections_of, why_not_cancellable
 from .taxes import QUEBEC, TaxResult, compute_taxes
 
 logger = logging.getLogger(__name__)
@@ -940,6 +940,10 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
     caller writes to the buyer itself (a cancelled activity date)."""
     with transaction.atomic():
         order = lock(order)
+        # Goods already shipped or handed over (orders.registry.cancel_blockers): giving
+        # them back to stock and refunding them would be false; staff return them instead.
+        if (refused := why_not_cancellable(order)) is not None:
+            raise OrderError(refused)
         change_state(order, OrderState.CANCELLED, user=user, message=reason)
         open_sessions = close_open_checkouts(order)
         refundable = order.refundable_on_cancel - pending_refunds(order)

@@ -8,7 +8,9 @@ know nothing of the shop and import nothing from it.
 - the labels of the audit-log actions the shop writes on orders (the delivery chosen at
   checkout, each step of an order's preparation);
 - the sales report's tables of sales by product and by month;
-- its part of a person's data for Law 25: shipping addresses (shop/privacy.py).
+- its part of a person's data for Law 25: shipping addresses (shop/privacy.py);
+- why an order whose goods were shipped or handed over cannot be cancelled as a whole
+  (`orders.registry.cancel_blockers`).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,30 @@ def orders_to_hand_over(date):
     ]
 
 
+def goods_already_gone(order):
+    """An order whose parcel left or whose goods were handed over: cancelling it would put
+    them back in stock and refund them while the buyer has them."""
+    from .models import Fulfilment, FulfilmentStatus
+
+    status = Fulfilment.objects.filter(order_id=order.pk).values_list("status", flat=True).first()
+    if status == FulfilmentStatus.SHIPPED:
+        message = _(
+            "Les articles de la commande %(code)s sont déjà expédiés : l'annuler les "
+            "remettrait en stock et les rembourserait alors qu'ils sont en route. Enregistrez "
+            "plutôt leur retour à leur réception (préparation de la commande), ou remboursez "
+            "un montant."
+        )
+    elif status == FulfilmentStatus.HANDED_OVER:
+        message = _(
+            "Les articles de la commande %(code)s sont déjà remis à la personne : l'annuler "
+            "les remettrait en stock et les rembourserait. Enregistrez plutôt leur retour "
+            "(préparation de la commande), ou remboursez un montant."
+        )
+    else:
+        return None
+    return str(message) % {"code": order.code}
+
+
 def register():
     from events import registry as events_registry
     from orders import registry
@@ -65,6 +91,9 @@ def register():
     registry.personal_data.register(ShopPersonalData())
     registry.order_sections.register(
         registry.OrderSection(name="shop_delivery", collect=delivery_section)
+    )
+    registry.cancel_blockers.register(
+        registry.CancelBlocker(name="shop_goods_gone", reason=goods_already_gone)
     )
     events_registry.handovers.register(
         events_registry.HandoverSource(

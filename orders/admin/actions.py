@@ -23,6 +23,7 @@ from cesiq_site.validation import AT_LEAST_A_CENT
 
 from .. import services
 from ..models import Order, OrderState
+from ..registry import why_not_cancellable
 from .formats import cad
 
 
@@ -46,6 +47,12 @@ class OrderActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObj
     @classmethod
     def is_available(cls, order):
         return True
+
+    @classmethod
+    def is_offered(cls, order):
+        """Whether the order's page shows this action's button: where the action is refused
+        for a reason staff must read (`unavailable_message`), the button stays and says it."""
+        return cls.is_available(order)
 
     def get_page_subtitle(self):
         return self.object.code
@@ -285,10 +292,16 @@ class OrderCancelView(OrderActionView):
 
     @classmethod
     def is_available(cls, order):
+        return order.can_become(OrderState.CANCELLED) and why_not_cancellable(order) is None
+
+    @classmethod
+    def is_offered(cls, order):
         return order.can_become(OrderState.CANCELLED)
 
     def unavailable_message(self):
-        return _("La commande %(code)s ne peut pas être annulée.") % {"code": self.object.code}
+        return why_not_cancellable(self.object) or _(
+            "La commande %(code)s ne peut pas être annulée."
+        ) % {"code": self.object.code}
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -125,7 +125,7 @@ class OrderInspectView(generic.InspectView):
         if self.user_has_permission("change"):
             order = self.object
             for priority, (view_class, url_name) in enumerate(self.actions, start=20):
-                if view_class.is_available(order):
+                if view_class.is_offered(order):
                     buttons.append(
                         Button(
                             view_class.page_title,
