@@ -142,3 +142,19 @@ def test_in_english(client, activity, fake_stripe, django_capture_on_commit_call
     )
     body = mails_to("sam@example.org", "Ticket cancelled")[0].body
     assert "You cancelled a ticket of your order" in body
+
+
+def test_after_one_ticket_then_the_order_the_page_says_both_are_cancelled(
+    client, paid_pair, django_capture_on_commit_callbacks
+):
+    _date, order, _first, _second = paid_pair
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(cancel_links(client, order)[1][1])
+    with django_capture_on_commit_callbacks(execute=True):
+        from orders import services
+
+        services.cancel_by_buyer(order)
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    quantity = plain(html.select("table.order-lines tbody td.num")[1].get_text(" ", strip=True))
+    # Not « 2 dont 1 annulé ou retourné » on an order where nothing is left.
+    assert quantity == "2 annulés"
