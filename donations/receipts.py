@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from orders.models import OrderState
 from orders.money import format_cad
 from orders.outbox import queue_email
 from orders.services import log
@@ -311,7 +312,12 @@ def donation_section(order):
                     "email": donation.donor_email,
                 }
             )
-    if not donations and order.paid_at is None and CharitySettings.load().issues_receipts:
+    if (
+        not donations
+        and order.paid_at is None
+        and order.state == OrderState.PENDING  # not a cancelled or expired gift
+        and CharitySettings.load().issues_receipts
+    ):
         lines.append(
             _(
                 "Votre reçu officiel aux fins de l'impôt vous sera envoyé par courriel dès le "

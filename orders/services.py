@@ -863,6 +863,12 @@ def lock(order):
     return Order.objects.select_for_update(no_key=True).get(pk=order.pk)
 
 
+def payment_clearing(order):
+    """Whether a payment of `order` is on its way (a bank debit still clearing, days long):
+    the order waits for it, and its buyer can neither pay again nor cancel meanwhile."""
+    return order.payments.filter(state=PaymentState.PENDING).exists()
+
+
 def expire_order(order, now=None):
     """A pending order whose hold ran out: tell the buyer and stop the open checkout."""
     now = now or timezone.now()
@@ -870,7 +876,7 @@ def expire_order(order, now=None):
         order = lock(order)
         if order.state != OrderState.PENDING or order.expires_at > now:
             return False
-        if order.payments.filter(state=PaymentState.PENDING).exists():
+        if payment_clearing(order):
             # The money is on its way (a payment still clearing): the order waits for it.
             return False
         change_state(order, OrderState.EXPIRED, message=gettext_lazy("Délai de paiement écoulé"))
@@ -912,7 +918,12 @@ def buyer_can_cancel(order, now=None, *, deadline=None):
         # Not paid yet, nothing with a deadline of its own (a shop order back from Stripe's
         # « Annuler »): what it holds is let go now rather than at the end of its hold. Not
         # an order billed by invoice, whose lines are valid already: staff handle those.
-        return order.expires_at > now and not order.lines.filter(fulfilled=True).exists()
+        # Nor while a payment clears: the money would come for a cancelled order.
+        return (
+            order.expires_at > now
+            and not order.lines.filter(fulfilled=True).exists()
+            and not payment_clearing(order)
+        )
     return (
         order.state in (OrderState.PENDING, OrderState.PAID)
         and deadline is not None
@@ -1146,12 +1157,16 @@ def _apply_to_locked(order, payment, *, amount, currency, payment_intent="", now
             _("Paiement reçu pour une commande déjà « %(state)s ».")
             % {"state": order.get_state_display()},
         )
+        if order.state == OrderState.CANCELLED:
+            reason = gettext_lazy("Paiement reçu après l'annulation de la commande")
+        else:
+            reason = gettext_lazy("Paiement en double")
         request_refund(
             order,
             amount,
             payment=payment,
             source=Refund.Source.AUTOMATIC,
-            reason=translated(order.language, gettext_lazy("Paiement en double")),
+            reason=translated(order.language, reason),
             taxes=NO_TAXES,
         )
     return True

@@ -126,6 +126,7 @@ def order_detail(request, code, token):
     lines = list(order.lines.all())
     cancellation_deadline = services.buyer_cancellation_deadline(order, lines=lines)
     can_cancel = services.buyer_can_cancel(order, deadline=cancellation_deadline)
+    clearing = order.state == OrderState.PENDING and services.payment_clearing(order)
     # The amounts from the rows shown (Order.paid_amount and refunded_amount ask again).
     payments = list(order.payments.filter(state=PaymentState.PAID))
     refunds = list(order.refunds.all())
@@ -156,7 +157,8 @@ def order_detail(request, code, token):
             else None
         ),
         "waiting_for_confirmation": waiting_for_confirmation,
-        "can_pay": order.hold_is_active and order.total > 0,
+        "can_pay": order.hold_is_active and order.total > 0 and not clearing,
+        "payment_clearing": clearing,
         # Billed by invoice (its lines valid before the payment): kept until it is paid or
         # staff cancel it, not « until » its technical expiry a year away.
         # A school's workshop: its invoice is among its documents.

@@ -269,6 +269,42 @@ def test_an_order_is_never_expired_while_its_payment_clears(
     assert order.state == OrderState.PAID
 
 
+def test_while_a_payment_clears_the_buyer_can_neither_pay_again_nor_cancel(
+    client, place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
+):
+    from bs4 import BeautifulSoup
+
+    order, completed = pay_on_checkout(place, item, fake_stripe, django_capture_on_commit_callbacks)
+    unpaid = json.loads(json.dumps(completed))
+    unpaid["id"] = "evt_unpaid_3"
+    unpaid["data"]["object"]["payment_status"] = "unpaid"
+    deliver(unpaid)
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    shown = plain(html.get_text(" ", strip=True))
+    assert "Votre paiement est en traitement." in shown
+    assert "Il n'y a rien à payer de nouveau." in shown
+    # Paying again would take the money twice; cancelling, for an order the money comes to.
+    assert "Vous n'avez pas encore payé" not in shown
+    assert html.select_one("form.receipt__pay") is None
+    assert html.select_one(".receipt__cancel") is None
+    assert services.buyer_can_cancel(order) is False
+    with pytest.raises(services.OrderError):
+        services.cancel_by_buyer(order)
+
+    # Staff cancel it all the same; the debit then arrives and is given back, as what it is.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order, reason="Annulée à la demande")
+    succeeded = json.loads(json.dumps(completed))
+    succeeded["id"], succeeded["type"] = (
+        "evt_async_ok_3",
+        "checkout.session.async_payment_succeeded",
+    )
+    deliver(succeeded)
+    refund = order.refunds.get()
+    assert refund.reason == "Paiement reçu après l'annulation de la commande"
+    assert refund.amount == D("50.00")
+
+
 def test_a_failed_delayed_payment_gives_the_places_back(
     place, item, fake_stripe, deliver, django_capture_on_commit_callbacks
 ):
