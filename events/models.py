@@ -317,11 +317,27 @@ class EventPageForm(ThemedPageForm):
                 )
                 % {"date": date}
             )
-        stored = EventDate.objects.filter(pk__in=dates).only("pk", "quota_id", "start")
+        stored = EventDate.objects.filter(pk__in=dates).only("pk", "quota_id", "start", "end")
         taken = availability.usage([d.quota_id for d in stored if d.quota_id])
         for date in stored:
             capacity = dates[date.pk].cleaned_data.get("capacity")
             used = taken[date.quota_id].taken if date.quota_id in taken else 0
+            moved = any(
+                dates[date.pk].cleaned_data.get(field) not in (None, getattr(date, field))
+                for field in ("start", "end")
+            )
+            if used and moved:
+                # Its tickets and confirmations say the old time: changed here, nobody who
+                # registered would be told. « Reporter » tells them, and lets them cancel.
+                errors.append(
+                    _(
+                        "La date du %(date)s a des inscriptions : son heure ne se change pas "
+                        "ici, les personnes inscrites n'en seraient pas prévenues. Remettez "
+                        "l'heure, puis reportez la date dans Accueil et participants "
+                        "(« Reporter cette date ») : elles sont prévenues et peuvent annuler."
+                    )
+                    % {"date": date}
+                )
             if capacity is not None and capacity < used:
                 errors.append(
                     ngettext(

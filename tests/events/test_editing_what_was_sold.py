@@ -3,6 +3,8 @@ cannot be removed (publishing failed with a server error, and the draft saved be
 never be published again), and a date cannot have fewer places than are taken. Each refusal
 says what to do instead, and nothing is saved; what nobody bought can still go."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
@@ -87,6 +89,36 @@ def test_a_date_keeps_at_least_the_places_taken(client, sold):
     assert publish(client, page, places(2)).status_code == 302
     date.refresh_from_db()
     assert (date.capacity, date.seats_left()) == (2, 0)
+
+
+def one_hour_later(date):
+    def change(data):
+        for field in ("start", "end"):
+            key = f"dates-{row(data, 'dates', date.pk)}-{field}"
+            shown = datetime.strptime(data[key], "%Y-%m-%d %H:%M")
+            data[key] = (shown + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+
+    return change
+
+
+def test_a_date_with_registrations_keeps_its_time_until_it_is_postponed(client, sold):
+    """Moved here, its buyers kept tickets and confirmations saying the old time and were
+    never told; « Reporter » tells them and lets them cancel."""
+    page, date, _ticket = sold
+    start = date.start
+    response = publish(client, page, one_hour_later(date))
+    assert response.status_code == 200
+    assert (
+        f"La date du {date} a des inscriptions : son heure ne se change pas ici, les "
+        "personnes inscrites n'en seraient pas prévenues." in said(response)
+    )
+    date.refresh_from_db()
+    assert date.start == start
+    # A date nobody registered for moves freely.
+    other = next(d for d in page.upcoming_dates if d.pk != date.pk)
+    assert publish(client, page, one_hour_later(other)).status_code == 302
+    moved = EventDate.objects.get(pk=other.pk)
+    assert moved.start == other.start + timedelta(hours=1)
 
 
 def test_a_ticket_type_sold_stays_one_never_sold_goes(client, sold):
