@@ -28,6 +28,7 @@ from .models import (
     DeliveryMethod,
     Fulfilment,
     FulfilmentStatus,
+    ProductVariant,
     ShopSettings,
     pickup_address,
 )
@@ -164,9 +165,23 @@ EMAILS = {
 }
 
 
+def goods_of(order):
+    """The order's articles still to hand over: not its tickets nor a gift added at checkout
+    (the buyer picks up products), nor what was given back."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return [
+        line
+        for line in order.lines.filter(
+            content_type=ContentType.objects.get_for_model(ProductVariant)
+        )
+        if line.units_left
+    ]
+
+
 def email_context(fulfilment, language):
-    """Where and when to pick the order up, or how to follow the parcel."""
-    context = {"fulfilment": fulfilment}
+    """Where and when to pick the order up (and what), or how to follow the parcel."""
+    context = {"fulfilment": fulfilment, "goods": goods_of(fulfilment.order)}
     if fulfilment.method == DeliveryMethod.OFFICE:
         context.update(address=pickup_address(), hours=pickup_hours(language))
     elif fulfilment.method == DeliveryMethod.ACTIVITY and fulfilment.pickup_date_id:

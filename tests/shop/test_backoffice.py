@@ -369,3 +369,32 @@ def test_editors_never_see_orders(login):
 def test_the_shop_menu_shows_for_the_shop_team(login):
     html = login("boutique").get("/admin/").content.decode()
     assert ORDERS in html and reverse("shop_staff:stock") in html
+
+
+def test_ready_to_pick_up_lists_only_the_articles_left_to_hand_over(boutique):
+    """Not a gift added at checkout (« 1 × Don » was listed as something to pick up), nor
+    what was given back."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from donations.models import DonationPage
+    from orders.models import OrderLine
+
+    order = paid_shop_order(("CAF-PER-340", 2), ("THE-DAR-100", 1))
+    gift = DonationPage.objects.first()
+    OrderLine.objects.create(
+        order=order,
+        content_type=ContentType.objects.get_for_model(DonationPage),
+        object_id=gift.pk,
+        description="Don",
+        unit_price=25,
+        quantity=1,
+        tax_category="exempt",
+    )
+    OrderLine.objects.filter(order=order, description__startswith="Thé").update(returned_quantity=1)
+    step(boutique, order, "preparing")
+    step(boutique, order, "ready")
+    email = emails_of(order, "order_ready").get()
+    listed = [line for line in email.body_text.splitlines() if line.startswith("- ")]
+    assert len(listed) == 1 and listed[0].startswith("- 2 × Café")
+    assert "Don" not in email.body_html and "Thé" not in email.body_html
+    assert "2 × Café" in plain(email.body_html)
