@@ -666,10 +666,13 @@ class OrderSettings(BaseGenericSetting):
     gst_number = models.CharField(_("numéro de TPS"), max_length=40, blank=True)
     qst_number = models.CharField(_("numéro de TVQ"), max_length=40, blank=True)
     staff_notification_emails = models.CharField(
-        _("avis de nouvelles commandes à"),
+        _("avis de nouvelles commandes et de stock bas à"),
         max_length=500,
         blank=True,
-        help_text=_("Adresses séparées par des virgules."),
+        help_text=_(
+            "Adresses séparées par des virgules. Elles reçoivent un avis de chaque nouvelle "
+            "commande, et l'alerte de stock bas de la boutique."
+        ),
     )
     # Law 25: read by `orders.privacy`, whose purge asks every app for what is past it.
     personal_data_retention_months = models.PositiveSmallIntegerField(

@@ -161,13 +161,18 @@ def check_low_stock(variant, *, alert=True, now=None):
         return False
     if not alert:
         return False
+    addresses = OrderSettings.load().notification_addresses()
+    if not addresses:
+        # Nobody to tell (the stock screen says so): not marked as told, so that the next
+        # sale under the threshold tells the addresses given meanwhile.
+        return False
     # Only one of two buyers paying at once sets it: the one whose update finds it empty.
     if not ProductVariant.objects.filter(pk=variant.pk, low_stock_alerted_at__isnull=True).update(
         low_stock_alerted_at=now
     ):
         return False
     variant.low_stock_alerted_at = now
-    for address in OrderSettings.load().notification_addresses():
+    for address in addresses:
         queue_email(
             key=f"low_stock:{variant.pk}:{now.isoformat()}:{address}",
             to=address,

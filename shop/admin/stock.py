@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from orders.models import OrderSettings
 from orders.services import OrderError
 
 from .. import stock
@@ -37,6 +38,7 @@ class StockView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView
             rows=[row for row in rows if row.low] if low_only else rows,
             low_only=low_only,
             low_count=sum(row.low for row in rows),
+            nobody_alerted=not OrderSettings.load().notification_addresses(),
         )
         return context
 

@@ -232,6 +232,25 @@ def test_staff_are_told_once_when_a_sale_brings_a_variant_to_its_threshold(
     assert low_stock_emails("CAF-PER-1KG").count() == 4
 
 
+def test_with_nobody_to_tell_the_screen_says_so_and_the_alert_waits_for_an_address(boutique):
+    """No address in the settings: the alert was marked as sent to nobody, and an address
+    added later never got it."""
+    settings = OrderSettings.load()
+    settings.staff_notification_emails = ""
+    settings.save()
+    screen = text_of(boutique.get(reverse("shop_staff:stock")))
+    assert "Aucune adresse ne reçoit l'alerte de stock bas" in screen
+    paid_shop_order(("CAF-PER-1KG", 7))  # 5 left, threshold 5: nobody to tell
+    assert variant("CAF-PER-1KG").low_stock_alerted_at is None
+    settings.staff_notification_emails = "boutique@cesiq.example"
+    settings.save()
+    assert "Aucune adresse" not in text_of(boutique.get(reverse("shop_staff:stock")))
+    paid_shop_order(("CAF-PER-1KG", 1))  # 4 left: told now
+    assert list(low_stock_emails("CAF-PER-1KG").values_list("to", flat=True)) == [
+        "boutique@cesiq.example"
+    ]
+
+
 def test_adding_units_that_stay_under_the_threshold_keeps_the_alert(staff_addresses):
     paid_shop_order(("CAF-PER-1KG", 8))
     alerted = variant("CAF-PER-1KG").low_stock_alerted_at
