@@ -22,7 +22,8 @@ DONATION_EN = {
 CHARITY = {
     "registered_charity": True,
     "legal_name": "Carrefour d'éducation à la solidarité internationale de Québec",
-    "address": "Adresse de démonstration\nQuébec (Québec) G1K 0A0",
+    # The footer's (devtools/demo/content.py SITE_SETTINGS): one address for the donor.
+    "address": "125, rue de la Solidarité\nQuébec (Québec) G1K 3A1",
     # A demo number in the CRA's shape, not CÉSIQ's.
     "registration_number": "123456789 RR0001",
     "signer_name": "Claire Tremblay",

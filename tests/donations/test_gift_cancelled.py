@@ -30,3 +30,14 @@ def test_an_unpaid_gift_is_cancelled_in_its_own_words(client, page, charity, fak
     after = shown(client.get(order.get_absolute_url()))
     assert "Cette commande a été annulée." in after
     assert receipt_promise not in after
+
+
+def test_the_demo_receipt_gives_the_address_the_footer_gives(demo_site):
+    """A donor read « Adresse de démonstration » on the receipt and another address in the
+    footer."""
+    from donations.models import CharitySettings
+    from home.models import SiteSettings
+
+    footer = SiteSettings.objects.get()
+    receipt = CharitySettings.load().address
+    assert footer.street_address in receipt and footer.postal_code in receipt
