@@ -428,6 +428,20 @@ def summary_for(cart, form):
             return summarize(cart, destination, code)
         except orders.OrderError as exc:
             summary = summarize(cart, destination)
-            form.add_error("discount_code", str(exc))
+            form.add_error("discount_code", member_code_message(code) or str(exc))
             return summary
     return summarize(cart, destination)
+
+
+def member_code_message(code):
+    """A member's code typed as a discount code: it was refused as « n'est pas valide »,
+    while it gives members' prices on an activity's registration form (events' member
+    rates), which the cart does not sell. None for any other code."""
+    from events.registry import is_member_code
+
+    if not is_member_code(code):
+        return None
+    return _(
+        "« %(code)s » est un code de membre : il donne le tarif des membres sur le formulaire "
+        "d'inscription d'une activité (« S'inscrire »), pas dans le panier."
+    ) % {"code": code}

@@ -189,6 +189,18 @@ def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, bas
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 
+def test_a_members_code_in_the_cart_says_where_it_gives_members_prices(client, basket):
+    """« MEMBRE2026 » was refused as « n'est pas valide », while the registration form takes
+    it: the buyer is told where it works."""
+    response = recalculate(client, discount_code="MEMBRE2026")
+    assert (
+        "« MEMBRE2026 » est un code de membre : il donne le tarif des membres sur le "
+        "formulaire d'inscription d'une activité (« S'inscrire »), pas dans le panier."
+    ) in errors(response)
+    assert "n'est pas valide" not in " ".join(errors(response))
+    assert totals(response)["total"] == "24,40 $"
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
