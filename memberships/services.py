@@ -23,6 +23,18 @@ def reminder_days():
     return int(getattr(settings, "MEMBERSHIP_REMINDER_DAYS", 30))
 
 
+def renewal_for(email, today=None):
+    """(current end, end after renewing) when `email` is a member whose membership has not
+    run out (or one paid ahead): paying now adds a year after it, which the form says before
+    taking the money. None otherwise."""
+    today = today or timezone.localdate()
+    member = Member.objects.filter(email=email.strip().lower()).first()
+    last = member.last_period() if member else None
+    if last is None or last.end < today:
+        return None
+    return last.end, one_year_from(last.end + timedelta(days=1))
+
+
 def record_membership(line):
     """The membership's order is paid (`MembershipCategory.fulfil`, in the payment's
     transaction): find or make the member by email address, and add one year, starting the day

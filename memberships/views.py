@@ -11,6 +11,7 @@ from orders.models import OrderKind
 from orders.services import Selection
 from orders.views import go_on_with, submission_of
 
+from . import services
 from .forms import JoinForm
 from .models import MembershipCategory
 
@@ -32,10 +33,21 @@ def join(request, page):
     if request.user.is_authenticated and request.user.email:
         initial.update(email=request.user.email, name=request.user.get_full_name())
     form = JoinForm(request.POST or None, categories=categories, initial=initial)
+    context = {**page.get_context(request), "page": page, "form": form, "categories": categories}
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        renewal = services.renewal_for(data["email"])
+        if renewal and request.POST.get("renouveler") != "1":
+            # Already a member: paying again adds a year after the current one. Said, and
+            # asked again, before the money is taken (a second payment by mistake).
+            until, next_until = renewal
+            return TemplateResponse(
+                request,
+                page.get_template(request),
+                {**context, "renewal_until": until, "renewal_next": next_until},
+            )
         if refused := ratelimit.check(request, "register"):
             return refused
-        data = form.cleaned_data
         try:
             order = orders.place_order(
                 kind=OrderKind.MEMBERSHIP,
@@ -61,6 +73,6 @@ def join(request, page):
     return TemplateResponse(
         request,
         page.get_template(request),
-        {**page.get_context(request), "page": page, "form": form, "categories": categories},
+        context,
         status=400 if request.method == "POST" else 200,
     )

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from events.models import EventPage, TicketType
 from memberships import services
@@ -145,11 +146,21 @@ def test_an_organisations_receipt_and_email_name_the_organisation(client, join, 
     assert "Membre : Carrefour solidaire de Limoilou" in receipt
 
 
-def test_renewing_before_expiry_adds_the_year_after(join, individual):
+def test_renewing_before_expiry_adds_the_year_after(client, join, individual):
     join(individual)
     member = Member.objects.get(email="awa@example.org")
     first = member.periods.get()
-    join(individual, email="AWA@example.org")
+    # Said, and asked again, before paying (a member was charged twice without a word).
+    response = client.post(PAGE, join_data(individual, email="AWA@example.org"))
+    assert response.status_code == 200
+    shown = plain(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
+    until = date_format(first.end, "DATE_FORMAT")
+    next_until = date_format(one_year_from(first.end + timedelta(days=1)), "DATE_FORMAT")
+    assert f"Vous êtes déjà membre jusqu'au {until}." in shown
+    assert f"votre adhésion ira jusqu'au {next_until}." in shown
+    assert f"Renouveler jusqu'au {next_until}" in shown
+    assert Order.objects.filter(kind="membership").count() == 1
+    join(individual, email="AWA@example.org", renouveler="1")
     assert Member.objects.filter(email__iexact="awa@example.org").count() == 1
     second = member.periods.exclude(pk=first.pk).get()
     assert second.start == first.end + timedelta(days=1)
