@@ -4,7 +4,9 @@ orders knows nothing of activities and imports nothing from here.
 - the labels of the audit-log actions events writes on orders;
 - the orders listing's "Activité" filter, and its search by a ticket's code;
 - the sales report's table of revenue by activity;
-- its part of a person's data for Law 25 (events/privacy.py).
+- its part of a person's data for Law 25 (events/privacy.py);
+- on an order's page and in its emails, the new date of a date postponed after the order
+  (its lines keep the date it was bought for).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,43 @@ LOG_ACTIONS = {
 }
 
 
+def postponed_dates_section(order):
+    """« Reporter cette date » leaves each ticket line saying the date it was bought for (its
+    description is what was sold): the order's page says the date now, for each date of the
+    order postponed since (each postponement logs « date_postponed » on the orders it
+    told)."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from .models import EventDate, EventStatus
+
+    moved = {
+        entry["date"]
+        for entry in order.log_entries.filter(action="date_postponed").values_list(
+            "data", flat=True
+        )
+        if isinstance(entry, dict) and entry.get("date")
+    }
+    if not moved:
+        return None
+    lines = []
+    for date in EventDate.objects.filter(pk__in=moved).select_related("page").order_by("start"):
+        title = date.page.specific.localized.title
+        if date.status == EventStatus.POSTPONED:
+            lines.append(
+                _("« %(title)s » est reportée : la nouvelle date sera annoncée.") % {"title": title}
+            )
+        elif date.status == EventStatus.SCHEDULED:
+            lines.append(
+                _("« %(title)s » est reportée au %(date)s.")
+                % {
+                    "title": title,
+                    "date": date_format(timezone.localtime(date.start), "DATETIME_FORMAT"),
+                }
+            )
+    return {"heading": _("Changement de date"), "lines": lines} if lines else None
+
+
 def register():
     from orders import registry
 
@@ -32,3 +71,6 @@ def register():
     registry.order_finders.register(TICKET_CODE_FINDER)
     registry.report_sections.register(REVENUE_BY_ACTIVITY)
     registry.personal_data.register(EventsPersonalData())
+    registry.order_sections.register(
+        registry.OrderSection(name="postponed_dates", collect=postponed_dates_section, order=10)
+    )

@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from events import staff
 from events.models import Attendee, EventDate, EventPage, WaitingListEntry
@@ -224,6 +225,14 @@ def test_postponing_keeps_registrations_and_tells_everyone(
     assert "La conférencière est malade." in message.body
     assert "Nouvelle date :" in plain(message.body)
     assert "http://testserver" + order.get_absolute_url() in message.body
+    # The order's page says the new date (its line says the date bought, as sold).
+    receipt = plain(
+        BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").get_text(
+            " ", strip=True
+        )
+    )
+    when = date_format(timezone.localtime(new_start), "DATETIME_FORMAT")
+    assert f"Changement de date « {free_activity.title} » est reportée au {when}." in receipt
 
     # Publishing the activity again keeps the new date (its revisions were updated too).
     EventPage.objects.get(pk=free_activity.source.pk).get_latest_revision().publish()
@@ -240,6 +249,8 @@ def test_postponing_keeps_registrations_and_tells_everyone(
         staff.postpone_date(date, user=director, message="Finalement, date à venir.")
     assert len(mails_to("awa@example.org", "Activité reportée")) == 2
     assert "à venir" in mails_to("awa@example.org", "Activité reportée")[-1].body
+    receipt = client.get(order.get_absolute_url()).content.decode()
+    assert "est reportée : la nouvelle date sera annoncée." in plain(receipt)
 
 
 def test_postponing_an_english_registration_writes_in_english(
