@@ -571,6 +571,20 @@ def update(request, key, quantity):
     return variant
 
 
+def line_name(key):
+    """The name of the cart's line `key` (as `update` takes it), for a message about that
+    line; "" when it names none."""
+    key = str(key).strip()
+    try:
+        if key.startswith("t"):
+            ids = _ticket_key(key[1:])
+            return _ticket_name(*_parse_ticket(*ids)) if ids else ""
+        variant, _left = _parse_variant(key)
+        return variant.display_name()
+    except CartError:
+        return ""
+
+
 def remove(request, key):
     key = str(key).strip()
     if key.startswith("t"):

@@ -86,7 +86,15 @@ def cart_update(request):
         try:
             carts.update(request, key.removeprefix("quantity_"), value)
         except carts.CartError as exc:
-            messages.error(request, str(exc))
+            # Which line, with several in the cart (the message alone did not say).
+            name = carts.line_name(key.removeprefix("quantity_"))
+            error = str(exc)
+            if name and name not in error:
+                error = _("« %(item)s » : %(error)s") % {
+                    "item": name,
+                    "error": error[:1].lower() + error[1:],
+                }
+            messages.error(request, error)
     return redirect(_cart_url())
 
 

@@ -111,6 +111,26 @@ def test_bad_quantities_are_refused_and_change_nothing(
     assert SESSION_KEY not in client.session or client.session[SESSION_KEY] == {}
 
 
+def test_a_bad_quantity_in_a_cart_of_several_lines_says_which_line(client, shop_fr, add_to_cart):
+    add_to_cart("CAF-PER-340", 2)
+    add_to_cart("CHO-NOI-100", 1)
+    coffee, chocolate = variant("CAF-PER-340"), variant("CHO-NOI-100")
+    response = client.post(
+        "/panier/modifier/",
+        {f"quantity_{coffee.pk}": "2,5", f"quantity_{chocolate.pk}": "99"},
+        follow=True,
+    )
+    assert messages_of(response)[-2:] == [
+        "« Café du Pérou biologique — 340 g » : la quantité doit être un nombre entier.",
+        "« Tablette de chocolat noir 70 % — Tablette de 100 g » : au plus 50 unités par "
+        "article dans une même commande.",
+    ]
+    assert lines(response) == [
+        ("Café du Pérou biologique — 340 g", "2"),
+        ("Tablette de chocolat noir 70 % — Tablette de 100 g", "1"),
+    ]
+
+
 @pytest.mark.parametrize("variant_id", ["999999", "abc", "", "-3"])
 def test_unknown_variants_are_refused(client, shop_fr, variant_id):
     response = client.post("/panier/ajouter/", {"variant": variant_id, "quantity": 1}, follow=True)
