@@ -34,7 +34,7 @@ install: $(STAMP)
 
 # Compiled only when a catalogue changed (no Python start otherwise). The French .mo borrows
 # the plural messages of every other catalogue, hence all .po files as prerequisites.
-LOCALE_PO := $(wildcard cesiq_site/locale/*/LC_MESSAGES/*.po)
+LOCALE_PO := $(wildcard cesiq_site/locale/*/LC_MESSAGES/*.po cesiq_site/locale_admin/*/LC_MESSAGES/*.po)
 LOCALE_MO := $(LOCALE_PO:.po=.mo)
 messages: $(LOCALE_MO)
 

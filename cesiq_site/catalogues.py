@@ -18,7 +18,9 @@ from pathlib import Path
 import polib
 
 SOURCE_LANGUAGE = "fr"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"  # the settings' LOCALE_PATHS
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# The settings' LOCALE_PATHS: the project's catalogues, and better French for some of Wagtail's.
+LOCALE_DIRS = [LOCALE_DIR, LOCALE_DIR.parent / "locale_admin"]
 
 
 def with_source_plurals(catalogue, others):
@@ -68,5 +70,5 @@ def compile_catalogues(locale_dirs):
 
 if __name__ == "__main__":
     root = LOCALE_DIR.parent.parent
-    for po_path in compile_catalogues(sys.argv[1:] or [LOCALE_DIR]):
+    for po_path in compile_catalogues(sys.argv[1:] or LOCALE_DIRS):
         print(f"compiled {po_path.resolve().relative_to(root)}")

@@ -316,7 +316,9 @@ LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [PROJECT_DIR / "locale"]
+# The project's catalogues, then better French for a few of Wagtail's admin strings
+# (cesiq_site/locale_admin: `makemessages` writes to the first path only).
+LOCALE_PATHS = [PROJECT_DIR / "locale", PROJECT_DIR / "locale_admin"]
 FORMAT_MODULE_PATH = ["cesiq_site.formats"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True

@@ -68,3 +68,28 @@ def test_no_template_writes_a_french_colon_outside_a_translation():
         if pattern.search(line)
     ]
     assert found == []
+
+
+def test_wagtails_admin_strings_read_right_in_french():
+    """Wagtail's French catalogue wrote « Pages crées », « Status actuel », « Nouvel(le) » and
+    « Régions » for the languages: cesiq_site/locale_admin says them right, and English is
+    untouched."""
+    from django.utils import translation
+    from django.utils.translation import gettext, ngettext
+
+    pages = (
+        '%(total)s Page <span class="w-sr-only">created in %(site_name)s</span>',
+        '%(total)s Pages <span class="w-sr-only">created in %(site_name)s</span>',
+    )
+    with translation.override("fr"):
+        assert gettext("Current page status:") == "Statut actuel de la page :"
+        assert gettext("New: %(model_name)s") == "Ajout : %(model_name)s"
+        assert gettext("Add %(label)s") == "Ajouter : %(label)s"
+        assert gettext("Locales") == "Langues"
+        assert "créées dans" in ngettext(*pages, 109)
+        assert "page <span" in ngettext(*pages, 0)  # French: 0 is singular
+        assert "a été créée dans cette langue" in gettext(
+            "The page '%(page_title)s' was successfully created in %(locales)s"
+        )
+    with translation.override("en"):
+        assert gettext("Current page status:") == "Current page status:"
