@@ -912,18 +912,16 @@ def buyer_can_cancel(order, now=None, *, deadline=None):
     """`deadline`: the order's `buyer_cancellation_deadline`, when the caller has it already
     (the order page shows it too)."""
     now = now or timezone.now()
+    if order.state == OrderState.PENDING and payment_clearing(order):
+        # A payment on its way (a bank debit): the money would come for a cancelled order.
+        return False
     if deadline is None:
         deadline = buyer_cancellation_deadline(order)
     if deadline is None and order.state == OrderState.PENDING:
         # Not paid yet, nothing with a deadline of its own (a shop order back from Stripe's
         # « Annuler »): what it holds is let go now rather than at the end of its hold. Not
         # an order billed by invoice, whose lines are valid already: staff handle those.
-        # Nor while a payment clears: the money would come for a cancelled order.
-        return (
-            order.expires_at > now
-            and not order.lines.filter(fulfilled=True).exists()
-            and not payment_clearing(order)
-        )
+        return order.expires_at > now and not order.lines.filter(fulfilled=True).exists()
     return (
         order.state in (OrderState.PENDING, OrderState.PAID)
         and deadline is not None
@@ -1033,6 +1031,12 @@ def start_checkout(order, *, success_url, cancel_url, now=None):
             raise OrderError(_("Cette commande n'a rien à payer."))
         # Every attempt so far, in one read (the order's lock keeps others from adding one).
         attempts = [] if alone else list(order.payments.all())
+        if any(p.state == PaymentState.PENDING for p in attempts):
+            # A payment is on its way (a bank debit clearing): a second one would take the
+            # money twice.
+            raise OrderError(
+                _("Votre paiement est en traitement : vous n'avez rien d'autre à payer.")
+            )
         created = [p for p in attempts if p.state == PaymentState.CREATED]
         current = created[-1] if created else None
         if current is not None and current.stripe_session_id:

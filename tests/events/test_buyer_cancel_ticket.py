@@ -158,3 +158,24 @@ def test_after_one_ticket_then_the_order_the_page_says_both_are_cancelled(
     quantity = plain(html.select("table.order-lines tbody td.num")[1].get_text(" ", strip=True))
     # Not « 2 dont 1 annulé ou retourné » on an order where nothing is left.
     assert quantity == "2 annulés"
+
+
+def test_a_ticket_order_whose_debit_clears_can_neither_be_cancelled_nor_paid_again(
+    client, activity
+):
+    """Tickets have a cancellation deadline: the check for a payment on its way must not sit
+    only where orders without one are decided."""
+    from orders import services
+    from orders.models import Payment, PaymentState
+    from tests.events.conftest import hold_places
+
+    order = hold_places(activity, 2)
+    Payment.objects.create(
+        order=order, amount=order.total, state=PaymentState.PENDING, idempotency_key="t:clear"
+    )
+    assert services.buyer_cancellation_deadline(order) is not None
+    assert services.buyer_can_cancel(order) is False
+    html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
+    assert "Votre paiement est en traitement." in plain(html.get_text(" ", strip=True))
+    assert html.select_one(".receipt__cancel") is None
+    assert html.select_one("form.receipt__pay") is None

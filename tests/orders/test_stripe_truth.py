@@ -282,7 +282,7 @@ def test_while_a_payment_clears_the_buyer_can_neither_pay_again_nor_cancel(
     html = BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser")
     shown = plain(html.get_text(" ", strip=True))
     assert "Votre paiement est en traitement." in shown
-    assert "Il n'y a rien à payer de nouveau." in shown
+    assert "Vous n'avez rien d'autre à payer." in shown
     # Paying again would take the money twice; cancelling, for an order the money comes to.
     assert "Vous n'avez pas encore payé" not in shown
     assert html.select_one("form.receipt__pay") is None
@@ -290,6 +290,10 @@ def test_while_a_payment_clears_the_buyer_can_neither_pay_again_nor_cancel(
     assert services.buyer_can_cancel(order) is False
     with pytest.raises(services.OrderError):
         services.cancel_by_buyer(order)
+    # Nor a second payment by the order's « Payer » address (the button hidden, posted all
+    # the same).
+    with pytest.raises(services.OrderError, match="vous n'avez rien d'autre à payer"):
+        services.start_checkout(order, success_url="http://testserver/ok", cancel_url="http://t/no")
 
     # Staff cancel it all the same; the debit then arrives and is given back, as what it is.
     with django_capture_on_commit_callbacks(execute=True):
