@@ -34,20 +34,16 @@ def join(request, page):
         initial.update(email=request.user.email, name=request.user.get_full_name())
     form = JoinForm(request.POST or None, categories=categories, initial=initial)
     context = {**page.get_context(request), "page": page, "form": form, "categories": categories}
+    if request.user.is_authenticated and request.user.email:
+        # Paying again while a member adds a year after the current one: a signed-in member
+        # is told until when (their own dates only: the form says it to anyone in general,
+        # never whether some address is a member, which is personal information).
+        if renewal := services.renewal_for(request.user.email):
+            context["renewal_until"], context["renewal_next"] = renewal
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        renewal = services.renewal_for(data["email"])
-        if renewal and request.POST.get("renouveler") != "1":
-            # Already a member: paying again adds a year after the current one. Said, and
-            # asked again, before the money is taken (a second payment by mistake).
-            until, next_until = renewal
-            return TemplateResponse(
-                request,
-                page.get_template(request),
-                {**context, "renewal_until": until, "renewal_next": next_until},
-            )
         if refused := ratelimit.check(request, "register"):
             return refused
+        data = form.cleaned_data
         try:
             order = orders.place_order(
                 kind=OrderKind.MEMBERSHIP,

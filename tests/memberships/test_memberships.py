@@ -150,21 +150,34 @@ def test_renewing_before_expiry_adds_the_year_after(client, join, individual):
     join(individual)
     member = Member.objects.get(email="awa@example.org")
     first = member.periods.get()
-    # Said, and asked again, before paying (a member was charged twice without a word).
-    response = client.post(PAGE, join_data(individual, email="AWA@example.org"))
-    assert response.status_code == 200
-    shown = plain(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
-    until = date_format(first.end, "DATE_FORMAT")
-    next_until = date_format(one_year_from(first.end + timedelta(days=1)), "DATE_FORMAT")
-    assert f"Vous êtes déjà membre jusqu'au {until}." in shown
-    assert f"votre adhésion ira jusqu'au {next_until}." in shown
-    assert f"Renouveler jusqu'au {next_until}" in shown
-    assert Order.objects.filter(kind="membership").count() == 1
-    join(individual, email="AWA@example.org", renouveler="1")
+    # The form says what paying again does, to anyone, and never whether an address is a
+    # member (personal information).
+    shown = plain(BeautifulSoup(client.get(PAGE).content, "html.parser").get_text(" ", strip=True))
+    assert "Déjà membre ? Payer maintenant prolonge votre adhésion d'un an" in shown
+    assert date_format(first.end, "DATE_FORMAT") not in shown
+    join(individual, email="AWA@example.org")
     assert Member.objects.filter(email__iexact="awa@example.org").count() == 1
     second = member.periods.exclude(pk=first.pk).get()
     assert second.start == first.end + timedelta(days=1)
     assert second.end == one_year_from(second.start)
+
+
+def test_a_signed_in_member_is_told_until_when_and_what_renewing_adds(client, join, individual):
+    join(individual)
+    period = Member.objects.get(email="awa@example.org").periods.get()
+    user = get_user_model().objects.create_user("awa", email="Awa@example.org", password="x")
+    client.force_login(user)
+    shown = plain(BeautifulSoup(client.get(PAGE).content, "html.parser").get_text(" ", strip=True))
+    until = date_format(period.end, "DATE_FORMAT")
+    next_until = date_format(one_year_from(period.end + timedelta(days=1)), "DATE_FORMAT")
+    assert (
+        f"Votre adhésion est valide jusqu'au {until}. Renouveler maintenant la prolonge d'un "
+        f"an, jusqu'au {next_until}."
+    ) in shown
+    # A cancelled year is no membership.
+    period.cancelled = True
+    period.save()
+    assert "Votre adhésion est valide" not in plain(client.get(PAGE).content.decode())
 
 
 def test_an_organisation_must_give_its_name_and_bad_input_creates_nothing(client, organisation):
