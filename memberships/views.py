@@ -34,12 +34,12 @@ def join(request, page):
         initial.update(email=request.user.email, name=request.user.get_full_name())
     form = JoinForm(request.POST or None, categories=categories, initial=initial)
     context = {**page.get_context(request), "page": page, "form": form, "categories": categories}
-    if request.user.is_authenticated and request.user.email:
-        # Paying again while a member adds a year after the current one: a signed-in member
-        # is told until when (their own dates only: the form says it to anyone in general,
-        # never whether some address is a member, which is personal information).
-        if renewal := services.renewal_for(request.user.email):
-            context["renewal_until"], context["renewal_next"] = renewal
+    # Paying again while a member adds a year after the current one: a signed-in member is
+    # told until when (their own dates only: the form says it to anyone in general, never
+    # whether some address is a member, which is personal information).
+    signed_in = request.user.is_authenticated and request.user.email
+    if signed_in and (renewal := services.renewal_for(request.user.email)):
+        context["renewal_until"], context["renewal_next"] = renewal
     if request.method == "POST" and form.is_valid():
         if refused := ratelimit.check(request, "register"):
             return refused
