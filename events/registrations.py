@@ -25,13 +25,17 @@ LOG_ACTIONS = {
 def postponed_dates_section(order):
     """« Reporter cette date » leaves each ticket line saying the date it was bought for (its
     description is what was sold): the order's page says the date now, for each date of the
-    order postponed since (each postponement logs « date_postponed » on the orders it
-    told)."""
+    order postponed since (each postponement logs « date_postponed » on the orders it told)
+    that still has a valid ticket of the order."""
     from django.utils import timezone
     from django.utils.formats import date_format
 
-    from .models import EventDate, EventStatus
+    from orders.models import OrderState
 
+    from .models import Attendee, EventDate, EventStatus
+
+    if order.state not in (OrderState.PAID, OrderState.PENDING):
+        return None
     moved = {
         entry["date"]
         for entry in order.log_entries.filter(action="date_postponed").values_list(
@@ -41,19 +45,33 @@ def postponed_dates_section(order):
     }
     if not moved:
         return None
+    valid = set(
+        Attendee.objects.filter(
+            order_line__order=order, date_id__in=moved, cancelled_at__isnull=True
+        ).values_list("date_id", flat=True)
+    )
+
+    def when(moment):
+        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
     lines = []
-    for date in EventDate.objects.filter(pk__in=moved).select_related("page").order_by("start"):
+    for date in EventDate.objects.filter(pk__in=valid).select_related("page").order_by("start"):
         title = date.page.specific.localized.title
         if date.status == EventStatus.POSTPONED:
             lines.append(
-                _("« %(title)s » est reportée : la nouvelle date sera annoncée.") % {"title": title}
+                _(
+                    "L'activité « %(title)s » du %(old)s est reportée : la nouvelle date sera "
+                    "annoncée."
+                )
+                % {"title": title, "old": when(date.previous_start or date.start)}
             )
         elif date.status == EventStatus.SCHEDULED:
             lines.append(
-                _("« %(title)s » est reportée au %(date)s.")
+                _("L'activité « %(title)s » du %(old)s est reportée au %(date)s.")
                 % {
                     "title": title,
-                    "date": date_format(timezone.localtime(date.start), "DATETIME_FORMAT"),
+                    "old": when(date.previous_start or date.start),
+                    "date": when(date.start),
                 }
             )
     return {"heading": _("Changement de date"), "lines": lines} if lines else None

@@ -511,7 +511,9 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
             emailed = _email_registrant(
                 date,
                 order,
-                key=f"date_postponed:{date.pk}:{order.code}:{when}",
+                # With the date's sequence: postponed « à venir », then to a date, then « à
+                # venir » again is three postponements, each told (the key repeated before).
+                key=f"date_postponed:{date.pk}:{order.code}:{when}:{date.sequence}",
                 template="events/email/date_postponed",
                 subject=gettext_lazy("Activité reportée : %(title)s"),
                 message=message,

@@ -232,7 +232,12 @@ def test_postponing_keeps_registrations_and_tells_everyone(
         )
     )
     when = date_format(timezone.localtime(new_start), "DATETIME_FORMAT")
-    assert f"Changement de date « {free_activity.title} » est reportée au {when}." in receipt
+    # The page writes « 19 h » for « 19 h 00 » (cesiq_site/typography.py).
+    old = date_format(timezone.localtime(date.previous_start), "DATETIME_FORMAT")
+    when, old = when.replace(" h 00", " h"), old.replace(" h 00", " h")
+    assert (
+        f"Changement de date L'activité « {free_activity.title} » du {old} est reportée au {when}."
+    ) in receipt
 
     # Publishing the activity again keeps the new date (its revisions were updated too).
     EventPage.objects.get(pk=free_activity.source.pk).get_latest_revision().publish()
@@ -251,6 +256,18 @@ def test_postponing_keeps_registrations_and_tells_everyone(
     assert "à venir" in mails_to("awa@example.org", "Activité reportée")[-1].body
     receipt = client.get(order.get_absolute_url()).content.decode()
     assert "est reportée : la nouvelle date sera annoncée." in plain(receipt)
+    # Announced again at a date, then « à venir » again: each postponement is told.
+    later = new_start + timedelta(days=7)
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Nouvelle date.", new_start=later)
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Encore à venir.")
+    assert len(mails_to("awa@example.org", "Activité reportée")) == 4
+    # A cancelled order no longer speaks of its dates.
+    from orders import services
+
+    services.cancel_order(order, reason="Test", refund=False)
+    assert "Changement de date" not in plain(client.get(order.get_absolute_url()).content.decode())
 
 
 def test_postponing_an_english_registration_writes_in_english(
