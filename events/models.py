@@ -322,8 +322,12 @@ class EventPageForm(ThemedPageForm):
         for date in stored:
             capacity = dates[date.pk].cleaned_data.get("capacity")
             used = taken[date.quota_id].taken if date.quota_id in taken else 0
+            # To the minute, as the editor shows it: a stored time with seconds (made by a
+            # script) posted back unchanged is no move.
             moved = any(
-                dates[date.pk].cleaned_data.get(field) not in (None, getattr(date, field))
+                (typed := dates[date.pk].cleaned_data.get(field)) is not None
+                and typed.replace(second=0, microsecond=0)
+                != getattr(date, field).replace(second=0, microsecond=0)
                 for field in ("start", "end")
             )
             if used and moved:

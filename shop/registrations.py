@@ -40,9 +40,9 @@ def orders_to_hand_over(date):
             code=f.order.code,
             buyer=f.order.buyer_name,
             summary=", ".join(
-                f"{line.quantity} × {line.description}"
+                f"{line.units_left} × {line.description}"
                 for line in f.order.lines.all()
-                if line.content_type_id == variant_type.pk
+                if line.content_type_id == variant_type.pk and line.units_left
             ),
             state=f.get_status_display(),
             url=reverse("order:inspect", args=[f.order.pk]),
@@ -54,21 +54,36 @@ def orders_to_hand_over(date):
 def goods_already_gone(order):
     """An order whose parcel left or whose goods were handed over: cancelling it would put
     them back in stock and refund them while the buyer has them."""
-    from .models import Fulfilment, FulfilmentStatus
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import F
+
+    from orders.models import OrderLine
+
+    from .models import Fulfilment, FulfilmentStatus, ProductVariant
 
     status = Fulfilment.objects.filter(order_id=order.pk).values_list("status", flat=True).first()
+    if status not in (FulfilmentStatus.SHIPPED, FulfilmentStatus.HANDED_OVER):
+        return None
+    still_out = OrderLine.objects.filter(
+        order_id=order.pk,
+        content_type=ContentType.objects.get_for_model(ProductVariant),
+        returned_quantity__lt=F("quantity"),
+    )
+    if not still_out.exists():
+        return None  # every article came back: the buyer has nothing of it left
     if status == FulfilmentStatus.SHIPPED:
         message = _(
             "Les articles de la commande %(code)s sont déjà expédiés : l'annuler les "
             "remettrait en stock et les rembourserait alors qu'ils sont en route. Enregistrez "
-            "plutôt leur retour à leur réception (préparation de la commande), ou remboursez "
-            "un montant."
+            "plutôt leur retour à leur réception (Boutique, Commandes à préparer, la "
+            "commande, « Retour d'articles »), ou remboursez un montant."
         )
     elif status == FulfilmentStatus.HANDED_OVER:
         message = _(
             "Les articles de la commande %(code)s sont déjà remis à la personne : l'annuler "
             "les remettrait en stock et les rembourserait. Enregistrez plutôt leur retour "
-            "(préparation de la commande), ou remboursez un montant."
+            "(Boutique, Commandes à préparer, la commande, « Retour d'articles »), ou "
+            "remboursez un montant."
         )
     else:
         return None

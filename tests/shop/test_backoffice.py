@@ -398,3 +398,20 @@ def test_ready_to_pick_up_lists_only_the_articles_left_to_hand_over(boutique):
     assert len(listed) == 1 and listed[0].startswith("- 2 × Café")
     assert "Don" not in email.body_html and "Thé" not in email.body_html
     assert "2 × Café" in plain(email.body_html)
+
+
+def test_the_door_lists_only_the_articles_left_to_hand_over(boutique):
+    from events.models import EventDate
+    from orders.models import OrderLine
+    from shop.registrations import orders_to_hand_over
+
+    date = EventDate.objects.order_by("start").first()
+    order = paid_shop_order(
+        ("CAF-PER-340", 2), ("THE-DAR-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date
+    )
+    OrderLine.objects.filter(order=order, description__startswith="Thé").update(returned_quantity=1)
+    OrderLine.objects.filter(order=order, description__startswith="Café").update(
+        returned_quantity=1
+    )
+    [handover] = [h for h in orders_to_hand_over(date) if h.code == order.code]
+    assert handover.summary.startswith("1 × Café") and "Thé" not in handover.summary

@@ -60,7 +60,7 @@ def test_goods_gone_keep_the_order_from_being_cancelled(billetterie, status, sai
     ):
         shown = text_of(response)
         assert f"Les articles de la commande {order.code} {said}" in shown
-        assert "Enregistrez plutôt leur retour" in shown
+        assert "« Retour d'articles »), ou remboursez un montant." in shown
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     assert not order.refunds.exists()
@@ -82,3 +82,11 @@ def test_before_it_leaves_the_order_is_cancelled_and_its_goods_go_back(billetter
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     assert stock_of("CAF-PER-340") == stock + 2
+
+
+def test_once_every_article_came_back_the_order_can_be_cancelled(billetterie):
+    from orders.models import OrderLine
+
+    order = shipped(FulfilmentStatus.HANDED_OVER)
+    OrderLine.objects.filter(order=order).update(returned_quantity=2)
+    assert services.cancel_order(order, reason="Tout est revenu").state == OrderState.CANCELLED
