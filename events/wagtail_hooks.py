@@ -132,13 +132,14 @@ def no_bulk_unpublishing_of_activities_with_registrations(request, action_type, 
 @hooks.register("after_publish_page")
 def say_when_a_published_activity_takes_no_registration(request, page):
     """An activity published with no date at all, or with dates to come but no type of
-    ticket, shows no « S'inscrire »: the editor is told so next to « publiée », rather than
-    finding out from the public. (Not for an activity whose dates are all past, cancelled,
-    postponed, or whose registration is a partner's: that is meant.)"""
+    ticket, shows no « S'inscrire »; one in person with no venue never says where: the editor
+    is told so next to « publiée », rather than finding out from the public. (Not for an
+    activity whose dates are all past, cancelled, postponed, or whose registration is a
+    partner's: that is meant.)"""
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
-    from .models import EventPage, EventStatus
+    from .models import AttendanceMode, EventPage, EventStatus
 
     page = page.specific
     if not isinstance(page, EventPage):
@@ -146,6 +147,17 @@ def say_when_a_published_activity_takes_no_registration(request, page):
     source = page.source
     if source.status != EventStatus.SCHEDULED or source.external_registration_url:
         return
+    if source.attendance_mode != AttendanceMode.ONLINE and source.venue_id is None:
+        # In person with no venue: the page, the tickets and the confirmation never say where.
+        messages.warning(
+            request,
+            _(
+                "« %(title)s » a lieu en personne, mais n'a pas de lieu : ni la page, ni les "
+                "billets, ni la confirmation ne disent où aller. Choisissez-en un dans la "
+                "section « Pour qui, où »."
+            )
+            % {"title": page.title},
+        )
     if not source.dates.exists():
         messages.warning(
             request,

@@ -33,6 +33,7 @@ def bare_activity(demo_site):
         summary="Bientôt.",
         audience="adultes",
         format="atelier",
+        attendance_mode="en-ligne",
     )
     index.add_child(instance=page)
     page.save_revision().publish()
@@ -88,3 +89,14 @@ def test_a_partners_registration_is_meant(editor, bare_activity):
     )
     assert "personne ne peut s'y inscrire" not in shown
     assert "« Atelier sans date » a été publiée." in shown
+
+
+def test_in_person_without_a_venue_says_nobody_knows_where(editor, bare_activity):
+    shown = shown_after(
+        editor,
+        publish(editor, bare_activity, lambda data: data.update(attendance_mode="presentiel")),
+    )
+    assert (
+        "« Atelier sans date » a lieu en personne, mais n'a pas de lieu : ni la page, ni les "
+        "billets, ni la confirmation ne disent où aller." in shown
+    )
