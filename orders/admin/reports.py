@@ -80,6 +80,10 @@ def chart_bars(months):
     }
 
 
+def _sum(rows, field):
+    return sum((getattr(row, field) for row in rows), Decimal("0.00"))
+
+
 def report_csv(months, sections, taxes=()):
     """Every table in one file, one after the other; amounts as plain decimals (123.45).
     `sections` are (ReportSection, context) pairs, other apps' tables; `taxes` the months'
@@ -89,26 +93,22 @@ def report_csv(months, sections, taxes=()):
     writer.writerow(
         [_("Mois"), _("Paiements reçus"), _("Remboursements"), _("Litiges perdus"), _("Net")]
     )
+    fields = ("payments", "refunds", "disputes", "net")
     for row in months:
         writer.writerow(
-            [
-                row.month.strftime("%Y-%m"),
-                exports.amount(row.payments),
-                exports.amount(row.refunds),
-                exports.amount(row.disputes),
-                exports.amount(row.net),
-            ]
+            [row.month.strftime("%Y-%m"), *(exports.amount(getattr(row, f)) for f in fields)]
         )
+    # The page's « Total » rows, in the file too.
+    writer.writerow([_("Total"), *(exports.amount(_sum(months, f)) for f in fields)])
     if any(row.total for row in taxes):
         writer.writerow([])
         writer.writerow([_("Mois"), _("TPS"), _("TVQ"), _("TVH"), _("Taxes")])
+        fields = ("gst", "qst", "hst", "total")
         for row in taxes:
             writer.writerow(
-                [
-                    row.month.strftime("%Y-%m"),
-                    *(exports.amount(v) for v in (row.gst, row.qst, row.hst, row.total)),
-                ]
+                [row.month.strftime("%Y-%m"), *(exports.amount(getattr(row, f)) for f in fields)]
             )
+        writer.writerow([_("Total"), *(exports.amount(_sum(taxes, f)) for f in fields)])
     for section, context in sections:
         writer.writerow([])
         writer.writerows(section.csv_rows(context))

@@ -362,9 +362,17 @@ def test_report_exports_both_tables_as_csv(admin_client, place, item, ticket_ord
         f"{months[-1].disputes:.2f}",
         f"{months[-1].net:.2f}",
     ]
-    assert rows[13] == []
-    assert rows[14] == ["Activité", "Billets", "Montant avant taxes"]
-    assert activity.title in [r[0] for r in rows[15:] if r]
+    # The page's « Total » row too.
+    assert rows[13] == [
+        "Total",
+        *(
+            f"{sum(getattr(m, f) for m in months):.2f}"
+            for f in ("payments", "refunds", "disputes", "net")
+        ),
+    ]
+    assert rows[14] == []
+    assert rows[15] == ["Activité", "Billets", "Montant avant taxes"]
+    assert activity.title in [r[0] for r in rows[16:] if r]
 
 
 def test_report_needs_permission_to_read_orders(client, django_user_model):
@@ -439,6 +447,11 @@ def test_the_report_adds_the_sales_taxes_of_each_month_less_those_refunded(
         )
     )
     assert ["Mois", "TPS", "TVQ", "TVH", "Taxes"] in rows
+    start = rows.index(["Mois", "TPS", "TVQ", "TVH", "Taxes"])
+    assert rows[start + 13] == [
+        "Total",
+        *(f"{v:.2f}" for v in (row.gst, row.qst, row.hst, row.total)),
+    ]
 
 
 def settle(created):
