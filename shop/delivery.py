@@ -55,8 +55,9 @@ MAX_PICKUP_DATES = 20
 def pickup_dates(now=None):
     """Upcoming activity dates where an order can be picked up: scheduled, not begun, held
     by CÉSIQ at a known place people come to (not online only, not a partner's activity
-    whose registration is on their site, not without a venue), soonest first."""
-    from events.models import AttendanceMode, EventDate, EventStatus
+    whose registration is on their site, not without a venue, not a school's session: one
+    class, not the public), soonest first."""
+    from events.models import AttendanceMode, Audience, EventDate, EventStatus
 
     now = now or timezone.now()
     return list(
@@ -69,6 +70,7 @@ def pickup_dates(now=None):
             page__external_registration_url="",
         )
         .exclude(page__attendance_mode=AttendanceMode.ONLINE)
+        .exclude(page__audience=Audience.SCHOOL)
         .select_related("page", "page__venue")
         .order_by("start")[:MAX_PICKUP_DATES]
     )

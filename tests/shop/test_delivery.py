@@ -450,6 +450,10 @@ def test_pickup_is_offered_only_at_activities_cesiq_holds_at_a_known_place(db, d
     partners = EventDate.objects.filter(page__external_registration_url__gt="")
     assert partners.exists()
     assert not set(partners) & set(offered)
+    # Nor at a school's session: one class, not the public.
+    schools = EventDate.objects.filter(page__audience="scolaire", start__gt=timezone.now())
+    assert schools.exists()
+    assert not set(schools) & set(offered)
 
 
 def test_a_postal_code_typed_with_a_hyphen_and_spaces_is_taken(client, basket):
