@@ -7,7 +7,8 @@ events/admin/.
   admin/exports.py, admin/checkin.py);
 - the next dates of every activity, "Accueil et participants" in the menu (admin/dates.py);
 - the dashboard's panel of the next dates (admin/panels.py);
-- themes and venues, snippets with drafts, revisions and the workflow (admin/snippets.py).
+- themes and venues, snippets with drafts, revisions and the workflow (admin/snippets.py);
+- what the editor is told on publishing an activity nobody can register for (admin/publishing.py).
 
 What events adds to orders' own screens (the activity filter, the report's table, log labels,
 Law 25) is registered in orders' registries by events/registrations.py.
@@ -16,7 +17,7 @@ Law 25) is registered in orders' registries by events/registrations.py.
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .admin import dates, urls
+from .admin import dates, publishing, urls
 from .admin.panels import UpcomingDatesPanel
 from .admin.snippets import ThemeViewSet, VenueViewSet
 
@@ -131,49 +132,4 @@ def no_bulk_unpublishing_of_activities_with_registrations(request, action_type, 
 
 @hooks.register("after_publish_page")
 def say_when_a_published_activity_takes_no_registration(request, page):
-    """An activity published with no date at all, or with dates to come but no type of
-    ticket, shows no « S'inscrire »; one in person with no venue never says where: the editor
-    is told so next to « publiée », rather than finding out from the public. (Not for an
-    activity whose dates are all past, cancelled, postponed, or whose registration is a
-    partner's: that is meant.)"""
-    from django.contrib import messages
-    from django.utils.translation import gettext as _
-
-    from .models import AttendanceMode, EventPage, EventStatus
-
-    page = page.specific
-    if not isinstance(page, EventPage):
-        return
-    source = page.source
-    if source.status != EventStatus.SCHEDULED or source.external_registration_url:
-        return
-    if source.attendance_mode != AttendanceMode.ONLINE and source.venue_id is None:
-        # In person with no venue: the page, the tickets and the confirmation never say where.
-        messages.warning(
-            request,
-            _(
-                "« %(title)s » a lieu en personne, mais n'a pas de lieu : ni la page, ni les "
-                "billets, ni la confirmation ne disent où aller. Choisissez-en un dans la "
-                "section « Pour qui, où »."
-            )
-            % {"title": page.title},
-        )
-    if not source.dates.exists():
-        messages.warning(
-            request,
-            _(
-                "« %(title)s » n'a aucune date : personne ne peut s'y inscrire. Ajoutez une "
-                "date dans la section « Dates » de la page en français."
-            )
-            % {"title": page.title},
-        )
-    elif not source.ticket_types.exists() and page.upcoming_dates:
-        messages.warning(
-            request,
-            _(
-                "« %(title)s » n'a aucun type de billet : personne ne peut s'y inscrire, même "
-                "gratuitement. Ajoutez un billet (tarif « Gratuit » pour une activité "
-                "gratuite) dans la section « Billets » de la page en français."
-            )
-            % {"title": page.title},
-        )
+    publishing.warn_when_nobody_can_register(request, page)
