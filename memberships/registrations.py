@@ -21,7 +21,20 @@ def register():
     registry.log_actions.register(LOG_ACTIONS)
     registry.personal_data.register(MembershipsPersonalData())
     registry.order_sections.register(
-        registry.OrderSection(name="membership", collect=services.membership_section, order=40)
+        registry.OrderSection(
+            name="membership",
+            collect=services.membership_section,
+            order=40,
+            in_emails_only=True,
+        )
+    )
+    registry.order_sections.register(
+        registry.OrderSection(
+            name="membership_page",
+            collect=services.membership_page_section,
+            order=40,
+            on_pages_only=True,
+        )
     )
     events_registry.member_checks.register(
         events_registry.MemberCheck(

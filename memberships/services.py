@@ -129,6 +129,34 @@ def membership_section(order):
     }
 
 
+def membership_page_section(order):
+    """The membership on the order's page, which whoever paid sees: for a year added to an
+    existing member (someone may pay with another's address), neither that member's dates
+    nor their code, which the confirmation sends to the member's own address."""
+    from .models import MembershipCategory
+
+    if not order.sells(MembershipCategory):
+        return None
+    period = (
+        MembershipPeriod.objects.select_related("member")
+        .filter(order_line__order=order, cancelled=False)
+        .first()
+    )
+    if period is None:
+        return None
+    if period.member.periods.exclude(pk=period.pk).exists():
+        return {
+            "heading": _("Votre adhésion"),
+            "lines": [
+                _(
+                    "L'adhésion est prolongée d'un an. Ses dates et le code de membre sont "
+                    "envoyés par courriel à l'adresse de la personne membre."
+                )
+            ],
+        }
+    return membership_section(order)
+
+
 # --- who is a member ---------------------------------------------------------------------------
 
 

@@ -189,6 +189,7 @@ class OrderSection:
     collect: Callable[[Any], dict | None]
     order: int = 100
     on_pages_only: bool = False
+    in_emails_only: bool = False  # what only the buyer's own mailbox may read (a member code)
 
 
 order_sections = Registry()
@@ -212,7 +213,8 @@ def sections_of(order, *, email=False):
     return [
         found
         for section in order_sections
-        if not (email and section.on_pages_only) and (found := section.collect(order))
+        if not (section.on_pages_only if email else section.in_emails_only)
+        and (found := section.collect(order))
     ]
 
 

@@ -162,6 +162,24 @@ def test_renewing_before_expiry_adds_the_year_after(client, join, individual):
     assert second.end == one_year_from(second.start)
 
 
+def test_paying_with_a_members_address_shows_neither_their_code_nor_their_dates(
+    client, join, individual
+):
+    """Whoever pays sees the order's page: with an existing member's address, it handed out
+    that member's code (members' prices) and dates. They go to the member's mailbox only."""
+    first = join(individual)
+    page = plain(client.get(first.get_absolute_url()).content.decode())
+    member = Member.objects.get(email="awa@example.org")
+    assert f"Votre code de membre : {member.code}" in page  # a new member: their own
+    mail.outbox.clear()
+    again = join(individual, name="Quelqu'un d'autre")
+    page = plain(BeautifulSoup(client.get(again.get_absolute_url()).content, "html.parser").text)
+    assert member.code not in page
+    assert "L'adhésion est prolongée d'un an." in page
+    [email] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    assert member.code in email.body
+
+
 def test_a_signed_in_member_is_told_until_when_and_what_renewing_adds(client, join, individual):
     join(individual)
     period = Member.objects.get(email="awa@example.org").periods.get()
