@@ -337,8 +337,9 @@ class EventPageForm(ThemedPageForm):
                     _(
                         "La date du %(date)s a des inscriptions : son heure ne se change pas "
                         "ici, les personnes inscrites n'en seraient pas prévenues. Remettez "
-                        "l'heure, puis reportez la date dans Accueil et participants "
-                        "(« Reporter cette date ») : elles sont prévenues et peuvent annuler."
+                        "l'heure, puis faites reporter la date par la billetterie (Accueil et "
+                        "participants, « Reporter cette date ») : elles sont prévenues et "
+                        "peuvent annuler."
                     )
                     % {"date": date}
                 )

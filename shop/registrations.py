@@ -75,15 +75,15 @@ def goods_already_gone(order):
         message = _(
             "Les articles de la commande %(code)s sont déjà expédiés : l'annuler les "
             "remettrait en stock et les rembourserait alors qu'ils sont en route. Enregistrez "
-            "plutôt leur retour à leur réception (Boutique, Commandes à préparer, la "
-            "commande, « Retour d'articles »), ou remboursez un montant."
+            "plutôt leur retour à leur réception (l'équipe de la boutique : Commandes à "
+            "préparer, la commande, « Retour d'articles »), ou remboursez un montant."
         )
     elif status == FulfilmentStatus.HANDED_OVER:
         message = _(
             "Les articles de la commande %(code)s sont déjà remis à la personne : l'annuler "
             "les remettrait en stock et les rembourserait. Enregistrez plutôt leur retour "
-            "(Boutique, Commandes à préparer, la commande, « Retour d'articles »), ou "
-            "remboursez un montant."
+            "(l'équipe de la boutique : Commandes à préparer, la commande, « Retour "
+            "d'articles »), ou remboursez un montant."
         )
     else:
         return None

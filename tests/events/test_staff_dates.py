@@ -200,6 +200,31 @@ def test_a_pending_registration_is_cancelled_without_refund(
     assert "remboursé" not in message.body
 
 
+def test_postponing_tells_an_unpaid_order_that_it_still_has_to_pay(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    """« Vos billets aussi » went to an order that had no valid ticket yet."""
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=date,
+        tickets={"Régulier": 1},
+        capture=capture,
+    )
+    assert order.state == OrderState.PENDING
+    with capture(execute=True):
+        staff.postpone_date(
+            date, user=director, message="Reportée.", new_start=date.start + timedelta(days=7)
+        )
+    [message] = mails_to("awa@example.org", "Activité reportée")
+    body = plain(message.body)
+    assert "vos billets aussi" not in body
+    assert "votre commande n'est pas encore payée" in body
+
+
 def test_postponing_keeps_registrations_and_tells_everyone(
     client, free_activity, director, django_capture_on_commit_callbacks
 ):
