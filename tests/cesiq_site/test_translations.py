@@ -83,6 +83,7 @@ def test_wagtails_admin_strings_read_right_in_french():
     )
     with translation.override("fr"):
         assert gettext("Current page status:") == "Statut actuel de la page :"
+        assert gettext("Status: ") == "Statut : "
         assert gettext("New: %(model_name)s") == "Ajout : %(model_name)s"
         assert gettext("Add %(label)s") == "Ajouter : %(label)s"
         assert gettext("Locales") == "Langues"
