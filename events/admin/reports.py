@@ -24,6 +24,7 @@ def revenue_by_activity_csv(context):
     return [
         [_("Activité"), _("Billets"), _("Montant avant taxes")],
         *([row.title, row.tickets, exports.amount(row.amount)] for row in context["activities"]),
+        [_("Total"), "", exports.amount(context["total"])],
     ]
 
 

@@ -27,6 +27,7 @@ def by_product_csv(context):
             [row.sku, row.name, row.units, exports.amount(row.amount)]
             for row in context["products"]
         ),
+        [_("Total"), "", context["units"], exports.amount(context["total"])],
     ]
 
 
@@ -50,6 +51,7 @@ def by_month_csv(context):
             ]
             for row in context["months"]
         ),
+        [_("Total"), "", "", exports.amount(context["total"])],
     ]
 
 

@@ -102,10 +102,11 @@ def test_sales_report_csv_escapes_titles_and_keeps_a_negative_net_a_number():
     activities = [Activity(FORMULA_NAME, 3, Decimal("75"))]
 
     section = registry.report_sections["revenue_by_activity"]
-    context = {"activities": activities}
+    context = {"activities": activities, "total": Decimal("75")}
     rows = list(csv.reader(io.StringIO(report_csv(months, [(section, context)]))))
 
     assert rows[1] == ["2026-01", "100.00", "0.00", "0.00", "100.00"]
     assert rows[2] == ["2026-02", "0.00", "40.50", "10.00", "-50.50"]
     assert rows[3] == ["Total", "100.00", "40.50", "10.00", "49.50"]
     assert rows[6] == ["'" + FORMULA_NAME, "3", "75.00"]
+    assert rows[7] == ["Total", "", "75.00"]

@@ -407,6 +407,11 @@ def test_sales_by_product_and_by_month_in_the_report_and_its_csv(boutique):
     assert after.month == before.month
     expected = [str(before.orders + 2), str(before.units + 5), f"{before.amount + D('63.00'):.2f}"]
     assert any(line[1:] == expected for line in lines)
+    # Each table ends with the page's « Total » row.
+    header = lines.index(["Code d'article (SKU)", "Produit", "Unités", "Montant avant taxes"])
+    table = lines[header + 1 : lines.index([], header)]
+    assert table[-1][0] == "Total"
+    assert Decimal(table[-1][3]) == sum(Decimal(line[3]) for line in table[:-1])
 
 
 def test_the_product_page_leaves_a_formats_stock_to_the_stock_screen(client, demo_site):
