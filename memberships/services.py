@@ -90,18 +90,23 @@ def membership_cancelled(line):
     log(line.order, "membership_cancelled", f"{period.member} {period.start}–{period.end}")
 
 
-def membership_section(order):
-    """The membership an order bought, on its receipt page and its confirmation email: until
-    when it is valid, and the member code that gives members' prices."""
+def period_bought(order):
+    """The year of membership `order` bought, once paid and unless cancelled; else None."""
     from .models import MembershipCategory
 
     if not order.sells(MembershipCategory):
         return None
-    period = (
+    return (
         MembershipPeriod.objects.select_related("member")
         .filter(order_line__order=order, cancelled=False)
         .first()
     )
+
+
+def membership_section(order):
+    """The membership an order bought, on its receipt page and its confirmation email: until
+    when it is valid, and the member code that gives members' prices."""
+    period = period_bought(order)
     if period is None:  # not paid yet, or cancelled
         return None
     member = period.member
@@ -133,15 +138,7 @@ def membership_page_section(order):
     """The membership on the order's page, which whoever paid sees: for a year added to an
     existing member (someone may pay with another's address), neither that member's dates
     nor their code, which the confirmation sends to the member's own address."""
-    from .models import MembershipCategory
-
-    if not order.sells(MembershipCategory):
-        return None
-    period = (
-        MembershipPeriod.objects.select_related("member")
-        .filter(order_line__order=order, cancelled=False)
-        .first()
-    )
+    period = period_bought(order)
     if period is None:
         return None
     if period.member.periods.exclude(pk=period.pk).exists():
