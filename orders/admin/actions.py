@@ -314,10 +314,16 @@ class OrderCancelView(OrderActionView):
         }
 
     def intro(self):
-        return _(
+        text = _(
             "Les places et articles de la commande seront libérés et l'acheteur ou "
             "l'acheteuse en sera avisé par courriel."
         )
+        if self.object.state == OrderState.PENDING and services.payment_clearing(self.object):
+            text += " " + _(
+                "Un paiement de cette commande est en traitement (débit préautorisé) : s'il "
+                "arrive après l'annulation, il sera remboursé automatiquement."
+            )
+        return text
 
     def perform(self, form):
         services.cancel_order(

@@ -295,6 +295,19 @@ def test_while_a_payment_clears_the_buyer_can_neither_pay_again_nor_cancel(
     with pytest.raises(services.OrderError, match="vous n'avez rien d'autre à payer"):
         services.start_checkout(order, success_url="http://testserver/ok", cancel_url="http://t/no")
 
+    # Staff are told, on the cancel page, what happens to the money on its way.
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("caisse", "c@example.org", "pw"))
+    page = plain(
+        BeautifulSoup(
+            staff.get(reverse("order:cancel", args=[order.pk])).content, "html.parser"
+        ).get_text(" ", strip=True)
+    )
+    assert "est en traitement (débit préautorisé) : s'il arrive après l'annulation" in page
     # Staff cancel it all the same; the debit then arrives and is given back, as what it is.
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel_order(order, reason="Annulée à la demande")
