@@ -908,11 +908,14 @@ def buyer_cancellation_deadline(order, *, lines=None):
     return min(deadlines)
 
 
-def buyer_can_cancel(order, now=None, *, deadline=None):
-    """`deadline`: the order's `buyer_cancellation_deadline`, when the caller has it already
-    (the order page shows it too)."""
+def buyer_can_cancel(order, now=None, *, deadline=None, clearing=None):
+    """`deadline`: the order's `buyer_cancellation_deadline`, and `clearing`: whether a
+    payment of it clears (`payment_clearing`), when the caller has them already (the order
+    page shows both)."""
     now = now or timezone.now()
-    if order.state == OrderState.PENDING and payment_clearing(order):
+    if clearing is None:
+        clearing = order.state == OrderState.PENDING and payment_clearing(order)
+    if clearing:
         # A payment on its way (a bank debit): the money would come for a cancelled order.
         return False
     if deadline is None:

@@ -125,8 +125,11 @@ def order_detail(request, code, token):
     # The lines read once: shown, and used for the sections, the tickets and "can cancel".
     lines = list(order.lines.all())
     cancellation_deadline = services.buyer_cancellation_deadline(order, lines=lines)
-    can_cancel = services.buyer_can_cancel(order, deadline=cancellation_deadline)
+    # A payment clearing: asked once (buyer_can_cancel would ask it again).
     clearing = order.state == OrderState.PENDING and services.payment_clearing(order)
+    can_cancel = not clearing and services.buyer_can_cancel(
+        order, deadline=cancellation_deadline, clearing=False
+    )
     # The amounts from the rows shown (Order.paid_amount and refunded_amount ask again).
     payments = list(order.payments.filter(state=PaymentState.PAID))
     refunds = list(order.refunds.all())
