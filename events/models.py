@@ -1389,16 +1389,22 @@ class TicketType(Purchasable, Orderable):
         ]
 
     def buyer_cancellation_deadline(self, line):
-        """Buyers may cancel until `cancellation_hours` before the date starts."""
+        """Buyers may cancel until `cancellation_hours` before the date starts; while the
+        date is postponed without a new one, whenever they like (the postponement's email
+        tells them they may: the old date's deadline may have passed)."""
         from datetime import timedelta
+
+        from orders.purchasable import UNTIL_FURTHER_NOTICE
 
         # The date's start and its page's notice, not the page itself (a wide row): the
         # receipt asks this on every view.
-        start, hours = (
+        start, hours, status = (
             EventDate.objects.filter(quota__order_lines=line)
-            .values_list("start", "page__cancellation_hours")
+            .values_list("start", "page__cancellation_hours", "status")
             .get()
         )
+        if status == EventStatus.POSTPONED:
+            return UNTIL_FURTHER_NOTICE
         return start - timedelta(hours=hours)
 
     def confirmation_extras(self, line, language):

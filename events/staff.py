@@ -520,6 +520,8 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
                 previous_start=previous_start,
                 new_start=new_start,
                 new_end=new_end,
+                # Not promised when the new date is nearer than the activity's notice.
+                can_cancel=services.buyer_can_cancel(order, now),
             )
             if emailed:
                 services.log(

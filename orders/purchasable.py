@@ -10,6 +10,12 @@ line takes is stored as its link to quotas, which is what everything counts.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+# A line the buyer may cancel whenever they like, for now (a ticket for a date postponed
+# without a new one): later than any deadline, so an order's earliest deadline is another
+# line's when it has one.
+UNTIL_FURTHER_NOTICE = datetime.max.replace(tzinfo=UTC)
 
 
 class NotAvailable(Exception):
@@ -97,7 +103,9 @@ class Purchasable:
         return False
 
     def buyer_cancellation_deadline(self, line):
-        """Until when the buyer may cancel this line themselves (None: they may not)."""
+        """Until when the buyer may cancel this line themselves (None: they may not;
+        `UNTIL_FURTHER_NOTICE`: no deadline for now, as for a date postponed without a new
+        one)."""
         return None
 
     def receipt_links(self, line, cancellable=False):

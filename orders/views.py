@@ -24,6 +24,7 @@ from cesiq_site.typography import french_text
 
 from . import services, stripe_gateway
 from .models import Order, OrderKind, OrderLine, OrderState, PaymentState, RefundState
+from .purchasable import UNTIL_FURTHER_NOTICE
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,11 @@ def order_detail(request, code, token):
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
         "can_cancel": can_cancel,
         "ticket_groups": ticket_groups,
-        "cancellation_deadline": cancellation_deadline,
+        # No deadline while a date is postponed without a new one: said so, not « 9999 ».
+        "cancellation_deadline": (
+            None if cancellation_deadline == UNTIL_FURTHER_NOTICE else cancellation_deadline
+        ),
+        "cancellation_until_new_date": cancellation_deadline == UNTIL_FURTHER_NOTICE,
         "demo_payments": settings.DEMO_PAYMENTS,
         # Its address is the buyer's alone: nothing keyed on it is kept (seo_head.html).
         "private_address": True,

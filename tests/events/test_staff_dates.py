@@ -225,6 +225,71 @@ def test_postponing_tells_an_unpaid_order_that_it_still_has_to_pay(
     assert "votre commande n'est pas encore payée" in body
 
 
+def test_a_date_postponed_without_a_new_one_may_be_cancelled_whatever_its_old_deadline(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    """Postponed on the day (a storm): the email says the buyer may cancel from the order's
+    page, and the page refused, the old date's notice (« jusqu'à 48 h avant ») being past."""
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    date.start = timezone.now() + timedelta(hours=activity.source.cancellation_hours - 1)
+    date.end = date.start + timedelta(hours=2)
+    date.save(update_fields=["start", "end"])
+    order = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=date,
+        tickets={"Régulier": 1},
+        capture=capture,
+    )
+    order = pay(client, order, fake_stripe, capture)
+    assert "Annuler ma commande" not in text(client.get(order.get_absolute_url()))
+
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Tempête de neige.")
+    [message] = mails_to("awa@example.org", "Activité reportée")
+    assert "vous pouvez annuler votre commande" in plain(message.body)
+    receipt = plain(text(client.get(order.get_absolute_url())))
+    assert (
+        "L'activité est reportée sans nouvelle date : vous pouvez annuler cette commande tant "
+        "que la nouvelle date n'est pas fixée. Ce que vous avez payé vous sera remboursé."
+    ) in receipt
+    assert "9999" not in receipt
+    with capture(execute=True):
+        response = client.post(reverse("orders:cancel", args=[order.code, order.token]))
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert order.refunds.get().amount == order.total
+
+
+def test_a_postponement_to_a_date_within_the_notice_promises_no_online_cancellation(
+    client, activity, director, fake_stripe, django_capture_on_commit_callbacks
+):
+    """Moved to tomorrow when buyers may cancel until 48 h before: the email says to write
+    back, not to cancel from a page that will refuse."""
+    capture = django_capture_on_commit_callbacks
+    date = activity.source.upcoming_dates[0]
+    order = register(
+        client,
+        activity,
+        email="awa@example.org",
+        date=date,
+        tickets={"Régulier": 1},
+        capture=capture,
+    )
+    order = pay(client, order, fake_stripe, capture)
+    soon = timezone.now() + timedelta(hours=activity.source.cancellation_hours - 1)
+    with capture(execute=True):
+        staff.postpone_date(date, user=director, message="Avancée.", new_start=soon)
+    [message] = mails_to("awa@example.org", "Activité reportée")
+    body = plain(message.body)
+    assert "vous pouvez annuler votre commande" not in body
+    assert "répondez à ce courriel : nous verrons avec vous" in body
+    assert "Annuler ma commande" not in text(client.get(order.get_absolute_url()))
+
+
 def test_postponing_keeps_registrations_and_tells_everyone(
     client, free_activity, director, django_capture_on_commit_callbacks
 ):
