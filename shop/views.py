@@ -75,11 +75,14 @@ def cart_add(request):
 
 @require_POST
 def cart_update(request):
-    """One form for the whole cart: a quantity per line, or the "remove" button of one."""
+    """One form for the whole cart: a quantity per line, or the "remove" button of one.
+    « Passer la commande » sends it too: the quantities on screen are those bought, and the
+    checkout follows when they are all accepted."""
     if request.POST.get("remove"):
         carts.remove(request, request.POST["remove"])
         messages.success(request, _("L'article a été retiré de votre panier."))
         return redirect(_cart_url())
+    refused = False
     for key, value in request.POST.items():
         if not key.startswith("quantity_"):
             continue
@@ -95,6 +98,11 @@ def cart_update(request):
                     "error": error[:1].lower() + error[1:],
                 }
             messages.error(request, error)
+            refused = True
+    if request.POST.get("checkout") and not refused:
+        from django.urls import reverse
+
+        return redirect(reverse("shop:checkout"))
     return redirect(_cart_url())
 
 

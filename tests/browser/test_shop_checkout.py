@@ -62,7 +62,7 @@ def test_products_and_a_ticket_shipped_then_picked_up_then_paid(
     assert page.locator(".cart-link__count").inner_text() == "(4)"
     check_accessibility(page)
 
-    page.get_by_role("link", name="Passer la commande").click()
+    page.get_by_role("button", name="Passer la commande").click()
     check_accessibility(page)
     # Picked up at the office (chosen at first): no address asked; shipping: the address.
     shipping_address = page.get_by_role("group", name="Pour une livraison au Canada")
@@ -122,7 +122,7 @@ def test_cart_and_checkout_in_english_are_accessible(browser_page, site_url):
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_url(site_url + "/en/cart/")
     check_accessibility(page)
-    page.get_by_role("link", name="Check out").click()
+    page.get_by_role("button", name="Check out").click()
     check_accessibility(page)
     page.get_by_label("Shipping by mail").check()
     page.get_by_label("Province or territory", exact=True).select_option("BC")

@@ -64,6 +64,22 @@ def test_add_update_and_remove_with_plain_forms(client, shop_fr, add_to_cart):
     assert "Votre panier est vide." in client.get("/panier/").content.decode()
 
 
+def test_checking_out_keeps_the_quantities_typed_without_updating(client, shop_fr, add_to_cart):
+    """« Passer la commande » was a link: a quantity changed on screen was lost on the way."""
+    add_to_cart("CHO-NOI-100", 1)
+    chocolate = variant("CHO-NOI-100")
+    response = client.post("/panier/modifier/", {f"quantity_{chocolate.pk}": "3", "checkout": "1"})
+    assert response.status_code == 302 and response["Location"] == "/panier/commander/"
+    assert "14,85" in client.get("/panier/commander/").content.decode()  # 3 × 4,95
+    # A refused quantity stays in the cart, with its message, rather than going on.
+    response = client.post(
+        "/panier/modifier/", {f"quantity_{chocolate.pk}": "-2", "checkout": "1"}, follow=True
+    )
+    assert response.redirect_chain == [("/panier/", 302)]
+    assert "la quantité ne peut pas être négative." in " ".join(messages_of(response)).lower()
+    assert lines(response) == [("Tablette de chocolat noir 70 % — Tablette de 100 g", "3")]
+
+
 def test_cart_count_shows_in_the_header_on_every_page(client, shop_fr, add_to_cart, home_fr):
     assert cart_count(client.get(home_fr.url)) == "(0)"
     add_to_cart("THE-DAR-100", 3)
