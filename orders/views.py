@@ -106,7 +106,9 @@ def go_on_with(request, order, *, placed_now=True):
         return redirect(order.get_absolute_url())
     page = request.build_absolute_uri(order.get_absolute_url())
     try:
-        url = services.start_checkout(order, success_url=page + "?retour=paiement", cancel_url=page)
+        url = services.start_checkout(
+            order, success_url=page + "?retour=paiement", cancel_url=page + "?retour=annule"
+        )
     except services.OrderError as exc:
         # What it holds stays held: the order's page offers to try paying again.
         messages.error(request, str(exc))
@@ -123,6 +125,8 @@ def order_detail(request, code, token):
         order = order_from_link(code, token)
     returning_from_checkout = request.GET.get("retour") == "paiement"
     waiting_for_confirmation = returning_from_checkout and order.state == OrderState.PENDING
+    # Back through the payment page's « Annuler » (or a card refused, then « Annuler »).
+    payment_abandoned = request.GET.get("retour") == "annule" and order.state == OrderState.PENDING
     # The lines read once: shown, and used for the sections, the tickets and "can cancel".
     lines = list(order.lines.all())
     cancellation_deadline = services.buyer_cancellation_deadline(order, lines=lines)
@@ -161,6 +165,7 @@ def order_detail(request, code, token):
             else None
         ),
         "waiting_for_confirmation": waiting_for_confirmation,
+        "payment_abandoned": payment_abandoned and not clearing,
         "can_pay": order.hold_is_active and order.total > 0 and not clearing,
         "payment_clearing": clearing,
         # Billed by invoice (its lines valid before the payment): kept until it is paid or

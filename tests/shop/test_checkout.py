@@ -401,3 +401,30 @@ def test_back_from_the_payment_page_the_cart_offers_to_pay_the_order(
     html = BeautifulSoup(client.get("/panier/").content, "html.parser")
     assert html.select_one(".notice--pending") is None
     assert "Votre panier est vide." in html.get_text()
+
+
+def test_cancelled_on_the_payment_page_the_order_page_says_so(
+    client, shop_fr, add_to_cart, fake_stripe
+):
+    """« Annuler » on Stripe's page led back to a page that said nothing of it, and offered
+    to print an unpaid order as a receipt."""
+    add_to_cart("CAF-PER-340", 1)
+    response = client.post(CHECKOUT, checkout_data())
+    order = Order.objects.get(buyer_email="awa@example.org")
+    status, location = press(response["Location"], "cancel")
+    assert status == 303
+    parts = urlsplit(location)
+    assert (parts.path, parts.query) == (order.get_absolute_url(), "retour=annule")
+    page = plain(
+        BeautifulSoup(client.get(f"{parts.path}?{parts.query}").content, "html.parser").get_text(
+            " ", strip=True
+        )
+    )
+    assert (
+        "Le paiement n'a pas été fait. Rien n'a été débité. Vous pouvez payer de nouveau "
+        "ci-dessous, ou annuler la commande."
+    ) in page
+    assert "Pour garder ce reçu" not in page
+    # The same page without coming back from Stripe: no such notice.
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Le paiement n'a pas été fait." not in plain(page)
