@@ -170,7 +170,9 @@ def void_copy_pdf(receipt):
 
 
 def receipt_filename(receipt):
-    return f"recu-{receipt.number}.pdf"
+    """In the language the receipt is written in: recu-R-000001.pdf, receipt-R-000001.pdf."""
+    french = str(receipt.data.get("language") or "fr").startswith("fr")
+    return f"{'recu' if french else 'receipt'}-{receipt.number}.pdf"
 
 
 # --- corrections, refunds -----------------------------------------------------------------------

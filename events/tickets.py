@@ -80,6 +80,15 @@ def _fold(line):
     return "\r\n ".join(parts)
 
 
+def _location(page, elsewhere):
+    """The place by its name, then its address (« Maison de la solidarité, 125, rue… »): a
+    calendar shows the first words, and the name is what people look for at the door.
+    `elsewhere` without a venue (online: the link, else the activity's page)."""
+    if page.venue:
+        return ", ".join(p for p in (page.venue.name, page.venue.full_address) if p)
+    return elsewhere
+
+
 def _utc(moment):
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -88,12 +97,7 @@ def vevent(page, date, *, url, online_link=""):
     description = page.summary
     if online_link:
         description += f"\n\n{online_link}"
-    # The place by its name, then its address (« Maison de la solidarité, 125, rue… »): a
-    # calendar shows the first words, and the name is what people look for at the door.
-    if page.venue:
-        location = ", ".join(p for p in (page.venue.name, page.venue.full_address) if p)
-    else:
-        location = online_link or url
+    location = _location(page, online_link or url)
     # A postponed date keeps its place in calendars, marked as not certain, until it moves.
     status = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(
         date.shown_status, "CONFIRMED"
@@ -141,6 +145,6 @@ def google_calendar_url(page, date, url):
         "dates": f"{date.start.astimezone(UTC).strftime(fmt)}/"
         f"{date.end.astimezone(UTC).strftime(fmt)}",
         "details": f"{page.summary}\n{url}",
-        "location": page.venue.full_address if page.venue else url,
+        "location": _location(page, url),
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(params)

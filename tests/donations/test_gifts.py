@@ -156,6 +156,9 @@ def test_the_english_receipt_page_writes_the_eligible_amount_in_english(client, 
         f"Official receipt for income tax purposes no. {receipt.number} (eligible amount: "
         "$40.50), sent as a PDF to awa@example.org."
     )
+    # Its file is named in English too (it was « recu-… »).
+    [email] = gift_emails()
+    assert [name for name, _content, _type in pdfs(email)] == [f"receipt-{receipt.number}.pdf"]
 
 
 def test_the_receipt_draws_the_donors_name_as_written(client, give):

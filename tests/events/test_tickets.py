@@ -200,6 +200,14 @@ def test_google_calendar_link_on_the_activity_page(client, activity):
     html = client.get(activity.url).content.decode()
     assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
     assert activity.url + "calendrier/" in html
+    # The place by its name, then its address, as in the .ics (the name was missing).
+    from urllib.parse import parse_qs, urlsplit
+
+    link = BeautifulSoup(html, "html.parser").select_one('a[href^="https://calendar.google"]')
+    venue = activity.venue
+    assert parse_qs(urlsplit(link["href"]).query)["location"] == [
+        f"{venue.name}, {venue.full_address}"
+    ]
 
 
 def test_english_sentences_ending_on_a_time_have_one_period(client, registered):
