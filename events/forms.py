@@ -527,6 +527,18 @@ class RegistrationForm(forms.Form):
     TICKETS_ERROR_ID = "tickets-error"
 
     @property
+    def names_step(self):
+        """The form came back only to ask who comes with each ticket (without JavaScript):
+        a step of the registration, said as one, not as « Il y a un problème »."""
+        errors = self.errors.as_data()
+        return list(errors) == [forms.forms.NON_FIELD_ERRORS] and [
+            error.code for error in errors[forms.forms.NON_FIELD_ERRORS]
+        ] == ["attendees_not_shown"]
+
+    def names_step_message(self):
+        return self.non_field_errors()[0]
+
+    @property
     def error_summary_targets(self):
         first = f"quantity_{self.ticket_types[0].pk}" if self.ticket_types else None
         return dict.fromkeys(

@@ -152,9 +152,16 @@ def test_without_javascript_optional_names_are_asked_before_the_order_is_placed(
     data["attendee_1_name"] = "Fatou Diallo"
     response = post(client, free_activity, data)
     assert response.status_code == 400
-    assert [plain(e) for e in error_texts(response)] == [
-        "Vous demandez 2 billets : indiquez ci-dessous qui vient avec chacun, puis confirmez."
-    ]
+    # A step of the registration, said as one: not « Il y a un problème » nor « Erreur : ».
+    assert error_texts(response) == []
+    assert not soup(response).title.get_text().startswith("Erreur")
+    step = soup(response).select_one("#names-step")
+    assert step["role"] == "status"
+    assert plain(step.get_text(" ", strip=True)) == (
+        "Une dernière étape Vous demandez 2 billets : indiquez ci-dessous qui vient avec "
+        "chacun, puis confirmez."
+    )
+    assert step.a["href"] == "#attendee-blocks"
     assert shown_blocks(response) == ["Personne 1", "Personne 2"]
     assert soup(response).select_one("input[name=attendee_blocks_shown]")["value"] == "2"
     assert not Order.objects.filter(buyer_email="sans-script@example.org").exists()
