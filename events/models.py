@@ -599,7 +599,7 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     def public_ticket_types(self, discount_code="", member=False):
         """Tickets on sale; those kept for code holders only with a usable discount code, and
         those kept for members only for a member (events.registry.member_checks)."""
-        unlocked = bool(discount_code) and discount_code_is_usable(discount_code)
+        unlocked = bool(discount_code) and usable_discount_code(discount_code) is not None
         return [
             t
             for t in self.source.ticket_types.all()
@@ -891,20 +891,23 @@ def kept_related_activities(page, request, related):
     return activities
 
 
-def discount_code_is_usable(code):
+def usable_discount_code(code):
+    """The discount code `code` names, if activities may use it now; else None."""
     from cesiq_site.validation import has_control_characters
     from orders.models import DiscountCode
 
     if len(code) > 40 or has_control_characters(code):
-        return False
+        return None
     now = timezone.now()
     found = DiscountCode.objects.filter(
         code=code.strip().upper(), active=True, scope__in=["both", "tickets"]
     ).first()
-    return bool(found) and not (
+    if found is None or (
         (found.valid_from and now < found.valid_from)
         or (found.valid_until and now > found.valid_until)
-    )
+    ):
+        return None
+    return found
 
 
 class EventDate(Orderable):

@@ -49,11 +49,11 @@ def _member(request, page, code):
     """(is a member, the member code that says so or "") for this visitor: by their account,
     or by the code typed in the code box when it is not a discount code. Codes tried on an
     activity with a member price are rate-limited: (None, Limited) when over the limit."""
-    from .models import discount_code_is_usable
+    from .models import usable_discount_code
 
     if registry.is_member_user(request.user):
         return True, ""
-    if not code or not page.member_ticket_types() or discount_code_is_usable(code):
+    if not code or not page.member_ticket_types() or usable_discount_code(code):
         return False, ""
     limited = ratelimit.hit(request, "member_code")
     if limited:
@@ -183,10 +183,14 @@ def register(request, page):
     context = {"page": page, "form": form, "taxes_extra": taxes_extra(form.ticket_types)}
     if (request.method != "POST" or applying) and code:
         # What the code box's « Appliquer » did, said at once (not at the final submit).
-        from .models import discount_code_is_usable
+        from .models import usable_discount_code
 
         context["code_applied"] = code
-        context["code_known"] = bool(member_code) or discount_code_is_usable(code)
+        discount = usable_discount_code(code)
+        context["code_known"] = bool(member_code) or discount is not None
+        # What it takes off, said now: the prices shown are before it (Stripe's page was the
+        # first to show it).
+        context["code_reduction"] = discount.reduction() if discount else ""
         if not context["code_known"] and not page.member_ticket_types():
             # A member's code on an activity without a member price: said as such, not as
             # a wrong code (codes are rate-limited above, like any code).

@@ -578,6 +578,19 @@ class DiscountCode(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def reduction(self, language=None):
+        """What it takes off, as the buyer or staff read it: « 10 % », « 5,00 $ » (« 10% »,
+        « $5.00 » in English)."""
+        from django.utils.translation import get_language
+
+        from .money import format_cad
+
+        french = (language or get_language() or "fr").startswith("fr")
+        if self.kind == self.Kind.PERCENT:
+            number = format(self.value.normalize(), "f")
+            return f"{number.replace('.', ',')}\u00a0%" if french else f"{number}%"
+        return format_cad(self.value, "fr" if french else "en")
+
     @property
     def times_used(self):
         """Uses are the orders that hold the code (paid, or pending and not expired), so an

@@ -21,7 +21,7 @@ from cesiq_site.exports import EscapedCSVExportMixin, amount
 
 from .. import registry, services
 from ..models import DiscountCode, Order, Refund, RefundState
-from .formats import cad, local_datetime
+from .formats import local_datetime
 
 
 class AttentionColumn(Column):
@@ -248,9 +248,7 @@ class DiscountCodeForm(WagtailAdminModelForm):
 
 
 def discount_value(code):
-    if code.kind == DiscountCode.Kind.PERCENT:
-        return f"{code.value.normalize():f}\u00a0%"
-    return cad(code.value)
+    return code.reduction()
 
 
 class DiscountCodeIndexView(NoWrapTitleMixin, generic.IndexView):

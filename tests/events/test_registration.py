@@ -430,8 +430,13 @@ def test_the_code_box_says_at_once_whether_the_code_is_good(client, activity, en
         "Le code « FAUX » n'est pas un code valide pour cette activité. Vérifiez-le, ou "
         "inscrivez-vous sans code."
     )
+    # What the code takes off, said before the payment page (the prices shown are before it).
     assert notice(register_url(activity) + "?code=partenaire") == (
-        "Le code « partenaire » sera appliqué à votre inscription."
+        "Le code « partenaire » sera appliqué à votre inscription : 10 % de rabais, déduit au "
+        "paiement."
+    )
+    assert notice(english.url + "register/?code=partenaire") == (
+        "The code “partenaire” will be applied to your registration: 10% off, taken off at payment."
     )
     assert notice(english.url + "register/?code=FAUX") == (
         "The code “FAUX” is not a valid code for this activity. Check it, or register "
@@ -459,7 +464,8 @@ def test_applying_a_code_keeps_what_was_typed_and_holds_nothing(client, activity
     assert html.select_one("input[name=date][checked]")["value"] == str(data["date"])
     assert "Tarif solidaire" in html.get_text()  # the code's prices
     assert plain(html.select_one(".notice").get_text(" ", strip=True)) == (
-        "Le code « partenaire » sera appliqué à votre inscription."
+        "Le code « partenaire » sera appliqué à votre inscription : 10 % de rabais, déduit au "
+        "paiement."
     )
     assert html.select_one(".error-summary") is None  # the empty email is not an error yet
     assert not Order.objects.filter(buyer_name="Léa Tremblay").exists()
