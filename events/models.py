@@ -1420,9 +1420,13 @@ class TicketType(Purchasable, Orderable):
         date = EventDate.of_line(line, with_page=True)  # the page of this ticket type too
         page = date.page
         site_url = settings.WAGTAILADMIN_BASE_URL
+        # Valid tickets only: « Renvoyer la confirmation » after a ticket was cancelled sent
+        # the cancelled one as valid, QR code and all.
+        attendees = [a for a in line.attendees.all() if a.cancelled_at is None]
+        if not attendees:
+            return None
         with translation.override(language):
             shown = page.localized.specific
-            attendees = list(line.attendees.all())
             context = {
                 "page": shown,
                 "date": date,

@@ -179,3 +179,25 @@ def test_a_ticket_order_whose_debit_clears_can_neither_be_cancelled_nor_paid_aga
     assert "Votre paiement est en traitement." in plain(html.get_text(" ", strip=True))
     assert html.select_one(".receipt__cancel") is None
     assert html.select_one("form.receipt__pay") is None
+
+
+def test_a_confirmation_sent_again_carries_only_the_valid_tickets(
+    paid_pair, django_capture_on_commit_callbacks
+):
+    """« Renvoyer la confirmation » after one ticket was cancelled sent that ticket as valid,
+    QR code and all (« billet 1 sur 2 »)."""
+    from events import staff
+    from orders import services
+
+    date, order, first, second = paid_pair
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_ticket(first, user=None, reason="Ne peut pas venir")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_confirmation(order, key_suffix=":again")
+    email = order.emails.get(key__endswith=":again")
+    assert first.ticket_code not in email.body_text and first.ticket_code not in email.body_html
+    assert second.ticket_code in email.body_text
+    assert "billet 1 sur 2" not in email.body_text
+    names = [attachment["filename"] for attachment in email.attachments]
+    assert f"billet-{second.ticket_code}.png" in names
+    assert f"billet-{first.ticket_code}.png" not in names
