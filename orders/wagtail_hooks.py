@@ -12,7 +12,7 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from .admin import panels, privacy, reports
+from .admin import deletion, panels, privacy, reports
 from .admin.permissions import ServicesOnlyPermissionPolicy
 from .admin.viewsets import OrdersViewSetGroup
 from .models import Order
@@ -46,3 +46,8 @@ def register_privacy_urls():
 @hooks.register("register_settings_menu_item")
 def register_privacy_menu_item():
     return privacy.menu_item()
+
+
+# A page whose things were sold is unpublished, never deleted (admin/deletion.py).
+hooks.register("before_delete_page", deletion.before_delete_page)
+hooks.register("before_bulk_action", deletion.before_bulk_delete)
