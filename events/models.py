@@ -216,8 +216,34 @@ class EventPageForm(ThemedPageForm):
         else:
             if page.pk:
                 self._check_what_was_sold(page)
+                self._check_status(page, cleaned.get("status"))
             self._check_no_twins()
         return cleaned
+
+    def _check_status(self, page, status):
+        """« Annulée » or « Reportée » for the whole activity tells nobody and refunds
+        nothing: with people registered on dates still scheduled, refused, with the way that
+        does (each date cancelled or postponed by the box office). Once they are, the status
+        may follow."""
+        if status not in (EventStatus.CANCELLED, EventStatus.POSTPONED):
+            return
+        if EventPage.objects.filter(pk=page.pk, status=status).exists():
+            return  # unchanged
+        dates = EventDate.objects.filter(
+            page_id=page.pk, status=EventStatus.SCHEDULED, end__gt=timezone.now()
+        ).values_list("quota_id", flat=True)
+        taken = availability.usage([quota for quota in dates if quota])
+        if any(used.taken for used in taken.values()):
+            self.add_error(
+                "status",
+                _(
+                    "Des personnes sont inscrites à des dates à venir : ce statut ne les "
+                    "préviendrait pas et ne rembourserait rien. Faites annuler ou reporter "
+                    "chaque date par la billetterie (Accueil et participants) : les personnes "
+                    "inscrites sont prévenues, et remboursées si la date est annulée. Le statut "
+                    "de l'activité peut suivre ensuite."
+                ),
+            )
 
     def _check_no_twins(self):
         """Two dates at the same time, or two ticket types of one name, are one entered twice:

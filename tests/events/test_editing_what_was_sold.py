@@ -212,3 +212,29 @@ def test_twins_already_there_do_not_lock_the_page_and_a_postponement_cannot_make
     revision.save(update_fields=["content"])
     response = publish(client, page, lambda data: data.update(summary="Un résumé revu."))
     assert response.status_code == 302, said(response)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "postponed"])
+def test_the_whole_activity_is_not_cancelled_from_its_status_while_people_are_registered(
+    client, sold, status, django_capture_on_commit_callbacks
+):
+    """« Annulée » in the page's « Statut » told nobody and refunded nothing: the page said
+    « Cette activité est annulée » while its paid orders stayed valid."""
+    page, date, _ticket = sold
+    response = publish(client, page, lambda data: data.update(status=status))
+    assert response.status_code == 200
+    assert (
+        "Des personnes sont inscrites à des dates à venir : ce statut ne les préviendrait pas"
+        in said(response)
+    )
+    page.refresh_from_db()
+    assert page.status == "scheduled"
+    # Once the box office cancelled the date (each person told), the status may follow.
+    from events import staff
+
+    director = get_user_model().objects.get(username="admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_date(date, user=director, message="Annulée.")
+    assert publish(client, page, lambda data: data.update(status=status)).status_code == 302
+    page.refresh_from_db()
+    assert page.status == status
