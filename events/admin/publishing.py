@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 
 def warn_when_nobody_can_register(request, page):
     """An activity published with no date at all, or with dates to come but no type of
-    ticket, shows no « S'inscrire »; one in person with no venue never says where: the editor
-    is told so next to « publiée », rather than finding out from the public. (Not for an
-    activity whose dates are all past, cancelled, postponed, or whose registration is a
-    partner's: that is meant.)"""
+        ticket, shows no « S'inscrire »; one in person with no venue never says where, one online
+    with no link never says how to join: the editor
+        is told so next to « publiée », rather than finding out from the public. (Not for an
+        activity whose dates are all past, cancelled, postponed, or whose registration is a
+        partner's: that is meant.)"""
     from ..models import AttendanceMode, EventPage, EventStatus
 
     page = page.specific
@@ -27,6 +28,18 @@ def warn_when_nobody_can_register(request, page):
                 "« %(title)s » a lieu en personne, mais n'a pas de lieu : ni la page, ni les "
                 "billets, ni la confirmation ne disent où aller. Choisissez-en un dans la "
                 "section « Pour qui, où »."
+            )
+            % {"title": page.title},
+        )
+    if source.attendance_mode != AttendanceMode.IN_PERSON and not source.online_link:
+        # Online with no link: the page promises it to the people registered, and their
+        # confirmation had none.
+        messages.warning(
+            request,
+            _(
+                "« %(title)s » a lieu en ligne, mais n'a pas de lien de rencontre : la "
+                "confirmation des personnes inscrites n'en donne aucun. Ajoutez-le dans la "
+                "section « Pour qui, où » de la page en français."
             )
             % {"title": page.title},
         )

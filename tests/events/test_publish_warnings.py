@@ -100,3 +100,45 @@ def test_in_person_without_a_venue_says_nobody_knows_where(editor, bare_activity
         "« Atelier sans date » a lieu en personne, mais n'a pas de lieu : ni la page, ni les "
         "billets, ni la confirmation ne disent où aller." in shown
     )
+
+
+def test_online_without_a_link_says_nobody_knows_how_to_join(editor, bare_activity):
+    """The page promised « Le lien de la rencontre en ligne est envoyé aux personnes
+    inscrites », and their confirmation had none (it said to show the QR code at the door)."""
+    warning = "« Atelier sans date » a lieu en ligne, mais n'a pas de lien de rencontre"
+    shown = shown_after(editor, publish(editor, bare_activity, lambda data: None))
+    assert warning in shown
+    assert "Ajoutez-le dans la section « Pour qui, où » de la page en français." in shown
+    shown = shown_after(
+        editor,
+        publish(
+            editor,
+            bare_activity,
+            lambda data: data.update(online_link="https://rencontre.example/cesiq"),
+        ),
+    )
+    assert warning not in shown
+
+
+def test_an_online_activitys_confirmation_asks_for_no_qr_code_at_the_door(
+    client, free_activity, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.conftest import plain
+    from tests.events.conftest import registration_data
+
+    page = free_activity
+    EventPage.objects.filter(pk=page.pk).update(
+        attendance_mode="en-ligne", online_link="https://rencontre.example/cesiq", venue=None
+    )
+    free = page.ticket_types.get()
+    data = registration_data(page, buyer_email="en-ligne@example.org", **{f"quantity_{free.pk}": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page.url + "inscription/", data)
+    assert response.status_code == 302
+    [email] = [m for m in mail.outbox if m.to == ["en-ligne@example.org"]]
+    body = plain(email.body)
+    assert "Lien de la rencontre en ligne : https://rencontre.example/cesiq" in body
+    assert "Présentez le code QR à l'entrée" not in body
+    assert "Le fichier .ics joint ajoute l'activité à votre agenda." in body
