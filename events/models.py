@@ -1160,6 +1160,18 @@ class TicketType(Purchasable, Orderable):
     def __str__(self):
         return f"{self.page.title} — {self.name}"
 
+    def clean(self):
+        # « Régulier : 0,00 $ » on the page, where « Gratuit » says it and asks nothing.
+        if self.kind == TicketKind.FIXED and self.price is not None and self.price <= 0:
+            raise ValidationError(
+                {
+                    "price": _(
+                        "Un prix fixe est plus grand que 0 : pour un billet gratuit, "
+                        "choisissez le tarif « Gratuit »."
+                    )
+                }
+            )
+
     @property
     def label(self):
         """The name in the active language."""

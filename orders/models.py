@@ -575,6 +575,9 @@ class DiscountCode(models.Model):
             errors["value"] = _("Un pourcentage ne peut pas dépasser 100.")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = _("La fin doit venir après le début.")
+        if self.max_uses == 0:
+            # A code nobody could ever use.
+            errors["max_uses"] = _("Au moins 1 utilisation ; laissez vide pour un code illimité.")
         if errors:
             raise ValidationError(errors)
 

@@ -238,3 +238,19 @@ def test_the_whole_activity_is_not_cancelled_from_its_status_while_people_are_re
     assert publish(client, page, lambda data: data.update(status=status)).status_code == 302
     page.refresh_from_db()
     assert page.status == status
+
+
+def test_a_fixed_price_of_nothing_is_refused_for_the_free_kind(demo_site):
+    """« Régulier : 0,00 $ » was accepted, where « Gratuit » says it."""
+    from django.core.exceptions import ValidationError
+
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    ticket = TicketType(page=page, name="Régulier bis", kind="fixed", price=0)
+    with pytest.raises(ValidationError) as refused:
+        ticket.full_clean()
+    assert refused.value.message_dict["price"] == [
+        "Un prix fixe est plus grand que 0 : pour un billet gratuit, choisissez le tarif "
+        "« Gratuit »."
+    ]
+    TicketType(page=page, name="Invité", kind="free", price=0).full_clean()
+    TicketType(page=page, name="Régulier ter", kind="fixed", price=5).full_clean()

@@ -198,6 +198,22 @@ def test_a_pending_registration_is_cancelled_without_refund(
     assert (outcome.orders, outcome.refunded) == (1, 0)
     [message] = mails_to("awa@example.org", "Activité annulée")
     assert "remboursé" not in message.body
+    # The activity's other date is still on sale: the email points to it.
+    assert "Les autres dates de l'activité :" in plain(message.body)
+
+
+def test_the_last_date_cancelled_points_to_no_other_date(
+    client, free_activity, director, django_capture_on_commit_callbacks
+):
+    """« Les autres dates de l'activité : <lien> » went out where none was left."""
+    capture = django_capture_on_commit_callbacks
+    date, order = free_registration(client, free_activity, capture)
+    assert [d.pk for d in free_activity.source.bookable_dates] == [date.pk]
+    with capture(execute=True):
+        staff.cancel_date(date, user=director, message="Annulée, désolés.")
+    [message] = mails_to("awa@example.org", "Activité annulée")
+    assert "Les autres dates" not in plain(message.body)
+    assert "Les autres dates" not in message.alternatives[0][0]
 
 
 def test_postponing_tells_an_unpaid_order_that_it_still_has_to_pay(

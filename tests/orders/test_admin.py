@@ -313,6 +313,11 @@ def test_percent_above_100_is_refused(admin_client):
             {"code": "été solidaire", "value": "5"},
             "Un code ne contient que des lettres sans accents, des chiffres et des tirets",
         ),
+        # A code nobody could ever use was created.
+        (
+            {"code": "ZERO", "value": "5", "max_uses": "0"},
+            "Au moins 1 utilisation ; laissez vide pour un code illimité.",
+        ),
     ],
 )
 def test_a_discount_code_that_would_not_work_is_refused_and_says_why(admin_client, fields, message):
