@@ -20,7 +20,7 @@ from orders.models import OrderState
 from orders.services import OrderError
 
 from .. import checkin, staff
-from ..models import Attendee
+from ..models import Attendee, EventStatus
 from .base import DateMixin, when
 from .permissions import CHECK_IN, MANAGE_DATES
 
@@ -39,9 +39,18 @@ class CancelDateForm(forms.Form):
         required=True,
         error_messages={"required": gettext_lazy("Cochez la case pour confirmer l'annulation.")},
     )
+    # What the page said when it was shown (orders, amount): an order placed or cancelled
+    # meanwhile made « 1 commande, 50,00 $ » confirm 2 orders and 65,00 $.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def what_is_said(summary):
+        return f"{summary['orders']}:{summary['to_refund']}"
 
     def __init__(self, *args, summary, **kwargs):
         super().__init__(*args, **kwargs)
+        self.said_now = self.what_is_said(summary)
+        self.fields["seen"].initial = self.said_now
         self.fields["confirm"].label = ngettext(
             "Je confirme : l'inscription de %(orders)s commande à cette date sera annulée "
             "et %(amount)s remboursés.",
@@ -49,6 +58,22 @@ class CancelDateForm(forms.Form):
             "annulées et %(amount)s remboursés.",
             summary["orders"],
         ) % {"orders": summary["orders"], "amount": cad(summary["to_refund"])}
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = self.data.get("seen")
+        if seen and seen != self.said_now:
+            # Shown again with what is true now, to be confirmed again.
+            self.data = self.data.copy()
+            self.data["seen"] = self.said_now
+            self.data.pop("confirm", None)
+            raise forms.ValidationError(
+                _(
+                    "Les inscriptions à cette date ont changé depuis l'affichage de la page : "
+                    "vérifiez ce qui sera annulé et remboursé, puis confirmez de nouveau."
+                )
+            )
+        return cleaned
 
 
 class PostponeDateForm(forms.Form):
@@ -152,6 +177,9 @@ class CancelDateView(DateActionView):
         ]
 
     def act(self, data):
+        if self.date.status == EventStatus.CANCELLED:
+            # Cancelled meanwhile (another tab, a colleague): nothing more to do.
+            raise OrderError(_("Cette date est déjà annulée : rien n'a changé."))
         outcome = staff.cancel_date(self.date, user=self.request.user, message=data["message"])
         text = _(
             "Date du %(date)s annulée : inscriptions de %(orders)s commande(s) annulées, "
@@ -166,7 +194,10 @@ class CancelDateView(DateActionView):
         if outcome.failed:
             text += " " + _("À vérifier : %(codes)s.") % {"codes": ", ".join(outcome.failed)}
         now = timezone.now()
-        if not self.page.dates.filter(end__gt=now, capacity__gt=0).exists():
+        if (
+            self.page.status != EventStatus.CANCELLED
+            and not self.page.dates.filter(end__gt=now, capacity__gt=0).exists()
+        ):
             text += " " + _(
                 "Il ne reste aucune date à venir : pensez à passer l'activité au statut "
                 "« Annulée »."
@@ -417,6 +448,17 @@ class DateMessageView(DateMixin, WagtailAdminTemplateMixin, FormView):
             message=form.cleaned_data["message"],
             user=self.request.user,
         )
+        if not queued:
+            messages.warning(
+                self.request,
+                _(
+                    "Rien n'est parti : chaque personne a déjà reçu ce message (même objet, "
+                    "même texte)."
+                )
+                if self.recipients
+                else _("Rien n'est parti : personne n'est inscrit à cette date."),
+            )
+            return redirect(self.get_success_url())
         messages.success(
             self.request,
             ngettext(

@@ -348,8 +348,14 @@ def test_a_message_goes_once_to_each_order(
     assert "Rendez-vous au 2e étage." in sent.get(to="awa@example.org").body_text
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff_client.post(url, data)
+        response = staff_client.post(url, data, follow=True)
     assert sent.count() == 2
+    # Said as nothing sent, not as « Message envoyé à 0 personne » in green.
+    assert (
+        "Rien n'est parti : chaque personne a déjà reçu ce message (même objet, même texte)."
+        in text(response)
+    )
+    assert "Message envoyé à 0" not in text(response)
 
     # Without the confirmation box, nothing is sent.
     staff_client.post(url, {**data, "subject": "Autre", "confirm": ""})

@@ -477,6 +477,45 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     page = admin_client.get(response.url).content.decode()
     assert "inscriptions de 1 commande(s) annulées" in page
     assert "Il ne reste aucune date à venir" in page
+    # The same form sent again from another tab: nothing more, and said so.
+    response = admin_client.post(url, {"message": "Tempête de neige.", "confirm": "on"})
+    assert response.status_code == 200
+    assert "Cette date est déjà annulée : rien n'a changé." in text(response)
+
+
+def test_cancelling_from_a_page_shown_before_a_new_registration_asks_again(
+    admin_client, free_activity, django_capture_on_commit_callbacks
+):
+    """The form confirmed « 1 commande, 50,00 $ » and cancelled 2 orders: one came meanwhile."""
+    capture = django_capture_on_commit_callbacks
+    date, order = free_registration(admin_client, free_activity, capture)
+    url = reverse("events_staff:cancel", args=[date.pk])
+    html = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    seen = html.select_one("input[name=seen]")["value"]
+    free_registration(admin_client, free_activity, capture, email="lea@example.org")
+    with capture(execute=True):
+        response = admin_client.post(url, {"message": "Tempête.", "confirm": "on", "seen": seen})
+    assert response.status_code == 200
+    shown = text(response)
+    assert "Les inscriptions à cette date ont changé depuis l'affichage de la page" in shown
+    assert "les inscriptions de 2 commandes à cette date seront annulées" in shown
+    html = BeautifulSoup(response.content, "html.parser")
+    assert not html.select_one("input[name=confirm]").has_attr("checked")
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    # Confirmed again from what is shown now: done.
+    with capture(execute=True):
+        response = admin_client.post(
+            url,
+            {
+                "message": "Tempête.",
+                "confirm": "on",
+                "seen": html.select_one("input[name=seen]")["value"],
+            },
+        )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
 
 
 def test_postponing_from_the_admin(admin_client, free_activity, django_capture_on_commit_callbacks):
