@@ -106,6 +106,9 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
         context.update(
             result=self.result(),
             when=when(self.date.start),
+            # The door page of another day (the list's next date tapped by mistake): said,
+            # not refused (a check-in the day before, for a volunteer, stays possible).
+            not_today=self.other_day(),
             query=query,
             found=[(checkin.attendee_name(a), a) for a in found],
             counts=checkin.counts(self.date),
@@ -118,6 +121,18 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
             checkin_texts=self.texts(),
         )
         return context
+
+    def other_day(self):
+        """The date's day (« 20 janvier 2027 ») when today is neither its start's nor its
+        end's day; "" on the day."""
+        from django.utils import timezone
+        from django.utils.formats import date_format
+
+        today = timezone.localdate()
+        days = {timezone.localdate(self.date.start), timezone.localdate(self.date.end)}
+        if today in days:
+            return ""
+        return date_format(timezone.localtime(self.date.start), "DATE_FORMAT")
 
     def texts(self):
         """What the page's script says, in the staff member's language."""

@@ -431,3 +431,23 @@ def test_staff_without_the_permissions_are_refused(registered, client, django_us
 
     group.permissions.add(Permission.objects.get(codename="change_attendee"))
     assert client.get(urls[4]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_door_page_of_another_day_says_so(registered, staff_client):
+    """Tickets were let in on 5 December at the door page of 20 January, without a word."""
+    from django.utils.formats import date_format
+
+    from events.models import EventDate
+
+    date, _awa, _jean = registered
+    url = reverse("events_staff:checkin", args=[date.pk])
+    day = date_format(timezone.localtime(date.start), "DATE_FORMAT")
+    assert timezone.localdate(date.start) != timezone.localdate()
+    assert f"Cette date est le {day}, pas aujourd'hui" in text(staff_client.get(url))
+    # On the day (its start's or its end's, around midnight), nothing of the kind.
+    now = timezone.now()
+    EventDate.objects.filter(pk=date.pk).update(
+        start=now - timedelta(minutes=30), end=now + timedelta(minutes=30)
+    )
+    assert "pas aujourd'hui" not in text(staff_client.get(url))
