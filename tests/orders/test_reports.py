@@ -341,6 +341,11 @@ def test_report_page_draws_the_chart_and_the_same_numbers_in_a_table(
     assert '<script src="http' not in html and "cdn" not in html.lower()
     assert "Revenus par activité" in html
     assert activity.title in html
+    # Where a refund of money alone is counted, said (staff found 50 $ where 30 $ went back).
+    assert (
+        "Un remboursement d'une partie du montant, sans billet annulé, n'est lié à aucun "
+        "billet : il n'est pas déduit ici, mais l'est dans « Revenus par mois »."
+    ) in " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
 def test_report_exports_both_tables_as_csv(admin_client, place, item, ticket_order, activity):
