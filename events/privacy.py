@@ -86,6 +86,34 @@ class EventsPersonalData(PersonalDataProvider):
             _("les inscriptions en liste d'attente sont supprimées."),
         ]
 
+    def still_running(self, rows):
+        from django.utils import timezone
+
+        from orders.models import OrderState
+
+        now = timezone.now()
+        valid = [
+            attendee
+            for row in rows["registrations"]
+            if row["order"].state in (OrderState.PAID, OrderState.PENDING)
+            for attendee in row["attendees"]
+            if attendee.cancelled_at is None and attendee.date.end > now
+        ]
+        if not valid:
+            return []
+        return [
+            ngettext(
+                "%(n)s billet valide pour une date à venir : une fois l'adresse effacée, la "
+                "personne ne sera plus prévenue d'un report ou d'une annulation. Annulez-le "
+                "d'abord si elle ne viendra pas.",
+                "%(n)s billets valides pour des dates à venir : une fois l'adresse effacée, la "
+                "personne ne sera plus prévenue d'un report ou d'une annulation. Annulez-les "
+                "d'abord si elle ne viendra pas.",
+                len(valid),
+            )
+            % {"n": len(valid)}
+        ]
+
     def export(self, email, orders):
         rows = self.find(email, orders)
         return {

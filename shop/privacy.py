@@ -50,6 +50,29 @@ class ShopPersonalData(PersonalDataProvider):
     def erasure(self):
         return [_("les adresses de livraison et les numéros de téléphone sont effacés ;")]
 
+    def still_running(self, rows):
+        from orders.models import OrderState
+
+        waiting = [
+            fulfilment
+            for fulfilment in rows["addresses"]
+            if fulfilment.order.state == OrderState.PAID
+            and fulfilment.status not in (FulfilmentStatus.SHIPPED, FulfilmentStatus.HANDED_OVER)
+            and fulfilment.address
+        ]
+        if not waiting:
+            return []
+        return [
+            ngettext(
+                "%(n)s commande payée pas encore expédiée (%(codes)s) : une fois l'adresse de "
+                "livraison effacée, elle ne pourra plus l'être.",
+                "%(n)s commandes payées pas encore expédiées (%(codes)s) : une fois les "
+                "adresses de livraison effacées, elles ne pourront plus l'être.",
+                len(waiting),
+            )
+            % {"n": len(waiting), "codes": ", ".join(f.order.code for f in waiting)}
+        ]
+
     def export(self, email, orders):
         return {
             "shipping_addresses": [

@@ -42,6 +42,12 @@ class PersonalDataProvider:
         """What erasing does to this provider's data, as phrases for the confirmation page."""
         return []
 
+    def still_running(self, rows):
+        """Phrases for what is not over yet in `rows` (tickets for dates to come, goods not
+        yet sent): erased, the person is no longer told of a change to it. Said on the
+        confirmation page, before anything is erased."""
+        return []
+
     def export(self, email, orders):
         """A JSON-ready dict (see `plain`) of everything held, merged into the person's file:
         use keys of your own."""

@@ -59,6 +59,10 @@ class PersonData:
         return [phrase for part in self.parts for phrase in part.provider.erasure()]
 
     @property
+    def still_running(self):
+        return [phrase for part in self.parts for phrase in part.provider.still_running(part.rows)]
+
+    @property
     def is_empty(self):
         return not any(self.counts.values())
 

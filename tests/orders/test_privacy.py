@@ -254,6 +254,11 @@ def test_an_officer_searches_exports_and_erases_with_confirmation(client, person
     assert "Retapez le courriel pour confirmer" in confirm
     assert "le nom et le courriel y sont remplacés" in confirm
     assert "les inscriptions en liste d'attente sont supprimées." in confirm
+    # Her two tickets are for a date to come: said before anything is erased.
+    assert (
+        "2 billets valides pour des dates à venir : une fois l'adresse effacée, la personne "
+        "ne sera plus prévenue d'un report ou d'une annulation."
+    ) in " ".join(confirm.split())
 
     # Not retyped (or mistyped): nothing changes.
     for typed in ["", "autre@example.org"]:

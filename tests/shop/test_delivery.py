@@ -370,6 +370,13 @@ def test_a_shipping_address_is_exported_and_erased_for_law_25(client, basket, dj
         "100, rue Queen",
         "613 555-0100",
     )
+    assert found.still_running == []  # not paid: nothing waits to be sent
+    # Paid and not yet shipped: said before its address is erased (it could not be sent).
+    Order.objects.filter(pk=order.pk).update(state="paid")
+    assert find_person("awa@example.org").still_running == [
+        f"1 commande payée pas encore expédiée ({order.code}) : une fois l'adresse de "
+        "livraison effacée, elle ne pourra plus l'être."
+    ]
     staff = django_user_model.objects.create_superuser("vieprivee", "v@example.org", "pw")
     erase_person("awa@example.org", user=staff)
     fulfilment = Fulfilment.objects.get(order=order)
