@@ -245,6 +245,50 @@ def advance(fulfilment, status, *, user=None, carrier="", tracking_number="", no
     return fulfilment
 
 
+def pickup_moved_to_office(fulfilment):
+    """True when this order was to be picked up at an activity whose date is now cancelled
+    (events/staff.py `cancel_date` flags it): staff may move it to the office."""
+    from events.models import EventStatus
+
+    return (
+        fulfilment.method == DeliveryMethod.ACTIVITY
+        and fulfilment.status != FulfilmentStatus.HANDED_OVER
+        and fulfilment.pickup_date is not None
+        and fulfilment.pickup_date.shown_status == EventStatus.CANCELLED
+    )
+
+
+def move_pickup_to_office(fulfilment, *, user):
+    """The activity where the order was to be picked up is cancelled: it is picked up at the
+    office instead. The buyer is told where and when; the order's flag about it is cleared,
+    with what was done in its history."""
+    with transaction.atomic():
+        order = services.lock(fulfilment.order)
+        fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+        if not pickup_moved_to_office(fulfilment):
+            raise OrderError(
+                _("Cette commande ne se récupère pas à une activité annulée : rien n'a changé.")
+            )
+        was = fulfilment.pickup_date
+        fulfilment.method, fulfilment.pickup_date = DeliveryMethod.OFFICE, None
+        fulfilment.order = order
+        fulfilment.save(update_fields=["method", "pickup_date", "updated_at"])
+        done = _("Cueillette déplacée au bureau du CÉSIQ (activité du %(date)s annulée)") % {
+            "date": was
+        }
+        if order.attention:
+            services.resolve_flag(order, user=user, note=done)
+        else:
+            services.log(order, "pickup_moved", done, user=user)
+        services.email_buyer(
+            order,
+            "shop/email/pickup_moved",
+            gettext_lazy("Votre commande %(code)s se récupère au bureau du CÉSIQ"),
+            **email_context(fulfilment, order.language),
+        )
+    return fulfilment
+
+
 def status_label(status):
     """`fulfilment:ready` and the like, in the order's audit log."""
     if status in FulfilmentStatus.values:

@@ -15,7 +15,10 @@ know nothing of the shop and import nothing from it.
 
 from django.utils.translation import gettext_lazy as _
 
-LOG_ACTIONS = {"delivery": _("Mode de réception choisi")}
+LOG_ACTIONS = {
+    "delivery": _("Mode de réception choisi"),
+    "pickup_moved": _("Cueillette déplacée au bureau"),
+}
 
 
 def orders_to_hand_over(date):

@@ -173,6 +173,21 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(PREPARE):
             raise PermissionDenied
+        if request.POST.get("cueillette") == "bureau" and self.fulfilment is not None:
+            try:
+                flow.move_pickup_to_office(self.fulfilment, user=request.user)
+            except OrderError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Commande %(code)s : elle se récupère maintenant au bureau ; "
+                        "l'acheteur ou l'acheteuse en est prévenu par courriel."
+                    )
+                    % {"code": self.order.code},
+                )
+            return redirect(self.order_url())
         form = StepForm(request.POST)
         if self.fulfilment is None:
             messages.error(request, _("Cette commande n'a pas de mode de livraison."))
@@ -222,6 +237,11 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
             other_lines=other_lines,
             steps=steps,
             step_form=StepForm(),
+            # Its pickup activity cancelled (the order is flagged « À traiter »): moved here.
+            can_move_to_office=can_prepare
+            and fulfilment is not None
+            and order.state == OrderState.PAID
+            and flow.pickup_moved_to_office(fulfilment),
             paid=order.state == OrderState.PAID,
             where=flow.email_context(fulfilment, translation.get_language()) if fulfilment else {},
             tracking_url=flow.tracking_url(fulfilment) if fulfilment else "",

@@ -415,3 +415,42 @@ def test_the_door_lists_only_the_articles_left_to_hand_over(boutique):
     )
     [handover] = [h for h in orders_to_hand_over(date) if h.code == order.code]
     assert handover.summary.startswith("1 × Café") and "Thé" not in handover.summary
+
+
+def test_an_order_to_pick_up_at_a_cancelled_activity_is_moved_to_the_office(
+    boutique, django_capture_on_commit_callbacks
+):
+    """The box office cancelled the date: the order was flagged « À traiter », which the shop
+    team could neither see on its page nor clear, and its page still said the activity."""
+    from events import staff
+    from events.models import EventDate
+
+    date = EventDate.objects.filter(status="scheduled").order_by("start").first()
+    order = paid_shop_order(("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date)
+    assert "La faire récupérer au bureau" not in text_of(boutique.get(order_url(order)))
+    director = get_user_model().objects.get(username="admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_date(date, user=director, message="Annulée.")
+    order.refresh_from_db()
+    assert order.attention
+    page = text_of(boutique.get(order_url(order)))
+    assert f"À traiter : {order.attention}" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = boutique.post(order_url(order), {"cueillette": "bureau"}, follow=True)
+    assert (
+        f"Commande {order.code} : elle se récupère maintenant au bureau ; l'acheteur ou "
+        "l'acheteuse en est prévenu par courriel." in text_of(response)
+    )
+    order.refresh_from_db()
+    assert order.attention == ""
+    assert order.fulfilment.method == DeliveryMethod.OFFICE
+    assert order.fulfilment.pickup_date is None
+    assert order.log_entries.filter(action="flag_resolved").exists()
+    email = OutboxEmail.objects.get(key=f"shop/email/pickup_moved:{order.code}")
+    assert "vous la récupérerez plutôt au bureau du CÉSIQ" in plain(email.body_text)
+    assert "au bureau du CÉSIQ" in plain(email.body_text)
+    # Done once: the button is gone, and sent again it changes nothing.
+    assert "La faire récupérer au bureau" not in text_of(response)
+    response = boutique.post(order_url(order), {"cueillette": "bureau"}, follow=True)
+    assert "rien n'a changé" in text_of(response)
