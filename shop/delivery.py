@@ -416,6 +416,8 @@ def progress_lines(fulfilment):
                 url=url,
             )
         )
+    elif fulfilment.carrier:  # sent without a tracking number (a letter)
+        lines.append(_("Transporteur : %(carrier)s") % {"carrier": carrier_name(fulfilment)})
     return lines
 
 

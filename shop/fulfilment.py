@@ -43,10 +43,11 @@ class Carrier:
     # Accepted tracking numbers, once spaces and dashes are taken out and letters upper-cased.
     pattern: str
     example: str
+    tracked: bool = True
 
     def url(self, number, language):
         template = self.url_en if language == "en" else self.url_fr
-        return template.format(number=quote(number, safe=""))
+        return template.format(number=quote(number, safe="")) if template else ""
 
     def accepts(self, number):
         return re.fullmatch(self.pattern, number) is not None
@@ -86,6 +87,15 @@ CARRIERS = {
         pattern=r"\d{12}|\d{15}|\d{20}|\d{22}",
         example="123456789012",
     ),
+    # A small parcel sent as a letter: no tracking number to give.
+    "lettermail": Carrier(
+        name="Postes Canada, poste-lettres (sans suivi) / Canada Post Lettermail",
+        url_fr="",
+        url_en="",
+        pattern="",
+        example="",
+        tracked=False,
+    ),
 }
 
 
@@ -98,6 +108,8 @@ def clean_tracking_number(carrier, number):
     found = CARRIERS.get(carrier)
     if found is None:
         raise OrderError(_("Choisissez un transporteur de la liste."))
+    if not found.tracked:
+        return ""
     number = re.sub(r"[\s-]", "", str(number or "")).upper()
     if not number:
         raise OrderError(_("Indiquez le numéro de suivi du colis."))
@@ -235,13 +247,42 @@ def advance(fulfilment, status, *, user=None, carrier="", tracking_number="", no
         if status == FulfilmentStatus.SHIPPED:
             number = clean_tracking_number(carrier, tracking_number)
             fulfilment.carrier, fulfilment.tracking_number = carrier, number
-            message = f"{carrier_name(fulfilment)} {number}"
+            message = f"{carrier_name(fulfilment)} {number}".strip()
         fulfilment.status = status
         fulfilment.order = order
         fulfilment.save()
         services.log(order, f"fulfilment:{status}", message, user=user, previous=str(previous))
         if notify or status != FulfilmentStatus.PREPARING:
             tell_buyer(order, fulfilment, status)
+    return fulfilment
+
+
+def correct_tracking(fulfilment, *, user, carrier, tracking_number):
+    """A shipped parcel's carrier or tracking number typed wrong: corrected, logged, and the
+    buyer sent the right one (once for each correction)."""
+    with transaction.atomic():
+        order = services.lock(fulfilment.order)
+        fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+        if fulfilment.status != FulfilmentStatus.SHIPPED:
+            raise OrderError(_("Seul le suivi d'une commande expédiée se corrige."))
+        number = clean_tracking_number(carrier, tracking_number)
+        if (carrier, number) == (fulfilment.carrier, fulfilment.tracking_number):
+            raise OrderError(_("C'est déjà le transporteur et le numéro enregistrés."))
+        was = f"{carrier_name(fulfilment)} {fulfilment.tracking_number}".strip()
+        fulfilment.carrier, fulfilment.tracking_number = carrier, number
+        fulfilment.order = order
+        fulfilment.save(update_fields=["carrier", "tracking_number", "updated_at"])
+        now = f"{carrier_name(fulfilment)} {number}".strip()
+        services.log(order, "tracking_corrected", f"{was} → {now}", user=user)
+        template, subject = EMAILS[FulfilmentStatus.SHIPPED]
+        services.email_buyer(
+            order,
+            template,
+            subject,
+            key_suffix=f":{carrier}:{number}",
+            corrected=True,
+            **email_context(fulfilment, order.language),
+        )
     return fulfilment
 
 

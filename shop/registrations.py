@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 LOG_ACTIONS = {
     "delivery": _("Mode de réception choisi"),
     "pickup_moved": _("Cueillette déplacée au bureau"),
+    "tracking_corrected": _("Suivi corrigé"),
 }
 
 

@@ -173,6 +173,29 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(PREPARE):
             raise PermissionDenied
+        if request.POST.get("corriger") and self.fulfilment is not None:
+            form = StepForm(request.POST)
+            form.is_valid()
+            data = form.cleaned_data
+            try:
+                flow.correct_tracking(
+                    self.fulfilment,
+                    user=request.user,
+                    carrier=data.get("transporteur", ""),
+                    tracking_number=data.get("suivi", ""),
+                )
+            except OrderError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Commande %(code)s : suivi corrigé ; l'acheteur ou l'acheteuse a reçu "
+                        "le bon."
+                    )
+                    % {"code": self.order.code},
+                )
+            return redirect(self.order_url())
         if request.POST.get("cueillette") == "bureau" and self.fulfilment is not None:
             try:
                 flow.move_pickup_to_office(self.fulfilment, user=request.user)
@@ -237,6 +260,9 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
             other_lines=other_lines,
             steps=steps,
             step_form=StepForm(),
+            can_correct_tracking=can_prepare
+            and fulfilment is not None
+            and fulfilment.status == FulfilmentStatus.SHIPPED,
             # Its pickup activity cancelled (the order is flagged « À traiter »): moved here.
             can_move_to_office=can_prepare
             and fulfilment is not None

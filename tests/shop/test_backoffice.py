@@ -454,3 +454,42 @@ def test_an_order_to_pick_up_at_a_cancelled_activity_is_moved_to_the_office(
     assert "La faire récupérer au bureau" not in text_of(response)
     response = boutique.post(order_url(order), {"cueillette": "bureau"}, follow=True)
     assert "rien n'a changé" in text_of(response)
+
+
+def test_a_tracking_number_typed_wrong_is_corrected_and_the_buyer_sent_the_right_one(boutique):
+    """Once « Expédiée », a typo in the tracking number stayed in the email and the link."""
+    order = paid_shop_order(("CHO-NOI-100", 1), method=DeliveryMethod.SHIPPING, shipping="16.00")
+    step(boutique, order, "preparing")
+    assert "Corriger le suivi" not in text_of(boutique.get(order_url(order)))
+    step(boutique, order, "shipped", transporteur="canada_post", suivi="7023210039414604")
+    assert "Corriger le suivi" in text_of(boutique.get(order_url(order)))
+
+    fix = {"corriger": "1", "transporteur": "canada_post", "suivi": "7023 2100 3941 4605"}
+    response = boutique.post(order_url(order), fix, follow=True)
+    assert f"Commande {order.code} : suivi corrigé" in text_of(response)
+    order.fulfilment.refresh_from_db()
+    assert order.fulfilment.tracking_number == "7023210039414605"
+    corrected = emails_of(order, "order_shipped").order_by("pk").last()
+    assert "Le suivi de votre commande" in plain(corrected.body_text)
+    assert "searchFor=7023210039414605" in corrected.body_text
+    assert order.log_entries.filter(action="tracking_corrected").exists()
+    # The same again, or a number that is none: refused, nothing sent.
+    sent = emails_of(order, "order_shipped").count()
+    for data, message in [
+        (fix, "C'est déjà le transporteur et le numéro enregistrés."),
+        ({**fix, "suivi": "1234"}, "n'est pas un numéro de suivi"),
+    ]:
+        response = boutique.post(order_url(order), data, follow=True)
+        assert any(message in m for m in messages_of(response)), messages_of(response)
+    assert emails_of(order, "order_shipped").count() == sent
+
+
+def test_a_letter_is_shipped_without_a_tracking_number(boutique):
+    """Shipping demanded a number: untracked letter mail could not be recorded."""
+    order = paid_shop_order(("CHO-NOI-100", 1), method=DeliveryMethod.SHIPPING, shipping="16.00")
+    step(boutique, order, "preparing")
+    response = step(boutique, order, "shipped", transporteur="lettermail", suivi="")
+    assert f"Commande {order.code} : Expédiée." in messages_of(response)
+    email = emails_of(order, "order_shipped").get()
+    assert "Numéro de suivi" not in email.body_text and "Suivre le colis" not in email.body_text
+    assert "poste-lettres (sans suivi)" in email.body_text
