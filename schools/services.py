@@ -130,6 +130,27 @@ def notify_staff(booking):
 # --- staff propose -----------------------------------------------------------------------------
 
 
+def animator_conflicts(booking, animator, start, duration_minutes):
+    """Other workshops, proposed or confirmed, that `animator` leads at a time overlapping
+    `start` for `duration_minutes` (the same name, whatever its case and spaces)."""
+    name = " ".join(animator.split()).casefold()
+    end = start + timedelta(minutes=duration_minutes)
+    candidates = (
+        WorkshopBooking.objects.filter(
+            status__in=[BookingStatus.PROPOSED, BookingStatus.CONFIRMED],
+            proposed_start__lt=end,
+            proposed_start__gt=start - timedelta(minutes=480),
+        )
+        .exclude(pk=booking.pk)
+        .order_by("proposed_start")
+    )
+    return [
+        other
+        for other in candidates
+        if " ".join(other.animator.split()).casefold() == name and other.proposed_end > start
+    ]
+
+
 def propose(
     booking, *, start, animator, price, duration_minutes=75, tax_status=None, user=None, now=None
 ):

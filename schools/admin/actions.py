@@ -145,6 +145,17 @@ class ProposeForm(forms.Form):
             "généralement exonérée."
         ),
     )
+    despite_conflict = forms.BooleanField(
+        label=_("Proposer même si cette personne anime déjà à cette heure"),
+        required=False,
+        help_text=_("Par exemple, deux groupes réunis pour une même animation."),
+    )
+
+
+def _when(moment):
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 class ProposeView(BookingActionView):
@@ -179,6 +190,23 @@ class ProposeView(BookingActionView):
 
     def perform(self, form):
         data = form.cleaned_data
+        if not data["despite_conflict"] and (
+            taken := services.animator_conflicts(
+                self.object, data["animator"], data["start"], data["duration_minutes"]
+            )
+        ):
+            raise services.BookingError(
+                _(
+                    "%(animator)s anime déjà à cette heure : %(bookings)s. Choisissez une "
+                    "autre heure ou une autre personne, ou cochez « Proposer même si… »."
+                )
+                % {
+                    "animator": " ".join(data["animator"].split()),
+                    "bookings": ", ".join(
+                        f"{b.reference} ({b.school}, {_when(b.proposed_start)})" for b in taken
+                    ),
+                }
+            )
         services.propose(
             self.object,
             start=data["start"],

@@ -68,6 +68,40 @@ def test_staff_propose_from_the_admin(login, staff, make_booking):
     assert OutboxEmail.objects.filter(key__startswith=f"workshop_proposal:{booking.pk}:").exists()
 
 
+def test_an_animator_already_leading_a_workshop_at_that_time_is_said(login, staff, make_booking):
+    """Aminata was proposed at 9 h 30 for two schools at once, without a word."""
+    from schools import services
+
+    start = timezone.localtime(timezone.now() + timedelta(days=10)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    first = make_booking(school="École des Pionniers")
+    services.propose(first, start=start, animator="Aminata Diallo", price="150.00")
+    second = make_booking(school="École Saint-Jean")
+    client = login(staff["billetterie"])
+    url = reverse("workshopbooking:propose", args=[second.pk])
+    data = {
+        "start": (start + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M"),
+        "duration_minutes": "75",
+        "animator": " aminata  diallo ",
+        "price": "150,00",
+        "tax_status": "exempt",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    said = " ".join(text_of(response).split())
+    assert "aminata diallo anime déjà à cette heure : " in said.casefold()
+    assert f"{first.reference} (École des Pionniers, " in said
+    second.refresh_from_db()
+    assert second.status == BookingStatus.NEW
+    # Another hour, or ticked on purpose (two groups together): proposed.
+    later = {**data, "start": (start + timedelta(minutes=75)).strftime("%Y-%m-%d %H:%M")}
+    assert client.post(url, later).status_code == 302
+    third = make_booking(school="École Sainte-Foy")
+    url = reverse("workshopbooking:propose", args=[third.pk])
+    assert client.post(url, {**data, "despite_conflict": "on"}).status_code == 302
+
+
 def test_a_bad_price_is_refused_with_a_message(login, staff, make_booking):
     booking = make_booking()
     client = login(staff["billetterie"])
