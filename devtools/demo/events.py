@@ -281,6 +281,14 @@ ACTIVITIES = [
 ]
 
 
+EVENT_BODY = {
+    "fr": "<p>Une question sur l'accessibilité des lieux ou un besoin particulier ? Écrivez-nous "
+    "depuis la page Contact : nous vous répondrons avant l'activité.</p>",
+    "en": "<p>A question about access to the venue or a particular need? Write to us from the "
+    "Contact page: we will answer before the activity.</p>",
+}
+
+
 def at(days, hour):
     day = timezone.localdate() + timedelta(days=days)
     return timezone.make_aware(datetime.combine(day, time(hour)))
@@ -378,7 +386,8 @@ def seed(home, locales):
             "confirm_free_by_email": spec.get("confirm_by_email", False),
             # A school group may pay a school session by invoice (school boards pay so).
             "allow_invoice": spec["audience"] == "scolaire",
-            "body": [("paragraph", f"<p>{spec['fr'][1]}</p>")],
+            # What the summary above it does not say (it repeated the summary word for word).
+            "body": [("paragraph", EVENT_BODY["fr"])],
         }
         if page is None:
             page = EventPage(title=spec["fr"][0], slug=spec["slug"], **fields)
@@ -442,7 +451,7 @@ def seed(home, locales):
         english.title, english.summary = spec["en"]
         english.slug = spec["slug"]
         english.organisers = spec.get("organisers", ("CÉSIQ", "CÉSIQ"))[1]
-        english.body = [("paragraph", f"<p>{spec['en'][1]}</p>")]
+        english.body = [("paragraph", EVENT_BODY["en"])]
         english.venue = (
             venues[spec["venue"]].get_translation(locales["en"]) if spec["venue"] else None
         )

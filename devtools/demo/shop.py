@@ -260,6 +260,14 @@ PRODUCTS = [
 ]
 
 
+PRODUCT_BODY = {
+    "fr": "<p>Vendu au profit des projets du CÉSIQ. Cueillette au bureau ou à une activité, "
+    "ou livraison partout au Canada.</p>",
+    "en": "<p>Sold for CÉSIQ's projects. Pick up at the office or at an activity, or "
+    "delivery anywhere in Canada.</p>",
+}
+
+
 def product_image(slug, colour, category):
     """A simple coloured illustration drawn with Pillow, created once."""
     from django.core.files.images import ImageFile
@@ -365,7 +373,8 @@ def seed(home, locales):
             "category": category,
             "producer": producers[producer][0],
             "tax_category": tax,
-            "body": [("paragraph", f"<p>{fr[1]}</p>")],
+            # What the summary above it does not say (it repeated the summary word for word).
+            "body": [("paragraph", PRODUCT_BODY["fr"])],
         }
         if page is None:
             page = ProductPage(slug=slug, **fields)
@@ -399,7 +408,7 @@ def seed(home, locales):
         english.slug = slug
         english.category = category
         english.producer = producers[producer][1]
-        english.body = [("paragraph", f"<p>{en[1]}</p>")]
+        english.body = [("paragraph", PRODUCT_BODY["en"])]
         english.save_revision().publish()
     return index
 
