@@ -49,7 +49,7 @@ def test_a_sold_product_is_not_deleted_and_its_order_page_still_shows(admin, cli
         admin.get(delete_url(product), follow=True),
         admin.post(delete_url(product), follow=True),
     ):
-        assert "Suppression refusée : des commandes renvoient à « " in said(response)
+        assert "Suppression refusée : des commandes ou des envois renvoient à « " in said(response)
         assert "Dépubliez plutôt" in said(response)
     assert ProductPage.objects.filter(pk=product.pk).exists()
     assert client.get(order.get_absolute_url()).status_code == 200
@@ -67,7 +67,9 @@ def test_an_activity_with_registrations_is_not_deleted(admin):
     hold_places(page, 1)
     response = admin.post(delete_url(page), follow=True)
     assert response.status_code == 200
-    assert f"Suppression refusée : des commandes renvoient à « {page.title} »" in said(response)
+    assert f"Suppression refusée : des commandes ou des envois renvoient à « {page.title} »" in (
+        said(response)
+    )
     assert EventPage.objects.filter(pk=page.pk).exists()
 
 
@@ -77,3 +79,60 @@ def test_a_product_never_sold_may_be_deleted(admin):
     response = admin.get(delete_url(product))
     assert response.status_code == 200
     assert "Suppression refusée" not in said(response)
+
+
+def test_an_activity_chosen_as_a_pickup_point_is_not_deleted(admin):
+    """A shop order to be picked up at one of its dates keeps it (the date is PROTECTed by the
+    order's delivery): deleting it failed with Django's error page, though no ticket was sold."""
+    from events.models import EventDate
+    from shop.models import DeliveryMethod
+    from tests.shop.factories import place_shop_order
+
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    date = EventDate.objects.filter(page=page).first()
+    order = place_shop_order(("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date)
+    assert not order.lines.filter(object_id__in=page.ticket_types.values("pk")).exists()
+    for response in (
+        admin.post(delete_url(page), follow=True),
+        admin.post(delete_url(page.get_parent()), follow=True),
+    ):
+        assert response.status_code == 200
+        assert (
+            f"Suppression refusée : des commandes ou des envois renvoient à « {page.title} »"
+            in (said(response))
+        )
+    assert EventPage.objects.filter(pk=page.pk).exists()
+    bulk = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "delete"))
+    response = admin.post(f"{bulk}?id={page.pk}&next=https://evil.example/", follow=True)
+    assert "Suppression refusée" in said(response)
+    assert all("evil.example" not in url for url, _status in response.redirect_chain)
+    assert EventPage.objects.filter(pk=page.pk).exists()
+
+
+def test_a_sent_newsletter_issue_is_not_deleted(admin, home_fr):
+    from newsletter.models import NewsletterIssuePage, NewsletterSending
+
+    issue = home_fr.add_child(instance=NewsletterIssuePage(title="Infolettre de décembre"))
+    NewsletterSending.objects.create(page=issue, language="fr")
+    response = admin.post(delete_url(issue), follow=True)
+    assert response.status_code == 200
+    assert "« Infolettre de décembre »" in said(response)
+    assert NewsletterIssuePage.objects.filter(pk=issue.pk).exists()
+
+
+def test_many_kept_pages_are_counted_beyond_the_five_named(admin):
+    from events.models import EventDate
+    from shop.models import DeliveryMethod
+    from tests.shop.factories import place_shop_order
+
+    dates = EventDate.objects.filter(page__locale__language_code="fr").order_by("page__path")
+    pages = {}
+    for date in dates:
+        pages.setdefault(date.page_id, date)
+    assert len(pages) >= 7
+    for date in pages.values():
+        place_shop_order(("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date)
+    index = EventPage.objects.get(pk=next(iter(pages))).get_parent()
+    response = admin.post(delete_url(index), follow=True)
+    assert f"et {len(pages) - 5} autres pages (inscriptions" in said(response)
+    assert EventPage.objects.filter(pk__in=pages).count() == len(pages)
