@@ -131,17 +131,18 @@ def notify_staff(booking):
 
 
 def animator_conflicts(booking, animator, start, duration_minutes):
-    """Other workshops, proposed or confirmed, that `animator` leads at a time overlapping
-    `start` for `duration_minutes` (the same name, whatever its case and spaces)."""
+    """Other workshops, proposed or booked (confirmed, invoiced, paid), that `animator` leads at
+    a time overlapping `start` for `duration_minutes` (the same name, whatever its case and
+    spaces)."""
     name = " ".join(animator.split()).casefold()
     end = start + timedelta(minutes=duration_minutes)
     candidates = (
         WorkshopBooking.objects.filter(
-            status__in=[BookingStatus.PROPOSED, BookingStatus.CONFIRMED],
             proposed_start__lt=end,
             proposed_start__gt=start - timedelta(minutes=480),
         )
         .exclude(pk=booking.pk)
+        .exclude(status__in=[BookingStatus.NEW, BookingStatus.CANCELLED])
         .order_by("proposed_start")
     )
     return [

@@ -102,6 +102,40 @@ def test_an_animator_already_leading_a_workshop_at_that_time_is_said(login, staf
     assert client.post(url, {**data, "despite_conflict": "on"}).status_code == 302
 
 
+@pytest.mark.parametrize("status", [BookingStatus.INVOICED, BookingStatus.PAID])
+def test_an_invoiced_or_paid_workshop_still_keeps_its_animator_busy(
+    login, staff, make_booking, status
+):
+    """Confirming by invoice goes straight to « Facturée », and a paid one to « Payée »: the
+    check looked at proposed and confirmed workshops only, so nearly every booked one was
+    missed."""
+    from schools import services
+
+    start = timezone.localtime(timezone.now() + timedelta(days=10)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    booked = make_booking(school="École des Pionniers")
+    services.propose(booked, start=start, animator="Aminata Diallo", price="150.00")
+    type(booked).objects.filter(pk=booked.pk).update(status=status)
+    client = login(staff["billetterie"])
+    other = make_booking(school="École Saint-Jean")
+    response = client.post(
+        reverse("workshopbooking:propose", args=[other.pk]),
+        {
+            "start": (start + timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M"),
+            "duration_minutes": "75",
+            "animator": "Aminata Diallo",
+            "price": "150,00",
+            "tax_status": "exempt",
+        },
+    )
+    assert response.status_code == 200
+    assert "anime déjà à cette heure" in text_of(response)
+    # A cancelled one frees the hour.
+    type(booked).objects.filter(pk=booked.pk).update(status=BookingStatus.CANCELLED)
+    assert services.animator_conflicts(other, "Aminata Diallo", start, 75) == []
+
+
 def test_a_bad_price_is_refused_with_a_message(login, staff, make_booking):
     booking = make_booking()
     client = login(staff["billetterie"])
