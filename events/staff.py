@@ -203,12 +203,28 @@ def _flag_handovers(date):
     for order in Order.objects.filter(code__in=codes):
         with transaction.atomic():
             order = services.lock(order)
-            note = _(
-                "Date du %(date)s annulée : ce qui devait être remis à son accueil ne l'a pas "
-                "été ; convenez d'une autre remise avec la personne."
-            ) % {"date": _when(date.start)}
+            note = handover_flag(date)
             if note not in order.attention:
                 services.flag(order, note)
+
+
+def handover_flag(date):
+    """What an order to be handed over at `date`'s door is flagged with when the date is
+    cancelled (in the language of whoever cancelled it)."""
+    return _(
+        "Date du %(date)s annulée : ce qui devait être remis à son accueil ne l'a pas "
+        "été ; convenez d'une autre remise avec la personne."
+    ) % {"date": _when(date.start)}
+
+
+def flagged_for_handover(order, date):
+    """Whether `order` is flagged because `date`, where something was to be handed over to
+    its buyer, was cancelled (and not for something else since: a dispute, a refund)."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if order.attention and order.attention == handover_flag(date)[:200]:
+                return True
+    return False
 
 
 def _cancel_registration(date, order, *, user, message):

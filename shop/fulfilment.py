@@ -301,8 +301,10 @@ def pickup_moved_to_office(fulfilment):
 
 def move_pickup_to_office(fulfilment, *, user):
     """The activity where the order was to be picked up is cancelled: it is picked up at the
-    office instead. The buyer is told where and when; the order's flag about it is cleared,
-    with what was done in its history."""
+    office instead. The buyer is told where and when (now, if it was ready: no other email
+    follows); the order's flag about it is cleared, with what was done in its history."""
+    from events.staff import flagged_for_handover
+
     with transaction.atomic():
         order = services.lock(fulfilment.order)
         fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
@@ -317,14 +319,15 @@ def move_pickup_to_office(fulfilment, *, user):
         done = _("Cueillette déplacée au bureau du CÉSIQ (activité du %(date)s annulée)") % {
             "date": was
         }
-        if order.attention:
+        if flagged_for_handover(order, was):
             services.resolve_flag(order, user=user, note=done)
-        else:
+        else:  # flagged since for something else (a dispute, a refund): that stays to do
             services.log(order, "pickup_moved", done, user=user)
         services.email_buyer(
             order,
             "shop/email/pickup_moved",
             gettext_lazy("Votre commande %(code)s se récupère au bureau du CÉSIQ"),
+            ready=fulfilment.status == FulfilmentStatus.READY,
             **email_context(fulfilment, order.language),
         )
     return fulfilment

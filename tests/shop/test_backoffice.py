@@ -456,6 +456,36 @@ def test_an_order_to_pick_up_at_a_cancelled_activity_is_moved_to_the_office(
     assert "rien n'a changé" in text_of(response)
 
 
+def test_a_ready_order_moved_to_the_office_is_said_ready_and_another_flag_stays(
+    boutique, django_capture_on_commit_callbacks
+):
+    """A ready order moved to the office was told « Nous vous écrirons dès qu'elle sera
+    prête », an email that never came (it was ready already). And moving it cleared whatever
+    the order was flagged for, a dispute arrived since included."""
+    from events import staff
+    from events.models import EventDate
+    from orders import services
+
+    date = EventDate.objects.filter(status="scheduled").order_by("start").first()
+    order = paid_shop_order(("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=date)
+    step(boutique, order, "preparing")
+    step(boutique, order, "ready")
+    director = get_user_model().objects.get(username="admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.cancel_date(date, user=director, message="Annulée.")
+    order.refresh_from_db()
+    services.flag(order, "Contestation ouverte : répondre avant le 12 décembre.")
+    with django_capture_on_commit_callbacks(execute=True):
+        boutique.post(order_url(order), {"cueillette": "bureau"}, follow=True)
+    order.refresh_from_db()
+    assert order.fulfilment.method == DeliveryMethod.OFFICE
+    assert order.attention == "Contestation ouverte : répondre avant le 12 décembre."
+    assert order.log_entries.filter(action="pickup_moved").exists()
+    email = OutboxEmail.objects.get(key=f"shop/email/pickup_moved:{order.code}")
+    assert "Elle est prête : vous pouvez venir la chercher." in plain(email.body_text)
+    assert "dès qu'elle sera prête" not in plain(email.body_html)
+
+
 def test_a_tracking_number_typed_wrong_is_corrected_and_the_buyer_sent_the_right_one(boutique):
     """Once « Expédiée », a typo in the tracking number stayed in the email and the link."""
     order = paid_shop_order(("CHO-NOI-100", 1), method=DeliveryMethod.SHIPPING, shipping="16.00")
