@@ -222,18 +222,38 @@ class EventPageForm(ThemedPageForm):
 
     def _check_status(self, page, status):
         """« Annulée » or « Reportée » for the whole activity tells nobody and refunds
-        nothing: with people registered on dates still scheduled, refused, with the way that
-        does (each date cancelled or postponed by the box office). Once they are, the status
-        may follow."""
+        nothing: with people registered on dates still scheduled (or, for « Annulée », postponed
+        without a new date, or where shop orders are to be picked up), refused, with the way
+        that does (each date cancelled or postponed by the box office, which also flags the
+        pickups). Once they are, the status may follow."""
         if status not in (EventStatus.CANCELLED, EventStatus.POSTPONED):
             return
         if EventPage.objects.filter(pk=page.pk, status=status).exists():
             return  # unchanged
-        dates = EventDate.objects.filter(
-            page_id=page.pk, status=EventStatus.SCHEDULED, end__gt=timezone.now()
-        ).values_list("quota_id", flat=True)
-        taken = availability.usage([quota for quota in dates if quota])
-        if any(used.taken for used in taken.values()):
+        from .registry import handovers_for
+
+        coming = Q(status=EventStatus.SCHEDULED, end__gt=timezone.now())
+        if status == EventStatus.CANCELLED:
+            # A date postponed with no new one yet keeps its people, told it would come back.
+            coming |= Q(status=EventStatus.POSTPONED)
+        dates = list(EventDate.objects.filter(coming, page_id=page.pk))
+        taken = availability.usage([date.quota_id for date in dates if date.quota_id])
+        registered = any(used.taken for used in taken.values())
+        to_hand_over = status == EventStatus.CANCELLED and any(
+            handovers_for(date) for date in dates
+        )
+        if to_hand_over and not registered:
+            self.add_error(
+                "status",
+                _(
+                    "Des commandes de la boutique doivent être remises à l'accueil d'une date "
+                    "à venir : ce statut ne le signalerait à personne. Faites annuler chaque "
+                    "date par la billetterie (Accueil et participants) : ces commandes sont "
+                    "alors signalées à l'équipe de la boutique. Le statut de l'activité peut "
+                    "suivre ensuite."
+                ),
+            )
+        elif registered:
             self.add_error(
                 "status",
                 _(

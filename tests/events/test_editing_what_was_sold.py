@@ -240,6 +240,47 @@ def test_the_whole_activity_is_not_cancelled_from_its_status_while_people_are_re
     assert page.status == status
 
 
+def test_a_date_postponed_without_a_new_one_keeps_the_activity_from_being_cancelled(
+    client, sold, django_capture_on_commit_callbacks
+):
+    """Its people were told the date would come back: « Annulée » from the page's status
+    would have left their paid orders valid, untold and unrefunded. « Reportée » may follow."""
+    from events import staff
+
+    page, date, _ticket = sold
+    for other in page.dates.exclude(pk=date.pk):
+        EventDate.objects.filter(pk=other.pk).update(status="cancelled")
+    director = get_user_model().objects.get(username="admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.postpone_date(date, user=director, message="Salle inondée.")
+    response = publish(client, page, lambda data: data.update(status="cancelled"))
+    assert response.status_code == 200
+    assert "Des personnes sont inscrites à des dates à venir" in said(response)
+    assert publish(client, page, lambda data: data.update(status="postponed")).status_code == 302
+
+
+def test_an_activity_where_shop_orders_are_picked_up_is_not_cancelled_from_its_status(client, sold):
+    """Nobody registered, but a shop order is to be picked up at its door: the status told
+    the shop team nothing, where the box office's cancellation flags the order."""
+    from shop.models import DeliveryMethod
+    from tests.shop.factories import paid_shop_order
+
+    sold_page = sold[0]
+    page = next(
+        page
+        for page in EventPage.objects.filter(locale__language_code="fr").exclude(pk=sold_page.pk)
+        if page.upcoming_dates
+    )
+    paid_shop_order(
+        ("THE-VER-100", 1), method=DeliveryMethod.ACTIVITY, pickup_date=page.upcoming_dates[0]
+    )
+    response = publish(client, page, lambda data: data.update(status="cancelled"))
+    assert response.status_code == 200
+    assert "Des commandes de la boutique doivent être remises à l'accueil" in said(response)
+    page.refresh_from_db()
+    assert page.status == "scheduled"
+
+
 def test_a_fixed_price_of_nothing_is_refused_for_the_free_kind(demo_site):
     """« Régulier : 0,00 $ » was accepted, where « Gratuit » says it."""
     from django.core.exceptions import ValidationError
