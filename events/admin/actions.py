@@ -49,6 +49,7 @@ class CancelDateForm(forms.Form):
 
     def __init__(self, *args, summary, **kwargs):
         super().__init__(*args, **kwargs)
+        self.already_cancelled = summary["cancelled"]
         self.said_now = self.what_is_said(summary)
         self.fields["seen"].initial = self.said_now
         self.fields["confirm"].label = ngettext(
@@ -61,6 +62,9 @@ class CancelDateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.already_cancelled:
+            # Sent again from another tab or twice: what it saw is gone, and nothing is to do.
+            raise forms.ValidationError(_("Cette date est déjà annulée : rien n'a changé."))
         seen = self.data.get("seen")
         if seen and seen != self.said_now:
             # Shown again with what is true now, to be confirmed again.

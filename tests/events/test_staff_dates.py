@@ -467,8 +467,12 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     assert order.state == OrderState.PAID and date.capacity == 80
     assert not mails_to("awa@example.org", "Activité annulée")
 
+    shown = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    seen = shown.find("input", attrs={"name": "seen"})["value"]
     with capture(execute=True):
-        response = admin_client.post(url, {"message": "Tempête de neige.", "confirm": "on"})
+        response = admin_client.post(
+            url, {"message": "Tempête de neige.", "confirm": "on", "seen": seen}
+        )
     assert response.status_code == 302
     assert response.url == reverse("events_staff:dates", args=[free_activity.pk])
     order.refresh_from_db()
@@ -477,8 +481,11 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     page = admin_client.get(response.url).content.decode()
     assert "inscriptions de 1 commande(s) annulées" in page
     assert "Il ne reste aucune date à venir" in page
-    # The same form sent again from another tab: nothing more, and said so.
-    response = admin_client.post(url, {"message": "Tempête de neige.", "confirm": "on"})
+    # The same form sent again from another tab (what it saw then): nothing more, and said so,
+    # not « Les inscriptions à cette date ont changé… confirmez de nouveau ».
+    response = admin_client.post(
+        url, {"message": "Tempête de neige.", "confirm": "on", "seen": seen}
+    )
     assert response.status_code == 200
     assert "Cette date est déjà annulée : rien n'a changé." in text(response)
 
