@@ -469,6 +469,7 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
 
     shown = BeautifulSoup(admin_client.get(url).content, "html.parser")
     seen = shown.find("input", attrs={"name": "seen"})["value"]
+    assert "Seen" not in shown.get_text()  # the hidden field had its label shown
     with capture(execute=True):
         response = admin_client.post(
             url, {"message": "Tempête de neige.", "confirm": "on", "seen": seen}
