@@ -274,12 +274,15 @@ def correct_tracking(fulfilment, *, user, carrier, tracking_number):
         fulfilment.save(update_fields=["carrier", "tracking_number", "updated_at"])
         now = f"{carrier_name(fulfilment)} {number}".strip()
         services.log(order, "tracking_corrected", f"{was} → {now}", user=user)
+        # One email for each correction, numbered: keyed by the number alone, going back to
+        # an earlier number (A → B → A → B) sent nothing and left the buyer with the wrong one.
+        corrections = order.log_entries.filter(action="tracking_corrected").count()
         template, subject = EMAILS[FulfilmentStatus.SHIPPED]
         services.email_buyer(
             order,
             template,
             subject,
-            key_suffix=f":{carrier}:{number}",
+            key_suffix=f":corrected:{corrections}",
             corrected=True,
             **email_context(fulfilment, order.language),
         )

@@ -503,6 +503,12 @@ def test_a_tracking_number_typed_wrong_is_corrected_and_the_buyer_sent_the_right
     assert "Le suivi de votre commande" in plain(corrected.body_text)
     assert "searchFor=7023210039414605" in corrected.body_text
     assert order.log_entries.filter(action="tracking_corrected").exists()
+    # Back to the first number, then to the right one again: an email each time.
+    for number in ("7023210039414604", "7023210039414605"):
+        fix = {**fix, "suivi": number}
+        boutique.post(order_url(order), fix, follow=True)
+        latest = emails_of(order, "order_shipped").order_by("pk").last()
+        assert f"searchFor={number}" in latest.body_text
     # The same again, or a number that is none: refused, nothing sent.
     sent = emails_of(order, "order_shipped").count()
     for data, message in [
