@@ -543,7 +543,9 @@ def add_ticket(request, ticket_id, date_id, quantity, now=None):
 
 
 def update(request, key, quantity):
-    """Set a line's quantity (0 removes it). `key` is a variant's id or "t<ticket>-<date>"."""
+    """Set a line's quantity (0 removes it). `key` is a variant's id or "t<ticket>-<date>".
+    A line no longer in the cart is left out: a cart page left open in another tab, sent
+    after that cart became an order, put its lines back and invited a second order."""
     from django.utils import timezone
 
     quantity = _parse_quantity(quantity)
@@ -552,8 +554,10 @@ def update(request, key, quantity):
         ids = _ticket_key(key[1:])
         if ids is None:
             raise CartError(_("Ce billet n'existe pas ou n'est plus en vente."))
+        items, _problems = stored_tickets(request.session)
+        if ids not in items:
+            return
         if quantity == 0:
-            items, _problems = stored_tickets(request.session)
             items.pop(ids, None)
             save_tickets(request.session, items)
             return
@@ -562,6 +566,8 @@ def update(request, key, quantity):
         return
     variant, left = _parse_variant(key)
     items, _problems = stored(request.session)
+    if variant.pk not in items:
+        return variant
     if quantity == 0:
         items.pop(variant.pk, None)
     else:

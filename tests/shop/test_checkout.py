@@ -141,6 +141,24 @@ def test_checkout_pays_on_stripe_and_confirms_with_pickup(
     assert "Votre commande est confirmée" in client.get(order.get_absolute_url()).content.decode()
 
 
+def test_a_cart_page_left_open_in_another_tab_does_not_fill_the_cart_again(
+    client, shop_fr, add_to_cart, fake_stripe
+):
+    """The cart became an order in one tab; « Passer la commande » on the cart page still
+    open in another put its lines back and opened the checkout for a second order."""
+    add_to_cart("CHO-NOI-100", 2)
+    chocolate = variant("CHO-NOI-100")
+    assert client.post(CHECKOUT, checkout_data()).status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    response = client.post(
+        "/panier/modifier/", {f"quantity_{chocolate.pk}": "2", "checkout": "1"}, follow=True
+    )
+    assert client.get("/panier/").context["cart"].count == 0
+    assert order.code in plain(response.content.decode())  # the order waiting to be paid
+    assert Order.objects.filter(buyer_email="awa@example.org").count() == 1
+    assert variant("CHO-NOI-100").left() == chocolate.left()
+
+
 def test_an_unpaid_shop_order_can_be_cancelled_by_its_buyer(
     client, shop_fr, add_to_cart, fake_stripe, django_capture_on_commit_callbacks
 ):
