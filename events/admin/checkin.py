@@ -123,14 +123,13 @@ class CheckInView(DateMixin, WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def other_day(self):
-        """The date's day (« 20 janvier 2027 ») when today is neither its start's nor its
-        end's day; "" on the day."""
+        """The date's day (« 20 janvier 2027 ») when today is not one of its days (from its
+        start's to its end's: a weekend's Saturday too); "" on the day."""
         from django.utils import timezone
         from django.utils.formats import date_format
 
         today = timezone.localdate()
-        days = {timezone.localdate(self.date.start), timezone.localdate(self.date.end)}
-        if today in days:
+        if timezone.localdate(self.date.start) <= today <= timezone.localdate(self.date.end):
             return ""
         return date_format(timezone.localtime(self.date.start), "DATE_FORMAT")
 

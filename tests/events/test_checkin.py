@@ -451,3 +451,8 @@ def test_the_door_page_of_another_day_says_so(registered, staff_client):
         start=now - timedelta(minutes=30), end=now + timedelta(minutes=30)
     )
     assert "pas aujourd'hui" not in text(staff_client.get(url))
+    # Nor on the middle day of a Friday-to-Sunday date.
+    EventDate.objects.filter(pk=date.pk).update(
+        start=now - timedelta(days=1), end=now + timedelta(days=1)
+    )
+    assert "pas aujourd'hui" not in text(staff_client.get(url))
