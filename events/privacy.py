@@ -91,13 +91,17 @@ class EventsPersonalData(PersonalDataProvider):
 
         from orders.models import OrderState
 
+        from .models import EventStatus
+
         now = timezone.now()
         valid = [
             attendee
             for row in rows["registrations"]
             if row["order"].state in (OrderState.PAID, OrderState.PENDING)
             for attendee in row["attendees"]
-            if attendee.cancelled_at is None and attendee.date.end > now
+            if attendee.cancelled_at is None
+            # A date postponed with no new one yet is to come, whatever its old day.
+            and (attendee.date.end > now or attendee.date.status == EventStatus.POSTPONED)
         ]
         if not valid:
             return []

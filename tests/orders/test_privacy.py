@@ -234,6 +234,25 @@ def officer(client, django_user_model):
     return user
 
 
+def test_tickets_for_a_date_postponed_without_a_new_one_are_not_over(person):
+    """Its old day may be past: the date is still to come, and its people will be told."""
+    from events.models import Attendee, EventDate
+
+    order, _entry = person
+    date = Attendee.objects.filter(order_line__order=order).first().date
+    past = timezone.now() - timedelta(days=2)
+    EventDate.objects.filter(pk=date.pk).update(
+        status="postponed", start=past, end=past + timedelta(hours=2)
+    )
+    assert privacy.find_person(EMAIL).still_running == [
+        "2 billets valides pour des dates à venir : une fois l'adresse effacée, la personne "
+        "ne sera plus prévenue d'un report ou d'une annulation. Annulez-les d'abord si elle "
+        "ne viendra pas."
+    ]
+    EventDate.objects.filter(pk=date.pk).update(status="scheduled")
+    assert privacy.find_person(EMAIL).still_running == []
+
+
 def test_an_officer_searches_exports_and_erases_with_confirmation(client, person, officer):
     order, _entry = person
     search = reverse("privacy:search")
