@@ -1181,8 +1181,17 @@ class TicketType(Purchasable, Orderable):
         return f"{self.page.title} — {self.name}"
 
     def clean(self):
-        # « Régulier : 0,00 $ » on the page, where « Gratuit » says it and asks nothing.
-        if self.kind == TicketKind.FIXED and self.price is not None and self.price <= 0:
+        # « Régulier : 0,00 $ » on the page, where « Gratuit » says it and asks nothing. One
+        # made before this rule, unchanged, does not lock its page (sold, it cannot change).
+        if (
+            self.kind == TicketKind.FIXED
+            and self.price is not None
+            and self.price <= 0
+            and not (
+                self.pk
+                and TicketType.objects.filter(pk=self.pk, kind=self.kind, price=self.price).exists()
+            )
+        ):
             raise ValidationError(
                 {
                     "price": _(

@@ -294,4 +294,8 @@ def test_a_fixed_price_of_nothing_is_refused_for_the_free_kind(demo_site):
         "« Gratuit »."
     ]
     TicketType(page=page, name="Invité", kind="free", price=0).full_clean()
+    # One saved before the rule, left as it was, does not keep its page from being saved.
+    older = TicketType.objects.create(page=page, name="Ancien", kind="fixed", price=0)
+    older.name = "Ancien tarif"
+    older.full_clean()
     TicketType(page=page, name="Régulier ter", kind="fixed", price=5).full_clean()
