@@ -110,25 +110,36 @@ class HostedPageMixin:
     # -- rendering ---------------------------------------------------------------------------
 
     def _render(self, session, *, error=None, notice=None):
+        english = _english(session)
         parts = []
         if error:
             parts.append(_error(error))
         if notice:
             parts.append(f'<p class="notice" role="status">{notice}</p>\n')
         parts.append(_items_table(session, self.line_items[session["id"]]))
+        buyers = len(parts)  # what the buyer reads; the demo's own simulations follow
         pi = self.payment_intents.get(session["payment_intent"])
         button = _buttons_for(session["id"])
         if session["status"] == "open":
+            # The buyer's page, in the language the site asked for (`locale`), as Stripe's is.
             parts += [
-                '<p>Choisissez le résultat à simuler. <span lang="en">Choose the outcome to '
-                "simulate.</span></p>\n",
+                "<p>Choose the outcome to simulate.</p>\n"
+                if english
+                else '<p>Choisissez le résultat à simuler. <span lang="en">Choose the outcome '
+                "to simulate.</span></p>\n",
                 '<div class="actions">\n',
-                button("pay", "Payer", primary=True),
-                button("decline", "Refuser la carte"),
-                button("pay-later", "Paiement différé (débit préautorisé)"),
-                button("cancel", "Annuler"),
+                button("pay", "Pay" if english else "Payer", primary=True),
+                button("decline", "Decline the card" if english else "Refuser la carte"),
+                button(
+                    "pay-later",
+                    "Delayed payment (pre-authorized debit)"
+                    if english
+                    else "Paiement différé (débit préautorisé)",
+                ),
+                button("cancel", "Cancel" if english else "Annuler"),
                 "</div>\n",
             ]
+            return _page(_title(session), "".join(parts), english=english)
         elif session["status"] == "expired":
             parts.append(
                 '<p class="notice" role="status">Cette session de paiement a expiré. Retournez sur '
@@ -152,7 +163,9 @@ class HostedPageMixin:
             )
         if pi is not None and pi["latest_charge"]:
             parts.append(self._after_payment(session, pi, button))
-        return _page("Paiement simulé", "".join(parts))
+        if english:  # what follows the payment is the demo's own, in French with English
+            parts = parts[:buyers] + [f'<div lang="fr">{"".join(parts[buyers:])}</div>\n']
+        return _page(_title(session), "".join(parts), english=english)
 
     def _after_payment(self, session, pi, button):
         """What Stripe does after a payment, to simulate: refunds' outcomes and a dispute."""
@@ -241,7 +254,8 @@ class HostedPageMixin:
 
     def _page_decline(self, session, form):
         self._require_open(session)
-        return 402, "Votre carte a été refusée.", None, []
+        declined = "Your card was declined." if _english(session) else "Votre carte a été refusée."
+        return 402, declined, None, []
 
     def _page_cancel(self, session, form):
         self._require_open(session)
@@ -337,15 +351,30 @@ box-shadow:0 0 0 2px #fff}
 _DEMO_TITLE = "Paiement simulé"
 
 
-def _page(title, body):
+def _english(session):
+    """Whether the site asked for this session's page in English (`locale`: "en")."""
+    return str(session.get("locale") or "").lower().startswith("en")
+
+
+def _title(session):
+    return "Simulated payment" if _english(session) else _DEMO_TITLE
+
+
+def _page(title, body, *, english=False):
     """A page of the fake: plain, accessible HTML, no scripts or external assets."""
-    return (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)} (MODE DÉMO)</title>\n<style>{_STYLE}</style>\n</head>\n"
-        "<body>\n<main>\n"
-        '<p class="demo" role="note"><strong>MODE DÉMO — aucun paiement réel</strong><br>'
+    banner = (
+        '<p class="demo" role="note"><strong>DEMO MODE — no real payment</strong><br>'
+        '<span lang="fr">MODE DÉMO — aucun paiement réel</span></p>\n'
+        if english
+        else '<p class="demo" role="note"><strong>MODE DÉMO — aucun paiement réel</strong><br>'
         '<span lang="en">DEMO MODE — no real payment</span></p>\n'
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"en" if english else "fr"}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)} ({'DEMO MODE' if english else 'MODE DÉMO'})</title>\n"
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{banner}"
         f"<h1>{html.escape(title)}</h1>\n{body}</main>\n</body>\n</html>\n"
     )
 
@@ -356,15 +385,22 @@ def _error(message):
 
 def _items_table(session, items):
     currency = session["currency"]
+    english = _english(session)
+    words = (
+        ("Your order", "Item", "Quantity", "Amount")
+        if english
+        else ("Votre commande", "Article", "Quantité", "Montant")
+    )
     rows = "".join(
         f'<tr><td>{html.escape(item["description"])}</td><td class="n">{item["quantity"]}</td>'
-        f'<td class="n">{format_amount(item["amount_total"], currency)}</td></tr>\n'
+        f'<td class="n">{format_amount(item["amount_total"], currency, english)}</td></tr>\n'
         for item in items
     )
-    total = format_amount(session["amount_total"], currency)
+    total = format_amount(session["amount_total"], currency, english)
     return (
-        '<table>\n<caption>Votre commande</caption>\n<thead><tr><th scope="col">Article</th>'
-        '<th scope="col" class="n">Quantité</th><th scope="col" class="n">Montant</th></tr></thead>'
+        f'<table>\n<caption>{words[0]}</caption>\n<thead><tr><th scope="col">{words[1]}</th>'
+        f'<th scope="col" class="n">{words[2]}</th><th scope="col" class="n">{words[3]}</th>'
+        "</tr></thead>"
         f'\n<tbody>\n{rows}</tbody>\n<tfoot><tr><th scope="row" colspan="2">Total</th>'
         f'<td class="n"><strong>{total}</strong></td></tr></tfoot>\n</table>\n'
     )

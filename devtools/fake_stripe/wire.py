@@ -107,11 +107,15 @@ def parse_int(value, param, minimum=None):
     return number
 
 
-def format_amount(cents: int, currency: str) -> str:
-    """French (Québec) formatting: ``1 234,50 $`` for CAD, ``12,50 EUR`` for anything else."""
+def format_amount(cents: int, currency: str, english: bool = False) -> str:
+    """French (Québec) formatting: ``1 234,50 $`` for CAD, ``12,50 EUR`` for anything else;
+    in English, ``$1,234.50`` and ``12.50 EUR``."""
     sign = "-" if cents < 0 else ""
-    whole, _, frac = f"{abs(cents) / 100:,.2f}".partition(".")
-    symbol = "$" if currency.lower() == "cad" else currency.upper()
+    whole, frac = f"{abs(cents) // 100:,}", f"{abs(cents) % 100:02d}"
+    cad = currency.lower() == "cad"
+    if english:
+        return f"{sign}${whole}.{frac}" if cad else f"{sign}{whole}.{frac}\u00a0{currency.upper()}"
+    symbol = "$" if cad else currency.upper()
     return f"{sign}{whole.replace(',', chr(0xA0))},{frac}\u00a0{symbol}"
 
 

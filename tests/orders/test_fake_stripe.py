@@ -313,6 +313,22 @@ def test_pay_later_then_async_failure(client, fake, receiver):
     assert status == 409
 
 
+def test_hosted_page_speaks_english_when_the_site_asks_for_it(client, fake):
+    """Real Stripe shows its page in the session's `locale`: an English buyer read « Payer »."""
+    session = new_session(client, locale="en")
+    status, _, page = browse(session.url)
+    assert status == 200
+    assert '<html lang="en">' in page
+    assert "DEMO MODE — no real payment" in page
+    assert '<span lang="fr">MODE DÉMO — aucun paiement réel</span>' in page
+    assert "$25.00" in page and "25,00" not in page
+    for label in (">Pay<", ">Decline the card<", ">Cancel<"):
+        assert label in page
+    assert ">Payer<" not in page
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/decline", post=True)
+    assert status == 402 and "Your card was declined." in page
+
+
 def test_decline_keeps_the_session_open_and_sends_nothing(client, fake, receiver):
     session = new_session(client)
     status, _, page = browse(f"{fake.url}/checkout/{session.id}/decline", post=True)
