@@ -115,6 +115,14 @@ class SiteSettings(BaseSiteSetting):
         setattr(request, attr_name, site_settings)
         return site_settings
 
+    def localized_privacy_officer(self):
+        """Who answers for personal information, in the active language."""
+        from django.utils import translation
+
+        if translation.get_language() == "en" and self.privacy_officer_en:
+            return self.privacy_officer_en
+        return self.privacy_officer
+
     def localized_privacy_page(self):
         """The privacy page in the active language (`privacy_page.localized`), read once per
         content generation: every footer and consent box links it."""
@@ -147,6 +155,12 @@ class SiteSettings(BaseSiteSetting):
         max_length=200,
         blank=True,
         help_text=_("Titre et nom, publiés comme l'exige la Loi 25."),
+    )
+    privacy_officer_en = models.CharField(
+        _("responsable de la protection des renseignements personnels, en anglais"),
+        max_length=200,
+        blank=True,
+        help_text=_("Le titre en anglais, pour le site anglais (vide : le même qu'en français)."),
     )
     privacy_email = models.EmailField(_("courriel pour la vie privée"), blank=True)
     privacy_page = models.ForeignKey(
@@ -195,6 +209,7 @@ class SiteSettings(BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("privacy_officer"),
+                FieldPanel("privacy_officer_en"),
                 FieldPanel("privacy_email"),
                 FieldPanel("privacy_page"),
             ],

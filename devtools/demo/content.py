@@ -335,6 +335,7 @@ SITE_SETTINGS = {
     "facebook_url": "https://www.facebook.com/",
     "instagram_url": "https://www.instagram.com/",
     "privacy_officer": "Direction générale",
+    "privacy_officer_en": "Executive director",
     "privacy_email": "vieprivee@cesiq.example",
 }
 

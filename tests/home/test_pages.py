@@ -99,9 +99,13 @@ def test_footer_shows_contact_details_from_site_settings(client, demo_site):
     assert footer.find("a", href="mailto:info@cesiq.example")
     assert footer.find("a", href="/confidentialite/").get_text() == "Politique de confidentialité"
     assert "Responsable de la protection des renseignements personnels" in text
+    assert "Direction générale" in text
 
     en_footer = soup(client.get("/en/")).find("footer")
     assert en_footer.find("a", href="/en/privacy/").get_text() == "Privacy policy"
+    # Its title in English on the English site (it said « Direction générale »).
+    assert "Executive director" in en_footer.get_text(" ", strip=True)
+    assert "Direction générale" not in en_footer.get_text(" ", strip=True)
 
 
 def test_editor_changes_to_site_settings_show_in_the_footer(client, demo_site):
