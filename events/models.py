@@ -1461,18 +1461,28 @@ class TicketType(Purchasable, Orderable):
     def buyer_cancellation_deadline(self, line):
         """Buyers may cancel until `cancellation_hours` before the date starts; while the
         date is postponed without a new one, whenever they like (the postponement's email
-        tells them they may: the old date's deadline may have passed)."""
+        tells them they may: the old date's deadline may have passed). Not once one of the
+        line's tickets was let in at the door (with a notice of 0 hours, cancelling the
+        order refunded a ticket already used; staff may still)."""
         from datetime import timedelta
+
+        from django.db.models import Exists, OuterRef
 
         from orders.purchasable import UNTIL_FURTHER_NOTICE
 
         # The date's start and its page's notice, not the page itself (a wide row): the
         # receipt asks this on every view.
-        start, hours, status = (
+        entered = Attendee.objects.filter(
+            order_line_id=line.pk, date_id=OuterRef("pk"), checked_in_at__isnull=False
+        )
+        start, hours, status, used = (
             EventDate.objects.filter(quota__order_lines=line)
-            .values_list("start", "page__cancellation_hours", "status")
+            .annotate(used=Exists(entered))
+            .values_list("start", "page__cancellation_hours", "status", "used")
             .get()
         )
+        if used:
+            return None
         if status == EventStatus.POSTPONED:
             return UNTIL_FURTHER_NOTICE
         return start - timedelta(hours=hours)

@@ -260,6 +260,26 @@ def test_a_ticket_already_used_at_the_door_is_not_cancelled(paid_pair, director)
     assert active_attendees(order).count() == 2
 
 
+def test_an_order_with_a_ticket_used_at_the_door_is_not_cancelled_by_its_buyer(
+    client, paid_pair, director
+):
+    """One ticket refused, the whole order allowed: with a notice of 0 hours, the buyer
+    cancelled after coming in, and was refunded all of it."""
+    from orders import services
+
+    date, order, awa, _lea = paid_pair
+    assert services.buyer_can_cancel(order)
+    assert checkin.check_in(date, awa.ticket_code, user=director).status == "ok"
+    assert not services.buyer_can_cancel(order)
+    with pytest.raises(OrderError, match="ne peut plus être annulée en ligne"):
+        services.cancel_by_buyer(order)
+    response = client.post(order.get_absolute_url() + "annuler/", follow=True)
+    assert "Cette commande ne peut plus être annulée en ligne." in text(response)
+    order.refresh_from_db()
+    assert order.state == "paid" and not order.refunds.exists()
+    assert active_attendees(order).count() == 2
+
+
 def test_staff_cancel_a_ticket_from_the_attendee_list(
     admin_client, paid_pair, django_capture_on_commit_callbacks
 ):
