@@ -98,6 +98,35 @@ def printable_or_empty(value, max_length):
     return value
 
 
+_ID = re.compile(r"[0-9]{1,11}")
+
+
+def id_or_none(value):
+    """`value` as a database id when it is one written in plain digits (0-9, not « ² » nor
+    « ٣ », which `str.isdigit` accepts and `int` refuses or reads), small enough for any
+    database; else None."""
+    value = str(value if value is not None else "").strip()
+    if not _ID.fullmatch(value):
+        return None
+    return int(value) or None
+
+
+class ListedIdsField(forms.ModelMultipleChoiceField):
+    """Several of a list's items, chosen by id: a value that is no plain id (« abc », « -1 »,
+    twenty-five digits, which SQLite cannot even compare) is a choice not in the list, with
+    the field's own message."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if id_or_none(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 _PHONE = re.compile(
     r"(?P<number>\+?[0-9(][0-9 ().-]*[0-9])(?:\s*(?:poste|ext\.?|x|#)\s*[0-9]{1,6})?",
     re.IGNORECASE,

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from cesiq_site.validation import has_control_characters
 from orders import services
 from orders.models import Order, OrderState, OutboxEmail
 from orders.outbox import queue_email
@@ -89,6 +90,8 @@ def ticket_codes(typed):
     """The codes a typed one may be: as typed (older codes, in base 64, have capitals), and in
     lower case (today's codes are, and a phone's keyboard or a reader may give capitals)."""
     typed = (typed or "").strip()
+    if has_control_characters(typed) or len(typed) > 64:
+        return []  # no ticket's (PostgreSQL refuses a NUL byte in a query outright)
     return list(dict.fromkeys([typed, typed.lower()])) if typed else []
 
 
@@ -221,7 +224,11 @@ def offline_tickets(date):
 
 
 def _text(value, limit):
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    """A short text of a phone's sync, or "" (refused by the caller) when it is no text or
+    holds control characters."""
+    if not isinstance(value, str) or has_control_characters(value):
+        return ""
+    return value.strip()[:limit]
 
 
 def _parse_scans(payload, now):

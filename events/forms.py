@@ -13,6 +13,7 @@ from cesiq_site.validation import (
     CONSENT_REQUIRED,
     AmountField,
     guard_text_fields,
+    id_or_none,
     printable_or_empty,
 )
 from orders.money import format_cad
@@ -382,8 +383,7 @@ class RegistrationForm(forms.Form):
             return []
         labels = []
         for ticket in self.ticket_types:
-            raw = str(self.data.get(f"quantity_{ticket.pk}") or "").strip()
-            count = int(raw) if raw.isdigit() else 0
+            count = id_or_none(self.data.get(f"quantity_{ticket.pk}")) or 0
             labels += [ticket.label] * min(count, len(self.attendee_blocks))
         return labels
 

@@ -79,7 +79,8 @@ def _holds_places(request, page):
     from orders.availability import pending_order_of
 
     email = request.POST.get("buyer_email", "") if request.method == "POST" else ""
-    if not email.strip():
+    email = printable_or_empty(email, 254)  # the form says what is wrong with it
+    if not email:
         return False
     return any(pending_order_of(date.quota_id, email) for date in page.bookable_dates)
 

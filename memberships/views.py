@@ -6,6 +6,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from cesiq_site import ratelimit
+from cesiq_site.validation import id_or_none
 from orders import services as orders
 from orders.models import OrderKind
 from orders.services import Selection
@@ -28,8 +29,8 @@ def join(request, page):
         return go_on_with(request, earlier, placed_now=False)
     categories = list(MembershipCategory.objects.filter(active=True))
     initial = {}
-    if request.GET.get("categorie", "").isdigit():
-        initial["category"] = int(request.GET["categorie"])
+    if category := id_or_none(request.GET.get("categorie")):
+        initial["category"] = category
     if request.user.is_authenticated and request.user.email:
         initial.update(email=request.user.email, name=request.user.get_full_name())
     form = JoinForm(request.POST or None, categories=categories, initial=initial)

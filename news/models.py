@@ -21,6 +21,7 @@ from wagtail.search import index
 
 from cesiq_site.admin_forms import ThemedPageForm
 from cesiq_site.routing import LocalizedRoutesMixin
+from cesiq_site.validation import printable_or_empty
 from home.blocks import PageBodyBlock
 
 ARTICLES_PER_PAGE = 9
@@ -66,7 +67,8 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
     @staticmethod
     def asked_filters(request):
         """(theme translation key or None, tag slug or "") from the list's ?theme= and ?tag=."""
-        return _theme_key(request.GET.get("theme")), (request.GET.get("tag") or "").strip()[:100]
+        # A tag that cannot be one (a control character: PostgreSQL refuses NUL) is no filter.
+        return _theme_key(request.GET.get("theme")), printable_or_empty(request.GET.get("tag"), 100)
 
     def filtered(self, request):
         """(articles, chosen theme, chosen tag) for the list's ?theme= and ?tag=."""

@@ -9,7 +9,12 @@ from wagtail.models import Locale
 
 from cesiq_site.antispam import SpamProtectionMixin
 from cesiq_site.collation import natural
-from cesiq_site.validation import CONSENT_REQUIRED, guard_text_fields, phone_number
+from cesiq_site.validation import (
+    CONSENT_REQUIRED,
+    ListedIdsField,
+    guard_text_fields,
+    phone_number,
+)
 
 from .calendar import no_class
 from .models import MAX_GROUP_SIZE, MIN_GROUP_SIZE, Level
@@ -96,7 +101,7 @@ class WorkshopRequestForm(SpamProtectionMixin, forms.Form):
     preferred_date_1 = date_field(_("Première date souhaitée"))
     preferred_date_2 = date_field(_("Deuxième date souhaitée"))
     preferred_date_3 = date_field(_("Troisième date souhaitée (facultatif)"), required=False)
-    themes = forms.ModelMultipleChoiceField(
+    themes = ListedIdsField(
         label=_("Thèmes qui vous intéressent"),
         queryset=None,
         required=False,

@@ -12,7 +12,6 @@ refuses exactly what placing the order would refuse. Only tickets that need noth
 quantity go in the cart (`events.models.TicketType.sold_through_cart`).
 """
 
-import contextlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.models import Locale
 
+from cesiq_site.validation import id_or_none
 from orders.services import MAX_QUANTITY_PER_LINE
 
 SESSION_KEY = "panier"
@@ -126,7 +126,7 @@ def stored(session):
         return {}, [_("Votre panier était illisible : il a été vidé.")]
     items, problems = {}, []
     for key, quantity in list(data.items())[:MAX_LINES]:
-        if not (isinstance(key, str) and key.isdigit() and len(key) < 12):
+        if not (isinstance(key, str) and id_or_none(key)):
             problems.append(_("Un article inconnu a été retiré de votre panier."))
         elif not _is_quantity(quantity):
             problems.append(_("Une quantité invalide a été retirée de votre panier."))
@@ -200,9 +200,10 @@ def _ticket_key(key):
     if not isinstance(key, str) or len(key) > 24:
         return None
     ticket, sep, date = key.partition("-")
-    if not (sep and ticket.isdigit() and date.isdigit()):
+    ticket, date = id_or_none(ticket), id_or_none(date)
+    if not (sep and ticket and date):
         return None
-    return int(ticket), int(date)
+    return ticket, date
 
 
 def save_tickets(session, items):
@@ -422,11 +423,8 @@ def _parse_quantity(value):
 def _parse_variant(value):
     from .models import stock_left
 
-    try:
-        pk = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise CartError(_("Ce produit n'existe pas ou n'est plus en vente.")) from None
-    variant = _variants([pk]).get(pk)
+    pk = id_or_none(value)
+    variant = _variants([pk]).get(pk) if pk else None
     if variant is None:
         raise CartError(_("Ce produit n'existe pas ou n'est plus en vente."))
     return variant, stock_left([variant])[pk]
@@ -592,18 +590,17 @@ def line_name(key):
 
 
 def remove(request, key):
+    """Take line `key` out of the cart; whether it was there."""
     key = str(key).strip()
     if key.startswith("t"):
         items, _problems = stored_tickets(request.session)
-        ids = _ticket_key(key[1:])
-        if ids is not None:
-            items.pop(ids, None)
+        removed = items.pop(_ticket_key(key[1:]), None) is not None
         save_tickets(request.session, items)
-        return
+        return removed
     items, _problems = stored(request.session)
-    with contextlib.suppress(TypeError, ValueError):
-        items.pop(int(key), None)
+    removed = items.pop(id_or_none(key), None) is not None
     save(request.session, items)
+    return removed
 
 
 def clear(request):

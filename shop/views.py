@@ -79,8 +79,10 @@ def cart_update(request):
     « Passer la commande » sends it too: the quantities on screen are those bought, and the
     checkout follows when they are all accepted."""
     if request.POST.get("remove"):
-        carts.remove(request, request.POST["remove"])
-        messages.success(request, _("L'article a été retiré de votre panier."))
+        if carts.remove(request, request.POST["remove"]):
+            messages.success(request, _("L'article a été retiré de votre panier."))
+        else:  # removed already (another tab), or never there
+            messages.info(request, _("Cet article n'est plus dans votre panier."))
         return redirect(_cart_url())
     refused = False
     for key, value in request.POST.items():

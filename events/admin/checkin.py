@@ -208,7 +208,7 @@ class CheckInSyncView(JsonPermissionMixin, DateMixin, View):
     def post(self, request, *args, **kwargs):
         try:
             payload = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # 100,000 nested « [ »
             return JsonResponse({"error": _("Envoi illisible : JSON attendu.")}, status=400)
         try:
             answer = checkin.sync_scans(self.date, payload, user=request.user)

@@ -32,6 +32,22 @@ def amount_sum(rows):
     )
 
 
+class PlausibleDateRangeField(django_filters.fields.DateRangeField):
+    """A range of days the site can have orders in: « 9999-12-31 », whose end of day in UTC
+    is in the year 10000, failed with Django's error page."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        for day in (cleaned.start, cleaned.stop) if cleaned else ():
+            if day is not None and not 2000 <= day.year <= 2999:
+                raise forms.ValidationError(_("Choisissez des dates entre l'an 2000 et l'an 2999."))
+        return cleaned
+
+
+class PlausibleDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = PlausibleDateRangeField
+
+
 class OrderFilterSet(WagtailFilterSet):
     state = django_filters.MultipleChoiceFilter(
         label=capfirst(Order._meta.get_field("state").verbose_name),
@@ -44,7 +60,7 @@ class OrderFilterSet(WagtailFilterSet):
         empty_label=_("Tous"),
         widget=forms.RadioSelect,
     )
-    created_at = django_filters.DateFromToRangeFilter(
+    created_at = PlausibleDateFromToRangeFilter(
         label=_("Date de la commande"), widget=DateRangePickerWidget
     )
     # Choices rather than a BooleanFilter: the chip of the active filter reads « Oui », not

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from cesiq_site.validation import id_or_none
 from orders import registry, services
 from orders.models import Order, OrderKind, OrderLine, OrderState
 from orders.money import format_cad
@@ -440,7 +441,7 @@ class PickListView(PrintMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def fulfilments(self):
         found = paid_shop_fulfilments()
-        chosen = [value for value in self.request.GET.getlist("commande") if value.isdigit()]
+        chosen = [pk for value in self.request.GET.getlist("commande") if (pk := id_or_none(value))]
         if chosen:
             return found.filter(order_id__in=chosen)
         return found.filter(status__in=[FulfilmentStatus.NEW, FulfilmentStatus.PREPARING])

@@ -54,6 +54,9 @@ NASTY = [
     "x@" + "a" * 250 + ".org",
     "null",
     "[]",
+    "²",  # a digit to `str.isdigit`, not to `int`
+    "٣",
+    "9" * 25,  # an id no database column holds
 ]
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=320)
