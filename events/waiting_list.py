@@ -35,7 +35,10 @@ def offer_hours():
 
 
 def join(date, *, name, email, language, places, now=None):
-    """Put someone in line for `date`; joining twice updates the number of places."""
+    """Put someone in line for `date`. An address already in line is not changed: anyone
+    may type anyone's address, and changing its name or places (more places can lose one's
+    turn) would be doing so for someone else. Its owner is sent their confirmation again
+    (once a day at most), with the link to leave the line and join anew."""
     now = now or timezone.now()
     most = max_places(date.page)
     if not 1 <= places <= most:
@@ -51,19 +54,21 @@ def join(date, *, name, email, language, places, now=None):
             raise OrderError(date.not_on_sale_reason())
         if date.seats_left(now) >= places:
             raise OrderError(_("Il reste des places : inscrivez-vous directement."))
-        entry, created = WaitingListEntry.objects.update_or_create(
-            date=date,
-            email__iexact=email,
-            state=WaitingListEntry.State.WAITING,
-            defaults={"name": name, "places": places, "language": language, "email": email},
-        )
-        if created:
-            _email(
-                entry,
-                "events/email/waiting_list_joined",
-                gettext_lazy("Liste d'attente : %(title)s"),
-                key=f"waitlist_joined:{entry.token}",
+        entry = WaitingListEntry.objects.filter(
+            date=date, email__iexact=email, state=WaitingListEntry.State.WAITING
+        ).first()
+        again = entry is not None
+        if not again:
+            entry = WaitingListEntry.objects.create(
+                date=date, email=email, name=name, places=places, language=language
             )
+        _email(
+            entry,
+            "events/email/waiting_list_joined",
+            gettext_lazy("Liste d'attente : %(title)s"),
+            key=f"waitlist_joined:{entry.token}"
+            + (f":{timezone.localdate(now).isoformat()}" if again else ""),
+        )
     return entry
 
 

@@ -68,6 +68,37 @@ def test_full_date_offers_a_waiting_list(client, full_page, django_capture_on_co
     assert any(m.subject.startswith("Liste d'attente") for m in mail.outbox)
 
 
+def test_joining_again_with_someone_elses_address_changes_nothing_of_theirs(
+    client, full_page, django_capture_on_commit_callbacks
+):
+    """Anyone could type Awa's address and change her name and places (asking more could
+    lose her turn). Her entry stays; she alone is sent her confirmation again."""
+    capture = django_capture_on_commit_callbacks
+    register(client, full_page, "a@example.org", 3, capture)
+    join(client, full_page, "awa@example.org", 1, capture)
+    entry = WaitingListEntry.objects.get(email="awa@example.org")
+    mail.outbox.clear()
+    with capture(execute=True):
+        response = client.post(
+            full_page.url + "liste-attente/",
+            {
+                "date": full_page.source.upcoming_dates[0].pk,
+                "places": 3,
+                "name": "Quelqu'un d'autre",
+                "email": "AWA@example.org",
+                "consent": "on",
+                "website": "",
+            },
+        )
+    assert "Vous êtes sur la liste d'attente" in response.content.decode()  # says nothing more
+    entry.refresh_from_db()
+    assert (entry.name, entry.places, entry.email) == ("Personne en attente", 1, "awa@example.org")
+    assert WaitingListEntry.objects.filter(email__iexact="awa@example.org").count() == 1
+    [again] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
+    assert "pour 1 place." in again.body
+    assert "Pour changer le nombre de places, quittez la liste" in again.body
+
+
 def test_joining_while_places_remain_is_refused(
     client, full_page, django_capture_on_commit_callbacks
 ):
