@@ -11,7 +11,11 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -55,9 +59,11 @@ def guard_text_fields(form):
             field, forms.EmailField | forms.URLField
         ):
             multiline = isinstance(field.widget, forms.Textarea)
-            field.validators.append(
-                no_control_characters_multiline if multiline else no_control_characters
-            )
+            # Ours says it of every control character: Django's own, for the NUL byte
+            # alone, made it two errors for one.
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ] + [no_control_characters_multiline if multiline else no_control_characters]
             if multiline:
                 field.to_python = line_breaks_as_typed(field.to_python)
 

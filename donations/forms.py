@@ -137,14 +137,18 @@ class DonationForm(forms.Form):
                 _("Envoi refusé : le champ « Ne pas remplir », réservé aux robots, est rempli.")
             )
         choice = data.get("amount")
-        if choice:
+        if choice and "other_amount" not in self.errors:  # too long: said once, not twice
             requested = data.get("other_amount") if choice == OTHER else choice
             error = amount_error(requested, self.page.minimum_amount, self.page.maximum_amount)
             if error:
                 self.add_error("other_amount" if choice == OTHER else "amount", error)
             else:
                 data["gift"] = quantize(parse_amount(requested))
-        if data.get("tribute") and not data.get("tribute_name", "").strip():
+        if (
+            data.get("tribute")
+            and "tribute_name" not in self.errors  # given, but refused (a control character)
+            and not data.get("tribute_name", "").strip()
+        ):
             self.add_error(
                 "tribute_name", _("Indiquez le nom de la personne à qui vous dédiez ce don.")
             )

@@ -25,7 +25,7 @@ def donate(request, page):
     if earlier := orders.placed_by(submission):
         # This very form was sent before (a double click, the page sent again): its order.
         return go_on_with(request, earlier, placed_now=False)
-    form = DonationForm(request.POST or None, page=page)
+    form = DonationForm(request.POST if request.method == "POST" else None, page=page)
     if request.method == "POST" and form.is_valid():
         if refused := ratelimit.check(request, "donate"):
             return refused

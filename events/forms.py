@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -578,9 +578,16 @@ class WaitingListForm(forms.Form):
         if len(self.dates) == 1:
             self.fields["date"].initial = next(iter(self.dates))
         most = max_places(page)
-        self.fields["places"].max_value = most
-        self.fields["places"].validators.append(MaxValueValidator(most))
-        self.fields["places"].widget.attrs["max"] = most
+        places = self.fields["places"]
+        # One message, saying the range (it said Django's « inférieure ou égale à 10 » twice:
+        # the class's bound and this page's).
+        between = _("Indiquez un nombre de places entre 1 et %(max)s.") % {"max": most}
+        places.max_value = most
+        places.validators = [
+            v for v in places.validators if not isinstance(v, MaxValueValidator | MinValueValidator)
+        ] + [MinValueValidator(1, message=between), MaxValueValidator(most, message=between)]
+        places.error_messages["invalid"] = between
+        places.widget.attrs["max"] = most
         guard_text_fields(self)
 
     def clean(self):

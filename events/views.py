@@ -133,7 +133,7 @@ def register(request, page):
     # back with the code applied and everything typed kept, checked and held nothing yet.
     applying = request.method == "POST" and "appliquer" in request.POST
     form = RegistrationForm(
-        None if applying else (request.POST or None),
+        None if applying else (request.POST if request.method == "POST" else None),
         page=page,
         offer=offer,
         initial=typed_in(request.POST)
@@ -302,7 +302,9 @@ def join_waiting_list(request, page):
         return refused
     chosen = request.GET.get("date")
     form = WaitingListForm(
-        request.POST or None, page=page, initial={"date": chosen} if chosen else None
+        request.POST if request.method == "POST" else None,
+        page=page,
+        initial={"date": chosen} if chosen else None,
     )
     if request.method == "POST" and form.is_valid():
         if refused := ratelimit.check(request, "waiting_list"):

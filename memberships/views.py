@@ -33,7 +33,9 @@ def join(request, page):
         initial["category"] = category
     if request.user.is_authenticated and request.user.email:
         initial.update(email=request.user.email, name=request.user.get_full_name())
-    form = JoinForm(request.POST or None, categories=categories, initial=initial)
+    form = JoinForm(
+        request.POST if request.method == "POST" else None, categories=categories, initial=initial
+    )
     context = {**page.get_context(request), "page": page, "form": form, "categories": categories}
     # Paying again while a member adds a year after the current one: a signed-in member is
     # told until when (their own dates only: the form says it to anyone in general, never

@@ -76,7 +76,7 @@ def confirm(request, token):
         )
         private_address(response)
         return response
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -12,6 +12,7 @@ refuses exactly what placing the order would refuse. Only tickets that need noth
 quantity go in the cart (`events.models.TicketType.sold_through_cart`).
 """
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -407,10 +408,11 @@ def count(request):
 
 
 def _parse_quantity(value):
-    try:
-        quantity = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise CartError(_("La quantité doit être un nombre entier.")) from None
+    text = str(value if value is not None else "").strip()
+    # Plain digits: `int` also reads « 1_0 » as 10 and other scripts' digits.
+    if len(text) > 100 or not re.fullmatch(r"-?[0-9]+", text):
+        raise CartError(_("La quantité doit être un nombre entier."))
+    quantity = int(text)
     if quantity < 0:
         raise CartError(_("La quantité ne peut pas être négative."))
     if quantity > MAX_QUANTITY:

@@ -60,6 +60,13 @@ class CatalogueFilterForm(forms.Form):
         self.fields["pays"].choices = [("", _("Tous"))] + [
             (code, label) for code, label in Country.choices if code in countries
         ]
+        # An old link or a hand-typed address: that filter is ignored, and said so beside it
+        # (Django's « Sélectionnez un choix valide. zzz n'en fait pas partie. » echoed it, and
+        # every other filter was dropped with it), as on the resources' list.
+        for form_field in self.fields.values():
+            form_field.error_messages["invalid_choice"] = _(
+                "Ce choix n’existe pas : le filtre est ignoré."
+            )
 
 
 def _source_variants(default_locale):
@@ -209,7 +216,8 @@ def catalogue(index_page, request, producer=None):
         ),
     )
     form = CatalogueFilterForm(request.GET or None, producers=producers)
-    data = dict(form.cleaned_data) if form.is_valid() else {}
+    form.is_valid()
+    data = dict(getattr(form, "cleaned_data", {}))  # the valid filters; the others ignored
     data["producers"] = form.producers
     if data.get("en_stock"):
         # Which products are listed depends on the stock left now: read afresh.

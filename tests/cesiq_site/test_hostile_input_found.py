@@ -154,3 +154,95 @@ def test_the_pick_list_ignores_odd_order_ids(staff):
     for value in ("%C2%B2", HUGE):
         response = staff.get(f"/admin/boutique/liste-de-cueillette/?commande={value}")
         assert response.status_code == 200, value
+
+
+# --- messages: one, clear, in the site's words ------------------------------------------------
+
+
+def errors_of(response):
+    html = BeautifulSoup(response.content, "html.parser")
+    return [" ".join(e.get_text(" ").split()) for e in html.select(".field__error")]
+
+
+def test_too_many_places_on_the_waiting_list_is_said_once_with_the_range(visitor):
+    page = EventPage.objects.get(slug="atelier-produits-menagers", locale__language_code="fr")
+    data = {
+        "date": page.source.upcoming_dates[0].pk,
+        "name": "Léa",
+        "email": "lea@example.org",
+        "consent": "on",
+        "website": "",
+    }
+    for places in ("99", "0", "1e1"):
+        response = visitor.post(page.url + "liste-attente/", {**data, "places": places})
+        found = [e for e in errors_of(response) if "places" in e]
+        assert len(found) == 1, (places, errors_of(response))
+        assert found[0].startswith("Indiquez un nombre de places entre 1 et "), found
+
+
+def test_a_nul_byte_in_a_name_is_one_error(visitor):
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    ticket = page.ticket_types.first()
+    data = registration_data(page, buyer_name="Awa\x00", **{f"quantity_{ticket.pk}": 1})
+    response = visitor.post(page.url + "inscription/", data)
+    assert errors_of(response).count("Ce champ contient des caractères non permis.") == 1
+    assert not any("caractère nul" in e for e in errors_of(response))
+
+
+def test_a_refused_tribute_name_is_not_said_missing(visitor):
+    from tests.donations.conftest import PAGE, gift_data
+
+    response = visitor.post(PAGE, gift_data(tribute="memory", tribute_name="Rosa\x00"))
+    assert "Ce champ contient des caractères non permis." in errors_of(response)
+    assert not any("Indiquez le nom de la personne" in e for e in errors_of(response))
+    response = visitor.post(PAGE, gift_data(amount="autre", other_amount="1" * 16))
+    assert len([e for e in errors_of(response) if "montant" in e]) == 1
+
+
+def test_an_unknown_shop_filter_is_ignored_and_said_so_the_others_still_apply(visitor):
+    response = visitor.get("/boutique/", {"tri": "zzz", "categorie": "the"})
+    text = said(response)
+    assert response.status_code == 200
+    assert "Ce choix n’existe pas : le filtre est ignoré." in text
+    assert "Sélectionnez un choix valide" not in text and "zzz" not in text
+    titles = [
+        a.get_text(strip=True)
+        for a in BeautifulSoup(response.content, "html.parser").select(
+            ".product-card__title a, .product-card a"
+        )
+    ]
+    assert titles and not any(t.startswith("Café") for t in titles)  # the category applied
+
+
+def test_a_form_sent_without_its_fields_says_what_is_missing(visitor):
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    for url in (page.url + "inscription/", "/faire-un-don/", "/devenir-membre/"):
+        response = visitor.post(url, {})
+        assert response.status_code in (200, 400), url
+        assert errors_of(response) or "error-summary" in response.content.decode(), url
+
+
+def test_a_cart_quantity_is_plain_digits(visitor):
+    from tests.shop.conftest import variant
+
+    for typed in ("1_0", "٣"):
+        response = visitor.post(
+            "/panier/ajouter/",
+            {"variant": variant("THE-DAR-100").pk, "quantity": typed},
+            follow=True,
+        )
+        assert "La quantité doit être un nombre entier." in said(response), typed
+    assert visitor.get("/panier/").context["cart"].count == 0
+
+
+def test_a_refused_csrf_token_and_a_bad_request_have_the_sites_own_pages(demo_site, rf):
+    from django.views.defaults import bad_request
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/faire-un-don/", {"amount": "25.00"})
+    assert response.status_code == 403
+    assert "Ce formulaire n'a pas pu être envoyé" in said(response)
+    assert "Rien n'a été enregistré." in said(response)
+    page = bad_request(rf.get("/"), Exception("Trop grand"))
+    assert page.status_code == 400
+    assert "Demande invalide" in page.content.decode()
