@@ -243,15 +243,17 @@ def _check_ticket(ticket, date, quantity, now, places_for_date=None):
     if ticket is None or date is None or date.page_id != ticket.page_id:
         raise unknown
     name = _ticket_name(ticket, date)
+    # Whether it is on sale first: « se réserve avec le formulaire » sent people to a form
+    # that was closed (a cancelled or past date).
+    if not date.on_sale(now):
+        raise CartError(f"« {name} » : {date.not_on_sale_reason()}")
+    if not ticket.page.registration_open(now):
+        raise CartError(_("Les inscriptions à cette activité sont fermées."))
     if not ticket.sold_through_cart():
         raise CartError(
             _("« %(item)s » se réserve avec le formulaire d'inscription de l'activité.")
             % {"item": name}
         )
-    if not date.on_sale(now):
-        raise CartError(f"« {name} » : {date.not_on_sale_reason()}")
-    if not ticket.page.registration_open(now):
-        raise CartError(_("Les inscriptions à cette activité sont fermées."))
     try:
         ticket.check_sale(quantity, date, now)
         quotas = ticket.quotas(date)

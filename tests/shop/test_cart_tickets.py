@@ -153,6 +153,8 @@ def test_ticket_prices_are_read_from_the_database(client, training):
         ({"quantity": "10" * 20}, "Au plus 50 unités par article dans une même commande."),
         ({"quantity": "5"}, "Au plus 4 places par commande pour « Formation : animer"),
         ({"ticket": "pwyc"}, "se réserve avec le formulaire d'inscription de l'activité."),
+        # Not « se réserve avec le formulaire »: that form is closed too.
+        ({"ticket": "pwyc-cancelled"}, "est annulée"),
     ],
 )
 def test_bad_ticket_input_is_refused_and_changes_nothing(client, training, data, message):
@@ -160,9 +162,13 @@ def test_bad_ticket_input_is_refused_and_changes_nothing(client, training, data,
     form = {"ticket": ticket_of(training).pk, "date": date.pk, "quantity": 1, **data}
     if data.get("date") == "other":
         form["date"] = first_date(activity("atelier-consommation-equitable")).pk
-    if data.get("ticket") == "pwyc":
+    if data.get("ticket", "").startswith("pwyc"):
         screening = activity("projection-semences")
         form.update(ticket=ticket_of(screening).pk, date=first_date(screening).pk)
+        if data["ticket"] == "pwyc-cancelled":
+            first_date(screening).__class__.objects.filter(pk=form["date"]).update(
+                status="cancelled"
+            )
     response = client.post("/panier/ajouter/", form, follow=True)
     assert any(message in m for m in messages_of(response)), messages_of(response)
     assert lines(response) == []
