@@ -54,9 +54,12 @@ def record_membership(line):
         },
     )
     if not created:
+        # Whoever pays may type a member's address (a gift, or anyone): the year is added,
+        # of the category paid for, but the member's name and organisation stay theirs
+        # (staff correct them); only blanks are filled.
         member.kind = category.kind
-        member.name = order.buyer_name or member.name
-        member.organisation = details.get("organisation", "") or member.organisation
+        member.name = member.name or order.buyer_name
+        member.organisation = member.organisation or details.get("organisation", "")
         member.save(update_fields=["kind", "name", "organisation"])
     today = timezone.localdate(order.paid_at) if order.paid_at else timezone.localdate()
     last = member.last_period()

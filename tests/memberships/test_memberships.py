@@ -178,6 +178,9 @@ def test_paying_with_a_members_address_shows_neither_their_code_nor_their_dates(
     assert "L'adhésion est prolongée d'un an." in page
     [email] = [m for m in mail.outbox if m.to == ["awa@example.org"]]
     assert member.code in email.body
+    # Nor did it rename her (it did, to whatever name the payer typed).
+    member.refresh_from_db()
+    assert member.name != "Quelqu'un d'autre"
 
 
 def test_a_signed_in_member_is_told_until_when_and_what_renewing_adds(client, join, individual):
