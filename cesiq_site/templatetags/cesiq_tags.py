@@ -146,3 +146,16 @@ def keep(parser, token):
     nodelist = parser.parse(("endkeep",))
     parser.delete_first_token()
     return KeepNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+
+
+@register.simple_tag
+def error_page_static(path):
+    """`{% static %}` for the error pages, which must render whatever is wrong: without the
+    collected files' manifest (a container started before `collectstatic`), the plain path
+    rather than a second error in place of the page."""
+    from django.templatetags.static import static
+
+    try:
+        return static(path)
+    except ValueError:
+        return settings.STATIC_URL + path
