@@ -48,12 +48,11 @@ def client():
     retry delay (tests point it at a fake Stripe of their own) gets a new client."""
     global _client
     retry_delay = getattr(settings, "STRIPE_RETRY_DELAY", None)
-    configured = (settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, retry_delay)
+    timeout = settings.STRIPE_TIMEOUT_SECONDS
+    configured = (settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, retry_delay, timeout)
     kept_for, kept = _client
     if kept_for != configured:
-        options = {"max_network_retries": 2}
-        if retry_delay is not None:
-            options["http_client"] = _quick_retries(retry_delay)
+        options = {"max_network_retries": 2, "http_client": _http_client(retry_delay, timeout)}
         if settings.STRIPE_API_BASE:
             options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
         kept = stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
@@ -61,18 +60,23 @@ def client():
     return kept
 
 
-def _quick_retries(delay):
-    """The library's own HTTP client, waiting `delay` seconds before each retry instead of its
-    backoff (half a second before the first, then twice as long): `STRIPE_RETRY_DELAY`, set by
-    the test settings only, so that the tests of a failing Stripe do not sleep through the
-    retries, which still happen."""
-    library_client = type(stripe.new_default_http_client())
-    quick = type(
-        "Quick" + library_client.__name__,
-        (library_client,),
-        {"_sleep_time_seconds": lambda self, num_retries: delay},
-    )
-    return quick()
+def _http_client(retry_delay, timeout):
+    """The library's HTTP client (`requests`), waiting at most `timeout` seconds for Stripe to
+    connect and to answer (`STRIPE_TIMEOUT_SECONDS`): the library's own 80 s, three times
+    over with its retries, held a buyer's request four minutes while Stripe hung, and eight
+    such buyers took every thread of the site (its health check included). Retries wait
+    `retry_delay` seconds instead of the library's backoff (half a second before the first,
+    then twice as long) when it is set: `STRIPE_RETRY_DELAY`, by the test settings only, so
+    that the tests of a failing Stripe do not sleep through the retries, which still
+    happen."""
+    kind = stripe.RequestsClient
+    if retry_delay is not None:
+        kind = type(
+            "QuickRequestsClient",
+            (kind,),
+            {"_sleep_time_seconds": lambda self, num_retries: retry_delay},
+        )
+    return kind(timeout=(min(3.05, timeout), timeout))
 
 
 def session_expiry(order_expires_at, now=None):

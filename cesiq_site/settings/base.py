@@ -410,6 +410,10 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_WEBHOOK_SECRET_PREVIOUS = os.environ.get("STRIPE_WEBHOOK_SECRET_PREVIOUS", "")
 # Points the official library at the project's fake Stripe in demo and test modes only.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# How long a call to Stripe may wait to connect and for its answer, each try (the library
+# tries three times): a buyer who clicks « Payer » while Stripe hangs is told within about
+# twenty seconds, and the site's threads are not all held (orders/stripe_gateway.py).
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "6"))
 DEMO_PAYMENTS = env_bool("CESIQ_DEMO_PAYMENTS", False)
 # How long an order holds its places or stock while the buyer pays.
 ORDER_HOLD_MINUTES = int(os.environ.get("CESIQ_ORDER_HOLD_MINUTES", "30"))

@@ -367,6 +367,24 @@ def test_stripe_down_gives_a_clear_message_and_changes_nothing(place, item, sett
     assert order.payments.get().state == PaymentState.FAILED
 
 
+def test_a_stripe_that_hangs_is_given_up_on_after_the_timeout(place, item, fake_stripe, settings):
+    """Stripe accepting the connection and never answering held the buyer's request for the
+    library's 80 s, three times over (four minutes), and eight such buyers every thread of the
+    site. Each try now waits `STRIPE_TIMEOUT_SECONDS`, and the buyer is told."""
+    import time
+
+    fake_stripe.latency = 30  # far longer than anyone waits
+    settings.STRIPE_TIMEOUT_SECONDS = 0.2
+    order = place((item, 1))
+    began = time.monotonic()
+    with pytest.raises(services.OrderError, match="ne répond pas"):
+        services.start_checkout(order, success_url="http://x/", cancel_url="http://x/")
+    assert time.monotonic() - began < 15  # three tries of 0.2 s, not Stripe's 30 s
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    assert order.payments.get().state == PaymentState.FAILED
+
+
 @pytest.mark.parametrize("delay", [0.01, None], ids=["tests", "production"])
 def test_a_call_stripe_does_not_answer_is_tried_three_times(place, item, settings, delay):
     """The stripe library retries a call twice; production keeps its backoff (half a second
