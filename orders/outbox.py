@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import hashlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 from email.utils import parseaddr
@@ -266,18 +267,45 @@ def send_claimed(email):
         )
         raise SendFailed(email.pk, wait, exc) from exc
     # The server has accepted it: say so at once, in a transaction of its own (autocommit).
-    marked = OutboxEmail.objects.filter(pk=email.pk, state=OutboxEmail.State.PENDING).update(
-        state=OutboxEmail.State.SENT,
-        sent_at=timezone.now(),
-        message_id=email.message_id,
-        last_error="",
-        claim_token="",
-        claimed_until=None,
-    )
+    marked = _mark_sent(email)
     _close_quietly(connection)  # only after the mark: QUIT is one more round trip
     if not marked:
         logger.warning("outbox: email %s (%s) was sent twice", email.pk, email.message_id)
     return True
+
+
+# Waits between tries of the « sent » mark when the database is gone (about half a minute in
+# all, well within the lease): a restart of PostgreSQL while the mail server took its time
+# left every email in flight pending, and the sweep sent each a second time.
+MARK_RETRY_WAITS = (0.2, 0.5, 1, 2, 4, 8, 15)
+
+
+def _mark_sent(email):
+    """Mark the row sent; through a lost database connection, on a new one, until the waits
+    run out (then raise: the sweep will send it again, as after a killed worker). Inside a
+    transaction (the tests' own) a lost connection cannot be replaced: it raises at once."""
+    from django.db import InterfaceError, OperationalError
+    from django.db import connection as database
+
+    for wait in (*MARK_RETRY_WAITS, None):
+        try:
+            return OutboxEmail.objects.filter(pk=email.pk, state=OutboxEmail.State.PENDING).update(
+                state=OutboxEmail.State.SENT,
+                sent_at=timezone.now(),
+                message_id=email.message_id,
+                last_error="",
+                claim_token="",
+                claimed_until=None,
+            )
+        except (OperationalError, InterfaceError) as exc:
+            if wait is None or database.in_atomic_block:
+                raise
+            logger.warning(
+                "outbox: email %s sent, marking it failed (%s); again in %s s", email.pk, exc, wait
+            )
+            database.close()  # the next query opens a new connection
+            time.sleep(wait)
+    return 0  # not reached
 
 
 def _close_quietly(connection):

@@ -2,6 +2,7 @@
 server accepts it, and gives every email one Message-ID for all its attempts."""
 
 import hashlib
+import uuid
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 
@@ -183,3 +184,58 @@ def test_a_writer_whose_lease_ran_out_leaves_the_email_to_whoever_took_it():
     assert outbox.sweep_outbox(older_than=timedelta(0)) == 1  # the sweep took it and sent it
     outbox.send_queued([email])  # the writer, late: its lease is gone, it sends nothing
     assert len(mail.outbox) == 1
+
+
+class DatabaseRestartingBackend(BaseEmailBackend):
+    """A mail server that accepts the message while PostgreSQL restarts: the worker's
+    database connection is cut between the acceptance and the « sent » mark."""
+
+    sent = []
+
+    def send_messages(self, messages):
+        from django.db import connection, connections
+
+        self.sent.extend(messages)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            [pid] = cursor.fetchone()
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            other.close()
+        return len(messages)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_after_the_server_accepted_is_marked_on_a_new_connection(
+    settings, monkeypatch
+):
+    """Every email in flight during a restart of PostgreSQL went out twice: the mark failed
+    on the cut connection, and the sweep sent it again once its lease ran out."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("cuts a PostgreSQL connection")
+    monkeypatch.setattr(outbox, "MARK_RETRY_WAITS", (0.05, 0.1), raising=False)
+    settings.EMAIL_BACKEND = f"{__name__}.DatabaseRestartingBackend"
+    DatabaseRestartingBackend.sent = []
+    # Written and sent by the caller, as the worker sends a paid order's confirmation.
+    with outbox.sent_by_caller() as emails:
+        email = outbox.queue_email(
+            key=f"test:restart:{uuid.uuid4().hex}",  # a committed database may have others
+            to="awa@example.org",
+            language="fr",
+            template="order_expired",
+            context={"order": None},
+            subject=lambda: "Votre commande",
+        )
+    outbox.send_queued(emails)
+    email.refresh_from_db()
+    assert email.state == OutboxEmail.State.SENT
+    assert email.message_id and email.claim_token == ""
+    OutboxEmail.objects.filter(pk=email.pk).update(claimed_until=timezone.now())
+    assert outbox.sweep_outbox(older_than=timedelta(0)) == 0  # nothing left to send again
+    assert len(DatabaseRestartingBackend.sent) == 1
