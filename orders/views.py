@@ -184,6 +184,9 @@ def order_detail(request, code, token):
             "TIME_FORMAT" if held_today else "DATETIME_FORMAT",
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
+        # A bank debit refused: not « le délai de paiement est écoulé ».
+        "payment_refused": order.state == OrderState.EXPIRED
+        and order.payments.filter(state=PaymentState.FAILED).exists(),
         "can_cancel": can_cancel,
         "ticket_groups": ticket_groups,
         # No deadline while a date is postponed without a new one: said so, not « 9999 ».

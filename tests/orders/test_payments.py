@@ -300,7 +300,9 @@ def test_refund_cannot_exceed_what_was_paid(
     assert not order.refunds.exists()
 
 
-def test_delayed_payment_then_success_or_failure(place, make_item, checkout, fake_stripe, deliver):
+def test_delayed_payment_then_success_or_failure(
+    client, place, make_item, checkout, fake_stripe, deliver
+):
     first = place((make_item(price=D("15")), 1))
     press(checkout(first), "pay-later")
     deliver(last_event(fake_stripe, "checkout.session.completed"))
@@ -317,6 +319,11 @@ def test_delayed_payment_then_success_or_failure(place, make_item, checkout, fak
     deliver(last_event(fake_stripe, "checkout.session.async_payment_failed"))
     assert second.payments.get().state == PaymentState.FAILED
     assert OutboxEmail.objects.filter(order=second, subject__contains="pas abouti").count() == 1
+    # Its hold over, the page says the debit was refused, not that time ran out.
+    Order.objects.filter(pk=second.pk).update(state=OrderState.EXPIRED)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "Le paiement n'a pas abouti et la réservation a été libérée." in page
+    assert "Le délai de paiement est écoulé" not in page
 
 
 def checkout_url(order):

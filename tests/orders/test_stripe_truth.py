@@ -320,6 +320,11 @@ def test_while_a_payment_clears_the_buyer_can_neither_pay_again_nor_cancel(
     refund = order.refunds.get()
     assert refund.reason == "Paiement reçu après l'annulation de la commande"
     assert refund.amount == D("50.00")
+    # The buyer's page says so where it says « annulée », not only in the list below.
+    shown = plain(
+        BeautifulSoup(client.get(order.get_absolute_url()).content, "html.parser").get_text(" ")
+    )
+    assert "Cette commande a été annulée. Ce qui a été payé vous est remboursé" in shown
 
 
 def test_a_failed_delayed_payment_gives_the_places_back(
