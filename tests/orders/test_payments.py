@@ -544,3 +544,17 @@ def test_the_paid_webhook_records_the_event_and_leaves_the_rest_to_the_worker(
         assert post_webhook(client, event).content == b"replay"
     assert queued == [recorded.pk]
     assert order.log_entries.filter(action="payment_received").count() == 1
+
+
+def test_the_page_of_a_paid_order_says_the_email_is_sent_only_once_it_is(client, place, item):
+    """While the worker was down, the page said « Une confirmation vous a été envoyée » minutes
+    before it was even written."""
+    from django.utils import timezone
+
+    order = place((item, 1))
+    Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=timezone.now())
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Une confirmation vous sera envoyée par courriel dans quelques minutes." in page
+    Order.objects.filter(pk=order.pk).update(confirmation_queued_at=timezone.now())
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Une confirmation vous a été envoyée par courriel." in page
