@@ -156,10 +156,10 @@ class HostedPageMixin:
             ]
         else:
             paid = session["payment_status"] == "paid"
-            outcome, english = ("a réussi", "succeeded") if paid else ("a échoué", "failed")
+            outcome, in_english = ("a réussi", "succeeded") if paid else ("a échoué", "failed")
             parts.append(
                 f'<p class="notice" role="status">Ce paiement est terminé : il {outcome}. '
-                f'<span lang="en">This payment is over: it {english}.</span></p>\n'
+                f'<span lang="en">This payment is over: it {in_english}.</span></p>\n'
             )
         if pi is not None and pi["latest_charge"]:
             parts.append(self._after_payment(session, pi, button))

@@ -327,6 +327,11 @@ def test_hosted_page_speaks_english_when_the_site_asks_for_it(client, fake):
     assert ">Payer<" not in page
     status, _, page = browse(f"{fake.url}/checkout/{session.id}/decline", post=True)
     assert status == 402 and "Your card was declined." in page
+    # A French session stays French once paid (its page of simulations after the payment).
+    french = new_session(client)
+    browse(f"{fake.url}/checkout/{french.id}/pay", post=True)
+    status, _, page = browse(french.url)
+    assert '<html lang="fr">' in page and "Ce paiement est terminé" in page
 
 
 def test_decline_keeps_the_session_open_and_sends_nothing(client, fake, receiver):
