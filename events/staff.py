@@ -210,11 +210,13 @@ def _flag_handovers(date):
 
 def handover_flag(date):
     """What an order to be handed over at `date`'s door is flagged with when the date is
-    cancelled (in the language of whoever cancelled it)."""
-    return _(
-        "Date du %(date)s annulée : ce qui devait être remis à son accueil ne l'a pas "
-        "été ; convenez d'une autre remise avec la personne."
-    ) % {"date": _when(date.start)}
+    cancelled (in the language of whoever cancelled it; its time in the site's time zone,
+    whatever the staff member's own: `flagged_for_handover` finds it again)."""
+    with timezone.override(settings.TIME_ZONE):
+        return _(
+            "Date du %(date)s annulée : ce qui devait être remis à son accueil ne l'a pas "
+            "été ; convenez d'une autre remise avec la personne."
+        ) % {"date": _when(date.start)}
 
 
 def flagged_for_handover(order, date):

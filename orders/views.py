@@ -184,9 +184,17 @@ def order_detail(request, code, token):
             "TIME_FORMAT" if held_today else "DATETIME_FORMAT",
         ),
         "awaiting_email_confirmation": services.awaiting_email_confirmation(order),
-        # A bank debit refused: not « le délai de paiement est écoulé ».
+        # A bank debit refused: not « le délai de paiement est écoulé ». The last attempt only,
+        # and one Stripe answered (a Checkout Session that Stripe then failed), not a call to
+        # Stripe that went unanswered.
         "payment_refused": order.state == OrderState.EXPIRED
-        and order.payments.filter(state=PaymentState.FAILED).exists(),
+        and (last := order.payments.order_by("-pk").first()) is not None
+        and last.state == PaymentState.FAILED
+        and bool(last.stripe_session_id),
+        # Money on its way back (not a refund that failed, handed to staff).
+        "refund_under_way": any(
+            r.state in (RefundState.PENDING, RefundState.SUCCEEDED) for r in refunds
+        ),
         "can_cancel": can_cancel,
         "ticket_groups": ticket_groups,
         # No deadline while a date is postponed without a new one: said so, not « 9999 ».

@@ -374,7 +374,9 @@ def test_stripe_down_gives_a_clear_message_and_changes_nothing(place, item, sett
     assert order.payments.get().state == PaymentState.FAILED
 
 
-def test_a_stripe_that_hangs_is_given_up_on_after_the_timeout(place, item, fake_stripe, settings):
+def test_a_stripe_that_hangs_is_given_up_on_after_the_timeout(
+    client, place, item, fake_stripe, settings
+):
     """Stripe accepting the connection and never answering held the buyer's request for the
     library's 80 s, three times over (four minutes), and eight such buyers every thread of the
     site. Each try now waits `STRIPE_TIMEOUT_SECONDS`, and the buyer is told."""
@@ -390,6 +392,10 @@ def test_a_stripe_that_hangs_is_given_up_on_after_the_timeout(place, item, fake_
     order.refresh_from_db()
     assert order.state == OrderState.PENDING
     assert order.payments.get().state == PaymentState.FAILED
+    # Its hold over: time ran out; no payment was refused (Stripe never answered).
+    Order.objects.filter(pk=order.pk).update(state=OrderState.EXPIRED)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Le délai de paiement est écoulé et la réservation a été libérée." in page
 
 
 @pytest.mark.parametrize("delay", [0.01, None], ids=["tests", "production"])

@@ -529,3 +529,18 @@ def test_a_letter_is_shipped_without_a_tracking_number(boutique):
     email = emails_of(order, "order_shipped").get()
     assert "Numéro de suivi" not in email.body_text and "Suivre le colis" not in email.body_text
     assert "poste-lettres (sans suivi)" in email.body_text
+
+
+def test_the_pickup_flag_reads_the_same_whatever_the_staff_members_time_zone(boutique):
+    """Wagtail's admin uses each staff member's time zone: a flag written by one in Paris was
+    not found again by one in Québec, and moving the pickup left it « À traiter »."""
+    from django.utils import timezone
+
+    from events.models import EventDate
+    from events.staff import handover_flag
+
+    date = EventDate.objects.order_by("start").first()
+    with timezone.override("Europe/Paris"):
+        in_paris = handover_flag(date)
+    with timezone.override("America/Vancouver"):
+        assert handover_flag(date) == in_paris
