@@ -274,10 +274,12 @@ def send_claimed(email):
     return True
 
 
-# Waits between tries of the « sent » mark when the database is gone (about half a minute in
-# all, well within the lease): a restart of PostgreSQL while the mail server took its time
-# left every email in flight pending, and the sweep sent each a second time.
+# Waits between tries of the « sent » mark when the database connection is gone, for at most
+# MARK_RETRY_SECONDS in all (well within the lease, connecting included): a restart of
+# PostgreSQL while the mail server took its time left every email in flight pending, and the
+# sweep sent each a second time.
 MARK_RETRY_WAITS = (0.2, 0.5, 1, 2, 4, 8, 15)
+MARK_RETRY_SECONDS = 60
 
 
 def _mark_sent(email):
@@ -287,6 +289,7 @@ def _mark_sent(email):
     from django.db import InterfaceError, OperationalError
     from django.db import connection as database
 
+    give_up_at = time.monotonic() + MARK_RETRY_SECONDS
     for wait in (*MARK_RETRY_WAITS, None):
         try:
             return OutboxEmail.objects.filter(pk=email.pk, state=OutboxEmail.State.PENDING).update(
@@ -298,7 +301,14 @@ def _mark_sent(email):
                 claimed_until=None,
             )
         except (OperationalError, InterfaceError) as exc:
-            if wait is None or database.in_atomic_block:
+            # Only a connection lost (not SQLite's « database is locked »), outside a
+            # transaction, and in time.
+            if (
+                wait is None
+                or database.in_atomic_block
+                or (database.connection is not None and database.is_usable())
+                or time.monotonic() + wait > give_up_at
+            ):
                 raise
             logger.warning(
                 "outbox: email %s sent, marking it failed (%s); again in %s s", email.pk, exc, wait

@@ -149,6 +149,9 @@ if not os.environ.get("DATABASE_URL") and os.environ.get("POSTGRES_HOST"):
     }
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if USING_POSTGRES:
+    # A database that does not answer (unreachable, not refusing) is given up on in seconds,
+    # not after the system's two minutes of TCP retries (DATABASE_URL may set its own).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     INSTALLED_APPS.append("django.contrib.postgres")
 else:
     # SQLite serialises writers. Taking the write lock when a transaction begins (IMMEDIATE)
