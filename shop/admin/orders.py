@@ -171,6 +171,17 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return super().get_breadcrumbs_items()[:-1] + [{"url": "", "label": self.order.code}]
 
+    def _act(self, action, done):
+        """Run one of the page's actions: `done` (« Commande %(code)s : … ») said when it
+        worked, its reason when it was refused; back to the order either way."""
+        try:
+            action()
+        except OrderError as exc:
+            messages.error(self.request, str(exc))
+        else:
+            messages.success(self.request, done % {"code": self.order.code})
+        return redirect(self.order_url())
+
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(PREPARE):
             raise PermissionDenied
@@ -178,40 +189,23 @@ class OrderPreparationView(OrderMixin, WagtailAdminTemplateMixin, TemplateView):
             form = StepForm(request.POST)
             form.is_valid()
             data = form.cleaned_data
-            try:
-                flow.correct_tracking(
+            return self._act(
+                lambda: flow.correct_tracking(
                     self.fulfilment,
                     user=request.user,
                     carrier=data.get("transporteur", ""),
                     tracking_number=data.get("suivi", ""),
-                )
-            except OrderError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Commande %(code)s : suivi corrigé ; l'acheteur ou l'acheteuse a reçu "
-                        "le bon."
-                    )
-                    % {"code": self.order.code},
-                )
-            return redirect(self.order_url())
+                ),
+                _("Commande %(code)s : suivi corrigé ; l'acheteur ou l'acheteuse a reçu le bon."),
+            )
         if request.POST.get("cueillette") == "bureau" and self.fulfilment is not None:
-            try:
-                flow.move_pickup_to_office(self.fulfilment, user=request.user)
-            except OrderError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Commande %(code)s : elle se récupère maintenant au bureau ; "
-                        "l'acheteur ou l'acheteuse en est prévenu par courriel."
-                    )
-                    % {"code": self.order.code},
-                )
-            return redirect(self.order_url())
+            return self._act(
+                lambda: flow.move_pickup_to_office(self.fulfilment, user=request.user),
+                _(
+                    "Commande %(code)s : elle se récupère maintenant au bureau ; "
+                    "l'acheteur ou l'acheteuse en est prévenu par courriel."
+                ),
+            )
         form = StepForm(request.POST)
         if self.fulfilment is None:
             messages.error(request, _("Cette commande n'a pas de mode de livraison."))
