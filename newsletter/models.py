@@ -123,6 +123,9 @@ class NewsletterSending(models.Model):
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     queued = models.PositiveIntegerField(_("courriels mis en file"), default=0)
     cursor = models.BigIntegerField(default=0)  # the last subscriber handled (by id)
+    # Each batch saves the row: a sending unfinished and untouched for a while has lost its
+    # chain of batches (a worker killed outright), and the beat's sweep takes it up again.
+    updated_at = models.DateTimeField(_("dernier lot le"), auto_now=True)
 
     class Meta:
         verbose_name = _("envoi de l'infolettre")

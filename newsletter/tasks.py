@@ -22,6 +22,29 @@ def send_batch(sending_id):
         dispatch_batch(sending_id)
 
 
+@shared_task(name="newsletter.resume_stalled")
+def resume_stalled(idle_seconds=600):
+    """Start again each sending whose chain of batches stopped: unfinished, and no batch for
+    `idle_seconds` (a worker killed outright keeps its task in the broker for an hour). Its
+    next batch goes on from its cursor; nobody receives the issue twice (the outbox's keys)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import NewsletterSending
+
+    stalled = list(
+        NewsletterSending.objects.filter(
+            finished_at__isnull=True,
+            updated_at__lt=timezone.now() - timedelta(seconds=idle_seconds),
+        ).values_list("pk", flat=True)
+    )
+    for sending_id in stalled:
+        logger.warning("newsletter: sending %s had stopped; resumed", sending_id)
+        dispatch_batch(sending_id)
+    return len(stalled)
+
+
 def dispatch_batch(sending_id):
     """Hand the next batch to Celery; with the broker down, log it (staff see the sending
     unfinished and can press "resume")."""

@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     # Pages scheduled by editors (a go-live or expiry date) go live or offline on time.
     "publish-scheduled": {"task": "home.publish_scheduled", "schedule": 60.0},
     "membership-reminders": {"task": "memberships.send_renewal_reminders", "schedule": 3600.0},
+    # A newsletter sending whose worker was killed outright goes on within a quarter hour.
+    "newsletter-stalled": {"task": "newsletter.resume_stalled", "schedule": 300.0},
 }
 
 # --- Content-Security-Policy: enforced in every mode (see cesiq_site/csp.py) -----------------

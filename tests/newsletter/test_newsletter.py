@@ -257,6 +257,35 @@ def test_an_issue_goes_once_to_each_confirmed_subscriber_of_its_language_in_batc
     assert sent["Message-ID"] == OutboxEmail.objects.get(pk=email.pk).message_id
 
 
+def test_a_sending_whose_worker_was_killed_goes_on_by_itself(issue, settings, monkeypatch):
+    """Its batch task, taken by a worker killed outright, waited in the broker for an hour
+    (Redis's visibility timeout), and the sending stood still until staff pressed « reprendre ».
+    The beat's sweep takes up a sending idle for ten minutes, from where it stopped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from newsletter import tasks
+
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    fr = [subscribe(f"fr{n}@example.org") for n in range(3)]
+    admin = get_user_model().objects.get(username="administration")
+    monkeypatch.setattr(tasks, "dispatch_batch", lambda pk: None)  # the chain is lost
+    sending = services.start_sending(issue, user=admin)
+    assert services.send_next_batch(sending.pk)  # one batch went, then the worker died
+    monkeypatch.undo()
+    assert tasks.resume_stalled() == 0  # a batch a moment ago: still going, left alone
+    NewsletterSending.objects.filter(pk=sending.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert tasks.resume_stalled() == 1
+    sending.refresh_from_db()
+    assert sending.finished_at is not None
+    emails = OutboxEmail.objects.filter(key__startswith="newsletter:issue:")
+    assert sorted(emails.values_list("to", flat=True)) == [s.email for s in fr]
+    assert tasks.resume_stalled() == 0
+
+
 def test_the_send_action_in_the_admin(client, issue, django_capture_on_commit_callbacks):
     subscribe("fr0@example.org")
     url = reverse("newsletter_send_issue", args=[issue.pk])
