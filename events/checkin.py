@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from cesiq_site.validation import has_control_characters
+from cesiq_site.validation import has_control_characters, id_or_none
 from orders import services
 from orders.models import Order, OrderState, OutboxEmail
 from orders.outbox import queue_email
@@ -76,9 +76,8 @@ def find_attendee(pk, date=None):
     """One attendee with what the door shows about them (order, ticket type, date and page),
     or None; only among `date`'s attendees when given. `pk` may come from a form: anything but
     a number finds nobody."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = id_or_none(pk)
+    if pk is None:
         return None
     attendees = _attendees().filter(pk=pk)
     if date is not None:

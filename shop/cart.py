@@ -437,11 +437,8 @@ def _parse_variant(value):
 def _parse_ticket(ticket_id, date_id):
     """(ticket type, date) from the form's values, or CartError; not yet checked for sale."""
     unknown = CartError(_("Ce billet n'existe pas ou n'est plus en vente."))
-    try:
-        ids = int(str(ticket_id).strip()), int(str(date_id).strip())
-    except (TypeError, ValueError):
-        raise unknown from None
-    if not all(0 < pk < 10**11 for pk in ids):
+    ids = id_or_none(ticket_id), id_or_none(date_id)
+    if None in ids:
         raise unknown
     tickets, dates = _tickets([ids])
     ticket, date = tickets.get(ids[0]), dates.get(ids[1])
