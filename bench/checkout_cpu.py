@@ -185,6 +185,11 @@ def main():
     parser.add_argument("--buyers", type=int, default=30)
     parser.add_argument("--profile", choices=STEPS, help="print where this step's CPU goes")
     parser.add_argument("--sql", choices=STEPS, help="print this step's queries (last buyer)")
+    parser.add_argument(
+        "--full-sql",
+        action="store_true",
+        help="with --sql: each query whole, not its 300 first characters",
+    )
     args = parser.parse_args()
 
     import django
@@ -247,7 +252,7 @@ def main():
         print(f"{step:16} {median:7.1f} {steps.queries[step]:7d}")
     print(f"{'total':16} {total:7.1f}")
     for sql in steps.sql[args.sql] if args.sql else ():
-        print(sql[:300])
+        print(sql if args.full_sql else sql[:300])
     print(f"fake Stripe and other threads: {others / args.buyers * 1000:.1f} ms per buyer")
 
 

@@ -12,7 +12,7 @@ PostgreSQL included). Exit code 1 if it took longer than the goal (5 minutes) or
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cesiq REDIS_URL=redis://127.0.0.1:6379/10 \\
         .venv/bin/python bench/make_test.py
-    # options: --goal 300 --warm --keep --repo PATH --pytest-args "..."
+    # options: --goal 300 --warm --keep --repo PATH --pytest-args "..." --by-command
 
 REDIS_URL's database and the three after it are used (two test processes, two each). The uv
 download cache is used: the install takes a few seconds (a minute without a cache, see
@@ -26,7 +26,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from support import admin_sql, load, skip, with_database, within_goal
@@ -48,6 +50,48 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
+class CpuByCommand(threading.Thread):
+    """The CPU each command name spent while the run lasted, sampled from /proc every quarter
+    second: what `children_cpu` misses (a browser killed by its driver leaves its processes to
+    init, PostgreSQL's backends are the server's). A process that lived less than a quarter
+    second is missed."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stopping = threading.Event()
+        self.first, self.last = {}, {}  # (pid, start time) -> CPU ticks; -> (name, ticks)
+
+    def sample(self, before=False):
+        """`before`: the processes already running count from what they had spent."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    text = stat.read()
+            except OSError:  # gone meanwhile
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            key, ticks = (pid, fields[19]), int(fields[11]) + int(fields[12])
+            self.first.setdefault(key, ticks if before else 0)
+            self.last[key] = (name, ticks)
+
+    def run(self):
+        self.sample(before=True)
+        while not self.stopping.wait(0.25):
+            self.sample()
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        self.sample()
+        by_name = Counter()
+        for key, (name, ticks) in self.last.items():
+            by_name[name] += (ticks - self.first[key]) / os.sysconf("SC_CLK_TCK")
+        return by_name
+
+
 def drop_templates(server_url):
     import psycopg
 
@@ -67,6 +111,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the clone")
     parser.add_argument("--repo", default=str(REPO), help="repository to clone (this one)")
     parser.add_argument("--pytest-args", default="-p no:cacheprovider --durations=25")
+    parser.add_argument(
+        "--by-command", action="store_true", help="also print the CPU of each command name"
+    )
     args = parser.parse_args()
 
     server = os.environ.get("DATABASE_URL", "")
@@ -96,6 +143,9 @@ def main():
         print(f"dropped {len(dropped)} migrated database(s): built again, as on a new machine")
 
     print(f"load average before: {load()} on {os.cpu_count()} CPUs", flush=True)
+    sampler = CpuByCommand() if args.by_command else None
+    if sampler:
+        sampler.start()
     start, cpu_start, machine_start = time.monotonic(), children_cpu(), machine_cpu()
     proc = subprocess.Popen(
         ["make", "test", f"PYTEST_ARGS={args.pytest_args} --create-db"],
@@ -110,6 +160,7 @@ def main():
     proc.wait()
     elapsed = time.monotonic() - start
     cpu, machine = children_cpu() - cpu_start, machine_cpu() - machine_start
+    by_command = sampler.stop() if sampler else Counter()
     if args.keep:
         print(f"clone kept in {clone}")
     else:
@@ -119,6 +170,9 @@ def main():
     print(f"make test:     {elapsed:6.1f} s wall (exit code {proc.returncode})")
     print(f"CPU:           {cpu:6.1f} s of make and what it started (reaped)")
     print(f"machine CPU:   {machine:6.1f} s (browsers, PostgreSQL, Redis and any other load)")
+    print(f"idle:          {os.cpu_count() * elapsed - machine:6.1f} s of {os.cpu_count()} CPUs")
+    for name, seconds in by_command.most_common(8):
+        print(f"  {name:16} {seconds:6.1f} s")
     if proc.returncode != 0:
         print("make test failed")
         return 1
