@@ -210,8 +210,9 @@ class Order(models.Model):
 
     @property
     def disputed_amount(self):
-        """Money taken back by the buyer's bank through a dispute that was lost."""
-        return money_sum(self.disputes.filter(status=Dispute.Status.LOST))
+        """Money taken back by the buyer's bank through a dispute that was lost (and not won
+        back on appeal, or not yet)."""
+        return money_sum(self.disputes.filter(status__in=Dispute.MONEY_TAKEN))
 
     @property
     def balance(self):
@@ -447,6 +448,13 @@ class Dispute(models.Model):
         UNDER_REVIEW = "under_review", _("À l'étude")
         WON = "won", _("Gagné")
         LOST = "lost", _("Perdu")
+        # A lost dispute appealed (Stripe's API since 2025): the money stays with the bank
+        # until the appeal is decided, won or lost.
+        APPEAL_NEEDS_RESPONSE = "appeal_needs_response", _("Appel : réponse attendue")
+        APPEAL_UNDER_REVIEW = "appeal_under_review", _("Appel à l'étude")
+        # Stopped before it became a chargeback (Visa's Rapid Dispute Resolution): the bank
+        # takes nothing back; the card network may have had the payment refunded instead.
+        PREVENTED = "prevented", _("Évité")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
@@ -466,9 +474,14 @@ class Dispute(models.Model):
     def __str__(self):
         return f"{self.order.code} {self.amount} {self.status}"
 
+    #: The statuses after which nothing moves, but for a lost dispute appealed.
+    CLOSED = (Status.WON, Status.LOST, Status.WARNING_CLOSED, Status.PREVENTED)
+    #: The money is with the buyer's bank: lost, or lost and appealed (not yet won back).
+    MONEY_TAKEN = (Status.LOST, Status.APPEAL_NEEDS_RESPONSE, Status.APPEAL_UNDER_REVIEW)
+
     @property
     def is_open(self):
-        return self.status not in (self.Status.WON, self.Status.LOST, self.Status.WARNING_CLOSED)
+        return self.status not in self.CLOSED
 
 
 class StripeEvent(models.Model):

@@ -70,8 +70,9 @@ class MonthRevenue:
 
 def lost_disputes(start, end):
     """(when, amount) of each dispute lost between `start` and `end`: the money the buyer's
-    bank took back for good, counted in the month it was lost (Order.balance subtracts it)."""
-    lost = Dispute.objects.filter(status=Dispute.Status.LOST).annotate(
+    bank took back for good, counted in the month it was lost (Order.balance subtracts it). One
+    appealed stays counted there until the appeal is won."""
+    lost = Dispute.objects.filter(status__in=Dispute.MONEY_TAKEN).annotate(
         lost_at=Coalesce("closed_at", "created_at")
     )
     return lost.filter(lost_at__gte=start, lost_at__lt=end).values_list("lost_at", "amount")

@@ -2335,22 +2335,53 @@ def on_dispute_event(dispute):
         )
         if not created and record.status == status and record.amount == amount:
             return "known"
-        if not created and not record.is_open:
+        if not created and not record.is_open and not _appealed(record.status, status):
             return "known"  # closed disputes do not reopen: a late "updated" changes nothing
+        was = record.status
         record.status, record.amount = status, amount
-        if not record.is_open:
-            record.closed_at = timezone.now()
+        if status in Dispute.CLOSED and (created or status != was):
+            record.closed_at = timezone.now()  # an appeal keeps the date it was lost
         record.save()
         amount_text = staff_cad(amount)
         log(order, f"dispute_{status}", f"{amount_text} — {record.reason}", dispute=record.pk)
-        if status == Dispute.Status.LOST:
-            message = _("Litige perdu : %(amount)s repris par la banque. Décidez de la commande.")
-        elif status == Dispute.Status.WON:
-            message = _("Litige gagné : %(amount)s conservé.")
-        else:
-            message = _("Litige ouvert par la banque (%(amount)s, motif : %(reason)s).")
-        flag(order, message % {"amount": amount_text, "reason": record.reason or "—"})
+        flag(
+            order,
+            _dispute_message(was, status) % {"amount": amount_text, "reason": record.reason or "—"},
+        )
     return f"dispute {status}"
+
+
+def _appealed(closed, status):
+    """A lost dispute appealed moves on (the appeal's steps, or won on appeal, its steps'
+    events missed); nothing else moves a closed one."""
+    Status = Dispute.Status
+    return closed == Status.LOST and status in (
+        Status.APPEAL_NEEDS_RESPONSE,
+        Status.APPEAL_UNDER_REVIEW,
+        Status.WON,
+    )
+
+
+def _dispute_message(was, status):
+    """What staff read on the order for the step a dispute has reached."""
+    Status = Dispute.Status
+    appeal = (Status.LOST, Status.APPEAL_NEEDS_RESPONSE, Status.APPEAL_UNDER_REVIEW)
+    if status == Status.LOST:
+        return _("Litige perdu : %(amount)s repris par la banque. Décidez de la commande.")
+    if status == Status.WON and was in appeal:
+        return _("Litige gagné en appel : %(amount)s rendu par la banque.")
+    if status == Status.WON:
+        return _("Litige gagné : %(amount)s conservé.")
+    if status in (Status.APPEAL_NEEDS_RESPONSE, Status.APPEAL_UNDER_REVIEW):
+        return _("Litige perdu porté en appel : %(amount)s reste à la banque jusqu'à la décision.")
+    if status == Status.WARNING_CLOSED:
+        return _("Demande de renseignements de la banque close sans rétrofacturation (%(amount)s).")
+    if status == Status.PREVENTED:
+        return _(
+            "Litige évité avant la rétrofacturation (%(amount)s) : voyez si la banque a fait "
+            "rembourser le paiement."
+        )
+    return _("Litige ouvert par la banque (%(amount)s, motif : %(reason)s).")
 
 
 EVENT_HANDLERS = {

@@ -16,7 +16,7 @@ It reproduces what the site relies on and what hurts, as Stripe behaves:
   and events;
 - what Stripe does later, on a clock tests control (``scenarios``): delayed payments that clear
   or fail days later, refunds that stay ``pending`` then succeed or fail, disputes opened, won
-  or lost;
+  or lost, lost ones appealed, inquiries closed, disputes prevented;
 - webhooks (``webhooks``): events signed exactly as Stripe signs them, so
   ``stripe.Webhook.construct_event`` accepts them, sent at once, late, twice or out of order on
   request;

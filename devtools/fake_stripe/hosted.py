@@ -12,6 +12,7 @@ import html
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
 
+from .objects import DISPUTE_CLOSED
 from .scenarios import ScenarioError
 from .wire import format_amount
 
@@ -33,6 +34,7 @@ _ACTIONS = {
     "dispute-review": "_page_dispute_review",
     "dispute-won": "_page_dispute_won",
     "dispute-lost": "_page_dispute_lost",
+    "dispute-appeal": "_page_dispute_appeal",
 }
 
 REFUND_STATUS = {
@@ -50,6 +52,9 @@ DISPUTE_STATUS = {
     "under_review": ("en examen", "under review"),
     "won": ("gagné", "won"),
     "lost": ("perdu : l’argent est retiré", "lost: the money is gone"),
+    "appeal_needs_response": ("en appel : réponse attendue", "appeal: needs response"),
+    "appeal_under_review": ("en appel : en examen", "appeal under review"),
+    "prevented": ("évité avant la rétrofacturation", "prevented"),
 }
 
 
@@ -233,9 +238,17 @@ class HostedPageMixin:
                 f"({html.escape(dispute['reason'])}) : {html.escape(french)} "
                 f'<span lang="en">(dispute: {html.escape(english)})</span></p>\n'
             )
-            if dispute["status"] in ("needs_response", "under_review"):
+            if dispute["status"] == "lost":
+                parts += [
+                    '<div class="actions">\n',
+                    button("dispute-appeal", "Le litige est porté en appel"),
+                    "</div>\n",
+                ]
+            elif dispute["status"] not in DISPUTE_CLOSED and not dispute["status"].startswith(
+                "warning_"
+            ):
                 parts.append('<div class="actions">\n')
-                if dispute["status"] == "needs_response":
+                if dispute["status"].endswith("needs_response"):
                     parts.append(button("dispute-review", "Preuves envoyées"))
                 parts += [
                     button("dispute-won", "Litige gagné"),
@@ -326,6 +339,9 @@ class HostedPageMixin:
 
     def _page_dispute_lost(self, session, form):
         return 200, None, None, self._close_dispute_locked(self._session_dispute(session), "lost")
+
+    def _page_dispute_appeal(self, session, form):
+        return 200, None, None, self._appeal_dispute_locked(self._session_dispute(session))
 
     def _success_url(self, session):
         return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])

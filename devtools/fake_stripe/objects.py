@@ -7,8 +7,16 @@ import copy
 
 from .wire import new_id
 
-#: Dispute statuses after which Stripe no longer moves the money (the case is over).
-DISPUTE_CLOSED = {"won", "lost", "warning_closed"}
+#: Dispute statuses after which Stripe no longer moves the money (the case is over; a lost
+#: one may still be appealed).
+DISPUTE_CLOSED = {"won", "lost", "warning_closed", "prevented"}
+#: Statuses of a dispute that took no money: an inquiry, or one stopped before the chargeback.
+DISPUTE_WITHOUT_CHARGEBACK = {
+    "warning_needs_response",
+    "warning_under_review",
+    "warning_closed",
+    "prevented",
+}
 #: Reasons a refund fails, as Stripe documents them (refund.failure_reason).
 REFUND_FAILURE_REASONS = {
     "charge_for_pending_refund_disputed",

@@ -316,8 +316,9 @@ class ScenarioMixin:
 
     def dispute(self, payment_intent, *, amount=None, reason="fraudulent", status="needs_response"):
         """The cardholder disputes the payment (a chargeback; "warning_needs_response" for an
-        inquiry). Stripe withdraws the amount plus its fee: ``charge.dispute.created`` then
-        (not for an inquiry) ``charge.dispute.funds_withdrawn``. Returns the dispute (a copy)."""
+        inquiry, "prevented" for one stopped before the chargeback). Stripe withdraws the amount
+        plus its fee: ``charge.dispute.created`` then (not for an inquiry or a prevented one)
+        ``charge.dispute.funds_withdrawn``. Returns the dispute (a copy)."""
         if reason not in objects.DISPUTE_REASONS:
             raise ValueError(f"Stripe has no dispute reason {reason!r}")
         with self.lock:
@@ -338,7 +339,7 @@ class ScenarioMixin:
         self.disputes[disputed["id"]] = disputed
         charge["disputed"] = True
         events = [self._event("charge.dispute.created", disputed)]
-        if not status.startswith("warning_"):
+        if status not in objects.DISPUTE_WITHOUT_CHARGEBACK:
             disputed["balance_transactions"].append(
                 objects.balance_transaction(
                     -disputed["amount"], disputed["currency"], self._now(), "Chargeback"
@@ -347,25 +348,43 @@ class ScenarioMixin:
             events.append(self._event("charge.dispute.funds_withdrawn", disputed))
         return events
 
-    def update_dispute(self, dispute_id, status="under_review"):
-        """Evidence submitted (or the inquiry escalated): ``charge.dispute.updated``."""
+    def update_dispute(self, dispute_id, status=None):
+        """Evidence submitted (``under_review``, or ``appeal_under_review`` in an appeal), or the
+        inquiry escalated: ``charge.dispute.updated``."""
         return self._run(lambda: self._update_dispute_locked(self._dispute(dispute_id), status))
 
-    def _update_dispute_locked(self, disputed, status="under_review"):
+    def appeal_dispute(self, dispute_id):
+        """A lost dispute appealed (``appeal_needs_response``): ``charge.dispute.updated``; the
+        money stays withdrawn until the appeal is decided (``close_dispute``)."""
+        return self._run(lambda: self._appeal_dispute_locked(self._dispute(dispute_id)))
+
+    def _appeal_dispute_locked(self, disputed):
+        if disputed["status"] != "lost":
+            raise ScenarioError("Seul un litige perdu peut être porté en appel.")
+        previous = {"status": disputed["status"]}
+        disputed["status"] = "appeal_needs_response"
+        return [self._event("charge.dispute.updated", disputed, previous)]
+
+    def _update_dispute_locked(self, disputed, status=None):
         if disputed["status"] in objects.DISPUTE_CLOSED:
             raise ScenarioError("Ce litige est déjà clos.")
+        if status is None:
+            appeal = disputed["status"].startswith("appeal_")
+            status = "appeal_under_review" if appeal else "under_review"
         previous = {"status": disputed["status"]}
         disputed["status"] = status
-        if status == "under_review":
+        if status in ("under_review", "appeal_under_review"):
             previous["evidence_details"] = copy.deepcopy(disputed["evidence_details"])
             disputed["evidence_details"].update(has_evidence=True, submission_count=1)
         return [self._event("charge.dispute.updated", disputed, previous)]
 
     def close_dispute(self, dispute_id, outcome):
         """The bank decides: "won" (money reinstated: ``charge.dispute.funds_reinstated``) or
-        "lost" (the money is gone for good); ``charge.dispute.closed`` either way."""
-        if outcome not in ("won", "lost", "warning_closed"):
-            raise ValueError("outcome is 'won', 'lost' or 'warning_closed'")
+        "lost" (the money is gone, unless the dispute is appealed and the appeal won);
+        ``charge.dispute.closed`` either way. An inquiry ends "warning_closed" (or escalates:
+        ``update_dispute(…, "needs_response")``)."""
+        if outcome not in ("won", "lost", "warning_closed", "prevented"):
+            raise ValueError("outcome is 'won', 'lost', 'warning_closed' or 'prevented'")
         return self._run(lambda: self._close_dispute_locked(self._dispute(dispute_id), outcome))
 
     def _close_dispute_locked(self, disputed, outcome):

@@ -178,6 +178,18 @@ OBJECTS = {
     "api_errors": ["type", "code", "doc_url", "message", "param"],
 }
 
+#: The library's class of each object: its typed fields say which values a field takes in the
+#: pinned version (dispute.status gained `appeal_needs_response`, `appeal_under_review` and
+#: `prevented` after the spec we have was published).
+LIBRARY_OBJECTS = {
+    "checkout.session": "stripe.checkout:Session",
+    "payment_intent": "stripe:PaymentIntent",
+    "charge": "stripe:Charge",
+    "refund": "stripe:Refund",
+    "dispute": "stripe:Dispute",
+    "event": "stripe:Event",
+}
+
 #: String fields whose values the spec lists only in prose ("Possible values are `a`, `b`…").
 DOCUMENTED_VALUES = {("refund", "status"), ("refund", "failure_reason"), ("dispute", "reason")}
 
@@ -266,7 +278,8 @@ def documented_values(description):
 
 def object_schema(spec, fixtures, name, fields):
     source = spec["components"]["schemas"][name]
-    properties = {}
+    pinned = library_enums(LIBRARY_OBJECTS.get(name), fields)
+    properties, changed = {}, []
     for field in fields:
         raw = source["properties"][field]
         schema = clean(raw, spec)
@@ -274,13 +287,42 @@ def object_schema(spec, fixtures, name, fields):
             values = documented_values(raw.get("description"))
             if values:
                 schema["x-documented-values"] = values
+        key = "enum" if "enum" in schema else "x-documented-values"
+        if field in pinned and set(pinned[field]) != set(schema.get(key, pinned[field])):
+            schema[key] = pinned[field]
+            changed.append(field)
         properties[field] = schema
     known = set(source["properties"]) | set(fixtures.get(name, {}))
-    return {
+    described = {
         "fields": properties,
         "required": sorted(set(source.get("required", [])) & set(fields)),
         "known_fields": sorted(known),
     }
+    if changed:
+        described["changed_since_spec"] = {"enums": changed}
+    return described
+
+
+def library_enums(dotted, fields):
+    """The values each of `fields` takes in the pinned version, where the library's class
+    lists them (``Literal[...]``); fields typed otherwise are left to the spec."""
+    if dotted is None:
+        return {}
+    module_name, _, class_name = dotted.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    namespace = sys.modules[cls.__module__].__dict__
+    enums = {}
+    for field in fields:
+        annotation = cls.__annotations__.get(field)
+        if annotation is None:
+            continue
+        try:
+            schema = typed_schema(annotation, namespace)
+        except (TypeError, NameError):  # a nested object: not an enumeration
+            continue
+        if "enum" in schema:
+            enums[field] = sorted(set(schema["enum"]))
+    return enums
 
 
 # -- the stripe library's typed parameters (the pinned API version) ---------------------------

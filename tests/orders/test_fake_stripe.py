@@ -728,6 +728,20 @@ def test_the_paid_page_offers_the_later_outcomes_in_demo_mode(client, fake, rece
     assert "réponse attendue" in page
     browse(f"{fake.url}/checkout/{session.id}/dispute-lost", post=True)
     assert fake.last_event("charge.dispute.closed")["data"]["object"]["status"] == "lost"
+    # A lost dispute may be appealed (the pinned API version's appeal statuses), then won.
+    _, _, page = browse(f"{fake.url}/checkout/{session.id}")
+    assert f'action="/checkout/{session.id}/dispute-appeal"' in page
+    status, _, page = browse(f"{fake.url}/checkout/{session.id}/dispute-appeal", post=True)
+    assert status == 200 and "en appel : réponse attendue" in page
+    assert fake.last_event("charge.dispute.updated")["data"]["object"]["status"] == (
+        "appeal_needs_response"
+    )
+    browse(f"{fake.url}/checkout/{session.id}/dispute-review", post=True)
+    assert fake.last_event("charge.dispute.updated")["data"]["object"]["status"] == (
+        "appeal_under_review"
+    )
+    browse(f"{fake.url}/checkout/{session.id}/dispute-won", post=True)
+    assert fake.last_event("charge.dispute.funds_reinstated")["data"]["object"]["status"] == "won"
 
     status, _, index = browse(f"{fake.url}/")
     assert status == 200 and "MODE DÉMO — aucun paiement réel" in index

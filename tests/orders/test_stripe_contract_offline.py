@@ -181,6 +181,11 @@ def run_flows(
         assert stripe_gateway.retrieve_dispute(dispute["id"]).status == "needs_response"
         fake_stripe.update_dispute(dispute["id"])
         fake_stripe.close_dispute(dispute["id"], "lost")
+        fake_stripe.appeal_dispute(dispute["id"])  # the pinned version's appeals
+        fake_stripe.update_dispute(dispute["id"])
+        fake_stripe.close_dispute(dispute["id"], "won")
+        assert stripe_gateway.retrieve_dispute(dispute["id"]).status == "won"
+        fake_stripe.dispute(missed.payments.get().stripe_payment_intent_id, status="prevented")
         return dashboard_refund
 
     return run
@@ -242,7 +247,14 @@ def test_every_object_answered_or_sent_is_shaped_as_stripe_describes(run_flows, 
         "charge.dispute.created",
         "charge.dispute.updated",
         "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
     }
+    statuses = {
+        e["data"]["object"]["status"]
+        for e in fake_stripe.events
+        if e["type"].startswith("charge.dispute.")
+    }
+    assert statuses >= {"appeal_needs_response", "appeal_under_review", "won", "prevented"}
     for event in fake_stripe.events:
         assert schema.object_problems(event, where=event["type"]) == []
     [created] = [e for e in dashboard_refund if e["type"] == "refund.created"]

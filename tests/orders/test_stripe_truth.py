@@ -138,6 +138,84 @@ def test_a_won_dispute_keeps_the_money(paid_order, deliver):
     assert order.balance == D("50.00") and "Litige gagné" in order.attention
 
 
+def test_a_lost_dispute_appealed_and_won_gives_the_money_back(paid_order, deliver):
+    """Stripe's pinned version appeals lost disputes (`appeal_needs_response`,
+    `appeal_under_review`): the money stays with the bank until the appeal is decided."""
+    order, _completed = paid_order
+    intent = intent_of(order)
+    deliver(event("charge.dispute.created", dispute(intent)))
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    record = Dispute.objects.get(order=order)
+    lost_on = record.closed_at
+    for status in ("appeal_needs_response", "appeal_under_review"):
+        evt = event("charge.dispute.updated", dispute(intent, status=status))
+        assert deliver(evt).content == f"dispute {status}".encode()
+        assert StripeEvent.objects.get(event_id=evt["id"]).status == StripeEvent.Status.APPLIED
+        order.refresh_from_db()
+        assert order.balance == D("0.00")  # still with the bank
+        assert "porté en appel" in order.attention
+    record.refresh_from_db()
+    assert (record.status, record.closed_at) == ("appeal_under_review", lost_on)
+
+    deliver(event("charge.dispute.closed", dispute(intent, status="won")))
+    order.refresh_from_db()
+    assert order.balance == D("50.00")
+    assert plain(order.attention) == "Litige gagné en appel : 50,00 $ rendu par la banque."
+    assert Dispute.objects.get(order=order).status == "won"
+    # Late events of the appeal, or of the first loss, change nothing now.
+    deliver(event("charge.dispute.updated", dispute(intent, status="appeal_under_review")))
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    assert Dispute.objects.get(order=order).status == "won"
+    assert order.balance == D("50.00")
+
+
+def test_an_appeal_lost_keeps_the_money_with_the_bank(paid_order, deliver):
+    order, _completed = paid_order
+    intent = intent_of(order)
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    deliver(event("charge.dispute.updated", dispute(intent, status="appeal_needs_response")))
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    order.refresh_from_db()
+    assert order.balance == D("0.00") and "Litige perdu" in order.attention
+    assert Dispute.objects.get(order=order).status == "lost"
+
+
+def test_a_lost_dispute_won_on_appeal_without_the_appeal_events(paid_order, deliver):
+    order, _completed = paid_order
+    intent = intent_of(order)
+    deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    deliver(event("charge.dispute.funds_reinstated", dispute(intent, status="won")))
+    order.refresh_from_db()
+    assert order.balance == D("50.00") and "gagné en appel" in order.attention
+
+
+def test_an_inquiry_closed_without_a_chargeback_is_not_said_open(paid_order, deliver):
+    order, _completed = paid_order
+    intent = intent_of(order)
+    deliver(event("charge.dispute.created", dispute(intent, status="warning_needs_response")))
+    order.refresh_from_db()
+    assert "Litige ouvert" in order.attention
+    deliver(event("charge.dispute.closed", dispute(intent, status="warning_closed")))
+    order.refresh_from_db()
+    assert plain(order.attention) == (
+        "Demande de renseignements de la banque close sans rétrofacturation (50,00 $)."
+    )
+    assert order.balance == D("50.00")
+    assert not Dispute.objects.get(order=order).is_open
+
+
+def test_a_prevented_dispute_takes_nothing_and_says_so(paid_order, deliver):
+    """`prevented`: stopped before it became a chargeback (Visa's Rapid Dispute Resolution)."""
+    order, _completed = paid_order
+    evt = event("charge.dispute.created", dispute(intent_of(order), status="prevented"))
+    assert deliver(evt).content == b"dispute prevented"
+    order.refresh_from_db()
+    assert order.balance == D("50.00")
+    assert plain(order.attention).startswith("Litige évité avant la rétrofacturation (50,00 $)")
+    record = Dispute.objects.get(order=order)
+    assert not record.is_open and record.closed_at is not None
+
+
 # --- finding 3: events in any order -------------------------------------------------------------
 
 
