@@ -1704,6 +1704,11 @@ def execute_refund(refund_id):
     return True
 
 
+# How far along a refund is, by its Stripe status: a succeeded refund may still fail (the
+# card closed meanwhile); none goes back to pending.
+REFUND_STEP = {"requires_action": 0, "pending": 0, "succeeded": 1, "failed": 2, "canceled": 2}
+
+
 def apply_refund_status(refund, stripe_refund):
     """Move a refund forward to what Stripe says of it. Pending and requires_action stay
     pending (the buyer is told nothing yet); succeeded tells the buyer; failed or canceled
@@ -1711,7 +1716,10 @@ def apply_refund_status(refund, stripe_refund):
     status = str(stripe_refund.get("status") or "")
     if not refund.stripe_refund_id and stripe_refund.get("id"):
         refund.stripe_refund_id = stripe_refund["id"]
-    refund.stripe_status = status[:20]
+    # Stripe sends refund.created (pending) and refund.updated (succeeded) in no set order:
+    # an older status arriving late does not overwrite the newer one staff see.
+    if REFUND_STEP.get(status, 0) >= REFUND_STEP.get(refund.stripe_status, 0):
+        refund.stripe_status = status[:20]
     refund.save(update_fields=["stripe_refund_id", "stripe_status"])
     if status == "succeeded" and refund.state == RefundState.PENDING:
         refund.state = RefundState.SUCCEEDED

@@ -603,6 +603,30 @@ def test_a_refund_pending_at_stripe_is_not_told_as_done(paid_order, deliver):
     assert [m for m in mail.outbox if m.to == ["awa@example.org"] and "Remboursement" in m.subject]
 
 
+def test_a_late_refund_created_does_not_put_its_status_back_to_pending(paid_order, deliver):
+    """refund.created (pending) may reach the site after refund.updated (succeeded): what staff
+    read of Stripe's status stays the newer one."""
+    order, _completed = paid_order
+    refund = Refund.objects.create(
+        order=order,
+        payment=order.payments.get(state=PaymentState.PAID),
+        amount=D("10.00"),
+        reason="Geste",
+        source=Refund.Source.STAFF,
+        idempotency_key="refund:truth:late",
+    )
+    deliver(event("refund.updated", refund_obj(refund, "succeeded")))
+    deliver(event("refund.created", refund_obj(refund, "pending")))
+    refund.refresh_from_db()
+    assert (refund.state, refund.stripe_status) == (RefundState.SUCCEEDED, "succeeded")
+    # A refund that succeeded may still fail: that status does move on.
+    deliver(event("refund.failed", refund_obj(refund, "failed", "expired_or_canceled_card")))
+    refund.refresh_from_db()
+    assert (refund.state, refund.stripe_status) == (RefundState.FAILED, "failed")
+    order.refresh_from_db()
+    assert "a échoué après avoir été accepté" in plain(order.attention)
+
+
 # --- the same outcomes produced by the fake Stripe over HTTP --------------------------------------
 
 
