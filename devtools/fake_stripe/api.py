@@ -26,6 +26,11 @@ _PROBLEM_CODES = {
 }
 
 
+# Stripe's minimum charge per currency, in cents (docs.stripe.com/currencies#minimum-and-maximum-
+# charge-amounts): a Checkout Session for less is refused.
+MINIMUM_CHARGE = {"cad": 50, "usd": 50, "eur": 50, "gbp": 30}
+
+
 class ApiMixin:
     """The part of FakeStripe that answers ``/v1`` requests (see ``handle_api``)."""
 
@@ -138,8 +143,9 @@ class ApiMixin:
     def _idempotent(self, slot, request, handler, args, params):
         """Replay the first response for a key, reject it with other parameters.
 
-        As with Stripe, only requests that succeed are saved (a request rejected by validation
-        can be retried with the same key), a key still in flight gets a 409
+        As with Stripe, a request rejected by validation is not saved (it can be retried with
+        the same key); what the endpoint answered, success or refusal, is. A key still in flight
+        gets a 409
         ``idempotency_key_in_use`` (the library retries it), and the same key with other
         parameters an ``idempotency_error`` (IdempotencyError).
         """
@@ -165,11 +171,19 @@ class ApiMixin:
                     f"going through): {slot[1]}. Please try again later.",
                     code="idempotency_key_in_use",
                 )
-            return 200, copy.deepcopy(saved["response"]), {"Idempotent-Replayed": "true"}, []
+            replayed = {"Idempotent-Replayed": "true"}
+            return saved.get("status", 200), copy.deepcopy(saved["response"]), replayed, []
         try:
             if self.latency:
                 time.sleep(self.latency)  # Stripe's own processing time, for in-flight tests
             result, events = handler(*args, params)
+        except StripeError as exc:
+            with self.lock:
+                if exc.kept:
+                    self._idempotency[slot].update(status=exc.status, response=exc.body)
+                else:
+                    self._idempotency.pop(slot, None)
+            raise
         except BaseException:
             with self.lock:
                 self._idempotency.pop(slot, None)
@@ -193,6 +207,16 @@ class ApiMixin:
         line_items = [self._line_item(i, item) for i, item in enumerate(items)]
         if len({item["currency"] for item in line_items}) > 1:
             raise StripeError(400, "All line items must use the same currency.", param="line_items")
+        currency = line_items[0]["currency"]
+        total = sum(item["amount_total"] for item in line_items)
+        minimum = MINIMUM_CHARGE.get(currency, 50)
+        if total < minimum:
+            raise StripeError(
+                400,
+                "The Checkout Session's total amount due must add up to at least "
+                f"{format_amount(minimum, currency, english=True)} {currency}",
+                code="amount_too_small",
+            )
         if not params.get("success_url"):
             raise StripeError(400, "Missing required param: success_url.", param="success_url")
         now = self._now()
@@ -351,17 +375,33 @@ class ApiMixin:
             return copy.deepcopy(self._find(events, "event", event_id)), []
 
     def _list_events(self, params):
-        """Newest first, optionally of one ``type`` or several ``types``, up to ``limit``."""
+        """Newest first, optionally of one ``type`` or several ``types``, up to ``limit`` (at
+        most 100), one page after the event ``starting_after`` or before ``ending_before`` names,
+        as the library's ``auto_paging_iter`` asks them."""
         limit = parse_int(params.get("limit") or 10, "limit", 1)
+        if limit > 100:
+            raise StripeError(400, "This value must be less than or equal to 100.", param="limit")
         wanted = set(params.get("types") or [])
         if params.get("type"):
             wanted.add(params["type"])
         with self.lock:
             found = [e for e in reversed(self.events) if not wanted or e["type"] in wanted]
+            ids = [e["id"] for e in found]
+            for cursor in ("starting_after", "ending_before"):
+                if params.get(cursor) and params[cursor] not in ids:
+                    message = f"No such event: '{params[cursor]}'"
+                    raise StripeError(400, message, code="resource_missing", param=cursor)
+            if params.get("ending_before"):  # the page just newer than the cursor
+                newer = found[: ids.index(params["ending_before"])]
+                page, more = newer[-limit:], len(newer) > limit
+            else:
+                if params.get("starting_after"):
+                    found = found[ids.index(params["starting_after"]) + 1 :]
+                page, more = found[:limit], len(found) > limit
             return {
                 "object": "list",
-                "data": copy.deepcopy(found[:limit]),
-                "has_more": len(found) > limit,
+                "data": copy.deepcopy(page),
+                "has_more": more,
                 "url": "/v1/events",
             }, []
 
@@ -374,7 +414,7 @@ class ApiMixin:
             remaining = charge["amount"] - charge["amount_refunded"]
             if remaining <= 0:
                 message = f"Charge {charge['id']} has already been refunded."
-                raise StripeError(400, message, code="charge_already_refunded")
+                raise StripeError(400, message, code="charge_already_refunded", kept=True)
             amount = remaining
             if params.get("amount") not in (None, ""):
                 amount = parse_int(params["amount"], "amount", 1)
@@ -414,10 +454,10 @@ class ApiMixin:
                 continue
             if dispute["status"] == "lost":
                 message = f"Charge {charge['id']} has been charged back; cannot issue a refund."
-                raise StripeError(400, message, code="charge_disputed")
+                raise StripeError(400, message, code="charge_disputed", kept=True)
             if dispute["status"] not in objects.DISPUTE_CLOSED:
                 message = (
                     f"Charge {charge['id']} is disputed; it cannot be refunded until the "
                     "dispute is closed."
                 )
-                raise StripeError(400, message, code="refund_disputed_payment")
+                raise StripeError(400, message, code="refund_disputed_payment", kept=True)

@@ -21,9 +21,15 @@ class StripeError(Exception):
     any other status (409) → APIError, which the library retries.
     """
 
-    def __init__(self, status, message, *, type="invalid_request_error", code=None, param=None):
+    def __init__(
+        self, status, message, *, type="invalid_request_error", code=None, param=None, kept=False
+    ):
         super().__init__(message)
         self.status = status
+        # Refused by the endpoint itself, after it began (a disputed charge, one already
+        # refunded): Stripe keeps that answer for the idempotency key and replays it, where a
+        # request refused by validation may be tried again with the same key.
+        self.kept = kept
         self.body = {"error": {"type": type, "message": message}}
         if code:
             self.body["error"]["code"] = code
@@ -119,5 +125,12 @@ def format_amount(cents: int, currency: str, english: bool = False) -> str:
     return f"{sign}{whole.replace(',', chr(0xA0))},{frac}\u00a0{symbol}"
 
 
+ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
 def new_id(prefix):
-    return f"{prefix}_test_{secrets.token_hex(12)}"
+    """An id as Stripe writes them in test mode: ``pi_3Mtw…`` (24 letters and digits), and only
+    a Checkout Session's says the mode (``cs_test_…``, 58 after it)."""
+    if prefix == "cs":
+        return "cs_test_" + "".join(secrets.choice(ID_ALPHABET) for _ in range(58))
+    return f"{prefix}_" + "".join(secrets.choice(ID_ALPHABET) for _ in range(24))

@@ -4,7 +4,9 @@ If the library accepts what the fake answers (objects, errors, webhook signature
 payment code, which uses the same library, can trust it in tests and in the demo.
 """
 
+import itertools
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -130,7 +132,7 @@ def test_decode_form_matches_the_library_encoding():
 
 def test_create_and_retrieve_a_session(client, fake):
     session = new_session(client)
-    assert session.id.startswith("cs_test_")
+    assert re.fullmatch(r"cs_test_[0-9A-Za-z]{58}", session.id)
     assert session.object == "checkout.session"
     assert (session.status, session.payment_status) == ("open", "unpaid")
     assert (session.amount_total, session.currency) == (2500, "cad")
@@ -209,6 +211,65 @@ def test_idempotency_key_replays_and_guards_parameters(client, fake):
     assert other.id != first.id
 
 
+def test_a_refusal_by_the_endpoint_is_replayed_for_its_key(client, fake):
+    """Stripe keeps what an endpoint answered for the key, a refusal included (only a request
+    refused by validation may be tried again with the same key): the same refund asked again
+    once the dispute is won gets the same refusal, marked replayed; a new key is a new try."""
+    intent = pay(fake, client)
+    dispute = fake.dispute(intent)
+    key = {"idempotency_key": "refund-1"}
+    with pytest.raises(stripe.InvalidRequestError) as first:
+        client.v1.refunds.create(params={"payment_intent": intent}, options=key)
+    assert first.value.code == "refund_disputed_payment"
+    fake.close_dispute(dispute["id"], "won")
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.refunds.create(params={"payment_intent": intent}, options=key)
+    assert again.value.code == "refund_disputed_payment"
+    assert again.value.headers["Idempotent-Replayed"] == "true"
+    assert fake.refunds == {}
+    refund = client.v1.refunds.create(
+        params={"payment_intent": intent}, options={"idempotency_key": "refund-2"}
+    )
+    assert refund.status == "succeeded"
+    # A request refused by validation is not kept: the same key works once it is right.
+    other, key = pay(fake, client), {"idempotency_key": "refund-3"}
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create(params={"payment_intent": other, "amout": 100}, options=key)
+    assert caught.value.code == "parameter_unknown"
+    refund = client.v1.refunds.create(params={"payment_intent": other, "amount": 100}, options=key)
+    assert refund.amount == 100 and "Idempotent-Replayed" not in refund.last_response.headers
+
+
+def test_a_session_below_the_minimum_charge_is_refused(client):
+    """Stripe refuses a Checkout Session under its minimum charge (0,50 $ CAD)."""
+    line = {
+        "quantity": 1,
+        "price_data": {"currency": "cad", "unit_amount": 25, "product_data": {"name": "T"}},
+    }
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        new_session(client, line_items=[line])
+    assert caught.value.code == "amount_too_small"
+    assert "$0.50 cad" in caught.value.user_message
+    line["price_data"]["unit_amount"] = 50
+    assert new_session(client, line_items=[line]).amount_total == 50
+
+
+def test_events_are_listed_page_by_page(client, fake):
+    for _ in range(3):
+        client.v1.checkout.sessions.expire(new_session(client).id)
+    every = [e["id"] for e in reversed(fake.events)]
+    assert len(every) >= 3
+    first = client.v1.events.list(params={"limit": 2})
+    assert [e.id for e in first.data] == every[:2] and first.has_more
+    pages = client.v1.events.list(params={"limit": 2}).auto_paging_iter()
+    paged = [e.id for e in itertools.islice(pages, len(every) + 1)]  # a loop would not end
+    assert paged == every
+    before = client.v1.events.list(params={"limit": 1, "ending_before": every[2]})
+    assert [e.id for e in before.data] == [every[1]] and before.has_more
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.events.list(params={"limit": 101})
+
+
 def test_unknown_ids_and_paths_are_404(client, fake):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.checkout.sessions.retrieve("cs_test_nope")
@@ -247,14 +308,14 @@ def test_pay_sends_a_signed_completed_event_then_redirects(client, fake, receive
 
     [event] = verified_events(receiver)
     assert event.type == "checkout.session.completed"
-    assert event.id.startswith("evt_test_")
+    assert re.fullmatch(r"evt_[0-9A-Za-z]{24}", event.id)
     paid = event.data.object
     assert (paid.id, paid.payment_status, paid.status) == (session.id, "paid", "complete")
     assert paid.metadata["order"] == "ABC"
 
     intent = client.v1.payment_intents.retrieve(paid.payment_intent)
     assert (intent.status, intent.amount_received, intent.currency) == ("succeeded", 2500, "cad")
-    assert intent.latest_charge.startswith("ch_test_")
+    assert re.fullmatch(r"ch_[0-9A-Za-z]{24}", intent.latest_charge)
     assert intent.metadata["order"] == "ABC"
     assert fake.deliveries[-1]["status"] == 200
 
@@ -387,7 +448,7 @@ def test_refunds_are_cumulative_and_bounded(client, fake, receiver):
         params={"payment_intent": intent_id, "amount": 1000, "reason": "requested_by_customer"}
     )
     assert (partial.object, partial.status, partial.amount) == ("refund", "succeeded", 1000)
-    assert partial.id.startswith("re_test_")
+    assert re.fullmatch(r"re_[0-9A-Za-z]{24}", partial.id)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1501})
     assert caught.value.param == "amount"
