@@ -18,12 +18,16 @@ loaded; everything before that is ids and one aggregate query.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import unescape
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import CharField, F, Func, Max, Min, Q, TextField
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from wagtail.fields import RichTextField
 from wagtail.models import Locale, Page, get_page_models
 from wagtail.search.backends import get_search_backend
 
@@ -292,12 +296,22 @@ def _texts(page):
     """What an excerpt is cut from: the promote-tab description, the summary or
     introduction, then the body's text."""
     texts = [page.search_description]
-    for name in ("summary", "introduction", "hero_text"):
-        texts.append(getattr(page, name, ""))
-    body = getattr(page, "body", None)
-    if body is not None:
-        texts += body.stream_block.get_searchable_content(body)
+    for name in ("summary", "introduction", "hero_text", "body"):
+        value = getattr(page, name, None)
+        if hasattr(value, "stream_block"):  # a StreamField
+            texts += value.stream_block.get_searchable_content(value)
+        elif value and _is_rich_text(page, name):  # HTML (the donation page's body)
+            texts.append(unescape(strip_tags(value)))
+        elif isinstance(value, str):
+            texts.append(value)
     return texts
+
+
+def _is_rich_text(page, name):
+    try:
+        return isinstance(page._meta.get_field(name), RichTextField)
+    except FieldDoesNotExist:
+        return False
 
 
 def hits(items, query, outcome):

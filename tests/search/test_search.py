@@ -81,6 +81,30 @@ def test_femme_finds_femmes(client, postgres):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("url", "query", "model"),
+    [
+        ("/recherche/", "membre", "memberships.MembershipPage"),
+        ("/recherche/", "don", "donations.DonationPage"),
+        ("/en/search/", "member", "memberships.MembershipPage"),
+        ("/en/search/", "give", "donations.DonationPage"),
+    ],
+)
+def test_pages_whose_text_is_rich_text_are_found_with_an_excerpt(
+    client, postgres, url, query, model
+):
+    """The donation and membership pages keep their text in a rich text field, not a stream
+    of blocks: a search that found them answered 500."""
+    from django.apps import apps
+
+    language = "en" if url.startswith("/en/") else "fr"
+    page = apps.get_model(model).objects.live().get(locale__language_code=language)
+    _html, found = results(client, query, url=url)
+    [hit] = [r for r in found if r["title"] == plain(page.title)]
+    assert hit["excerpt"] is not None and "<" not in hit["excerpt"].get_text()
+
+
+@pytest.mark.postgres
 def test_equitable_without_accent_finds_equitable(client, postgres):
     _html, found = results(client, "equitable")
     titles = [r["title"] for r in found]
