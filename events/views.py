@@ -41,7 +41,7 @@ def typed_in(data):
     return {
         key: values if len(values) > 1 else values[0]
         for key, values in data.lists()
-        if key not in ("csrfmiddlewaretoken", "appliquer")
+        if key not in ("csrfmiddlewaretoken", "appliquer", "tarifs_membre")
     }
 
 
@@ -130,8 +130,18 @@ def register(request, page):
     if member is None:
         return ratelimit.too_many(request, member_code)
     # « Appliquer » on the code box, sent with the form by the page's script: the form comes
-    # back with the code applied and everything typed kept, checked and held nothing yet.
-    applying = request.method == "POST" and "appliquer" in request.POST
+    # back with the code applied and everything typed kept, checked and held nothing yet. So
+    # does a member's code typed in the form's own code field of a form shown without the
+    # member prices (no script to apply it first): registered at once, it bought the tickets
+    # chosen at the usual price without a word.
+    pressed_apply = "appliquer" in request.POST
+    member_code_sent_late = (
+        request.method == "POST"
+        and not pressed_apply
+        and bool(member_code)
+        and not request.POST.get("tarifs_membre")
+    )
+    applying = request.method == "POST" and (pressed_apply or member_code_sent_late)
     form = RegistrationForm(
         None if applying else (request.POST if request.method == "POST" else None),
         page=page,
@@ -181,7 +191,12 @@ def register(request, page):
                 return redirect(order.get_absolute_url())
             return go_on_with(request, order)
     status = 400 if request.method == "POST" and not applying else 200
-    context = {"page": page, "form": form, "taxes_extra": taxes_extra(form.ticket_types)}
+    context = {
+        "page": page,
+        "form": form,
+        "taxes_extra": taxes_extra(form.ticket_types),
+        "member_code_sent_late": member_code_sent_late,
+    }
     if (request.method != "POST" or applying) and code:
         # What the code box's « Appliquer » did, said at once (not at the final submit).
         from .models import usable_discount_code

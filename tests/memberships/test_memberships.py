@@ -249,11 +249,39 @@ def test_member_price_is_offered_with_a_member_code_only(
     page = plain(client.get(url + f"?code={code}").content.decode())
     assert "Prix membre" in page and "12,00 $" in page
     assert "Vous êtes membre en règle" in page
-    data["discount_code"] = code
+    assert '<input type="hidden" name="tarifs_membre" value="1">' in page
+    data.update(discount_code=code, tarifs_membre="1")  # as that page sends it
     response = client.post(url, data)
     assert response.status_code == 302, errors(response)
     order = Order.objects.get(kind="tickets", buyer_email="awa@example.org")
     assert order.total == D("12.00") and order.discount_code is None
+
+
+def test_a_member_code_typed_in_the_form_brings_the_member_price_before_anything_is_bought(
+    client, activity, member_ticket
+):
+    """Without the page's script, the code box is not applied first: a member's code typed in
+    the form's own code field, on a form shown without the member prices, brought the tickets
+    chosen at the usual price without a word. The form comes back with the member price to
+    choose, everything typed kept, nothing held."""
+    url = register_url(activity)
+    regular = next(t for t in activity.source.ticket_types.all() if not t.members_only)
+    data = registration_data(activity, **{f"quantity_{regular.pk}": 1})
+    data["discount_code"] = "MEMBRE2026"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    page = plain(response.content.decode())
+    assert "Votre code de membre vous donne le tarif membre" in page
+    assert "Rien n'est encore réservé" in page
+    assert "Prix membre" in page and f'name="quantity_{member_ticket.pk}"' in page
+    assert 'value="awa@example.org"' in page  # what was typed is kept
+    assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+
+    data.update({f"quantity_{regular.pk}": 0, f"quantity_{member_ticket.pk}": 1})
+    data["tarifs_membre"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 302, errors(response)
+    assert Order.objects.get(buyer_email="awa@example.org").total == D("12.00")
 
 
 def test_member_price_for_a_logged_in_member(client, activity, member_ticket, demo_site):
