@@ -432,7 +432,9 @@ def summary_for(cart, form):
             return summarize(cart, destination, code)
         except orders.OrderError as exc:
             summary = summarize(cart, destination)
-            form.add_error("discount_code", member_code_message(code) or str(exc))
+            message = member_code_message(code) or str(exc)
+            if message not in form.non_field_errors():  # placing the order said it already
+                form.add_error("discount_code", message)
             return summary
     return summarize(cart, destination)
 

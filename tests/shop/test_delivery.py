@@ -187,6 +187,10 @@ def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, bas
     response = client.post(CHECKOUT, checkout_data(discount_code="BILLETS"))
     assert response.status_code == 400
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
+    # Said once in the page's summary of errors, not twice.
+    summary = BeautifulSoup(response.content, "html.parser").select(".error-summary li")
+    said = [plain(li.get_text(" ", strip=True)) for li in summary]
+    assert len([s for s in said if "« BILLETS »" in s]) == 1, said
 
 
 def test_a_members_code_in_the_cart_says_where_it_gives_members_prices(client, basket):
