@@ -95,6 +95,9 @@ def add_fields(form):
             },
             widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
         )
+        for name in ADDRESS_FIELDS:
+            # Asked only with a gift: the label says so (no « * », which means always).
+            form.fields[name].required_with_gift = True
 
 
 def fields_of(form):

@@ -208,6 +208,15 @@ def test_bad_gifts_get_a_clear_message_and_nothing_is_held(client, activity, gif
     assert activity.upcoming_dates[0].seats_left() == 20
 
 
+def test_the_receipts_address_fields_say_they_are_asked_with_a_gift(client, activity):
+    """They are asked only with a gift: no « * » (always asked), but their labels say when."""
+    html = BeautifulSoup(client.get(register_url(activity)).content, "html.parser")
+    for name in ("gift_street", "gift_city", "gift_province", "gift_postal_code"):
+        field = html.find(attrs={"name": name})
+        label = plain(html.find("label", {"for": field["id"]}).get_text(" ", strip=True))
+        assert label.endswith("pour le reçu (obligatoire avec un don)"), label
+
+
 def test_no_address_asked_when_no_receipt_is_issued(client, activity, not_a_charity):
     html = BeautifulSoup(client.get(register_url(activity)).content, "html.parser")
     assert html.find("input", {"name": "gift_street"}) is None
