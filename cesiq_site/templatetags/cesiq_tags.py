@@ -64,6 +64,12 @@ def language_links(context):
     """
     request = context.get("request")
     page = context.get("page")
+    if isinstance(page, Page) and request is not None:
+        page_url = page.get_url(request)
+        if page_url and not request.path.startswith(page_url):
+            # A view of its own that shows a page's title (leaving an activity's waiting
+            # list): its own address in the other language, not the page's.
+            page = None
     current = translation.get_language()
     links = []
     versions = seo.versions(page) if isinstance(page, Page) else {}

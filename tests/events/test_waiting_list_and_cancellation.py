@@ -182,7 +182,11 @@ def test_leaving_the_waiting_list(client, full_page, django_capture_on_commit_ca
     join(client, full_page, "b@example.org", 1, capture)
     entry = WaitingListEntry.objects.get(email="b@example.org")
     url = f"/liste-attente/{entry.token}/quitter/"
-    assert "Quitter la liste d'attente" in client.get(url).content.decode()
+    html = BeautifulSoup(client.get(url).content, "html.parser")
+    assert "Quitter la liste d'attente" in html.get_text()
+    # The language switcher goes to this page in English, not to the activity's page.
+    english = html.find("a", attrs={"hreflang": "en"}) or html.find("a", attrs={"lang": "en"})
+    assert english["href"] == f"/en/waiting-list/{entry.token}/leave/"
     with capture(execute=True):
         client.post(url)
     entry.refresh_from_db()
