@@ -284,6 +284,22 @@ class DonationPage(Purchasable, Page):
 
         return confirmation_extras(line, language)
 
+    def cancellation_notice(self, line):
+        """A gift added to an order is given back with it, and its official receipt annulled
+        (receipts.gift_cancelled): said before the buyer confirms."""
+        amount = format_cad(line.unit_price * line.units_left, translation.get_language() or "fr")
+        donation = Donation.objects.filter(order_line=line).first()
+        number = donation.receipt_number if donation else ""
+        if number:
+            return _(
+                "Votre don de %(amount)s vous sera remboursé avec la commande, et son reçu "
+                "officiel n° %(number)s sera annulé : ne le joignez pas à votre déclaration de "
+                "revenus."
+            ) % {"amount": amount, "number": number}
+        return _("Votre don de %(amount)s vous sera remboursé avec la commande.") % {
+            "amount": amount
+        }
+
 
 class Tribute(models.TextChoices):
     NONE = "", _("Aucune")

@@ -108,6 +108,12 @@ class Purchasable:
         one)."""
         return None
 
+    def cancellation_notice(self, line):
+        """What the buyer should know, before confirming the order's cancellation, about what
+        cancelling does to this line beyond the refund (a gift's official receipt annulled), or
+        ""."""
+        return ""
+
     def receipt_links(self, line, cancellable=False):
         """(label, url, cancel url or None) the buyer's order page lists for this line (their
         tickets). `cancellable`: the buyer may still cancel the order online, so a thing they

@@ -266,11 +266,15 @@ def order_cancel(request, code, token):
             request, _("Votre commande est annulée. Un courriel de confirmation vous a été envoyé.")
         )
         return redirect(order.get_absolute_url())
+    lines = [line for line in order.lines.all() if line.units_left]
     return render(
         request,
         "orders/order_cancel.html",
         {
             "order": order,
+            "lines": lines,
+            # Beyond the refund: a gift's official receipt annulled, and the like.
+            "notices": [n for line in lines if (n := line.item.cancellation_notice(line))],
             "deadline": services.buyer_cancellation_deadline(order),
             # What cancelling gives back: not what staff kept, nor a refund under way.
             "refund": max(

@@ -342,7 +342,7 @@ def test_the_shop_checkout_refuses_a_bad_gift_and_sells_nothing(client, add_to_c
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
 
 
-def test_a_gift_does_not_take_away_the_right_to_cancel_online(activity, pay):
+def test_a_gift_does_not_take_away_the_right_to_cancel_online(client, activity, pay):
     """The activity lets buyers cancel until its deadline; a gift added to the order has no
     deadline of its own and follows the order (cancelling gives it back, receipt voided)."""
     order, _session = pay(
@@ -350,6 +350,13 @@ def test_a_gift_does_not_take_away_the_right_to_cancel_online(activity, pay):
     )
     assert regular(activity).buyer_cancellation_deadline(order.lines.first()) is not None
     assert services.buyer_can_cancel(order)
+    # The page that asks to confirm says so, receipt number included, before anything is done.
+    number = Receipt.objects.get(donation__order=order).number
+    page = plain(client.get(order.get_absolute_url() + "annuler/").content.decode())
+    assert (
+        f"Votre don de 25,00 $ vous sera remboursé avec la commande, et son reçu officiel "
+        f"n° {number} sera annulé"
+    ) in page
     services.cancel_by_buyer(order)
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
