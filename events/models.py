@@ -757,6 +757,8 @@ class EventPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
         context["google_links"] = {
             date.pk: google_calendar_url(self, date, url) for date in self.upcoming_dates
         }
+        # « Ajouter à mon agenda » only while a date is still to come (not all cancelled).
+        context["calendar_file"] = any(not date.is_cancelled for date in self.upcoming_dates)
         context["registration_open"] = self.registration_open(now)
         if context["registration_open"]:
             # Tickets the shop's cart can take (see TicketType.sold_through_cart); the form

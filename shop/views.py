@@ -49,8 +49,19 @@ def cart_view(request):
             "cart": cart,
             "taxes_enabled": orders.current_settings().taxes_enabled,
             "waiting_order": carts.waiting_order(request),
+            "shop_url": _shop_url() if not cart else None,
         },
     )
+
+
+def _shop_url():
+    """The catalogue in the visitor's language, for an empty cart to lead somewhere."""
+    from wagtail.models import Locale
+
+    from .models import ProductIndexPage
+
+    index = ProductIndexPage.objects.live().filter(locale=Locale.get_active()).first()
+    return index.url if index else None
 
 
 @origin_checked  # product pages are cached and carry no token (cesiq_site/csrf.py)

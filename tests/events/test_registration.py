@@ -318,6 +318,7 @@ def test_cancelled_and_partner_activities_have_no_registration(client, demo_site
     html = BeautifulSoup(client.get(cancelled.url).content, "html.parser")
     assert "Cette activité est annulée." in html.get_text()
     assert not html.find("a", string="S'inscrire")
+    assert not html.find("a", string="Ajouter à mon agenda (.ics)")  # nothing to go to
     response = client.get(register_url(cancelled))
     lead = plain(BeautifulSoup(response.content, "html.parser").select_one(".lead").get_text())
     assert "Inscriptions fermées" in response.content.decode()

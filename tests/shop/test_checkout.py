@@ -95,12 +95,17 @@ def test_checkout_page_offers_three_ways_to_get_the_products(client, shop_fr, ad
     assert "Tuesday to Thursday, 10 a.m. to 4 p.m." in english
 
 
-def test_empty_cart_goes_back_to_the_cart(client, shop_fr):
+def test_empty_cart_goes_back_to_the_cart(client, shop_fr, shop_en):
     response = client.get(CHECKOUT, follow=True)
     assert response.redirect_chain[-1][0] == "/panier/"
     # Said once, by the page (a message said it a second time).
     assert "Votre panier est vide." not in messages_of(response)
     assert response.content.decode().count("Votre panier est vide.") == 1
+    # …and leads back to the shop, in the visitor's language.
+    html = BeautifulSoup(response.content, "html.parser")
+    assert html.find("a", string="Voir la boutique")["href"] == shop_fr.url
+    english = BeautifulSoup(client.get("/en/cart/").content, "html.parser")
+    assert english.find("a", string="Browse the shop")["href"] == shop_en.url
 
 
 def test_checkout_pays_on_stripe_and_confirms_with_pickup(
