@@ -140,6 +140,8 @@ def test_a_gift_is_thanked_as_a_gift_not_as_an_order(
     parties = plain(html.select_one(".receipt__parties").get_text(" ", strip=True))
     assert parties.startswith("Donateur ou donatrice Awa Diallo")
     assert "TPS" not in parties and "TVQ" not in parties
+    thanks = plain(html.select_one(".notice--success").get_text(" ", strip=True))
+    assert thanks.startswith("Merci pour votre don !") and "commande" not in thanks
     [email] = gift_emails()
     assert f"Votre don est bien reçu (commande {order.code}). Merci !" in plain(email.body)
     assert "est confirmée" not in plain(email.body)
