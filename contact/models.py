@@ -59,6 +59,11 @@ class ContactFormMixin(SpamProtectionMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         guard_text_fields(self)
+        for field in self.fields.values():
+            if isinstance(field, forms.EmailField):  # worded as on the site's other forms
+                field.error_messages["invalid"] = gettext_lazy(
+                    "Entrez une adresse courriel valide, comme nom@exemple.org."
+                )
 
 
 class ContactFormBuilder(FormBuilder):

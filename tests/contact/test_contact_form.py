@@ -113,6 +113,8 @@ def test_ticking_the_newsletter_box_starts_the_double_opt_in(client, contact, sh
         ({"votre_message": "x" * 5001}, "au plus 5000 caractères"),
         ({"votre_nom": "x" * 256}, "au plus 255 caractères"),
         ({"votre_nom": "Awa\x00"}, "Ce champ contient des caractères non permis."),
+        # Worded as on the site's other forms.
+        ({"votre_courriel": "awa@"}, "Entrez une adresse courriel valide, comme nom@exemple.org."),
     ],
 )
 def test_spam_and_oversized_input_are_refused_and_nothing_is_saved(
