@@ -173,6 +173,16 @@ def fresh_rate_limits(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def cache_not_marked_down():
+    """Each test starts with Redis taken as up: a test that stopped it (or found it slow) left
+    its process serving without the cache for a few seconds (cesiq_site/cache.py), and the
+    page-cache tests that came next in that process failed."""
+    from cesiq_site import cache
+
+    cache._down_until.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_render_cache():
     """Each test starts with nothing kept by the render cache (cesiq_site/render_cache.py), on
     as in production: what an earlier test's requests kept came from rows it rolled back."""
