@@ -42,7 +42,7 @@ def test_a_visitor_gives_25_dollars_and_receives_the_receipt(
     assert "25,00" in page.content()
     page.get_by_role("button", name="Payer", exact=True).click()
     page.wait_for_url(f"{site_url}/**")
-    page.wait_for_selector("text=Votre commande est confirmée", timeout=20_000)
+    page.wait_for_selector("text=Merci pour votre don !", timeout=20_000)
     assert axe_violations(page) == []
 
     from donations.models import Receipt

@@ -580,16 +580,21 @@ def test_a_failed_refund_flags_the_order_and_tells_the_buyer_nothing(paid_order,
     assert not [m for m in mail.outbox if m.to == ["awa@example.org"]]
 
 
-def test_a_refund_pending_at_stripe_is_not_told_as_done(paid_order, deliver):
-    order, _completed = paid_order
-    refund = Refund.objects.create(
+def staff_refund(order, key):
+    """A refund of 10 $ staff asked for, not yet known to Stripe."""
+    return Refund.objects.create(
         order=order,
         payment=order.payments.get(state=PaymentState.PAID),
         amount=D("10.00"),
         reason="Geste",
         source=Refund.Source.STAFF,
-        idempotency_key="refund:truth:1",
+        idempotency_key=key,
     )
+
+
+def test_a_refund_pending_at_stripe_is_not_told_as_done(paid_order, deliver):
+    order, _completed = paid_order
+    refund = staff_refund(order, "refund:truth:1")
     mail.outbox.clear()
     deliver(event("refund.created", refund_obj(refund, "pending")))
     refund.refresh_from_db()
@@ -607,14 +612,7 @@ def test_a_late_refund_created_does_not_put_its_status_back_to_pending(paid_orde
     """refund.created (pending) may reach the site after refund.updated (succeeded): what staff
     read of Stripe's status stays the newer one."""
     order, _completed = paid_order
-    refund = Refund.objects.create(
-        order=order,
-        payment=order.payments.get(state=PaymentState.PAID),
-        amount=D("10.00"),
-        reason="Geste",
-        source=Refund.Source.STAFF,
-        idempotency_key="refund:truth:late",
-    )
+    refund = staff_refund(order, "refund:truth:late")
     deliver(event("refund.updated", refund_obj(refund, "succeeded")))
     deliver(event("refund.created", refund_obj(refund, "pending")))
     refund.refresh_from_db()
