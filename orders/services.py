@@ -960,11 +960,21 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
         open_sessions = close_open_checkouts(order)
         refundable = order.refundable_on_cancel - pending_refunds(order)
         if notify:
+            refunding = refund and refundable > 0
+            with translation.override(order.language):
+                # What the refund does beyond the money (a gift's receipt annulled), as the
+                # page asking to confirm said it; before the lines are released below.
+                notices = [
+                    str(notice)
+                    for line in (order.lines.all() if refunding else ())
+                    if line.units_left and (notice := line.item.cancellation_notice(line))
+                ]
             email_buyer(
                 order,
                 "order_cancelled",
                 gettext_lazy("Commande %(code)s annulée"),
-                refund_amount=refundable if refund and refundable > 0 else Decimal("0.00"),
+                refund_amount=refundable if refunding else Decimal("0.00"),
+                notices=notices,
             )
         # Lines made final: those of a paid order, and those of an order valid before its
         # payment (an activity's places billed to a school, `fulfil_before_payment`).

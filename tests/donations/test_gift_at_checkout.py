@@ -361,6 +361,12 @@ def test_a_gift_does_not_take_away_the_right_to_cancel_online(client, activity, 
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     assert Receipt.objects.get(donation__order=order).status == Receipt.Status.VOID
+    # …and the email that says the order is cancelled says it again.
+    from orders.models import OutboxEmail
+
+    email = OutboxEmail.objects.get(key=f"order_cancelled:{order.code}")
+    assert f"son reçu officiel n° {number} sera annulé" in plain(email.body_text)
+    assert f"son reçu officiel n° {number} sera annulé" in plain(email.body_html)
 
 
 def test_a_shipped_order_s_gift_takes_the_delivery_address_for_its_receipt(
