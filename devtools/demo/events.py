@@ -283,9 +283,10 @@ ACTIVITIES = [
 
 EVENT_BODY = {
     "fr": "<p>Une question sur l'accessibilité des lieux ou un besoin particulier ? Écrivez-nous "
-    "depuis la page Contact : nous vous répondrons avant l'activité.</p>",
+    'depuis la page <a href="/nous-joindre/">Nous joindre</a> : nous vous répondrons avant '
+    "l'activité.</p>",
     "en": "<p>A question about access to the venue or a particular need? Write to us from the "
-    "Contact page: we will answer before the activity.</p>",
+    '<a href="/en/contact-us/">Contact us</a> page: we will answer before the activity.</p>',
 }
 
 

@@ -113,3 +113,21 @@ def test_pages_added_and_removed_in_one_go_are_indexed_as_a_rebuild_would(demo_s
     call_command("update_index", verbosity=0)
     call_command("rebuild_references_index", verbosity=0)
     assert index_rows() == (search, references)
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/activites/atelier-consommation-equitable/", "Nous joindre"),
+        ("/en/activities/atelier-consommation-equitable/", "Contact us"),
+    ],
+)
+def test_an_activitys_access_note_links_to_the_contact_page(client, demo_site, url, name):
+    """The demo activities' note on access named « la page Contact », which the menu calls
+    « Nous joindre », with no link: it links to it, in each language."""
+    from bs4 import BeautifulSoup
+
+    main = BeautifulSoup(client.get(url).content, "html.parser").find("main")
+    link = main.find("a", string=name, href=True)  # in the page's text, not the menu
+    assert link is not None
+    assert client.get(link["href"]).status_code == 200
