@@ -2355,10 +2355,16 @@ def on_dispute_event(dispute):
             return "known"
         if not created and not record.is_open and not _appealed(record.status, status):
             return "known"  # closed disputes do not reopen: a late "updated" changes nothing
+        if not created and record.status in Dispute.MONEY_TAKEN and status not in AFTER_A_LOSS:
+            return "known"  # a step from before the loss, arriving late during the appeal
         was = record.status
         record.status, record.amount = status, amount
-        if status in Dispute.CLOSED and (created or status != was):
-            record.closed_at = timezone.now()  # an appeal keeps the date it was lost
+        # When it closed; a loss keeps the date the money left (the appeal lost, or the loss
+        # sent again, moves nothing: the sales report counts it in that month).
+        if status in Dispute.CLOSED and (
+            record.closed_at is None or (status != was and status != Dispute.Status.LOST)
+        ):
+            record.closed_at = timezone.now()
         record.save()
         amount_text = staff_cad(amount)
         log(order, f"dispute_{status}", f"{amount_text} — {record.reason}", dispute=record.pk)
@@ -2369,21 +2375,27 @@ def on_dispute_event(dispute):
     return f"dispute {status}"
 
 
+# What may follow a loss: the appeal's steps, and its outcome.
+AFTER_A_LOSS = (
+    Dispute.Status.APPEAL_NEEDS_RESPONSE,
+    Dispute.Status.APPEAL_UNDER_REVIEW,
+    Dispute.Status.WON,
+    Dispute.Status.LOST,
+)
+
+
 def _appealed(closed, status):
     """A lost dispute appealed moves on (the appeal's steps, or won on appeal, its steps'
     events missed); nothing else moves a closed one."""
-    Status = Dispute.Status
-    return closed == Status.LOST and status in (
-        Status.APPEAL_NEEDS_RESPONSE,
-        Status.APPEAL_UNDER_REVIEW,
-        Status.WON,
-    )
+    return closed == Dispute.Status.LOST and status in AFTER_A_LOSS
 
 
 def _dispute_message(was, status):
     """What staff read on the order for the step a dispute has reached."""
     Status = Dispute.Status
     appeal = (Status.LOST, Status.APPEAL_NEEDS_RESPONSE, Status.APPEAL_UNDER_REVIEW)
+    if status == Status.LOST and was in appeal[1:]:
+        return _("Appel perdu : %(amount)s reste à la banque.")
     if status == Status.LOST:
         return _("Litige perdu : %(amount)s repris par la banque. Décidez de la commande.")
     if status == Status.WON and was in appeal:

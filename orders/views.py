@@ -267,19 +267,21 @@ def order_cancel(request, code, token):
         )
         return redirect(order.get_absolute_url())
     lines = [line for line in order.lines.all() if line.units_left]
+    # What cancelling gives back: not what staff kept, nor a refund under way.
+    refund = max(order.refundable_on_cancel - services.pending_refunds(order), Decimal("0.00"))
     return render(
         request,
         "orders/order_cancel.html",
         {
             "order": order,
             "lines": lines,
-            # Beyond the refund: a gift's official receipt annulled, and the like.
-            "notices": [n for line in lines if (n := line.item.cancellation_notice(line))],
+            # Beyond the refund: a gift's official receipt annulled, and the like (nothing of
+            # the kind for an order not paid: nothing goes back).
+            "notices": [
+                n for line in lines if refund and (n := line.item.cancellation_notice(line))
+            ],
             "deadline": services.buyer_cancellation_deadline(order),
-            # What cancelling gives back: not what staff kept, nor a refund under way.
-            "refund": max(
-                order.refundable_on_cancel - services.pending_refunds(order), Decimal("0.00")
-            ),
+            "refund": refund,
         },
     )
 

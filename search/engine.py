@@ -18,17 +18,16 @@ loaded; everything before that is ids and one aggregate query.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html import unescape
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import CharField, F, Func, Max, Min, Q, TextField
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField
 from wagtail.models import Locale, Page, get_page_models
+from wagtail.rich_text import get_text_for_indexing
 from wagtail.search.backends import get_search_backend
 
 from . import text
@@ -301,7 +300,7 @@ def _texts(page):
         if hasattr(value, "stream_block"):  # a StreamField
             texts += value.stream_block.get_searchable_content(value)
         elif value and _is_rich_text(page, name):  # HTML (the donation page's body)
-            texts.append(unescape(strip_tags(value)))
+            texts.append(get_text_for_indexing(value))
         elif isinstance(value, str):
             texts.append(value)
     return texts

@@ -369,6 +369,19 @@ def test_a_gift_does_not_take_away_the_right_to_cancel_online(client, activity, 
     assert f"son reçu officiel n° {number} sera annulé" in plain(email.body_html)
 
 
+def test_cancelling_an_unpaid_order_with_a_gift_promises_no_refund(client, activity):
+    """Nothing was paid: the page asking to confirm says nothing of a gift refunded."""
+    response = client.post(
+        register_url(activity), with_gift(activity, gift_amount="25.00", **ADDRESS)
+    )
+    assert response.status_code == 302
+    order = Order.objects.get(buyer_email="awa@example.org")
+    assert services.buyer_can_cancel(order)
+    page = plain(client.get(order.get_absolute_url() + "annuler/").content.decode())
+    assert "Annuler la commande" in page
+    assert "remboursé" not in page
+
+
 def test_a_shipped_order_s_gift_takes_the_delivery_address_for_its_receipt(
     client, add_to_cart, fake_stripe, deliver
 ):

@@ -169,15 +169,26 @@ def test_a_lost_dispute_appealed_and_won_gives_the_money_back(paid_order, delive
     assert order.balance == D("50.00")
 
 
-def test_an_appeal_lost_keeps_the_money_with_the_bank(paid_order, deliver):
+def test_an_appeal_lost_keeps_the_money_with_the_bank_and_the_month_it_left(paid_order, deliver):
     order, _completed = paid_order
     intent = intent_of(order)
     deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
+    lost_on = timezone.now() - timedelta(days=60)
+    Dispute.objects.filter(order=order).update(closed_at=lost_on)
     deliver(event("charge.dispute.updated", dispute(intent, status="appeal_needs_response")))
+    # A step from before the loss, arriving late during the appeal, changes nothing.
+    deliver(event("charge.dispute.updated", dispute(intent, status="under_review")))
+    record = Dispute.objects.get(order=order)
+    assert record.status == "appeal_needs_response"
+    order.refresh_from_db()
+    assert order.balance == D("0.00")
     deliver(event("charge.dispute.closed", dispute(intent, status="lost")))
     order.refresh_from_db()
-    assert order.balance == D("0.00") and "Litige perdu" in order.attention
-    assert Dispute.objects.get(order=order).status == "lost"
+    assert order.balance == D("0.00")
+    assert plain(order.attention) == "Appel perdu : 50,00 $ reste à la banque."
+    record.refresh_from_db()
+    # The sales report counts the loss in the month the money left, not the appeal's.
+    assert (record.status, record.closed_at) == ("lost", lost_on)
 
 
 def test_a_lost_dispute_won_on_appeal_without_the_appeal_events(paid_order, deliver):
