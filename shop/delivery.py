@@ -433,10 +433,23 @@ def summary_for(cart, form):
         except orders.OrderError as exc:
             summary = summarize(cart, destination)
             message = member_code_message(code) or str(exc)
-            if message not in form.non_field_errors():  # placing the order said it already
-                form.add_error("discount_code", message)
+            _take_back_general_error(form, str(exc))  # placing the order said it already
+            form.add_error("discount_code", message)  # said once, at its field
             return summary
     return summarize(cart, destination)
+
+
+def _take_back_general_error(form, message):
+    """Remove `message` from the form's errors that belong to no field (where placing the
+    order put it), so that it is said once, at the field it is about."""
+    from django.forms.forms import NON_FIELD_ERRORS
+
+    general = form.errors.get(NON_FIELD_ERRORS)
+    if general is None:
+        return
+    general.data = [e for e in general.as_data() if message not in e.messages]
+    if not general.data:
+        del form.errors[NON_FIELD_ERRORS]
 
 
 def member_code_message(code):

@@ -187,10 +187,13 @@ def test_a_discount_code_for_tickets_only_is_refused_on_a_shop_order(client, bas
     response = client.post(CHECKOUT, checkout_data(discount_code="BILLETS"))
     assert response.status_code == 400
     assert not Order.objects.filter(buyer_email="awa@example.org").exists()
-    # Said once in the page's summary of errors, not twice.
-    summary = BeautifulSoup(response.content, "html.parser").select(".error-summary li")
-    said = [plain(li.get_text(" ", strip=True)) for li in summary]
-    assert len([s for s in said if "« BILLETS »" in s]) == 1, said
+    # Said once in the page's summary of errors, not twice, linked to the code's field.
+    html = BeautifulSoup(response.content, "html.parser")
+    said = [li for li in html.select(".error-summary li") if "« BILLETS »" in plain(li.get_text())]
+    assert len(said) == 1, said
+    field = html.find("input", {"name": "discount_code"})
+    assert said[0].a["href"] == "#" + field["id"]
+    assert field.get("aria-invalid") == "true"
 
 
 def test_a_members_code_in_the_cart_says_where_it_gives_members_prices(client, basket):
