@@ -962,13 +962,8 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
         if notify:
             refunding = refund and refundable > 0
             with translation.override(order.language):
-                # What the refund does beyond the money (a gift's receipt annulled), as the
-                # page asking to confirm said it; before the lines are released below.
-                notices = [
-                    str(notice)
-                    for line in (order.lines.all() if refunding else ())
-                    if line.units_left and (notice := line.item.cancellation_notice(line))
-                ]
+                # As the page asking to confirm said it; before the lines are released below.
+                notices = [str(n) for n in cancellation_notices(order.lines.all(), refunding)]
             email_buyer(
                 order,
                 "order_cancelled",
@@ -995,6 +990,18 @@ def cancel_order(order, *, user=None, reason="", refund=True, notify=True):
         # After commit: a network call must not run while this order's row is locked.
         transaction.on_commit(lambda: expire_sessions(open_sessions), robust=True)
     return order
+
+
+def cancellation_notices(lines, refunding):
+    """What cancelling does beyond the money, line by line (a gift's official receipt
+    annulled): said only when what was paid goes back."""
+    if not refunding:
+        return []
+    return [
+        notice
+        for line in lines
+        if line.units_left and (notice := line.item.cancellation_notice(line))
+    ]
 
 
 def close_open_checkouts(order):

@@ -275,11 +275,7 @@ def order_cancel(request, code, token):
         {
             "order": order,
             "lines": lines,
-            # Beyond the refund: a gift's official receipt annulled, and the like (nothing of
-            # the kind for an order not paid: nothing goes back).
-            "notices": [
-                n for line in lines if refund and (n := line.item.cancellation_notice(line))
-            ],
+            "notices": services.cancellation_notices(lines, refund > 0),
             "deadline": services.buyer_cancellation_deadline(order),
             "refund": refund,
         },
