@@ -77,6 +77,16 @@ changing hands near the end bring tens of visitors to the same two pages at once
 those waves cost as many renders. (As with a hit, a visitor arriving in the instant between a
 sale's commit and its bump of the generation may be served a render begun before the sale.)
 
+The address. Campaign tags (`utm_source`, `fbclid`…) are taken off the request before
+anything reads it: a link from a newsletter is served the page everyone gets, and no page
+repeats the tag in its links. The other parameters make the key in order of name (`?b=2&a=1`
+is `?a=1&b=2`). A page is stored only if its view asked for each parameter of its address by
+name (`request.GET.get`, `getlist`, `[]`, `in`: the filter forms do): made-up parameters
+(`?x=1`, `?x=2`…) are rendered for whoever asks and never stored, so that they cannot fill the
+cache with copies of a page. What is stored expires (PAGE_CACHE_SECONDS at most), and Redis is
+run with `maxmemory-policy volatile-lru` (docker-compose.yml): under memory pressure it drops
+such entries first, never the broker's queues, which have no expiry.
+
 A cache that is down (Redis stopped) is a miss: pages are rendered as if there were no cache.
 """
 
@@ -89,7 +99,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware import csrf
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -106,6 +116,11 @@ FILL_POLL_SECONDS = 0.02
 NEVER_STORED_SECONDS = 300  # a page not to keep takes no render lock for this long
 _pause = time.sleep  # tests replace these two to play the other render's part
 _clock = time.monotonic
+# Campaign and click tags that analytics tools add to links; no page reads them.
+TRACKING_PARAMETER = re.compile(
+    r"utm_\w+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_gl",
+    re.IGNORECASE,
+)
 CSRF_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % csrf.CSRF_TOKEN_LENGTH)
 
 
@@ -396,8 +411,61 @@ def personal(request):
     return any(name in request.COOKIES for name in names)
 
 
+class AskedQuery(QueryDict):
+    """`request.GET` that notes which parameters the view asked for by name."""
+
+    def __init__(self, *args, **kwargs):
+        self.asked = set()
+        super().__init__(*args, **kwargs)
+        self.asked = set()  # building it asked for each one
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.asked.add(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self.asked.add(key)
+        return super().getlist(key, default)
+
+
+def _prepare_query(request):
+    """Take the campaign tags off the request, and give it a `GET` that notes what the view
+    asks for."""
+    query = request.META.get("QUERY_STRING", "")
+    if query and TRACKING_PARAMETER.search(query):
+        kept = QueryDict(mutable=True)
+        for name, values in QueryDict(query).lists():
+            if not TRACKING_PARAMETER.fullmatch(name):
+                kept.setlist(name, values)
+        query = request.META["QUERY_STRING"] = kept.urlencode()
+    request.GET = AskedQuery(query)
+
+
+def _every_parameter_asked(request):
+    return not set(request.GET) - getattr(request.GET, "asked", set())
+
+
 def cache_key(request):
-    return "pagecache:page:" + request.build_absolute_uri()
+    """The page's address, its parameters in order of name."""
+    address = request.build_absolute_uri(request.path)
+    if request.GET:
+        address += "?" + _sorted(request.GET).urlencode()
+    return "pagecache:page:" + address
+
+
+def _sorted(query):
+    ordered = QueryDict(mutable=True)
+    for name, values in sorted(query.lists(), key=lambda item: item[0]):
+        ordered.setlist(name, values)
+    return ordered
 
 
 def fill_key(key, generation):
@@ -495,9 +563,10 @@ class PageCacheMiddleware:
             return self.get_response(request)
         if not enabled() or request.method != "GET" or personal(request):
             return _private(self.get_response(request))
-        key = cache_key(request)
-        if len(key) > MAX_KEY_PATH:
+        if len(request.get_full_path()) > MAX_KEY_PATH:
             return _private(self.get_response(request))
+        _prepare_query(request)
+        key = cache_key(request)
         generation, entry, never_stored = None, None, False
         try:
             found = cache.get_many([GENERATION_KEY, PLACES_KEY, key, never_stored_key(key)])
@@ -549,6 +618,8 @@ class PageCacheMiddleware:
 
     def _render_and_store(self, request, key, generation, now, lock):
         response = self.get_response(request)
+        if not _every_parameter_asked(request):
+            return _private(response)  # made-up parameters: this once, nothing kept
         if generation is None or not storable(request, response):
             if lock is not None:
                 _remember_never_stored(key)

@@ -79,3 +79,34 @@ def test_the_cache_comes_back_with_redis(redis_server, caplog):
     assert cache.get("greeting") == "rebonjour"
     assert "cache: Redis is back" in caplog.text
     cache.check()
+
+
+def test_full_redis_drops_stored_pages_never_the_tasks_waiting(redis_server):
+    """docker-compose.yml's Redis, at its memory limit: the policy it is given drops keys that
+    expire (stored pages, `cesiq_site/pagecache.py`), never the broker's queue nor the page
+    cache's generation, which have no expiry; storing a page never fails."""
+    import yaml
+
+    from tests.deploy.build_context import ROOT
+
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["redis"][
+        "command"
+    ]
+    assert "--maxmemory" in command
+    policy = command[command.index("--maxmemory-policy") + 1]
+    redis_server.start()
+    server = redis.Redis.from_url(redis_server.url())
+    server.config_set("maxmemory-policy", policy)
+    server.config_set("maxmemory", "3mb")
+    tasks = [b'{"task": "orders.send_outbox_email", "n": %d}' % n for n in range(2000)]
+    server.lpush("celery", *tasks)  # kombu's queue: a list, no expiry
+    cache = make_cache(redis_server.url(1))
+    cache.set("pagecache:generation", "g1", None)
+    for n in range(300):  # 9 MB of pages, three times the limit
+        cache.set(f"pagecache:page:/activites/?page={n}", {"content": b"x" * 30_000}, 300)
+    assert server.llen("celery") == 2000
+    assert server.lrange("celery", 0, -1) == tasks[::-1]
+    assert cache.get("pagecache:generation") == "g1"
+    assert cache.get("pagecache:page:/activites/?page=299") is not None  # the newest kept
+    kept = sum(cache.has_key(f"pagecache:page:/activites/?page={n}") for n in range(300))
+    assert 0 < kept < 300

@@ -119,6 +119,71 @@ def test_every_public_page_kind_is_served_from_the_cache(client):
         assert "public" in second["Cache-Control"], url
 
 
+def test_the_filters_of_every_listing_are_stored_whatever_their_order(client):
+    from network.models import NetworkDirectoryPage
+    from news.models import NewsIndexPage
+    from resources.models import ResourceIndexPage
+
+    activities = EventIndexPage.objects.get(locale__language_code="fr").url
+    news = NewsIndexPage.objects.get(locale__language_code="fr").url
+    resources = ResourceIndexPage.objects.get(locale__language_code="fr").url
+    network = NetworkDirectoryPage.objects.get(locale__language_code="fr").url
+    for first, same in [
+        (activities + "?audience=adultes&vue=liste", activities + "?vue=liste&audience=adultes"),
+        (activities + "?vue=mois&mois=2027-01", activities + "?mois=2027-01&vue=mois"),
+        (activities + "?page=2", activities + "?page=2"),
+        ("/boutique/?categorie=cafe&tri=prix", "/boutique/?tri=prix&categorie=cafe"),
+        (news + "?tag=climat&page=1", news + "?page=1&tag=climat"),
+        (
+            resources + "?audience=jeunes&level=secondaire",
+            resources + "?level=secondaire&audience=jeunes",
+        ),
+        (
+            network + "?region=capitale-nationale&theme=x",
+            network + "?theme=x&region=capitale-nationale",
+        ),
+    ]:
+        assert get(client, first)["X-Page-Cache"] == "miss", first
+        again = get(client, same)
+        assert again["X-Page-Cache"] == "hit", same
+        assert again.content == get(client, first).content, same
+
+
+def test_a_campaign_tag_is_served_the_page_everyone_gets(client):
+    """A newsletter's link (?utm_source=…) is a hit, and no page repeats the tag."""
+    activities = EventIndexPage.objects.get(locale__language_code="fr").url
+    tagged = "?utm_source=infolettre&utm_medium=courriel&fbclid=IwAR0abc"
+    first = get(client, activities)
+    again = get(client, activities + tagged)
+    assert again["X-Page-Cache"] == "hit"
+    assert again.content == first.content
+    # Rendered for the tagged link itself (nothing stored yet): the tags are gone.
+    cache.clear()
+    rendered = get(client, activities + "?audience=adultes&" + tagged[1:])
+    assert rendered["X-Page-Cache"] == "miss"
+    assert b"utm_" not in rendered.content and b"fbclid" not in rendered.content
+    assert rendered.wsgi_request.GET.dict() == {"audience": "adultes"}
+    assert get(client, activities + "?audience=adultes")["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("path", ["/", "/activites/", "/boutique/", "mission"])
+def test_made_up_parameters_are_rendered_and_never_stored(client, path):
+    """?x=1, ?x=2…: each would store a copy of the page and fill Redis; none is kept."""
+    if not path.startswith("/"):
+        path = standard(path).url
+    responses = [get(client, f"{path}?x={n}") for n in (1, 1, 2)]
+    for response in responses:
+        assert "X-Page-Cache" not in response
+        assert "private" in response["Cache-Control"]
+        key = pagecache.cache_key(response.wsgi_request)
+        assert cache.get(key) is None
+        assert cache.get(pagecache.never_stored_key(key)) is None
+    # Beside a filter the list asks for, the same.
+    assert "X-Page-Cache" not in get(client, "/activites/?audience=adultes&x=1")
+    # The page itself is still stored.
+    assert served_from_cache(client, path)
+
+
 def test_a_product_page_is_cached_and_its_form_adds_to_the_cart_without_a_token(demo_site):
     from shop.models import ProductPage
 
