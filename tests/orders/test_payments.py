@@ -196,6 +196,10 @@ def test_payment_after_expiry_is_refunded_when_sold_out(
     subjects = [e.subject for e in OutboxEmail.objects.filter(order=order)]
     assert f"Votre commande {order.code} n'a pas pu être confirmée" in subjects
     assert f"Remboursement de votre commande {order.code}" in subjects
+    # Said of places and of stock alike (a shop order's products too).
+    refused = OutboxEmail.objects.get(order=order, subject__contains="pas pu être confirmée")
+    assert "ce que vous aviez choisi n'était plus disponible" in refused.body_text
+    assert "place" not in refused.body_text
     # Stripe then tells us about the refund we made: recorded once, not twice.
     fake_stripe.wait_for_webhooks()
     deliver(last_event(fake_stripe, "charge.refunded"))
