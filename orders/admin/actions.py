@@ -215,6 +215,12 @@ class OrderRefundView(OrderActionView):
                 "Gardé sans remboursement (billets ou articles annulés) : %(kept)s ; un "
                 "remboursement ici le rend d'abord."
             ) % {"kept": cad(order.kept_amount)}
+        if order.state == OrderState.PAID:
+            text += " " + _(
+                "Rembourser n'annule rien : les billets restent valides et les places comme "
+                "les articles restent pris. Pour les annuler aussi, utilisez plutôt « Annuler "
+                "la commande », qui propose le remboursement."
+            )
         return text
 
     def perform(self, form):

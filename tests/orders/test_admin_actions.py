@@ -96,6 +96,9 @@ def test_refund_form_defaults_to_what_is_left(admin_client, paid):
     html = BeautifulSoup(response.content, "html.parser")
     assert html.select_one("input[name=amount]")["value"] == "50,00"
     assert "Je confirme le remboursement de 50,00 $ à Awa Diallo" in page_text(response)
+    # A full refund is not a cancellation: the page says so, and where to cancel.
+    assert "Rembourser n'annule rien : les billets restent valides" in page_text(response)
+    assert "« Annuler la commande »" in page_text(response)
 
 
 def test_partial_refund_through_the_admin_reaches_stripe(
