@@ -218,6 +218,12 @@ class EventPageForm(ThemedPageForm):
                 self._check_what_was_sold(page)
                 self._check_status(page, cleaned.get("status"))
             self._check_no_twins()
+        opens, closes = cleaned.get("registration_opens_at"), cleaned.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error(
+                "registration_closes_at",
+                _("La fin des inscriptions doit venir après leur ouverture."),
+            )
         return cleaned
 
     def _check_status(self, page, status):
@@ -1183,25 +1189,51 @@ class TicketType(Purchasable, Orderable):
         return f"{self.page.title} — {self.name}"
 
     def clean(self):
-        # « Régulier : 0,00 $ » on the page, where « Gratuit » says it and asks nothing. One
-        # made before this rule, unchanged, does not lock its page (sold, it cannot change).
+        """Settings that would leave buyers stuck, refused with what to change. A row saved
+        before a rule, unchanged, does not lock its page (sold, it may not change)."""
+        errors = {}
+        # « Régulier : 0,00 $ » on the page, where « Gratuit » says it and asks nothing.
         if (
             self.kind == TicketKind.FIXED
             and self.price is not None
             and self.price <= 0
-            and not (
-                self.pk
-                and TicketType.objects.filter(pk=self.pk, kind=self.kind, price=self.price).exists()
-            )
+            and not self._unchanged("kind", "price")
         ):
-            raise ValidationError(
-                {
-                    "price": _(
-                        "Un prix fixe est plus grand que 0 : pour un billet gratuit, "
-                        "choisissez le tarif « Gratuit »."
-                    )
-                }
+            errors["price"] = _(
+                "Un prix fixe est plus grand que 0 : pour un billet gratuit, choisissez le "
+                "tarif « Gratuit »."
             )
+        # The form would offer the suggested amount and refuse it.
+        if (
+            self.kind == TicketKind.PAY_WHAT_YOU_CAN
+            and self.suggested_price is not None
+            and self.price is not None
+            and self.suggested_price < self.price
+            and not self._unchanged("kind", "price", "suggested_price")
+        ):
+            errors["suggested_price"] = _(
+                "Le montant suggéré ne peut pas être plus bas que le minimum (%(minimum)s)."
+            ) % {"minimum": format_cad(self.price, translation.get_language())}
+        if self.max_per_order == 0 and not self._unchanged("max_per_order"):
+            errors["max_per_order"] = _("Au moins 1 : à 0, personne ne pourrait acheter ce billet.")
+        # The activity page would list a ticket its form never offers.
+        if (
+            self.sales_start
+            and self.sales_end
+            and self.sales_end <= self.sales_start
+            and not self._unchanged("sales_start", "sales_end")
+        ):
+            errors["sales_end"] = _("La fin de la vente doit venir après son début.")
+        if errors:
+            raise ValidationError(errors)
+
+    def _unchanged(self, *fields):
+        return (
+            bool(self.pk)
+            and TicketType.objects.filter(
+                pk=self.pk, **{name: getattr(self, name) for name in fields}
+            ).exists()
+        )
 
     @property
     def label(self):

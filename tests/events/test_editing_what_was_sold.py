@@ -299,3 +299,49 @@ def test_a_fixed_price_of_nothing_is_refused_for_the_free_kind(demo_site):
     older.name = "Ancien tarif"
     older.full_clean()
     TicketType(page=page, name="Régulier ter", kind="fixed", price=5).full_clean()
+
+
+def test_windows_that_close_before_they_open_are_refused_in_the_editor(client, sold):
+    """Registrations « jusqu'au » 1 March after « à partir du » 1 April, a ticket on sale
+    until before it goes on sale: both were published; buyers met a form without them."""
+    page, _date, ticket = sold
+
+    def backwards(data):
+        data["registration_opens_at"] = "2027-04-01 09:00"
+        data["registration_closes_at"] = "2027-03-01 09:00"
+        index = row(data, "ticket_types", ticket.pk)
+        data[f"ticket_types-{index}-sales_start"] = "2027-06-01 09:00"
+        data[f"ticket_types-{index}-sales_end"] = "2027-01-01 09:00"
+
+    response = publish(client, page, backwards)
+    assert response.status_code == 200
+    assert "La fin des inscriptions doit venir après leur ouverture." in said(response)
+    assert "La fin de la vente doit venir après son début." in said(response)
+    page.refresh_from_db()
+    assert page.registration_closes_at is None
+    ticket.refresh_from_db()
+    assert ticket.sales_end is None
+
+
+def test_a_ticket_nobody_could_buy_or_whose_suggestion_is_refused_is_refused(demo_site):
+    from django.core.exceptions import ValidationError
+
+    page = EventPage.objects.get(slug="atelier-consommation-equitable", locale__language_code="fr")
+    solidarity = TicketType(
+        page=page, name="Solidaire", kind="pwyc", price=20, suggested_price=5, max_per_order=0
+    )
+    with pytest.raises(ValidationError) as refused:
+        solidarity.full_clean()
+    assert refused.value.message_dict == {
+        "suggested_price": [
+            "Le montant suggéré ne peut pas être plus bas que le minimum (20,00\xa0$)."
+        ],
+        "max_per_order": ["Au moins 1 : à 0, personne ne pourrait acheter ce billet."],
+    }
+    TicketType(page=page, name="Solidaire", kind="pwyc", price=5, suggested_price=20).full_clean()
+    # One saved before these rules, left as it was, does not keep its page from being saved.
+    older = TicketType.objects.create(
+        page=page, name="Ancien", kind="pwyc", price=20, suggested_price=5, max_per_order=0
+    )
+    older.name = "Ancien tarif"
+    older.full_clean()
