@@ -174,8 +174,8 @@ class CancelDateView(DateActionView):
                 "date sont signalés « À traiter »."
             ),
             _(
-                "Chaque personne inscrite reçoit, dans sa langue, l'avis d'annulation avec "
-                "votre message ; les personnes en liste d'attente aussi."
+                "Chaque personne inscrite reçoit l'avis d'annulation dans sa langue, avec votre "
+                "message tel que vous l'écrivez ; les personnes en liste d'attente aussi."
             ),
             _("Les autres dates de l'activité ne changent pas."),
         ]
@@ -186,14 +186,18 @@ class CancelDateView(DateActionView):
             raise OrderError(_("Cette date est déjà annulée : rien n'a changé."))
         outcome = staff.cancel_date(self.date, user=self.request.user, message=data["message"])
         text = _(
-            "Date du %(date)s annulée : inscriptions de %(orders)s commande(s) annulées, "
-            "%(amount)s remboursés ou en cours de remboursement, %(emailed)s personne(s) "
-            "avisée(s)."
+            "Date du %(date)s annulée : %(orders)s, %(amount)s remboursés ou en cours de "
+            "remboursement, %(emailed)s."
         ) % {
             "date": when(self.date.start),
-            "orders": outcome.orders,
+            "orders": ngettext(
+                "inscriptions d'une commande annulées",
+                "inscriptions de %(count)s commandes annulées",
+                outcome.orders,
+            )
+            % {"count": outcome.orders},
             "amount": cad(outcome.refunded),
-            "emailed": outcome.emailed,
+            "emailed": notified(outcome.emailed),
         }
         if outcome.failed:
             text += " " + _("À vérifier : %(codes)s.") % {"codes": ", ".join(outcome.failed)}
@@ -353,8 +357,9 @@ class PostponeDateView(DateActionView):
                 "sinon, la date reste affichée telle quelle."
             ),
             _(
-                "Chaque personne inscrite reçoit, dans sa langue, votre message, la nouvelle "
-                "date (ou « à venir ») et le lien vers sa commande, où elle peut encore annuler."
+                "Chaque personne inscrite reçoit l'avis de report dans sa langue, avec votre "
+                "message tel que vous l'écrivez, la nouvelle date (ou « à venir ») et le lien "
+                "vers sa commande, où elle peut encore annuler."
             ),
         ]
 
@@ -368,16 +373,22 @@ class PostponeDateView(DateActionView):
         )
         self.date.refresh_from_db()
         if data.get("new_start"):
-            text = _("Date reportée au %(date)s : %(emailed)s personne(s) avisée(s).") % {
+            text = _("Date reportée au %(date)s : %(emailed)s.") % {
                 "date": when(self.date.start),
-                "emailed": outcome.emailed,
+                "emailed": notified(outcome.emailed),
             }
         else:
             text = _(
-                "Date reportée (nouvelle date à venir) : %(emailed)s personne(s) avisée(s). "
-                "Pensez à passer l'activité au statut « Reportée » si toutes ses dates le sont."
-            ) % {"emailed": outcome.emailed}
+                "Date reportée (nouvelle date à venir) : %(emailed)s. Pensez à passer "
+                "l'activité au statut « Reportée » si toutes ses dates le sont."
+            ) % {"emailed": notified(outcome.emailed)}
         return text
+
+
+def notified(count):
+    return ngettext("%(count)s personne avisée", "%(count)s personnes avisées", count) % {
+        "count": count
+    }
 
 
 class DateMessageForm(forms.Form):

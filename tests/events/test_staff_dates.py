@@ -1,6 +1,7 @@
 """Staff cancel or postpone one activity date from the Wagtail admin: every registration is
 cancelled and refunded (or kept), and every registrant is told once, in their language."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -480,7 +481,8 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     assert order.state == OrderState.CANCELLED
     assert len(mails_to("awa@example.org", "Activité annulée")) == 1
     page = admin_client.get(response.url).content.decode()
-    assert "inscriptions de 1 commande(s) annulées" in page
+    assert "inscriptions d'une commande annulées" in html.unescape(page)
+    assert "1 personne avisée" in page
     assert "Il ne reste aucune date à venir" in page
     # The same form sent again from another tab (what it saw then): nothing more, and said so,
     # not « Les inscriptions à cette date ont changé… confirmez de nouveau ».
