@@ -386,7 +386,9 @@ class ReturnLineView(OrderMixin, WagtailAdminTemplateMixin, FormView):
             % {
                 "quantity": quantity,
                 "item": self.line.description,
-                "amount": format_cad(refund.amount if refund else 0, "fr"),
+                "amount": format_cad(
+                    refund.amount if refund else 0, translation.get_language() or "fr"
+                ),
             },
         )
         return redirect(self.order_url())

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from orders.models import OrderSettings, OutboxEmail, RefundState
+from orders.money import format_cad
 from shop import stock
 from shop.models import ProductVariant
 from tests.conftest import plain
@@ -63,6 +64,10 @@ def stock_table(response):
     return rows
 
 
+def stock_page_text(response):
+    return BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+
+
 def variant_url(sku):
     return reverse("shop_staff:stock_variant", args=[variant(sku).pk])
 
@@ -89,7 +94,10 @@ def test_stock_listing_counts_sold_held_and_left_and_highlights_low_stock(boutiq
     }
     # Sold out in the demo: nothing left, under its threshold.
     assert rows["CAF-DEC-340"]["low"] and rows["CAF-DEC-340"]["left"].startswith("0")
-    assert "Stock bas" in rows["CAF-DEC-340"]["left"]
+    assert (
+        "Épuisé" in rows["CAF-DEC-340"]["left"] and "Stock bas" not in rows["CAF-DEC-340"]["left"]
+    )
+    assert "Épuisé" in stock_page_text(boutique.get(variant_url("CAF-DEC-340")))
 
     low_only = stock_table(boutique.get(reverse("shop_staff:stock"), {"bas": "1"}))
     assert "CAF-DEC-340" in low_only and "CAF-PER-1KG" not in low_only
@@ -313,6 +321,27 @@ def test_the_refund_of_a_return_is_explained_in_the_buyers_language(
         boutique.post(url, {"quantity": "1", "reason": "Tablette cassée", "confirm": "on"})
     refund = order.refunds.get()
     assert refund.reason == f"1 × {chocolate.description} returned: Tablette cassée"
+
+
+def test_a_return_is_confirmed_in_the_staff_members_language_and_money_format(
+    boutique, paid_by_card, django_capture_on_commit_callbacks
+):
+    """The English admin said « refund of 22,00 $ requested »."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(get_user_model().objects.get(username="boutique"))
+    profile.preferred_language = "en"
+    profile.save()
+    order = paid_by_card(("CHO-NOI-100", 2))
+    chocolate = order.lines.get()
+    url = reverse("shop_staff:return_line", args=[order.pk, chocolate.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = boutique.post(
+            url, {"quantity": "1", "reason": "Tablette cassée", "confirm": "on"}, follow=True
+        )
+    amount = format_cad(order.refunds.get().amount, "en")
+    assert amount.startswith("$")
+    assert f"back in stock; refund of {amount} requested." in stock_page_text(response)
 
 
 def test_staff_take_back_units_of_a_line_refunded_and_restocked(
