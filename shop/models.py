@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -355,6 +356,27 @@ class ProductVariant(Purchasable, Orderable):
 
     def __str__(self):
         return f"{self.page.title} — {self.label}"
+
+    def clean(self):
+        # « miel-250 » beside « MIEL-250 »: one code to the staff who read it on a label.
+        other = (
+            ProductVariant.objects.filter(sku__iexact=self.sku)
+            .exclude(pk=self.pk)
+            .select_related("page")
+            .first()
+            if self.sku
+            else None
+        )
+        if other is not None:
+            raise ValidationError(
+                {
+                    "sku": _(
+                        "Ce code d'article est déjà celui de « %(other)s » (%(sku)s) : "
+                        "choisissez-en un autre."
+                    )
+                    % {"other": other, "sku": other.sku}
+                }
+            )
 
     def save(self, *args, **kwargs):
         name = f"{self.page.title} — {self.label} ({self.sku})"[:300]

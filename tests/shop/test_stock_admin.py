@@ -512,3 +512,36 @@ def test_publishing_an_older_revision_keeps_the_stock_as_it_is_now(client, bouti
     data["action-publish"] = "action-publish"
     assert client.post(url, data).status_code == 302
     assert variant("THE-DAR-100").stock == tea.stock + 7
+
+
+def test_a_code_already_taken_whatever_its_case_is_refused_in_the_editor(client, demo_site):
+    """« miel-qa-250 » was accepted beside « MIEL-QA-250 », and a code taken exactly was
+    refused in Django's words (« Un objet Format avec ce champ… »)."""
+    from shop.models import ProductPage
+    from tests.events.test_editing_what_was_sold import publish, row, said
+
+    coffee = ProductVariant.objects.get(sku="CAF-PER-340")
+    tea = ProductVariant.objects.get(sku="THE-DAR-100")
+    product = ProductPage.objects.get(pk=tea.page_id)
+    client.force_login(get_user_model().objects.get(username="redaction"))
+    for taken in ("caf-per-340", "CAF-PER-340"):
+
+        def recode(data, taken=taken):
+            data[f"variants-{row(data, 'variants', tea.pk)}-sku"] = taken
+
+        response = publish(client, product, recode)
+        assert response.status_code == 200
+        assert (
+            f"Ce code d'article est déjà celui de « {coffee} » (CAF-PER-340) : choisissez-en un "
+            "autre." in said(response)
+        )
+        assert "Un objet" not in said(response)
+        tea.refresh_from_db()
+        assert tea.sku == "THE-DAR-100"
+    # Its own code, in another case: its own.
+    response = publish(
+        client,
+        product,
+        lambda data: data.update({f"variants-{row(data, 'variants', tea.pk)}-sku": "the-dar-100"}),
+    )
+    assert response.status_code == 302
