@@ -28,6 +28,7 @@ from orders.outbox import queue_email
 from orders.services import OrderError
 
 from .models import Attendee, EventDate, EventStatus, WaitingListEntry
+from .tickets import attachment_name, calendar, vevent
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +276,7 @@ def _date_cancelled(date, order, user, message, refunded, manual_refund, **conte
         template="events/email/date_cancelled",
         subject=gettext_lazy("Activité annulée : %(title)s"),
         message=message,
+        calendar_file=True,
         refunded=refunded,
         manual_refund=manual_refund,
         **context,
@@ -535,6 +537,7 @@ def postpone_date(date, *, user, message, new_start=None, new_end=None, now=None
                 template="events/email/date_postponed",
                 subject=gettext_lazy("Activité reportée : %(title)s"),
                 message=message,
+                calendar_file=True,
                 previous_start=previous_start,
                 new_start=new_start,
                 new_end=new_end,
@@ -585,13 +588,26 @@ def _queue_once(key, **kwargs):
     return True
 
 
-def _email_registrant(date, order, *, key, template, subject, message, **context):
+def _email_registrant(
+    date, order, *, key, template, subject, message, calendar_file=False, **context
+):
+    """`calendar_file`: the date's .ics as it is now attached (the one the confirmation
+    carried, same UID, a higher SEQUENCE): calendars that imported it move the event, mark it
+    tentative or cancel it."""
     page = date.page.specific
+    attachments = []
     with translation.override(order.language):
         shown = page.localized.specific
         title = shown.title
         order_url = settings.WAGTAILADMIN_BASE_URL + order.get_absolute_url()
         page_url = settings.WAGTAILADMIN_BASE_URL + shown.url
+        if calendar_file:
+            ics = calendar(
+                [vevent(shown, date, url=page_url, online_link=page.online_link)],
+                name=title,
+            )
+            name = attachment_name("calendar", date.pk, order.language)
+            attachments.append((name, ics, "text/calendar", None))
     return _queue_once(
         key,
         to=order.buyer_email,
@@ -610,6 +626,7 @@ def _email_registrant(date, order, *, key, template, subject, message, **context
         },
         subject=lambda: subject % {"title": title},
         order=order,
+        attachments=attachments,
     )
 
 

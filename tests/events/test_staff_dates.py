@@ -2,7 +2,7 @@
 cancelled and refunded (or kept), and every registrant is told once, in their language."""
 
 import html
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -59,6 +59,12 @@ def pay(client, order, fake_stripe, capture):
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     return order
+
+
+def calendar_of(message):
+    """The text of the email's calendar file."""
+    (part,) = [a for a in message.attachments if a.get_content_type() == "text/calendar"]
+    return part.get_payload(decode=True).decode()
 
 
 def mails_to(address, containing=""):
@@ -149,6 +155,8 @@ def test_cancelling_a_date_cancels_refunds_and_tells_everyone_once(
     assert plain(french.subject) == "Activité annulée : Atelier : consommer équitable au quotidien"
     assert "La salle est inondée." in french.body
     assert "50,00\u00a0$ vous sera remboursé" in french.body
+    ics = calendar_of(french)
+    assert f"UID:cesiq-date-{first.pk}@cesiq" in ics and "STATUS:CANCELLED" in ics
     assert awa.get_absolute_url() in french.body
     [english] = mails_to("john@example.org", "Activity cancelled")
     assert english.subject == "Activity cancelled: Workshop: fair-trade shopping every day"
@@ -331,6 +339,12 @@ def test_postponing_keeps_registrations_and_tells_everyone(
     [message] = mails_to("awa@example.org", "Activité reportée")
     assert "La conférencière est malade." in message.body
     assert "Nouvelle date :" in plain(message.body)
+    # The date's calendar file as it is now: the confirmation's event (same UID) moves.
+    ics = calendar_of(message)
+    assert f"UID:cesiq-date-{date.pk}@cesiq" in ics
+    assert f"DTSTART:{new_start.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics
+    assert f"SEQUENCE:{date.sequence}" in ics and date.sequence > 0
+    assert "STATUS:CONFIRMED" in ics
     assert "http://testserver" + order.get_absolute_url() in message.body
     # The order's page says the new date (its line says the date bought, as sold).
     receipt = plain(
@@ -361,6 +375,7 @@ def test_postponing_keeps_registrations_and_tells_everyone(
         staff.postpone_date(date, user=director, message="Finalement, date à venir.")
     assert len(mails_to("awa@example.org", "Activité reportée")) == 2
     assert "à venir" in mails_to("awa@example.org", "Activité reportée")[-1].body
+    assert "STATUS:TENTATIVE" in calendar_of(mails_to("awa@example.org", "Activité reportée")[-1])
     receipt = client.get(order.get_absolute_url()).content.decode()
     assert "est reportée : la nouvelle date sera annoncée." in plain(receipt)
     # Announced again at a date, then « à venir » again: each postponement is told.
