@@ -177,6 +177,51 @@ def test_a_second_demo_gets_a_fake_stripe_of_its_own(settings, monkeypatch):
     assert served["status"] == 200
 
 
+def test_the_demo_server_refuses_a_path_out_of_the_static_folder_without_an_error(
+    db, settings, monkeypatch
+):
+    """runserver's own static handler answered 500 to /static/..%2f..%2fmanage.py; the demo
+    serves its static files through the site's URLs, which say 400."""
+    from django.contrib.staticfiles.management.commands.runserver import Command as Runserver
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test.client import RequestFactory
+
+    from devtools.management.commands import rundemo
+    from tests.faults import free_port
+
+    asked = {}
+    monkeypatch.setattr(rundemo, "call_command", lambda name, addrport, **o: asked.update(o))
+    settings.DEBUG, settings.DEMO_PAYMENTS = True, True
+    settings.FAKE_STRIPE_STATE_FILE = None
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    call_command("rundemo", "127.0.0.1:8001")
+    # runserver's defaults, then what the demo asks for.
+    handler = Runserver().get_handler(
+        **{"use_static_handler": True, "insecure_serving": False, **asked}
+    )
+
+    def status(path):
+        answer = {}
+        environ = RequestFactory().get("/").environ
+        environ["PATH_INFO"] = path
+        # As Django's test client does: the test's connection stays open across the request.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            body = handler(environ, lambda code, headers, *exc: answer.update(code=code))
+            b"".join(body)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return int(answer["code"].split()[0])
+
+    # 400 in the demo (its static URLs), 404 here (the test settings have none): not 500.
+    assert status("/static/..%2f..%2fmanage.py") in (400, 404)
+    assert status("/media/..%2f..%2fmanage.py") in (400, 404)
+
+
 @pytest.mark.parametrize(
     "path, title",
     [

@@ -122,7 +122,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Faux Stripe (MODE DÉMO — aucun paiement réel) : {fake.url}/")
         try:
             # No autoreloader: it would start a second fake Stripe in its child process.
-            call_command("runserver", addrport, use_reloader=False)
+            # Static files through the site's own URLs (as WhiteNoise serves them in
+            # production), not runserver's handler, which answers 500 to a path that climbs
+            # out of the static folder (/static/..%2f..%2fmanage.py) where the URLs say 400.
+            call_command("runserver", addrport, use_reloader=False, use_static_handler=False)
         finally:
             fake.stop()
 
