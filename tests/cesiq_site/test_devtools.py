@@ -130,7 +130,7 @@ def test_a_seeded_payment_can_be_refunded_after_a_restart(
         assert refund.stripe_refund_id in restarted.refunds
 
 
-def test_rundemo_says_so_when_the_fake_stripe_port_asked_for_is_taken(settings, monkeypatch):
+def test_rundemo_says_so_when_the_fake_stripe_port_asked_for_is_taken(db, settings, monkeypatch):
     import socket
 
     with socket.socket() as taken:
@@ -145,7 +145,7 @@ def test_rundemo_says_so_when_the_fake_stripe_port_asked_for_is_taken(settings, 
             call_command("rundemo", "127.0.0.1:0")
 
 
-def test_a_second_demo_gets_a_fake_stripe_of_its_own(settings, monkeypatch):
+def test_a_second_demo_gets_a_fake_stripe_of_its_own(db, settings, monkeypatch):
     """Another `make run` (a second checkout, PORT=8001) holds the usual port: this one's fake
     Stripe takes a free one, and the site's payments and emails follow it and its port."""
     import socket
@@ -197,6 +197,15 @@ def test_the_demo_server_refuses_a_path_out_of_the_static_folder_without_an_erro
     monkeypatch.delenv("STRIPE_API_BASE", raising=False)
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
     call_command("rundemo", "127.0.0.1:8001")
+    # Wagtail's emails link to pages through the Site: at the address served.
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port, site.root_url) == (
+        "127.0.0.1",
+        8001,
+        "http://127.0.0.1:8001",
+    )
     # runserver's defaults, then what the demo asks for.
     handler = Runserver().get_handler(
         **{"use_static_handler": True, "insecure_serving": False, **asked}

@@ -93,6 +93,7 @@ class Command(BaseCommand):
         settings.WAGTAILADMIN_BASE_URL = f"http://{addrport}"
         if prepare:
             self.prepare()
+        self.serve_site_here()
         stripe_url = settings.STRIPE_API_BASE.rstrip("/")
         stripe_host, _, stripe_port = stripe_url.split("//", 1)[1].rpartition(":")
         fake = FakeStripe(
@@ -128,6 +129,19 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False, use_static_handler=False)
         finally:
             fake.stop()
+
+    def serve_site_here(self):
+        """The seed, done for another port, left the Site's address behind (Wagtail's emails
+        link to pages through it)."""
+        from wagtail.models import Site
+
+        from .seed_demo import served_at
+
+        site = Site.objects.filter(is_default_site=True).first()
+        address = served_at(settings.WAGTAILADMIN_BASE_URL)
+        if site is not None and (site.hostname, site.port) != address:
+            site.hostname, site.port = address
+            site.save()
 
     def prepare(self):
         """`make migrate seed`, skipping what is already done."""

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -119,6 +120,14 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def served_at(url):
+    """The default Site's hostname and port for the address the demo is served at (`make
+    run` gives it): Wagtail's own emails (a page approved, a comment) link to pages through
+    them; « localhost » led nowhere."""
+    served = urlsplit(url)
+    return served.hostname or "localhost", served.port or (443 if served.scheme == "https" else 80)
+
+
 class Command(BaseCommand):
     help = "Crée ou met à jour le contenu de démonstration (idempotent)."
 
@@ -173,12 +182,8 @@ class Command(BaseCommand):
         self.update_page(home, self.home_fields("fr"))
 
         site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
-        site.hostname, site.port, site.site_name, site.root_page = (
-            "localhost",
-            80,
-            "CÉSIQ",
-            home,
-        )
+        site.hostname, site.port = served_at(settings.WAGTAILADMIN_BASE_URL)
+        site.site_name, site.root_page = "CÉSIQ", home
         site.save()
         # Wagtail's starter page is not ours: remove it once our home page is the root.
         Page.objects.filter(depth=2, content_type__model="page").exclude(pk=home.pk).delete()
