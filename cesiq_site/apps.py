@@ -181,10 +181,11 @@ class CesiqSiteConfig(AppConfig):
         )
 
         from . import checks, pagecache, render_cache, request_memo  # noqa: F401  (checks registers the system checks)
-        from .validation import counts_have_a_limit, money_fields_take_a_comma
+        from .validation import counts_have_a_limit, money_fields_take_a_comma, typed_dates_are_kept
 
         money_fields_take_a_comma()
         counts_have_a_limit()
+        typed_dates_are_kept()
         from .collation import add_to_sqlite
 
         # SQLite gets the collation names are sorted with on PostgreSQL (cesiq_site/collation.py).

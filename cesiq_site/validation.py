@@ -185,6 +185,18 @@ def money_fields_take_a_comma():
     )
 
 
+def typed_dates_are_kept():
+    """Every date field of Wagtail's admin forms keeps what the editor typed
+    (cesiq_site/admin_widgets.py)."""
+    from django.db import models
+    from wagtail.admin.forms.models import register_form_field_override
+
+    from .admin_widgets import TypedDateInput, TypedDateTimeInput
+
+    register_form_field_override(models.DateField, override={"widget": TypedDateInput})
+    register_form_field_override(models.DateTimeField, override={"widget": TypedDateTimeInput})
+
+
 # Places, quantities, days: no count staff type is near a million, and the database's own limit
 # was said as « inférieure ou égale à 9223372036854775807 ».
 LARGEST_COUNT = 1_000_000
