@@ -131,6 +131,12 @@ def test_partial_refund_through_the_admin_reaches_stripe(
     # The form now offers what is left.
     response = admin_client.get(url("refund", order))
     assert "Je confirme le remboursement de 30,00 $ à Awa Diallo" in page_text(response)
+    # A confirmation sent again says what was refunded, beside the total paid.
+    post(admin_client, django_capture_on_commit_callbacks, url("resend_confirmation", order), {})
+    resent = confirmations(order)[-1]
+    assert "Total : 50,00 $\nRemboursé : 20,00 $" in resent.body_text.replace("\u00a0", " ")
+    assert "Remboursé : 20,00 $" in resent.body_html.replace("\u00a0", " ")
+    assert "Remboursé" not in confirmations(order)[0].body_text
 
 
 def test_money_sums_are_in_cents_whatever_the_database_gives():
