@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
@@ -195,6 +196,13 @@ class Order(models.Model):
 
     def can_become(self, state):
         return state in ORDER_TRANSITIONS[OrderState(self.state)]
+
+    @property
+    def state_label(self):
+        """« Confirmée » for a free order (nothing was paid), else its state's name."""
+        if self.state == OrderState.PAID and not self.total:
+            return gettext("Confirmée")
+        return self.get_state_display()
 
     @property
     def hold_is_active(self):

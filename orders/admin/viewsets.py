@@ -56,7 +56,7 @@ class OrderViewSet(ModelViewSet):
         StatusTagColumn(
             "state",
             label=capfirst(Order._meta.get_field("state").verbose_name),
-            accessor="get_state_display",
+            accessor="state_label",
             sort_key="state",
             primary=lambda order: order.state == OrderState.PAID,
             classname="w-whitespace-nowrap",
@@ -88,7 +88,7 @@ class OrderViewSet(ModelViewSet):
         "code",
         "created_at",
         "get_kind_display",
-        "get_state_display",
+        "state_label",
         "buyer_name",
         "buyer_email",
         "language",
@@ -107,7 +107,7 @@ class OrderViewSet(ModelViewSet):
     ]
     export_headings = {
         "get_kind_display": capfirst(Order._meta.get_field("kind").verbose_name),
-        "get_state_display": capfirst(Order._meta.get_field("state").verbose_name),
+        "state_label": capfirst(Order._meta.get_field("state").verbose_name),
         "refunded_total": _("Remboursé"),
     }
     export_filename = "commandes"

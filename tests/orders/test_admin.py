@@ -410,3 +410,24 @@ def test_the_csv_export_reads_each_order_once_with_its_refunds(
     with CaptureQueriesContext(connection) as many:
         assert len(export()) == len(rows) + 6
     assert len(many) == len(few), [q["sql"][:120] for q in many][-12:]
+
+
+def test_a_free_registration_is_listed_as_confirmed_not_paid(admin_client, place, make_item):
+    """The buyer's receipt says « Confirmée »; the list said « Payée 0,00 $ »."""
+    from bs4 import BeautifulSoup
+
+    free = place((make_item(name="Causerie", price=Decimal("0.00")), 1))
+    paid = place((make_item(name="Atelier", price=Decimal("25.00")), 1))
+    Order.objects.filter(pk__in=[free.pk, paid.pk]).update(state=OrderState.PAID)
+    html = BeautifulSoup(listing(admin_client), "html.parser")
+
+    def state_of(order):
+        row = next(tr for tr in html.select("tbody tr") if order.code in tr.get_text())
+        return row.select("td")[3].get_text(" ", strip=True)
+
+    assert state_of(free) == "Confirmée"
+    assert state_of(paid) == "Payée"
+    response = admin_client.get(ORDERS_URL, {"export": "csv"})
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = {row["Code"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert (rows[free.code]["État"], rows[paid.code]["État"]) == ("Confirmée", "Payée")
