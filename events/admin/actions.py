@@ -190,12 +190,16 @@ class CancelDateView(DateActionView):
             "remboursement, %(emailed)s."
         ) % {
             "date": when(self.date.start),
-            "orders": ngettext(
-                "inscriptions d'une commande annulées",
-                "inscriptions de %(count)s commandes annulées",
-                outcome.orders,
-            )
-            % {"count": outcome.orders},
+            "orders": (
+                ngettext(
+                    "inscriptions de %(count)s commande annulées",
+                    "inscriptions de %(count)s commandes annulées",
+                    outcome.orders,
+                )
+                % {"count": outcome.orders}
+                if outcome.orders
+                else _("aucune inscription à annuler")
+            ),
             "amount": cad(outcome.refunded),
             "emailed": notified(outcome.emailed),
         }

@@ -47,3 +47,21 @@ def test_dates_use_quebec_french_formats():
         assert time_format(moment) == "13 h 30"
     with translation.override("en"):
         assert date_format(moment) == "November 28, 2026"
+
+
+def test_a_date_and_time_typed_day_first_is_read_so_in_french_and_refused_in_english():
+    """The admin's date pickers keep what was typed (cesiq_site/admin_widgets.py): in English,
+    Django's US list read « 05/01/2027 14:00 » as May 1st."""
+    from datetime import datetime
+
+    from django import forms
+
+    field = forms.DateTimeField()
+    with translation.override("fr"):
+        assert field.clean("05/01/2027 14:00").replace(tzinfo=None) == datetime(2027, 1, 5, 14)
+        assert field.clean("2027-01-05 14:00").replace(tzinfo=None) == datetime(2027, 1, 5, 14)
+    with translation.override("en"):
+        with pytest.raises(forms.ValidationError) as refused:
+            field.clean("05/01/2027 14:00")
+        assert refused.value.messages == ["Enter a valid date/time."]
+        assert field.clean("2027-01-05 14:00").replace(tzinfo=None) == datetime(2027, 1, 5, 14)

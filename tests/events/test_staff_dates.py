@@ -496,7 +496,7 @@ def test_cancelling_from_the_admin_needs_the_confirmation(
     assert order.state == OrderState.CANCELLED
     assert len(mails_to("awa@example.org", "Activité annulée")) == 1
     page = admin_client.get(response.url).content.decode()
-    assert "inscriptions d'une commande annulées" in html.unescape(page)
+    assert "inscriptions de 1 commande annulées" in html.unescape(page)
     assert "1 personne avisée" in page
     assert "Il ne reste aucune date à venir" in page
     # The same form sent again from another tab (what it saw then): nothing more, and said so,
@@ -597,3 +597,22 @@ def test_staff_who_cannot_change_orders_cannot_cancel_a_date(
     assert order.state == OrderState.PAID
     date.refresh_from_db()
     assert date.capacity == 80
+
+
+def test_cancelling_a_date_nobody_registered_for_says_so(
+    admin_client, free_activity, django_capture_on_commit_callbacks
+):
+    """French takes the singular for 0: « inscriptions d'une commande annulées » was said of
+    none."""
+    date = next(d for d in free_activity.source.upcoming_dates if not staff.date_registrations(d))
+    url = reverse("events_staff:cancel", args=[date.pk])
+    shown = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    seen = shown.find("input", attrs={"name": "seen"})["value"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"message": "Salle prise.", "confirm": "on", "seen": seen}
+        )
+    assert response.status_code == 302
+    page = html.unescape(admin_client.get(response.url).content.decode())
+    assert "annulée : aucune inscription à annuler, 0,00\u00a0$ remboursés" in page
+    assert "commande annulées" not in page

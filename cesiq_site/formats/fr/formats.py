@@ -12,3 +12,12 @@ DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "\u00a0"
 NUMBER_GROUPING = 3
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# Day first, as in Québec, or year first; said here rather than inherited from Django's fr.
+DATETIME_INPUT_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+]
