@@ -81,11 +81,14 @@ The address. Campaign tags (`utm_source`, `fbclid`…) are taken off the request
 anything reads it: a link from a newsletter is served the page everyone gets, and no page
 repeats the tag in its links. The other parameters make the key in order of name (`?b=2&a=1`
 is `?a=1&b=2`). A page is stored only if its view asked for each parameter of its address by
-name (`request.GET.get`, `getlist`, `[]`, `in`: the filter forms do): made-up parameters
-(`?x=1`, `?x=2`…) are rendered for whoever asks and never stored, so that they cannot fill the
-cache with copies of a page. What is stored expires (PAGE_CACHE_SECONDS at most), and Redis is
-run with `maxmemory-policy volatile-lru` (docker-compose.yml): under memory pressure it drops
-such entries first, never the broker's queues, which have no expiry.
+name (`request.GET.get`, `getlist`, `[]`, `in`: the filter forms do), and read it as written:
+made-up parameters (`?x=1`, `?x=2`…) and values a list reads as something else (`?page=2x`
+read as page 1, a filter that is not one: `stored_only_as`, `not_to_store`) are rendered for
+whoever asks and never stored, so that they cannot fill the cache with copies of a page.
+What is stored expires (PAGE_CACHE_SECONDS at most), and Redis is run with
+`maxmemory-policy volatile-lru` (docker-compose.yml): under memory pressure it drops keys that
+expire, never the broker's queues, which have no expiry. (Real values stay many: each month
+of the month view, each date range. The memory limit bounds them.)
 
 A cache that is down (Redis stopped) is a miss: pages are rendered as if there were no cache.
 """
@@ -438,15 +441,30 @@ class AskedQuery(QueryDict):
 
 def _prepare_query(request):
     """Take the campaign tags off the request, and give it a `GET` that notes what the view
-    asks for."""
-    query = request.META.get("QUERY_STRING", "")
-    if query and TRACKING_PARAMETER.search(query):
-        kept = QueryDict(mutable=True)
-        for name, values in QueryDict(query).lists():
-            if not TRACKING_PARAMETER.fullmatch(name):
-                kept.setlist(name, values)
-        query = request.META["QUERY_STRING"] = kept.urlencode()
-    request.GET = AskedQuery(query)
+    asks for. Read from Django's own `GET` (the raw query string as UTF-8)."""
+    query = request.GET
+    if any(TRACKING_PARAMETER.fullmatch(name) for name in query):
+        query = _sorted(query, keep=lambda name: not TRACKING_PARAMETER.fullmatch(name))
+        request.META["QUERY_STRING"] = query.urlencode()
+    asked = AskedQuery(mutable=True)
+    for name, values in query.lists():
+        asked.setlist(name, values)
+    asked._mutable = False
+    request.GET = asked
+
+
+def not_to_store(request):
+    """The view read a parameter as something else than it says (a filter that is not one):
+    the page is rendered for this request and not stored."""
+    request.page_cache_not_stored = True
+
+
+def stored_only_as(request, name, used):
+    """The view used `name` as `used` (`?page=2x` read as page 1): stored only if the address
+    says just that, or nothing."""
+    given = request.GET.get(name)
+    if given is not None and given != str(used):
+        not_to_store(request)
 
 
 def _every_parameter_asked(request):
@@ -454,17 +472,19 @@ def _every_parameter_asked(request):
 
 
 def cache_key(request):
-    """The page's address, its parameters in order of name."""
-    address = request.build_absolute_uri(request.path)
+    """The page's address, its parameters in order of name. (Not `build_absolute_uri(path)`:
+    it reads a path such as //host/page as another host's address.)"""
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
     if request.GET:
         address += "?" + _sorted(request.GET).urlencode()
     return "pagecache:page:" + address
 
 
-def _sorted(query):
+def _sorted(query, keep=lambda name: True):
     ordered = QueryDict(mutable=True)
     for name, values in sorted(query.lists(), key=lambda item: item[0]):
-        ordered.setlist(name, values)
+        if keep(name):
+            ordered.setlist(name, values)
     return ordered
 
 
@@ -618,8 +638,8 @@ class PageCacheMiddleware:
 
     def _render_and_store(self, request, key, generation, now, lock):
         response = self.get_response(request)
-        if not _every_parameter_asked(request):
-            return _private(response)  # made-up parameters: this once, nothing kept
+        if not _every_parameter_asked(request) or getattr(request, "page_cache_not_stored", 0):
+            return _private(response)  # made-up parameters or values: this once, nothing kept
         if generation is None or not storable(request, response):
             if lock is not None:
                 _remember_never_stored(key)

@@ -14,6 +14,8 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
+from cesiq_site import pagecache
+
 from .models import AttendanceMode, Audience, EventFormat, Theme
 
 PER_PAGE = 12
@@ -306,6 +308,9 @@ def activity_listing(index_page, request):
     paginator, page_obj, _until = shared(
         key, listed, still_true=lambda kept: kept[2] is None or now < kept[2]
     )
+    pagecache.stored_only_as(request, "page", page_obj.number)
+    if form.errors:
+        pagecache.not_to_store(request)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -376,6 +381,9 @@ def activity_month(index_page, request):
     for name in ("start", "end"):  # the month is the date range here
         del form.fields[name]
     filters = form.filters_in_use()
+    pagecache.stored_only_as(request, "mois", first.strftime("%Y-%m"))
+    if form.errors:
+        pagecache.not_to_store(request)
 
     def month_of_activities():
         source_index = source_of(index_page)

@@ -7,6 +7,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site import pagecache
+
 from .models import Region, _key, folded
 
 
@@ -71,6 +73,8 @@ def directory_context(page, request):
     region = (request.GET.get("region") or "").strip()
     if region and region not in Region.values:
         region, invalid = "", True
+    if invalid:
+        pagecache.not_to_store(request)
 
     def matches(organisation, theme=theme, region=region):
         if theme and theme not in {str(k) for k in themes_of[organisation.pk]}:

@@ -19,6 +19,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
+from cesiq_site import pagecache
 from cesiq_site.admin_forms import ThemedPageForm
 from cesiq_site.routing import LocalizedRoutesMixin
 from cesiq_site.validation import printable_or_empty
@@ -135,6 +136,11 @@ class NewsIndexPage(LocalizedRoutesMixin, RoutablePageMixin, Page):
             # (cesiq_site/render_cache.py), and only read.
             key = ("news list", self.pk, *self.asked_filters(request), request.GET.get("page"))
             listing = shared(key, lambda: self.listing(request))
+        pagecache.stored_only_as(request, "page", listing["articles"].number)
+        if (request.GET.get("theme") and listing["chosen_theme"] is None) or (
+            listing["chosen_tag"] and not listing["articles"].object_list
+        ):
+            pagecache.not_to_store(request)  # a theme or a tag that is none
         context.update(listing)
         context["feeds"] = self.feed_links(request)
         return context

@@ -6,6 +6,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
+from cesiq_site import pagecache
 from cesiq_site.collation import natural
 from events.models import Audience, Theme
 from schools.models import Level
@@ -103,6 +104,9 @@ def resource_listing(index_page, request):
         # shows what was asked, an ignored value included.
         key = ("resource list", index_page.pk, tuple(sorted(filters.items())), number)
         page_obj, paginator = shared(key, lambda: resources_page(index_page, filters, number))
+    pagecache.stored_only_as(request, "page", page_obj.number)
+    if form.errors:
+        pagecache.not_to_store(request)
     query = request.GET.copy()
     for key in list(query):
         if key not in filters:  # the page number, unknown or ignored parameters

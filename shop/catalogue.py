@@ -17,6 +17,7 @@ from wagtail.images import get_image_model
 from wagtail.images.models import SourceImageIOError
 from wagtail.models import Locale
 
+from cesiq_site import pagecache
 from cesiq_site.collation import natural
 from orders import availability
 
@@ -244,6 +245,9 @@ def catalogue(index_page, request, producer=None):
         products = [copy.copy(product) for product in kept.object_list]
         page_obj = Page(products, kept.number, paginator)
     with_stock(products, variants)
+    pagecache.stored_only_as(request, "page", page_obj.number)
+    if form.errors:
+        pagecache.not_to_store(request)
     query = request.GET.copy()
     query.pop("page", None)
     return {

@@ -358,13 +358,15 @@ class ProductVariant(Purchasable, Orderable):
         return f"{self.page.title} — {self.label}"
 
     def clean(self):
-        # « miel-250 » beside « MIEL-250 »: one code to the staff who read it on a label.
+        # « miel-250 » beside « MIEL-250 »: one code to the staff who read it on a label. A
+        # code saved before this rule, unchanged, does not lock its page.
+        unchanged = self.pk and ProductVariant.objects.filter(pk=self.pk, sku=self.sku).exists()
         other = (
             ProductVariant.objects.filter(sku__iexact=self.sku)
             .exclude(pk=self.pk)
             .select_related("page")
             .first()
-            if self.sku
+            if self.sku and not unchanged
             else None
         )
         if other is not None:

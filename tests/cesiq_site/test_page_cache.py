@@ -131,22 +131,51 @@ def test_the_filters_of_every_listing_are_stored_whatever_their_order(client):
     for first, same in [
         (activities + "?audience=adultes&vue=liste", activities + "?vue=liste&audience=adultes"),
         (activities + "?vue=mois&mois=2027-01", activities + "?mois=2027-01&vue=mois"),
-        (activities + "?page=2", activities + "?page=2"),
+        (activities + "?page=1&audience=adultes", activities + "?audience=adultes&page=1"),
         ("/boutique/?categorie=cafe&tri=prix", "/boutique/?tri=prix&categorie=cafe"),
         (news + "?tag=climat&page=1", news + "?page=1&tag=climat"),
         (
-            resources + "?audience=jeunes&level=secondaire",
-            resources + "?level=secondaire&audience=jeunes",
+            resources + "?audience=jeunesse&level=secondaire-1",
+            resources + "?level=secondaire-1&audience=jeunesse",
         ),
         (
-            network + "?region=capitale-nationale&theme=x",
-            network + "?theme=x&region=capitale-nationale",
+            network + "?region=capitale-nationale&theme=",
+            network + "?theme=&region=capitale-nationale",
         ),
     ]:
-        assert get(client, first)["X-Page-Cache"] == "miss", first
+        rendered = get(client, first)
+        assert rendered.get("X-Page-Cache") == "miss", first
         again = get(client, same)
         assert again["X-Page-Cache"] == "hit", same
-        assert again.content == get(client, first).content, same
+        assert again.content == rendered.content, same
+
+
+def test_values_a_list_reads_as_something_else_are_never_stored(client):
+    """?page=2x is read as page 1, ?audience=zz as no filter: each would keep a copy of the
+    page under its own address."""
+    from network.models import NetworkDirectoryPage
+    from news.models import NewsIndexPage
+
+    activities = EventIndexPage.objects.get(locale__language_code="fr").url
+    news = NewsIndexPage.objects.get(locale__language_code="fr").url
+    network = NetworkDirectoryPage.objects.get(locale__language_code="fr").url
+    for url in [
+        activities + "?page=1x",
+        activities + "?page=999",
+        activities + "?audience=zz",
+        activities + "?vue=mois&mois=2027-13",
+        "/boutique/?tri=zz",
+        "/boutique/?page=-1",
+        news + "?theme=pas-un-theme",
+        news + "?tag=pas-une-etiquette",
+        network + "?theme=x",
+        network + "?region=nulle-part",
+    ]:
+        for _ in range(2):
+            response = get(client, url)
+            assert "X-Page-Cache" not in response, url
+            assert "private" in response["Cache-Control"], url
+    assert served_from_cache(client, activities + "?page=1")
 
 
 def test_a_campaign_tag_is_served_the_page_everyone_gets(client):
@@ -1170,3 +1199,20 @@ def test_a_membership_paid_shows_in_the_network_directory(committed):
     period.end = period.end + timedelta(days=365)
     committed(period.save)
     assert pagecache.current_generation() != before
+
+
+def test_the_key_is_the_pages_own_address(client):
+    """//host/page is a path of this site, not another host's page; a query string sent
+    unencoded is read as Django reads it (UTF-8), not as Latin-1."""
+    from django.test import RequestFactory
+
+    real = RequestFactory().get("/activites/")
+    doubled = RequestFactory().get("/activites/")
+    doubled.path = doubled.path_info = "//testserver/activites/"
+    assert pagecache.cache_key(doubled) != pagecache.cache_key(real)
+    assert pagecache.cache_key(real) == "pagecache:page:http://testserver/activites/"
+
+    activities = EventIndexPage.objects.get(locale__language_code="fr").url
+    raw = "audience=adultes&utm_source=caf\u00c3\u00a9&x=caf\u00c3\u00a9"  # as WSGI gives it
+    response = client.get(activities, QUERY_STRING=raw)
+    assert response.wsgi_request.GET.dict() == {"audience": "adultes", "x": "café"}

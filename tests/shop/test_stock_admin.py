@@ -538,6 +538,11 @@ def test_a_code_already_taken_whatever_its_case_is_refused_in_the_editor(client,
         assert "Un objet" not in said(response)
         tea.refresh_from_db()
         assert tea.sku == "THE-DAR-100"
+    # Two codes alike saved before this rule: each page still saves.
+    ProductVariant.objects.filter(pk=coffee.pk).update(sku="the-dar-100")
+    response = publish(client, product, lambda data: None)
+    assert response.status_code == 302
+    ProductVariant.objects.filter(pk=coffee.pk).update(sku="CAF-PER-340")
     # Its own code, in another case: its own.
     response = publish(
         client,
