@@ -186,15 +186,25 @@ def money_fields_take_a_comma():
 
 
 def typed_dates_are_kept():
-    """Every date field of Wagtail's admin forms keeps what the editor typed
-    (cesiq_site/admin_widgets.py)."""
-    from django.db import models
-    from wagtail.admin.forms.models import register_form_field_override
+    """Wagtail's date pickers replaced a date they could not read, on leaving the field, with
+    the present moment, without a word: « 15/01/2027 » typed as in Québec became the day of
+    editing, an activity could be published on the wrong day, and a page scheduled with
+    « Programmer » went live at once. Every date picker of the admin (Wagtail's own included:
+    the scheduling dialog builds its widgets itself) now leaves what was typed, which the
+    server reads in the editor's language (« 15/01/2027 » in French; year first in English)
+    or refuses with « Saisissez une date valide. »."""
+    from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
-    from .admin_widgets import TypedDateInput, TypedDateTimeInput
+    for widget in (AdminDateInput, AdminDateTimeInput):
+        if getattr(widget.get_config, "keeps_typed_dates", False):
+            continue
+        picker_config = widget.get_config
 
-    register_form_field_override(models.DateField, override={"widget": TypedDateInput})
-    register_form_field_override(models.DateTimeField, override={"widget": TypedDateTimeInput})
+        def get_config(self, picker_config=picker_config):
+            return {**picker_config(self), "validateOnBlur": False}
+
+        get_config.keeps_typed_dates = True
+        widget.get_config = get_config
 
 
 # Places, quantities, days: no count staff type is near a million, and the database's own limit

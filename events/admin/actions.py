@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateTimeInput
 
-from cesiq_site.admin_widgets import TypedDateTimeInput
 from orders.admin.formats import cad
 from orders.models import OrderState
 from orders.services import OrderError
@@ -93,13 +93,13 @@ class PostponeDateForm(forms.Form):
     new_start = forms.DateTimeField(
         label=gettext_lazy("Nouveau début"),
         required=False,
-        widget=TypedDateTimeInput,
+        widget=AdminDateTimeInput,
         help_text=gettext_lazy("Vide : la nouvelle date est à venir."),
     )
     new_end = forms.DateTimeField(
         label=gettext_lazy("Nouvelle fin"),
         required=False,
-        widget=TypedDateTimeInput,
+        widget=AdminDateTimeInput,
         help_text=gettext_lazy("Vide : même durée qu'avant."),
     )
 

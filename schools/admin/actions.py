@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
-from cesiq_site.admin_widgets import TypedDateInput, TypedDateTimeInput
 from cesiq_site.validation import AT_LEAST_A_CENT
 from orders.models import OrderState
 from orders.money import format_cad
@@ -124,7 +124,7 @@ class BookingActionView(StaffActionView):
 
 
 class ProposeForm(forms.Form):
-    start = forms.DateTimeField(label=_("Date et heure"), widget=TypedDateTimeInput)
+    start = forms.DateTimeField(label=_("Date et heure"), widget=AdminDateTimeInput)
     duration_minutes = forms.IntegerField(
         label=_("Durée (minutes)"), min_value=15, max_value=480, initial=75
     )
@@ -276,7 +276,7 @@ class RecordPaymentForm(forms.Form):
         localize=True,
         error_messages={"min_value": AT_LEAST_A_CENT},
     )
-    received_on = forms.DateField(label=_("Reçu le"), widget=TypedDateInput)
+    received_on = forms.DateField(label=_("Reçu le"), widget=AdminDateInput)
 
 
 class RecordPaymentView(BookingActionView):

@@ -50,7 +50,7 @@ def test_dates_use_quebec_french_formats():
 
 
 def test_a_date_and_time_typed_day_first_is_read_so_in_french_and_refused_in_english():
-    """The admin's date pickers keep what was typed (cesiq_site/admin_widgets.py): in English,
+    """The admin's date pickers keep what was typed (validation.typed_dates_are_kept): in English,
     Django's US list read « 05/01/2027 14:00 » as May 1st."""
     from datetime import datetime
 
