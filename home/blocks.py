@@ -53,10 +53,20 @@ class QuoteBlock(blocks.StructBlock):
         template = "home/blocks/quote.html"
 
 
+def live_url(page, fallback=""):
+    """The address of `page` in the visitor's language while it is live, else `fallback` (or
+    None): a button to a page since unpublished led to « Page introuvable », and one to a page
+    deleted to the page it was on."""
+    if page is not None:
+        target = page.localized
+        if target.live:
+            return target.url
+    return fallback or None
+
+
 class LinkStructValue(blocks.StructValue):
     def url(self):
-        page = self.get("page")
-        return page.localized.url if page else self.get("external_url")
+        return live_url(self.get("page"), self.get("external_url"))
 
 
 class CallToActionBlock(blocks.StructBlock):

@@ -385,9 +385,9 @@ class CampaignPage(Page):
     def cta_href(self):
         """The button's address (the page's translation in the visitor's language); the
         template asks twice."""
-        if self.cta_page is not None:
-            return self.cta_page.localized.url
-        return self.cta_url
+        from home.blocks import live_url
+
+        return live_url(self.cta_page, self.cta_url)
 
     @cached_property
     def theme_keys(self):

@@ -110,6 +110,16 @@ def test_call_to_action_links_to_the_page_in_the_same_language(client, demo_site
     )
 
 
+def test_a_call_to_action_to_a_page_no_longer_live_shows_no_button(client, demo_site):
+    from events.models import EventIndexPage
+
+    EventIndexPage.objects.update(live=False)
+    for url in PAGES.values():
+        block = soup(client, url).select_one(".block--call_to_action")
+        assert block.select_one(".cta__title")  # its title and text stay
+        assert block.select_one("a.button") is None, url
+
+
 def test_every_block_can_be_added_to_a_standard_page():
     from home.models import StandardPage
 
