@@ -638,7 +638,7 @@ class PageCacheMiddleware:
 
     def _render_and_store(self, request, key, generation, now, lock):
         response = self.get_response(request)
-        if not _every_parameter_asked(request) or getattr(request, "page_cache_not_stored", 0):
+        if not _every_parameter_asked(request) or getattr(request, "page_cache_not_stored", False):
             return _private(response)  # made-up parameters or values: this once, nothing kept
         if generation is None or not storable(request, response):
             if lock is not None:

@@ -127,6 +127,15 @@ AXE_RUN = """([rules, options]) => axe.run(document, {runOnly: rules, ...options
     })))"""
 
 
+def admin_login(page, site_url, username):
+    """Log a seeded team account (password « changeme », as in the demo) into the admin."""
+    page.goto(site_url + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "changeme")
+    page.click("button[type=submit]")
+    page.wait_for_url(site_url + "/admin/")
+
+
 def at_each_width(page, url, widths=(1280, 320)):
     """Load `url` once, then resize the page to each width in turn (yielding it). The public
     pages run no script that depends on the width: at another width they are the same page

@@ -4,9 +4,9 @@ in French, and saved as that day; Wagtail's picker replaced it with today's, wit
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from news.models import ArticlePage
+from tests.browser.conftest import admin_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,15 +18,8 @@ def saved_date(article):
 def test_a_date_typed_day_first_is_kept_and_saved(browser_page, site_url, settings):
     settings.WAGTAIL_AUTOSAVE_INTERVAL = 0  # Wagtail's autosave would save meanwhile
     article = ArticlePage.objects.filter(locale__language_code="fr").first()
-    editor = get_user_model().objects.get(username="redaction")
-    editor.set_password("pw")
-    editor.save()
     page = browser_page
-    page.goto(site_url + "/admin/login/")
-    page.fill("#id_username", "redaction")
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(site_url + "/admin/")
+    admin_login(page, site_url, "redaction")
     page.goto(f"{site_url}/admin/pages/{article.pk}/edit/")
     field = page.locator("#id_date")
     field.fill("15/01/2027")

@@ -11,19 +11,12 @@ from django.utils import timezone
 
 from orders.models import OrderState, OutboxEmail
 from schools.models import BookingStatus, WorkshopBooking
+from tests.browser.conftest import admin_login as login
 from tests.browser.conftest import axe_violations
 from tests.conftest import plain
 from tests.schools.conftest import in_days
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, site_url, username):
-    page.goto(site_url + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "changeme")
-    page.click("button[type=submit]")
-    page.wait_for_url(site_url + "/admin/")
 
 
 def test_a_teacher_books_a_workshop_paid_by_invoice(chromium, site_url, settings):
